@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Watchpost needs. Safe to run twice: it only calls apt when something is missing.
+set -euo pipefail
+log() { printf '\033[1m[setup:system]\033[0m %s\n' "$*"; }
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+# Runtime: ffmpeg (ingest, recording, decoding), redis (queues, socket.io), PostgreSQL 15 (tests, servers),
+# chromium (end-to-end tests). Build: the mediasoup 3.12.16 worker against Debian's own libraries.
+PACKAGES=(
+  ffmpeg redis-server postgresql chromium
+  ninja-build pkg-config build-essential python3
+  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev nlohmann-json3-dev libabsl-dev
+)
+BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.list
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# mediasoup needs meson >= 1.1; bookworm has 1.0.1, bookworm-backports has 1.7.
+meson_ok=0
+if command -v meson >/dev/null 2>&1; then
+  v=$(meson --version)
+  if [ "$(printf '%s\n1.1.0\n' "$v" | sort -V | head -1)" = "1.1.0" ]; then meson_ok=1; fi
+fi
+
+if [ ${#missing[@]} -eq 0 ] && [ $meson_ok -eq 1 ]; then
+  log "all Debian packages present (meson $(meson --version))"
+  exit 0
+fi
+
+if [ $meson_ok -eq 0 ] && [ ! -f "$BACKPORTS_LIST" ]; then
+  log "adding bookworm-backports (for meson >= 1.1)"
+  echo "deb http://deb.debian.org/debian bookworm-backports main" | $SUDO tee "$BACKPORTS_LIST" >/dev/null
+fi
+log "apt-get update"
+$SUDO apt-get update -qq
+export DEBIAN_FRONTEND=noninteractive
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing: ${missing[*]}"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ $meson_ok -eq 0 ]; then
+  log "installing meson from bookworm-backports"
+  $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports meson
+fi
+log "done (meson $(meson --version))"

@@ -1,0 +1,388 @@
+/**
+ * The Watchpost data model. Migrations are generated from this file with `npm run db:generate`
+ * (drizzle-kit) and must stay within what PostgreSQL 15 accepts: the same SQL runs on PGlite.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const id = () => uuid('id').primaryKey().defaultRandom();
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const at = (name: string) => timestamp(name, { withTimezone: true });
+
+export const riskClasses = ['A', 'B', 'C', 'D'] as const;
+export const riskClassEnum = pgEnum('risk_class', riskClasses);
+
+export const roles = ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'] as const;
+export type Role = (typeof roles)[number];
+export const roleEnum = pgEnum('user_role', roles);
+
+export const siteKinds = ['warehouse', 'factory', 'farm'] as const;
+export const siteKindEnum = pgEnum('site_kind', siteKinds);
+
+export const inspectionTypes = [
+  'label_rectification',
+  'destination_inspection',
+  'routine_supervision',
+  'pre_export_sampling',
+] as const;
+export type InspectionType = (typeof inspectionTypes)[number];
+export const inspectionTypeEnum = pgEnum('inspection_type', inspectionTypes);
+
+export const bookingStatuses = [
+  'requested', // the enterprise asked for a slot
+  'proposed', // an officer proposed another slot; the enterprise accepts or cancels
+  'confirmed', // an officer is assigned to the slot
+  'in_progress', // the live session is open
+  'completed', // a verdict was recorded
+  'cancelled',
+  'no_show', // the enterprise did not join a confirmed slot
+] as const;
+export type BookingStatus = (typeof bookingStatuses)[number];
+export const bookingStatusEnum = pgEnum('booking_status', bookingStatuses);
+
+export const sessionStatuses = ['live', 'closed'] as const;
+export const sessionStatusEnum = pgEnum('session_status', sessionStatuses);
+
+export const timelineKinds = [
+  'joined',
+  'left',
+  'command',
+  'acknowledgement',
+  'snapshot',
+  'detection',
+  'alarm',
+  'verdict',
+  'note',
+] as const;
+export const timelineKindEnum = pgEnum('timeline_kind', timelineKinds);
+
+export const verdictOutcomes = ['pass', 'rectify', 'fail'] as const;
+export const verdictOutcomeEnum = pgEnum('verdict_outcome', verdictOutcomes);
+
+export const alarmStatuses = ['open', 'acknowledged'] as const;
+export const alarmStatusEnum = pgEnum('alarm_status', alarmStatuses);
+
+export const recordingStatuses = ['recording', 'finalising', 'ready', 'failed', 'deleted'] as const;
+export const recordingStatusEnum = pgEnum('recording_status', recordingStatuses);
+
+/** Customs offices (ports). Officers belong to one; declarations and sites are supervised by one. */
+export const ports = pgTable('ports', {
+  id: id(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const enterprises = pgTable('enterprises', {
+  id: id(),
+  name: text('name').notNull(),
+  /** The 10-character customs registration code. */
+  customsCode: text('customs_code').notNull().unique(),
+  riskClass: riskClassEnum('risk_class').notNull().default('B'),
+  createdAt: createdAt(),
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: roleEnum('role').notNull(),
+    /** The enterprise an enterprise user works for (brokers act through delegations instead). */
+    enterpriseId: uuid('enterprise_id').references(() => enterprises.id),
+    /** The customs port an officer works at. */
+    portId: uuid('port_id').references(() => ports.id),
+    locale: text('locale').notNull().default('zh-CN'),
+    active: boolean('active').notNull().default(true),
+    failedLogins: integer('failed_logins').notNull().default(0),
+    lockedUntil: at('locked_until'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('users_username_lower_idx').on(sql`lower(${t.username})`),
+    check(
+      'users_role_scope',
+      sql`(${t.role} <> 'enterprise_user' OR ${t.enterpriseId} IS NOT NULL) AND (${t.role} <> 'officer' OR ${t.portId} IS NOT NULL)`,
+    ),
+  ],
+);
+
+/** A customs broker acting for an enterprise. */
+export const brokerDelegations = pgTable(
+  'broker_delegations',
+  {
+    brokerId: uuid('broker_id')
+      .notNull()
+      .references(() => users.id),
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    grantedAt: createdAt(),
+    expiresAt: at('expires_at'),
+    revokedAt: at('revoked_at'),
+  },
+  (t) => [primaryKey({ columns: [t.brokerId, t.enterpriseId] })],
+);
+
+/** Logins: the cookie carries a random token, only its sha256 is stored. */
+export const authSessions = pgTable(
+  'auth_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    expiresAt: at('expires_at').notNull(),
+  },
+  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
+
+export const sites = pgTable('sites', {
+  id: id(),
+  enterpriseId: uuid('enterprise_id')
+    .notNull()
+    .references(() => enterprises.id),
+  portId: uuid('port_id').references(() => ports.id),
+  name: text('name').notNull(),
+  kind: siteKindEnum('kind').notNull(),
+  address: text('address').notNull().default(''),
+  createdAt: createdAt(),
+});
+
+export const cameras = pgTable('cameras', {
+  id: id(),
+  siteId: uuid('site_id')
+    .notNull()
+    .references(() => sites.id),
+  name: text('name').notNull(),
+  /** rtsp://, rtp:// or a file path for the simulator. Never shown to enterprise users. */
+  sourceUrl: text('source_url').notNull(),
+  enabled: boolean('enabled').notNull().default(true),
+  createdAt: createdAt(),
+});
+
+export const vehicles = pgTable('vehicles', {
+  id: id(),
+  enterpriseId: uuid('enterprise_id')
+    .notNull()
+    .references(() => enterprises.id),
+  /** Normalised: uppercase, no spaces or separators (e.g. 粤ZA123港). */
+  plate: text('plate').notNull().unique(),
+  description: text('description').notNull().default(''),
+  createdAt: createdAt(),
+});
+
+export const declarations = pgTable(
+  'declarations',
+  {
+    id: id(),
+    /** The customs declaration number (18 digits for China customs). */
+    number: text('number').notNull().unique(),
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    portId: uuid('port_id')
+      .notNull()
+      .references(() => ports.id),
+    siteId: uuid('site_id').references(() => sites.id),
+    goodsDescription: text('goods_description').notNull(),
+    declaredQuantity: numeric('declared_quantity', { precision: 14, scale: 3 }).notNull(),
+    quantityUnit: text('quantity_unit').notNull(),
+    /** Normalised seal numbers: uppercase, no spaces. */
+    sealNumbers: text('seal_numbers').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+  },
+  (t) => [index('declarations_enterprise_idx').on(t.enterpriseId)],
+);
+
+export const bookings = pgTable(
+  'bookings',
+  {
+    id: id(),
+    declarationId: uuid('declaration_id')
+      .notNull()
+      .references(() => declarations.id),
+    /** Copied from the declaration so access checks need no join. */
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    portId: uuid('port_id')
+      .notNull()
+      .references(() => ports.id),
+    requestedBy: uuid('requested_by')
+      .notNull()
+      .references(() => users.id),
+    type: inspectionTypeEnum('type').notNull(),
+    status: bookingStatusEnum('status').notNull().default('requested'),
+    slotStart: at('slot_start').notNull(),
+    slotEnd: at('slot_end').notNull(),
+    officerId: uuid('officer_id').references(() => users.id),
+    note: text('note').notNull().default(''),
+    /** Why it was cancelled, or what an officer said when proposing another slot. */
+    statusReason: text('status_reason').notNull().default(''),
+    createdAt: createdAt(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('bookings_enterprise_idx').on(t.enterpriseId),
+    index('bookings_officer_slot_idx').on(t.officerId, t.slotStart),
+    index('bookings_port_slot_idx').on(t.portId, t.slotStart),
+    check('bookings_slot_order', sql`${t.slotEnd} > ${t.slotStart}`),
+  ],
+);
+
+export const inspectionSessions = pgTable('inspection_sessions', {
+  id: id(),
+  bookingId: uuid('booking_id')
+    .notNull()
+    .unique()
+    .references(() => bookings.id),
+  status: sessionStatusEnum('status').notNull().default('live'),
+  startedAt: at('started_at').notNull().defaultNow(),
+  endedAt: at('ended_at'),
+});
+
+export const timelineEvents = pgTable(
+  'timeline_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => inspectionSessions.id),
+    kind: timelineKindEnum('kind').notNull(),
+    at: at('at').notNull().defaultNow(),
+    actorId: uuid('actor_id').references(() => users.id),
+    payload: jsonb('payload').notNull().default({}),
+  },
+  (t) => [index('timeline_session_idx').on(t.sessionId, t.at)],
+);
+
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: id(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => inspectionSessions.id),
+    /** Which stream: a participant's producer or a site camera. */
+    source: text('source').notNull(),
+    mediaKind: text('media_kind').notNull(),
+    status: recordingStatusEnum('status').notNull().default('recording'),
+    path: text('path'),
+    posterPath: text('poster_path'),
+    startedAt: at('started_at').notNull().defaultNow(),
+    endedAt: at('ended_at'),
+    durationMs: integer('duration_ms'),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    sha256: text('sha256'),
+    legalHold: boolean('legal_hold').notNull().default(false),
+  },
+  (t) => [index('recordings_session_idx').on(t.sessionId)],
+);
+
+/** Short segments written while recording; each is hashed as soon as it is closed. */
+export const recordingSegments = pgTable(
+  'recording_segments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    recordingId: uuid('recording_id')
+      .notNull()
+      .references(() => recordings.id),
+    seq: integer('seq').notNull(),
+    path: text('path').notNull(),
+    startedAt: at('started_at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    /** Set on the first segment after the recorder restarted: the time nothing was recorded. */
+    gapBeforeMs: integer('gap_before_ms').notNull().default(0),
+  },
+  (t) => [uniqueIndex('recording_segments_seq_idx').on(t.recordingId, t.seq)],
+);
+
+export const alarms = pgTable(
+  'alarms',
+  {
+    id: id(),
+    sessionId: uuid('session_id').references(() => inspectionSessions.id),
+    siteId: uuid('site_id').references(() => sites.id),
+    cameraId: uuid('camera_id').references(() => cameras.id),
+    rule: text('rule').notNull(),
+    /** The values the rule compared, e.g. {declared: 40, counted: 37}. */
+    details: jsonb('details').notNull().default({}),
+    frameAt: at('frame_at').notNull(),
+    evidencePath: text('evidence_path'),
+    status: alarmStatusEnum('status').notNull().default('open'),
+    acknowledgedBy: uuid('acknowledged_by').references(() => users.id),
+    acknowledgedAt: at('acknowledged_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('alarms_session_idx').on(t.sessionId), index('alarms_site_idx').on(t.siteId)],
+);
+
+export const verdicts = pgTable('verdicts', {
+  id: id(),
+  sessionId: uuid('session_id')
+    .notNull()
+    .unique()
+    .references(() => inspectionSessions.id),
+  officerId: uuid('officer_id')
+    .notNull()
+    .references(() => users.id),
+  outcome: verdictOutcomeEnum('outcome').notNull(),
+  findings: text('findings').notNull().default(''),
+  followUp: text('follow_up').notNull().default(''),
+  signature: text('signature'),
+  createdAt: createdAt(),
+});
+
+/** Messages to a user (booking reminders, status changes); pushed live and listed on their home page. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull().default({}),
+    createdAt: createdAt(),
+    readAt: at('read_at'),
+  },
+  (t) => [index('notifications_user_idx').on(t.userId, t.createdAt)],
+);
+
+/**
+ * Append-only audit trail: each row carries the sha256 of the previous row, so editing or deleting a
+ * row breaks the chain. A trigger (see the custom migration) also rejects UPDATE and DELETE.
+ */
+export const auditLog = pgTable('audit_log', {
+  seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+  at: at('at').notNull(),
+  actorId: uuid('actor_id'),
+  action: text('action').notNull(),
+  entityType: text('entity_type').notNull(),
+  entityId: text('entity_id').notNull(),
+  details: jsonb('details').notNull().default({}),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import type { Api } from './api.ts';
+import { okResponse } from './common.schemas.ts';
+import { riskClasses, roles, siteKinds } from '../db/schema.ts';
+import type { AdminService } from '../services/admin.service.ts';
+import { verifyAuditChain } from '../services/audit.service.ts';
+import type { Db } from '../db/database.ts';
+
+const ADMIN = ['admin'] as const;
+const date = z.date();
+
+const port = z.object({ id: z.uuid(), code: z.string(), name: z.string(), createdAt: date }).meta({ id: 'Port' });
+const enterprise = z
+  .object({ id: z.uuid(), name: z.string(), customsCode: z.string(), riskClass: z.enum(riskClasses), createdAt: date })
+  .meta({ id: 'Enterprise' });
+const user = z
+  .object({
+    id: z.uuid(),
+    username: z.string(),
+    displayName: z.string(),
+    role: z.enum(roles),
+    enterpriseId: z.uuid().nullable(),
+    portId: z.uuid().nullable(),
+    locale: z.string(),
+    active: z.boolean(),
+    createdAt: date,
+  })
+  .meta({ id: 'User' });
+const created = z.object({ id: z.uuid() }).loose();
+
+export function adminRoutes(api: Api, admin: AdminService, db: Db) {
+  api.route(
+    { method: 'get', path: '/ports', summary: 'Customs ports', tag: 'admin', access: 'any', response: z.array(port) },
+    () => admin.listPorts(),
+  );
+  api.route(
+    {
+      method: 'post', path: '/admin/ports', summary: 'Create a customs port', tag: 'admin', access: ADMIN, status: 201,
+      body: z.object({ code: z.string().regex(/^[0-9A-Z]{2,10}$/), name: z.string().min(1).max(200) }),
+      response: port,
+    },
+    ({ principal, body }) => admin.createPort(principal, body),
+  );
+  api.route(
+    { method: 'get', path: '/enterprises', summary: 'Enterprises', tag: 'admin', access: ['admin', 'supervisor', 'officer'], response: z.array(enterprise) },
+    ({ principal }) => admin.listEnterprises(principal),
+  );
+  api.route(
+    {
+      method: 'post', path: '/admin/enterprises', summary: 'Register an enterprise', tag: 'admin', access: ADMIN, status: 201,
+      body: z.object({
+        name: z.string().min(1).max(200),
+        customsCode: z.string().regex(/^[0-9A-Z]{10}$/, 'a customs registration code has 10 characters'),
+        riskClass: z.enum(riskClasses).default('B'),
+      }),
+      response: enterprise,
+    },
+    ({ principal, body }) => admin.createEnterprise(principal, body),
+  );
+  api.route(
+    { method: 'get', path: '/admin/users', summary: 'Users', tag: 'admin', access: ADMIN, response: z.array(user) },
+    ({ principal }) => admin.listUsers(principal),
+  );
+  api.route(
+    {
+      method: 'post', path: '/admin/users', summary: 'Create a user with a role', tag: 'admin', access: ADMIN, status: 201,
+      body: z.object({
+        username: z.string().regex(/^[A-Za-z0-9_.@-]{3,64}$/),
+        displayName: z.string().min(1).max(200),
+        password: z.string().min(10).max(200),
+        role: z.enum(roles),
+        enterpriseId: z.uuid().nullable().optional(),
+        portId: z.uuid().nullable().optional(),
+        locale: z.enum(['zh-CN', 'en', 'ru']).optional(),
+      }),
+      response: user,
+    },
+    ({ principal, body }) => admin.createUser(principal, body),
+  );
+  const delegation = z.object({ brokerId: z.uuid(), enterpriseId: z.uuid() });
+  api.route(
+    {
+      method: 'post', path: '/admin/delegations', summary: 'Let a broker act for an enterprise', tag: 'admin', access: ADMIN, status: 201,
+      body: delegation.extend({ expiresAt: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).nullable().optional() }),
+      response: okResponse,
+    },
+    async ({ principal, body }) => {
+      await admin.grantDelegation(principal, body);
+      return { ok: true as const };
+    },
+  );
+  api.route(
+    { method: 'post', path: '/admin/delegations/revoke', summary: 'Revoke a broker delegation', tag: 'admin', access: ADMIN, body: delegation, response: okResponse },
+    async ({ principal, body }) => {
+      await admin.revokeDelegation(principal, body);
+      return { ok: true as const };
+    },
+  );
+  api.route(
+    {
+      method: 'post', path: '/admin/sites', summary: 'Register a site', tag: 'admin', access: ADMIN, status: 201,
+      body: z.object({
+        enterpriseId: z.uuid(), portId: z.uuid().nullable().optional(), name: z.string().min(1).max(200),
+        kind: z.enum(siteKinds), address: z.string().max(500).default(''),
+      }),
+      response: created,
+    },
+    ({ principal, body }) => admin.createSite(principal, body),
+  );
+  api.route(
+    {
+      method: 'post', path: '/admin/cameras', summary: 'Register a site camera', tag: 'admin', access: ADMIN, status: 201,
+      body: z.object({
+        siteId: z.uuid(), name: z.string().min(1).max(200),
+        sourceUrl: z.string().regex(/^(rtsp|rtp|srt|udp|file):\/\/\S+$/, 'an rtsp://, rtp://, srt://, udp:// or file:// URL'),
+        enabled: z.boolean().default(true),
+      }),
+      response: created,
+    },
+    ({ principal, body }) => admin.createCamera(principal, body),
+  );
+  api.route(
+    {
+      method: 'post', path: '/admin/vehicles', summary: 'Register a vehicle plate for an enterprise', tag: 'admin', access: ADMIN, status: 201,
+      body: z.object({ enterpriseId: z.uuid(), plate: z.string().min(2).max(20), description: z.string().max(200).optional() }),
+      response: created,
+    },
+    ({ principal, body }) => admin.createVehicle(principal, body),
+  );
+  api.route(
+    {
+      method: 'get', path: '/audit/verify', summary: 'Re-check the whole audit hash chain', tag: 'audit', access: ['admin', 'supervisor'],
+      response: z.object({
+        ok: z.boolean(),
+        checked: z.number().int(),
+        firstBad: z.object({ seq: z.number(), problem: z.string(), action: z.string(), entityId: z.string() }).optional(),
+      }),
+    },
+    () => verifyAuditChain(db),
+  );
+}

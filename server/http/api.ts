@@ -1,0 +1,124 @@
+/**
+ * One place that declares a REST route: its zod schemas validate the request and also describe the route
+ * in the OpenAPI document, so the docs cannot drift from what the server accepts.
+ */
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import express, { type Request, type Response, type Router } from 'express';
+import { z, type ZodType } from 'zod';
+import type { Role } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import type { Principal } from '../services/access.ts';
+
+extendZodWithOpenApi(z);
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'validation_failed' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteContext<B, Q, P> {
+  principal: Principal;
+  body: B;
+  query: Q;
+  params: P;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteSpec<B, Q, P, R> {
+  method: Method;
+  /** Express-style path relative to /api, e.g. /bookings/:id */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Roles allowed to call it (checked before the service runs its finer checks); 'public' needs no login. */
+  access: 'public' | 'any' | readonly Role[];
+  body?: ZodType<B>;
+  query?: ZodType<Q>;
+  params?: ZodType<P>;
+  response: ZodType<R>;
+  status?: number;
+}
+
+export type PrincipalResolver = (req: Request) => Promise<Principal | null>;
+
+export class Api {
+  readonly router: Router = express.Router();
+  private readonly registry = new OpenAPIRegistry();
+
+  constructor(private readonly resolvePrincipal: PrincipalResolver) {
+    this.registry.register('Error', errorBody);
+    this.registry.registerComponent('securitySchemes', 'sessionCookie', {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'wp_session',
+    });
+  }
+
+  route<B = undefined, Q = undefined, P = undefined, R = unknown>(
+    spec: RouteSpec<B, Q, P, R>,
+    handler: (ctx: RouteContext<B, Q, P>) => Promise<R>,
+  ): void {
+    this.describe(spec);
+    this.router[spec.method](spec.path, async (req, res, next) => {
+      try {
+        let principal = await this.resolvePrincipal(req);
+        if (spec.access !== 'public') {
+          if (!principal) throw new AppError('unauthenticated', 'Log in first');
+          if (spec.access !== 'any' && !spec.access.includes(principal.role)) {
+            throw new AppError('forbidden', `This needs one of the roles: ${spec.access.join(', ')}`);
+          }
+        }
+        const ctx: RouteContext<B, Q, P> = {
+          principal: principal as Principal,
+          body: (spec.body ? spec.body.parse(req.body ?? {}) : undefined) as B,
+          query: (spec.query ? spec.query.parse(req.query) : undefined) as Q,
+          params: (spec.params ? spec.params.parse(req.params) : undefined) as P,
+          req,
+          res,
+        };
+        const result = await handler(ctx);
+        if (!res.headersSent) res.status(spec.status ?? 200).json(result);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+
+  openApiDocument(info: { title: string; version: string }) {
+    return new OpenApiGeneratorV3(this.registry.definitions).generateDocument({
+      openapi: '3.0.3',
+      info: { ...info, description: 'Watchpost REST API. Errors carry a stable `error.code`.' },
+      servers: [{ url: '/api' }],
+    });
+  }
+
+  private describe<B, Q, P, R>(spec: RouteSpec<B, Q, P, R>) {
+    const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: errorBody } } });
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:(\w+)/g, '{$1}'),
+      summary: spec.summary,
+      tags: [spec.tag],
+      security: spec.access === 'public' ? [] : [{ sessionCookie: [] }],
+      description: spec.access === 'public' || spec.access === 'any' ? undefined : `Roles: ${spec.access.join(', ')}`,
+      request: {
+        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
+        ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.params ? { params: spec.params as never } : {}),
+      },
+      responses: {
+        [spec.status ?? 200]: { description: 'OK', content: { 'application/json': { schema: spec.response } } },
+        400: errorResponse('Invalid request (code validation_failed or bad_request)'),
+        ...(spec.access === 'public' ? {} : { 401: errorResponse('Not logged in'), 403: errorResponse('Role not allowed') }),
+      },
+    });
+  }
+}

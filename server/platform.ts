@@ -1,0 +1,111 @@
+/**
+ * Starts the whole control plane on one machine: database (PGlite or PostgreSQL), Redis (ours or
+ * REDIS_URL), services, background jobs, express + socket.io. `stop()` undoes it in reverse order.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { createApp } from './http/app.ts';
+import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
+import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
+import { startBookingReminders } from './jobs/booking-reminders.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createSocketServer } from './realtime/socket-server.ts';
+import { createServices, type Services } from './services/index.ts';
+
+export interface Platform {
+  url: string;
+  services: Services;
+  database: Database;
+  redisUrl: string;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function startPlatform(config: Config, options: { database?: Database; clock?: () => Date } = {}): Promise<Platform> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn({ err }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const database = options.database ?? (await openDatabase(config));
+    if (!options.database) cleanups.push(() => database.close());
+    logger.info({ kind: database.kind }, 'database ready');
+
+    let redisUrl = config.REDIS_URL;
+    if (!redisUrl) {
+      const local: LocalRedis = await startLocalRedis({
+        dir: path.join(config.dataDir, 'redis'),
+        bin: config.REDIS_SERVER_BIN,
+        persist: true,
+      });
+      cleanups.push(() => local.stop());
+      redisUrl = local.url;
+      logger.info({ url: redisUrl }, 'started local redis-server');
+    }
+    const connection = redisConnectionOptions(redisUrl);
+
+    const metrics = createMetrics();
+    const services = createServices({
+      db: database.db,
+      sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+      clock: options.clock,
+    });
+    services.events.onListenerError((err, event) => logger.error({ err, event }, 'domain event listener failed'));
+
+    const app = createApp({
+      services,
+      logger,
+      metrics,
+      cookieSecure: config.COOKIE_SECURE,
+      readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl) },
+      webDist: path.join(repoRoot, 'web', 'dist'),
+    });
+    const server = http.createServer(app);
+    const sockets = createSocketServer(server, { services, redisUrl, logger });
+    cleanups.push(() => sockets.close());
+
+    const reminders = startBookingReminders({
+      db: database.db,
+      connection,
+      events: services.events,
+      minutesBefore: config.REMINDER_MINUTES_BEFORE,
+      notify: sockets.toUsers,
+      logger,
+      metrics,
+      clock: options.clock,
+    });
+    cleanups.push(() => reminders.close());
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const url = `http://${config.HOST}:${port}`;
+    return { url, services, database, redisUrl, logger, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * socket.io: authenticated with the same session cookie as the REST API, scaled out through the Redis
+ * adapter. Each connection joins rooms that say what it may hear about; live booking changes and
+ * notifications are pushed to those rooms.
+ */
+import type http from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { readSessionCookie } from '../http/auth.routes.ts';
+import type { Logger } from '../logger.ts';
+import type { Principal } from '../services/access.ts';
+import type { Services } from '../services/index.ts';
+import type { BookingView } from '../services/bookings.service.ts';
+
+export const rooms = {
+  user: (id: string) => `user:${id}`,
+  enterprise: (id: string) => `enterprise:${id}`,
+  port: (id: string) => `port:${id}`,
+  supervisors: 'supervisors',
+};
+
+export interface SocketServer {
+  io: Server;
+  /** Pushes an event to the given users wherever they are connected (any API node). */
+  toUsers(userIds: string[], event: string, payload: unknown): void;
+  close(): Promise<void>;
+}
+
+export function createSocketServer(httpServer: http.Server, deps: { services: Services; redisUrl: string; logger: Logger }): SocketServer {
+  const pub = new Redis(deps.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+  const sub = pub.duplicate();
+  const io = new Server(httpServer, {
+    adapter: createAdapter(pub, sub),
+    serveClient: false,
+    // Bounded: no message may be larger than this (snapshots go over HTTP).
+    maxHttpBufferSize: 1e6,
+  });
+
+  io.use(async (socket, next) => {
+    try {
+      const token = readSessionCookie(socket.handshake.headers.cookie);
+      const principal = token ? await deps.services.auth.authenticate(token) : null;
+      if (!principal) return next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
+      socket.data.principal = principal;
+      next();
+    } catch (err) {
+      next(err as Error);
+    }
+  });
+
+  io.on('connection', (socket) => {
+    const p = socket.data.principal as Principal;
+    void socket.join(roomsFor(p));
+  });
+
+  deps.services.events.on('booking.changed', ({ booking, action }) => {
+    io.to(roomsForBooking(booking)).emit('booking:changed', { action, booking });
+  });
+
+  return {
+    io,
+    toUsers(userIds, event, payload) {
+      if (userIds.length > 0) io.to(userIds.map(rooms.user)).emit(event, payload);
+    },
+    async close() {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+
+function roomsFor(p: Principal): string[] {
+  const list = [rooms.user(p.userId)];
+  for (const id of p.enterpriseIds) list.push(rooms.enterprise(id));
+  if (p.role === 'officer' && p.portId) list.push(rooms.port(p.portId));
+  if (p.role === 'supervisor' || p.role === 'admin') list.push(rooms.supervisors);
+  return list;
+}
+
+function roomsForBooking(b: BookingView): string[] {
+  const list = [rooms.enterprise(b.enterpriseId), rooms.port(b.portId), rooms.supervisors];
+  if (b.officerId) list.push(rooms.user(b.officerId));
+  return list;
+}

@@ -1,0 +1,198 @@
+/**
+ * Administration: ports, enterprises, users and roles, broker delegations, sites, cameras, vehicles.
+ * Every method is for administrators only and is audited.
+ */
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/database.ts';
+import {
+  brokerDelegations,
+  cameras,
+  enterprises,
+  ports,
+  sites,
+  users,
+  vehicles,
+  type Role,
+} from '../db/schema.ts';
+import { AppError, notFound } from '../errors.ts';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.ts';
+import { requireRole, type Principal } from './access.ts';
+import { appendAudit } from './audit.service.ts';
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  password: string;
+  role: Role;
+  enterpriseId?: string | null;
+  portId?: string | null;
+  locale?: string;
+}
+
+export type UserView = Omit<typeof users.$inferSelect, 'passwordHash' | 'failedLogins' | 'lockedUntil'>;
+
+/** Plates are compared as uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
+export function normalisePlate(raw: string): string {
+  return raw.toUpperCase().replace(/[\s\-_.·•]/g, '');
+}
+
+const toUserView = ({ passwordHash: _h, failedLogins: _f, lockedUntil: _l, ...view }: typeof users.$inferSelect): UserView => view;
+
+export class AdminService {
+  constructor(private readonly deps: { db: Db }) {}
+
+  /** Creates any user. `actor` null is the command-line bootstrap of the first administrator. */
+  async createUser(actor: Principal | null, input: NewUser): Promise<UserView> {
+    if (actor) requireRole(actor, 'admin');
+    if (input.password.length < MIN_PASSWORD_LENGTH) {
+      throw new AppError('bad_request', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+    }
+    if (input.role === 'enterprise_user' && !input.enterpriseId) throw new AppError('bad_request', 'An enterprise user needs an enterprise');
+    if (input.role === 'officer' && !input.portId) throw new AppError('bad_request', 'An officer needs a port');
+    const { db } = this.deps;
+    const [taken] = await db.select({ id: users.id }).from(users).where(eq(sql`lower(${users.username})`, input.username.toLowerCase()));
+    if (taken) throw new AppError('conflict', `The username ${input.username} is taken`);
+    await this.requireExists(db, input.enterpriseId, enterprises, 'Enterprise');
+    await this.requireExists(db, input.portId, ports, 'Port');
+    const passwordHash = await hashPassword(input.password);
+    return db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(users)
+        .values({
+          username: input.username,
+          displayName: input.displayName,
+          passwordHash,
+          role: input.role,
+          enterpriseId: input.role === 'enterprise_user' ? input.enterpriseId : null,
+          portId: input.role === 'officer' ? input.portId : null,
+          locale: input.locale ?? 'zh-CN',
+        })
+        .returning();
+      await this.audit(tx, actor, 'user.create', 'user', row!.id, { username: input.username, role: input.role });
+      return toUserView(row!);
+    });
+  }
+
+  async listUsers(actor: Principal): Promise<UserView[]> {
+    requireRole(actor, 'admin');
+    const rows = await this.deps.db.select().from(users).orderBy(asc(users.username));
+    return rows.map(toUserView);
+  }
+
+  async createPort(actor: Principal | null, input: { code: string; name: string }) {
+    if (actor) requireRole(actor, 'admin');
+    return this.insertUnique(actor, ports, input, 'port', `Port ${input.code} exists already`);
+  }
+
+  async listPorts() {
+    return this.deps.db.select().from(ports).orderBy(asc(ports.code));
+  }
+
+  async createEnterprise(actor: Principal | null, input: { name: string; customsCode: string; riskClass: 'A' | 'B' | 'C' | 'D' }) {
+    if (actor) requireRole(actor, 'admin');
+    return this.insertUnique(actor, enterprises, input, 'enterprise', `Customs code ${input.customsCode} is registered already`);
+  }
+
+  async listEnterprises(actor: Principal) {
+    requireRole(actor, 'admin', 'supervisor', 'officer');
+    return this.deps.db.select().from(enterprises).orderBy(asc(enterprises.name));
+  }
+
+  async grantDelegation(actor: Principal | null, input: { brokerId: string; enterpriseId: string; expiresAt?: Date | null }) {
+    if (actor) requireRole(actor, 'admin');
+    const { db } = this.deps;
+    const [broker] = await db.select().from(users).where(eq(users.id, input.brokerId));
+    if (!broker || broker.role !== 'broker') throw new AppError('bad_request', 'Delegations are granted to users with the broker role');
+    await this.requireExists(db, input.enterpriseId, enterprises, 'Enterprise');
+    await db.transaction(async (tx) => {
+      await tx
+        .insert(brokerDelegations)
+        .values({ brokerId: input.brokerId, enterpriseId: input.enterpriseId, expiresAt: input.expiresAt ?? null })
+        .onConflictDoUpdate({
+          target: [brokerDelegations.brokerId, brokerDelegations.enterpriseId],
+          set: { revokedAt: null, expiresAt: input.expiresAt ?? null, grantedAt: new Date() },
+        });
+      await this.audit(tx, actor, 'delegation.grant', 'enterprise', input.enterpriseId, { brokerId: input.brokerId });
+    });
+  }
+
+  async revokeDelegation(actor: Principal, input: { brokerId: string; enterpriseId: string }) {
+    requireRole(actor, 'admin');
+    await this.deps.db.transaction(async (tx) => {
+      const revoked = await tx
+        .update(brokerDelegations)
+        .set({ revokedAt: new Date() })
+        .where(
+          and(
+            eq(brokerDelegations.brokerId, input.brokerId),
+            eq(brokerDelegations.enterpriseId, input.enterpriseId),
+            isNull(brokerDelegations.revokedAt),
+          ),
+        )
+        .returning();
+      if (revoked.length === 0) throw notFound('Delegation');
+      await this.audit(tx, actor, 'delegation.revoke', 'enterprise', input.enterpriseId, { brokerId: input.brokerId });
+    });
+  }
+
+  async createSite(actor: Principal | null, input: typeof sites.$inferInsert) {
+    if (actor) requireRole(actor, 'admin');
+    await this.requireExists(this.deps.db, input.enterpriseId, enterprises, 'Enterprise');
+    return this.insertUnique(actor, sites, input, 'site', 'Site exists already');
+  }
+
+  async createCamera(actor: Principal | null, input: typeof cameras.$inferInsert) {
+    if (actor) requireRole(actor, 'admin');
+    await this.requireExists(this.deps.db, input.siteId, sites, 'Site');
+    return this.insertUnique(actor, cameras, input, 'camera', 'Camera exists already');
+  }
+
+  async createVehicle(actor: Principal | null, input: { enterpriseId: string; plate: string; description?: string }) {
+    if (actor) requireRole(actor, 'admin');
+    await this.requireExists(this.deps.db, input.enterpriseId, enterprises, 'Enterprise');
+    const plate = normalisePlate(input.plate);
+    return this.insertUnique(actor, vehicles, { ...input, plate }, 'vehicle', `Plate ${plate} is registered already`);
+  }
+
+  private async requireExists(
+    db: DbOrTx,
+    id: string | null | undefined,
+    table: typeof enterprises | typeof ports | typeof sites,
+    what: string,
+  ) {
+    if (!id) return;
+    const [row] = await db.select({ id: table.id }).from(table).where(eq(table.id, id));
+    if (!row) throw new AppError('bad_request', `${what} ${id} does not exist`);
+  }
+
+  /** Inserts a row, turning a unique violation into a 409, and audits it. */
+  private async insertUnique<T extends typeof ports | typeof enterprises | typeof sites | typeof cameras | typeof vehicles>(
+    actor: Principal | null,
+    table: T,
+    values: T['$inferInsert'],
+    entityType: string,
+    conflictMessage: string,
+  ): Promise<T['$inferSelect']> {
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        const [row] = (await tx.insert(table).values(values as never).returning()) as Array<T['$inferSelect'] & { id: string }>;
+        await this.audit(tx, actor, `${entityType}.create`, entityType, row!.id, values as Record<string, unknown>);
+        return row!;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', conflictMessage);
+      throw err;
+    }
+  }
+
+  private audit(tx: DbOrTx, actor: Principal | null, action: string, entityType: string, entityId: string, details: Record<string, unknown>) {
+    return appendAudit(tx, { actorId: actor?.userId ?? null, action, entityType, entityId, details });
+  }
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === '23505') return true;
+  }
+  return false;
+}

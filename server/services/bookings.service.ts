@@ -1,0 +1,378 @@
+/**
+ * Bookings of remote inspections: the enterprise (or its broker) requests a slot for one of its
+ * declarations, an officer confirms it or proposes another, and the booking moves through the states
+ * in `transitions` below. Every change is validated, audited in the same transaction and announced.
+ */
+import { aliasedTable, and, asc, count, eq, gt, gte, inArray, lt, lte, ne, or, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/database.ts';
+import {
+  bookings,
+  declarations,
+  enterprises,
+  inspectionSessions,
+  users,
+  type BookingStatus,
+  type InspectionType,
+} from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { canReadEnterpriseRecord, isEnterpriseSide, requireActsFor, requireRole, type Principal } from './access.ts';
+import { appendAudit } from './audit.service.ts';
+import type { DomainEvents } from './domain-events.ts';
+
+export const SLOT_MIN_MINUTES = 15;
+export const SLOT_MAX_MINUTES = 4 * 60;
+export const BOOKING_HORIZON_DAYS = 90;
+/** An officer may open the session this long before the slot starts. */
+export const EARLY_START_MINUTES = 30;
+
+export type BookingAction = 'confirm' | 'propose' | 'accept' | 'cancel' | 'no_show' | 'start' | 'complete';
+
+/** The booking state machine: from which states each action may be taken, and where it leads. */
+export const transitions: Record<BookingAction, { from: readonly BookingStatus[]; to: BookingStatus }> = {
+  confirm: { from: ['requested'], to: 'confirmed' },
+  propose: { from: ['requested', 'proposed', 'confirmed'], to: 'proposed' },
+  accept: { from: ['proposed'], to: 'confirmed' },
+  cancel: { from: ['requested', 'proposed', 'confirmed'], to: 'cancelled' },
+  no_show: { from: ['confirmed'], to: 'no_show' },
+  start: { from: ['confirmed'], to: 'in_progress' },
+  complete: { from: ['in_progress'], to: 'completed' },
+};
+
+/** Bookings that hold an officer's time. */
+const OCCUPYING: BookingStatus[] = ['confirmed', 'in_progress'];
+
+export interface BookingView {
+  id: string;
+  declarationId: string;
+  declarationNumber: string;
+  enterpriseId: string;
+  enterpriseName: string;
+  portId: string;
+  type: InspectionType;
+  status: BookingStatus;
+  slotStart: string;
+  slotEnd: string;
+  officerId: string | null;
+  officerName: string | null;
+  requestedBy: string;
+  note: string;
+  statusReason: string;
+  sessionId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SlotInput {
+  slotStart: Date;
+  slotEnd: Date;
+}
+
+export interface BookingRequestInput extends SlotInput {
+  declarationId: string;
+  type: InspectionType;
+  note?: string;
+}
+
+export interface BookingListFilter {
+  status?: BookingStatus[];
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+type BookingRow = typeof bookings.$inferSelect;
+
+const officers = aliasedTable(users, 'officer');
+
+export class BookingService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: { db: Db; events: DomainEvents; clock?: () => Date }) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  async request(p: Principal, input: BookingRequestInput): Promise<BookingView> {
+    const now = this.clock();
+    if (!isEnterpriseSide(p)) throw forbidden('Only the enterprise or its broker can request an inspection');
+    const [declaration] = await this.deps.db.select().from(declarations).where(eq(declarations.id, input.declarationId));
+    // A declaration of another enterprise is reported as missing: its existence is not theirs to know.
+    if (!declaration || !p.enterpriseIds.includes(declaration.enterpriseId)) throw notFound('Declaration');
+    requireActsFor(p, declaration.enterpriseId);
+    validateSlot(input, now);
+
+    const id = await this.deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(bookings)
+        .values({
+          declarationId: declaration.id,
+          enterpriseId: declaration.enterpriseId,
+          portId: declaration.portId,
+          requestedBy: p.userId,
+          type: input.type,
+          slotStart: input.slotStart,
+          slotEnd: input.slotEnd,
+          note: input.note ?? '',
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning({ id: bookings.id });
+      await appendAudit(tx, {
+        actorId: p.userId,
+        action: 'booking.request',
+        entityType: 'booking',
+        entityId: row!.id,
+        details: { declarationId: declaration.id, type: input.type, slotStart: input.slotStart, slotEnd: input.slotEnd },
+      }, now);
+      return row!.id;
+    });
+    return this.announce(id, 'request', p);
+  }
+
+  async list(p: Principal, filter: BookingListFilter): Promise<{ items: BookingView[]; total: number }> {
+    const where = and(this.visibleTo(p), ...this.filterConditions(filter));
+    const [totalRow] = await this.deps.db.select({ n: count() }).from(bookings).where(where);
+    const rows = await this.selectViews(this.deps.db, where, { limit: filter.limit, offset: filter.offset });
+    return { items: rows, total: totalRow?.n ?? 0 };
+  }
+
+  async get(p: Principal, id: string): Promise<BookingView> {
+    const [view] = await this.selectViews(this.deps.db, eq(bookings.id, id), { limit: 1, offset: 0 });
+    if (!view || !canReadEnterpriseRecord(p, view)) throw notFound('Booking');
+    return view;
+  }
+
+  /** An officer of the booking's port takes the requested slot. */
+  confirm(p: Principal, id: string): Promise<BookingView> {
+    return this.change(p, id, 'confirm', (b) => this.requireOfficerFor(p, b), async (tx, booking, now) => {
+      if (booking.slotStart <= now) {
+        throw new AppError('slot_invalid', 'The requested slot has already started; propose another slot');
+      }
+      await assertOfficerFree(tx, p.userId, booking, booking.id);
+      return { officerId: p.userId };
+    });
+  }
+
+  /** An officer offers another slot; the enterprise accepts it (or cancels). */
+  propose(p: Principal, id: string, slot: SlotInput & { reason?: string }): Promise<BookingView> {
+    return this.change(p, id, 'propose', (b) => this.requireOfficerFor(p, b), async (tx, booking, now) => {
+      validateSlot(slot, now);
+      await assertOfficerFree(tx, p.userId, slot, booking.id);
+      return { officerId: p.userId, slotStart: slot.slotStart, slotEnd: slot.slotEnd, statusReason: slot.reason ?? '' };
+    });
+  }
+
+  /** The enterprise accepts the slot an officer proposed. */
+  accept(p: Principal, id: string): Promise<BookingView> {
+    return this.change(p, id, 'accept', (b) => requireActsFor(p, b.enterpriseId), async (tx, booking, now) => {
+      if (booking.slotStart <= now) throw new AppError('slot_invalid', 'The proposed slot has already started');
+      // The proposing officer may have been booked for the same time since.
+      if (booking.officerId) await assertOfficerFree(tx, booking.officerId, booking, booking.id);
+      return {};
+    });
+  }
+
+  cancel(p: Principal, id: string, reason = ''): Promise<BookingView> {
+    const authorize = (b: BookingRow) =>
+      isEnterpriseSide(p) ? requireActsFor(p, b.enterpriseId) : this.requireOfficerFor(p, b);
+    return this.change(p, id, 'cancel', authorize, async () => ({ statusReason: reason }));
+  }
+
+  /** The assigned officer records that the enterprise did not join. Only once the slot has started. */
+  markNoShow(p: Principal, id: string): Promise<BookingView> {
+    return this.change(p, id, 'no_show', (b) => this.requireAssignedOfficer(p, b), async (_tx, booking, now) => {
+      if (now < booking.slotStart) {
+        throw new AppError('invalid_transition', 'A no-show can only be recorded once the slot has started');
+      }
+      return {};
+    });
+  }
+
+  /** The assigned officer opens the live inspection session. */
+  start(p: Principal, id: string): Promise<BookingView> {
+    return this.change(p, id, 'start', (b) => this.requireAssignedOfficer(p, b), async (tx, booking, now) => {
+      if (now.getTime() < booking.slotStart.getTime() - EARLY_START_MINUTES * 60_000) {
+        throw new AppError('invalid_transition', `The session can be opened at most ${EARLY_START_MINUTES} minutes before the slot`);
+      }
+      if (now > booking.slotEnd) throw new AppError('invalid_transition', 'The slot is over; propose another slot');
+      await tx.insert(inspectionSessions).values({ bookingId: booking.id, startedAt: now });
+      return {};
+    });
+  }
+
+  /** Closes the session of a booking in progress (normally when the verdict is recorded). */
+  complete(p: Principal, id: string): Promise<BookingView> {
+    return this.change(p, id, 'complete', (b) => this.requireAssignedOfficer(p, b), async (tx, booking, now) => {
+      await tx
+        .update(inspectionSessions)
+        .set({ status: 'closed', endedAt: now })
+        .where(eq(inspectionSessions.bookingId, booking.id));
+      return {};
+    });
+  }
+
+  /**
+   * One state change: lock the row; check, in this order, that the caller may see it (404), may act on it
+   * (403) and that the transition is allowed (409); let `apply` check the rest and return the columns to
+   * change; write and audit in the same transaction; then announce.
+   */
+  private async change(
+    p: Principal,
+    id: string,
+    action: BookingAction,
+    authorize: (booking: BookingRow) => void,
+    apply: (tx: DbOrTx, booking: BookingRow, now: Date) => Promise<Partial<BookingRow>> = async () => ({}),
+  ): Promise<BookingView> {
+    const now = this.clock();
+    await this.deps.db.transaction(async (tx) => {
+      const [booking] = await tx.select().from(bookings).where(eq(bookings.id, id)).for('update');
+      if (!booking || !canReadEnterpriseRecord(p, booking)) throw notFound('Booking');
+      authorize(booking);
+      const rule = transitions[action];
+      if (!rule.from.includes(booking.status)) {
+        throw new AppError('invalid_transition', `Cannot ${action.replace('_', '-')} a booking that is ${booking.status}`, {
+          status: booking.status,
+          allowedFrom: rule.from,
+        });
+      }
+      const changes = await apply(tx, booking, now);
+      await tx
+        .update(bookings)
+        .set({ ...changes, status: rule.to, updatedAt: now })
+        .where(eq(bookings.id, id));
+      await appendAudit(tx, {
+        actorId: p.userId,
+        action: `booking.${action}`,
+        entityType: 'booking',
+        entityId: id,
+        details: { from: booking.status, to: rule.to, ...changes },
+      }, now);
+    });
+    return this.announce(id, action, p);
+  }
+
+  private async announce(id: string, action: string, p: Principal): Promise<BookingView> {
+    const [view] = await this.selectViews(this.deps.db, eq(bookings.id, id), { limit: 1, offset: 0 });
+    this.deps.events.emit('booking.changed', { booking: view!, action, actorId: p.userId });
+    return view!;
+  }
+
+  /** The assigned officer, or any officer of the port while nobody is assigned. */
+  private requireOfficerFor(p: Principal, booking: BookingRow): void {
+    requireRole(p, 'officer');
+    const mine = booking.officerId ? booking.officerId === p.userId : booking.portId === p.portId;
+    if (!mine) throw forbidden('This booking belongs to another officer or port');
+  }
+
+  private requireAssignedOfficer(p: Principal, booking: BookingRow): void {
+    requireRole(p, 'officer');
+    if (booking.officerId !== p.userId) throw forbidden('Only the assigned officer can do this');
+  }
+
+  private visibleTo(p: Principal): SQL | undefined {
+    switch (p.role) {
+      case 'supervisor':
+      case 'admin':
+        return undefined;
+      case 'officer':
+        return p.portId
+          ? or(eq(bookings.officerId, p.userId), eq(bookings.portId, p.portId))
+          : eq(bookings.officerId, p.userId);
+      case 'enterprise_user':
+      case 'broker':
+        // inArray with an empty list is always false in drizzle: a broker without delegations sees nothing.
+        return inArray(bookings.enterpriseId, p.enterpriseIds);
+    }
+  }
+
+  private filterConditions(filter: BookingListFilter): SQL[] {
+    const conditions: SQL[] = [];
+    if (filter.status?.length) conditions.push(inArray(bookings.status, filter.status));
+    if (filter.from) conditions.push(gte(bookings.slotEnd, filter.from));
+    if (filter.to) conditions.push(lte(bookings.slotStart, filter.to));
+    return conditions;
+  }
+
+  private async selectViews(
+    db: DbOrTx,
+    where: SQL | undefined,
+    page: { limit: number; offset: number },
+  ): Promise<BookingView[]> {
+    const rows = await db
+      .select({
+        booking: bookings,
+        declarationNumber: declarations.number,
+        enterpriseName: enterprises.name,
+        officerName: officers.displayName,
+        sessionId: inspectionSessions.id,
+      })
+      .from(bookings)
+      .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
+      .innerJoin(enterprises, eq(enterprises.id, bookings.enterpriseId))
+      .leftJoin(officers, eq(officers.id, bookings.officerId))
+      .leftJoin(inspectionSessions, eq(inspectionSessions.bookingId, bookings.id))
+      .where(where)
+      .orderBy(asc(bookings.slotStart), asc(bookings.id))
+      .limit(page.limit)
+      .offset(page.offset);
+    return rows.map(({ booking: b, ...joined }) => ({
+      id: b.id,
+      declarationId: b.declarationId,
+      declarationNumber: joined.declarationNumber,
+      enterpriseId: b.enterpriseId,
+      enterpriseName: joined.enterpriseName,
+      portId: b.portId,
+      type: b.type,
+      status: b.status,
+      slotStart: b.slotStart.toISOString(),
+      slotEnd: b.slotEnd.toISOString(),
+      officerId: b.officerId,
+      officerName: joined.officerName,
+      requestedBy: b.requestedBy,
+      note: b.note,
+      statusReason: b.statusReason,
+      sessionId: joined.sessionId,
+      createdAt: b.createdAt.toISOString(),
+      updatedAt: b.updatedAt.toISOString(),
+    }));
+  }
+}
+
+export function validateSlot(slot: SlotInput, now: Date): void {
+  const minutes = (slot.slotEnd.getTime() - slot.slotStart.getTime()) / 60_000;
+  if (!(minutes >= SLOT_MIN_MINUTES && minutes <= SLOT_MAX_MINUTES)) {
+    throw new AppError('slot_invalid', `A slot lasts between ${SLOT_MIN_MINUTES} and ${SLOT_MAX_MINUTES} minutes`);
+  }
+  if (slot.slotStart <= now) throw new AppError('slot_invalid', 'The slot must start in the future');
+  if (slot.slotStart.getTime() - now.getTime() > BOOKING_HORIZON_DAYS * 86_400_000) {
+    throw new AppError('slot_invalid', `Slots can be booked at most ${BOOKING_HORIZON_DAYS} days ahead`);
+  }
+}
+
+/**
+ * Fails when the officer already holds another booking overlapping the slot. Locks the officer's user
+ * row first so two concurrent confirmations for the same officer are serialised.
+ */
+async function assertOfficerFree(tx: DbOrTx, officerId: string, slot: SlotInput, exceptBookingId: string): Promise<void> {
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, officerId)).for('update');
+  const [clash] = await tx
+    .select({ id: bookings.id, slotStart: bookings.slotStart, slotEnd: bookings.slotEnd })
+    .from(bookings)
+    .where(
+      and(
+        eq(bookings.officerId, officerId),
+        inArray(bookings.status, OCCUPYING),
+        ne(bookings.id, exceptBookingId),
+        lt(bookings.slotStart, slot.slotEnd),
+        gt(bookings.slotEnd, slot.slotStart),
+      ),
+    )
+    .limit(1);
+  if (clash) {
+    throw new AppError('officer_double_booked', 'The officer already has an inspection at that time', {
+      bookingId: clash.id,
+      slotStart: clash.slotStart.toISOString(),
+      slotEnd: clash.slotEnd.toISOString(),
+    });
+  }
+}

@@ -1,0 +1,113 @@
+/** Customs declarations: the goods, quantity and seals an inspection is about. */
+import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { declarations, enterprises, sites } from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { canReadEnterpriseRecord, isEnterpriseSide, requireActsFor, type Principal } from './access.ts';
+import { appendAudit } from './audit.service.ts';
+
+export interface DeclarationInput {
+  number: string;
+  enterpriseId: string;
+  portId: string;
+  siteId?: string | null;
+  goodsDescription: string;
+  declaredQuantity: number;
+  quantityUnit: string;
+  sealNumbers: string[];
+}
+
+export interface DeclarationView {
+  id: string;
+  number: string;
+  enterpriseId: string;
+  enterpriseName: string;
+  portId: string;
+  siteId: string | null;
+  goodsDescription: string;
+  declaredQuantity: number;
+  quantityUnit: string;
+  sealNumbers: string[];
+  createdAt: string;
+}
+
+/** Seal numbers as printed vary in spacing and case; compare them as uppercase without separators. */
+export function normaliseSealNumber(raw: string): string {
+  return raw.toUpperCase().replace(/[\s\-_.]/g, '');
+}
+
+export class DeclarationService {
+  constructor(private readonly deps: { db: Db; clock?: () => Date }) {}
+
+  async list(p: Principal, page: { limit: number; offset: number; number?: string }) {
+    const where = and(this.visibleTo(p), page.number ? eq(declarations.number, page.number) : undefined);
+    const [total] = await this.deps.db.select({ n: count() }).from(declarations).where(where);
+    const rows = await this.select(where, page);
+    return { items: rows, total: total?.n ?? 0 };
+  }
+
+  async get(p: Principal, id: string): Promise<DeclarationView> {
+    const [row] = await this.select(eq(declarations.id, id), { limit: 1, offset: 0 });
+    if (!row || !canReadEnterpriseRecord(p, row)) throw notFound('Declaration');
+    return row;
+  }
+
+  /** Declarations are registered by the enterprise side (or an administrator importing them). */
+  async create(p: Principal, input: DeclarationInput): Promise<DeclarationView> {
+    if (isEnterpriseSide(p)) requireActsFor(p, input.enterpriseId);
+    else if (p.role !== 'admin') throw forbidden('Only the enterprise, its broker or an administrator registers declarations');
+    const now = this.deps.clock?.() ?? new Date();
+    const { db } = this.deps;
+    if (input.siteId) {
+      const [site] = await db.select().from(sites).where(eq(sites.id, input.siteId));
+      if (!site || site.enterpriseId !== input.enterpriseId) throw new AppError('bad_request', 'The site does not belong to this enterprise');
+    }
+    const [existing] = await db.select({ id: declarations.id }).from(declarations).where(eq(declarations.number, input.number));
+    if (existing) throw new AppError('conflict', `Declaration ${input.number} is already registered`);
+    const id = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(declarations)
+        .values({
+          ...input,
+          siteId: input.siteId ?? null,
+          declaredQuantity: String(input.declaredQuantity),
+          sealNumbers: [...new Set(input.sealNumbers.map(normaliseSealNumber))],
+          createdAt: now,
+        })
+        .returning({ id: declarations.id });
+      await appendAudit(tx, { actorId: p.userId, action: 'declaration.create', entityType: 'declaration', entityId: row!.id, details: { number: input.number } }, now);
+      return row!.id;
+    });
+    return this.get(p, id);
+  }
+
+  private visibleTo(p: Principal): SQL | undefined {
+    if (p.role === 'supervisor' || p.role === 'admin') return undefined;
+    if (p.role === 'officer') return p.portId ? eq(declarations.portId, p.portId) : inArray(declarations.id, []);
+    return inArray(declarations.enterpriseId, p.enterpriseIds);
+  }
+
+  private async select(where: SQL | undefined, page: { limit: number; offset: number }): Promise<DeclarationView[]> {
+    const rows = await this.deps.db
+      .select({ d: declarations, enterpriseName: enterprises.name })
+      .from(declarations)
+      .innerJoin(enterprises, eq(enterprises.id, declarations.enterpriseId))
+      .where(where)
+      .orderBy(asc(declarations.number))
+      .limit(page.limit)
+      .offset(page.offset);
+    return rows.map(({ d, enterpriseName }) => ({
+      id: d.id,
+      number: d.number,
+      enterpriseId: d.enterpriseId,
+      enterpriseName,
+      portId: d.portId,
+      siteId: d.siteId,
+      goodsDescription: d.goodsDescription,
+      declaredQuantity: Number(d.declaredQuantity),
+      quantityUnit: d.quantityUnit,
+      sealNumbers: d.sealNumbers,
+      createdAt: d.createdAt.toISOString(),
+    }));
+  }
+}

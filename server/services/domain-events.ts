@@ -1,0 +1,31 @@
+/**
+ * In-process notifications that something committed. Services emit after their transaction commits;
+ * the realtime layer and job schedulers listen. Keeps services free of socket.io and BullMQ.
+ */
+import { EventEmitter } from 'node:events';
+import type { BookingView } from './bookings.service.ts';
+
+export interface DomainEventMap {
+  'booking.changed': [{ booking: BookingView; action: string; actorId: string }];
+}
+
+export class DomainEvents {
+  private readonly emitter = new EventEmitter();
+
+  emit<K extends keyof DomainEventMap>(event: K, ...args: DomainEventMap[K]): void {
+    this.emitter.emit(event, ...args);
+  }
+
+  on<K extends keyof DomainEventMap>(event: K, listener: (...args: DomainEventMap[K]) => void | Promise<void>): void {
+    // A failing listener must not break the request that already committed.
+    this.emitter.on(event, (...args: DomainEventMap[K]) => {
+      Promise.resolve()
+        .then(() => listener(...args))
+        .catch((err: unknown) => this.emitter.emit('listener-error', err, event));
+    });
+  }
+
+  onListenerError(handler: (err: unknown, event: string) => void): void {
+    this.emitter.on('listener-error', handler);
+  }
+}

@@ -1,0 +1,28 @@
+/** The domain services, built once from their dependencies. Nothing here knows about HTTP or sockets. */
+import type { Db } from '../db/database.ts';
+import { AdminService } from './admin.service.ts';
+import { AuthService } from './auth.service.ts';
+import { BookingService } from './bookings.service.ts';
+import { DeclarationService } from './declarations.service.ts';
+import { DomainEvents } from './domain-events.ts';
+
+export interface Services {
+  db: Db;
+  events: DomainEvents;
+  auth: AuthService;
+  admin: AdminService;
+  declarations: DeclarationService;
+  bookings: BookingService;
+}
+
+export function createServices(deps: { db: Db; sessionTtlMs: number; clock?: () => Date }): Services {
+  const events = new DomainEvents();
+  return {
+    db: deps.db,
+    events,
+    auth: new AuthService(deps),
+    admin: new AdminService(deps),
+    declarations: new DeclarationService(deps),
+    bookings: new BookingService({ ...deps, events }),
+  };
+}
