@@ -21,8 +21,23 @@ if [ "$WANT_VERSION" != "3.12.16" ]; then
   echo "expected mediasoup 3.12.16, found $WANT_VERSION (the offline recipe is for 3.12.16)" >&2
   exit 1
 fi
-if [ -x "$BIN" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_VERSION" ]; then
+# The build depends on the mediasoup version and the Debian libraries it links; a worker built from the
+# same inputs is kept in a cache outside node_modules, so `npm ci` (which empties node_modules) and fresh
+# clones on the same machine do not rebuild for minutes.
+LIBS_KEY=$(dpkg-query -W -f='${Package}=${Version} ' libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev 2>/dev/null; meson --version)
+KEY="$WANT_VERSION-$(printf '%s' "$LIBS_KEY" | sha256sum | cut -c1-16)"
+CACHE_DIR="${WATCHPOST_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/watchpost}"
+CACHED="$CACHE_DIR/mediasoup-worker-$KEY"
+
+if [ -x "$BIN" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$KEY" ]; then
   log "worker $WANT_VERSION already built: $BIN"
+  exit 0
+fi
+if [ -x "$CACHED" ]; then
+  mkdir -p "$(dirname "$BIN")"
+  cp "$CACHED" "$BIN"
+  echo "$KEY" > "$STAMP"
+  log "worker $WANT_VERSION taken from the build cache ($CACHED)"
   exit 0
 fi
 
@@ -122,5 +137,7 @@ log "ninja mediasoup-worker (about 3-5 minutes on 2 cores)"
 start=$(date +%s)
 ninja -C "$BUILD_DIR" mediasoup-worker | awk 'NR % 25 == 0 { print "  " $0 } { last = $0 } END { print "  " last }'
 cp "$BUILD_DIR/mediasoup-worker" "$BIN"
-echo "$WANT_VERSION" > "$STAMP"
+echo "$KEY" > "$STAMP"
+mkdir -p "$CACHE_DIR"
+cp "$BIN" "$CACHED.tmp" && mv "$CACHED.tmp" "$CACHED"
 log "built $BIN in $(( $(date +%s) - start )) s"

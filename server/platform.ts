@@ -74,12 +74,13 @@ export async function startPlatform(config: Config, options: { database?: Databa
       webDist: path.join(repoRoot, 'web', 'dist'),
     });
     const server = http.createServer(app);
-    const sockets = createSocketServer(server, { services, redisUrl, logger });
+    const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger });
     cleanups.push(() => sockets.close());
 
     const reminders = startBookingReminders({
       db: database.db,
       connection,
+      prefix: config.REDIS_PREFIX,
       events: services.events,
       minutesBefore: config.REMINDER_MINUTES_BEFORE,
       notify: sockets.toUsers,

@@ -29,6 +29,7 @@ export interface BookingReminders {
 export function startBookingReminders(deps: {
   db: Db;
   connection: ConnectionOptions;
+  prefix: string;
   events: DomainEvents;
   minutesBefore: number;
   notify: (userIds: string[], event: string, payload: unknown) => void;
@@ -39,6 +40,7 @@ export function startBookingReminders(deps: {
   const clock = deps.clock ?? (() => new Date());
   const queue = new Queue<ReminderData>(BOOKING_REMINDERS_QUEUE, {
     connection: deps.connection,
+    prefix: deps.prefix,
     defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000, attempts: 3, backoff: { type: 'exponential', delay: 5000 } },
   });
 
@@ -72,7 +74,7 @@ export function startBookingReminders(deps: {
       deps.notify(recipients, 'notification', { kind: 'booking.reminder', payload });
       return { sent: recipients.length };
     },
-    { connection: deps.connection, concurrency: 4 },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 4 },
   );
   worker.on('completed', () => deps.metrics.jobsProcessed.inc({ queue: BOOKING_REMINDERS_QUEUE, outcome: 'completed' }));
   worker.on('failed', (job, err) => {

@@ -27,11 +27,11 @@ export interface SocketServer {
   close(): Promise<void>;
 }
 
-export function createSocketServer(httpServer: http.Server, deps: { services: Services; redisUrl: string; logger: Logger }): SocketServer {
+export function createSocketServer(httpServer: http.Server, deps: { services: Services; redisUrl: string; prefix: string; logger: Logger }): SocketServer {
   const pub = new Redis(deps.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
   const sub = pub.duplicate();
   const io = new Server(httpServer, {
-    adapter: createAdapter(pub, sub),
+    adapter: createAdapter(pub, sub, { key: `${deps.prefix}:socket.io` }),
     serveClient: false,
     // Bounded: no message may be larger than this (snapshots go over HTTP).
     maxHttpBufferSize: 1e6,

@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openPglite, type Database } from '../server/db/database.ts';
+import { createTestDatabase } from './support/database.ts';
+import { rejectionText } from './support/errors.ts';
+
+async function tableNames(database: Database): Promise<string[]> {
+  const result = (await database.db.execute(
+    sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+  )) as unknown as { rows: Array<{ table_name: string }> };
+  return result.rows.map((r) => r.table_name);
+}
+
+const EXPECTED_TABLES = [
+  'alarms', 'audit_log', 'auth_sessions', 'bookings', 'broker_delegations', 'cameras', 'declarations', 'enterprises',
+  'inspection_sessions', 'notifications', 'ports', 'recording_segments', 'recordings', 'sites', 'timeline_events',
+  'users', 'vehicles', 'verdicts',
+];
+
+describe.each([
+  ['PGlite', () => openPglite(undefined)],
+  ['PostgreSQL 15', () => createTestDatabase()],
+])('migrations on %s', (_name, open) => {
+  let database: Database;
+  afterAll(() => database?.close());
+
+  it('creates every table of the data model', async () => {
+    database = await open();
+    expect(await tableNames(database)).toEqual(EXPECTED_TABLES);
+  });
+
+  it('makes the audit trail append-only', async () => {
+    await database.db.execute(sql`insert into audit_log (at, action, entity_type, entity_id, prev_hash, hash)
+      values (now(), 'test', 'test', '1', ${'0'.repeat(64)}, ${'1'.repeat(64)})`);
+    expect(await rejectionText(database.db.execute(sql`update audit_log set action = 'edited'`))).toMatch(/append-only/);
+    expect(await rejectionText(database.db.execute(sql`delete from audit_log`))).toMatch(/append-only/);
+  });
+
+  it('is idempotent: migrating an up-to-date database changes nothing', async () => {
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    if (database.kind === 'postgres') {
+      await migrate(database.db as never, { migrationsFolder: (await import('../server/db/database.ts')).migrationsFolder });
+    }
+    expect(await tableNames(database)).toEqual(EXPECTED_TABLES);
+  });
+});

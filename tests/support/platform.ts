@@ -1,0 +1,84 @@
+/** Starts the real platform (express, socket.io, BullMQ) on a fresh test database and the test Redis. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { loadConfig } from '../../server/config.ts';
+import { startPlatform, type Platform } from '../../server/platform.ts';
+import { createTestDatabase } from './database.ts';
+
+export interface TestClock {
+  now(): Date;
+  set(date: Date): void;
+  advance(ms: number): void;
+}
+
+export function testClock(start = new Date()): TestClock & { fn: () => Date } {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    fn: () => new Date(current),
+    set: (d) => {
+      current = d.getTime();
+    },
+    advance: (ms) => {
+      current += ms;
+    },
+  };
+}
+
+export async function startTestPlatform(options: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<Platform> {
+  const database = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-data-'));
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    REDIS_URL: inject('redisUrl'),
+    REDIS_PREFIX: `t${crypto.randomBytes(4).toString('hex')}`,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const platform = await startPlatform(config, { database, clock: options.clock });
+  return {
+    ...platform,
+    async stop() {
+      await platform.stop();
+      await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A REST client that keeps its session cookie, as a browser would. */
+export class HttpClient {
+  private cookie: string | null = null;
+  constructor(private readonly baseUrl: string) {}
+
+  async request<T = any>(method: string, urlPath: string, body?: unknown, rawBody?: string) {
+    const headers: Record<string, string> = {};
+    if (this.cookie) headers.cookie = this.cookie;
+    if (body !== undefined || rawBody !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${urlPath}`, {
+      method,
+      headers,
+      body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) {
+      const [pair] = setCookie.split(';');
+      this.cookie = pair!.endsWith('=') ? null : pair!;
+    }
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers, setCookie };
+  }
+
+  get = <T = any>(p: string) => this.request<T>('GET', p);
+  post = <T = any>(p: string, body: unknown = {}) => this.request<T>('POST', p, body);
+
+  async login(username: string, password: string) {
+    const res = await this.post('/api/auth/login', { username, password });
+    if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res;
+  }
+}
