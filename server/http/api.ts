@@ -68,6 +68,8 @@ export class Api {
   ): void {
     this.describe(spec);
     this.router[spec.method](spec.path, async (req, res, next) => {
+      // The route pattern (not the URL) labels metrics, so label cardinality stays bounded.
+      res.locals.route = `${req.baseUrl}${spec.path}`;
       try {
         let principal = await this.resolvePrincipal(req);
         if (spec.access !== 'public') {

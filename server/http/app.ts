@@ -1,7 +1,7 @@
 /** The express application: REST API, health, metrics, OpenAPI and (when built) the web app. */
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import { ZodError } from 'zod';
 import { AppError } from '../errors.ts';
@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: routeLabel(req), status: String(res.statusCode) }));
+    res.on('finish', () => end({ route: routeLabel(req, res), status: String(res.statusCode) }));
     next();
   });
 
@@ -119,10 +119,10 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function routeLabel(req: Request): string {
-  // The matched route pattern keeps label cardinality bounded.
-  const route = (req as Request & { route?: { path?: string } }).route?.path;
-  return route ? `${req.baseUrl}${route}` : req.baseUrl || 'unmatched';
+function routeLabel(req: Request, res: Response): string {
+  if (typeof res.locals.route === 'string') return res.locals.route;
+  const route = (req as Request & { route?: { path?: unknown } }).route?.path;
+  return typeof route === 'string' ? route : 'unmatched';
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
