@@ -2,12 +2,14 @@
  * Starts the whole control plane on one machine: database (PGlite or PostgreSQL), Redis (ours or
  * REDIS_URL), services, background jobs, express + socket.io. `stop()` undoes it in reverse order.
  */
+import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createApp } from './http/app.ts';
+import { removeControlFile, writeControlFile } from './maintenance/control-file.ts';
 import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
 import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
 import { startBookingReminders } from './jobs/booking-reminders.ts';
@@ -65,6 +67,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
     });
     services.events.onListenerError((err, event) => logger.error({ err, event }, 'domain event listener failed'));
 
+    // Only the embedded database needs the control file: with a server database the CLI opens it itself.
+    const maintenanceToken = database.kind === 'pglite' ? crypto.randomBytes(32).toString('base64url') : undefined;
     const app = createApp({
       services,
       logger,
@@ -72,6 +76,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       cookieSecure: config.COOKIE_SECURE,
       readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl) },
       webDist: path.join(repoRoot, 'web', 'dist'),
+      maintenanceToken,
     });
     const server = http.createServer(app);
     const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger });
@@ -104,6 +109,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = `http://${config.HOST}:${port}`;
+    if (maintenanceToken) {
+      writeControlFile(config.dataDir, url, maintenanceToken);
+      cleanups.push(async () => removeControlFile(config.dataDir));
+    }
     return { url, services, database, redisUrl, logger, stop };
   } catch (err) {
     await stop();

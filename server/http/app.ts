@@ -13,6 +13,7 @@ import { adminRoutes } from './admin.routes.ts';
 import { authRoutes, readSessionCookie } from './auth.routes.ts';
 import { bookingRoutes } from './bookings.routes.ts';
 import { declarationRoutes } from './declarations.routes.ts';
+import { maintenanceRoutes } from './maintenance.routes.ts';
 
 export interface AppDeps {
   services: Services;
@@ -23,6 +24,8 @@ export interface AppDeps {
   cookieSecure: boolean;
   /** The built web app (web/dist), served when present. */
   webDist?: string;
+  /** Accept maintenance commands from local CLI tools holding this token. */
+  maintenanceToken?: string;
 }
 
 const BODY_LIMIT = '256kb';
@@ -75,6 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  if (deps.maintenanceToken) maintenanceRoutes(app, services, deps.maintenanceToken);
   app.use('/api', api.router);
   app.use('/api', (req, _res, next) => next(new AppError('not_found', `No API route ${req.method} ${req.path}`)));
 

@@ -1,0 +1,91 @@
+/**
+ * `npm start` with no configuration: embedded PGlite in the data dir, its own redis-server, and the CLI
+ * tools working against the running server. Runs the real entry point as a child process.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HttpClient } from './support/platform.ts';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-start-'));
+// Only what a user would have: no DATABASE_URL, no REDIS_URL.
+const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+
+function startServer(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  const child = spawn(tsx, ['server/main.ts'], { cwd: root, env });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no start-up line in 60 s:\n${out}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /Watchpost is running at (http:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]! });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
+  });
+}
+
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm start', () => {
+  it('runs with no configuration; seed:demo and the admin CLI work against it; it stops cleanly', async () => {
+    const { child, url } = await startServer();
+    try {
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(fs.existsSync(path.join(dataDir, 'pglite'))).toBe(true);
+      expect(fs.statSync(path.join(dataDir, 'control.json')).mode & 0o777).toBe(0o600);
+
+      const seeded = await run(tsx, ['scripts/seed-demo.ts'], { cwd: root, env });
+      expect(JSON.parse(seeded.stdout)).toMatchObject({ seeded: true, password: 'watchpost-demo' });
+      const again = await run(tsx, ['scripts/seed-demo.ts'], { cwd: root, env });
+      expect(JSON.parse(again.stdout)).toMatchObject({ seeded: false });
+
+      await run(tsx, ['scripts/admin.ts', 'create-admin', '--username', 'root'], {
+        cwd: root,
+        env: { ...env, WATCHPOST_ADMIN_PASSWORD: 'a long admin password' },
+      });
+      const admin = new HttpClient(url);
+      expect((await admin.login('root', 'a long admin password')).body.role).toBe('admin');
+
+      // The README's walk-through: the enterprise books, the officer confirms.
+      const enterprise = new HttpClient(url);
+      await enterprise.login('demo.enterprise', 'watchpost-demo');
+      const declaration = (await enterprise.get('/api/declarations')).body.items[0];
+      const slotStart = new Date(Date.now() + 86_400_000);
+      const booking = await enterprise.post('/api/bookings', {
+        declarationId: declaration.id,
+        type: 'routine_supervision',
+        slotStart: slotStart.toISOString(),
+        slotEnd: new Date(slotStart.getTime() + 3_600_000).toISOString(),
+      });
+      expect(booking.status).toBe(201);
+      const officer = new HttpClient(url);
+      await officer.login('demo.officer', 'watchpost-demo');
+      const confirmed = await officer.post(`/api/bookings/${booking.body.id}/confirm`);
+      expect(confirmed.body).toMatchObject({ status: 'confirmed', officerName: 'Officer Wang' });
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    expect(fs.existsSync(path.join(dataDir, 'control.json'))).toBe(false);
+  }, 120_000);
+
+  it('refuses to start with a bad setting and names it', async () => {
+    const failed = await run(tsx, ['server/main.ts'], { cwd: root, env: { ...env, PORT: 'eighty' } }).catch((e) => e);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/PORT: /);
+  }, 60_000);
+});
