@@ -63,7 +63,10 @@ export async function startLocalRedis(options: {
     // BullMQ requires that Redis never evicts its keys.
     '--maxmemory-policy', 'noeviction',
   ];
-  const child = spawn(options.bin ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A small shell keeps redis-server tied to us: when our end of its stdin closes (we stopped, or died
+  // even by SIGKILL), `read` returns and the shell stops redis-server.
+  const watchdog = '"$0" "$@" & pid=$!; trap \'kill $pid; wait $pid; exit 0\' TERM; read _; kill $pid; wait $pid';
+  const child = spawn('sh', ['-c', watchdog, options.bin ?? 'redis-server', ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
@@ -86,7 +89,7 @@ export async function startLocalRedis(options: {
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        child.stdin?.end();
       }),
   };
 }
