@@ -1,0 +1,179 @@
+/**
+ * Brings a site camera into a room: ffmpeg pulls the source (RTSP, RTP, UDP, SRT or a file) and sends
+ * RTP to a plain transport. H.264 in a profile browsers decode is copied; anything else is transcoded
+ * to VP8. ffmpeg is restarted with back-off when the camera drops; a camera that sends nothing for
+ * `offlineAfterMs` is reported offline (and online again when packets return).
+ */
+import { EventEmitter } from 'node:events';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
+import type { RtpParameters } from 'mediasoup/node/lib/RtpParameters.js';
+import { copyableH264Profiles, INGEST_PAYLOAD } from './codecs.ts';
+import { FFPROBE, startFfmpeg, type FfmpegProcess } from './ffmpeg.ts';
+import { LOOPBACK } from './network.ts';
+import type { ProducerInfo, Room } from './room.ts';
+
+const execFileAsync = promisify(execFile);
+
+export interface CameraSource {
+  cameraId: string;
+  name: string;
+  sourceUrl: string;
+}
+
+export interface CameraIngestOptions {
+  offlineAfterMs?: number;
+  /** Probe timeout for the source's codec. */
+  probeTimeoutMs?: number;
+  maxBackoffMs?: number;
+  /** Video bitrate when transcoding. */
+  transcodeBitrate?: string;
+  /** Skip probing when the stream is known (e.g. a configured camera model); probed when absent. */
+  plan?: IngestPlan;
+}
+
+export interface CameraIngestEvents {
+  producer: [ProducerInfo];
+  offline: [{ silentMs: number }];
+  online: [];
+  restarting: [{ inMs: number; reason: string }];
+}
+
+export type IngestPlan = { mode: 'copy'; profileLevelId: string } | { mode: 'vp8' };
+type Plan = IngestPlan;
+
+export class CameraIngest extends EventEmitter<CameraIngestEvents> {
+  private ffmpeg?: FfmpegProcess;
+  private stopped = false;
+  private failures = 0;
+  private watchdog?: NodeJS.Timeout;
+  private lastBytes = 0;
+  private lastChangeAt = Date.now();
+  online = false;
+  producerInfo?: ProducerInfo;
+
+  private constructor(
+    readonly camera: CameraSource,
+    private readonly transport: PlainTransport,
+    private readonly ports: { rtpPort: number; rtcpPort: number },
+    private readonly plan: Plan,
+    private readonly ssrc: number,
+    private readonly options: Required<Omit<CameraIngestOptions, 'plan'>>,
+  ) {
+    super();
+  }
+
+  static async start(room: Room, camera: CameraSource, options: CameraIngestOptions = {}): Promise<CameraIngest> {
+    const { plan: knownPlan, ...rest } = options;
+    const opts = { offlineAfterMs: 5000, probeTimeoutMs: 8000, maxBackoffMs: 30_000, transcodeBitrate: '1500k', ...rest };
+    const plan = knownPlan ?? (await planFor(camera.sourceUrl, opts.probeTimeoutMs));
+    const ingest = await room.createPlainIngest(`camera:${camera.cameraId}`, camera.name);
+    const ssrc = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const rtpParameters: RtpParameters =
+      plan.mode === 'copy'
+        ? {
+            codecs: [{ mimeType: 'video/H264', payloadType: INGEST_PAYLOAD.h264, clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': plan.profileLevelId } }],
+            encodings: [{ ssrc }],
+          }
+        : { codecs: [{ mimeType: 'video/VP8', payloadType: INGEST_PAYLOAD.vp8, clockRate: 90000 }], encodings: [{ ssrc }] };
+    const { info } = await ingest.produce('video', rtpParameters);
+    const cameraIngest = new CameraIngest(camera, ingest.transport, { rtpPort: ingest.rtpPort, rtcpPort: ingest.rtcpPort }, plan, ssrc, opts);
+    cameraIngest.producerInfo = info;
+    cameraIngest.emit('producer', info);
+    cameraIngest.spawn();
+    cameraIngest.watch();
+    ingest.transport.observer.once('close', () => cameraIngest.stop());
+    return cameraIngest;
+  }
+
+  get mode(): Plan['mode'] {
+    return this.plan.mode;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.watchdog);
+    await this.ffmpeg?.stop(2000);
+    this.transport.close();
+  }
+
+  private spawn(): void {
+    const { sourceUrl } = this.camera;
+    const input = inputArgs(sourceUrl);
+    const payloadType = this.plan.mode === 'copy' ? INGEST_PAYLOAD.h264 : INGEST_PAYLOAD.vp8;
+    const codec =
+      this.plan.mode === 'copy'
+        ? ['-c:v', 'copy']
+        : ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', this.options.transcodeBitrate, '-g', '50', '-keyint_min', '25', '-error-resilient', '1', '-pix_fmt', 'yuv420p'];
+    const output = `rtp://${LOOPBACK}:${this.ports.rtpPort}?rtcpport=${this.ports.rtcpPort}&pkt_size=1200`;
+    const startedAt = Date.now();
+    const ffmpeg = startFfmpeg([...input, '-map', '0:v:0', '-an', ...codec, '-f', 'rtp', '-payload_type', String(payloadType), '-ssrc', String(this.ssrc), output]);
+    this.ffmpeg = ffmpeg;
+    void ffmpeg.exited.then(({ code }) => {
+      if (this.stopped) return;
+      // A run that lasted a while was healthy: start the back-off again from the bottom.
+      if (Date.now() - startedAt > 30_000) this.failures = 0;
+      this.failures += 1;
+      const inMs = Math.min(this.options.maxBackoffMs, 500 * 2 ** (this.failures - 1));
+      this.emit('restarting', { inMs, reason: `ffmpeg exited with ${code}: ${ffmpeg.stderrTail().slice(-200)}` });
+      setTimeout(() => {
+        if (!this.stopped) this.spawn();
+      }, inMs);
+    });
+  }
+
+  /** Watches the bytes the transport receives: silence for offlineAfterMs means the camera is offline. */
+  private watch(): void {
+    this.watchdog = setInterval(async () => {
+      try {
+        const [stats] = await this.transport.getStats();
+        const bytes = stats?.bytesReceived ?? 0;
+        const now = Date.now();
+        if (bytes !== this.lastBytes) {
+          this.lastBytes = bytes;
+          this.lastChangeAt = now;
+          if (!this.online) {
+            this.online = true;
+            this.emit('online');
+          }
+        } else if (this.online && now - this.lastChangeAt >= this.options.offlineAfterMs) {
+          this.online = false;
+          this.emit('offline', { silentMs: now - this.lastChangeAt });
+        } else if (!this.online && this.lastBytes === 0 && now - this.lastChangeAt >= this.options.offlineAfterMs) {
+          // Never came up at all: report it once.
+          this.lastChangeAt = Number.POSITIVE_INFINITY;
+          this.emit('offline', { silentMs: this.options.offlineAfterMs });
+        }
+      } catch {
+        // The transport closed; stop() follows.
+      }
+    }, 1000);
+  }
+}
+
+function inputArgs(sourceUrl: string): string[] {
+  if (sourceUrl.startsWith('file://')) return ['-re', '-stream_loop', '-1', '-i', sourceUrl.slice('file://'.length)];
+  if (sourceUrl.startsWith('rtsp://')) return ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', sourceUrl];
+  // rtp:// (MPEG-TS over RTP), udp://, srt://: pushed to us; while it is silent ffmpeg waits and the
+  // watchdog reports the camera offline.
+  return ['-fflags', '+genpts', '-i', sourceUrl];
+}
+
+/** Copy H.264 when the browser can decode its profile; transcode anything else (or anything unprobeable). */
+async function planFor(sourceUrl: string, timeoutMs: number): Promise<Plan> {
+  const input = inputArgs(sourceUrl).filter((a) => a !== '-re' && a !== '-stream_loop' && a !== '-1');
+  try {
+    const { stdout } = await execFileAsync(
+      FFPROBE,
+      ['-v', 'error', '-analyzeduration', '2000000', '-probesize', '2000000', ...input.slice(0, -2), '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,profile', '-of', 'json', input.at(-1)!],
+      { timeout: timeoutMs },
+    );
+    const stream = (JSON.parse(stdout) as { streams?: Array<{ codec_name?: string; profile?: string }> }).streams?.[0];
+    const profileLevelId = stream?.codec_name === 'h264' && stream.profile ? copyableH264Profiles[stream.profile] : undefined;
+    return profileLevelId ? { mode: 'copy', profileLevelId } : { mode: 'vp8' };
+  } catch {
+    return { mode: 'vp8' };
+  }
+}

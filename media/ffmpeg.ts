@@ -1,0 +1,104 @@
+/** Starting ffmpeg/ffprobe and describing mediasoup RTP to ffmpeg as SDP. */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import type { RtpParameters } from 'mediasoup/node/lib/RtpParameters.js';
+import { LOOPBACK } from './network.ts';
+
+const execFileAsync = promisify(execFile);
+export const FFMPEG = process.env.FFMPEG_BIN ?? 'ffmpeg';
+export const FFPROBE = process.env.FFPROBE_BIN ?? 'ffprobe';
+
+export interface FfmpegProcess {
+  child: ChildProcess;
+  /** The last lines ffmpeg wrote to stderr (bounded), for error messages. */
+  stderrTail(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Asks ffmpeg to finish its output (SIGINT), then kills it if it does not exit in time. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export function startFfmpeg(args: string[], options: { stdin?: string; stdout?: 'pipe' | 'ignore' } = {}): FfmpegProcess {
+  const child = spawn(FFMPEG, ['-hide_banner', '-nostats', '-loglevel', 'warning', ...args], {
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', options.stdout ?? 'ignore', 'pipe'],
+  });
+  let tail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  });
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: -1, signal: null }));
+  });
+  return {
+    child,
+    stderrTail: () => tail,
+    exited,
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** An SDP that tells ffmpeg to receive one RTP stream (as mediasoup sends it) on loopback ports. */
+export function sdpForRtp(kind: 'audio' | 'video', rtp: RtpParameters, ports: { rtpPort: number; rtcpPort: number }): string {
+  const codec = rtp.codecs[0];
+  if (!codec) throw new Error('RTP parameters without a codec');
+  const [, name] = codec.mimeType.split('/');
+  const channels = kind === 'audio' && codec.channels ? `/${codec.channels}` : '';
+  const fmtp = Object.entries(codec.parameters ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(';');
+  return [
+    'v=0',
+    `o=- 0 0 IN IP4 ${LOOPBACK}`,
+    's=watchpost',
+    `c=IN IP4 ${LOOPBACK}`,
+    't=0 0',
+    `m=${kind} ${ports.rtpPort} RTP/AVP ${codec.payloadType}`,
+    `a=rtcp:${ports.rtcpPort}`,
+    `a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${channels}`,
+    ...(fmtp ? [`a=fmtp:${codec.payloadType} ${fmtp}`] : []),
+    'a=recvonly',
+    '',
+  ].join('\r\n');
+}
+
+/** Input options for reading an SDP from stdin. */
+// Loopback does not reorder packets: without a reorder queue nothing waits for a packet that never comes.
+export const SDP_INPUT = ['-protocol_whitelist', 'pipe,udp,rtp', '-fflags', '+genpts', '-reorder_queue_size', '0', '-f', 'sdp', '-i', 'pipe:0'];
+
+export interface ProbeResult {
+  durationMs: number;
+  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number }>;
+}
+
+export async function ffprobe(file: string): Promise<ProbeResult> {
+  const { stdout } = await execFileAsync(FFPROBE, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
+  const parsed = JSON.parse(stdout) as { format?: { duration?: string }; streams?: ProbeResult['streams'] };
+  return { durationMs: Math.round(Number(parsed.format?.duration ?? 0) * 1000), streams: parsed.streams ?? [] };
+}
+
+/**
+ * Resolves once some process has bound the UDP port on loopback (read from /proc/net/udp), so RTP is
+ * not sent before ffmpeg listens. Resolves anyway after timeoutMs (packets then may be lost at first).
+ */
+export async function waitForUdpListener(port: number, timeoutMs = 3000): Promise<boolean> {
+  const needle = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const table = await readFile('/proc/net/udp', 'utf8');
+      if (table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(needle.trim()))) return true;
+    } catch {
+      return false; // not Linux: nothing to wait on
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}

@@ -1,0 +1,12 @@
+/** The media plane: what the server may use. */
+export { MediaWorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
+export { Room, type ProducerInfo } from './room.ts';
+export { Peer, MediaError, type PeerRole, type MediaErrorCode } from './peer.ts';
+export { Recorder, type RecordedSegment } from './recorder.ts';
+export { FrameTap, type Frame, type FrameTapOptions } from './frame-tap.ts';
+export { CameraIngest, type CameraSource } from './camera-ingest.ts';
+export { grabStill } from './snapshot.ts';
+export { ffprobe, startFfmpeg, FFMPEG } from './ffmpeg.ts';
+export { hashFile } from './files.ts';
+export type { MediaNetwork } from './network.ts';
+export { finaliseSegments, type FinalisedRecording } from './finalise.ts';

@@ -1,0 +1,117 @@
+/**
+ * The media plane without a browser: a simulated camera enters a room as a producer, is recorded into
+ * segments that finalise into one playable file, and the frame tap yields frames of the requested size.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCameraSimulator } from '../scripts/camera-simulator.ts';
+import { CameraIngest } from './camera-ingest.ts';
+import { ffprobe } from './ffmpeg.ts';
+import { finaliseSegments } from './finalise.ts';
+import { FrameTap } from './frame-tap.ts';
+import { freeUdpPortPair } from './network.ts';
+import { Recorder } from './recorder.ts';
+import { Room } from './room.ts';
+import { grabStill } from './snapshot.ts';
+import { MediaWorkerPool } from './worker-pool.ts';
+
+let pool: MediaWorkerPool;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-media-'));
+
+beforeAll(async () => {
+  pool = await MediaWorkerPool.start({ workers: 2, rtcMinPort: 41000, rtcMaxPort: 41999 });
+});
+afterAll(() => {
+  pool?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('camera → room → recorder, frame tap, snapshot', () => {
+  it('probes a camera and copies H.264 it can forward as is', async () => {
+    const room = await Room.create('session-probe', pool, { listenIp: '127.0.0.1' });
+    const { rtpPort } = await freeUdpPortPair();
+    const simulator = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, seconds: 10, width: 320, height: 240 });
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-p', name: 'Probe', sourceUrl: `udp://127.0.0.1:${rtpPort}` });
+    expect(ingest.mode).toBe('copy');
+    await ingest.stop();
+    await simulator.stop();
+    room.close();
+  }, 30_000);
+
+  it('records what the camera streamed, segment by segment, into a file of the right length', async () => {
+    const room = await Room.create('session-a', pool, { listenIp: '127.0.0.1' });
+    const { rtpPort } = await freeUdpPortPair();
+    const cameraUrl = `udp://127.0.0.1:${rtpPort}`;
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-1', name: 'Ramp', sourceUrl: cameraUrl }, { plan: { mode: 'copy', profileLevelId: '42e01f' } });
+    const info = ingest.producerInfo!;
+    expect(info).toMatchObject({ kind: 'video', source: 'camera:cam-1', label: 'Ramp' });
+
+    // Recording is on before the camera sends its first packet, as for a producer that just started.
+    const recorder = await Recorder.start(room, info, { dir: path.join(dir, 'rec'), segmentSeconds: 4 });
+    const segmentsSeen: number[] = [];
+    recorder.on('segment', (s) => segmentsSeen.push(s.seq));
+    const STREAM_SECONDS = 14;
+    const simulator = startCameraSimulator({ to: cameraUrl, seconds: STREAM_SECONDS, width: 640, height: 360, fps: 25 });
+
+    const tap = await FrameTap.open(room, info, { width: 320, height: 180, fps: 5 });
+    const frame = await tap.next(10_000);
+    expect(frame).not.toBeNull();
+    expect(frame!.data.length).toBe(320 * 180 * 3);
+    expect([frame!.width, frame!.height]).toEqual([320, 180]);
+    // The test pattern is colourful: a decoded frame is not a flat image.
+    const distinct = new Set<number>();
+    for (let i = 0; i < frame!.data.length; i += 3 * 97) distinct.add(frame!.data[i]!);
+    expect(distinct.size).toBeGreaterThan(10);
+
+    const still = await grabStill(room, info);
+    expect(still.jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect([still.width, still.height]).toEqual([640, 360]);
+
+    await simulator.exited;
+    await sleep(1000);
+    // Segments are closed and hashed while recording goes on.
+    expect(segmentsSeen.length).toBeGreaterThanOrEqual(2);
+    const segments = await recorder.stop();
+    tap.close();
+    await ingest.stop();
+
+    expect(segments.map((s) => s.seq)).toEqual(segments.map((_, i) => i));
+    for (const s of segments) {
+      expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(s.sizeBytes).toBe(fs.statSync(s.path).size);
+    }
+    const final = await finaliseSegments(segments.map((s) => s.path), path.join(dir, 'final'));
+    const probe = await ffprobe(final.path);
+    expect(probe.streams[0]).toMatchObject({ codec_type: 'video', codec_name: 'h264', width: 640, height: 360 });
+    expect(final.path).toMatch(/\.mp4$/);
+    console.log(`streamed ${STREAM_SECONDS} s, recorded ${segments.length} segments, file lasts ${final.durationMs} ms`);
+    expect(Math.abs(final.durationMs - STREAM_SECONDS * 1000)).toBeLessThan(1000);
+    expect(final.posterPath && fs.statSync(final.posterPath).size).toBeGreaterThan(1000);
+    room.close();
+  }, 60_000);
+
+  it('keeps only the newest frame for a slow reader and counts the rest as dropped', async () => {
+    const room = await Room.create('session-b', pool, { listenIp: '127.0.0.1' });
+    const { rtpPort } = await freeUdpPortPair();
+    const simulator = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, seconds: 15, width: 320, height: 240, fps: 25 });
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-2', name: 'Pen', sourceUrl: `udp://127.0.0.1:${rtpPort}` });
+    const tap = await FrameTap.open(room, ingest.producerInfo!, { width: 160, height: 120, fps: 10 });
+    const first = await tap.next();
+    expect(first).not.toBeNull();
+    await sleep(3000); // read nothing for a while
+    const newest = await tap.next();
+    expect(newest!.seq).toBeGreaterThan(first!.seq + 10);
+    // Every frame between the two reads was discarded, none is waiting: the next read is fresh.
+    expect(tap.dropped).toBe(newest!.seq - first!.seq - 1);
+    const following = await tap.next();
+    expect(following!.seq).toBe(newest!.seq + 1);
+    tap.close();
+    await ingest.stop();
+    await simulator.stop();
+    room.close();
+  }, 40_000);
+});

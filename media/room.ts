@@ -1,0 +1,252 @@
+/**
+ * One live inspection's media: a router (on the least loaded worker) and its peers. Browsers send and
+ * receive over WebRTC transports; cameras enter and recorders / frame taps leave over plain RTP.
+ * The room owns every mediasoup object it creates; close() releases them all.
+ */
+import { EventEmitter } from 'node:events';
+import type { Consumer } from 'mediasoup/node/lib/Consumer.js';
+import type { Producer } from 'mediasoup/node/lib/Producer.js';
+import type { Router } from 'mediasoup/node/lib/Router.js';
+import type { DtlsParameters } from 'mediasoup/node/lib/WebRtcTransport.js';
+import type { MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/node/lib/RtpParameters.js';
+import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
+import { MediaError, Peer, type PeerRole } from './peer.ts';
+import { plainListenOptions, webRtcListenOptions, type MediaNetwork } from './network.ts';
+import type { MediaWorkerPool } from './worker-pool.ts';
+
+/** What a producer is, for everyone deciding whether to consume, record or analyse it. */
+export interface ProducerInfo {
+  producerId: string;
+  kind: MediaKind;
+  /** `peer:<peerId>` for a browser, `camera:<cameraId>` for a site camera. */
+  source: string;
+  peerId: string | null;
+  userId: string | null;
+  displayName: string;
+  /** e.g. 'camera' / 'microphone' / a camera's name */
+  label: string;
+}
+
+export interface RoomEvents {
+  produceradded: [ProducerInfo, Producer];
+  producerclosed: [ProducerInfo];
+  closed: [];
+}
+
+const MAX_PEERS = 16;
+const MAX_TRANSPORTS_PER_PEER = 4;
+const MAX_PRODUCERS_PER_PEER = 4;
+const MAX_CONSUMERS_PER_PEER = 32;
+
+export class Room extends EventEmitter<RoomEvents> {
+  private readonly peers = new Map<string, Peer>();
+  private readonly producers = new Map<string, { info: ProducerInfo; producer: Producer }>();
+  private readonly plainTransports = new Set<PlainTransport>();
+  closed = false;
+
+  private constructor(
+    readonly id: string,
+    readonly router: Router,
+    private readonly network: MediaNetwork,
+  ) {
+    super();
+    // The worker died: everything here is gone; owners learn it through `closed`.
+    router.observer.once('close', () => this.close());
+  }
+
+  static async create(id: string, pool: MediaWorkerPool, network: MediaNetwork): Promise<Room> {
+    const router = await pool.createRouter({ roomId: id });
+    return new Room(id, router, network);
+  }
+
+  get rtpCapabilities(): RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  get workerIndex(): number {
+    return Number(this.router.appData.workerIndex);
+  }
+
+  addPeer(id: string, userId: string, displayName: string, role: PeerRole): Peer {
+    this.assertOpen();
+    this.peers.get(id)?.close();
+    if (this.peers.size >= MAX_PEERS) throw new MediaError('too_many', 'This session has the most participants it can hold');
+    const peer = new Peer(id, userId, displayName, role);
+    this.peers.set(id, peer);
+    return peer;
+  }
+
+  peer(id: string): Peer {
+    const peer = this.peers.get(id);
+    if (!peer) throw new MediaError('not_allowed', 'Join the session first');
+    return peer;
+  }
+
+  removePeer(id: string): void {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+  }
+
+  peerCount(): number {
+    return this.peers.size;
+  }
+
+  producerInfos(): ProducerInfo[] {
+    return [...this.producers.values()].map((p) => p.info);
+  }
+
+  producer(id: string): { info: ProducerInfo; producer: Producer } {
+    const entry = this.producers.get(id);
+    if (!entry) throw new MediaError('producer_not_found', `No producer ${id} in this session`);
+    return entry;
+  }
+
+  async createWebRtcTransport(peerId: string, direction: 'send' | 'recv') {
+    this.assertOpen();
+    const peer = this.peer(peerId);
+    if (direction === 'send' && !peer.canProduce) throw new MediaError('not_allowed', 'Supervisors watch without sending media');
+    if (peer.transports.size >= MAX_TRANSPORTS_PER_PEER) throw new MediaError('too_many', 'Too many transports');
+    const transport = await this.router.createWebRtcTransport({
+      ...webRtcListenOptions(this.network),
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 1_000_000,
+      appData: { peerId, direction },
+    });
+    peer.transports.set(transport.id, transport);
+    transport.observer.once('close', () => peer.transports.delete(transport.id));
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
+  }
+
+  async connectTransport(peerId: string, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
+    await this.peer(peerId).transport(transportId).connect({ dtlsParameters });
+  }
+
+  async produce(peerId: string, transportId: string, kind: MediaKind, rtpParameters: RtpParameters, label: string): Promise<ProducerInfo> {
+    this.assertOpen();
+    const peer = this.peer(peerId);
+    if (!peer.canProduce) throw new MediaError('not_allowed', 'Supervisors watch without sending media');
+    if (peer.producers.size >= MAX_PRODUCERS_PER_PEER) throw new MediaError('too_many', 'Too many streams from one participant');
+    const producer = await peer.transport(transportId).produce({ kind, rtpParameters, appData: { peerId } });
+    peer.producers.set(producer.id, producer);
+    const info: ProducerInfo = {
+      producerId: producer.id,
+      kind,
+      source: `peer:${peer.id}`,
+      peerId: peer.id,
+      userId: peer.userId,
+      displayName: peer.displayName,
+      label,
+    };
+    this.trackProducer(info, producer, () => peer.producers.delete(producer.id));
+    return info;
+  }
+
+  async consume(peerId: string, transportId: string, producerId: string, rtpCapabilities: RtpCapabilities) {
+    this.assertOpen();
+    const peer = this.peer(peerId);
+    const { info } = this.producer(producerId);
+    if (!this.router.canConsume({ producerId, rtpCapabilities })) {
+      throw new MediaError('cannot_consume', 'This device cannot decode that stream');
+    }
+    if (peer.consumers.size >= MAX_CONSUMERS_PER_PEER) throw new MediaError('too_many', 'Too many streams received');
+    // Paused until the client has set it up and resumes it, so no keyframe is lost.
+    const consumer = await peer.transport(transportId).consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
+    peer.consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
+    return {
+      id: consumer.id,
+      producerId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      producer: info,
+    };
+  }
+
+  consumer(peerId: string, consumerId: string): Consumer {
+    const consumer = this.peer(peerId).consumers.get(consumerId);
+    if (!consumer) throw new MediaError('consumer_not_found', `No consumer ${consumerId}`);
+    return consumer;
+  }
+
+  async setConsumerPaused(peerId: string, consumerId: string, paused: boolean): Promise<void> {
+    const consumer = this.consumer(peerId, consumerId);
+    if (paused) await consumer.pause();
+    else {
+      await consumer.resume();
+      if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    }
+  }
+
+  async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
+    const producer = this.peer(peerId).producers.get(producerId);
+    if (!producer) throw new MediaError('producer_not_found', `No producer ${producerId} of yours`);
+    if (paused) await producer.pause();
+    else await producer.resume();
+  }
+
+  /**
+   * Plain RTP into the room (a camera pulled by ffmpeg). comedia: mediasoup learns ffmpeg's address from
+   * the first packet. Returns the ports ffmpeg must send to and a function that creates the producer.
+   */
+  async createPlainIngest(source: string, label: string) {
+    this.assertOpen();
+    const transport = await this.router.createPlainTransport({ ...plainListenOptions(), rtcpMux: false, comedia: true, appData: { source } });
+    this.plainTransports.add(transport);
+    transport.observer.once('close', () => this.plainTransports.delete(transport));
+    const produce = async (kind: MediaKind, rtpParameters: RtpParameters): Promise<{ info: ProducerInfo; producer: Producer }> => {
+      const producer = await transport.produce({ kind, rtpParameters, appData: { source } });
+      const info: ProducerInfo = { producerId: producer.id, kind, source, peerId: null, userId: null, displayName: label, label };
+      this.trackProducer(info, producer);
+      return { info, producer };
+    };
+    return { transport, rtpPort: transport.tuple.localPort, rtcpPort: transport.rtcpTuple!.localPort, produce };
+  }
+
+  /**
+   * Plain RTP out of the room to a local ffmpeg listening on `ports`: the recorder and the frame tap.
+   * The consumer starts paused; resume it once ffmpeg is listening.
+   */
+  async createPlainEgress(producerId: string, ports: { rtpPort: number; rtcpPort: number }) {
+    this.assertOpen();
+    this.producer(producerId);
+    const transport = await this.router.createPlainTransport({ ...plainListenOptions(), rtcpMux: false, comedia: false });
+    this.plainTransports.add(transport);
+    transport.observer.once('close', () => this.plainTransports.delete(transport));
+    await transport.connect({ ip: '127.0.0.1', port: ports.rtpPort, rtcpPort: ports.rtcpPort });
+    const consumer = await transport.consume({ producerId, rtpCapabilities: this.router.rtpCapabilities, paused: true });
+    // When the producer goes, the consumer closes; the transport has no other use.
+    consumer.observer.once('close', () => transport.close());
+    return { transport, consumer };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+    for (const t of this.plainTransports) t.close();
+    this.router.close();
+    this.emit('closed');
+  }
+
+  private trackProducer(info: ProducerInfo, producer: Producer, onClose?: () => void): void {
+    this.producers.set(producer.id, { info, producer });
+    producer.observer.once('close', () => {
+      this.producers.delete(producer.id);
+      onClose?.();
+      this.emit('producerclosed', info);
+    });
+    this.emit('produceradded', info, producer);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MediaError('room_closed', 'The session media has closed; join again');
+  }
+}
