@@ -28,7 +28,26 @@ const configSchema = z.object({
   COOKIE_SECURE: booleanString.default(false),
   /** Minutes before a confirmed inspection at which the enterprise and officer are reminded. */
   REMINDER_MINUTES_BEFORE: z.coerce.number().int().min(1).max(24 * 60).default(15),
-});
+  /** mediasoup workers; 0 means one per CPU core. */
+  MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+  /** Where WebRTC media listens: 0.0.0.0 to accept phones from the network. */
+  MEDIA_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+  /** The address announced to browsers when the listen address is not reachable as is (NAT, 0.0.0.0). */
+  MEDIA_ANNOUNCED_IP: z.string().min(1).optional(),
+  MEDIA_RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
+  MEDIA_RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
+  /** TURN servers (coturn) handed to browsers, comma-separated turn: / turns: URLs. */
+  TURN_URLS: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',').map((u) => u.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.string().regex(/^turns?:/, 'TURN URLs start with turn: or turns:'))),
+  TURN_USERNAME: z.string().optional(),
+  TURN_CREDENTIAL: z.string().optional(),
+  RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(300).default(10),
+  /** A site camera that sends nothing this long raises camera_offline. */
+  CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
+}).refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
 

@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
@@ -13,6 +14,10 @@ import { removeControlFile, writeControlFile } from './maintenance/control-file.
 import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
 import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
 import { startBookingReminders } from './jobs/booking-reminders.ts';
+import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
+import { LiveSessions } from './live/live-sessions.ts';
+import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
+import { MediaWorkerPool } from '../media/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createSocketServer } from './realtime/socket-server.ts';
@@ -20,6 +25,7 @@ import { createServices, type Services } from './services/index.ts';
 
 export interface Platform {
   url: string;
+  media: { pool: MediaWorkerPool; live: LiveSessions };
   services: Services;
   database: Database;
   redisUrl: string;
@@ -82,6 +88,36 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger });
     cleanups.push(() => sockets.close());
 
+    const pool = await MediaWorkerPool.start({
+      workers: config.MEDIA_WORKERS || os.cpus().length,
+      rtcMinPort: config.MEDIA_RTC_MIN_PORT,
+      rtcMaxPort: config.MEDIA_RTC_MAX_PORT,
+    });
+    cleanups.push(async () => pool.close());
+    const finaliser = startRecordingFinaliser({ connection, prefix: config.REDIS_PREFIX, dataDir: config.dataDir, inspections: services.inspections, logger, metrics });
+    cleanups.push(() => finaliser.close());
+    const live = new LiveSessions({
+      pool,
+      network: { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP },
+      db: database.db,
+      inspections: services.inspections,
+      dataDir: config.dataDir,
+      segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
+      cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
+      events: { broadcast: sockets.toSession },
+      finalise: finaliser.enqueue,
+      logger,
+    });
+    // Recordings must be closed before the finaliser and Redis go away.
+    cleanups.push(() => live.closeAll());
+    services.events.on('booking.changed', async ({ booking, action }) => {
+      if (action === 'complete' && booking.sessionId) await live.close(booking.sessionId);
+    });
+    const iceServers = config.TURN_URLS.length
+      ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }]
+      : [];
+    registerInspectionSignalling(sockets.io, { inspections: services.inspections, live, iceServers, logger });
+
     const reminders = startBookingReminders({
       db: database.db,
       connection,
@@ -113,7 +149,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       writeControlFile(config.dataDir, url, maintenanceToken);
       cleanups.push(async () => removeControlFile(config.dataDir));
     }
-    return { url, services, database, redisUrl, logger, stop };
+    return { url, media: { pool, live }, services, database, redisUrl, logger, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -14,6 +14,7 @@ import { authRoutes, readSessionCookie } from './auth.routes.ts';
 import { bookingRoutes } from './bookings.routes.ts';
 import { declarationRoutes } from './declarations.routes.ts';
 import { maintenanceRoutes } from './maintenance.routes.ts';
+import { sessionRoutes } from './sessions.routes.ts';
 
 export interface AppDeps {
   services: Services;
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
   bookingRoutes(api, services.bookings);
   declarationRoutes(api, services.declarations);
   adminRoutes(api, services.admin, services.db);
+  sessionRoutes(api, services.inspections);
   const openApi = api.openApiDocument({ title: 'Watchpost', version: '0.1.0' });
 
   app.use('/api', express.json({ limit: BODY_LIMIT }));

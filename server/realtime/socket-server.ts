@@ -22,6 +22,8 @@ export const rooms = {
 
 export interface SocketServer {
   io: Server;
+  /** Pushes an event to everybody who joined an inspection session. */
+  toSession(sessionId: string, event: string, payload: unknown): void;
   /** Pushes an event to the given users wherever they are connected (any API node). */
   toUsers(userIds: string[], event: string, payload: unknown): void;
   close(): Promise<void>;
@@ -60,6 +62,9 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
 
   return {
     io,
+    toSession(sessionId, event, payload) {
+      io.to(`session:${sessionId}`).emit(event, payload);
+    },
     toUsers(userIds, event, payload) {
       if (userIds.length > 0) io.to(userIds.map(rooms.user)).emit(event, payload);
     },

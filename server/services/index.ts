@@ -5,6 +5,7 @@ import { AuthService } from './auth.service.ts';
 import { BookingService } from './bookings.service.ts';
 import { DeclarationService } from './declarations.service.ts';
 import { DomainEvents } from './domain-events.ts';
+import { InspectionService } from './inspections.service.ts';
 
 export interface Services {
   db: Db;
@@ -13,6 +14,7 @@ export interface Services {
   admin: AdminService;
   declarations: DeclarationService;
   bookings: BookingService;
+  inspections: InspectionService;
 }
 
 export function createServices(deps: { db: Db; sessionTtlMs: number; clock?: () => Date }): Services {
@@ -24,5 +26,6 @@ export function createServices(deps: { db: Db; sessionTtlMs: number; clock?: () 
     admin: new AdminService(deps),
     declarations: new DeclarationService(deps),
     bookings: new BookingService({ ...deps, events }),
+    inspections: new InspectionService(deps),
   };
 }

@@ -37,6 +37,8 @@ export async function startTestPlatform(options: { clock?: () => Date; env?: Rec
     REDIS_URL: inject('redisUrl'),
     REDIS_PREFIX: `t${crypto.randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'silent',
+    // One mediasoup worker per test platform: test files run two at a time on two cores.
+    MEDIA_WORKERS: '1',
     ...options.env,
   });
   const platform = await startPlatform(config, { database, clock: options.clock });

@@ -1,0 +1,193 @@
+/**
+ * The live media of inspection sessions on this node: one media room per live session, created at the
+ * first join. Every producer is recorded from the moment it starts (segments hashed into the database as
+ * they close); the site cameras of the declaration's site are pulled in; a dead mediasoup worker takes its
+ * rooms down and their participants are told to join again, which re-creates them on a live worker.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { alarms, cameras, declarations } from '../db/schema.ts';
+import type { Db } from '../db/database.ts';
+import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
+import { hashFile } from '../../media/files.ts';
+import type { Logger } from '../logger.ts';
+import type { InspectionService, TimelineEventView } from '../services/inspections.service.ts';
+
+export interface LiveSessionEvents {
+  /** Push an event to everybody in the session. */
+  broadcast(sessionId: string, event: string, payload: unknown): void;
+}
+
+interface LiveSession {
+  id: string;
+  room: Room;
+  recorders: Map<string, { recorder: Recorder; recordingId: string }>;
+  cameras: CameraIngest[];
+}
+
+export interface LiveSessionsOptions {
+  pool: MediaWorkerPool;
+  network: MediaNetwork;
+  db: Db;
+  inspections: InspectionService;
+  dataDir: string;
+  segmentSeconds: number;
+  cameraOfflineMs: number;
+  events: LiveSessionEvents;
+  /** Queue the finalisation of a stopped recording. */
+  finalise: (recordingId: string) => Promise<void>;
+  logger: Logger;
+}
+
+export class LiveSessions {
+  private readonly sessions = new Map<string, LiveSession>();
+  private readonly opening = new Map<string, Promise<LiveSession>>();
+
+  constructor(private readonly o: LiveSessionsOptions) {
+    o.pool.on('workerdied', ({ index, routerIds }) => {
+      o.logger.error({ index, routers: routerIds.length }, 'mediasoup worker died');
+      for (const live of this.sessions.values()) {
+        if (routerIds.includes(live.room.router.id)) void this.drop(live, 'media_worker_died');
+      }
+    });
+  }
+
+  /** The session's room, created (with its cameras) on first use. */
+  async room(sessionId: string, declarationId: string): Promise<Room> {
+    const existing = this.sessions.get(sessionId);
+    if (existing && !existing.room.closed) return existing.room;
+    let opening = this.opening.get(sessionId);
+    if (!opening) {
+      opening = this.open(sessionId, declarationId).finally(() => this.opening.delete(sessionId));
+      this.opening.set(sessionId, opening);
+    }
+    return (await opening).room;
+  }
+
+  existingRoom(sessionId: string): Room | null {
+    const live = this.sessions.get(sessionId);
+    return live && !live.room.closed ? live.room : null;
+  }
+
+  /** Takes a JPEG of any stream of the session and puts it on the timeline. */
+  async snapshot(sessionId: string, producerId: string, actorId: string): Promise<TimelineEventView> {
+    const room = this.existingRoom(sessionId);
+    if (!room) throw new MediaError('room_closed', 'The session has no live media');
+    const { info } = room.producer(producerId);
+    const still = await grabStill(room, info);
+    const dir = path.join(this.o.dataDir, 'sessions', sessionId, 'snapshots');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${Date.now()}-${producerId.slice(0, 8)}.jpg`);
+    fs.writeFileSync(file, still.jpeg);
+    const { sha256, sizeBytes } = await hashFile(file);
+    const event = await this.o.inspections.appendTimeline(sessionId, 'snapshot', actorId, {
+      file: path.relative(this.o.dataDir, file),
+      sha256,
+      sizeBytes,
+      width: still.width,
+      height: still.height,
+      producerId,
+      source: info.source,
+      label: info.label,
+    });
+    this.o.events.broadcast(sessionId, 'session:timeline', event);
+    return event;
+  }
+
+  /** Ends the session's media: recordings are closed and queued for finalisation. */
+  async close(sessionId: string): Promise<void> {
+    const live = this.sessions.get(sessionId);
+    if (live) await this.drop(live, null);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((live) => this.drop(live, null)));
+  }
+
+  private async open(sessionId: string, declarationId: string): Promise<LiveSession> {
+    const room = await Room.create(sessionId, this.o.pool, this.o.network);
+    const live: LiveSession = { id: sessionId, room, recorders: new Map(), cameras: [] };
+    this.sessions.set(sessionId, live);
+    room.on('produceradded', (info) => {
+      void this.record(live, info).catch((err) => this.o.logger.error({ err, sessionId }, 'cannot start recording'));
+      this.o.events.broadcast(sessionId, 'media:newProducer', info);
+    });
+    room.on('producerclosed', (info) => this.o.events.broadcast(sessionId, 'media:producerClosed', { producerId: info.producerId }));
+    await this.startCameras(live, declarationId);
+    return live;
+  }
+
+  private async record(live: LiveSession, info: ProducerInfo): Promise<void> {
+    const { inspections } = this.o;
+    const recordingId = await inspections.createRecording(live.id, `${info.source}:${info.label}`, info.kind);
+    const recorder = await Recorder.start(live.room, info, {
+      dir: path.join(this.o.dataDir, 'sessions', live.id, 'recordings', recordingId),
+      segmentSeconds: this.o.segmentSeconds,
+    });
+    live.recorders.set(info.producerId, { recorder, recordingId });
+    recorder.on('segment', (segment) => {
+      void inspections
+        .addSegment(recordingId, { ...segment, path: path.relative(this.o.dataDir, segment.path) })
+        .catch((err) => this.o.logger.error({ err, recordingId }, 'cannot store segment'));
+    });
+    recorder.on('restarted', async ({ gapMs, reason }) => {
+      const event = await inspections.appendTimeline(live.id, 'note', null, { kind: 'recording_gap', recordingId, gapMs, reason: reason.slice(0, 300) });
+      this.o.events.broadcast(live.id, 'session:timeline', event);
+    });
+    recorder.on('failed', (err) => this.o.logger.error({ err, recordingId }, 'recording failed'));
+    // When the stream ends (participant left), its recording is complete.
+    live.room.on('producerclosed', (closed) => {
+      if (closed.producerId === info.producerId) void this.stopRecorder(live, info.producerId);
+    });
+  }
+
+  private async stopRecorder(live: LiveSession, producerId: string): Promise<void> {
+    const entry = live.recorders.get(producerId);
+    if (!entry) return;
+    live.recorders.delete(producerId);
+    const segments = await entry.recorder.stop();
+    // Segments announced during stop() were stored by the listener; store again idempotently to be sure.
+    for (const s of segments) await this.o.inspections.addSegment(entry.recordingId, { ...s, path: path.relative(this.o.dataDir, s.path) });
+    await this.o.inspections.recordingStopped(entry.recordingId);
+    await this.o.finalise(entry.recordingId);
+  }
+
+  private async startCameras(live: LiveSession, declarationId: string): Promise<void> {
+    const { db } = this.o;
+    const [declaration] = await db.select({ siteId: declarations.siteId }).from(declarations).where(eq(declarations.id, declarationId));
+    if (!declaration?.siteId) return;
+    const siteCameras = await db.select().from(cameras).where(and(eq(cameras.siteId, declaration.siteId), eq(cameras.enabled, true)));
+    for (const camera of siteCameras) {
+      try {
+        const ingest = await CameraIngest.start(live.room, { cameraId: camera.id, name: camera.name, sourceUrl: camera.sourceUrl }, { offlineAfterMs: this.o.cameraOfflineMs });
+        live.cameras.push(ingest);
+        ingest.on('offline', ({ silentMs }) => void this.cameraOffline(live.id, camera, declaration.siteId!, silentMs));
+        ingest.on('online', () => this.o.events.broadcast(live.id, 'camera:online', { cameraId: camera.id }));
+      } catch (err) {
+        this.o.logger.warn({ err, cameraId: camera.id }, 'cannot bring camera into the session');
+      }
+    }
+  }
+
+  private async cameraOffline(sessionId: string, camera: typeof cameras.$inferSelect, siteId: string, silentMs: number) {
+    const frameAt = new Date();
+    const [alarm] = await this.o.db
+      .insert(alarms)
+      .values({ sessionId, siteId, cameraId: camera.id, rule: 'camera_offline', details: { camera: camera.name, silentMs }, frameAt })
+      .returning();
+    const event = await this.o.inspections.appendTimeline(sessionId, 'alarm', null, { alarmId: alarm!.id, rule: 'camera_offline', cameraId: camera.id, camera: camera.name, silentMs });
+    this.o.events.broadcast(sessionId, 'camera:offline', { cameraId: camera.id, silentMs, alarmId: alarm!.id });
+    this.o.events.broadcast(sessionId, 'session:timeline', event);
+  }
+
+  /** Stops everything of a session. `reason` set: the media failed and participants must join again. */
+  private async drop(live: LiveSession, reason: string | null): Promise<void> {
+    if (this.sessions.get(live.id) !== live) return;
+    this.sessions.delete(live.id);
+    await Promise.all(live.cameras.map((c) => c.stop()));
+    await Promise.all([...live.recorders.keys()].map((producerId) => this.stopRecorder(live, producerId)));
+    live.room.close();
+    if (reason) this.o.events.broadcast(live.id, 'media:reset', { reason });
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * A live inspection session: who may join it and as what, its timeline (commands, acknowledgements,
+ * snapshots, notes), and the bookkeeping of its recordings. Media itself lives in media/.
+ */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import {
+  bookings,
+  inspectionSessions,
+  recordings,
+  recordingSegments,
+  timelineEvents,
+  timelineKinds,
+} from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { isEnterpriseSide, type Principal } from './access.ts';
+
+export type SessionRole = 'enterprise' | 'officer' | 'supervisor';
+export type TimelineKind = (typeof timelineKinds)[number];
+
+/** Commands an officer gives most often, one click away. `{n}` is filled from params. */
+export const commandPresets = {
+  show_label: 'Show the label close up',
+  open_carton: 'Open carton {n}',
+  pan_to_seal: 'Pan to the seal',
+  show_seal_number: 'Hold the camera on the seal number',
+  show_plate: 'Show the vehicle licence plate',
+  count_slowly: 'Walk the animals past the camera slowly',
+  show_documents: 'Show the shipping documents',
+  steady_camera: 'Hold the camera steady',
+} as const;
+export type CommandPreset = keyof typeof commandPresets;
+
+export interface TimelineEventView {
+  id: number;
+  sessionId: string;
+  kind: TimelineKind;
+  at: string;
+  actorId: string | null;
+  payload: Record<string, unknown>;
+}
+
+export interface JoinGrant {
+  sessionId: string;
+  bookingId: string;
+  role: SessionRole;
+  declarationId: string;
+}
+
+const TIMELINE_PAGE = 500;
+
+export class InspectionService {
+  constructor(private readonly deps: { db: Db; clock?: () => Date }) {}
+
+  private now() {
+    return this.deps.clock?.() ?? new Date();
+  }
+
+  /**
+   * Who may join: the booking's enterprise users and broker, the assigned officer, and supervisors (as
+   * silent viewers). Anyone else, or a session that is not live, is refused.
+   */
+  async authorizeJoin(p: Principal, sessionId: string): Promise<JoinGrant> {
+    const [row] = await this.deps.db
+      .select({ session: inspectionSessions, booking: bookings })
+      .from(inspectionSessions)
+      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .where(eq(inspectionSessions.id, sessionId));
+    if (!row) throw notFound('Session');
+    const { session, booking } = row;
+    let role: SessionRole | null = null;
+    if (isEnterpriseSide(p) && p.enterpriseIds.includes(booking.enterpriseId)) role = 'enterprise';
+    else if (p.role === 'officer' && booking.officerId === p.userId) role = 'officer';
+    else if (p.role === 'supervisor') role = 'supervisor';
+    if (!role) throw forbidden('You are not a participant of this inspection');
+    if (session.status !== 'live') throw new AppError('invalid_transition', 'This inspection session is closed');
+    return { sessionId, bookingId: booking.id, role, declarationId: booking.declarationId };
+  }
+
+  async appendTimeline(sessionId: string, kind: TimelineKind, actorId: string | null, payload: Record<string, unknown>): Promise<TimelineEventView> {
+    const [row] = await this.deps.db
+      .insert(timelineEvents)
+      .values({ sessionId, kind, actorId, payload, at: this.now() })
+      .returning();
+    return toView(row!);
+  }
+
+  async timeline(p: Principal, sessionId: string): Promise<TimelineEventView[]> {
+    await this.authorizeRead(p, sessionId);
+    const rows = await this.deps.db
+      .select()
+      .from(timelineEvents)
+      .where(eq(timelineEvents.sessionId, sessionId))
+      .orderBy(asc(timelineEvents.at), asc(timelineEvents.id))
+      .limit(TIMELINE_PAGE);
+    return rows.map(toView);
+  }
+
+  /** The assigned officer instructs the enterprise: a preset or free text. */
+  async sendCommand(p: Principal, sessionId: string, input: { preset?: CommandPreset; text?: string; params?: Record<string, string | number> }) {
+    const grant = await this.authorizeJoin(p, sessionId);
+    if (grant.role !== 'officer') throw forbidden('Only the officer gives instructions');
+    const text = input.preset ? fillPreset(commandPresets[input.preset], input.params ?? {}) : input.text?.trim();
+    if (!text) throw new AppError('bad_request', 'A command needs a preset or a text');
+    return this.appendTimeline(sessionId, 'command', p.userId, { preset: input.preset ?? null, params: input.params ?? {}, text });
+  }
+
+  /** The enterprise confirms it has followed (or seen) a command. Each command is acknowledged once. */
+  async acknowledge(p: Principal, sessionId: string, commandId: number) {
+    const grant = await this.authorizeJoin(p, sessionId);
+    if (grant.role !== 'enterprise') throw forbidden('Only the enterprise acknowledges instructions');
+    const [command] = await this.deps.db
+      .select()
+      .from(timelineEvents)
+      .where(and(eq(timelineEvents.id, commandId), eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'command')));
+    if (!command) throw notFound('Command');
+    const [already] = await this.deps.db
+      .select({ id: timelineEvents.id })
+      .from(timelineEvents)
+      .where(and(eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'acknowledgement'), sql`${timelineEvents.payload}->>'commandId' = ${String(commandId)}`));
+    if (already) throw new AppError('conflict', 'This command was acknowledged already');
+    return this.appendTimeline(sessionId, 'acknowledgement', p.userId, {
+      commandId,
+      commandText: (command.payload as { text?: string }).text ?? '',
+      afterMs: this.now().getTime() - command.at.getTime(),
+    });
+  }
+
+  async createRecording(sessionId: string, source: string, mediaKind: string): Promise<string> {
+    const [row] = await this.deps.db.insert(recordings).values({ sessionId, source, mediaKind, startedAt: this.now() }).returning({ id: recordings.id });
+    return row!.id;
+  }
+
+  async addSegment(recordingId: string, segment: { seq: number; path: string; startedAt: Date; durationMs: number; sizeBytes: number; sha256: string; gapBeforeMs: number }) {
+    await this.deps.db.insert(recordingSegments).values({ recordingId, ...segment }).onConflictDoNothing();
+  }
+
+  async recordingStopped(recordingId: string) {
+    await this.deps.db.update(recordings).set({ status: 'finalising', endedAt: this.now() }).where(eq(recordings.id, recordingId));
+  }
+
+  async segmentsOf(recordingId: string) {
+    return this.deps.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, recordingId)).orderBy(asc(recordingSegments.seq));
+  }
+
+  async recordingFinalised(recordingId: string, result: { path: string; posterPath: string | null; durationMs: number; sizeBytes: number; sha256: string }) {
+    await this.deps.db.update(recordings).set({ ...result, status: 'ready' }).where(eq(recordings.id, recordingId));
+  }
+
+  async recordingFailed(recordingId: string) {
+    await this.deps.db.update(recordings).set({ status: 'failed' }).where(eq(recordings.id, recordingId));
+  }
+
+  async recordingsOf(p: Principal, sessionId: string) {
+    await this.authorizeRead(p, sessionId);
+    return this.deps.db.select().from(recordings).where(eq(recordings.sessionId, sessionId)).orderBy(asc(recordings.startedAt));
+  }
+
+  /** Reading a session (timeline, recordings) after it closed: participants and supervisors. */
+  private async authorizeRead(p: Principal, sessionId: string) {
+    const [row] = await this.deps.db
+      .select({ booking: bookings })
+      .from(inspectionSessions)
+      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .where(eq(inspectionSessions.id, sessionId));
+    if (!row) throw notFound('Session');
+    const b = row.booking;
+    const allowed =
+      p.role === 'supervisor' ||
+      p.role === 'admin' ||
+      (p.role === 'officer' && b.officerId === p.userId) ||
+      (isEnterpriseSide(p) && p.enterpriseIds.includes(b.enterpriseId));
+    if (!allowed) throw notFound('Session');
+  }
+}
+
+function fillPreset(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => String(params[key] ?? `{${key}}`));
+}
+
+function toView(row: typeof timelineEvents.$inferSelect): TimelineEventView {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    kind: row.kind,
+    at: row.at.toISOString(),
+    actorId: row.actorId,
+    payload: row.payload as Record<string, unknown>,
+  };
+}
