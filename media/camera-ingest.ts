@@ -16,6 +16,9 @@ import type { ProducerInfo, Room } from './room.ts';
 
 const execFileAsync = promisify(execFile);
 
+/** ffmpeg needs a moment to connect and probe before the first packet: not yet a silent camera. */
+const STARTUP_GRACE_MS = 3000;
+
 export interface CameraSource {
   cameraId: string;
   name: string;
@@ -141,10 +144,10 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
         } else if (this.online && now - this.lastChangeAt >= this.options.offlineAfterMs) {
           this.online = false;
           this.emit('offline', { silentMs: now - this.lastChangeAt });
-        } else if (!this.online && this.lastBytes === 0 && now - this.lastChangeAt >= this.options.offlineAfterMs) {
+        } else if (!this.online && this.lastBytes === 0 && now - this.lastChangeAt >= this.options.offlineAfterMs + STARTUP_GRACE_MS) {
           // Never came up at all: report it once.
           this.lastChangeAt = Number.POSITIVE_INFINITY;
-          this.emit('offline', { silentMs: this.options.offlineAfterMs });
+          this.emit('offline', { silentMs: this.options.offlineAfterMs + STARTUP_GRACE_MS });
         }
       } catch {
         // The transport closed; stop() follows.
@@ -158,7 +161,8 @@ function inputArgs(sourceUrl: string): string[] {
   if (sourceUrl.startsWith('rtsp://')) return ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', sourceUrl];
   // rtp:// (MPEG-TS over RTP), udp://, srt://: pushed to us; while it is silent ffmpeg waits and the
   // watchdog reports the camera offline.
-  return ['-fflags', '+genpts', '-i', sourceUrl];
+  // A short probe: joining a live stream mid-GOP, ffmpeg's default (5 s) delays the picture by as much.
+  return ['-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '1000000', '-i', sourceUrl];
 }
 
 /** Copy H.264 when the browser can decode its profile; transcode anything else (or anything unprobeable). */

@@ -1,5 +1,6 @@
 /** Starting ffmpeg/ffprobe and describing mediasoup RTP to ffmpeg as SDP. */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { spawnTied } from './tied-process.ts';
 import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import type { RtpParameters } from 'mediasoup/node/lib/RtpParameters.js';
@@ -18,15 +19,14 @@ export interface FfmpegProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function startFfmpeg(args: string[], options: { stdin?: string; stdout?: 'pipe' | 'ignore' } = {}): FfmpegProcess {
-  const child = spawn(FFMPEG, ['-hide_banner', '-nostats', '-loglevel', 'warning', ...args], {
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', options.stdout ?? 'ignore', 'pipe'],
-  });
+/** Runs ffmpeg tied to this process (it cannot outlive us). `sdp` is passed inline as the input. */
+export function startFfmpeg(args: string[], options: { sdp?: string; stdout?: 'pipe' | 'ignore' } = {}): FfmpegProcess {
+  const input = options.sdp === undefined ? [] : sdpInput(options.sdp);
+  const child = spawnTied(FFMPEG, ['-hide_banner', '-nostats', '-nostdin', '-loglevel', 'warning', ...input, ...args], { stdout: options.stdout });
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-4000);
   });
-  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', () => resolve({ code: -1, signal: null }));
@@ -69,9 +69,17 @@ export function sdpForRtp(kind: 'audio' | 'video', rtp: RtpParameters, ports: { 
   ].join('\r\n');
 }
 
-/** Input options for reading an SDP from stdin. */
-// Loopback does not reorder packets: without a reorder queue nothing waits for a packet that never comes.
-export const SDP_INPUT = ['-protocol_whitelist', 'pipe,udp,rtp', '-fflags', '+genpts', '-reorder_queue_size', '0', '-f', 'sdp', '-i', 'pipe:0'];
+/** Input options for an SDP given inline (a data: URI), so ffmpeg's stdin stays free. */
+function sdpInput(sdp: string): string[] {
+  return [
+    '-protocol_whitelist', 'data,udp,rtp',
+    '-fflags', '+genpts',
+    // Loopback does not reorder packets: without a reorder queue nothing waits for a packet that never comes.
+    '-reorder_queue_size', '0',
+    '-f', 'sdp',
+    '-i', `data:application/sdp;base64,${Buffer.from(sdp).toString('base64')}`,
+  ];
+}
 
 export interface ProbeResult {
   durationMs: number;

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Consumer } from 'mediasoup/node/lib/Consumer.js';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
-import { SDP_INPUT, sdpForRtp, startFfmpeg, waitForUdpListener, type FfmpegProcess } from './ffmpeg.ts';
+import { sdpForRtp, startFfmpeg, waitForUdpListener, type FfmpegProcess } from './ffmpeg.ts';
 import { freeUdpPortPair } from './network.ts';
 import type { ProducerInfo, Room } from './room.ts';
 
@@ -109,8 +109,8 @@ export class FrameTap extends EventEmitter<{ frame: [Frame]; ended: [string] }> 
   private start(sdp: string): void {
     const { width, height, fps } = this.options;
     this.ffmpeg = startFfmpeg(
-      [...SDP_INPUT, '-an', '-vf', `fps=${fps},scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
-      { stdin: sdp, stdout: 'pipe' },
+      ['-an', '-vf', `fps=${fps},scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
+      { sdp, stdout: 'pipe' },
     );
     this.ffmpeg.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
     void this.ffmpeg.exited.then(() => this.close('decoder exited'));

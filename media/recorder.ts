@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Consumer } from 'mediasoup/node/lib/Consumer.js';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
-import { ffprobe, SDP_INPUT, sdpForRtp, startFfmpeg, waitForUdpListener, type FfmpegProcess } from './ffmpeg.ts';
+import { ffprobe, sdpForRtp, startFfmpeg, waitForUdpListener, type FfmpegProcess } from './ffmpeg.ts';
 import { hashFile } from './files.ts';
 import { freeUdpPortPair } from './network.ts';
 import type { ProducerInfo, Room } from './room.ts';
@@ -109,7 +109,6 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const sdp = sdpForRtp(this.info.kind, this.consumer.rtpParameters, this.ports);
     this.ffmpeg = startFfmpeg(
       [
-        ...SDP_INPUT,
         '-map', '0',
         '-c', 'copy',
         '-f', 'segment',
@@ -124,7 +123,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         '-reset_timestamps', '1',
         path.join(this.options.dir, `segment-%05d.${this.extension}`),
       ],
-      { stdin: sdp },
+      { sdp },
     );
     // A video decoder needs a keyframe to start; ask a few times while ffmpeg binds its ports.
     if (this.info.kind === 'video') {

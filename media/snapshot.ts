@@ -1,6 +1,6 @@
 /** One still image of a producer, as a JPEG: ffmpeg decodes the next keyframe, sharp encodes it. */
 import sharp from 'sharp';
-import { SDP_INPUT, sdpForRtp, startFfmpeg, waitForUdpListener } from './ffmpeg.ts';
+import { sdpForRtp, startFfmpeg, waitForUdpListener } from './ffmpeg.ts';
 import { freeUdpPortPair } from './network.ts';
 import type { ProducerInfo, Room } from './room.ts';
 
@@ -8,8 +8,8 @@ export async function grabStill(room: Room, info: ProducerInfo, timeoutMs = 8000
   if (info.kind !== 'video') throw new Error('snapshots are taken of video');
   const ports = await freeUdpPortPair();
   const { transport, consumer } = await room.createPlainEgress(info.producerId, ports);
-  const ffmpeg = startFfmpeg([...SDP_INPUT, '-an', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], {
-    stdin: sdpForRtp('video', consumer.rtpParameters, ports),
+  const ffmpeg = startFfmpeg(['-an', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], {
+    sdp: sdpForRtp('video', consumer.rtpParameters, ports),
     stdout: 'pipe',
   });
   const chunks: Buffer[] = [];

@@ -67,7 +67,10 @@ export class MediaWorkerPool extends EventEmitter<WorkerPoolEvents> {
     const slot = live.sort((a, b) => a.routers.size - b.routers.size)[0]!;
     const router = await slot.worker.createRouter({ mediaCodecs: routerCodecs, appData: { ...appData, workerIndex: slot.index } });
     slot.routers.add(router);
-    router.observer.once('close', () => slot.routers.delete(router));
+    // When the worker dies its routers close first; keep them listed for the 'workerdied' report.
+    router.observer.once('close', () => {
+      if (!slot.worker.died) slot.routers.delete(router);
+    });
     return router;
   }
 

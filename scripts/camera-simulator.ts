@@ -34,7 +34,8 @@ export function startCameraSimulator(options: SimulatorOptions): FfmpegProcess {
     ...duration,
     '-an',
     '-vf', `scale=${width}:${height},format=yuv420p`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline',
+    // Real cameras repeat SPS/PPS with every keyframe, so a receiver can join mid-stream.
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-x264-params', 'repeat-headers=1',
     '-b:v', options.bitrate ?? '1500k', '-g', String(fps), '-keyint_min', String(fps), '-bf', '0',
     '-f', format,
     `${options.to}${options.to.includes('?') ? '&' : '?'}pkt_size=1316`,

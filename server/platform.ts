@@ -25,6 +25,7 @@ import { createServices, type Services } from './services/index.ts';
 
 export interface Platform {
   url: string;
+  dataDir: string;
   media: { pool: MediaWorkerPool; live: LiveSessions };
   services: Services;
   database: Database;
@@ -116,7 +117,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const iceServers = config.TURN_URLS.length
       ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }]
       : [];
-    registerInspectionSignalling(sockets.io, { inspections: services.inspections, live, iceServers, logger });
+    registerInspectionSignalling(sockets, { inspections: services.inspections, live, iceServers, logger });
 
     const reminders = startBookingReminders({
       db: database.db,
@@ -149,7 +150,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       writeControlFile(config.dataDir, url, maintenanceToken);
       cleanups.push(async () => removeControlFile(config.dataDir));
     }
-    return { url, media: { pool, live }, services, database, redisUrl, logger, stop };
+    return { url, dataDir: config.dataDir, media: { pool, live }, services, database, redisUrl, logger, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -2,7 +2,8 @@
  * Starts a redis-server child process on a free loopback port, for `npm start` without REDIS_URL and for
  * tests. The process is ours: it is stopped when we stop.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnTied, stopProcess } from '../../media/tied-process.ts';
 import fs from 'node:fs';
 import net from 'node:net';
 
@@ -63,10 +64,8 @@ export async function startLocalRedis(options: {
     // BullMQ requires that Redis never evicts its keys.
     '--maxmemory-policy', 'noeviction',
   ];
-  // A small shell keeps redis-server tied to us: when our end of its stdin closes (we stopped, or died
-  // even by SIGKILL), `read` returns and the shell stops redis-server.
-  const watchdog = '"$0" "$@" & pid=$!; trap \'kill $pid; wait $pid; exit 0\' TERM; read _; kill $pid; wait $pid';
-  const child = spawn('sh', ['-c', watchdog, options.bin ?? 'redis-server', ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+  // Tied to us: redis-server stops when we do, even if we are killed.
+  const child = spawnTied(options.bin ?? 'redis-server', args, { onParentDeath: 'SIGTERM' });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
@@ -85,11 +84,6 @@ export async function startLocalRedis(options: {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.stdin?.end();
-      }),
+    stop: () => stopProcess(child),
   };
 }

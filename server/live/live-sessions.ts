@@ -45,12 +45,8 @@ export class LiveSessions {
   private readonly opening = new Map<string, Promise<LiveSession>>();
 
   constructor(private readonly o: LiveSessionsOptions) {
-    o.pool.on('workerdied', ({ index, routerIds }) => {
-      o.logger.error({ index, routers: routerIds.length }, 'mediasoup worker died');
-      for (const live of this.sessions.values()) {
-        if (routerIds.includes(live.room.router.id)) void this.drop(live, 'media_worker_died');
-      }
-    });
+    // Its rooms notice by themselves (their routers close); this is for the log.
+    o.pool.on('workerdied', ({ index, pid, routerIds }) => o.logger.error({ index, pid, routers: routerIds.length }, 'mediasoup worker died'));
   }
 
   /** The session's room, created (with its cameras) on first use. */
@@ -109,6 +105,8 @@ export class LiveSessions {
     const room = await Room.create(sessionId, this.o.pool, this.o.network);
     const live: LiveSession = { id: sessionId, room, recorders: new Map(), cameras: [] };
     this.sessions.set(sessionId, live);
+    // The router went away under us (its worker died): wind down and let participants join again.
+    room.once('closed', () => void this.drop(live, 'media_failed'));
     room.on('produceradded', (info) => {
       void this.record(live, info).catch((err) => this.o.logger.error({ err, sessionId }, 'cannot start recording'));
       this.o.events.broadcast(sessionId, 'media:newProducer', info);
@@ -121,10 +119,16 @@ export class LiveSessions {
   private async record(live: LiveSession, info: ProducerInfo): Promise<void> {
     const { inspections } = this.o;
     const recordingId = await inspections.createRecording(live.id, `${info.source}:${info.label}`, info.kind);
-    const recorder = await Recorder.start(live.room, info, {
-      dir: path.join(this.o.dataDir, 'sessions', live.id, 'recordings', recordingId),
-      segmentSeconds: this.o.segmentSeconds,
-    });
+    let recorder: Recorder;
+    try {
+      recorder = await Recorder.start(live.room, info, {
+        dir: path.join(this.o.dataDir, 'sessions', live.id, 'recordings', recordingId),
+        segmentSeconds: this.o.segmentSeconds,
+      });
+    } catch (err) {
+      await inspections.recordingFailed(recordingId);
+      throw err;
+    }
     live.recorders.set(info.producerId, { recorder, recordingId });
     recorder.on('segment', (segment) => {
       void inspections
@@ -164,6 +168,7 @@ export class LiveSessions {
         live.cameras.push(ingest);
         ingest.on('offline', ({ silentMs }) => void this.cameraOffline(live.id, camera, declaration.siteId!, silentMs));
         ingest.on('online', () => this.o.events.broadcast(live.id, 'camera:online', { cameraId: camera.id }));
+        ingest.on('restarting', ({ inMs, reason }) => this.o.logger.warn({ cameraId: camera.id, inMs, reason }, 'camera ingest restarting'));
       } catch (err) {
         this.o.logger.warn({ err, cameraId: camera.id }, 'cannot bring camera into the session');
       }
@@ -185,9 +190,11 @@ export class LiveSessions {
   private async drop(live: LiveSession, reason: string | null): Promise<void> {
     if (this.sessions.get(live.id) !== live) return;
     this.sessions.delete(live.id);
-    await Promise.all(live.cameras.map((c) => c.stop()));
-    await Promise.all([...live.recorders.keys()].map((producerId) => this.stopRecorder(live, producerId)));
-    live.room.close();
+    // Participants can rejoin (on a live worker) while the old media is wound down.
     if (reason) this.o.events.broadcast(live.id, 'media:reset', { reason });
+    const settle = (what: string) => (err: unknown) => this.o.logger.warn({ err, sessionId: live.id }, `while closing session media: ${what}`);
+    await Promise.all(live.cameras.map((c) => c.stop().catch(settle('camera'))));
+    await Promise.all([...live.recorders.keys()].map((producerId) => this.stopRecorder(live, producerId).catch(settle('recording'))));
+    live.room.close();
   }
 }

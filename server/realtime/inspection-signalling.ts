@@ -3,7 +3,8 @@
  * through its acknowledgement: `{ ok: true, data }` or `{ ok: false, error: { code, message } }`.
  * Handlers are thin: access and timeline in InspectionService, media in LiveSessions / Room.
  */
-import type { Server, Socket } from 'socket.io';
+import type { Socket } from 'socket.io';
+import { rooms, type SocketServer } from './socket-server.ts';
 import { z, ZodError } from 'zod';
 import { MediaError, type PeerRole } from '../../media/index.ts';
 import { AppError } from '../errors.ts';
@@ -12,7 +13,6 @@ import type { Logger } from '../logger.ts';
 import type { Principal } from '../services/access.ts';
 import { commandPresets, type InspectionService } from '../services/inspections.service.ts';
 
-export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 const sessionRef = z.object({ sessionId: z.uuid() });
 const id = z.string().min(1).max(100);
@@ -49,12 +49,13 @@ interface SocketSession {
 }
 
 export function registerInspectionSignalling(
-  io: Server,
+  sockets: SocketServer,
   deps: { inspections: InspectionService; live: LiveSessions; iceServers: unknown[]; logger: Logger },
 ) {
   const { inspections, live } = deps;
+  const toSession = sockets.toSession;
 
-  io.on('connection', (socket: Socket) => {
+  sockets.io.on('connection', (socket: Socket) => {
     const principal = socket.data.principal as Principal;
     // The session this connection has joined (one at a time).
     let joined: SocketSession | null = null;
@@ -77,11 +78,11 @@ export function registerInspectionSignalling(
         const mediaRoom = await live.room(sessionId, grant.declarationId);
         mediaRoom.addPeer(socket.id, principal.userId, principal.displayName, grant.role);
         joined = { sessionId, declarationId: grant.declarationId, role: grant.role };
-        await socket.join(sessionRoom(sessionId));
+        await socket.join(rooms.session(sessionId));
         // Supervisors watch silently: their presence is not announced to the participants.
         if (grant.role !== 'supervisor') {
           const event = await inspections.appendTimeline(sessionId, 'joined', principal.userId, { role: grant.role, name: principal.displayName });
-          socket.to(sessionRoom(sessionId)).emit('session:timeline', event);
+          socket.to(rooms.session(sessionId)).emit('session:timeline', event);
         }
         return {
           role: grant.role,
@@ -119,13 +120,13 @@ export function registerInspectionSignalling(
       'session:command': async ({ sessionId, ...command }) => {
         inSession(sessionId);
         const event = await inspections.sendCommand(principal, sessionId, command);
-        io.to(sessionRoom(sessionId)).emit('session:timeline', event);
+        toSession(sessionId, 'session:timeline', event);
         return event;
       },
       'session:acknowledge': async ({ sessionId, commandId }) => {
         inSession(sessionId);
         const event = await inspections.acknowledge(principal, sessionId, commandId);
-        io.to(sessionRoom(sessionId)).emit('session:timeline', event);
+        toSession(sessionId, 'session:timeline', event);
         return event;
       },
       'session:snapshot': async ({ sessionId, producerId }) => {
@@ -151,11 +152,11 @@ export function registerInspectionSignalling(
       const { sessionId, role } = joined;
       joined = null;
       live.existingRoom(sessionId)?.removePeer(socket.id);
-      void socket.leave(sessionRoom(sessionId));
+      void socket.leave(rooms.session(sessionId));
       if (role !== 'supervisor') {
         void inspections
           .appendTimeline(sessionId, 'left', principal.userId, { role, name: principal.displayName })
-          .then((event) => io.to(sessionRoom(sessionId)).emit('session:timeline', event))
+          .then((event) => toSession(sessionId, 'session:timeline', event))
           .catch(() => {});
       }
     }

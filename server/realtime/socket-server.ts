@@ -18,6 +18,7 @@ export const rooms = {
   enterprise: (id: string) => `enterprise:${id}`,
   port: (id: string) => `port:${id}`,
   supervisors: 'supervisors',
+  session: (id: string) => `session:${id}`,
 };
 
 export interface SocketServer {
@@ -56,22 +57,30 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     void socket.join(roomsFor(p));
   });
 
+  // Once closing, late events (a participant's 'left' written after its socket closed) are dropped:
+  // the adapter's Redis connection is going away.
+  let closing = false;
+  const emitTo = (target: string | string[], event: string, payload: unknown) => {
+    if (!closing) io.to(target).emit(event, payload);
+  };
+
   deps.services.events.on('booking.changed', ({ booking, action }) => {
-    io.to(roomsForBooking(booking)).emit('booking:changed', { action, booking });
+    emitTo(roomsForBooking(booking), 'booking:changed', { action, booking });
   });
 
   return {
     io,
     toSession(sessionId, event, payload) {
-      io.to(`session:${sessionId}`).emit(event, payload);
+      emitTo(rooms.session(sessionId), event, payload);
     },
     toUsers(userIds, event, payload) {
-      if (userIds.length > 0) io.to(userIds.map(rooms.user)).emit(event, payload);
+      if (userIds.length > 0) emitTo(userIds.map(rooms.user), event, payload);
     },
     async close() {
+      closing = true;
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      pub.disconnect();
-      sub.disconnect();
+      // quit, not disconnect: the adapter's last unsubscribe commands are still in flight.
+      await Promise.allSettled([pub.quit(), sub.quit()]);
     },
   };
 }

@@ -1,0 +1,200 @@
+/**
+ * A live inspection through the real platform, without a browser: the site camera (the simulator) is
+ * pulled into the session, participants join over socket.io, the officer commands and the enterprise
+ * acknowledges, a snapshot is taken, the session closes and its recording is finalised. A killed
+ * mediasoup worker is replaced and participants can join again.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffprobe } from '../media/index.ts';
+import { freeUdpPortPair } from '../media/network.ts';
+import { startCameraSimulator } from '../scripts/camera-simulator.ts';
+import { alarms, recordings, recordingSegments } from '../server/db/schema.ts';
+import type { Platform } from '../server/platform.ts';
+import type { Principal } from '../server/services/access.ts';
+import { HttpClient, startTestPlatform } from './support/platform.ts';
+import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
+
+let platform: Platform;
+let world: World;
+let sessionId: string;
+let bookingId: string;
+let simulator: ReturnType<typeof startCameraSimulator>;
+const sockets: Socket[] = [];
+const principals = {} as Record<UserKey, Principal>;
+
+type Reply = { ok: true; data: any } | { ok: false; error: { code: string; message: string } };
+
+async function client(username: UserKey) {
+  const http = new HttpClient(platform.url);
+  const cookie = (await http.login(username, PASSWORD)).setCookie!.split(';')[0]!;
+  const socket = connect(platform.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false });
+  sockets.push(socket);
+  const events: Array<[string, any]> = [];
+  socket.onAny((event, payload) => events.push([event, payload]));
+  await new Promise<void>((resolve, reject) => {
+    if (socket.connected) return resolve();
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const send = (event: string, msg: unknown) => socket.timeout(20_000).emitWithAck(event, msg) as Promise<Reply>;
+  return { socket, events, send, http };
+}
+
+async function waitFor<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ env: { RECORDING_SEGMENT_SECONDS: '3', CAMERA_OFFLINE_SECONDS: '3', LOG_LEVEL: 'warn' } });
+  world = await createWorld(platform.services);
+  const { services } = platform;
+  for (const key of ['entA', 'entB', 'officer1', 'supervisor', 'admin'] as UserKey[]) {
+    principals[key] = (await services.auth.login(key, PASSWORD)).principal;
+  }
+  // Enterprise A's declaration is inspected at its farm, which has one camera: the simulator.
+  const { rtpPort } = await freeUdpPortPair();
+  const cameraUrl = `udp://127.0.0.1:${rtpPort}`;
+  simulator = startCameraSimulator({ to: cameraUrl, width: 640, height: 360, fps: 25 });
+  const site = await services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Farm A', kind: 'farm' });
+  await services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Loading ramp', sourceUrl: cameraUrl });
+  const declaration = await services.declarations.create(principals.admin, {
+    number: '530120261000000099', enterpriseId: world.enterprises.a, portId: world.ports.main, siteId: site.id,
+    goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: [],
+  });
+  const slotStart = new Date(Date.now() + 10 * 60_000);
+  const booking = await services.bookings.request(principals.entA, { declarationId: declaration.id, type: 'routine_supervision', slotStart, slotEnd: new Date(slotStart.getTime() + 3_600_000) });
+  await services.bookings.confirm(principals.officer1, booking.id);
+  const started = await services.bookings.start(principals.officer1, booking.id);
+  sessionId = started.sessionId!;
+  bookingId = booking.id;
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await simulator?.stop();
+  await platform?.stop();
+});
+
+describe('a live inspection session', () => {
+  it('lets the participants in, refuses another enterprise, and runs commands, acknowledgements and snapshots', async () => {
+    const officer = await client('officer1');
+    const joined = await officer.send('session:join', { sessionId });
+    expect(joined.ok, JSON.stringify(joined)).toBe(true);
+    if (!joined.ok) return;
+    expect(joined.data.role).toBe('officer');
+    expect(joined.data.rtpCapabilities.codecs.length).toBeGreaterThan(0);
+    const camera = joined.data.producers.find((p: { source: string }) => p.source.startsWith('camera:'));
+    expect(camera).toMatchObject({ kind: 'video', label: 'Loading ramp' });
+
+    const stranger = await client('entB');
+    const refused = await stranger.send('session:join', { sessionId });
+    expect(refused).toEqual({ ok: false, error: { code: 'forbidden', message: 'You are not a participant of this inspection' } });
+    expect(await stranger.send('session:command', { sessionId, text: 'open everything' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    const enterprise = await client('entA');
+    const entJoin = await enterprise.send('session:join', { sessionId });
+    expect(entJoin).toMatchObject({ ok: true, data: { role: 'enterprise' } });
+    // The enterprise cannot give orders; the officer can.
+    expect(await enterprise.send('session:command', { sessionId, preset: 'show_label' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    const command = await officer.send('session:command', { sessionId, preset: 'open_carton', params: { n: 3 } });
+    expect(command).toMatchObject({ ok: true, data: { kind: 'command', payload: { text: 'Open carton 3', preset: 'open_carton' } } });
+    const pushed = await waitFor(() => enterprise.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'command'), 'command pushed to the enterprise');
+    const commandId = pushed[1].id;
+
+    const ack = await enterprise.send('session:acknowledge', { sessionId, commandId });
+    expect(ack).toMatchObject({ ok: true, data: { kind: 'acknowledgement', payload: { commandId, commandText: 'Open carton 3' } } });
+    await waitFor(() => officer.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'acknowledgement'), 'acknowledgement pushed to the officer');
+    expect(await enterprise.send('session:acknowledge', { sessionId, commandId })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+
+    // Bad messages are answered with a clear error and change nothing.
+    expect(await officer.send('session:command', { sessionId, preset: 'dance' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await officer.send('media:createTransport', { sessionId: 'nope', direction: 'send' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+
+    // A supervisor watches silently: joins, cannot send media, is not announced.
+    const supervisor = await client('supervisor');
+    expect(await supervisor.send('session:join', { sessionId })).toMatchObject({ ok: true, data: { role: 'supervisor' } });
+    expect(await supervisor.send('media:createTransport', { sessionId, direction: 'send' })).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
+    expect(await supervisor.send('media:createTransport', { sessionId, direction: 'recv' })).toMatchObject({ ok: true });
+
+    const snapshot = await officer.send('session:snapshot', { sessionId, producerId: camera.producerId });
+    expect(snapshot, JSON.stringify(snapshot)).toMatchObject({ ok: true, data: { kind: 'snapshot', payload: { width: 640, height: 360 } } });
+    if (!snapshot.ok) return;
+    const jpeg = fs.readFileSync(path.join(platform.dataDir, snapshot.data.payload.file));
+    expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect(snapshot.data.payload.sizeBytes).toBe(jpeg.length);
+    const timeline = (await officer.http.get(`/api/sessions/${sessionId}/timeline`)).body as Array<{ kind: string }>;
+    expect(timeline.map((e) => e.kind)).toEqual(expect.arrayContaining(['joined', 'command', 'acknowledgement', 'snapshot']));
+    expect(timeline.filter((e) => e.kind === 'joined')).toHaveLength(2); // officer and enterprise, not the supervisor
+    expect((await stranger.http.get(`/api/sessions/${sessionId}/timeline`)).status).toBe(404);
+  }, 60_000);
+
+  it('replaces a killed mediasoup worker; participants are told and can join again; recorded segments stay', async () => {
+    const officer = await client('officer1');
+    expect(await officer.send('session:join', { sessionId })).toMatchObject({ ok: true });
+    await waitFor(async () => {
+      const rows = await platform.database.db.select().from(recordingSegments);
+      return rows.length > 0;
+    }, 'a first recorded segment');
+    const [pid] = platform.media.pool.pids();
+    process.kill(pid!, 'SIGKILL');
+    await waitFor(() => officer.events.find(([e]) => e === 'media:reset'), 'media:reset pushed to the officer');
+    await waitFor(() => platform.media.pool.pids()[0] !== pid && platform.media.pool.pids()[0], 'a replacement worker');
+    const again = await waitFor(async () => {
+      const r = await officer.send('session:join', { sessionId });
+      return r.ok ? r : null;
+    }, 'joining again');
+    expect(again.data.producers.some((p: { source: string }) => p.source.startsWith('camera:'))).toBe(true);
+    // The recording made before the crash was closed with its segments and queued for finalisation.
+    const closed = await waitFor(async () => {
+      const rows = await platform.database.db.select().from(recordings);
+      return rows.find((r) => r.status !== 'recording');
+    }, 'the interrupted recording closed');
+    const kept = await platform.database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, closed.id));
+    expect(kept.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('raises camera_offline when the camera stops sending', async () => {
+    // Let the camera settle after the worker restart, then cut it off.
+    await waitFor(() => platform.media.live.existingRoom(sessionId)?.producerInfos().some((p) => p.source.startsWith('camera:')), 'the camera back in the room');
+    await new Promise((r) => setTimeout(r, 4000));
+    await simulator.stop();
+    const stoppedAt = new Date();
+    const alarm = await waitFor(async () => {
+      const rows = await platform.database.db.select().from(alarms).where(eq(alarms.rule, 'camera_offline'));
+      return rows.find((r) => r.createdAt >= stoppedAt);
+    }, 'a camera_offline alarm');
+    expect(alarm).toMatchObject({ sessionId, status: 'open', details: { camera: 'Loading ramp' } });
+  }, 40_000);
+
+  it('finalises the recordings into playable files when the session completes', async () => {
+    await platform.services.bookings.complete(principals.officer1, bookingId);
+    let lastSeen: string[] = [];
+    const ready = await waitFor(async () => {
+      const rows = await platform.database.db.select().from(recordings).where(eq(recordings.sessionId, sessionId));
+      lastSeen = rows.map((r) => `${r.source}:${r.status}`);
+      return rows.length > 0 && rows.every((r) => r.status === 'ready' || r.status === 'failed') ? rows : null;
+    }, 'finalised recordings', 40_000).catch((err) => {
+      throw new Error(`${err.message}: ${lastSeen.join(', ')}`);
+    });
+    const done = ready.filter((r) => r.status === 'ready');
+    expect(done.length).toBeGreaterThan(0);
+    for (const r of done) {
+      const probe = await ffprobe(path.join(platform.dataDir, r.path!));
+      expect(probe.streams[0]).toMatchObject({ codec_type: 'video', codec_name: 'h264', width: 640, height: 360 });
+      expect(Math.abs(probe.durationMs - r.durationMs!)).toBeLessThan(100);
+      expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(fs.existsSync(path.join(platform.dataDir, r.posterPath!))).toBe(true);
+    }
+  }, 60_000);
+});
+
