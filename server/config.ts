@@ -20,6 +20,8 @@ const configSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   /** Prefix of every Redis key and channel (queues, socket.io), so several deployments can share a Redis. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('watchpost'),
+  /** The built web app to serve (default: web/dist of this checkout). */
+  WEB_DIST: z.string().min(1).optional(),
   REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a login lasts without use. */

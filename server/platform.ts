@@ -82,7 +82,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       metrics,
       cookieSecure: config.COOKIE_SECURE,
       readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl) },
-      webDist: path.join(repoRoot, 'web', 'dist'),
+      webDist: config.WEB_DIST ? path.resolve(config.WEB_DIST) : path.join(repoRoot, 'web', 'dist'),
       maintenanceToken,
     });
     const server = http.createServer(app);
