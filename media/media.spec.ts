@@ -94,6 +94,34 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
     room.close();
   }, 60_000);
 
+  it('restarts a crashed recorder, keeps what it had written and reports the gap', async () => {
+    const room = await Room.create('session-crash', pool, { listenIp: '127.0.0.1' });
+    const { rtpPort } = await freeUdpPortPair();
+    const url = `udp://127.0.0.1:${rtpPort}`;
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-c', name: 'Deck', sourceUrl: url }, { plan: { mode: 'copy', profileLevelId: '42e01f' } });
+    const recorder = await Recorder.start(room, ingest.producerInfo!, { dir: path.join(dir, 'crash'), segmentSeconds: 2 });
+    const simulator = startCameraSimulator({ to: url, seconds: 14, width: 320, height: 240 });
+    const gaps: number[] = [];
+    recorder.on('restarted', ({ gapMs }) => gaps.push(gapMs));
+    await sleep(5000);
+    process.kill(recorder.pid!, 'SIGKILL');
+    await sleep(6000);
+    const segments = await recorder.stop();
+    await simulator.stop();
+    await ingest.stop();
+    room.close();
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toBeGreaterThan(0);
+    // Segments before and after the crash, in order, the first after the crash carrying the gap.
+    const afterCrash = segments.filter((s) => s.gapBeforeMs > 0);
+    expect(afterCrash).toHaveLength(1);
+    expect(segments.indexOf(afterCrash[0]!)).toBeGreaterThan(0);
+    expect(segments.at(-1)!.startedAt.getTime()).toBeGreaterThan(afterCrash[0]!.startedAt.getTime() - 1);
+    expect(new Set(segments.map((s) => s.seq)).size).toBe(segments.length);
+    const total = segments.reduce((n, s) => n + s.durationMs, 0);
+    expect(total).toBeGreaterThan(7000);
+  }, 40_000);
+
   it('keeps only the newest frame for a slow reader and counts the rest as dropped', async () => {
     const room = await Room.create('session-b', pool, { listenIp: '127.0.0.1' });
     const { rtpPort } = await freeUdpPortPair();

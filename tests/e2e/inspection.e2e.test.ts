@@ -1,7 +1,8 @@
 /**
  * End to end in two real Debian Chromium instances with fake cameras: the enterprise joins and sends
- * video and audio, the officer joins and receives it (frames decoded keep increasing), the officer's
- * command is acknowledged by the enterprise page, and a user of another enterprise is refused.
+ * video and audio, the officer joins and receives it (frames decoded keep increasing) and talks back
+ * (the enterprise receives the officer's audio), the officer's command is acknowledged by the enterprise
+ * page, and a user of another enterprise is refused.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -97,6 +98,9 @@ describe('live inspection in two browsers', () => {
     const ack = await wp<{ kind: string; payload: { commandId: number } }>(enterprise, 'wp.acknowledgeLatest()');
     expect(ack).toMatchObject({ kind: 'acknowledgement', payload: { commandId: command.id } });
     await waitUntil(officer, 'wp.acknowledgements.length > 0', 'acknowledgement shown to the officer');
+
+    // The officer talks back: the enterprise receives the officer's audio.
+    await waitUntil(enterprise, '(async () => (await wp.audioPacketsReceived()) > 50)()', 'enterprise hearing the officer');
 
     const snapshot = await wp<{ kind: string; payload: { width: number; height: number } }>(officer, 'wp.snapshot()');
     expect(snapshot).toMatchObject({ kind: 'snapshot', payload: { width: 640, height: 480 } });

@@ -13,6 +13,7 @@ interface HarnessState {
   acknowledgements: TimelineEvent[];
   client?: InspectionClient;
   framesDecoded: () => Promise<number>;
+  audioPacketsReceived: () => Promise<number>;
   sendCommand: (preset: string, params?: Record<string, string | number>) => Promise<TimelineEvent>;
   acknowledgeLatest: () => Promise<TimelineEvent>;
   snapshot: () => Promise<TimelineEvent>;
@@ -23,6 +24,7 @@ const state: HarnessState = {
   commands: [],
   acknowledgements: [],
   framesDecoded: async () => 0,
+  audioPacketsReceived: async () => 0,
   sendCommand: () => Promise.reject(new Error('not joined')),
   acknowledgeLatest: () => Promise.reject(new Error('not joined')),
   snapshot: () => Promise.reject(new Error('not joined')),
@@ -54,18 +56,41 @@ async function main() {
     if (event.kind === 'acknowledgement') state.acknowledgements.push(event);
   });
 
+  const inbound = async (kind: 'audio' | 'video', field: 'framesDecoded' | 'packetsReceived') => {
+    let total = 0;
+    for (const { consumer } of client.consumers.values()) {
+      if (consumer.kind !== kind) continue;
+      (await consumer.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && typeof s[field] === 'number') total += s[field];
+      });
+    }
+    return total;
+  };
+  state.framesDecoded = () => inbound('video', 'framesDecoded');
+  state.audioPacketsReceived = () => inbound('audio', 'packetsReceived');
+
   if (joined.role === 'enterprise') {
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
     (document.getElementById('preview') as HTMLVideoElement).srcObject = media;
     await client.publish(media.getTracks());
     state.acknowledgeLatest = () => client.acknowledge(state.commands.at(-1)!.id);
+    // The officer talks back: play every other participant's voice.
+    const listen = async (info: ProducerInfo) => {
+      if (info.kind !== 'audio' || !info.source.startsWith('peer:') || client.producers.has(info.producerId)) return;
+      const consumer = await client.subscribe(info);
+      const audio = new Audio();
+      audio.srcObject = new MediaStream([consumer.track]);
+      await audio.play().catch(() => {});
+    };
+    client.socket.on('media:newProducer', (info: ProducerInfo) => void listen(info));
+    for (const info of joined.producers) await listen(info);
     show('publishing');
     return;
   }
 
   const video = document.getElementById('remote') as HTMLVideoElement;
   const consume = async (info: ProducerInfo) => {
-    if (!info.source.startsWith('peer:')) return;
+    if (!info.source.startsWith('peer:') || client.producers.has(info.producerId)) return;
     const consumer = await client.subscribe(info);
     if (consumer.kind === 'video') {
       video.srcObject = new MediaStream([consumer.track]);
@@ -74,17 +99,11 @@ async function main() {
   };
   client.socket.on('media:newProducer', (info: ProducerInfo) => void consume(info));
   for (const info of joined.producers) await consume(info);
-  state.framesDecoded = async () => {
-    let frames = 0;
-    for (const { consumer } of client.consumers.values()) {
-      if (consumer.kind !== 'video') continue;
-      const stats = await consumer.getStats();
-      stats.forEach((s) => {
-        if (s.type === 'inbound-rtp' && typeof s.framesDecoded === 'number') frames += s.framesDecoded;
-      });
-    }
-    return frames;
-  };
+  if (joined.role === 'officer') {
+    // The officer's microphone, so the enterprise hears instructions.
+    const voice = await navigator.mediaDevices.getUserMedia({ audio: true });
+    await client.publish(voice.getAudioTracks());
+  }
   state.sendCommand = (preset, p) => client.sendCommand(preset, p);
   state.snapshot = () => {
     const video = [...client.consumers.values()].find((c) => c.consumer.kind === 'video');
