@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications } from '../server/db/schema.ts';
 import type { Platform } from '../server/platform.ts';
 import { HttpClient, startTestPlatform } from './support/platform.ts';
+import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, type World } from './support/world.ts';
 
 let platform: Platform;
@@ -39,15 +40,6 @@ const connected = (socket: Socket) =>
     socket.once('connect_error', reject);
   });
 
-async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('socket.io', () => {
   it('refuses a connection without a valid session', async () => {
