@@ -118,8 +118,12 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
     expect(segments.indexOf(afterCrash[0]!)).toBeGreaterThan(0);
     expect(segments.at(-1)!.startedAt.getTime()).toBeGreaterThan(afterCrash[0]!.startedAt.getTime() - 1);
     expect(new Set(segments.map((s) => s.seq)).size).toBe(segments.length);
-    const total = segments.reduce((n, s) => n + s.durationMs, 0);
-    expect(total).toBeGreaterThan(7000);
+    // Recording went on both before the crash (~5 s) and after it (~6 s, less the restart).
+    const crashIndex = segments.indexOf(afterCrash[0]!);
+    const before = segments.slice(0, crashIndex).reduce((n, s) => n + s.durationMs, 0);
+    const after = segments.slice(crashIndex).reduce((n, s) => n + s.durationMs, 0);
+    expect(before).toBeGreaterThan(2000);
+    expect(after).toBeGreaterThan(2000);
   }, 40_000);
 
   it('keeps only the newest frame for a slow reader and counts the rest as dropped', async () => {

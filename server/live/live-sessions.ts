@@ -111,7 +111,11 @@ export class LiveSessions {
       void this.record(live, info).catch((err) => this.o.logger.error({ err, sessionId }, 'cannot start recording'));
       this.o.events.broadcast(sessionId, 'media:newProducer', info);
     });
-    room.on('producerclosed', (info) => this.o.events.broadcast(sessionId, 'media:producerClosed', { producerId: info.producerId }));
+    room.on('producerclosed', (info) => {
+      this.o.events.broadcast(sessionId, 'media:producerClosed', { producerId: info.producerId });
+      // The stream ended (participant left): its recording is complete.
+      void this.stopRecorder(live, info.producerId).catch((err) => this.o.logger.error({ err, sessionId }, 'cannot close recording'));
+    });
     await this.startCameras(live, declarationId);
     return live;
   }
@@ -130,20 +134,20 @@ export class LiveSessions {
       throw err;
     }
     live.recorders.set(info.producerId, { recorder, recordingId });
+    // The stream may have ended while the recorder was starting.
+    if (!live.room.producerInfos().some((p) => p.producerId === info.producerId)) await this.stopRecorder(live, info.producerId);
     recorder.on('segment', (segment) => {
       void inspections
         .addSegment(recordingId, { ...segment, path: path.relative(this.o.dataDir, segment.path) })
         .catch((err) => this.o.logger.error({ err, recordingId }, 'cannot store segment'));
     });
-    recorder.on('restarted', async ({ gapMs, reason }) => {
-      const event = await inspections.appendTimeline(live.id, 'note', null, { kind: 'recording_gap', recordingId, gapMs, reason: reason.slice(0, 300) });
-      this.o.events.broadcast(live.id, 'session:timeline', event);
+    recorder.on('restarted', ({ gapMs, reason }) => {
+      void inspections
+        .appendTimeline(live.id, 'note', null, { kind: 'recording_gap', recordingId, gapMs, reason: reason.slice(0, 300) })
+        .then((event) => this.o.events.broadcast(live.id, 'session:timeline', event))
+        .catch((err) => this.o.logger.error({ err, recordingId }, 'cannot note a recording gap'));
     });
     recorder.on('failed', (err) => this.o.logger.error({ err, recordingId }, 'recording failed'));
-    // When the stream ends (participant left), its recording is complete.
-    live.room.on('producerclosed', (closed) => {
-      if (closed.producerId === info.producerId) void this.stopRecorder(live, info.producerId);
-    });
   }
 
   private async stopRecorder(live: LiveSession, producerId: string): Promise<void> {
