@@ -7,6 +7,7 @@ import { openDatabase } from '../server/db/database.ts';
 import { runMaintenance, type MaintenanceCommand } from '../server/maintenance/commands.ts';
 import { readControlFile } from '../server/maintenance/control-file.ts';
 import { createServices } from '../server/services/index.ts';
+import { loadSigningKey } from '../server/infra/signing-key.ts';
 
 export async function runMaintenanceCommand(command: MaintenanceCommand, args: Record<string, unknown>): Promise<unknown> {
   const config = loadConfig();
@@ -23,7 +24,8 @@ export async function runMaintenanceCommand(command: MaintenanceCommand, args: R
   }
   const database = await openDatabase(config);
   try {
-    return await runMaintenance(createServices({ db: database.db, sessionTtlMs: 0 }), command, args);
+    const signingKey = loadSigningKey(config.signingKeyFile);
+    return await runMaintenance(createServices({ db: database.db, sessionTtlMs: 0, signingKey }), command, args);
   } finally {
     await database.close();
   }

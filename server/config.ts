@@ -20,6 +20,8 @@ const configSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   /** Prefix of every Redis key and channel (queues, socket.io), so several deployments can share a Redis. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('watchpost'),
+  /** The platform's Ed25519 private key (PEM). Default: DATA_DIR/keys/platform-ed25519.pem, created if missing. */
+  SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** The built web app to serve (default: web/dist of this checkout). */
   WEB_DIST: z.string().min(1).optional(),
   REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
@@ -51,7 +53,7 @@ const configSchema = z.object({
   CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
 }).refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] });
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string };
+export type Config = z.infer<typeof configSchema> & { dataDir: string; signingKeyFile: string };
 
 export class ConfigError extends Error {}
 
@@ -61,5 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+  const dataDir = path.resolve(parsed.data.DATA_DIR);
+  const signingKeyFile = path.resolve(parsed.data.SIGNING_KEY_FILE ?? path.join(dataDir, 'keys', 'platform-ed25519.pem'));
+  return { ...parsed.data, dataDir, signingKeyFile };
 }

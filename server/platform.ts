@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createApp } from './http/app.ts';
+import { loadSigningKey } from './infra/signing-key.ts';
 import { removeControlFile, writeControlFile } from './maintenance/control-file.ts';
 import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
 import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
@@ -67,8 +68,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const connection = redisConnectionOptions(redisUrl);
 
     const metrics = createMetrics();
+    const signingKey = loadSigningKey(config.signingKeyFile);
     const services = createServices({
       db: database.db,
+      signingKey,
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
       clock: options.clock,
     });

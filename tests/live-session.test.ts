@@ -1,9 +1,11 @@
 /**
  * A live inspection through the real platform, without a browser: the site camera (the simulator) is
  * pulled into the session, participants join over socket.io, the officer commands and the enterprise
- * acknowledges, a snapshot is taken, the session closes and its recording is finalised. A killed
+ * acknowledges, a snapshot is taken, the officer's signed verdict closes the session and its recording
+ * is finalised. A killed
  * mediasoup worker is replaced and participants can join again.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -12,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe } from '../media/index.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
-import { alarms, recordings, recordingSegments } from '../server/db/schema.ts';
+import { alarms, recordings, recordingSegments, verdicts } from '../server/db/schema.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
 import { HttpClient, startTestPlatform } from './support/platform.ts';
@@ -168,8 +170,33 @@ describe('a live inspection session', () => {
     expect(alarm).toMatchObject({ sessionId, status: 'open', details: { camera: 'Loading ramp' } });
   }, 40_000);
 
-  it('finalises the recordings into playable files when the session completes', async () => {
-    await platform.services.bookings.complete(principals.officer1, bookingId);
+  it('records a signed verdict that completes the inspection and finalises its recordings', async () => {
+    const officer = await client('officer1');
+    const enterprise = await client('entA');
+    expect(await enterprise.send('session:join', { sessionId })).toMatchObject({ ok: true });
+    const verdictBody = { outcome: 'rectify', findings: 'Chinese label missing on 3 cartons', followUp: 'Relabel and show again' };
+    const refused = await enterprise.http.post(`/api/sessions/${sessionId}/verdict`, verdictBody);
+    expect(refused.status).toBe(403);
+    const recorded = await officer.http.post(`/api/sessions/${sessionId}/verdict`, verdictBody);
+    expect(recorded.status, JSON.stringify(recorded.body)).toBe(201);
+    expect(recorded.body).toMatchObject({ ...verdictBody, sessionId, bookingId, declarationNumber: '530120261000000099', signatureValid: true });
+
+    // Anyone can check the signature offline with the published public key.
+    const key = (await officer.http.get('/api/keys/platform')).body;
+    const { signature, signatureValid: _valid, ...signed } = recorded.body;
+    const sortedJson = JSON.stringify(Object.fromEntries(Object.entries(signed).sort(([a], [b]) => a.localeCompare(b))));
+    expect(crypto.verify(null, Buffer.from(sortedJson), crypto.createPublicKey(key.publicKeyPem), Buffer.from(signature, 'base64'))).toBe(true);
+
+    // The enterprise sees the verdict live; the booking is completed; a second verdict is refused.
+    await waitFor(() => enterprise.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'verdict'), 'verdict pushed to the enterprise');
+    expect((await enterprise.http.get(`/api/bookings/${bookingId}`)).body.status).toBe('completed');
+    expect((await officer.http.post(`/api/sessions/${sessionId}/verdict`, verdictBody)).status).toBe(409);
+
+    // Editing the stored verdict breaks its signature.
+    await platform.database.db.update(verdicts).set({ outcome: 'pass' }).where(eq(verdicts.sessionId, sessionId));
+    expect((await enterprise.http.get(`/api/sessions/${sessionId}/verdict`)).body).toMatchObject({ outcome: 'pass', signatureValid: false });
+    expect((await (await client('entB')).http.get(`/api/sessions/${sessionId}/verdict`)).status).toBe(404);
+
     let lastSeen: string[] = [];
     const ready = await waitFor(async () => {
       const rows = await platform.database.db.select().from(recordings).where(eq(recordings.sessionId, sessionId));

@@ -351,7 +351,9 @@ export const verdicts = pgTable('verdicts', {
   outcome: verdictOutcomeEnum('outcome').notNull(),
   findings: text('findings').notNull().default(''),
   followUp: text('follow_up').notNull().default(''),
+  /** Ed25519 signature (base64) over the canonical JSON of the signed fields; see verdicts.service.ts. */
   signature: text('signature'),
+  signingKeyId: text('signing_key_id'),
   createdAt: createdAt(),
 });
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Api } from './api.ts';
 import { uuidParam } from './common.schemas.ts';
-import { timelineKinds } from '../db/schema.ts';
+import { timelineKinds, verdictOutcomes } from '../db/schema.ts';
+import type { SigningKey } from '../infra/signing-key.ts';
+import type { VerdictService } from '../services/verdicts.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 
 const timelineEvent = z
@@ -16,7 +18,36 @@ const recording = z
   .loose()
   .meta({ id: 'Recording' });
 
-export function sessionRoutes(api: Api, inspections: InspectionService) {
+const verdict = z
+  .object({
+    verdictId: z.uuid(), sessionId: z.uuid(), bookingId: z.uuid(), declarationNumber: z.string(), officerId: z.uuid(),
+    outcome: z.enum(verdictOutcomes), findings: z.string(), followUp: z.string(), recordedAt: z.string(), keyId: z.string(),
+    signature: z.string().meta({ description: 'Ed25519 over the canonical JSON (sorted keys) of the other fields but signatureValid' }),
+    signatureValid: z.boolean(),
+  })
+  .meta({ id: 'Verdict' });
+
+export function sessionRoutes(api: Api, inspections: InspectionService, verdicts: VerdictService, key: SigningKey) {
+  api.route(
+    {
+      method: 'post', path: '/sessions/:id/verdict', summary: 'Officer: record the signed verdict; completes the inspection', tag: 'sessions', access: ['officer'], status: 201,
+      params: uuidParam,
+      body: z.object({ outcome: z.enum(verdictOutcomes), findings: z.string().max(5000).default(''), followUp: z.string().max(2000).optional() }),
+      response: verdict,
+    },
+    ({ principal, params, body }) => verdicts.record(principal, params.id, body),
+  );
+  api.route(
+    { method: 'get', path: '/sessions/:id/verdict', summary: 'The verdict of an inspection, with its signature checked', tag: 'sessions', access: 'any', params: uuidParam, response: verdict },
+    ({ principal, params }) => verdicts.get(principal, params.id),
+  );
+  api.route(
+    {
+      method: 'get', path: '/keys/platform', summary: 'The public key that verifies verdicts and evidence', tag: 'sessions', access: 'public',
+      response: z.object({ algorithm: z.literal('Ed25519'), keyId: z.string(), publicKeyPem: z.string() }),
+    },
+    async () => ({ algorithm: 'Ed25519' as const, keyId: key.keyId, publicKeyPem: key.publicKeyPem }),
+  );
   api.route(
     { method: 'get', path: '/sessions/:id/timeline', summary: 'The timeline of an inspection session', tag: 'sessions', access: 'any', params: uuidParam, response: z.array(timelineEvent) },
     ({ principal, params }) => inspections.timeline(principal, params.id),

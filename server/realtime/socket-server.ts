@@ -64,6 +64,7 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     if (!closing) io.to(target).emit(event, payload);
   };
 
+  deps.services.events.on('session.timeline', ({ sessionId, event }) => emitTo(rooms.session(sessionId), 'session:timeline', event));
   deps.services.events.on('booking.changed', ({ booking, action }) => {
     emitTo(roomsForBooking(booking), 'booking:changed', { action, booking });
   });

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, bookings } from '../db/schema.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
+import { testSigningKey } from '../../tests/support/keys.ts';
 import { testClock } from '../../tests/support/platform.ts';
 import { createWorld, PASSWORD, type UserKey, type World } from '../../tests/support/world.ts';
 import { AppError } from '../errors.ts';
@@ -19,7 +20,7 @@ const principals = {} as Record<UserKey, Principal>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  services = createServices({ db: database.db, sessionTtlMs: HOUR, clock: clock.fn });
+  services = createServices({ db: database.db, sessionTtlMs: HOUR, signingKey: testSigningKey(), clock: clock.fn });
   world = await createWorld(services);
   for (const key of Object.keys(world.users) as UserKey[]) {
     principals[key] = (await services.auth.login(world.users[key].username, PASSWORD)).principal;

@@ -4,9 +4,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { BookingView } from './bookings.service.ts';
+import type { TimelineEventView } from './inspections.service.ts';
 
 export interface DomainEventMap {
   'booking.changed': [{ booking: BookingView; action: string; actorId: string }];
+  /** Something was added to a session's timeline outside the socket handlers (e.g. a verdict over REST). */
+  'session.timeline': [{ sessionId: string; event: TimelineEventView }];
 }
 
 export class DomainEvents {

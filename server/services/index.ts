@@ -6,6 +6,8 @@ import { BookingService } from './bookings.service.ts';
 import { DeclarationService } from './declarations.service.ts';
 import { DomainEvents } from './domain-events.ts';
 import { InspectionService } from './inspections.service.ts';
+import { VerdictService } from './verdicts.service.ts';
+import type { SigningKey } from '../infra/signing-key.ts';
 
 export interface Services {
   db: Db;
@@ -15,17 +17,22 @@ export interface Services {
   declarations: DeclarationService;
   bookings: BookingService;
   inspections: InspectionService;
+  verdicts: VerdictService;
+  signingKey: SigningKey;
 }
 
-export function createServices(deps: { db: Db; sessionTtlMs: number; clock?: () => Date }): Services {
+export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey: SigningKey; clock?: () => Date }): Services {
   const events = new DomainEvents();
+  const bookings = new BookingService({ ...deps, events });
   return {
     db: deps.db,
     events,
     auth: new AuthService(deps),
     admin: new AdminService(deps),
     declarations: new DeclarationService(deps),
-    bookings: new BookingService({ ...deps, events }),
+    bookings,
     inspections: new InspectionService(deps),
+    verdicts: new VerdictService({ ...deps, key: deps.signingKey, bookings, events }),
+    signingKey: deps.signingKey,
   };
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "verdicts" ADD COLUMN "signing_key_id" text;

@@ -1,0 +1,145 @@
+/**
+ * The officer's verdict on a live inspection: pass, rectify or fail, with findings. It is signed with the
+ * platform key the moment it is recorded, put on the timeline and audited, and it completes the booking
+ * (which closes the session's media and finalises its recordings).
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { bookings, declarations, inspectionSessions, timelineEvents, verdicts, verdictOutcomes } from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import type { SigningKey } from '../infra/signing-key.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { appendAudit } from './audit.service.ts';
+import type { BookingService } from './bookings.service.ts';
+import type { DomainEvents } from './domain-events.ts';
+import { isEnterpriseSide, type Principal } from './access.ts';
+
+export type VerdictOutcome = (typeof verdictOutcomes)[number];
+
+export interface VerdictInput {
+  outcome: VerdictOutcome;
+  findings: string;
+  followUp?: string;
+}
+
+/** Exactly what is signed: enough to stand on its own as evidence. */
+export interface SignedVerdict {
+  verdictId: string;
+  sessionId: string;
+  bookingId: string;
+  declarationNumber: string;
+  officerId: string;
+  outcome: VerdictOutcome;
+  findings: string;
+  followUp: string;
+  recordedAt: string;
+  keyId: string;
+}
+
+export interface VerdictView extends SignedVerdict {
+  signature: string;
+  /** Whether the stored verdict still matches its signature. */
+  signatureValid: boolean;
+}
+
+export class VerdictService {
+  constructor(
+    private readonly deps: { db: Db; key: SigningKey; bookings: BookingService; events: DomainEvents; clock?: () => Date },
+  ) {}
+
+  async record(p: Principal, sessionId: string, input: VerdictInput): Promise<VerdictView> {
+    const { db, key } = this.deps;
+    const now = this.deps.clock?.() ?? new Date();
+    const context = await this.context(sessionId);
+    if (!context) throw notFound('Session');
+    const { booking, declarationNumber } = context;
+    if (!this.mayRead(p, booking)) throw notFound('Session');
+    if (p.role !== 'officer' || booking.officerId !== p.userId) throw forbidden('Only the officer of this inspection records the verdict');
+    if (booking.status !== 'in_progress') throw new AppError('invalid_transition', `The inspection is ${booking.status}; a verdict is recorded during it`);
+    if (!input.findings.trim() && input.outcome !== 'pass') throw new AppError('bad_request', 'Findings are required unless the goods pass');
+
+    const verdictId = crypto.randomUUID();
+    const signed: SignedVerdict = {
+      verdictId,
+      sessionId,
+      bookingId: booking.id,
+      declarationNumber,
+      officerId: p.userId,
+      outcome: input.outcome,
+      findings: input.findings.trim(),
+      followUp: (input.followUp ?? '').trim(),
+      recordedAt: now.toISOString(),
+      keyId: key.keyId,
+    };
+    const signature = key.sign(canonicalJson(signed));
+    const event = await db.transaction(async (tx) => {
+      const [existing] = await tx.select({ id: verdicts.id }).from(verdicts).where(eq(verdicts.sessionId, sessionId)).for('update');
+      if (existing) throw new AppError('conflict', 'A verdict was recorded for this inspection already');
+      await tx.insert(verdicts).values({
+        id: verdictId,
+        sessionId,
+        officerId: p.userId,
+        outcome: signed.outcome,
+        findings: signed.findings,
+        followUp: signed.followUp,
+        signature,
+        signingKeyId: key.keyId,
+        createdAt: now,
+      });
+      const [row] = await tx
+        .insert(timelineEvents)
+        .values({ sessionId, kind: 'verdict', actorId: p.userId, at: now, payload: { verdictId, outcome: signed.outcome, findings: signed.findings, followUp: signed.followUp } })
+        .returning();
+      await appendAudit(tx, { actorId: p.userId, action: 'verdict.record', entityType: 'session', entityId: sessionId, details: { verdictId, outcome: signed.outcome, signature } }, now);
+      return row!;
+    });
+    this.deps.events.emit('session.timeline', {
+      sessionId,
+      event: { id: event.id, sessionId, kind: event.kind, at: event.at.toISOString(), actorId: event.actorId, payload: event.payload as Record<string, unknown> },
+    });
+    await this.deps.bookings.complete(p, booking.id);
+    return { ...signed, signature, signatureValid: true };
+  }
+
+  async get(p: Principal, sessionId: string): Promise<VerdictView> {
+    const context = await this.context(sessionId);
+    if (!context || !this.mayRead(p, context.booking)) throw notFound('Session');
+    const [row] = await this.deps.db.select().from(verdicts).where(eq(verdicts.sessionId, sessionId));
+    if (!row) throw notFound('Verdict');
+    const signed: SignedVerdict = {
+      verdictId: row.id,
+      sessionId,
+      bookingId: context.booking.id,
+      declarationNumber: context.declarationNumber,
+      officerId: row.officerId,
+      outcome: row.outcome,
+      findings: row.findings,
+      followUp: row.followUp,
+      recordedAt: row.createdAt.toISOString(),
+      keyId: row.signingKeyId ?? '',
+    };
+    const signature = row.signature ?? '';
+    const signatureValid = signed.keyId === this.deps.key.keyId && this.deps.key.verify(canonicalJson(signed), signature);
+    return { ...signed, signature, signatureValid };
+  }
+
+  /** The participants of the inspection and supervisors; to anyone else it does not exist. */
+  private mayRead(p: Principal, booking: { officerId: string | null; enterpriseId: string }) {
+    return (
+      p.role === 'supervisor' ||
+      p.role === 'admin' ||
+      (p.role === 'officer' && booking.officerId === p.userId) ||
+      (isEnterpriseSide(p) && p.enterpriseIds.includes(booking.enterpriseId))
+    );
+  }
+
+  private async context(sessionId: string) {
+    const [row] = await this.deps.db
+      .select({ booking: bookings, declarationNumber: declarations.number })
+      .from(inspectionSessions)
+      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
+      .where(eq(inspectionSessions.id, sessionId));
+    return row ?? null;
+  }
+}
