@@ -25,7 +25,7 @@ export async function runMaintenanceCommand(command: MaintenanceCommand, args: R
   const database = await openDatabase(config);
   try {
     const signingKey = loadSigningKey(config.signingKeyFile);
-    return await runMaintenance(createServices({ db: database.db, sessionTtlMs: 0, signingKey }), command, args);
+    return await runMaintenance(createServices({ db: database.db, sessionTtlMs: 0, signingKey, dataDir: config.dataDir }), command, args);
   } finally {
     await database.close();
   }

@@ -72,6 +72,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const services = createServices({
       db: database.db,
       signingKey,
+      dataDir: config.dataDir,
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
       clock: options.clock,
     });
@@ -98,7 +99,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       rtcMaxPort: config.MEDIA_RTC_MAX_PORT,
     });
     cleanups.push(async () => pool.close());
-    const finaliser = startRecordingFinaliser({ connection, prefix: config.REDIS_PREFIX, dataDir: config.dataDir, inspections: services.inspections, logger, metrics });
+    const finaliser = startRecordingFinaliser({ connection, prefix: config.REDIS_PREFIX, dataDir: config.dataDir, inspections: services.inspections, archive: services.archive, logger, metrics });
     cleanups.push(() => finaliser.close());
     const live = new LiveSessions({
       pool,
@@ -115,7 +116,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
     // Recordings must be closed before the finaliser and Redis go away.
     cleanups.push(() => live.closeAll());
     services.events.on('booking.changed', async ({ booking, action }) => {
-      if (action === 'complete' && booking.sessionId) await live.close(booking.sessionId);
+      if (action !== 'complete' || !booking.sessionId) return;
+      await live.close(booking.sessionId);
+      // Without recordings to finalise, nothing else would seal it.
+      await services.archive.sealIfComplete(booking.sessionId);
     });
     const iceServers = config.TURN_URLS.length
       ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }]

@@ -8,19 +8,23 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { eq, sql } from 'drizzle-orm';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe } from '../media/index.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
-import { alarms, recordings, recordingSegments, verdicts } from '../server/db/schema.ts';
+import { alarms, recordings, recordingSegments, sessionSeals, timelineEvents, verdicts } from '../server/db/schema.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
 import { HttpClient, startTestPlatform } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
 
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '..');
 let platform: Platform;
 let world: World;
 let sessionId: string;
@@ -192,9 +196,7 @@ describe('a live inspection session', () => {
     expect((await enterprise.http.get(`/api/bookings/${bookingId}`)).body.status).toBe('completed');
     expect((await officer.http.post(`/api/sessions/${sessionId}/verdict`, verdictBody)).status).toBe(409);
 
-    // Editing the stored verdict breaks its signature.
-    await platform.database.db.update(verdicts).set({ outcome: 'pass' }).where(eq(verdicts.sessionId, sessionId));
-    expect((await enterprise.http.get(`/api/sessions/${sessionId}/verdict`)).body).toMatchObject({ outcome: 'pass', signatureValid: false });
+    expect((await enterprise.http.get(`/api/sessions/${sessionId}/verdict`)).body).toMatchObject({ outcome: 'rectify', signatureValid: true });
     expect((await (await client('entB')).http.get(`/api/sessions/${sessionId}/verdict`)).status).toBe(404);
 
     let lastSeen: string[] = [];
@@ -215,5 +217,79 @@ describe('a live inspection session', () => {
       expect(fs.existsSync(path.join(platform.dataDir, r.posterPath!))).toBe(true);
     }
   }, 60_000);
+
+  it('seals the session; verification passes, then names each tampered item', async () => {
+    const seal = await waitFor(async () => {
+      const [row] = await platform.database.db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
+      return row;
+    }, 'the session seal', 30_000);
+    const manifest = seal.manifest as { artefacts: Array<{ path: string; kind: string }> };
+    expect(new Set(manifest.artefacts.map((a) => a.kind))).toEqual(new Set(['recording', 'poster', 'snapshot', 'timeline', 'verdict']));
+    const supervisor = await client('supervisor');
+    const verify = async () => (await supervisor.http.get(`/api/sessions/${sessionId}/verify`)).body as { ok: boolean; problems: Array<{ item: string; problem: string }> };
+    expect(await verify()).toMatchObject({ ok: true, problems: [] });
+    expect((await (await client('entB')).http.get(`/api/sessions/${sessionId}/verify`)).status).toBe(404);
+
+    const recording = manifest.artefacts.find((a) => a.kind === 'recording')!;
+    const snapshot = manifest.artefacts.find((a) => a.kind === 'snapshot')!;
+    const recordingFile = path.join(platform.dataDir, recording.path);
+    const snapshotFile = path.join(platform.dataDir, snapshot.path);
+
+    // One byte of a recording.
+    const original = fs.readFileSync(recordingFile);
+    const changed = Buffer.from(original);
+    const middle = Math.floor(changed.length / 2);
+    changed[middle] = changed[middle]! ^ 0xff;
+    fs.writeFileSync(recordingFile, changed);
+    expect((await verify()).problems).toEqual([expect.objectContaining({ item: recording.path, problem: 'changed' })]);
+    fs.writeFileSync(recordingFile, original);
+
+    // A snapshot deleted, a file added.
+    const snapshotBytes = fs.readFileSync(snapshotFile);
+    fs.rmSync(snapshotFile);
+    const stray = path.join(path.dirname(snapshotFile), 'extra.jpg');
+    fs.writeFileSync(stray, 'not evidence');
+    expect((await verify()).problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ item: snapshot.path, problem: 'missing' }),
+        expect.objectContaining({ item: path.relative(platform.dataDir, stray), problem: 'added' }),
+      ]),
+    );
+    fs.writeFileSync(snapshotFile, snapshotBytes);
+    fs.rmSync(stray);
+    expect((await verify()).ok).toBe(true);
+
+    // A timeline row edited in the database.
+    const [command] = await platform.database.db.select().from(timelineEvents).where(eq(timelineEvents.kind, 'command'));
+    await platform.database.db.update(timelineEvents).set({ payload: { ...(command!.payload as object), text: 'Open carton 4' } }).where(eq(timelineEvents.id, command!.id));
+    expect((await verify()).problems).toEqual([expect.objectContaining({ item: 'timeline', problem: 'changed' })]);
+    await platform.database.db.update(timelineEvents).set({ payload: command!.payload }).where(eq(timelineEvents.id, command!.id));
+
+    // The verdict edited: its signature no longer holds.
+    await platform.database.db.update(verdicts).set({ outcome: 'pass' }).where(eq(verdicts.sessionId, sessionId));
+    expect((await supervisor.http.get(`/api/sessions/${sessionId}/verdict`)).body).toMatchObject({ outcome: 'pass', signatureValid: false });
+    expect((await verify()).problems.map((p) => `${p.item}:${p.problem}`).sort()).toEqual(['verdict:changed', 'verdict:signature_invalid']);
+    await platform.database.db.update(verdicts).set({ outcome: 'rectify' }).where(eq(verdicts.sessionId, sessionId));
+
+    // The command line says the same, from the database and data dir directly.
+    const cli = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', sessionId], {
+      cwd: root,
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATABASE_URL: (platform.database as { url?: string }).url!, DATA_DIR: platform.dataDir, LOG_LEVEL: 'silent' },
+    });
+    expect(JSON.parse(cli.stdout)).toMatchObject({ sessionId, ok: true });
+
+    // An audit row edited behind the trigger's back.
+    await platform.database.db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx.execute(sql`update audit_log set details = '{}'::jsonb where action = 'verdict.record'`);
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+    expect((await verify()).problems).toEqual(expect.arrayContaining([expect.objectContaining({ item: 'audit', problem: 'audit_chain_broken' })]));
+    const failed = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', sessionId], {
+      cwd: root,
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATABASE_URL: (platform.database as { url?: string }).url!, DATA_DIR: platform.dataDir },
+    }).catch((e) => e);
+    expect(failed.code).toBe(1);
+  }, 90_000);
 });
 

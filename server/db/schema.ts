@@ -357,6 +357,20 @@ export const verdicts = pgTable('verdicts', {
   createdAt: createdAt(),
 });
 
+/**
+ * The sealed archive entry of a closed session: a manifest of every artefact with sha256 and size,
+ * signed with the platform key. Written once.
+ */
+export const sessionSeals = pgTable('session_seals', {
+  sessionId: uuid('session_id')
+    .primaryKey()
+    .references(() => inspectionSessions.id),
+  manifest: jsonb('manifest').notNull(),
+  signature: text('signature').notNull(),
+  signingKeyId: text('signing_key_id').notNull(),
+  sealedAt: at('sealed_at').notNull(),
+});
+
 /** Messages to a user (booking reminders, status changes); pushed live and listed on their home page. */
 export const notifications = pgTable(
   'notifications',

@@ -4,6 +4,7 @@ import { uuidParam } from './common.schemas.ts';
 import { timelineKinds, verdictOutcomes } from '../db/schema.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
+import type { ArchiveService } from '../services/archive.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 
 const timelineEvent = z
@@ -27,7 +28,20 @@ const verdict = z
   })
   .meta({ id: 'Verdict' });
 
-export function sessionRoutes(api: Api, inspections: InspectionService, verdicts: VerdictService, key: SigningKey) {
+const verification = z
+  .object({
+    sessionId: z.uuid(),
+    ok: z.boolean(),
+    checkedArtefacts: z.number().int(),
+    problems: z.array(z.object({ item: z.string(), problem: z.string(), detail: z.string().optional() })),
+  })
+  .meta({ id: 'Verification' });
+
+export function sessionRoutes(api: Api, inspections: InspectionService, verdicts: VerdictService, archive: ArchiveService, key: SigningKey) {
+  api.route(
+    { method: 'get', path: '/sessions/:id/verify', summary: 'Re-check the sealed evidence of a session and name what differs', tag: 'sessions', access: 'any', params: uuidParam, response: verification },
+    ({ principal, params }) => archive.verify(principal, params.id),
+  );
   api.route(
     {
       method: 'post', path: '/sessions/:id/verdict', summary: 'Officer: record the signed verdict; completes the inspection', tag: 'sessions', access: ['officer'], status: 201,

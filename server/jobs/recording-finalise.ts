@@ -8,6 +8,7 @@ import { finaliseSegments } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
+import type { ArchiveService } from '../services/archive.service.ts';
 
 export const RECORDING_FINALISE_QUEUE = 'recording-finalise';
 
@@ -16,9 +17,15 @@ export function startRecordingFinaliser(deps: {
   prefix: string;
   dataDir: string;
   inspections: InspectionService;
+  archive: ArchiveService;
   logger: Logger;
   metrics: Metrics;
 }) {
+  // The last recording of a closed session to be finalised seals the session.
+  const sealIfLast = async (recordingId: string) => {
+    const sessionId = await deps.inspections.sessionOfRecording(recordingId);
+    if (sessionId) await deps.archive.sealIfComplete(sessionId);
+  };
   const queue = new Queue<{ recordingId: string }>(RECORDING_FINALISE_QUEUE, {
     connection: deps.connection,
     prefix: deps.prefix,
@@ -31,6 +38,7 @@ export function startRecordingFinaliser(deps: {
       const segments = await deps.inspections.segmentsOf(recordingId);
       if (segments.length === 0) {
         await deps.inspections.recordingFailed(recordingId);
+        await sealIfLast(recordingId);
         return { recordingId, status: 'failed', reason: 'no segments were recorded' };
       }
       await job.updateProgress(10);
@@ -44,6 +52,7 @@ export function startRecordingFinaliser(deps: {
         sizeBytes: result.sizeBytes,
         sha256: result.sha256,
       });
+      await sealIfLast(recordingId);
       return { recordingId, status: 'ready', durationMs: result.durationMs };
     },
     // ffmpeg does the work; two at a time keeps a 2-core machine responsive.
@@ -53,7 +62,12 @@ export function startRecordingFinaliser(deps: {
   worker.on('failed', (job, err) => {
     deps.metrics.jobsProcessed.inc({ queue: RECORDING_FINALISE_QUEUE, outcome: 'failed' });
     deps.logger.error({ err, recordingId: job?.data.recordingId }, 'recording finalisation failed');
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void deps.inspections.recordingFailed(job.data.recordingId);
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      void deps.inspections
+        .recordingFailed(job.data.recordingId)
+        .then(() => sealIfLast(job.data.recordingId))
+        .catch((e) => deps.logger.error({ err: e }, 'cannot mark recording failed'));
+    }
   });
   return {
     queue,

@@ -18,6 +18,10 @@ export const maintenanceCommands = {
       return { created: user.username, id: user.id };
     },
   },
+  verify: {
+    args: z.object({ sessionId: z.uuid() }),
+    run: (services: Services, args: { sessionId: string }) => services.archive.verify(null, args.sessionId),
+  },
   'seed-demo': {
     args: z.object({}),
     run: (services: Services) => seedDemo(services),

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, bookings } from '../db/schema.ts';
@@ -20,7 +21,7 @@ const principals = {} as Record<UserKey, Principal>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  services = createServices({ db: database.db, sessionTtlMs: HOUR, signingKey: testSigningKey(), clock: clock.fn });
+  services = createServices({ db: database.db, sessionTtlMs: HOUR, signingKey: testSigningKey(), dataDir: os.tmpdir(), clock: clock.fn });
   world = await createWorld(services);
   for (const key of Object.keys(world.users) as UserKey[]) {
     principals[key] = (await services.auth.login(world.users[key].username, PASSWORD)).principal;

@@ -7,6 +7,7 @@ import { DeclarationService } from './declarations.service.ts';
 import { DomainEvents } from './domain-events.ts';
 import { InspectionService } from './inspections.service.ts';
 import { VerdictService } from './verdicts.service.ts';
+import { ArchiveService } from './archive.service.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 
 export interface Services {
@@ -18,12 +19,14 @@ export interface Services {
   bookings: BookingService;
   inspections: InspectionService;
   verdicts: VerdictService;
+  archive: ArchiveService;
   signingKey: SigningKey;
 }
 
-export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey: SigningKey; clock?: () => Date }): Services {
+export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; clock?: () => Date }): Services {
   const events = new DomainEvents();
   const bookings = new BookingService({ ...deps, events });
+  const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, events });
   return {
     db: deps.db,
     events,
@@ -32,7 +35,8 @@ export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey:
     declarations: new DeclarationService(deps),
     bookings,
     inspections: new InspectionService(deps),
-    verdicts: new VerdictService({ ...deps, key: deps.signingKey, bookings, events }),
+    verdicts,
+    archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts }),
     signingKey: deps.signingKey,
   };
 }

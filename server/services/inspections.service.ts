@@ -151,6 +151,11 @@ export class InspectionService {
     await this.deps.db.update(recordings).set({ status: 'failed' }).where(eq(recordings.id, recordingId));
   }
 
+  async sessionOfRecording(recordingId: string): Promise<string | null> {
+    const [row] = await this.deps.db.select({ sessionId: recordings.sessionId }).from(recordings).where(eq(recordings.id, recordingId));
+    return row?.sessionId ?? null;
+  }
+
   async recordingsOf(p: Principal, sessionId: string) {
     await this.authorizeRead(p, sessionId);
     return this.deps.db.select().from(recordings).where(eq(recordings.sessionId, sessionId)).orderBy(asc(recordings.startedAt));

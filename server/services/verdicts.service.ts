@@ -102,10 +102,24 @@ export class VerdictService {
   }
 
   async get(p: Principal, sessionId: string): Promise<VerdictView> {
+    await this.assertMayRead(p, sessionId);
+    const verdict = await this.findSigned(sessionId);
+    if (!verdict) throw notFound('Verdict');
+    return verdict;
+  }
+
+  /** Participants and supervisors may read a session's records; to anyone else it does not exist. */
+  async assertMayRead(p: Principal, sessionId: string): Promise<void> {
     const context = await this.context(sessionId);
     if (!context || !this.mayRead(p, context.booking)) throw notFound('Session');
+  }
+
+  /** The stored verdict as signed, with its signature checked (no access check: callers do that). */
+  async findSigned(sessionId: string): Promise<VerdictView | null> {
+    const context = await this.context(sessionId);
+    if (!context) return null;
     const [row] = await this.deps.db.select().from(verdicts).where(eq(verdicts.sessionId, sessionId));
-    if (!row) throw notFound('Verdict');
+    if (!row) return null;
     const signed: SignedVerdict = {
       verdictId: row.id,
       sessionId,

@@ -1,0 +1,200 @@
+/**
+ * Sealing and verifying a closed session's evidence. The seal is a manifest of every artefact (final
+ * recordings and posters, snapshots, the timeline and the verdict exported as JSON) with sha256 and
+ * size, plus the audit chain head at that moment, signed with the platform key. Verifying re-hashes
+ * everything, re-exports the timeline and verdict from the database, checks both signatures and the audit
+ * chain, and names each item that was changed, removed or added.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { asc, desc, eq } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/database.ts';
+import { auditLog, inspectionSessions, recordings, sessionSeals, timelineEvents } from '../db/schema.ts';
+import { notFound } from '../errors.ts';
+import type { SigningKey } from '../infra/signing-key.ts';
+import { hashFile } from '../../media/files.ts';
+import { appendAudit, verifyAuditChain } from './audit.service.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { VerdictService, VerdictView } from './verdicts.service.ts';
+import type { Principal } from './access.ts';
+
+export interface ManifestArtefact {
+  /** Path relative to the data dir. */
+  path: string;
+  kind: 'recording' | 'poster' | 'snapshot' | 'timeline' | 'verdict';
+  sha256: string;
+  sizeBytes: number;
+}
+
+export interface SessionManifest {
+  version: 1;
+  sessionId: string;
+  bookingId: string;
+  sealedAt: string;
+  keyId: string;
+  artefacts: ManifestArtefact[];
+  /** The newest audit entry when sealed: entries up to it must still be there, unchanged. */
+  auditHead: { seq: number; hash: string } | null;
+}
+
+export interface VerificationProblem {
+  item: string;
+  problem: 'changed' | 'missing' | 'added' | 'signature_invalid' | 'audit_chain_broken' | 'not_sealed';
+  detail?: string;
+}
+
+export interface VerificationReport {
+  sessionId: string;
+  ok: boolean;
+  checkedArtefacts: number;
+  problems: VerificationProblem[];
+}
+
+/** Working files that are not evidence themselves (segments are hashed into the database as recorded). */
+const WORKING_FILE = /(^|\/)(segment-\d+\.\w+|segments-run\d+\.csv)$/;
+
+export class ArchiveService {
+  constructor(private readonly deps: { db: Db; key: SigningKey; dataDir: string; verdicts: VerdictService; clock?: () => Date }) {}
+
+  private sessionDir(sessionId: string) {
+    return path.join(this.deps.dataDir, 'sessions', sessionId);
+  }
+
+  /** Seals the session once it is closed and every recording is finalised (or failed). Returns false if not yet. */
+  async sealIfComplete(sessionId: string): Promise<boolean> {
+    // The session row is locked for the whole seal: two finalisers finishing together seal it once.
+    return this.deps.db.transaction((tx) => this.sealLocked(tx, sessionId));
+  }
+
+  private async sealLocked(db: DbOrTx, sessionId: string): Promise<boolean> {
+    const [session] = await db.select().from(inspectionSessions).where(eq(inspectionSessions.id, sessionId)).for('update');
+    if (!session || session.status !== 'closed') return false;
+    const [existing] = await db.select({ id: sessionSeals.sessionId }).from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
+    if (existing) return true;
+    const recs = await db.select().from(recordings).where(eq(recordings.sessionId, sessionId));
+    if (recs.some((r) => r.status === 'recording' || r.status === 'finalising')) return false;
+
+    const now = this.deps.clock?.() ?? new Date();
+    const artefacts: ManifestArtefact[] = [];
+    const add = async (absolute: string, kind: ManifestArtefact['kind']) => {
+      const { sha256, sizeBytes } = await hashFile(absolute);
+      artefacts.push({ path: path.relative(this.deps.dataDir, absolute), kind, sha256, sizeBytes });
+    };
+    for (const r of recs.filter((r) => r.status === 'ready')) {
+      await add(path.join(this.deps.dataDir, r.path!), 'recording');
+      if (r.posterPath) await add(path.join(this.deps.dataDir, r.posterPath), 'poster');
+    }
+    const evidenceDir = path.join(this.sessionDir(sessionId), 'evidence');
+    fs.mkdirSync(evidenceDir, { recursive: true });
+    const timeline = await this.timelineJson(sessionId, db);
+    for (const event of JSON.parse(timeline) as Array<{ kind: string; payload: { file?: string } }>) {
+      if (event.kind === 'snapshot' && event.payload.file) await add(path.join(this.deps.dataDir, event.payload.file), 'snapshot');
+    }
+    fs.writeFileSync(path.join(evidenceDir, 'timeline.json'), timeline);
+    await add(path.join(evidenceDir, 'timeline.json'), 'timeline');
+    const verdict = await this.verdictJson(sessionId);
+    if (verdict) {
+      fs.writeFileSync(path.join(evidenceDir, 'verdict.json'), verdict);
+      await add(path.join(evidenceDir, 'verdict.json'), 'verdict');
+    }
+    const [head] = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+    const manifest: SessionManifest = {
+      version: 1,
+      sessionId,
+      bookingId: session.bookingId,
+      sealedAt: now.toISOString(),
+      keyId: this.deps.key.keyId,
+      artefacts: artefacts.sort((a, b) => a.path.localeCompare(b.path)),
+      auditHead: head ?? null,
+    };
+    const signature = this.deps.key.sign(canonicalJson(manifest));
+    fs.writeFileSync(path.join(evidenceDir, 'manifest.json'), canonicalJson(manifest));
+    fs.writeFileSync(path.join(evidenceDir, 'manifest.sig'), signature);
+    await db.insert(sessionSeals).values({ sessionId, manifest, signature, signingKeyId: this.deps.key.keyId, sealedAt: now });
+    await appendAudit(db, { actorId: null, action: 'session.seal', entityType: 'session', entityId: sessionId, details: { artefacts: artefacts.length, signature } }, now);
+    return true;
+  }
+
+  /** Checks a sealed session end to end. `p` null: the command line, which has the data dir anyway. */
+  async verify(p: Principal | null, sessionId: string): Promise<VerificationReport> {
+    if (p) await this.deps.verdicts.assertMayRead(p, sessionId);
+    const { db, key, dataDir } = this.deps;
+    const [seal] = await db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
+    if (!seal) {
+      const [session] = await db.select({ id: inspectionSessions.id }).from(inspectionSessions).where(eq(inspectionSessions.id, sessionId));
+      if (!session) throw notFound('Session');
+      return { sessionId, ok: false, checkedArtefacts: 0, problems: [{ item: 'session', problem: 'not_sealed' }] };
+    }
+    const manifest = seal.manifest as SessionManifest;
+    const problems: VerificationProblem[] = [];
+    if (seal.signingKeyId !== key.keyId || !key.verify(canonicalJson(manifest), seal.signature)) {
+      problems.push({ item: 'manifest', problem: 'signature_invalid' });
+    }
+    const listed = new Set<string>();
+    for (const artefact of manifest.artefacts) {
+      listed.add(artefact.path);
+      const absolute = path.join(dataDir, artefact.path);
+      if (!fs.existsSync(absolute)) {
+        problems.push({ item: artefact.path, problem: 'missing' });
+        continue;
+      }
+      const { sha256, sizeBytes } = await hashFile(absolute);
+      if (sha256 !== artefact.sha256) problems.push({ item: artefact.path, problem: 'changed', detail: `sha256 ${sha256} instead of ${artefact.sha256}, ${sizeBytes} bytes` });
+    }
+    // The database must still say what the sealed exports say.
+    const timelineArtefact = manifest.artefacts.find((a) => a.kind === 'timeline');
+    if (timelineArtefact && sha256Of(await this.timelineJson(sessionId)) !== timelineArtefact.sha256) {
+      problems.push({ item: 'timeline', problem: 'changed', detail: 'the timeline in the database differs from the sealed one' });
+    }
+    const verdictArtefact = manifest.artefacts.find((a) => a.kind === 'verdict');
+    const verdict = await this.deps.verdicts.findSigned(sessionId);
+    if (verdictArtefact && (!verdict || sha256Of(verdictExport(verdict)) !== verdictArtefact.sha256)) {
+      problems.push({ item: 'verdict', problem: 'changed', detail: 'the verdict in the database differs from the sealed one' });
+    }
+    if (verdict && !verdict.signatureValid) problems.push({ item: 'verdict', problem: 'signature_invalid' });
+    // Files in the session's folder that the seal does not list.
+    for (const file of walk(this.sessionDir(sessionId))) {
+      const relative = path.relative(dataDir, file);
+      if (!listed.has(relative) && !WORKING_FILE.test(relative) && !relative.endsWith(`${path.sep}manifest.json`) && !relative.endsWith(`${path.sep}manifest.sig`)) {
+        problems.push({ item: relative, problem: 'added' });
+      }
+    }
+    const chain = await verifyAuditChain(db);
+    if (!chain.ok) problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${chain.firstBad?.seq}: ${chain.firstBad?.problem}` });
+    if (manifest.auditHead) {
+      const [entry] = await db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, manifest.auditHead.seq));
+      if (entry?.hash !== manifest.auditHead.hash) problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${manifest.auditHead.seq} sealed with the session is gone or changed` });
+    }
+    return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, problems };
+  }
+
+  /** The session timeline as canonical JSON: what is sealed, and what the database is compared against. */
+  private async timelineJson(sessionId: string, db: DbOrTx = this.deps.db): Promise<string> {
+    const rows = await db.select().from(timelineEvents).where(eq(timelineEvents.sessionId, sessionId)).orderBy(asc(timelineEvents.id));
+    return canonicalJson(rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at.toISOString(), actorId: r.actorId, payload: r.payload })));
+  }
+
+  private async verdictJson(sessionId: string): Promise<string | null> {
+    const verdict = await this.deps.verdicts.findSigned(sessionId);
+    return verdict ? verdictExport(verdict) : null;
+  }
+}
+
+function verdictExport(verdict: VerdictView): string {
+  const { signatureValid: _checked, ...signed } = verdict;
+  return canonicalJson(signed);
+}
+
+function sha256Of(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+function* walk(dir: string): Generator<string> {
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else yield full;
+  }
+}
