@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'invalid_transition'
   | 'officer_double_booked'
   | 'slot_invalid'
+  | 'range_not_satisfiable'
   | 'unavailable';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -28,6 +29,7 @@ const statusByCode: Record<ErrorCode, number> = {
   invalid_transition: 409,
   officer_double_booked: 409,
   slot_invalid: 422,
+  range_not_satisfiable: 416,
   unavailable: 503,
 };
 

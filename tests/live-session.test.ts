@@ -48,9 +48,12 @@ async function client(username: UserKey) {
     socket.once('connect_error', reject);
   });
   const send = (event: string, msg: unknown) => socket.timeout(20_000).emitWithAck(event, msg) as Promise<Reply>;
-  return { socket, events, send, http };
+  return { socket, events, send, http, cookie };
 }
 
+
+const fetchAs = (cookie: string, urlPath: string, headers: Record<string, string> = {}) =>
+  fetch(`${platform.url}${urlPath}`, { headers: { ...headers, ...(cookie ? { cookie } : {}) } });
 
 beforeAll(async () => {
   platform = await startTestPlatform({ env: { RECORDING_SEGMENT_SECONDS: '3', CAMERA_OFFLINE_SECONDS: '3', LOG_LEVEL: 'warn' } });
@@ -216,6 +219,31 @@ describe('a live inspection session', () => {
       expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(fs.existsSync(path.join(platform.dataDir, r.posterPath!))).toBe(true);
     }
+
+    // Playback: Range requests give the right bytes, behind the access check.
+    const r = done[0]!;
+    const fileUrl = `/api/sessions/${sessionId}/recordings/${r.id}/file`;
+    const bytes = fs.readFileSync(path.join(platform.dataDir, r.path!));
+    const whole = await fetchAs(enterprise.cookie, fileUrl);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    expect(whole.headers.get('content-type')).toBe('video/mp4');
+    expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+    const part = await fetchAs(enterprise.cookie, fileUrl, { range: 'bytes=100-199' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${bytes.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
+    const tail = await fetchAs(enterprise.cookie, fileUrl, { range: 'bytes=-10' });
+    expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(bytes.length - 10))).toBe(true);
+    expect((await fetchAs(enterprise.cookie, fileUrl, { range: `bytes=${bytes.length + 10}-` })).status).toBe(416);
+    expect((await fetchAs(enterprise.cookie, `/api/sessions/${sessionId}/recordings/${r.id}/poster`)).headers.get('content-type')).toBe('image/jpeg');
+    const outsider = await client('entB');
+    expect((await fetchAs(outsider.cookie, fileUrl)).status).toBe(404);
+    expect((await fetchAs('', fileUrl)).status).toBe(401);
+    const snapshotEvent = (await enterprise.http.get(`/api/sessions/${sessionId}/timeline`)).body.find((e: { kind: string }) => e.kind === 'snapshot');
+    const jpeg = await fetchAs(enterprise.cookie, `/api/sessions/${sessionId}/snapshots/${snapshotEvent.id}`);
+    expect(jpeg.headers.get('content-type')).toBe('image/jpeg');
+    expect(jpeg.headers.get('cache-control')).toBe('private, max-age=3600');
   }, 60_000);
 
   it('seals the session; verification passes, then names each tampered item', async () => {

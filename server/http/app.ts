@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
   bookingRoutes(api, services.bookings);
   declarationRoutes(api, services.declarations);
   adminRoutes(api, services.admin, services.db);
-  sessionRoutes(api, services.inspections, services.verdicts, services.archive, services.signingKey);
+  sessionRoutes(api, services.inspections, services.verdicts, services.archive, services.signingKey, services.dataDir);
   const openApi = api.openApiDocument({ title: 'Watchpost', version: '0.1.0' });
 
   app.use('/api', express.json({ limit: BODY_LIMIT }));

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Response } from 'express';
 import type { Api } from './api.ts';
+import { AppError, notFound } from '../errors.ts';
 import { uuidParam } from './common.schemas.ts';
 import { timelineKinds, verdictOutcomes } from '../db/schema.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
@@ -37,7 +39,42 @@ const verification = z
   })
   .meta({ id: 'Verification' });
 
-export function sessionRoutes(api: Api, inspections: InspectionService, verdicts: VerdictService, archive: ArchiveService, key: SigningKey) {
+const binary = z.any().meta({ type: 'string', format: 'binary', description: 'The file; Range requests are answered with 206' });
+
+export function sessionRoutes(api: Api, inspections: InspectionService, verdicts: VerdictService, archive: ArchiveService, key: SigningKey, dataDir: string) {
+  // Evidence files: streamed with Range support (seekable in a browser), behind the session's access check.
+  const sendEvidence = (res: Response, relative: string | null) =>
+    new Promise<void>((resolve, reject) => {
+      if (!relative) return reject(notFound('File'));
+      res.setHeader('Cache-Control', 'private, max-age=3600');
+      res.sendFile(relative, { root: dataDir, acceptRanges: true, dotfiles: 'deny' }, (err) => {
+        if (!err) return resolve();
+        if (res.headersSent) return resolve(); // the client went away mid-stream
+        const failure = err as { status?: number; headers?: Record<string, string> };
+        if (failure.status === 404) return reject(notFound('File'));
+        if (failure.status === 416) {
+          if (failure.headers?.['Content-Range']) res.setHeader('Content-Range', failure.headers['Content-Range']);
+          return reject(new AppError('range_not_satisfiable', 'The requested range is outside the file'));
+        }
+        reject(err);
+      });
+    });
+  const recordingParams = uuidParam.extend({ recordingId: z.uuid() });
+  api.route(
+    { method: 'get', path: '/sessions/:id/recordings/:recordingId/file', summary: 'Play a recording (Range requests supported)', tag: 'sessions', access: 'any', params: recordingParams, response: binary },
+    async ({ principal, params, res }) => sendEvidence(res, await inspections.mediaFile(principal, params.id, { recordingId: params.recordingId })),
+  );
+  api.route(
+    { method: 'get', path: '/sessions/:id/recordings/:recordingId/poster', summary: 'The poster image of a recording', tag: 'sessions', access: 'any', params: recordingParams, response: binary },
+    async ({ principal, params, res }) => sendEvidence(res, await inspections.mediaFile(principal, params.id, { recordingId: params.recordingId, poster: true })),
+  );
+  api.route(
+    {
+      method: 'get', path: '/sessions/:id/snapshots/:eventId', summary: 'A snapshot (JPEG) by its timeline event', tag: 'sessions', access: 'any',
+      params: uuidParam.extend({ eventId: z.coerce.number().int().positive() }), response: binary,
+    },
+    async ({ principal, params, res }) => sendEvidence(res, await inspections.mediaFile(principal, params.id, { snapshotEventId: params.eventId })),
+  );
   api.route(
     { method: 'get', path: '/sessions/:id/verify', summary: 'Re-check the sealed evidence of a session and name what differs', tag: 'sessions', access: 'any', params: uuidParam, response: verification },
     ({ principal, params }) => archive.verify(principal, params.id),

@@ -63,3 +63,13 @@ export async function activeDelegations(db: DbOrTx, brokerId: string, now: Date)
     );
   return rows.map((r) => r.enterpriseId);
 }
+
+/** A session's records (timeline, recordings, verdict, evidence): its participants and supervisors. */
+export function canReadSession(p: Principal, booking: { officerId: string | null; enterpriseId: string }): boolean {
+  return (
+    p.role === 'supervisor' ||
+    p.role === 'admin' ||
+    (p.role === 'officer' && booking.officerId === p.userId) ||
+    (isEnterpriseSide(p) && p.enterpriseIds.includes(booking.enterpriseId))
+  );
+}

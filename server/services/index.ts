@@ -21,6 +21,7 @@ export interface Services {
   verdicts: VerdictService;
   archive: ArchiveService;
   signingKey: SigningKey;
+  dataDir: string;
 }
 
 export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; clock?: () => Date }): Services {
@@ -38,5 +39,6 @@ export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey:
     verdicts,
     archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts }),
     signingKey: deps.signingKey,
+    dataDir: deps.dataDir,
   };
 }

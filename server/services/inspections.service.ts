@@ -13,7 +13,7 @@ import {
   timelineKinds,
 } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { isEnterpriseSide, type Principal } from './access.ts';
+import { canReadSession, isEnterpriseSide, type Principal } from './access.ts';
 
 export type SessionRole = 'enterprise' | 'officer' | 'supervisor';
 export type TimelineKind = (typeof timelineKinds)[number];
@@ -161,21 +161,32 @@ export class InspectionService {
     return this.deps.db.select().from(recordings).where(eq(recordings.sessionId, sessionId)).orderBy(asc(recordings.startedAt));
   }
 
-  /** Reading a session (timeline, recordings) after it closed: participants and supervisors. */
+  /** The file behind a recording, its poster or a snapshot, for playback; null when there is none. */
+  async mediaFile(p: Principal, sessionId: string, what: { recordingId?: string; poster?: boolean; snapshotEventId?: number }): Promise<string | null> {
+    await this.authorizeRead(p, sessionId);
+    if (what.recordingId) {
+      const [row] = await this.deps.db.select().from(recordings).where(and(eq(recordings.id, what.recordingId), eq(recordings.sessionId, sessionId)));
+      if (!row || row.status !== 'ready') return null;
+      return what.poster ? row.posterPath : row.path;
+    }
+    if (what.snapshotEventId) {
+      const [row] = await this.deps.db
+        .select()
+        .from(timelineEvents)
+        .where(and(eq(timelineEvents.id, what.snapshotEventId), eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'snapshot')));
+      return ((row?.payload as { file?: string } | undefined)?.file) ?? null;
+    }
+    return null;
+  }
+
+  /** Reading a session after the fact: participants and supervisors; to anyone else it does not exist. */
   private async authorizeRead(p: Principal, sessionId: string) {
     const [row] = await this.deps.db
       .select({ booking: bookings })
       .from(inspectionSessions)
       .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
       .where(eq(inspectionSessions.id, sessionId));
-    if (!row) throw notFound('Session');
-    const b = row.booking;
-    const allowed =
-      p.role === 'supervisor' ||
-      p.role === 'admin' ||
-      (p.role === 'officer' && b.officerId === p.userId) ||
-      (isEnterpriseSide(p) && p.enterpriseIds.includes(b.enterpriseId));
-    if (!allowed) throw notFound('Session');
+    if (!row || !canReadSession(p, row.booking)) throw notFound('Session');
   }
 }
 

@@ -12,7 +12,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { appendAudit } from './audit.service.ts';
 import type { BookingService } from './bookings.service.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { isEnterpriseSide, type Principal } from './access.ts';
+import { canReadSession, type Principal } from './access.ts';
 
 export type VerdictOutcome = (typeof verdictOutcomes)[number];
 
@@ -53,7 +53,7 @@ export class VerdictService {
     const context = await this.context(sessionId);
     if (!context) throw notFound('Session');
     const { booking, declarationNumber } = context;
-    if (!this.mayRead(p, booking)) throw notFound('Session');
+    if (!canReadSession(p, booking)) throw notFound('Session');
     if (p.role !== 'officer' || booking.officerId !== p.userId) throw forbidden('Only the officer of this inspection records the verdict');
     if (booking.status !== 'in_progress') throw new AppError('invalid_transition', `The inspection is ${booking.status}; a verdict is recorded during it`);
     if (!input.findings.trim() && input.outcome !== 'pass') throw new AppError('bad_request', 'Findings are required unless the goods pass');
@@ -111,7 +111,7 @@ export class VerdictService {
   /** Participants and supervisors may read a session's records; to anyone else it does not exist. */
   async assertMayRead(p: Principal, sessionId: string): Promise<void> {
     const context = await this.context(sessionId);
-    if (!context || !this.mayRead(p, context.booking)) throw notFound('Session');
+    if (!context || !canReadSession(p, context.booking)) throw notFound('Session');
   }
 
   /** The stored verdict as signed, with its signature checked (no access check: callers do that). */
@@ -135,16 +135,6 @@ export class VerdictService {
     const signature = row.signature ?? '';
     const signatureValid = signed.keyId === this.deps.key.keyId && this.deps.key.verify(canonicalJson(signed), signature);
     return { ...signed, signature, signatureValid };
-  }
-
-  /** The participants of the inspection and supervisors; to anyone else it does not exist. */
-  private mayRead(p: Principal, booking: { officerId: string | null; enterpriseId: string }) {
-    return (
-      p.role === 'supervisor' ||
-      p.role === 'admin' ||
-      (p.role === 'officer' && booking.officerId === p.userId) ||
-      (isEnterpriseSide(p) && p.enterpriseIds.includes(booking.enterpriseId))
-    );
   }
 
   private async context(sessionId: string) {
