@@ -319,5 +319,20 @@ describe('a live inspection session', () => {
     }).catch((e) => e);
     expect(failed.code).toBe(1);
   }, 90_000);
+
+  it('finds the session in the archive by what a supervisor searches for, and only for those who may see it', async () => {
+    const search = async (who: UserKey, query: string) => (await (await client(who)).http.get(`/api/archive/sessions?${query}`)).body;
+    const found = await search('supervisor', 'declarationNumber=530120261000000099');
+    expect(found).toMatchObject({ total: 1, items: [{ sessionId, bookingId, verdict: 'rectify', sealed: true, enterpriseId: world.enterprises.a, officerName: 'officer1', type: 'routine_supervision' }] });
+    expect(found.items[0].alarms).toBeGreaterThan(0);
+    expect((await search('supervisor', 'declarationNumber=530120261000000099&hasAlarms=false')).total).toBe(0);
+    expect((await search('supervisor', 'declarationNumber=530120261000000099&verdict=pass')).total).toBe(0);
+    expect((await search('supervisor', `officerId=${world.users.officer1.id}&verdict=rectify&hasAlarms=true`)).total).toBe(1);
+    expect((await search('supervisor', `from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)).total).toBe(0);
+    expect((await search('entA', '')).items.map((e: { sessionId: string }) => e.sessionId)).toEqual([sessionId]);
+    expect((await search('entB', '')).total).toBe(0);
+    expect((await search('officerOtherPort', '')).total).toBe(0);
+    expect((await (await client('supervisor')).http.get('/api/archive/sessions?verdict=maybe')).status).toBe(400);
+  }, 30_000);
 });
 

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { Response } from 'express';
 import type { Api } from './api.ts';
 import { AppError, notFound } from '../errors.ts';
-import { uuidParam } from './common.schemas.ts';
-import { timelineKinds, verdictOutcomes } from '../db/schema.ts';
+import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
+import { inspectionTypes, timelineKinds, verdictOutcomes } from '../db/schema.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
@@ -42,6 +42,34 @@ const verification = z
 const binary = z.any().meta({ type: 'string', format: 'binary', description: 'The file; Range requests are answered with 206' });
 
 export function sessionRoutes(api: Api, inspections: InspectionService, verdicts: VerdictService, archive: ArchiveService, key: SigningKey, dataDir: string) {
+  api.route(
+    {
+      method: 'get', path: '/archive/sessions', summary: 'Search the archive of inspection sessions the caller may see, newest first', tag: 'archive', access: 'any',
+      query: pageQuery.extend({
+        declarationNumber: z.string().max(40).optional(),
+        enterpriseId: z.uuid().optional(),
+        siteId: z.uuid().optional(),
+        officerId: z.uuid().optional(),
+        from: isoDateTime.optional(),
+        to: isoDateTime.optional(),
+        type: z.enum(inspectionTypes).optional(),
+        verdict: z.enum(verdictOutcomes).optional(),
+        hasAlarms: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+      }),
+      response: z.object({
+        total: z.number().int(),
+        items: z.array(
+          z.object({
+            sessionId: z.uuid(), bookingId: z.uuid(), declarationNumber: z.string(), enterpriseId: z.uuid(), enterpriseName: z.string(),
+            siteId: z.uuid().nullable(), officerId: z.uuid().nullable(), officerName: z.string().nullable(), type: z.enum(inspectionTypes),
+            startedAt: z.string(), endedAt: z.string().nullable(), verdict: z.enum(verdictOutcomes).nullable(), alarms: z.number().int(), sealed: z.boolean(),
+          }).meta({ id: 'ArchiveEntry' }),
+        ),
+      }),
+    },
+    ({ principal, query }) => archive.search(principal, query),
+  );
+
   // Evidence files: streamed with Range support (seekable in a browser), behind the session's access check.
   const sendEvidence = (res: Response, relative: string | null) =>
     new Promise<void>((resolve, reject) => {

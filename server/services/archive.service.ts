@@ -8,15 +8,28 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { asc, desc, eq } from 'drizzle-orm';
+import { aliasedTable, and, asc, count, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
-import { auditLog, inspectionSessions, recordings, sessionSeals, timelineEvents } from '../db/schema.ts';
+import {
+  alarms,
+  auditLog,
+  bookings,
+  declarations,
+  enterprises,
+  inspectionSessions,
+  recordings,
+  sessionSeals,
+  timelineEvents,
+  users,
+  verdicts,
+  type InspectionType,
+} from '../db/schema.ts';
 import { notFound } from '../errors.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { hashFile } from '../../media/files.ts';
 import { appendAudit, verifyAuditChain } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
-import type { VerdictService, VerdictView } from './verdicts.service.ts';
+import type { VerdictOutcome, VerdictService, VerdictView } from './verdicts.service.ts';
 import type { Principal } from './access.ts';
 
 export interface ManifestArtefact {
@@ -53,6 +66,39 @@ export interface VerificationReport {
 
 /** Working files that are not evidence themselves (segments are hashed into the database as recorded). */
 const WORKING_FILE = /(^|\/)(segment-\d+\.\w+|segments-run\d+\.csv)$/;
+
+export interface ArchiveFilter {
+  declarationNumber?: string;
+  enterpriseId?: string;
+  siteId?: string;
+  officerId?: string;
+  from?: Date;
+  to?: Date;
+  type?: InspectionType;
+  verdict?: VerdictOutcome;
+  hasAlarms?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface ArchiveEntry {
+  sessionId: string;
+  bookingId: string;
+  declarationNumber: string;
+  enterpriseId: string;
+  enterpriseName: string;
+  siteId: string | null;
+  officerId: string | null;
+  officerName: string | null;
+  type: InspectionType;
+  startedAt: string;
+  endedAt: string | null;
+  verdict: VerdictOutcome | null;
+  alarms: number;
+  sealed: boolean;
+}
+
+const archiveOfficers = aliasedTable(users, 'archive_officer');
 
 export class ArchiveService {
   constructor(private readonly deps: { db: Db; key: SigningKey; dataDir: string; verdicts: VerdictService; clock?: () => Date }) {}
@@ -169,6 +215,66 @@ export class ArchiveService {
     return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, problems };
   }
 
+  /** Sessions matching the filter that the caller may see, newest first. */
+  async search(p: Principal, f: ArchiveFilter): Promise<{ items: ArchiveEntry[]; total: number }> {
+    const alarmCount = sql<number>`(select count(*)::int from ${alarms} where ${alarms.sessionId} = ${inspectionSessions.id})`;
+    const conditions: Array<SQL | undefined> = [
+      visibleSessions(p),
+      f.declarationNumber ? eq(declarations.number, f.declarationNumber) : undefined,
+      f.enterpriseId ? eq(bookings.enterpriseId, f.enterpriseId) : undefined,
+      f.siteId ? eq(declarations.siteId, f.siteId) : undefined,
+      f.officerId ? eq(bookings.officerId, f.officerId) : undefined,
+      f.from ? gte(inspectionSessions.startedAt, f.from) : undefined,
+      f.to ? lte(inspectionSessions.startedAt, f.to) : undefined,
+      f.type ? eq(bookings.type, f.type) : undefined,
+      f.verdict ? eq(verdicts.outcome, f.verdict) : undefined,
+      f.hasAlarms === undefined ? undefined : f.hasAlarms ? sql`${alarmCount} > 0` : sql`${alarmCount} = 0`,
+    ];
+    const where = and(...conditions);
+    const base = () =>
+      this.deps.db
+        .select({
+          session: inspectionSessions,
+          booking: bookings,
+          declarationNumber: declarations.number,
+          siteId: declarations.siteId,
+          enterpriseName: enterprises.name,
+          officerName: archiveOfficers.displayName,
+          verdict: verdicts.outcome,
+          alarms: alarmCount,
+          sealed: sql<boolean>`${sessionSeals.sessionId} is not null`,
+        })
+        .from(inspectionSessions)
+        .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+        .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
+        .innerJoin(enterprises, eq(enterprises.id, bookings.enterpriseId))
+        .leftJoin(archiveOfficers, eq(archiveOfficers.id, bookings.officerId))
+        .leftJoin(verdicts, eq(verdicts.sessionId, inspectionSessions.id))
+        .leftJoin(sessionSeals, eq(sessionSeals.sessionId, inspectionSessions.id))
+        .where(where);
+    const [countRow] = await this.deps.db.select({ n: count() }).from(base().as('matches'));
+    const rows = await base().orderBy(desc(inspectionSessions.startedAt), asc(inspectionSessions.id)).limit(f.limit).offset(f.offset);
+    return {
+      total: countRow?.n ?? 0,
+      items: rows.map((r) => ({
+        sessionId: r.session.id,
+        bookingId: r.booking.id,
+        declarationNumber: r.declarationNumber,
+        enterpriseId: r.booking.enterpriseId,
+        enterpriseName: r.enterpriseName,
+        siteId: r.siteId,
+        officerId: r.booking.officerId,
+        officerName: r.officerName,
+        type: r.booking.type,
+        startedAt: r.session.startedAt.toISOString(),
+        endedAt: r.session.endedAt?.toISOString() ?? null,
+        verdict: r.verdict,
+        alarms: Number(r.alarms),
+        sealed: Boolean(r.sealed),
+      })),
+    };
+  }
+
   /** The session timeline as canonical JSON: what is sealed, and what the database is compared against. */
   private async timelineJson(sessionId: string, db: DbOrTx = this.deps.db): Promise<string> {
     const rows = await db.select().from(timelineEvents).where(eq(timelineEvents.sessionId, sessionId)).orderBy(asc(timelineEvents.id));
@@ -179,6 +285,13 @@ export class ArchiveService {
     const verdict = await this.deps.verdicts.findSigned(sessionId);
     return verdict ? verdictExport(verdict) : null;
   }
+}
+
+/** Enterprise side: its enterprises; officers: assigned to them or at their port; supervisors, admins: all. */
+function visibleSessions(p: Principal): SQL | undefined {
+  if (p.role === 'supervisor' || p.role === 'admin') return undefined;
+  if (p.role === 'officer') return p.portId ? or(eq(bookings.officerId, p.userId), eq(bookings.portId, p.portId)) : eq(bookings.officerId, p.userId);
+  return inArray(bookings.enterpriseId, p.enterpriseIds);
 }
 
 function verdictExport(verdict: VerdictView): string {
