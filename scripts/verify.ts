@@ -1,14 +1,18 @@
 /**
  * `npm run verify -- SESSION_ID`: re-hashes every sealed artefact of a session, checks the manifest and
- * verdict signatures and the audit chain, and says exactly what differs. Exit code 1 when anything does.
+ * verdict signatures and the audit chain, and says exactly what differs.
+ * `npm run verify -- package.zip`: checks an evidence package offline (no database, no server).
+ * Exit code 1 when anything differs.
  */
+import { verifyEvidencePackage } from '../server/archive/evidence-package.ts';
 import { cliMain, runMaintenanceCommand } from './maintenance.ts';
-import type { VerificationReport } from '../server/services/archive.service.ts';
 
-const sessionId = process.argv[2];
+const target = process.argv[2];
 await cliMain(async () => {
-  if (!sessionId) throw new Error('usage: npm run verify -- SESSION_ID');
-  const report = (await runMaintenanceCommand('verify', { sessionId })) as VerificationReport;
+  if (!target) throw new Error('usage: npm run verify -- SESSION_ID | package.zip');
+  const report = target.endsWith('.zip')
+    ? await verifyEvidencePackage(target)
+    : ((await runMaintenanceCommand('verify', { sessionId: target })) as { ok: boolean });
   if (!report.ok) process.exitCode = 1;
   return report;
 });

@@ -16,6 +16,7 @@ import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
 import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
 import { startBookingReminders } from './jobs/booking-reminders.ts';
 import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
+import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { LiveSessions } from './live/live-sessions.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
 import { MediaWorkerPool } from '../media/index.ts';
@@ -66,6 +67,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
       logger.info({ url: redisUrl }, 'started local redis-server');
     }
     const connection = redisConnectionOptions(redisUrl);
+    // Pushes to users go through socket.io, which is attached to the HTTP server created below.
+    let notifyUsers: (userIds: string[], event: string, payload: unknown) => void = () => {};
 
     const metrics = createMetrics();
     const signingKey = loadSigningKey(config.signingKeyFile);
@@ -80,7 +83,18 @@ export async function startPlatform(config: Config, options: { database?: Databa
 
     // Only the embedded database needs the control file: with a server database the CLI opens it itself.
     const maintenanceToken = database.kind === 'pglite' ? crypto.randomBytes(32).toString('base64url') : undefined;
+    const exports = startEvidenceExports({
+      connection,
+      prefix: config.REDIS_PREFIX,
+      dataDir: config.dataDir,
+      archive: services.archive,
+      notify: (...args) => notifyUsers(...args),
+      logger,
+      metrics,
+    });
+    cleanups.push(() => exports.close());
     const app = createApp({
+      exports,
       services,
       logger,
       metrics,
@@ -92,6 +106,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const server = http.createServer(app);
     const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger });
     cleanups.push(() => sockets.close());
+    notifyUsers = sockets.toUsers;
 
     const pool = await MediaWorkerPool.start({
       workers: config.MEDIA_WORKERS || os.cpus().length,

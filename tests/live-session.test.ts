@@ -334,5 +334,39 @@ describe('a live inspection session', () => {
     expect((await search('officerOtherPort', '')).total).toBe(0);
     expect((await (await client('supervisor')).http.get('/api/archive/sessions?verdict=maybe')).status).toBe(400);
   }, 30_000);
+
+  it('exports an evidence package with live progress that verifies offline, and detects a tampered one', async () => {
+    const supervisor = await client('supervisor');
+    const requested = await supervisor.http.post(`/api/sessions/${sessionId}/exports`, { locale: 'ru' });
+    expect(requested.status, JSON.stringify(requested.body)).toBe(202);
+    const exportId = requested.body.exportId;
+    await waitFor(() => supervisor.events.find(([e, p]) => e === 'export:done' && p.exportId === exportId), 'export:done', 40_000);
+    expect(supervisor.events.some(([e, p]) => e === 'export:progress' && p.exportId === exportId)).toBe(true);
+    const status = (await supervisor.http.get(`/api/exports/${exportId}`)).body;
+    expect(status).toMatchObject({ exportId, sessionId, state: 'completed', progress: 100 });
+    expect((await (await client('entA')).http.get(`/api/exports/${exportId}`)).status).toBe(404);
+
+    const download = await fetchAs(supervisor.cookie, `/api/exports/${exportId}/file`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="?[0-9a-f-]+-\d+\.zip"?$/);
+    const zipBytes = Buffer.from(await download.arrayBuffer());
+    expect(crypto.createHash('sha256').update(zipBytes).digest('hex')).toBe(status.sha256);
+    const zipFile = path.join(platform.dataDir, 'downloaded.zip');
+    fs.writeFileSync(zipFile, zipBytes);
+    const offline = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', zipFile], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' } });
+    const report = JSON.parse(offline.stdout);
+    expect(report).toMatchObject({ ok: true, sessionId, problems: [] });
+    expect(report.keyId).toBe((await supervisor.http.get('/api/keys/platform')).body.keyId);
+    expect(zipBytes.includes(Buffer.from('Решение'))).toBe(true); // the summary is in Russian
+
+    // One byte changed inside the stored recording: the package no longer verifies.
+    const tampered = Buffer.from(zipBytes);
+    const at = tampered.indexOf(Buffer.from('ftyp')) + 2000;
+    tampered[at] = tampered[at]! ^ 0xff;
+    fs.writeFileSync(zipFile, tampered);
+    const failed = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', zipFile], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' } }).catch((e) => e);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).problems).toEqual([expect.objectContaining({ problem: 'changed' })]);
+  }, 60_000);
 });
 

@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
+import type { EvidenceExports } from '../jobs/evidence-export.ts';
 import { Api } from './api.ts';
 import { adminRoutes } from './admin.routes.ts';
 import { authRoutes, readSessionCookie } from './auth.routes.ts';
@@ -25,6 +26,7 @@ export interface AppDeps {
   cookieSecure: boolean;
   /** The built web app (web/dist), served when present. */
   webDist?: string;
+  exports: EvidenceExports;
   /** Accept maintenance commands from local CLI tools holding this token. */
   maintenanceToken?: string;
 }
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   bookingRoutes(api, services.bookings);
   declarationRoutes(api, services.declarations);
   adminRoutes(api, services.admin, services.db);
-  sessionRoutes(api, services.inspections, services.verdicts, services.archive, services.signingKey, services.dataDir);
+  sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   const openApi = api.openApiDocument({ title: 'Watchpost', version: '0.1.0' });
 
   app.use('/api', express.json({ limit: BODY_LIMIT }));

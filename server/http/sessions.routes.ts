@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import path from 'node:path';
 import type { Response } from 'express';
+import type { EvidenceExports } from '../jobs/evidence-export.ts';
 import type { Api } from './api.ts';
 import { AppError, notFound } from '../errors.ts';
 import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
@@ -41,7 +43,34 @@ const verification = z
 
 const binary = z.any().meta({ type: 'string', format: 'binary', description: 'The file; Range requests are answered with 206' });
 
-export function sessionRoutes(api: Api, inspections: InspectionService, verdicts: VerdictService, archive: ArchiveService, key: SigningKey, dataDir: string) {
+export function sessionRoutes(
+  api: Api,
+  deps: { inspections: InspectionService; verdicts: VerdictService; archive: ArchiveService; exports: EvidenceExports; key: SigningKey; dataDir: string },
+) {
+  const { inspections, verdicts, archive, exports, key, dataDir } = deps;
+  const exportStatus = z
+    .object({ exportId: z.string(), sessionId: z.uuid(), state: z.string(), progress: z.number(), sizeBytes: z.number().nullable(), sha256: z.string().nullable(), error: z.string().nullable() })
+    .meta({ id: 'EvidenceExport' });
+  api.route(
+    {
+      method: 'post', path: '/sessions/:id/exports', summary: 'Build the evidence package (zip) of a sealed session; progress is pushed as export:progress', tag: 'archive', access: 'any', status: 202,
+      params: uuidParam, body: z.object({ locale: z.enum(['zh-CN', 'en', 'ru']).optional() }), response: exportStatus,
+    },
+    ({ principal, params, body }) => exports.request(principal, params.id, body.locale ?? (principal.locale as 'zh-CN' | 'en' | 'ru')),
+  );
+  const exportParams = z.object({ exportId: z.string().regex(/^\d{1,12}$/) });
+  api.route(
+    { method: 'get', path: '/exports/:exportId', summary: 'State and progress of an evidence package you requested', tag: 'archive', access: 'any', params: exportParams, response: exportStatus },
+    ({ principal, params }) => exports.status(principal, params.exportId),
+  );
+  api.route(
+    { method: 'get', path: '/exports/:exportId/file', summary: 'Download your finished evidence package', tag: 'archive', access: 'any', params: exportParams, response: binary },
+    async ({ principal, params, res }) => {
+      const file = await exports.file(principal, params.exportId);
+      await sendEvidence(res, file, path.basename(file));
+    },
+  );
+
   api.route(
     {
       method: 'get', path: '/archive/sessions', summary: 'Search the archive of inspection sessions the caller may see, newest first', tag: 'archive', access: 'any',
@@ -71,10 +100,11 @@ export function sessionRoutes(api: Api, inspections: InspectionService, verdicts
   );
 
   // Evidence files: streamed with Range support (seekable in a browser), behind the session's access check.
-  const sendEvidence = (res: Response, relative: string | null) =>
+  const sendEvidence = (res: Response, relative: string | null, downloadName?: string) =>
     new Promise<void>((resolve, reject) => {
       if (!relative) return reject(notFound('File'));
       res.setHeader('Cache-Control', 'private, max-age=3600');
+      if (downloadName) res.attachment(downloadName);
       res.sendFile(relative, { root: dataDir, acceptRanges: true, dotfiles: 'deny' }, (err) => {
         if (!err) return resolve();
         if (res.headersSent) return resolve(); // the client went away mid-stream

@@ -24,7 +24,8 @@ import {
   verdicts,
   type InspectionType,
 } from '../db/schema.ts';
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
+import { renderSummary, type SummaryLocale } from '../archive/summary-i18n.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { hashFile } from '../../media/files.ts';
 import { appendAudit, verifyAuditChain } from './audit.service.ts';
@@ -68,6 +69,7 @@ export interface VerificationReport {
 const WORKING_FILE = /(^|\/)(segment-\d+\.\w+|segments-run\d+\.csv)$/;
 
 export interface ArchiveFilter {
+  sessionId?: string;
   declarationNumber?: string;
   enterpriseId?: string;
   siteId?: string;
@@ -220,6 +222,7 @@ export class ArchiveService {
     const alarmCount = sql<number>`(select count(*)::int from ${alarms} where ${alarms.sessionId} = ${inspectionSessions.id})`;
     const conditions: Array<SQL | undefined> = [
       visibleSessions(p),
+      f.sessionId ? eq(inspectionSessions.id, f.sessionId) : undefined,
       f.declarationNumber ? eq(declarations.number, f.declarationNumber) : undefined,
       f.enterpriseId ? eq(bookings.enterpriseId, f.enterpriseId) : undefined,
       f.siteId ? eq(declarations.siteId, f.siteId) : undefined,
@@ -273,6 +276,29 @@ export class ArchiveService {
         sealed: Boolean(r.sealed),
       })),
     };
+  }
+
+  /** What an evidence package of a sealed session holds besides its files. */
+  async packageContents(p: Principal, sessionId: string, locale: SummaryLocale) {
+    await this.deps.verdicts.assertMayRead(p, sessionId);
+    const [seal] = await this.deps.db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
+    if (!seal) throw new AppError('invalid_transition', 'The session is not sealed yet; its evidence can be exported once it is');
+    const [entry] = (await this.search({ ...p, role: 'supervisor' }, { limit: 1, offset: 0, sessionId })).items;
+    const manifest = seal.manifest as SessionManifest;
+    const verdict = await this.deps.verdicts.findSigned(sessionId);
+    const summary = renderSummary(locale, {
+      declarationNumber: entry!.declarationNumber,
+      enterpriseName: entry!.enterpriseName,
+      officerName: entry!.officerName,
+      type: entry!.type,
+      startedAt: entry!.startedAt,
+      endedAt: entry!.endedAt,
+      verdict: verdict ? { outcome: verdict.outcome, findings: verdict.findings, followUp: verdict.followUp } : null,
+      sealedAt: manifest.sealedAt,
+      keyId: manifest.keyId,
+      files: manifest.artefacts,
+    });
+    return { manifest, signature: seal.signature, publicKeyPem: this.deps.key.publicKeyPem, summary };
   }
 
   /** The session timeline as canonical JSON: what is sealed, and what the database is compared against. */
