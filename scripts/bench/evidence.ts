@@ -13,6 +13,9 @@ import { parseArgs } from 'node:util';
 import { startFfmpeg } from '../../media/ffmpeg.ts';
 import { hashFile } from '../../media/files.ts';
 import { finaliseSegments } from '../../media/finalise.ts';
+import { buildEvidencePackage, verifyEvidencePackage } from '../../server/archive/evidence-package.ts';
+import { loadSigningKey } from '../../server/infra/signing-key.ts';
+import { canonicalJson } from '../../server/services/canonical-json.ts';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '60' } } });
 const minutes = Number(values.minutes);
@@ -49,6 +52,24 @@ try {
   console.log(`baseline, reading the file: ${seconds(readMs)} (${(final.sizeBytes / 1e6 / (readMs / 1000)).toFixed(0)} MB/s)`);
   console.log(`seal or verify of the recording (sha256 of the file): ${seconds(hashMs)} = ${(hashMs / readMs).toFixed(2)}x the plain read`);
   console.log(`finalise = ${(finaliseMs / readMs).toFixed(1)}x the plain read`);
+
+  // Evidence package of that session (the recording and its poster), built and verified offline.
+  const key = loadSigningKey(path.join(dir, 'key.pem'));
+  const artefacts = [];
+  for (const [file, kind] of [[final.path, 'recording'], [final.posterPath!, 'poster']] as const) {
+    artefacts.push({ path: path.relative(dir, file), kind, ...(await hashFile(file)) });
+  }
+  const manifest = { version: 1 as const, sessionId: 'bench', bookingId: 'bench', sealedAt: new Date().toISOString(), keyId: key.keyId, artefacts, auditHead: null };
+  t = performance.now();
+  const pkg = await buildEvidencePackage({
+    manifest, signature: key.sign(canonicalJson(manifest)), publicKeyPem: key.publicKeyPem, summary: 'bench',
+    dataDir: dir, outFile: path.join(dir, 'package.zip'),
+  });
+  const packageMs = performance.now() - t;
+  t = performance.now();
+  const verified = await verifyEvidencePackage(path.join(dir, 'package.zip'));
+  const verifyPackageMs = performance.now() - t;
+  console.log(`evidence package (${(pkg.sizeBytes / 1e6).toFixed(0)} MB zip): built in ${seconds(packageMs)} = ${(packageMs / readMs).toFixed(1)}x the plain read; verified offline in ${seconds(verifyPackageMs)} (${verified.ok ? 'ok' : 'FAILED'})`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
