@@ -17,6 +17,7 @@ import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
 import { startBookingReminders } from './jobs/booking-reminders.ts';
 import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
+import { startRetentionSchedule } from './jobs/retention.ts';
 import { LiveSessions } from './live/live-sessions.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
 import { MediaWorkerPool } from '../media/index.ts';
@@ -140,6 +141,9 @@ export async function startPlatform(config: Config, options: { database?: Databa
       ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }]
       : [];
     registerInspectionSignalling(sockets, { inspections: services.inspections, live, iceServers, logger });
+
+    const retention = await startRetentionSchedule({ connection, prefix: config.REDIS_PREFIX, retention: services.retention, logger, metrics });
+    cleanups.push(() => retention.close());
 
     const reminders = startBookingReminders({
       db: database.db,

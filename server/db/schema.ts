@@ -371,6 +371,17 @@ export const sessionSeals = pgTable('session_seals', {
   sealedAt: at('sealed_at').notNull(),
 });
 
+/** How long recordings of each inspection type are kept after the session ends; no row: kept forever. */
+export const retentionPolicies = pgTable(
+  'retention_policies',
+  {
+    inspectionType: inspectionTypeEnum('inspection_type').primaryKey(),
+    keepDays: integer('keep_days').notNull(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [check('retention_keep_days_positive', sql`${t.keepDays} > 0`)],
+);
+
 /** Messages to a user (booking reminders, status changes); pushed live and listed on their home page. */
 export const notifications = pgTable(
   'notifications',

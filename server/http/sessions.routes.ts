@@ -9,6 +9,7 @@ import { inspectionTypes, timelineKinds, verdictOutcomes } from '../db/schema.ts
 import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
+import type { RetentionService } from '../services/retention.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 
 const timelineEvent = z
@@ -38,6 +39,7 @@ const verification = z
     ok: z.boolean(),
     checkedArtefacts: z.number().int(),
     problems: z.array(z.object({ item: z.string(), problem: z.string(), detail: z.string().optional() })),
+    deletedByRetention: z.array(z.string()),
   })
   .meta({ id: 'Verification' });
 
@@ -45,9 +47,32 @@ const binary = z.any().meta({ type: 'string', format: 'binary', description: 'Th
 
 export function sessionRoutes(
   api: Api,
-  deps: { inspections: InspectionService; verdicts: VerdictService; archive: ArchiveService; exports: EvidenceExports; key: SigningKey; dataDir: string },
+  deps: { inspections: InspectionService; verdicts: VerdictService; archive: ArchiveService; retention: RetentionService; exports: EvidenceExports; key: SigningKey; dataDir: string },
 ) {
-  const { inspections, verdicts, archive, exports, key, dataDir } = deps;
+  const { inspections, verdicts, archive, retention, exports, key, dataDir } = deps;
+  api.route(
+    {
+      method: 'put', path: '/sessions/:id/legal-hold', summary: 'Supervisor: keep (or release) a session\'s recordings beyond retention', tag: 'archive', access: ['supervisor', 'admin'],
+      params: uuidParam, body: z.object({ hold: z.boolean(), reason: z.string().min(1).max(500) }),
+      response: z.object({ sessionId: z.uuid(), legalHold: z.boolean(), recordings: z.number().int() }),
+    },
+    ({ principal, params, body }) => retention.setLegalHold(principal, params.id, body.hold, body.reason),
+  );
+  api.route(
+    {
+      method: 'get', path: '/admin/retention', summary: 'Retention policies per inspection type', tag: 'admin', access: ['admin', 'supervisor'],
+      response: z.array(z.object({ inspectionType: z.enum(inspectionTypes), keepDays: z.number().int(), updatedAt: z.date() })),
+    },
+    ({ principal }) => retention.policies(principal),
+  );
+  api.route(
+    {
+      method: 'put', path: '/admin/retention/:type', summary: 'Set how long recordings of an inspection type are kept', tag: 'admin', access: ['admin'],
+      params: z.object({ type: z.enum(inspectionTypes) }), body: z.object({ keepDays: z.number().int().min(1).max(36500) }),
+      response: z.object({ inspectionType: z.enum(inspectionTypes), keepDays: z.number().int() }),
+    },
+    ({ principal, params, body }) => retention.setPolicy(principal, params.type, body.keepDays),
+  );
   const exportStatus = z
     .object({ exportId: z.string(), sessionId: z.uuid(), state: z.string(), progress: z.number(), sizeBytes: z.number().nullable(), sha256: z.string().nullable(), error: z.string().nullable() })
     .meta({ id: 'EvidenceExport' });

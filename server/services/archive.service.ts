@@ -63,6 +63,8 @@ export interface VerificationReport {
   ok: boolean;
   checkedArtefacts: number;
   problems: VerificationProblem[];
+  /** Sealed files that retention deleted as its policy says (audited): not a problem. */
+  deletedByRetention: string[];
 }
 
 /** Working files that are not evidence themselves (segments are hashed into the database as recorded). */
@@ -172,7 +174,7 @@ export class ArchiveService {
     if (!seal) {
       const [session] = await db.select({ id: inspectionSessions.id }).from(inspectionSessions).where(eq(inspectionSessions.id, sessionId));
       if (!session) throw notFound('Session');
-      return { sessionId, ok: false, checkedArtefacts: 0, problems: [{ item: 'session', problem: 'not_sealed' }] };
+      return { sessionId, ok: false, checkedArtefacts: 0, problems: [{ item: 'session', problem: 'not_sealed' }], deletedByRetention: [] };
     }
     const manifest = seal.manifest as SessionManifest;
     const problems: VerificationProblem[] = [];
@@ -180,11 +182,15 @@ export class ArchiveService {
       problems.push({ item: 'manifest', problem: 'signature_invalid' });
     }
     const listed = new Set<string>();
+    const deletedByRetention: string[] = [];
+    const retained = await db.select({ path: recordings.path, posterPath: recordings.posterPath }).from(recordings).where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'deleted')));
+    const retentionDeleted = new Set(retained.flatMap((r) => [r.path, r.posterPath]).filter(Boolean));
     for (const artefact of manifest.artefacts) {
       listed.add(artefact.path);
       const absolute = path.join(dataDir, artefact.path);
       if (!fs.existsSync(absolute)) {
-        problems.push({ item: artefact.path, problem: 'missing' });
+        if (retentionDeleted.has(artefact.path)) deletedByRetention.push(artefact.path);
+        else problems.push({ item: artefact.path, problem: 'missing' });
         continue;
       }
       const { sha256, sizeBytes } = await hashFile(absolute);
@@ -214,7 +220,7 @@ export class ArchiveService {
       const [entry] = await db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, manifest.auditHead.seq));
       if (entry?.hash !== manifest.auditHead.hash) problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${manifest.auditHead.seq} sealed with the session is gone or changed` });
     }
-    return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, problems };
+    return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, problems, deletedByRetention };
   }
 
   /** Sessions matching the filter that the caller may see, newest first. */

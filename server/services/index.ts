@@ -8,6 +8,7 @@ import { DomainEvents } from './domain-events.ts';
 import { InspectionService } from './inspections.service.ts';
 import { VerdictService } from './verdicts.service.ts';
 import { ArchiveService } from './archive.service.ts';
+import { RetentionService } from './retention.service.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 
 export interface Services {
@@ -20,6 +21,7 @@ export interface Services {
   inspections: InspectionService;
   verdicts: VerdictService;
   archive: ArchiveService;
+  retention: RetentionService;
   signingKey: SigningKey;
   dataDir: string;
 }
@@ -38,6 +40,7 @@ export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey:
     inspections: new InspectionService(deps),
     verdicts,
     archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts }),
+    retention: new RetentionService(deps),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
   };

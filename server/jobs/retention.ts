@@ -1,0 +1,32 @@
+/** The daily retention pass (03:00 server time), as a BullMQ job scheduler: one run a day across all nodes. */
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { RetentionService } from '../services/retention.service.ts';
+
+export const RETENTION_QUEUE = 'retention';
+
+export async function startRetentionSchedule(deps: { connection: ConnectionOptions; prefix: string; retention: RetentionService; logger: Logger; metrics: Metrics }) {
+  const queue = new Queue(RETENTION_QUEUE, { connection: deps.connection, prefix: deps.prefix });
+  await queue.upsertJobScheduler('retention-daily', { pattern: '0 3 * * *' }, { name: 'retention', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  const worker = new Worker(
+    RETENTION_QUEUE,
+    async () => {
+      const run = await deps.retention.run();
+      deps.logger.info({ deleted: run.deleted.length, keptOnHold: run.keptOnHold }, 'retention pass');
+      return run;
+    },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 1 },
+  );
+  worker.on('completed', () => deps.metrics.jobsProcessed.inc({ queue: RETENTION_QUEUE, outcome: 'completed' }));
+  worker.on('failed', (_job, err) => {
+    deps.metrics.jobsProcessed.inc({ queue: RETENTION_QUEUE, outcome: 'failed' });
+    deps.logger.error({ err }, 'retention pass failed');
+  });
+  return {
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
