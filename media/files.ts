@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** sha256 and size of a file, streamed (recordings can be large). */
 export async function hashFile(file: string): Promise<{ sha256: string; sizeBytes: number }> {
@@ -10,4 +11,14 @@ export async function hashFile(file: string): Promise<{ sha256: string; sizeByte
     sizeBytes += (chunk as Buffer).length;
   }
   return { sha256: hash.digest('hex'), sizeBytes };
+}
+
+/** Every file below a folder (none if it does not exist). */
+export function* walkFiles(dir: string): Generator<string> {
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walkFiles(full);
+    else yield full;
+  }
 }

@@ -25,7 +25,8 @@ export async function runMaintenanceCommand(command: MaintenanceCommand, args: R
   const database = await openDatabase(config);
   try {
     const signingKey = loadSigningKey(config.signingKeyFile);
-    return await runMaintenance(createServices({ db: database.db, sessionTtlMs: 0, signingKey, dataDir: config.dataDir }), command, args);
+    const services = createServices({ db: database.db, sessionTtlMs: 0, signingKey, dataDir: config.dataDir });
+    return await runMaintenance({ services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL }, command, args);
   } finally {
     await database.close();
   }

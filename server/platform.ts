@@ -102,7 +102,9 @@ export async function startPlatform(config: Config, options: { database?: Databa
       cookieSecure: config.COOKIE_SECURE,
       readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl) },
       webDist: config.WEB_DIST ? path.resolve(config.WEB_DIST) : path.join(repoRoot, 'web', 'dist'),
-      maintenanceToken,
+      maintenance: maintenanceToken
+        ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } }
+        : undefined,
     });
     const server = http.createServer(app);
     const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger });

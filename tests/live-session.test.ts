@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -14,11 +15,13 @@ import { eq, sql } from 'drizzle-orm';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe } from '../media/index.ts';
+import { walkFiles } from '../media/files.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import { alarms, recordings, recordingSegments, sessionSeals, timelineEvents, verdicts } from '../server/db/schema.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
+import { createEmptyDatabase } from './support/database.ts';
 import { HttpClient, startTestPlatform } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
@@ -368,5 +371,34 @@ describe('a live inspection session', () => {
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).problems).toEqual([expect.objectContaining({ problem: 'changed' })]);
   }, 60_000);
+
+  it('backs up and restores into an empty data dir and database with the same sessions, files and verification', async () => {
+    const tsx = path.join(root, 'node_modules/.bin/tsx');
+    const dbUrl = (platform.database as { url?: string }).url!;
+    const env = (dataDir: string, databaseUrl: string) => ({ PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir, DATABASE_URL: databaseUrl });
+    const verifyWith = (dataDir: string, databaseUrl: string) =>
+      run(tsx, ['scripts/verify.ts', sessionId], { cwd: root, env: env(dataDir, databaseUrl) }).then((r) => r.stdout, (e) => e.stdout as string).then((out) => JSON.parse(out));
+    const before = await verifyWith(platform.dataDir, dbUrl);
+
+    const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-backup-'));
+    const made = JSON.parse((await run(tsx, ['scripts/backup.ts', backupDir], { cwd: root, env: env(platform.dataDir, dbUrl) })).stdout);
+    expect(made).toMatchObject({ database: 'postgres' });
+    expect(made.files).toBeGreaterThan(5);
+
+    const emptyDb = await createEmptyDatabase();
+    const newDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-restored-'));
+    await run(tsx, ['scripts/restore.ts', backupDir], { cwd: root, env: env(newDataDir, emptyDb.url) });
+    const after = await verifyWith(newDataDir, emptyDb.url);
+    expect(after).toEqual(before);
+    const filesOf = (dir: string) => [...walkFiles(path.join(dir, 'sessions'))].map((f) => path.relative(dir, f)).sort();
+    expect(filesOf(newDataDir)).toEqual(filesOf(platform.dataDir));
+    // A second restore into the now non-empty data dir is refused.
+    const again = await run(tsx, ['scripts/restore.ts', backupDir], { cwd: root, env: env(newDataDir, emptyDb.url) }).catch((e) => e);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/empty data dir/);
+    await emptyDb.drop();
+    fs.rmSync(backupDir, { recursive: true, force: true });
+    fs.rmSync(newDataDir, { recursive: true, force: true });
+  }, 90_000);
 });
 

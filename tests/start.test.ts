@@ -18,8 +18,11 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-start-'));
 // Only what a user would have: no DATABASE_URL, no REDIS_URL.
 const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
 
-function startServer(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = spawn(tsx, ['server/main.ts'], { cwd: root, env });
+const backupDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-backup-')), 'backup');
+let bookingId = '';
+
+function startServer(serverEnv: Record<string, string> = env): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  const child = spawn(tsx, ['server/main.ts'], { cwd: root, env: serverEnv });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no start-up line in 60 s:\n${out}`)), 60_000);
@@ -75,12 +78,39 @@ describe('npm start', () => {
       await officer.login('demo.officer', 'watchpost-demo');
       const confirmed = await officer.post(`/api/bookings/${booking.body.id}/confirm`);
       expect(confirmed.body).toMatchObject({ status: 'confirmed', officerName: 'Officer Wang' });
+      bookingId = booking.body.id;
+
+      // A backup while it runs: the embedded database is dumped by the server itself.
+      const made = JSON.parse((await run(tsx, ['scripts/backup.ts', backupDir], { cwd: root, env })).stdout);
+      expect(made).toMatchObject({ database: 'pglite' });
+      // Restoring over a running platform is refused.
+      const refused = await run(tsx, ['scripts/restore.ts', backupDir], { cwd: root, env }).catch((e) => e);
+      expect(refused.stderr).toMatch(/running on this data dir/);
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
     expect(fs.existsSync(path.join(dataDir, 'control.json'))).toBe(false);
+  }, 120_000);
+
+  it('restores that backup into an empty data dir and runs on it with the same data', async () => {
+    const restoredDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-restored-'));
+    const restoredEnv = { ...env, DATA_DIR: restoredDir };
+    await run(tsx, ['scripts/restore.ts', backupDir], { cwd: root, env: restoredEnv });
+    const { child, url } = await startServer(restoredEnv);
+    try {
+      const enterprise = new HttpClient(url);
+      await enterprise.login('demo.enterprise', 'watchpost-demo');
+      expect((await enterprise.get(`/api/bookings/${bookingId}`)).body).toMatchObject({ status: 'confirmed', officerName: 'Officer Wang' });
+      const keyBefore = fs.readFileSync(path.join(dataDir, 'keys', 'platform-ed25519.pem'), 'utf8');
+      expect(fs.readFileSync(path.join(restoredDir, 'keys', 'platform-ed25519.pem'), 'utf8')).toBe(keyBefore);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(restoredDir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('refuses to start with a bad setting and names it', async () => {

@@ -15,6 +15,7 @@ import { authRoutes, readSessionCookie } from './auth.routes.ts';
 import { bookingRoutes } from './bookings.routes.ts';
 import { declarationRoutes } from './declarations.routes.ts';
 import { maintenanceRoutes } from './maintenance.routes.ts';
+import type { MaintenanceContext } from '../maintenance/commands.ts';
 import { sessionRoutes } from './sessions.routes.ts';
 
 export interface AppDeps {
@@ -28,7 +29,7 @@ export interface AppDeps {
   webDist?: string;
   exports: EvidenceExports;
   /** Accept maintenance commands from local CLI tools holding this token. */
-  maintenanceToken?: string;
+  maintenance?: { token: string; context: MaintenanceContext };
 }
 
 const BODY_LIMIT = '256kb';
@@ -82,7 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  if (deps.maintenanceToken) maintenanceRoutes(app, services, deps.maintenanceToken);
+  if (deps.maintenance) maintenanceRoutes(app, deps.maintenance.context, deps.maintenance.token);
   app.use('/api', api.router);
   app.use('/api', (req, _res, next) => next(new AppError('not_found', `No API route ${req.method} ${req.path}`)));
 

@@ -3,8 +3,18 @@
  * in-process by the CLI or, when `npm start` holds the embedded database, inside the running server.
  */
 import { z } from 'zod';
+import type { Database } from '../db/database.ts';
 import type { Services } from '../services/index.ts';
+import { backup } from './backup.ts';
 import { seedDemo } from './seed-demo.ts';
+
+/** What a maintenance command may use: the services and the database they run on. */
+export interface MaintenanceContext {
+  services: Services;
+  database: Database;
+  dataDir: string;
+  databaseUrl?: string;
+}
 
 export const maintenanceCommands = {
   'create-admin': {
@@ -13,26 +23,30 @@ export const maintenanceCommands = {
       password: z.string().min(10).max(200),
       displayName: z.string().min(1).max(200).default('Administrator'),
     }),
-    async run(services: Services, args: { username: string; password: string; displayName: string }) {
+    async run({ services }: MaintenanceContext, args: { username: string; password: string; displayName: string }) {
       const user = await services.admin.createUser(null, { ...args, role: 'admin', locale: 'en' });
       return { created: user.username, id: user.id };
     },
   },
   verify: {
     args: z.object({ sessionId: z.uuid() }),
-    run: (services: Services, args: { sessionId: string }) => services.archive.verify(null, args.sessionId),
+    run: ({ services }: MaintenanceContext, args: { sessionId: string }) => services.archive.verify(null, args.sessionId),
+  },
+  backup: {
+    args: z.object({ target: z.string().min(1) }),
+    run: (ctx: MaintenanceContext, args: { target: string }) => backup(ctx.database, { dataDir: ctx.dataDir, databaseUrl: ctx.databaseUrl, target: args.target }),
   },
   'seed-demo': {
     args: z.object({}),
-    run: (services: Services) => seedDemo(services),
+    run: ({ services }: MaintenanceContext) => seedDemo(services),
   },
 } as const;
 
 export type MaintenanceCommand = keyof typeof maintenanceCommands;
 
-export async function runMaintenance(services: Services, command: string, rawArgs: unknown): Promise<unknown> {
+export async function runMaintenance(ctx: MaintenanceContext, command: string, rawArgs: unknown): Promise<unknown> {
   if (!(command in maintenanceCommands)) throw new Error(`unknown maintenance command ${command}`);
   const spec = maintenanceCommands[command as MaintenanceCommand];
   const args = spec.args.parse(rawArgs);
-  return (spec.run as (s: Services, a: typeof args) => Promise<unknown>)(services, args);
+  return (spec.run as (c: MaintenanceContext, a: typeof args) => Promise<unknown>)(ctx, args);
 }

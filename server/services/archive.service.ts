@@ -27,7 +27,7 @@ import {
 import { AppError, notFound } from '../errors.ts';
 import { renderSummary, type SummaryLocale } from '../archive/summary-i18n.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
-import { hashFile } from '../../media/files.ts';
+import { hashFile, walkFiles } from '../../media/files.ts';
 import { appendAudit, verifyAuditChain } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { VerdictOutcome, VerdictService, VerdictView } from './verdicts.service.ts';
@@ -208,7 +208,7 @@ export class ArchiveService {
     }
     if (verdict && !verdict.signatureValid) problems.push({ item: 'verdict', problem: 'signature_invalid' });
     // Files in the session's folder that the seal does not list.
-    for (const file of walk(this.sessionDir(sessionId))) {
+    for (const file of walkFiles(this.sessionDir(sessionId))) {
       const relative = path.relative(dataDir, file);
       if (!listed.has(relative) && !WORKING_FILE.test(relative) && !relative.endsWith(`${path.sep}manifest.json`) && !relative.endsWith(`${path.sep}manifest.sig`)) {
         problems.push({ item: relative, problem: 'added' });
@@ -333,13 +333,4 @@ function verdictExport(verdict: VerdictView): string {
 
 function sha256Of(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex');
-}
-
-function* walk(dir: string): Generator<string> {
-  if (!fs.existsSync(dir)) return;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else yield full;
-  }
 }
