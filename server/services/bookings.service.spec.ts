@@ -2,30 +2,24 @@ import os from 'node:os';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, bookings } from '../db/schema.ts';
-import { createTestDatabase } from '../../tests/support/database.ts';
-import { testSigningKey } from '../../tests/support/keys.ts';
+import { servicesWithWorld, type ServiceWorld } from '../../tests/support/services.ts';
 import { testClock } from '../../tests/support/platform.ts';
-import { createWorld, PASSWORD, type UserKey, type World } from '../../tests/support/world.ts';
+import { PASSWORD, type UserKey, type World } from '../../tests/support/world.ts';
 import { AppError } from '../errors.ts';
 import type { Principal } from './access.ts';
 import { verifyAuditChain } from './audit.service.ts';
 import { transitions, type BookingView } from './bookings.service.ts';
-import { createServices, type Services } from './index.ts';
+import type { Services } from './index.ts';
 
 const HOUR = 3_600_000;
 const clock = testClock(new Date('2026-12-01T08:00:00Z'));
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: ServiceWorld['database'];
 let services: Services;
 let world: World;
-const principals = {} as Record<UserKey, Principal>;
+let principals: Record<UserKey, Principal>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  services = createServices({ db: database.db, sessionTtlMs: HOUR, signingKey: testSigningKey(), dataDir: os.tmpdir(), clock: clock.fn });
-  world = await createWorld(services);
-  for (const key of Object.keys(world.users) as UserKey[]) {
-    principals[key] = (await services.auth.login(world.users[key].username, PASSWORD)).principal;
-  }
+  ({ database, services, world, principals } = await servicesWithWorld({ clock: clock.fn, dataDir: os.tmpdir() }));
 });
 afterAll(() => database.close());
 beforeEach(() => clock.set(new Date('2026-12-01T08:00:00Z')));

@@ -3,30 +3,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../tests/support/database.ts';
-import { testSigningKey } from '../../tests/support/keys.ts';
+import { servicesWithWorld, type ServiceWorld } from '../../tests/support/services.ts';
 import { testClock } from '../../tests/support/platform.ts';
-import { createWorld, PASSWORD, type UserKey, type World } from '../../tests/support/world.ts';
+import type { UserKey, World } from '../../tests/support/world.ts';
 import { auditLog, recordings, recordingSegments, type InspectionType } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { Principal } from './access.ts';
-import { createServices, type Services } from './index.ts';
+import type { Services } from './index.ts';
 
 const DAY = 86_400_000;
 const clock = testClock(new Date('2026-01-05T08:00:00Z'));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-retention-'));
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: ServiceWorld['database'];
 let services: Services;
 let world: World;
-const principals = {} as Record<UserKey, Principal>;
+let principals: Record<UserKey, Principal>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  services = createServices({ db: database.db, sessionTtlMs: 3650 * DAY, signingKey: testSigningKey(), dataDir, clock: clock.fn });
-  world = await createWorld(services);
-  for (const key of ['entA', 'officer1', 'supervisor', 'admin'] as UserKey[]) {
-    principals[key] = (await services.auth.login(key, PASSWORD)).principal;
-  }
+  ({ database, services, world, principals } = await servicesWithWorld({ clock: clock.fn, dataDir, sessionTtlMs: 3650 * DAY }));
 });
 afterAll(async () => {
   await database.close();
