@@ -124,6 +124,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       network: { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP },
       db: database.db,
       inspections: services.inspections,
+      alarms: services.alarms,
       dataDir: config.dataDir,
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,

@@ -62,7 +62,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({ env: { RECORDING_SEGMENT_SECONDS: '3', CAMERA_OFFLINE_SECONDS: '3', LOG_LEVEL: 'warn' } });
   world = await createWorld(platform.services);
   const { services } = platform;
-  for (const key of ['entA', 'entB', 'officer1', 'supervisor', 'admin'] as UserKey[]) {
+  for (const key of ['entA', 'entB', 'officer1', 'officerOtherPort', 'supervisor', 'admin'] as UserKey[]) {
     principals[key] = (await services.auth.login(key, PASSWORD)).principal;
   }
   // Enterprise A's declaration is inspected at its farm, which has one camera: the simulator.
@@ -177,7 +177,12 @@ describe('a live inspection session', () => {
       const rows = await platform.database.db.select().from(alarms).where(eq(alarms.rule, 'camera_offline'));
       return rows.find((r) => r.createdAt >= stoppedAt);
     }, 'a camera_offline alarm');
-    expect(alarm).toMatchObject({ sessionId, status: 'open', details: { camera: 'Loading ramp' } });
+    expect(alarm).toMatchObject({ sessionId, status: 'open', rule: 'camera_offline', details: { camera: 'Loading ramp' } });
+    const officer = await client('officer1');
+    expect((await (await client('entB')).http.post(`/api/alarms/${alarm.id}/acknowledge`)).status).toBe(403);
+    expect((await (await client('officerOtherPort')).http.post(`/api/alarms/${alarm.id}/acknowledge`)).status).toBe(404);
+    expect((await officer.http.post(`/api/alarms/${alarm.id}/acknowledge`)).body).toMatchObject({ alarmId: alarm.id, status: 'acknowledged', acknowledgedBy: world.users.officer1.id });
+    expect((await officer.http.post(`/api/alarms/${alarm.id}/acknowledge`)).status).toBe(409);
   }, 40_000);
 
   it('records a signed verdict that completes the inspection and finalises its recordings', async () => {

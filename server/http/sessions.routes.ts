@@ -10,6 +10,7 @@ import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
 import type { RetentionService } from '../services/retention.service.ts';
+import type { AlarmService } from '../services/alarms.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 
 const timelineEvent = z
@@ -47,9 +48,25 @@ const binary = z.any().meta({ type: 'string', format: 'binary', description: 'Th
 
 export function sessionRoutes(
   api: Api,
-  deps: { inspections: InspectionService; verdicts: VerdictService; archive: ArchiveService; retention: RetentionService; exports: EvidenceExports; key: SigningKey; dataDir: string },
+  deps: {
+    inspections: InspectionService;
+    verdicts: VerdictService;
+    archive: ArchiveService;
+    retention: RetentionService;
+    alarms: AlarmService;
+    exports: EvidenceExports;
+    key: SigningKey;
+    dataDir: string;
+  },
 ) {
-  const { inspections, verdicts, archive, retention, exports, key, dataDir } = deps;
+  const { inspections, verdicts, archive, retention, alarms, exports, key, dataDir } = deps;
+  api.route(
+    {
+      method: 'post', path: '/alarms/:id/acknowledge', summary: 'Acknowledge an alarm (officer of the session or supervisor)', tag: 'sessions', access: ['officer', 'supervisor'],
+      params: uuidParam, response: z.object({ alarmId: z.uuid(), status: z.literal('acknowledged'), acknowledgedBy: z.uuid(), acknowledgedAt: z.string() }),
+    },
+    ({ principal, params }) => alarms.acknowledge(principal, params.id),
+  );
   api.route(
     {
       method: 'put', path: '/sessions/:id/legal-hold', summary: 'Supervisor: keep (or release) a session\'s recordings beyond retention', tag: 'archive', access: ['supervisor', 'admin'],

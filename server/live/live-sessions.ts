@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
-import { alarms, cameras, declarations } from '../db/schema.ts';
+import { cameras, declarations } from '../db/schema.ts';
+import { cameraHealth } from '../../inference/index.ts';
+import type { AlarmService } from '../services/alarms.service.ts';
 import type { Db } from '../db/database.ts';
 import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import { hashFile } from '../../media/files.ts';
@@ -31,6 +33,7 @@ export interface LiveSessionsOptions {
   network: MediaNetwork;
   db: Db;
   inspections: InspectionService;
+  alarms: AlarmService;
   dataDir: string;
   segmentSeconds: number;
   cameraOfflineMs: number;
@@ -180,14 +183,18 @@ export class LiveSessions {
   }
 
   private async cameraOffline(sessionId: string, camera: typeof cameras.$inferSelect, siteId: string, silentMs: number) {
-    const frameAt = new Date();
-    const [alarm] = await this.o.db
-      .insert(alarms)
-      .values({ sessionId, siteId, cameraId: camera.id, rule: 'camera_offline', details: { camera: camera.name, silentMs }, frameAt })
-      .returning();
-    const event = await this.o.inspections.appendTimeline(sessionId, 'alarm', null, { alarmId: alarm!.id, rule: 'camera_offline', cameraId: camera.id, camera: camera.name, silentMs });
-    this.o.events.broadcast(sessionId, 'camera:offline', { cameraId: camera.id, silentMs, alarmId: alarm!.id });
-    this.o.events.broadcast(sessionId, 'session:timeline', event);
+    const candidate = cameraHealth({
+      cameraId: camera.id,
+      silentMs,
+      unchangedMs: 0,
+      offlineAfterMs: this.o.cameraOfflineMs,
+      frozenAfterMs: Number.POSITIVE_INFINITY,
+      frameAt: new Date(),
+    });
+    if (!candidate) return;
+    candidate.details.camera = camera.name;
+    const alarmId = await this.o.alarms.raise(candidate, { sessionId, siteId, cameraId: camera.id });
+    if (alarmId) this.o.events.broadcast(sessionId, 'camera:offline', { cameraId: camera.id, silentMs, alarmId });
   }
 
   /** Stops everything of a session. `reason` set: the media failed and participants must join again. */

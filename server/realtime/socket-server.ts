@@ -65,6 +65,7 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
   };
 
   deps.services.events.on('session.timeline', ({ sessionId, event }) => emitTo(rooms.session(sessionId), 'session:timeline', event));
+  deps.services.events.on('alarm.acknowledged', ({ sessionId, alarmId, by }) => emitTo(rooms.session(sessionId), 'alarm:acknowledged', { alarmId, by }));
   deps.services.events.on('booking.changed', ({ booking, action }) => {
     emitTo(roomsForBooking(booking), 'booking:changed', { action, booking });
   });

@@ -18,6 +18,7 @@ import { AppError, notFound } from '../errors.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
+import { normaliseCode } from '../../inference/index.ts';
 
 export interface NewUser {
   username: string;
@@ -31,10 +32,8 @@ export interface NewUser {
 
 export type UserView = Omit<typeof users.$inferSelect, 'passwordHash' | 'failedLogins' | 'lockedUntil'>;
 
-/** Plates are compared as uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
-export function normalisePlate(raw: string): string {
-  return raw.toUpperCase().replace(/[\s\-_.·•]/g, '');
-}
+/** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
+export const normalisePlate = normaliseCode;
 
 const toUserView = ({ passwordHash: _h, failedLogins: _f, lockedUntil: _l, ...view }: typeof users.$inferSelect): UserView => view;
 

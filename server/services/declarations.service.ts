@@ -5,6 +5,7 @@ import { declarations, enterprises, sites } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { canReadEnterpriseRecord, isEnterpriseSide, requireActsFor, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
+import { normaliseCode } from '../../inference/index.ts';
 
 export interface DeclarationInput {
   number: string;
@@ -31,10 +32,8 @@ export interface DeclarationView {
   createdAt: string;
 }
 
-/** Seal numbers as printed vary in spacing and case; compare them as uppercase without separators. */
-export function normaliseSealNumber(raw: string): string {
-  return raw.toUpperCase().replace(/[\s\-_.]/g, '');
-}
+/** Seal numbers as printed vary in spacing and case; they are stored as compared: uppercase without separators. */
+export const normaliseSealNumber = normaliseCode;
 
 export class DeclarationService {
   constructor(private readonly deps: { db: Db; clock?: () => Date }) {}

@@ -10,6 +10,7 @@ export interface DomainEventMap {
   'booking.changed': [{ booking: BookingView; action: string; actorId: string }];
   /** Something was added to a session's timeline outside the socket handlers (e.g. a verdict over REST). */
   'session.timeline': [{ sessionId: string; event: TimelineEventView }];
+  'alarm.acknowledged': [{ sessionId: string; alarmId: string; by: string }];
 }
 
 export class DomainEvents {

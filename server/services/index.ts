@@ -9,6 +9,7 @@ import { InspectionService } from './inspections.service.ts';
 import { VerdictService } from './verdicts.service.ts';
 import { ArchiveService } from './archive.service.ts';
 import { RetentionService } from './retention.service.ts';
+import { AlarmService } from './alarms.service.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 
 export interface Services {
@@ -22,6 +23,7 @@ export interface Services {
   verdicts: VerdictService;
   archive: ArchiveService;
   retention: RetentionService;
+  alarms: AlarmService;
   signingKey: SigningKey;
   dataDir: string;
 }
@@ -41,6 +43,7 @@ export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey:
     verdicts,
     archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts }),
     retention: new RetentionService(deps),
+    alarms: new AlarmService({ ...deps, events }),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
   };

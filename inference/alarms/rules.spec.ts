@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { AlarmCooldown, cameraHealth, countMismatch, normaliseCode, plateCheck, sealCheck } from './rules.ts';
+
+const frameAt = new Date('2026-11-25T08:00:00Z');
+
+describe('alarm rules', () => {
+  it('count_mismatch fires when the counted animals differ from the declared quantity, not when they match', () => {
+    expect(countMismatch({ declared: 40, counted: 40, batchId: 'b1', frameAt })).toBeNull();
+    expect(countMismatch({ declared: 40, counted: 41, batchId: 'b1', frameAt, tolerance: 1 })).toBeNull();
+    expect(countMismatch({ declared: 40, counted: 37, batchId: 'b1', frameAt })).toEqual({
+      rule: 'count_mismatch',
+      details: { declared: 40, counted: 37, difference: -3, batchId: 'b1' },
+      frameAt,
+      dedupeKey: 'count:b1',
+    });
+  });
+
+  it('plate rules: unregistered plate, registered but not the booked vehicle, and nothing for the right one', () => {
+    const registered = ['粤ZA123港', 'AB 1234'];
+    expect(plateCheck({ plate: '粤Z A123港', confidence: 0.97, registeredPlates: registered, bookedPlate: '粤ZA123港', frameAt })).toBeNull();
+    expect(plateCheck({ plate: 'XY9999', confidence: 0.95, registeredPlates: registered, frameAt })).toMatchObject({ rule: 'plate_not_registered', details: { plate: 'XY9999' } });
+    expect(plateCheck({ plate: 'ab-1234', confidence: 0.95, registeredPlates: registered, bookedPlate: '粤ZA123港', frameAt })).toMatchObject({
+      rule: 'plate_not_booked',
+      details: { plate: 'AB1234', booked: '粤ZA123港' },
+    });
+    // An unsure read is not evidence.
+    expect(plateCheck({ plate: 'XY9999', confidence: 0.4, registeredPlates: registered, frameAt })).toBeNull();
+  });
+
+  it('seal_mismatch fires for a seal number that was not declared', () => {
+    expect(sealCheck({ seal: 'sl 8472913', confidence: 0.99, declared: ['SL8472913'], frameAt })).toBeNull();
+    expect(sealCheck({ seal: 'SL8472918', confidence: 0.99, declared: ['SL8472913', 'CN1234567'], frameAt })).toMatchObject({
+      rule: 'seal_mismatch',
+      details: { read: 'SL8472918', declared: ['SL8472913', 'CN1234567'] },
+    });
+  });
+
+  it('camera rules: offline when silent, frozen when the picture does not change, nothing when healthy', () => {
+    const base = { cameraId: 'c1', offlineAfterMs: 10_000, frozenAfterMs: 30_000, frameAt };
+    expect(cameraHealth({ ...base, silentMs: 500, unchangedMs: 1000 })).toBeNull();
+    expect(cameraHealth({ ...base, silentMs: 12_000, unchangedMs: 0 })).toMatchObject({ rule: 'camera_offline', details: { silentMs: 12_000 } });
+    expect(cameraHealth({ ...base, silentMs: 0, unchangedMs: 31_000 })).toMatchObject({ rule: 'camera_frozen', details: { unchangedMs: 31_000 } });
+  });
+
+  it('normalises codes as printed', () => {
+    expect(normaliseCode(' cn-123 4567 ')).toBe('CN1234567');
+    expect(normaliseCode('粤Z·A123港')).toBe('粤ZA123港');
+  });
+});
+
+describe('alarm cooldown', () => {
+  it('suppresses a repeat within the cooldown, admits it after, and forgets old keys', () => {
+    const cooldown = new AlarmCooldown(60_000);
+    const alarm = sealCheck({ seal: 'X1', confidence: 1, declared: [], frameAt })!;
+    const t = frameAt.getTime();
+    expect(cooldown.admit(alarm, t)).toBe(true);
+    expect(cooldown.admit(alarm, t + 30_000)).toBe(false);
+    const other = sealCheck({ seal: 'X2', confidence: 1, declared: [], frameAt })!;
+    expect(cooldown.admit(other, t + 30_000)).toBe(true);
+    expect(cooldown.admit(alarm, t + 61_000)).toBe(true);
+    expect(cooldown.admit(other, t + 200_000)).toBe(true);
+    expect(cooldown.size).toBe(1); // X1's entry expired and was dropped
+  });
+});

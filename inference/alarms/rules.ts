@@ -1,0 +1,103 @@
+/**
+ * The alarm rules: pure functions from what the vision models saw (and what was declared or registered)
+ * to alarms. Each alarm names its rule, the values it compared and the frame time, so an officer (and
+ * later a supervisor) can see exactly why it fired. No I/O here: persistence and pushing are the server's.
+ */
+
+export type AlarmRule = 'count_mismatch' | 'plate_not_registered' | 'plate_not_booked' | 'seal_mismatch' | 'camera_offline' | 'camera_frozen';
+
+export interface AlarmCandidate {
+  rule: AlarmRule;
+  /** What the rule compared, e.g. { declared: 40, counted: 37 }. */
+  details: Record<string, unknown>;
+  frameAt: Date;
+  /** Repeats with the same key within the cooldown are one alarm. */
+  dedupeKey: string;
+}
+
+/** Plates and seals are compared as uppercase without spaces or separators. */
+export const normaliseCode = (raw: string) => raw.toUpperCase().replace(/[\s\-_.·•]/g, '');
+
+/** A loading batch was closed: the animals counted across the line must match the declared quantity. */
+export function countMismatch(input: { declared: number; counted: number; batchId: string; frameAt: Date; tolerance?: number }): AlarmCandidate | null {
+  const tolerance = input.tolerance ?? 0;
+  if (Math.abs(input.counted - input.declared) <= tolerance) return null;
+  return {
+    rule: 'count_mismatch',
+    details: { declared: input.declared, counted: input.counted, difference: input.counted - input.declared, batchId: input.batchId },
+    frameAt: input.frameAt,
+    dedupeKey: `count:${input.batchId}`,
+  };
+}
+
+/** A plate read at a supervised site: registered for the enterprise, and the booked vehicle when there is one. */
+export function plateCheck(input: {
+  plate: string;
+  confidence: number;
+  registeredPlates: string[];
+  bookedPlate?: string | null;
+  frameAt: Date;
+  minConfidence?: number;
+}): AlarmCandidate | null {
+  if (input.confidence < (input.minConfidence ?? 0.8)) return null; // an unsure read is not evidence
+  const plate = normaliseCode(input.plate);
+  const registered = new Set(input.registeredPlates.map(normaliseCode));
+  if (!registered.has(plate)) {
+    return { rule: 'plate_not_registered', details: { plate, confidence: input.confidence, registered: [...registered] }, frameAt: input.frameAt, dedupeKey: `plate:${plate}` };
+  }
+  const booked = input.bookedPlate ? normaliseCode(input.bookedPlate) : null;
+  if (booked && booked !== plate) {
+    return { rule: 'plate_not_booked', details: { plate, booked, confidence: input.confidence }, frameAt: input.frameAt, dedupeKey: `plate-booked:${plate}` };
+  }
+  return null;
+}
+
+/** A seal number read must be one of those declared. */
+export function sealCheck(input: { seal: string; confidence: number; declared: string[]; frameAt: Date; minConfidence?: number }): AlarmCandidate | null {
+  if (input.confidence < (input.minConfidence ?? 0.8)) return null;
+  const seal = normaliseCode(input.seal);
+  const declared = input.declared.map(normaliseCode);
+  if (declared.includes(seal)) return null;
+  return { rule: 'seal_mismatch', details: { read: seal, declared, confidence: input.confidence }, frameAt: input.frameAt, dedupeKey: `seal:${seal}` };
+}
+
+/** A camera that sends nothing, or the same picture, for too long. */
+export function cameraHealth(input: {
+  cameraId: string;
+  silentMs: number;
+  /** Time the picture has not changed (mean absolute frame difference below threshold). */
+  unchangedMs: number;
+  offlineAfterMs: number;
+  frozenAfterMs: number;
+  frameAt: Date;
+}): AlarmCandidate | null {
+  if (input.silentMs >= input.offlineAfterMs) {
+    return { rule: 'camera_offline', details: { cameraId: input.cameraId, silentMs: input.silentMs }, frameAt: input.frameAt, dedupeKey: `offline:${input.cameraId}` };
+  }
+  if (input.unchangedMs >= input.frozenAfterMs) {
+    return { rule: 'camera_frozen', details: { cameraId: input.cameraId, unchangedMs: input.unchangedMs }, frameAt: input.frameAt, dedupeKey: `frozen:${input.cameraId}` };
+  }
+  return null;
+}
+
+/**
+ * De-duplicates repeats: the same dedupe key within `cooldownMs` of its last firing is suppressed.
+ * Bounded: keys older than the cooldown are forgotten.
+ */
+export class AlarmCooldown {
+  private readonly lastFired = new Map<string, number>();
+
+  constructor(private readonly cooldownMs: number) {}
+
+  /** True when the candidate should become an alarm now. */
+  admit(candidate: AlarmCandidate, now = candidate.frameAt.getTime()): boolean {
+    for (const [key, at] of this.lastFired) if (now - at >= this.cooldownMs) this.lastFired.delete(key);
+    if (this.lastFired.has(candidate.dedupeKey)) return false;
+    this.lastFired.set(candidate.dedupeKey, now);
+    return true;
+  }
+
+  get size(): number {
+    return this.lastFired.size;
+  }
+}

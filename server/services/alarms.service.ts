@@ -1,0 +1,94 @@
+/**
+ * Alarms: rule results (inference/alarms/rules.ts) become persisted alarms on the session timeline,
+ * pushed live, de-duplicated per session with a cooldown; an officer of the session acknowledges them.
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { alarms, bookings, inspectionSessions, timelineEvents } from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
+import { canReadSession, type Principal } from './access.ts';
+import { appendAudit } from './audit.service.ts';
+import type { DomainEvents } from './domain-events.ts';
+
+export interface AlarmContext {
+  sessionId: string | null;
+  siteId?: string | null;
+  cameraId?: string | null;
+  /** Relative path of the JPEG of the frame the alarm is about. */
+  evidencePath?: string | null;
+}
+
+const COOLDOWN_MS = 60_000;
+/** Cooldown trackers per session (or per site without a session); bounded by the number of live scopes. */
+const MAX_SCOPES = 10_000;
+
+export class AlarmService {
+  private readonly cooldowns = new Map<string, AlarmCooldown>();
+
+  constructor(private readonly deps: { db: Db; events: DomainEvents; clock?: () => Date; cooldownMs?: number }) {}
+
+  /** Persists and announces an alarm unless the same one fired within the cooldown. Returns its id or null. */
+  async raise(candidate: AlarmCandidate, context: AlarmContext): Promise<string | null> {
+    const scope = context.sessionId ?? `site:${context.siteId ?? 'none'}`;
+    let cooldown = this.cooldowns.get(scope);
+    if (!cooldown) {
+      if (this.cooldowns.size >= MAX_SCOPES) this.cooldowns.delete(this.cooldowns.keys().next().value!);
+      cooldown = new AlarmCooldown(this.deps.cooldownMs ?? COOLDOWN_MS);
+      this.cooldowns.set(scope, cooldown);
+    }
+    if (!cooldown.admit(candidate, (this.deps.clock?.() ?? new Date()).getTime())) return null;
+    const { db } = this.deps;
+    const { alarm, event } = await db.transaction(async (tx) => {
+      const [alarm] = await tx
+        .insert(alarms)
+        .values({
+          sessionId: context.sessionId,
+          siteId: context.siteId ?? null,
+          cameraId: context.cameraId ?? null,
+          rule: candidate.rule,
+          details: candidate.details,
+          frameAt: candidate.frameAt,
+          evidencePath: context.evidencePath ?? null,
+        })
+        .returning();
+      const [event] = context.sessionId
+        ? await tx
+            .insert(timelineEvents)
+            .values({ sessionId: context.sessionId, kind: 'alarm', at: alarm!.createdAt, payload: { alarmId: alarm!.id, rule: candidate.rule, ...candidate.details, frameAt: candidate.frameAt.toISOString(), evidencePath: context.evidencePath ?? null } })
+            .returning()
+        : [];
+      return { alarm: alarm!, event };
+    });
+    if (context.sessionId && event) {
+      this.deps.events.emit('session.timeline', {
+        sessionId: context.sessionId,
+        event: { id: event.id, sessionId: context.sessionId, kind: event.kind, at: event.at.toISOString(), actorId: null, payload: event.payload as Record<string, unknown> },
+      });
+    }
+    return alarm.id;
+  }
+
+  /** An officer of the session (or a supervisor) acknowledges an open alarm, once. */
+  async acknowledge(p: Principal, alarmId: string) {
+    const { db } = this.deps;
+    const now = this.deps.clock?.() ?? new Date();
+    const [row] = await db
+      .select({ alarm: alarms, booking: bookings })
+      .from(alarms)
+      .leftJoin(inspectionSessions, eq(inspectionSessions.id, alarms.sessionId))
+      .leftJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .where(eq(alarms.id, alarmId));
+    if (!row || (row.booking ? !canReadSession(p, row.booking) : p.role !== 'supervisor' && p.role !== 'admin')) throw notFound('Alarm');
+    if (p.role !== 'officer' && p.role !== 'supervisor') throw forbidden('Officers and supervisors acknowledge alarms');
+    if (row.alarm.status === 'acknowledged') throw new AppError('conflict', 'This alarm was acknowledged already');
+    await db.transaction(async (tx) => {
+      await tx.update(alarms).set({ status: 'acknowledged', acknowledgedBy: p.userId, acknowledgedAt: now }).where(eq(alarms.id, alarmId));
+      await appendAudit(tx, { actorId: p.userId, action: 'alarm.acknowledge', entityType: 'alarm', entityId: alarmId, details: { rule: row.alarm.rule } }, now);
+    });
+    if (row.alarm.sessionId) {
+      this.deps.events.emit('alarm.acknowledged', { sessionId: row.alarm.sessionId, alarmId, by: p.userId });
+    }
+    return { alarmId, status: 'acknowledged' as const, acknowledgedBy: p.userId, acknowledgedAt: now.toISOString() };
+  }
+}
