@@ -6,8 +6,8 @@
  */
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { DbOrTx } from '../db/database.ts';
-import { brokerDelegations, type Role } from '../db/schema.ts';
-import { AppError, forbidden } from '../errors.ts';
+import { bookings, brokerDelegations, inspectionSessions, type Role } from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
 
 export interface Principal {
   userId: string;
@@ -72,4 +72,14 @@ export function canReadSession(p: Principal, booking: { officerId: string | null
     (p.role === 'officer' && booking.officerId === p.userId) ||
     (isEnterpriseSide(p) && p.enterpriseIds.includes(booking.enterpriseId))
   );
+}
+
+/** Throws not_found unless the principal may read the session's records (see canReadSession). */
+export async function assertMayReadSession(db: DbOrTx, p: Principal, sessionId: string): Promise<void> {
+  const [row] = await db
+    .select({ officerId: bookings.officerId, enterpriseId: bookings.enterpriseId })
+    .from(inspectionSessions)
+    .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+    .where(eq(inspectionSessions.id, sessionId));
+  if (!row || !canReadSession(p, row)) throw notFound('Session');
 }

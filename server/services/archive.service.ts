@@ -31,7 +31,7 @@ import { hashFile, walkFiles } from '../../media/files.ts';
 import { appendAudit, verifyAuditChain } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { VerdictOutcome, VerdictService, VerdictView } from './verdicts.service.ts';
-import type { Principal } from './access.ts';
+import { assertMayReadSession, type Principal } from './access.ts';
 
 export interface ManifestArtefact {
   /** Path relative to the data dir. */
@@ -168,7 +168,7 @@ export class ArchiveService {
 
   /** Checks a sealed session end to end. `p` null: the command line, which has the data dir anyway. */
   async verify(p: Principal | null, sessionId: string): Promise<VerificationReport> {
-    if (p) await this.deps.verdicts.assertMayRead(p, sessionId);
+    if (p) await assertMayReadSession(this.deps.db, p, sessionId);
     const { db, key, dataDir } = this.deps;
     const [seal] = await db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
     if (!seal) {
@@ -286,7 +286,7 @@ export class ArchiveService {
 
   /** What an evidence package of a sealed session holds besides its files. */
   async packageContents(p: Principal, sessionId: string, locale: SummaryLocale) {
-    await this.deps.verdicts.assertMayRead(p, sessionId);
+    await assertMayReadSession(this.deps.db, p, sessionId);
     const [seal] = await this.deps.db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
     if (!seal) throw new AppError('invalid_transition', 'The session is not sealed yet; its evidence can be exported once it is');
     const [entry] = (await this.search({ ...p, role: 'supervisor' }, { limit: 1, offset: 0, sessionId })).items;

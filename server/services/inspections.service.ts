@@ -13,7 +13,7 @@ import {
   timelineKinds,
 } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { canReadSession, isEnterpriseSide, type Principal } from './access.ts';
+import { assertMayReadSession, isEnterpriseSide, type Principal } from './access.ts';
 
 export type SessionRole = 'enterprise' | 'officer' | 'supervisor';
 export type TimelineKind = (typeof timelineKinds)[number];
@@ -86,7 +86,7 @@ export class InspectionService {
   }
 
   async timeline(p: Principal, sessionId: string): Promise<TimelineEventView[]> {
-    await this.authorizeRead(p, sessionId);
+    await assertMayReadSession(this.deps.db, p, sessionId);
     const rows = await this.deps.db
       .select()
       .from(timelineEvents)
@@ -157,13 +157,13 @@ export class InspectionService {
   }
 
   async recordingsOf(p: Principal, sessionId: string) {
-    await this.authorizeRead(p, sessionId);
+    await assertMayReadSession(this.deps.db, p, sessionId);
     return this.deps.db.select().from(recordings).where(eq(recordings.sessionId, sessionId)).orderBy(asc(recordings.startedAt));
   }
 
   /** The file behind a recording, its poster or a snapshot, for playback; null when there is none. */
   async mediaFile(p: Principal, sessionId: string, what: { recordingId?: string; poster?: boolean; snapshotEventId?: number }): Promise<string | null> {
-    await this.authorizeRead(p, sessionId);
+    await assertMayReadSession(this.deps.db, p, sessionId);
     if (what.recordingId) {
       const [row] = await this.deps.db.select().from(recordings).where(and(eq(recordings.id, what.recordingId), eq(recordings.sessionId, sessionId)));
       if (!row || row.status !== 'ready') return null;
@@ -179,15 +179,6 @@ export class InspectionService {
     return null;
   }
 
-  /** Reading a session after the fact: participants and supervisors; to anyone else it does not exist. */
-  private async authorizeRead(p: Principal, sessionId: string) {
-    const [row] = await this.deps.db
-      .select({ booking: bookings })
-      .from(inspectionSessions)
-      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
-      .where(eq(inspectionSessions.id, sessionId));
-    if (!row || !canReadSession(p, row.booking)) throw notFound('Session');
-  }
 }
 
 function fillPreset(template: string, params: Record<string, string | number>): string {

@@ -12,7 +12,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { appendAudit } from './audit.service.ts';
 import type { BookingService } from './bookings.service.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { canReadSession, type Principal } from './access.ts';
+import { assertMayReadSession, canReadSession, type Principal } from './access.ts';
 
 export type VerdictOutcome = (typeof verdictOutcomes)[number];
 
@@ -102,16 +102,10 @@ export class VerdictService {
   }
 
   async get(p: Principal, sessionId: string): Promise<VerdictView> {
-    await this.assertMayRead(p, sessionId);
+    await assertMayReadSession(this.deps.db, p, sessionId);
     const verdict = await this.findSigned(sessionId);
     if (!verdict) throw notFound('Verdict');
     return verdict;
-  }
-
-  /** Participants and supervisors may read a session's records; to anyone else it does not exist. */
-  async assertMayRead(p: Principal, sessionId: string): Promise<void> {
-    const context = await this.context(sessionId);
-    if (!context || !canReadSession(p, context.booking)) throw notFound('Session');
   }
 
   /** The stored verdict as signed, with its signature checked (no access check: callers do that). */
