@@ -66,3 +66,11 @@ export function openDatabase(config: { DATABASE_URL?: string; dataDir: string })
     ? openPostgres(config.DATABASE_URL)
     : openPglite(path.join(config.dataDir, 'pglite'));
 }
+
+/** Whether a database error (possibly wrapped by Drizzle in `cause`) is a unique-constraint violation. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === '23505') return true;
+  }
+  return false;
+}

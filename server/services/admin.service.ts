@@ -3,7 +3,7 @@
  * Every method is for administrators only and is audited.
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/database.ts';
+import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
 import {
   brokerDelegations,
   cameras,
@@ -187,11 +187,4 @@ export class AdminService {
   private audit(tx: DbOrTx, actor: Principal | null, action: string, entityType: string, entityId: string, details: Record<string, unknown>) {
     return appendAudit(tx, { actorId: actor?.userId ?? null, action, entityType, entityId, details });
   }
-}
-
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === '23505') return true;
-  }
-  return false;
 }

@@ -202,6 +202,19 @@ describe('access', () => {
   });
 });
 
+describe('declarations', () => {
+  it('refuses a second declaration with the same number, also when two arrive together', async () => {
+    const input = {
+      number: '530120261000000777', enterpriseId: world.enterprises.a, portId: world.ports.main,
+      goodsDescription: 'Frozen fish', declaredQuantity: 10, quantityUnit: 'carton', sealNumbers: [],
+    };
+    const results = await Promise.allSettled([services.declarations.create(principals.entA, input), services.declarations.create(principals.brokerA, input)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as AppError).code).toBe('conflict');
+    await expectError(services.declarations.create(principals.entA, input), 'conflict');
+  });
+});
+
 describe('audit trail', () => {
   it('records every booking change in a chain that verifies', async () => {
     const booking = await request(13);

@@ -1,6 +1,6 @@
 /** Customs declarations: the goods, quantity and seals an inspection is about. */
 import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
+import { isUniqueViolation, type Db } from '../db/database.ts';
 import { declarations, enterprises, sites } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { canReadEnterpriseRecord, isEnterpriseSide, requireActsFor, type Principal } from './access.ts';
@@ -61,8 +61,6 @@ export class DeclarationService {
       const [site] = await db.select().from(sites).where(eq(sites.id, input.siteId));
       if (!site || site.enterpriseId !== input.enterpriseId) throw new AppError('bad_request', 'The site does not belong to this enterprise');
     }
-    const [existing] = await db.select({ id: declarations.id }).from(declarations).where(eq(declarations.number, input.number));
-    if (existing) throw new AppError('conflict', `Declaration ${input.number} is already registered`);
     const id = await db.transaction(async (tx) => {
       const [row] = await tx
         .insert(declarations)
@@ -76,6 +74,10 @@ export class DeclarationService {
         .returning({ id: declarations.id });
       await appendAudit(tx, { actorId: p.userId, action: 'declaration.create', entityType: 'declaration', entityId: row!.id, details: { number: input.number } }, now);
       return row!.id;
+    }).catch((err: unknown) => {
+      // The unique declaration number decides, also between two requests arriving together.
+      if (isUniqueViolation(err)) throw new AppError('conflict', `Declaration ${input.number} is already registered`);
+      throw err;
     });
     return this.get(p, id);
   }

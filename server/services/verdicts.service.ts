@@ -4,7 +4,7 @@
  * (which closes the session's media and finalises its recordings).
  */
 import { eq } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
+import { isUniqueViolation, type Db } from '../db/database.ts';
 import { bookings, declarations, inspectionSessions, timelineEvents, verdicts, verdictOutcomes } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
@@ -72,9 +72,8 @@ export class VerdictService {
       keyId: key.keyId,
     };
     const signature = key.sign(canonicalJson(signed));
+    // The unique session_id of verdicts decides between two officers' clicks arriving together.
     const event = await db.transaction(async (tx) => {
-      const [existing] = await tx.select({ id: verdicts.id }).from(verdicts).where(eq(verdicts.sessionId, sessionId)).for('update');
-      if (existing) throw new AppError('conflict', 'A verdict was recorded for this inspection already');
       await tx.insert(verdicts).values({
         id: verdictId,
         sessionId,
@@ -92,6 +91,9 @@ export class VerdictService {
         .returning();
       await appendAudit(tx, { actorId: p.userId, action: 'verdict.record', entityType: 'session', entityId: sessionId, details: { verdictId, outcome: signed.outcome, signature } }, now);
       return row!;
+    }).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw new AppError('conflict', 'A verdict was recorded for this inspection already');
+      throw err;
     });
     this.deps.events.emit('session.timeline', {
       sessionId,
