@@ -30,12 +30,21 @@ afterAll(() => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A room and a free loopback address for a simulated camera to stream to. */
+async function roomAndCameraUrl(roomId: string) {
+  const room = await Room.create(roomId, pool, { listenIp: '127.0.0.1' });
+  const { rtpPort } = await freeUdpPortPair();
+  return { room, url: `udp://127.0.0.1:${rtpPort}` };
+}
+
+/** What the simulator sends, so the ingest need not probe (and recording can start before the camera). */
+const SIMULATOR_STREAM = { plan: { mode: 'copy', profileLevelId: '42e01f' } } as const;
+
 describe('camera → room → recorder, frame tap, snapshot', () => {
   it('probes a camera and copies H.264 it can forward as is', async () => {
-    const room = await Room.create('session-probe', pool, { listenIp: '127.0.0.1' });
-    const { rtpPort } = await freeUdpPortPair();
-    const simulator = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, seconds: 10, width: 320, height: 240 });
-    const ingest = await CameraIngest.start(room, { cameraId: 'cam-p', name: 'Probe', sourceUrl: `udp://127.0.0.1:${rtpPort}` });
+    const { room, url } = await roomAndCameraUrl('session-probe');
+    const simulator = startCameraSimulator({ to: url, seconds: 10, width: 320, height: 240 });
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-p', name: 'Probe', sourceUrl: url });
     expect(ingest.mode).toBe('copy');
     await ingest.stop();
     await simulator.stop();
@@ -43,10 +52,8 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
   }, 30_000);
 
   it('records what the camera streamed, segment by segment, into a file of the right length', async () => {
-    const room = await Room.create('session-a', pool, { listenIp: '127.0.0.1' });
-    const { rtpPort } = await freeUdpPortPair();
-    const cameraUrl = `udp://127.0.0.1:${rtpPort}`;
-    const ingest = await CameraIngest.start(room, { cameraId: 'cam-1', name: 'Ramp', sourceUrl: cameraUrl }, { plan: { mode: 'copy', profileLevelId: '42e01f' } });
+    const { room, url: cameraUrl } = await roomAndCameraUrl('session-a');
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-1', name: 'Ramp', sourceUrl: cameraUrl }, SIMULATOR_STREAM);
     const info = ingest.producerInfo!;
     expect(info).toMatchObject({ kind: 'video', source: 'camera:cam-1', label: 'Ramp' });
 
@@ -95,10 +102,8 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
   }, 60_000);
 
   it('restarts a crashed recorder, keeps what it had written and reports the gap', async () => {
-    const room = await Room.create('session-crash', pool, { listenIp: '127.0.0.1' });
-    const { rtpPort } = await freeUdpPortPair();
-    const url = `udp://127.0.0.1:${rtpPort}`;
-    const ingest = await CameraIngest.start(room, { cameraId: 'cam-c', name: 'Deck', sourceUrl: url }, { plan: { mode: 'copy', profileLevelId: '42e01f' } });
+    const { room, url } = await roomAndCameraUrl('session-crash');
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-c', name: 'Deck', sourceUrl: url }, SIMULATOR_STREAM);
     const recorder = await Recorder.start(room, ingest.producerInfo!, { dir: path.join(dir, 'crash'), segmentSeconds: 2 });
     const simulator = startCameraSimulator({ to: url, seconds: 14, width: 320, height: 240 });
     const gaps: number[] = [];
@@ -127,10 +132,9 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
   }, 40_000);
 
   it('keeps only the newest frame for a slow reader and counts the rest as dropped', async () => {
-    const room = await Room.create('session-b', pool, { listenIp: '127.0.0.1' });
-    const { rtpPort } = await freeUdpPortPair();
-    const simulator = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, seconds: 15, width: 320, height: 240, fps: 25 });
-    const ingest = await CameraIngest.start(room, { cameraId: 'cam-2', name: 'Pen', sourceUrl: `udp://127.0.0.1:${rtpPort}` });
+    const { room, url } = await roomAndCameraUrl('session-b');
+    const simulator = startCameraSimulator({ to: url, seconds: 15, width: 320, height: 240, fps: 25 });
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-2', name: 'Pen', sourceUrl: url });
     const tap = await FrameTap.open(room, ingest.producerInfo!, { width: 160, height: 120, fps: 10 });
     const first = await tap.next();
     expect(first).not.toBeNull();
