@@ -1,2 +1,17 @@
-/** The inference plane: what the server may use. (Models, the worker pool and the tasks come with #4.) */
+/**
+ * The inference plane: what the server, the CLI and the benchmarks may use.
+ * - `InferencePool`: worker processes with the models; live streams (newest frame only, motion gating,
+ *   batching) and one-off images.
+ * - `LineCrossingCounter`: counts animals crossing a line over a video, from per-frame points.
+ * - Alarm rules: pure functions from results (and what was declared) to alarms.
+ * - `InferenceBackend`: the seam for another runtime or execution provider.
+ */
+export { InferencePool, InferenceError, InferenceStream, type InferencePoolOptions, type StreamFrame, type StreamOptions, type StreamResultMeta, type StreamStats } from './pool/inference-pool.ts';
+export { VISION_TASKS, type TaskResult, type VisionTask } from './tasks/vision-models.ts';
+export type { CountResult } from './tasks/count.ts';
+export type { CodeRead } from './tasks/read-codes.ts';
+export { parsePlate, parseSeal, isContainerNumber, type PlateFormat } from './tasks/code-formats.ts';
+export { readImageFile, encodeJpeg, type RgbImage, type Box } from './image.ts';
+export type { InferenceBackend, ModelSession, Tensor } from './backend.ts';
+export { LineCrossingCounter, type CountingLine, type Crossing } from './tracking/line-crossing.ts';
 export { AlarmCooldown, cameraHealth, countMismatch, normaliseCode, plateCheck, sealCheck, type AlarmCandidate, type AlarmRule } from './alarms/rules.ts';

@@ -8,8 +8,11 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
 # Runtime: ffmpeg (ingest, recording, decoding), redis (queues, socket.io), PostgreSQL 15 (tests, servers),
 # chromium (end-to-end tests). Build: the mediasoup 3.12.16 worker against Debian's own libraries.
+# Models: PyTorch + onnx train and export our own models, Pillow/numpy + a CJK font draw the synthetic
+# training and evaluation images (plates need 粤/港/澳).
 PACKAGES=(
   ffmpeg redis-server postgresql chromium
+  python3-torch python3-onnx python3-pil python3-numpy fonts-wqy-zenhei fonts-dejavu-core
   ninja-build pkg-config build-essential python3
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev nlohmann-json3-dev libabsl-dev
 )

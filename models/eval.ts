@@ -1,0 +1,116 @@
+/**
+ * `npm run models:eval [-- --n 200 --workers 2 --only plate,seal --keep DIR]`: generates held-out sets (seeds from
+ * 9,000,000, never used in training; counting scenes also use a floor, a breed and camera tilts that
+ * training never saw), runs every image through the inference pool exactly as the platform does, and
+ * prints plate and seal exact-match rates, counting MAE and MAPE (5-60 animals), per-image latency, and
+ * whether each target is met. Exit code 1 when a target is missed.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { InferencePool, readImageFile, type TaskResult, type VisionTask } from '../inference/index.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({ options: { n: { type: 'string', default: '200' }, workers: { type: 'string' }, keep: { type: 'string' }, only: { type: 'string' } } });
+const n = Number(values.n);
+if (!Number.isInteger(n) || n < 1) throw new Error('--n must be a positive integer');
+
+const SETS: Array<{ task: VisionTask; seed: number }> = [
+  { task: 'count' as const, seed: 9_000_000 },
+  { task: 'plate' as const, seed: 9_100_000 },
+  { task: 'seal' as const, seed: 9_200_000 },
+].filter((s) => !values.only || values.only.split(',').includes(s.task));
+const TARGETS = { plateExact: 0.97, sealExact: 0.97, countMape: 5 };
+
+function generate(dir: string, task: VisionTask, seed: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', [path.join(here, 'make_sets.py'), '--out', dir, '--task', task, '--n', String(n), '--seed', String(seed)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`make_sets.py ${task} exited with ${code}`))));
+  });
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+const root = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-eval-'));
+const started = Date.now();
+await Promise.all(SETS.map((s) => generate(path.join(root, s.task), s.task, s.seed)));
+console.error(`generated ${SETS.length} x ${n} held-out scenes in ${((Date.now() - started) / 1000).toFixed(0)} s under ${root}`);
+
+const pool = await InferencePool.start({ workers: values.workers ? Number(values.workers) : undefined, warm: ['count', 'plate'] });
+const report: Record<string, unknown> = {};
+let allMet = true;
+try {
+  for (const { task } of SETS) {
+    const dir = path.join(root, task);
+    const labels = JSON.parse(fs.readFileSync(path.join(dir, 'labels.json'), 'utf8')) as Array<{ file: string; count?: number; text?: string; kind?: string }>;
+    const results: Array<{ result: TaskResult; ms: number }> = new Array(labels.length);
+    let next = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: pool.size }, async () => {
+        while (next < labels.length) {
+          const i = next++;
+          const image = await readImageFile(path.join(dir, labels[i]!.file));
+          const t = performance.now();
+          results[i] = { result: await pool.run(task, image), ms: performance.now() - t };
+          if (++done % 50 === 0) console.error(`${task}: ${done}/${labels.length}`);
+        }
+      }),
+    );
+    const ms = results.map((r) => r.ms);
+    const latency = { p50: Math.round(percentile(ms, 50)), p95: Math.round(percentile(ms, 95)) };
+    if (task === 'count') {
+      const errors = labels.map((l, i) => ({ truth: l.count!, got: (results[i]!.result as Extract<TaskResult, { task: 'count' }>).count }));
+      const mae = errors.reduce((s, e) => s + Math.abs(e.got - e.truth), 0) / errors.length;
+      const inRange = errors.filter((e) => e.truth >= 5 && e.truth <= 60);
+      const mape = (inRange.reduce((s, e) => s + Math.abs(e.got - e.truth) / e.truth, 0) / inRange.length) * 100;
+      const exact = errors.filter((e) => e.got === e.truth).length / errors.length;
+      const met = mape <= TARGETS.countMape;
+      allMet &&= met;
+      report.count = { images: labels.length, mae: round(mae, 2), mape: round(mape, 2), exactCount: round(exact, 3), latencyMs: latency, target: `MAPE <= ${TARGETS.countMape}%`, met };
+    } else {
+      const byFormat: Record<string, { n: number; exact: number }> = {};
+      const misses: string[] = [];
+      let exact = 0;
+      labels.forEach((l, i) => {
+        const first = (results[i]!.result as Extract<TaskResult, { task: 'plate' | 'seal' }>).results[0]?.text ?? '';
+        const key = l.kind ?? task;
+        byFormat[key] ??= { n: 0, exact: 0 };
+        byFormat[key].n++;
+        if (first === l.text) {
+          exact++;
+          byFormat[key].exact++;
+        } else if (misses.length < 8) misses.push(`${l.file}: expected ${l.text}, read ${first || '(nothing)'}`);
+      });
+      const rate = exact / labels.length;
+      const target = task === 'plate' ? TARGETS.plateExact : TARGETS.sealExact;
+      const met = rate >= target;
+      allMet &&= met;
+      report[task] = {
+        images: labels.length,
+        exactMatch: round(rate, 4),
+        byFormat: Object.fromEntries(Object.entries(byFormat).map(([k, v]) => [k, `${v.exact}/${v.n}`])),
+        latencyMs: latency,
+        target: `exact >= ${target * 100}%`,
+        met,
+        firstMisses: misses,
+      };
+    }
+  }
+} finally {
+  await pool.close();
+  if (!values.keep) fs.rmSync(root, { recursive: true, force: true });
+}
+console.log(JSON.stringify({ workers: pool.size, cores: os.availableParallelism(), ...report }, null, 2));
+process.exitCode = allMet ? 0 : 1;
+
+function round(x: number, digits: number) {
+  return Math.round(x * 10 ** digits) / 10 ** digits;
+}

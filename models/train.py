@@ -1,0 +1,212 @@
+"""Trains Watchpost's own models on synthetic data and exports them to ONNX.
+
+    npm run models:train -- count [--images 8000] [--epochs 14]
+
+count: a small fully convolutional network that puts a peak on the body centre of every animal (a
+CenterNet-style heatmap at 1/4 resolution). The exported graph also does the 3x3 peak suppression, so the
+caller only thresholds: points are the peaks, the count is how many there are.
+"""
+import argparse
+import math
+import multiprocessing as mp
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synth.pigs import pig_scene  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CACHE = os.path.join(HERE, ".cache")
+WIDTH, HEIGHT, STRIDE = 320, 240, 4
+TRAIN_SEED0, VAL_SEED0 = 1_000_000, 2_000_000
+
+
+def conv(cin, cout, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class CountNet(nn.Module):
+    """Encoder to 1/32 (large animals close to the camera need the context), decoder back to 1/4."""
+
+    def __init__(self):
+        super().__init__()
+        self.s4 = nn.Sequential(conv(3, 16, 2), conv(16, 32, 2), conv(32, 32))
+        self.s8 = nn.Sequential(conv(32, 48, 2), conv(48, 48))
+        self.s16 = nn.Sequential(conv(48, 80, 2), conv(80, 80))
+        self.s32 = nn.Sequential(conv(80, 112, 2), conv(112, 112))
+        self.up16 = conv(112 + 80, 64)
+        self.up8 = conv(64 + 48, 40)
+        self.up4 = conv(40 + 32, 24)
+        self.head = nn.Conv2d(24, 1, 1)
+        self.head.bias.data.fill_(-2.2)  # start with "mostly background"
+
+    def forward(self, x):
+        x4 = self.s4(x)
+        x8 = self.s8(x4)
+        x16 = self.s16(x8)
+        x32 = self.s32(x16)
+        y = self.up16(torch.cat([F.interpolate(x32, size=x16.shape[2:], mode="nearest"), x16], 1))
+        y = self.up8(torch.cat([F.interpolate(y, size=x8.shape[2:], mode="nearest"), x8], 1))
+        y = self.up4(torch.cat([F.interpolate(y, size=x4.shape[2:], mode="nearest"), x4], 1))
+        return self.head(y)  # logits, 1 x H/4 x W/4
+
+
+class CountNetExport(nn.Module):
+    """What ships: uint8-range RGB in (N,3,H,W) float, heatmap out, plus the peaks (non-peaks zeroed)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, image):
+        heat = torch.sigmoid(self.net((image / 255.0 - 0.45) / 0.25))
+        peaks = heat * (F.max_pool2d(heat, 3, 1, 1) == heat).float()
+        return heat, peaks
+
+
+def _render(args):
+    seed, heldout = args
+    img, pts = pig_scene(seed, WIDTH, HEIGHT, variant="heldout" if heldout else "train")
+    return np.asarray(img, dtype=np.uint8), np.asarray(pts, dtype=np.float32).reshape(-1, 2)
+
+
+def dataset(seed0: int, n: int, name: str):
+    os.makedirs(CACHE, exist_ok=True)
+    path = os.path.join(CACHE, f"{name}-{seed0}-{n}.npz")
+    if os.path.exists(path):
+        z = np.load(path, allow_pickle=True)
+        return z["images"], list(z["points"])
+    images = np.zeros((n, HEIGHT, WIDTH, 3), dtype=np.uint8)
+    points = []
+    t0 = time.time()
+    with mp.Pool(max(1, os.cpu_count() or 1)) as pool:
+        for i, (img, pts) in enumerate(pool.imap(_render, [(seed0 + i, False) for i in range(n)], chunksize=16)):
+            images[i] = img
+            points.append(pts)
+            if (i + 1) % 500 == 0 or i + 1 == n:
+                rate = (i + 1) / (time.time() - t0)
+                print(f"[{name}] generated {i + 1}/{n} scenes ({rate:.0f}/s, {(n - i - 1) / rate:.0f} s left)", flush=True)
+    obj = np.empty(len(points), dtype=object)
+    obj[:] = points
+    np.savez(path, images=images, points=obj)
+    return images, points
+
+
+def heat_target(points: np.ndarray, flip_x: bool, flip_y: bool) -> np.ndarray:
+    h, w = HEIGHT // STRIDE, WIDTH // STRIDE
+    t = np.zeros((h, w), dtype=np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    for x, y in points:
+        if flip_x:
+            x = WIDTH - 1 - x
+        if flip_y:
+            y = HEIGHT - 1 - y
+        cx, cy = min(w - 1, int(x / STRIDE)), min(h - 1, int(y / STRIDE))
+        g = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 1.0**2))
+        np.maximum(t, g, out=t)
+        t[cy, cx] = 1.0
+    return t
+
+
+def focal_loss(logits, target):
+    p = torch.sigmoid(logits).clamp(1e-4, 1 - 1e-4)
+    pos = target.eq(1).float()
+    neg = 1 - pos
+    pos_loss = torch.log(p) * (1 - p) ** 2 * pos
+    neg_loss = torch.log(1 - p) * p**2 * (1 - target) ** 4 * neg
+    n = pos.sum().clamp(min=1)
+    return -(pos_loss.sum() + neg_loss.sum()) / n
+
+
+def count_peaks(heat: torch.Tensor, threshold: float) -> list[int]:
+    peaks = heat * (F.max_pool2d(heat, 3, 1, 1) == heat).float()
+    return [int((p > threshold).sum()) for p in peaks]
+
+
+def train_count(a):
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    torch.manual_seed(7)
+    images, points = dataset(TRAIN_SEED0, a.images, "count-train")
+    val_images, val_points = dataset(VAL_SEED0, 300, "count-val")
+    net = CountNet()
+    print(f"CountNet: {sum(p.numel() for p in net.parameters()) / 1e3:.0f}k parameters", flush=True)
+    steps_per_epoch = math.ceil(len(images) / a.batch)
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * steps_per_epoch, pct_start=0.15)
+    rng = np.random.default_rng(11)
+    best = None
+    t0 = time.time()
+    for epoch in range(a.epochs):
+        net.train()
+        order = rng.permutation(len(images))
+        total = 0.0
+        for s in range(steps_per_epoch):
+            idx = order[s * a.batch:(s + 1) * a.batch]
+            flips = rng.random((len(idx), 2)) < 0.5
+            batch = np.stack([images[i][:: -1 if fy else 1, :: -1 if fx else 1] for i, (fx, fy) in zip(idx, flips)])
+            x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2).float()
+            x = (x / 255.0 - 0.45) / 0.25
+            target = torch.from_numpy(np.stack([heat_target(points[i], fx, fy) for i, (fx, fy) in zip(idx, flips)]))[:, None]
+            loss = focal_loss(net(x), target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item()
+            if (s + 1) % 50 == 0:
+                done = epoch * steps_per_epoch + s + 1
+                left = (time.time() - t0) / done * (a.epochs * steps_per_epoch - done)
+                print(f"epoch {epoch + 1}/{a.epochs} step {s + 1}/{steps_per_epoch} loss {total / (s + 1):.3f} ({left / 60:.1f} min left)", flush=True)
+        mae, mape = evaluate(net, val_images, val_points, a.threshold)
+        print(f"epoch {epoch + 1}: train loss {total / steps_per_epoch:.3f}, validation MAE {mae:.2f}, MAPE (5-60) {mape:.1f}%", flush=True)
+        if best is None or mae < best[0]:
+            best = (mae, {k: v.clone() for k, v in net.state_dict().items()})
+    net.load_state_dict(best[1])
+    export(net, os.path.join(HERE, "count.onnx"))
+    print(f"best validation MAE {best[0]:.2f}; exported models/count.onnx in {(time.time() - t0) / 60:.1f} min", flush=True)
+
+
+@torch.no_grad()
+def evaluate(net, images, points, threshold):
+    net.eval()
+    errs, pct = [], []
+    for s in range(0, len(images), 50):
+        x = torch.from_numpy(images[s:s + 50]).permute(0, 3, 1, 2).float()
+        counts = count_peaks(torch.sigmoid(net((x / 255.0 - 0.45) / 0.25)), threshold)
+        for c, p in zip(counts, points[s:s + 50]):
+            errs.append(abs(c - len(p)))
+            if 5 <= len(p) <= 60:
+                pct.append(abs(c - len(p)) / len(p) * 100)
+    return float(np.mean(errs)), float(np.mean(pct))
+
+
+def export(net, path):
+    net.eval()
+    model = CountNetExport(net)
+    dummy = torch.zeros(1, 3, HEIGHT, WIDTH)
+    torch.onnx.export(
+        model, dummy, path, input_names=["image"], output_names=["heat", "peaks"], opset_version=13,
+        dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "heat": {0: "batch", 2: "h4", 3: "w4"}, "peaks": {0: "batch", 2: "h4", 3: "w4"}},
+    )
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("task", choices=["count"])
+    p.add_argument("--images", type=int, default=8000)
+    p.add_argument("--epochs", type=int, default=14)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--threshold", type=float, default=0.35)
+    a = p.parse_args()
+    train_count(a)
+
+
+if __name__ == "__main__":
+    main()
