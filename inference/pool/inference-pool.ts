@@ -184,6 +184,7 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
   private closed = false;
   /** Workers replaced after dying. */
   restarts = 0;
+  readonly stats = { jobs: 0, framesAnalysed: 0, largestBatch: 0 };
   readonly size: number;
   private readonly threads: number;
   private readonly maxBatch: number;
@@ -267,6 +268,9 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
   private send(worker: WorkerSlot, work: Omit<NonNullable<WorkerSlot['busy']>, 'jobId'>, task: VisionTask, frames: RgbImage[]): void {
     const jobId = this.nextJobId++;
     worker.busy = { jobId, ...work };
+    this.stats.jobs++;
+    this.stats.framesAnalysed += frames.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, frames.length);
     // Only the pixels cross the process boundary.
     const images = frames.map((f) => ({ data: f.data, width: f.width, height: f.height }));
     worker.child.send({ type: 'run', jobId, task, images } satisfies ToWorker);
