@@ -7,7 +7,7 @@
  * - `InferenceBackend`: the seam for another runtime or execution provider.
  */
 export { InferencePool, InferenceError, InferenceStream, type InferencePoolOptions, type StreamFrame, type StreamOptions, type StreamResultMeta, type StreamStats } from './pool/inference-pool.ts';
-export { VISION_TASKS, type TaskResult, type VisionTask } from './tasks/vision-models.ts';
+export { VISION_TASKS, type CodeTaskResult, type CountTaskResult, type TaskResult, type VisionTask } from './tasks/vision-models.ts';
 export type { CountResult } from './tasks/count.ts';
 export type { CodeRead } from './tasks/read-codes.ts';
 export { parsePlate, parseSeal, isContainerNumber, type PlateFormat } from './tasks/code-formats.ts';

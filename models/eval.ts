@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { InferencePool, readImageFile, type TaskResult, type VisionTask } from '../inference/index.ts';
+import { InferencePool, readImageFile, type CodeTaskResult, type CountTaskResult, type TaskResult, type VisionTask } from '../inference/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({ options: { n: { type: 'string', default: '200' }, workers: { type: 'string' }, keep: { type: 'string' }, only: { type: 'string' } } });
@@ -67,7 +67,7 @@ try {
     const ms = results.map((r) => r.ms);
     const latency = { p50: Math.round(percentile(ms, 50)), p95: Math.round(percentile(ms, 95)) };
     if (task === 'count') {
-      const errors = labels.map((l, i) => ({ truth: l.count!, got: (results[i]!.result as Extract<TaskResult, { task: 'count' }>).count }));
+      const errors = labels.map((l, i) => ({ truth: l.count!, got: (results[i]!.result as CountTaskResult).count }));
       const mae = errors.reduce((s, e) => s + Math.abs(e.got - e.truth), 0) / errors.length;
       const inRange = errors.filter((e) => e.truth >= 5 && e.truth <= 60);
       const mape = (inRange.reduce((s, e) => s + Math.abs(e.got - e.truth) / e.truth, 0) / inRange.length) * 100;
@@ -80,7 +80,7 @@ try {
       const misses: string[] = [];
       let exact = 0;
       labels.forEach((l, i) => {
-        const first = (results[i]!.result as Extract<TaskResult, { task: 'plate' | 'seal' }>).results[0]?.text ?? '';
+        const first = (results[i]!.result as CodeTaskResult).results[0]?.text ?? '';
         const key = l.kind ?? task;
         byFormat[key] ??= { n: 0, exact: 0 };
         byFormat[key].n++;

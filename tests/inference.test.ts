@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferencePool, readImageFile, type RgbImage, type StreamFrame, type TaskResult } from '../inference/index.ts';
+import { InferencePool, readImageFile, type RgbImage, type CodeTaskResult, type StreamFrame, type TaskResult } from '../inference/index.ts';
 import { waitFor } from './support/wait.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures', 'vision');
@@ -34,11 +34,11 @@ describe('inference pool', () => {
 
   it('reads plates of each kind and a seal number from generated scenes', async () => {
     for (const file of ['plate-cross-border.jpg', 'plate-mainland.jpg', 'plate-hong-kong.jpg']) {
-      const result = (await pool.run('plate', await readImageFile(path.join(fixtures, file)))) as Extract<TaskResult, { task: 'plate' }>;
+      const result = (await pool.run('plate', await readImageFile(path.join(fixtures, file)))) as CodeTaskResult;
       expect(result.results[0]?.text, file).toBe(labels[file]!.text);
       expect(result.results[0]!.confidence).toBeGreaterThan(0.8);
     }
-    const seal = (await pool.run('seal', sealImage)) as Extract<TaskResult, { task: 'seal' }>;
+    const seal = (await pool.run('seal', sealImage)) as CodeTaskResult;
     expect(seal.results[0]).toMatchObject({ text: labels['seal.jpg']!.text });
     const [x, y, w, h] = seal.results[0]!.box;
     // The box is around the seal's printed line (the scene is 960x540; the seal is not at the edges).
@@ -118,7 +118,7 @@ describe('inference pool', () => {
     expect(pool.pids()[0]).not.toBe(pid);
     expect(pool.restarts).toBe(1);
     // The one-off image was in flight or waiting: either way it is answered.
-    expect(((await oneOff) as Extract<TaskResult, { task: 'seal' }>).results[0]?.text).toBe(labels['seal.jpg']!.text);
+    expect(((await oneOff) as CodeTaskResult).results[0]?.text).toBe(labels['seal.jpg']!.text);
     const before = results;
     stream.push(noisyFrame(sealImage, 2));
     await waitFor(() => results > before, 'a result after the worker was replaced', 20_000);

@@ -12,7 +12,9 @@ import { readCodes, type CodeRead } from './read-codes.ts';
 export const VISION_TASKS = ['count', 'plate', 'seal'] as const;
 export type VisionTask = (typeof VISION_TASKS)[number];
 
-export type TaskResult = ({ task: 'count' } & CountResult) | { task: 'plate' | 'seal'; results: CodeRead[] };
+export type CountTaskResult = { task: 'count' } & CountResult;
+export type CodeTaskResult = { task: 'plate' | 'seal'; results: CodeRead[] };
+export type TaskResult = CountTaskResult | CodeTaskResult;
 
 export class VisionModels {
   private readonly loading = new Map<string, Promise<ModelSession>>();
