@@ -51,6 +51,10 @@ const configSchema = z.object({
   RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(300).default(10),
   /** A site camera that sends nothing this long raises camera_offline. */
   CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
+  /** A site camera whose picture does not change at all this long raises camera_frozen. */
+  CAMERA_FROZEN_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** Inference worker processes; 0 means one per CPU core. Started when the first analysed camera goes live. */
+  INFERENCE_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
 }).refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; signingKeyFile: string };

@@ -19,6 +19,8 @@ import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { startRetentionSchedule } from './jobs/retention.ts';
 import { LiveSessions } from './live/live-sessions.ts';
+import { LiveVision } from './live/live-vision.ts';
+import { InferencePool } from '../inference/index.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
 import { MediaWorkerPool } from '../media/index.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -94,7 +96,24 @@ export async function startPlatform(config: Config, options: { database?: Databa
       metrics,
     });
     cleanups.push(() => exports.close());
+    // The inference workers start with the first analysed camera: sessions without one cost nothing.
+    let inferencePool: Promise<InferencePool> | null = null;
+    const startInference = () => (inferencePool ??= InferencePool.start({ workers: config.INFERENCE_WORKERS || undefined }));
+    cleanups.push(async () => {
+      if (inferencePool) await (await inferencePool.catch(() => null))?.close();
+    });
+    let toOfficers: (sessionId: string, event: string, payload: unknown) => void = () => {};
+    const vision = new LiveVision({
+      pool: startInference,
+      db: database.db,
+      alarms: services.alarms,
+      dataDir: config.dataDir,
+      toOfficers: (...args) => toOfficers(...args),
+      frozenAfterMs: config.CAMERA_FROZEN_SECONDS * 1000,
+      logger,
+    });
     const app = createApp({
+      counting: vision,
       exports,
       services,
       logger,
@@ -110,6 +129,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger });
     cleanups.push(() => sockets.close());
     notifyUsers = sockets.toUsers;
+    toOfficers = sockets.toSessionOfficers;
 
     const pool = await MediaWorkerPool.start({
       workers: config.MEDIA_WORKERS || os.cpus().length,
@@ -129,6 +149,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
       events: { broadcast: sockets.toSession },
+      vision,
       finalise: finaliser.enqueue,
       logger,
     });

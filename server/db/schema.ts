@@ -177,6 +177,8 @@ export const cameras = pgTable('cameras', {
   /** rtsp://, rtp:// or a file path for the simulator. Never shown to enterprise users. */
   sourceUrl: text('source_url').notNull(),
   enabled: boolean('enabled').notNull().default(true),
+  /** Vision tasks run on this camera's live feed: count, plate, seal. */
+  analysis: text('analysis').array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),
 });
 
@@ -239,6 +241,8 @@ export const bookings = pgTable(
     note: text('note').notNull().default(''),
     /** Why it was cancelled, or what an officer said when proposing another slot. */
     statusReason: text('status_reason').notNull().default(''),
+    /** The vehicle expected at the site (normalised plate), when the inspection is about one. */
+    vehiclePlate: text('vehicle_plate'),
     createdAt: createdAt(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
@@ -413,3 +417,32 @@ export const auditLog = pgTable('audit_log', {
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
 });
+
+/**
+ * A loading batch: animals counted crossing a line drawn on one camera's view, compared with the
+ * expected number when the officer closes it.
+ */
+export const loadingBatches = pgTable(
+  'loading_batches',
+  {
+    id: id(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => inspectionSessions.id),
+    cameraId: uuid('camera_id')
+      .notNull()
+      .references(() => cameras.id),
+    /** Line ends in fractions of the picture (0..1), and the counted direction. */
+    line: jsonb('line').notNull(),
+    expected: integer('expected').notNull(),
+    openedBy: uuid('opened_by')
+      .notNull()
+      .references(() => users.id),
+    openedAt: at('opened_at').notNull().defaultNow(),
+    closedAt: at('closed_at'),
+    countedForward: integer('counted_forward'),
+    countedBackward: integer('counted_backward'),
+    alarmId: uuid('alarm_id').references(() => alarms.id),
+  },
+  (t) => [index('loading_batches_session_idx').on(t.sessionId)],
+);

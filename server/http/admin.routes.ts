@@ -1,3 +1,4 @@
+import { VISION_TASKS } from '../../inference/index.ts';
 import { z } from 'zod';
 import type { Api } from './api.ts';
 import { okResponse } from './common.schemas.ts';
@@ -114,10 +115,11 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
         siteId: z.uuid(), name: z.string().min(1).max(200),
         sourceUrl: z.string().regex(/^(rtsp|rtp|srt|udp|file):\/\/\S+$/, 'an rtsp://, rtp://, srt://, udp:// or file:// URL'),
         enabled: z.boolean().default(true),
+        analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length).default([]).meta({ description: 'Vision tasks to run on the live feed' }),
       }),
       response: created,
     },
-    ({ principal, body }) => admin.createCamera(principal, body),
+    ({ principal, body }) => admin.createCamera(principal, { ...body, analysis: [...new Set(body.analysis)] }),
   );
   api.route(
     {

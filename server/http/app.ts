@@ -17,6 +17,8 @@ import { declarationRoutes } from './declarations.routes.ts';
 import { maintenanceRoutes } from './maintenance.routes.ts';
 import type { MaintenanceContext } from '../maintenance/commands.ts';
 import { sessionRoutes } from './sessions.routes.ts';
+import { visionRoutes } from './vision.routes.ts';
+import type { BatchCounting } from '../services/loading-batches.service.ts';
 
 export interface AppDeps {
   services: Services;
@@ -28,6 +30,8 @@ export interface AppDeps {
   /** The built web app (web/dist), served when present. */
   webDist?: string;
   exports: EvidenceExports;
+  /** Live counting of loading batches (the media side). */
+  counting: BatchCounting;
   /** Accept maintenance commands from local CLI tools holding this token. */
   maintenance?: { token: string; context: MaintenanceContext };
 }
@@ -77,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   declarationRoutes(api, services.declarations);
   adminRoutes(api, services.admin, services.db);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
+  visionRoutes(api, { loadingBatches: services.loadingBatches, counting: deps.counting });
   const openApi = api.openApiDocument({ title: 'Watchpost', version: '0.1.0' });
 
   app.use('/api', express.json({ limit: BODY_LIMIT }));

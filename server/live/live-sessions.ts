@@ -15,6 +15,7 @@ import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork,
 import { hashFile } from '../../media/files.ts';
 import type { Logger } from '../logger.ts';
 import type { InspectionService, TimelineEventView } from '../services/inspections.service.ts';
+import type { LiveVision } from './live-vision.ts';
 
 export interface LiveSessionEvents {
   /** Push an event to everybody in the session. */
@@ -38,6 +39,8 @@ export interface LiveSessionsOptions {
   segmentSeconds: number;
   cameraOfflineMs: number;
   events: LiveSessionEvents;
+  /** Vision on the site cameras that have analysis tasks. */
+  vision: LiveVision;
   /** Queue the finalisation of a stopped recording. */
   finalise: (recordingId: string) => Promise<void>;
   logger: Logger;
@@ -176,6 +179,10 @@ export class LiveSessions {
         ingest.on('offline', ({ silentMs }) => void this.cameraOffline(live.id, camera, declaration.siteId!, silentMs));
         ingest.on('online', () => this.o.events.broadcast(live.id, 'camera:online', { cameraId: camera.id }));
         ingest.on('restarting', ({ inMs, reason }) => this.o.logger.warn({ cameraId: camera.id, inMs, reason }, 'camera ingest restarting'));
+        if (camera.analysis.length > 0 && ingest.producerInfo) {
+          const vision = { id: camera.id, name: camera.name, siteId: camera.siteId, analysis: camera.analysis };
+          void this.o.vision.attach(live.id, live.room, ingest.producerInfo, vision).catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot analyse camera'));
+        }
       } catch (err) {
         this.o.logger.warn({ err, cameraId: camera.id }, 'cannot bring camera into the session');
       }
@@ -204,6 +211,7 @@ export class LiveSessions {
     // Participants can rejoin (on a live worker) while the old media is wound down.
     if (reason) this.o.events.broadcast(live.id, 'media:reset', { reason });
     const settle = (what: string) => (err: unknown) => this.o.logger.warn({ err, sessionId: live.id }, `while closing session media: ${what}`);
+    this.o.vision.detachSession(live.id);
     await Promise.all(live.cameras.map((c) => c.stop().catch(settle('camera'))));
     await Promise.all([...live.recorders.keys()].map((producerId) => this.stopRecorder(live, producerId).catch(settle('recording'))));
     live.room.close();

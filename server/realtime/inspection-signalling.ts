@@ -79,6 +79,7 @@ export function registerInspectionSignalling(
         mediaRoom.addPeer(socket.id, principal.userId, principal.displayName, grant.role);
         joined = { sessionId, declarationId: grant.declarationId, role: grant.role };
         await socket.join(rooms.session(sessionId));
+        if (grant.role !== 'enterprise') await socket.join(rooms.sessionOfficers(sessionId));
         // Supervisors watch silently: their presence is not announced to the participants.
         if (grant.role !== 'supervisor') {
           const event = await inspections.appendTimeline(sessionId, 'joined', principal.userId, { role: grant.role, name: principal.displayName });
@@ -153,6 +154,7 @@ export function registerInspectionSignalling(
       joined = null;
       live.existingRoom(sessionId)?.removePeer(socket.id);
       void socket.leave(rooms.session(sessionId));
+      void socket.leave(rooms.sessionOfficers(sessionId));
       if (role !== 'supervisor') {
         void inspections
           .appendTimeline(sessionId, 'left', principal.userId, { role, name: principal.displayName })

@@ -19,12 +19,15 @@ export const rooms = {
   port: (id: string) => `port:${id}`,
   supervisors: 'supervisors',
   session: (id: string) => `session:${id}`,
+  /** The officers and supervisors in a session: vision results and alarm pictures go only to them. */
+  sessionOfficers: (id: string) => `session:${id}:officers`,
 };
 
 export interface SocketServer {
   io: Server;
   /** Pushes an event to everybody who joined an inspection session. */
   toSession(sessionId: string, event: string, payload: unknown): void;
+  toSessionOfficers(sessionId: string, event: string, payload: unknown): void;
   /** Pushes an event to the given users wherever they are connected (any API node). */
   toUsers(userIds: string[], event: string, payload: unknown): void;
   close(): Promise<void>;
@@ -74,6 +77,9 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     io,
     toSession(sessionId, event, payload) {
       emitTo(rooms.session(sessionId), event, payload);
+    },
+    toSessionOfficers(sessionId, event, payload) {
+      emitTo(rooms.sessionOfficers(sessionId), event, payload);
     },
     toUsers(userIds, event, payload) {
       if (userIds.length > 0) emitTo(userIds.map(rooms.user), event, payload);

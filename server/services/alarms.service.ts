@@ -17,6 +17,8 @@ export interface AlarmContext {
   cameraId?: string | null;
   /** Relative path of the JPEG of the frame the alarm is about. */
   evidencePath?: string | null;
+  /** Writes the evidence picture and returns its relative path; called only for a new (not repeated) alarm. */
+  saveEvidence?: () => Promise<string>;
 }
 
 const COOLDOWN_MS = 60_000;
@@ -38,6 +40,7 @@ export class AlarmService {
       this.cooldowns.set(scope, cooldown);
     }
     if (!cooldown.admit(candidate, (this.deps.clock?.() ?? new Date()).getTime())) return null;
+    const evidencePath = context.saveEvidence ? await context.saveEvidence() : (context.evidencePath ?? null);
     const { db } = this.deps;
     const { alarm, event } = await db.transaction(async (tx) => {
       const [alarm] = await tx
@@ -49,13 +52,13 @@ export class AlarmService {
           rule: candidate.rule,
           details: candidate.details,
           frameAt: candidate.frameAt,
-          evidencePath: context.evidencePath ?? null,
+          evidencePath,
         })
         .returning();
       const [event] = context.sessionId
         ? await tx
             .insert(timelineEvents)
-            .values({ sessionId: context.sessionId, kind: 'alarm', at: alarm!.createdAt, payload: { alarmId: alarm!.id, rule: candidate.rule, ...candidate.details, frameAt: candidate.frameAt.toISOString(), evidencePath: context.evidencePath ?? null } })
+            .values({ sessionId: context.sessionId, kind: 'alarm', at: alarm!.createdAt, payload: { alarmId: alarm!.id, rule: candidate.rule, ...candidate.details, frameAt: candidate.frameAt.toISOString(), evidencePath } })
             .returning()
         : [];
       return { alarm: alarm!, event };

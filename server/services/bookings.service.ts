@@ -3,6 +3,7 @@
  * declarations, an officer confirms it or proposes another, and the booking moves through the states
  * in `transitions` below. Every change is validated, audited in the same transaction and announced.
  */
+import { normaliseCode } from '../../inference/index.ts';
 import { aliasedTable, and, asc, count, eq, gt, gte, inArray, lt, lte, ne, or, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
 import {
@@ -57,6 +58,8 @@ export interface BookingView {
   requestedBy: string;
   note: string;
   statusReason: string;
+  /** The vehicle expected at the site, normalised (e.g. 粤ZA123港). */
+  vehiclePlate: string | null;
   sessionId: string | null;
   createdAt: string;
   updatedAt: string;
@@ -71,6 +74,7 @@ export interface BookingRequestInput extends SlotInput {
   declarationId: string;
   type: InspectionType;
   note?: string;
+  vehiclePlate?: string;
 }
 
 export interface BookingListFilter {
@@ -113,6 +117,7 @@ export class BookingService {
           slotStart: input.slotStart,
           slotEnd: input.slotEnd,
           note: input.note ?? '',
+          vehiclePlate: input.vehiclePlate ? normaliseCode(input.vehiclePlate) : null,
           createdAt: now,
           updatedAt: now,
         })
@@ -331,6 +336,7 @@ export class BookingService {
       requestedBy: b.requestedBy,
       note: b.note,
       statusReason: b.statusReason,
+      vehiclePlate: b.vehiclePlate,
       sessionId: joined.sessionId,
       createdAt: b.createdAt.toISOString(),
       updatedAt: b.updatedAt.toISOString(),

@@ -10,6 +10,7 @@ import { VerdictService } from './verdicts.service.ts';
 import { ArchiveService } from './archive.service.ts';
 import { RetentionService } from './retention.service.ts';
 import { AlarmService } from './alarms.service.ts';
+import { LoadingBatchService } from './loading-batches.service.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 
 export interface Services {
@@ -24,6 +25,7 @@ export interface Services {
   archive: ArchiveService;
   retention: RetentionService;
   alarms: AlarmService;
+  loadingBatches: LoadingBatchService;
   signingKey: SigningKey;
   dataDir: string;
 }
@@ -31,6 +33,8 @@ export interface Services {
 export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; clock?: () => Date }): Services {
   const events = new DomainEvents();
   const bookings = new BookingService({ ...deps, events });
+  const inspections = new InspectionService(deps);
+  const alarms = new AlarmService({ ...deps, events });
   const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, events });
   return {
     db: deps.db,
@@ -39,11 +43,12 @@ export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey:
     admin: new AdminService(deps),
     declarations: new DeclarationService(deps),
     bookings,
-    inspections: new InspectionService(deps),
+    inspections,
     verdicts,
     archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts }),
     retention: new RetentionService(deps),
-    alarms: new AlarmService({ ...deps, events }),
+    alarms,
+    loadingBatches: new LoadingBatchService({ ...deps, inspections, alarms, events }),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
   };

@@ -1,0 +1,243 @@
+/**
+ * Vision on the live feeds of a session's site cameras: each camera with analysis tasks gets a frame
+ * tap (decoded 640x360) feeding one inference stream per task. Results are pushed to the session's
+ * officers to draw over the video; plate and seal reads are checked against what was registered and
+ * declared, a frozen picture is reported, and counting feeds the line-crossing counter of an open
+ * loading batch. Alarms carry the JPEG of the frame they are about.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { bookings, declarations, inspectionSessions, vehicles } from '../db/schema.ts';
+import {
+  cameraHealth,
+  encodeJpeg,
+  LineCrossingCounter,
+  plateCheck,
+  sealCheck,
+  type AlarmCandidate,
+  type InferencePool,
+  type InferenceStream,
+  type StreamResultMeta,
+  type TaskResult,
+  type VisionTask,
+} from '../../inference/index.ts';
+import { FrameTap, type ProducerInfo, type Room } from '../../media/index.ts';
+import type { Logger } from '../logger.ts';
+import type { AlarmService } from '../services/alarms.service.ts';
+
+export interface VisionCamera {
+  id: string;
+  name: string;
+  siteId: string;
+  analysis: string[];
+}
+
+/** A counting line in fractions of the picture; `forward` crosses from the right of a->b to its left. */
+export interface BatchLine {
+  a: [number, number];
+  b: [number, number];
+}
+
+export interface LiveVisionOptions {
+  /** Started on first use: sessions without analysed cameras cost nothing. */
+  pool: () => Promise<InferencePool>;
+  db: Db;
+  alarms: AlarmService;
+  dataDir: string;
+  /** Push to the officers (and supervisors) of a session only. */
+  toOfficers: (sessionId: string, event: string, payload: unknown) => void;
+  frozenAfterMs: number;
+  logger: Logger;
+}
+
+const FRAME = { width: 640, height: 360 };
+/** Counting needs motion between frames; plates and seals are read a couple of times a second. */
+const FPS_FOR: Record<VisionTask, number> = { count: 5, plate: 2, seal: 2 };
+const MOTION = { threshold: 1.5, maxStillMs: 3000 };
+const CONTEXT_TTL_MS = 60_000;
+
+interface SessionContext {
+  declaredSeals: string[];
+  registeredPlates: string[];
+  bookedPlate: string | null;
+  loadedAt: number;
+}
+
+interface CameraVision {
+  sessionId: string;
+  camera: VisionCamera;
+  tap: FrameTap | null;
+  streams: InferenceStream[];
+  healthTimer?: NodeJS.Timeout;
+  lastFrameAt: number;
+  batch?: { id: string; counter: LineCrossingCounter };
+}
+
+export class LiveVision {
+  private readonly cameras = new Map<string, CameraVision>();
+  private readonly contexts = new Map<string, SessionContext>();
+
+  constructor(private readonly o: LiveVisionOptions) {}
+
+  /** Starts analysing a camera's producer in a session's room. */
+  async attach(sessionId: string, room: Room, producer: ProducerInfo, camera: VisionCamera): Promise<void> {
+    const tasks = camera.analysis.filter((t): t is VisionTask => t in FPS_FOR);
+    if (tasks.length === 0) return;
+    const key = `${sessionId}:${camera.id}`;
+    if (this.cameras.has(key)) return;
+    const entry: CameraVision = { sessionId, camera, tap: null, streams: [], lastFrameAt: Date.now() };
+    this.cameras.set(key, entry);
+    const pool = await this.o.pool();
+    entry.streams = tasks.map((task) =>
+      pool.openStream(key, {
+        task,
+        motionThreshold: MOTION.threshold,
+        maxStillMs: MOTION.maxStillMs,
+        onResult: (result, meta) => void this.handleResult(sessionId, camera, result, meta).catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'vision result not handled')),
+        onError: (err) => this.o.logger.warn({ err: err.message, code: err.code, cameraId: camera.id }, 'vision frame lost'),
+      }),
+    );
+    const tap = await FrameTap.open(room, producer, { ...FRAME, fps: Math.max(...tasks.map((t) => FPS_FOR[t])) });
+    if (this.cameras.get(key) !== entry) {
+      tap.close('detached');
+      return;
+    }
+    entry.tap = tap;
+    void this.pump(entry, tap);
+    entry.healthTimer = setInterval(() => void this.checkHealth(entry).catch(() => {}), 2000);
+  }
+
+  private async pump(entry: CameraVision, tap: FrameTap): Promise<void> {
+    while (!tap.closed) {
+      const frame = await tap.next(5000);
+      if (!frame) continue;
+      entry.lastFrameAt = Date.now();
+      for (const s of entry.streams) s.push({ data: frame.data, width: frame.width, height: frame.height, capturedAt: frame.capturedAt });
+    }
+  }
+
+  /** A picture that has not changed at all for frozenAfterMs (offline is the ingest's business). */
+  private async checkHealth(entry: CameraVision): Promise<void> {
+    const stream = entry.streams[0];
+    if (!stream || stream.stats.received === 0) return;
+    const candidate = cameraHealth({
+      cameraId: entry.camera.id,
+      silentMs: 0,
+      unchangedMs: stream.unchangedMs(),
+      offlineAfterMs: Number.POSITIVE_INFINITY,
+      frozenAfterMs: this.o.frozenAfterMs,
+      frameAt: new Date(),
+    });
+    if (candidate) await this.raise(entry.sessionId, entry.camera, { ...candidate, details: { ...candidate.details, camera: entry.camera.name } }, null);
+  }
+
+  /** One result of one camera: pushed to the officers, checked against the rules. Public for tests. */
+  async handleResult(sessionId: string, camera: VisionCamera, result: TaskResult, meta: Pick<StreamResultMeta, 'capturedAt' | 'latencyMs'> & { frame: { data: Uint8Array; width: number; height: number } }): Promise<void> {
+    const { width, height } = meta.frame;
+    const frameAt = new Date(meta.capturedAt);
+    this.o.toOfficers(sessionId, 'vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
+    if (result.task === 'count') {
+      const entry = this.cameras.get(`${sessionId}:${camera.id}`);
+      if (!entry?.batch) return;
+      const crossings = entry.batch.counter.update(result.points, meta.capturedAt);
+      if (crossings.length) {
+        const { counter } = entry.batch;
+        this.o.toOfficers(sessionId, 'vision:batch', { batchId: entry.batch.id, cameraId: camera.id, forward: counter.forward, backward: counter.backward, net: counter.net });
+      }
+      return;
+    }
+    const context = await this.context(sessionId);
+    for (const read of result.results) {
+      const candidate: AlarmCandidate | null =
+        result.task === 'plate'
+          ? plateCheck({ plate: read.text, confidence: read.confidence, registeredPlates: context.registeredPlates, bookedPlate: context.bookedPlate, frameAt })
+          : context.declaredSeals.length > 0
+            ? sealCheck({ seal: read.text, confidence: read.confidence, declared: context.declaredSeals, frameAt })
+            : null;
+      if (candidate) await this.raise(sessionId, camera, { ...candidate, details: { ...candidate.details, camera: camera.name, box: read.box } }, meta.frame);
+    }
+  }
+
+  private async raise(sessionId: string, camera: VisionCamera, candidate: AlarmCandidate, frame: { data: Uint8Array; width: number; height: number } | null): Promise<void> {
+    let jpeg: Buffer | null = null;
+    const alarmId = await this.o.alarms.raise(candidate, {
+      sessionId,
+      siteId: camera.siteId,
+      cameraId: camera.id,
+      // Written only when the alarm is new (not a repeat within the cooldown).
+      saveEvidence: frame
+        ? async () => {
+            jpeg = await encodeJpeg(frame, 80);
+            const dir = path.join(this.o.dataDir, 'sessions', sessionId, 'alarms');
+            fs.mkdirSync(dir, { recursive: true });
+            const file = path.join(dir, `${candidate.frameAt.getTime()}-${candidate.rule}.jpg`);
+            fs.writeFileSync(file, jpeg);
+            return path.relative(this.o.dataDir, file);
+          }
+        : undefined,
+    });
+    if (!alarmId) return;
+    this.o.toOfficers(sessionId, 'alarm:raised', {
+      alarmId,
+      rule: candidate.rule,
+      details: candidate.details,
+      frameAt: candidate.frameAt.toISOString(),
+      cameraId: camera.id,
+      frameJpeg: jpeg ? (jpeg as Buffer).toString('base64') : null,
+    });
+  }
+
+  private async context(sessionId: string): Promise<SessionContext> {
+    const cached = this.contexts.get(sessionId);
+    if (cached && Date.now() - cached.loadedAt < CONTEXT_TTL_MS) return cached;
+    const [row] = await this.o.db
+      .select({ seals: declarations.sealNumbers, enterpriseId: bookings.enterpriseId, bookedPlate: bookings.vehiclePlate })
+      .from(inspectionSessions)
+      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
+      .where(eq(inspectionSessions.id, sessionId));
+    const plates = row ? await this.o.db.select({ plate: vehicles.plate }).from(vehicles).where(eq(vehicles.enterpriseId, row.enterpriseId)) : [];
+    const context: SessionContext = { declaredSeals: row?.seals ?? [], registeredPlates: plates.map((p) => p.plate), bookedPlate: row?.bookedPlate ?? null, loadedAt: Date.now() };
+    this.contexts.set(sessionId, context);
+    return context;
+  }
+
+  /** Whether a camera of the session is being counted (a loading batch needs it). */
+  isCounting(sessionId: string, cameraId: string): boolean {
+    return this.cameras.get(`${sessionId}:${cameraId}`)?.camera.analysis.includes('count') ?? false;
+  }
+
+  /** Starts counting crossings of `line` on a camera for a loading batch. */
+  startBatch(sessionId: string, cameraId: string, batchId: string, line: BatchLine): boolean {
+    const entry = this.cameras.get(`${sessionId}:${cameraId}`);
+    if (!entry) return false;
+    const toPixels = (p: [number, number]): [number, number] => [p[0] * FRAME.width, p[1] * FRAME.height];
+    // An animal moves well under a fifth of the picture between two frames at 5 frames/s.
+    entry.batch = { id: batchId, counter: new LineCrossingCounter({ a: toPixels(line.a), b: toPixels(line.b) }, { maxJump: FRAME.width * 0.12, hysteresis: 6 }) };
+    return true;
+  }
+
+  /** Stops a batch's counting; its totals, or null when it was not counting here. */
+  endBatch(batchId: string): { forward: number; backward: number; net: number } | null {
+    for (const entry of this.cameras.values()) {
+      if (entry.batch?.id !== batchId) continue;
+      const { forward, backward, net } = entry.batch.counter;
+      entry.batch = undefined;
+      return { forward, backward, net };
+    }
+    return null;
+  }
+
+  detachSession(sessionId: string): void {
+    for (const [key, entry] of this.cameras) {
+      if (entry.sessionId !== sessionId) continue;
+      this.cameras.delete(key);
+      clearInterval(entry.healthTimer);
+      entry.tap?.close('session closed');
+      for (const s of entry.streams) s.close();
+    }
+    this.contexts.delete(sessionId);
+  }
+}

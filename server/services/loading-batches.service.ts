@@ -1,0 +1,128 @@
+/**
+ * Loading batches: the officer draws a counting line on a site camera's view and opens a batch; animals
+ * crossing it are counted live (server/live/live-vision.ts); closing the batch stores the count and
+ * raises count_mismatch when it differs from what was expected (by default the declared quantity).
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { cameras, declarations, loadingBatches } from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { countMismatch } from '../../inference/index.ts';
+import type { AlarmService } from './alarms.service.ts';
+import { assertMayReadSession, type Principal } from './access.ts';
+import { appendAudit } from './audit.service.ts';
+import type { DomainEvents } from './domain-events.ts';
+import type { InspectionService } from './inspections.service.ts';
+
+export interface BatchLineInput {
+  a: [number, number];
+  b: [number, number];
+}
+
+/** The live side of counting (server/live/live-vision.ts), asked only once the caller is authorised. */
+export interface BatchCounting {
+  isCounting(sessionId: string, cameraId: string): boolean;
+  startBatch(sessionId: string, cameraId: string, batchId: string, line: BatchLineInput): boolean;
+  endBatch(batchId: string): { forward: number; backward: number; net: number } | null;
+}
+
+export interface LoadingBatchView {
+  id: string;
+  sessionId: string;
+  cameraId: string;
+  line: BatchLineInput;
+  expected: number;
+  openedAt: string;
+  closedAt: string | null;
+  counted: { forward: number; backward: number; net: number } | null;
+  alarmId: string | null;
+}
+
+export class LoadingBatchService {
+  constructor(private readonly deps: { db: Db; inspections: InspectionService; alarms: AlarmService; events: DomainEvents; clock?: () => Date }) {}
+
+  private now() {
+    return this.deps.clock?.() ?? new Date();
+  }
+
+  /** The session's officer opens a batch on one of the site's cameras (one open batch per camera). */
+  async open(p: Principal, sessionId: string, input: { cameraId: string; line: BatchLineInput; expected?: number }, live: BatchCounting): Promise<LoadingBatchView> {
+    const grant = await this.deps.inspections.authorizeJoin(p, sessionId);
+    if (grant.role !== 'officer') throw forbidden('Only the officer of the inspection counts loading batches');
+    const { db } = this.deps;
+    const [declaration] = await db.select().from(declarations).where(eq(declarations.id, grant.declarationId));
+    const [camera] = await db.select().from(cameras).where(eq(cameras.id, input.cameraId));
+    if (!camera || camera.siteId !== declaration?.siteId) throw notFound('Camera');
+    if (!camera.analysis.includes('count')) throw new AppError('conflict', 'This camera is not set up for counting');
+    if (!live.isCounting(sessionId, camera.id)) throw new AppError('conflict', 'The camera is not live in this session yet; try again when its picture shows');
+    const expected = input.expected ?? Math.round(Number(declaration.declaredQuantity));
+    const now = this.now();
+    const row = await db.transaction(async (tx) => {
+      const [open] = await tx
+        .select({ id: loadingBatches.id })
+        .from(loadingBatches)
+        .where(and(eq(loadingBatches.cameraId, camera.id), eq(loadingBatches.sessionId, sessionId), isNull(loadingBatches.closedAt)));
+      if (open) throw new AppError('conflict', 'A loading batch is already open on this camera');
+      const [row] = await tx.insert(loadingBatches).values({ sessionId, cameraId: camera.id, line: input.line, expected, openedBy: p.userId, openedAt: now }).returning();
+      await appendAudit(tx, { actorId: p.userId, action: 'loading_batch.open', entityType: 'loading_batch', entityId: row!.id, details: { sessionId, cameraId: camera.id, expected } }, now);
+      return row!;
+    });
+    live.startBatch(sessionId, camera.id, row.id, input.line);
+    await this.note(sessionId, p.userId, { kind: 'loading_batch_opened', batchId: row.id, cameraId: camera.id, camera: camera.name, expected });
+    return toView(row);
+  }
+
+  /** Closes a batch with the live count; a difference from the expected number raises count_mismatch. */
+  async close(p: Principal, sessionId: string, batchId: string, live: BatchCounting): Promise<LoadingBatchView> {
+    const grant = await this.deps.inspections.authorizeJoin(p, sessionId);
+    if (grant.role !== 'officer') throw forbidden('Only the officer of the inspection counts loading batches');
+    const { db } = this.deps;
+    const [batch] = await db.select().from(loadingBatches).where(and(eq(loadingBatches.id, batchId), eq(loadingBatches.sessionId, sessionId)));
+    if (!batch) throw notFound('Loading batch');
+    if (batch.closedAt) throw new AppError('conflict', 'This loading batch is closed already');
+    const counted = live.endBatch(batchId);
+    if (!counted) throw new AppError('conflict', 'This batch is not being counted: its camera feed is not live on this server');
+    const now = this.now();
+    const [camera] = await db.select().from(cameras).where(eq(cameras.id, batch.cameraId));
+    const candidate = countMismatch({ declared: batch.expected, counted: counted.net, batchId, frameAt: now });
+    const alarmId = candidate ? await this.deps.alarms.raise({ ...candidate, details: { ...candidate.details, camera: camera?.name ?? '' } }, { sessionId, siteId: camera?.siteId, cameraId: batch.cameraId }) : null;
+    const [row] = await db.transaction(async (tx) => {
+      const updated = await tx
+        .update(loadingBatches)
+        .set({ closedAt: now, countedForward: counted.forward, countedBackward: counted.backward, alarmId })
+        .where(and(eq(loadingBatches.id, batchId), isNull(loadingBatches.closedAt)))
+        .returning();
+      if (updated.length === 0) throw new AppError('conflict', 'This loading batch is closed already');
+      await appendAudit(tx, { actorId: p.userId, action: 'loading_batch.close', entityType: 'loading_batch', entityId: batchId, details: { expected: batch.expected, ...counted } }, now);
+      return updated;
+    });
+    await this.note(sessionId, p.userId, { kind: 'loading_batch_closed', batchId, cameraId: batch.cameraId, expected: batch.expected, counted: counted.net, forward: counted.forward, backward: counted.backward, alarmId });
+    return toView(row!);
+  }
+
+  async list(p: Principal, sessionId: string): Promise<LoadingBatchView[]> {
+    await assertMayReadSession(this.deps.db, p, sessionId);
+    const rows = await this.deps.db.select().from(loadingBatches).where(eq(loadingBatches.sessionId, sessionId)).orderBy(loadingBatches.openedAt);
+    return rows.map(toView);
+  }
+
+  private async note(sessionId: string, actorId: string, payload: Record<string, unknown>) {
+    const event = await this.deps.inspections.appendTimeline(sessionId, 'note', actorId, payload);
+    this.deps.events.emit('session.timeline', { sessionId, event });
+  }
+}
+
+function toView(row: typeof loadingBatches.$inferSelect): LoadingBatchView {
+  const counted = row.countedForward === null || row.countedBackward === null ? null : { forward: row.countedForward, backward: row.countedBackward, net: row.countedForward - row.countedBackward };
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    cameraId: row.cameraId,
+    line: row.line as BatchLineInput,
+    expected: row.expected,
+    openedAt: row.openedAt.toISOString(),
+    closedAt: row.closedAt?.toISOString() ?? null,
+    counted,
+    alarmId: row.alarmId,
+  };
+}
