@@ -1,6 +1,6 @@
 /**
- * Stands in for a site camera: streams a looping video file or an ffmpeg test pattern as H.264 in
- * MPEG-TS over UDP (udp://, what many encoders send) or over RTP (rtp://), at real-time speed.
+ * Stands in for a site camera: streams a looping video file, a still picture (JPEG/PNG) or an ffmpeg
+ * test pattern as H.264 in MPEG-TS over UDP (udp://, what many encoders send) or over RTP (rtp://), at real-time speed.
  *
  *   npm run camera:sim -- --to udp://127.0.0.1:5004 [--file farm.mp4] [--seconds 60] [--size 1280x720] [--fps 25]
  *
@@ -24,9 +24,12 @@ export interface SimulatorOptions {
 
 export function startCameraSimulator(options: SimulatorOptions): FfmpegProcess {
   const { width = 1280, height = 720, fps = 25 } = options;
-  const input = options.file
-    ? ['-re', '-stream_loop', '-1', '-i', options.file]
-    : ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
+  const still = options.file && /\.(jpe?g|png)$/i.test(options.file);
+  const input = still
+    ? ['-re', '-loop', '1', '-framerate', String(fps), '-i', options.file!]
+    : options.file
+      ? ['-re', '-stream_loop', '-1', '-i', options.file]
+      : ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
   const duration = options.seconds ? ['-t', String(options.seconds)] : [];
   const format = options.to.startsWith('udp://') ? 'mpegts' : 'rtp_mpegts';
   return startFfmpeg([

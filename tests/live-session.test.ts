@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { eq, sql } from 'drizzle-orm';
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe } from '../media/index.ts';
 import { walkFiles } from '../media/files.ts';
@@ -22,9 +22,10 @@ import { alarms, recordings, recordingSegments, sessionSeals, timelineEvents, ve
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
 import { createEmptyDatabase } from './support/database.ts';
-import { HttpClient, startTestPlatform } from './support/platform.ts';
+import { startTestPlatform } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
+import { connectClient } from './support/socket-client.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -36,24 +37,7 @@ let simulator: ReturnType<typeof startCameraSimulator>;
 const sockets: Socket[] = [];
 const principals = {} as Record<UserKey, Principal>;
 
-type Reply = { ok: true; data: any } | { ok: false; error: { code: string; message: string } };
-
-async function client(username: UserKey) {
-  const http = new HttpClient(platform.url);
-  const cookie = (await http.login(username, PASSWORD)).setCookie!.split(';')[0]!;
-  const socket = connect(platform.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false });
-  sockets.push(socket);
-  const events: Array<[string, any]> = [];
-  socket.onAny((event, payload) => events.push([event, payload]));
-  await new Promise<void>((resolve, reject) => {
-    if (socket.connected) return resolve();
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const send = (event: string, msg: unknown) => socket.timeout(20_000).emitWithAck(event, msg) as Promise<Reply>;
-  return { socket, events, send, http, cookie };
-}
-
+const client = (username: UserKey) => connectClient(platform.url, username, sockets);
 
 const fetchAs = (cookie: string, urlPath: string, headers: Record<string, string> = {}) =>
   fetch(`${platform.url}${urlPath}`, { headers: { ...headers, ...(cookie ? { cookie } : {}) } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlarmCooldown, cameraHealth, countMismatch, normaliseCode, plateCheck, sealCheck } from './rules.ts';
+import { AlarmCooldown, RepeatedRead, cameraHealth, countMismatch, normaliseCode, plateCheck, sealCheck } from './rules.ts';
 
 const frameAt = new Date('2026-11-25T08:00:00Z');
 
@@ -60,5 +60,16 @@ describe('alarm cooldown', () => {
     expect(cooldown.admit(alarm, t + 61_000)).toBe(true);
     expect(cooldown.admit(other, t + 200_000)).toBe(true);
     expect(cooldown.size).toBe(1); // X1's entry expired and was dropped
+  });
+
+  it('a read counts only when repeated within the window; memory stays bounded', () => {
+    const reads = new RepeatedRead({ times: 2, windowMs: 1000, maxTexts: 5 });
+    expect(reads.confirm('VD4628', 0)).toBe(false);
+    expect(reads.confirm('YP4628', 100)).toBe(false);
+    expect(reads.confirm('YP4628', 300)).toBe(true);
+    // Too far apart: not a repeat.
+    expect(reads.confirm('VD4628', 2000)).toBe(false);
+    for (let i = 0; i < 100; i++) reads.confirm(`X${i}`, 3000 + i);
+    expect((reads as unknown as { seen: Map<string, number[]> }).seen.size).toBeLessThanOrEqual(6);
   });
 });

@@ -101,3 +101,27 @@ export class AlarmCooldown {
     return this.lastFired.size;
   }
 }
+
+/**
+ * A plate or seal read becomes evidence only when the same text was read in at least `times` analysed
+ * frames within `windowMs`: single-frame misreads (a blurred or half-decoded frame) raise nothing.
+ * Bounded: at most `maxTexts` recent texts are remembered.
+ */
+export class RepeatedRead {
+  private readonly seen = new Map<string, number[]>();
+
+  constructor(private readonly o: { times: number; windowMs: number; maxTexts?: number } = { times: 2, windowMs: 10_000 }) {}
+
+  /** Records a read at `at` (ms); true when it has now been seen often enough. */
+  confirm(text: string, at: number): boolean {
+    const recent = (this.seen.get(text) ?? []).filter((t) => at - t < this.o.windowMs);
+    recent.push(at);
+    this.seen.delete(text);
+    this.seen.set(text, recent.slice(-this.o.times));
+    for (const [key, times] of this.seen) {
+      if (this.seen.size <= (this.o.maxTexts ?? 64)) break;
+      if (key !== text || times.length === 0) this.seen.delete(key);
+    }
+    return recent.length >= this.o.times;
+  }
+}

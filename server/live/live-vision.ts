@@ -15,6 +15,7 @@ import {
   encodeJpeg,
   LineCrossingCounter,
   plateCheck,
+  RepeatedRead,
   sealCheck,
   type AlarmCandidate,
   type InferencePool,
@@ -52,7 +53,8 @@ export interface LiveVisionOptions {
   logger: Logger;
 }
 
-const FRAME = { width: 640, height: 360 };
+// Paddle's text detector works at up to 960 pixels; the counting model scales down to 320 itself.
+const FRAME = { width: 960, height: 540 };
 /** Counting needs motion between frames; plates and seals are read a couple of times a second. */
 const FPS_FOR: Record<VisionTask, number> = { count: 5, plate: 2, seal: 2 };
 const MOTION = { threshold: 1.5, maxStillMs: 3000 };
@@ -78,6 +80,8 @@ interface CameraVision {
 export class LiveVision {
   private readonly cameras = new Map<string, CameraVision>();
   private readonly contexts = new Map<string, SessionContext>();
+  /** Per session and camera: a read must repeat before it is checked (single-frame misreads are noise). */
+  private readonly reads = new Map<string, RepeatedRead>();
 
   constructor(private readonly o: LiveVisionOptions) {}
 
@@ -148,8 +152,13 @@ export class LiveVision {
       }
       return;
     }
+    const key = `${sessionId}:${camera.id}`;
+    let reads = this.reads.get(key);
+    if (!reads) this.reads.set(key, (reads = new RepeatedRead({ times: 2, windowMs: 10_000 })));
+    const confirmed = result.results.filter((read) => reads.confirm(`${result.task}:${read.text}`, meta.capturedAt));
+    if (confirmed.length === 0) return;
     const context = await this.context(sessionId);
-    for (const read of result.results) {
+    for (const read of confirmed) {
       const candidate: AlarmCandidate | null =
         result.task === 'plate'
           ? plateCheck({ plate: read.text, confidence: read.confidence, registeredPlates: context.registeredPlates, bookedPlate: context.bookedPlate, frameAt })
@@ -234,6 +243,7 @@ export class LiveVision {
     for (const [key, entry] of this.cameras) {
       if (entry.sessionId !== sessionId) continue;
       this.cameras.delete(key);
+      this.reads.delete(key);
       clearInterval(entry.healthTimer);
       entry.tap?.close('session closed');
       for (const s of entry.streams) s.close();

@@ -1,0 +1,142 @@
+/**
+ * Vision on a live inspection through the real platform: two site cameras (the simulator streaming
+ * generated scenes) are analysed; the officer receives plate and seal reads with boxes, alarms with the
+ * frame as evidence, and a frozen-camera alarm; the enterprise hears none of it. A loading batch is
+ * opened and closed with the count compared to the declaration.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeUdpPortPair } from '../media/network.ts';
+import { startCameraSimulator } from '../scripts/camera-simulator.ts';
+import { alarms, loadingBatches } from '../server/db/schema.ts';
+import type { Platform } from '../server/platform.ts';
+import type { Principal } from '../server/services/access.ts';
+import { startTestPlatform } from './support/platform.ts';
+import { connectClient, type TestSocketClient } from './support/socket-client.ts';
+import { waitFor } from './support/wait.ts';
+import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
+
+const fixtures = path.join(import.meta.dirname, 'fixtures', 'vision');
+const labels = JSON.parse(fs.readFileSync(path.join(fixtures, 'labels.json'), 'utf8')) as Record<string, { text?: string }>;
+
+let platform: Platform;
+let world: World;
+let sessionId: string;
+const cameraIds = {} as Record<'gate' | 'ramp', string>;
+const simulators: Array<ReturnType<typeof startCameraSimulator>> = [];
+const sockets: Socket[] = [];
+const principals = {} as Record<UserKey, Principal>;
+let officer: TestSocketClient;
+let enterprise: TestSocketClient;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ env: { CAMERA_FROZEN_SECONDS: '6', INFERENCE_WORKERS: '1', LOG_LEVEL: 'warn' } });
+  world = await createWorld(platform.services);
+  const { services } = platform;
+  for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await services.auth.login(key, PASSWORD)).principal;
+  const site = await services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Farm A', kind: 'farm' });
+  const cameras = [
+    { key: 'gate' as const, name: 'Gate', file: 'plate-hong-kong.jpg', analysis: ['plate'] },
+    { key: 'ramp' as const, name: 'Loading ramp', file: 'seal.jpg', analysis: ['seal', 'count'] },
+  ];
+  for (const c of cameras) {
+    const { rtpPort } = await freeUdpPortPair();
+    const url = `udp://127.0.0.1:${rtpPort}`;
+    simulators.push(startCameraSimulator({ to: url, file: path.join(fixtures, c.file), width: 960, height: 540, fps: 10 }));
+    cameraIds[c.key] = (await services.admin.createCamera(principals.admin, { siteId: site.id, name: c.name, sourceUrl: url, analysis: c.analysis })).id;
+  }
+  // Registered, but not the plate the gate camera sees.
+  await services.admin.createVehicle(principals.admin, { enterpriseId: world.enterprises.a, plate: '粤ZA123港' });
+  const declaration = await services.declarations.create(principals.admin, {
+    number: '530120261000000123', enterpriseId: world.enterprises.a, portId: world.ports.main, siteId: site.id,
+    goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['CN1234567'],
+  });
+  const slotStart = new Date(Date.now() + 10 * 60_000);
+  const booking = await services.bookings.request(principals.entA, { declarationId: declaration.id, type: 'routine_supervision', slotStart, slotEnd: new Date(slotStart.getTime() + 3_600_000), vehiclePlate: '粤Z·A123港' });
+  await services.bookings.confirm(principals.officer1, booking.id);
+  sessionId = (await services.bookings.start(principals.officer1, booking.id)).sessionId!;
+  officer = await connectClient(platform.url, 'officer1', sockets);
+  enterprise = await connectClient(platform.url, 'entA', sockets);
+  expect((await officer.send('session:join', { sessionId })).ok).toBe(true);
+  expect((await enterprise.send('session:join', { sessionId })).ok).toBe(true);
+}, 90_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await Promise.all(simulators.map((s) => s.stop()));
+  await platform?.stop();
+});
+
+const eventsOf = (client: TestSocketClient, name: string) => client.events.filter(([e]) => e === name).map(([, p]) => p);
+
+describe('vision on a live inspection', () => {
+  it('pushes plate and seal reads with boxes to the officer only', async () => {
+    // The first frames of a stream can be misread (the encoder is still settling); reads keep coming.
+    const expected = labels['plate-hong-kong.jpg']!.text;
+    const plate = await waitFor(() => eventsOf(officer, 'vision:result').find((r) => r.task === 'plate' && r.results[0]?.text === expected), 'the plate read', 60_000);
+    expect(plate).toMatchObject({ cameraId: cameraIds.gate, camera: 'Gate', width: 960, height: 540, results: [{ text: labels['plate-hong-kong.jpg']!.text, box: expect.any(Array) }] });
+    expect(plate.latencyMs).toBeGreaterThanOrEqual(0);
+    const seal = await waitFor(() => eventsOf(officer, 'vision:result').find((r) => r.task === 'seal' && r.results[0]?.text === labels['seal.jpg']!.text), 'the seal read', 60_000);
+    expect(seal).toMatchObject({ cameraId: cameraIds.ramp, results: [{ text: labels['seal.jpg']!.text }] });
+    const count = await waitFor(() => eventsOf(officer, 'vision:result').find((r) => r.task === 'count'), 'a count', 30_000);
+    expect(count).toMatchObject({ cameraId: cameraIds.ramp, count: expect.any(Number), points: expect.any(Array) });
+    expect(eventsOf(enterprise, 'vision:result')).toHaveLength(0);
+  });
+
+  it('raises plate_not_registered and seal_mismatch once each (for reads repeated across frames), with the frame as evidence', async () => {
+    const raised = await waitFor(() => {
+      const rules = eventsOf(officer, 'alarm:raised').map((a) => a.rule);
+      return rules.includes('plate_not_registered') && rules.includes('seal_mismatch') ? eventsOf(officer, 'alarm:raised') : null;
+    }, 'plate and seal alarms', 30_000);
+    const plateAlarm = raised.find((a) => a.rule === 'plate_not_registered');
+    expect(plateAlarm).toMatchObject({ cameraId: cameraIds.gate, details: { plate: labels['plate-hong-kong.jpg']!.text, registered: ['粤ZA123港'], camera: 'Gate' } });
+    // The evidence is a JPEG of the analysed frame, pushed and stored.
+    const jpeg = Buffer.from(plateAlarm.frameJpeg, 'base64');
+    expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    const sealAlarm = raised.find((a) => a.rule === 'seal_mismatch');
+    expect(sealAlarm.details).toMatchObject({ read: labels['seal.jpg']!.text, declared: ['CN1234567'] });
+    const [row] = await platform.database.db.select().from(alarms).where(eq(alarms.id, plateAlarm.alarmId));
+    expect(row).toMatchObject({ sessionId, cameraId: cameraIds.gate, rule: 'plate_not_registered', status: 'open' });
+    expect(fs.readFileSync(path.join(platform.dataDir, row!.evidencePath!)).equals(jpeg)).toBe(true);
+    // The cameras keep showing the same plate and seal: the cooldown keeps them to one alarm each.
+    await new Promise((r) => setTimeout(r, 3000));
+    const rows = await platform.database.db.select().from(alarms).where(eq(alarms.sessionId, sessionId));
+    expect(rows.filter((a) => a.rule === 'plate_not_registered')).toHaveLength(1);
+    expect(rows.filter((a) => a.rule === 'seal_mismatch')).toHaveLength(1);
+    expect(eventsOf(enterprise, 'alarm:raised')).toHaveLength(0);
+  });
+
+  it('raises camera_frozen when a picture does not change', async () => {
+    const frozen = await waitFor(() => eventsOf(officer, 'alarm:raised').find((a) => a.rule === 'camera_frozen'), 'a camera_frozen alarm', 30_000);
+    expect(Object.values(cameraIds)).toContain(frozen.cameraId);
+    expect(frozen.details.unchangedMs).toBeGreaterThanOrEqual(6000);
+  });
+
+  it('counts a loading batch and raises count_mismatch on close; refuses bad batches', async () => {
+    const url = `/api/sessions/${sessionId}/loading-batches`;
+    const line = { a: [0.1, 0.6], b: [0.9, 0.6] };
+    expect((await enterprise.http.post(url, { cameraId: cameraIds.ramp, line })).status).toBe(403);
+    const tooShort = await officer.http.post(url, { cameraId: cameraIds.ramp, line: { a: [0.5, 0.5], b: [0.51, 0.5] } });
+    expect(tooShort.status).toBe(400);
+    const noCounting = await officer.http.post(url, { cameraId: cameraIds.gate, line });
+    expect([noCounting.status, noCounting.body.error.code]).toEqual([409, 'conflict']);
+    const opened = await officer.http.post(url, { cameraId: cameraIds.ramp, line });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    expect(opened.body).toMatchObject({ cameraId: cameraIds.ramp, expected: 40, closedAt: null, counted: null });
+    expect((await officer.http.post(url, { cameraId: cameraIds.ramp, line })).status).toBe(409);
+    // The ramp shows a still seal, so nothing crosses: 0 counted against 40 declared.
+    const closed = await officer.http.post(`${url}/${opened.body.id}/close`);
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(closed.body).toMatchObject({ counted: { forward: 0, backward: 0, net: 0 }, alarmId: expect.any(String) });
+    const [alarm] = await platform.database.db.select().from(alarms).where(eq(alarms.id, closed.body.alarmId));
+    expect(alarm).toMatchObject({ rule: 'count_mismatch', details: { declared: 40, counted: 0, difference: -40, batchId: opened.body.id } });
+    expect((await officer.http.post(`${url}/${opened.body.id}/close`)).status).toBe(409);
+    const [row] = await platform.database.db.select().from(loadingBatches).where(eq(loadingBatches.id, opened.body.id));
+    expect(row!.closedAt).not.toBeNull();
+    const listed = await enterprise.http.get(url);
+    expect(listed.body).toHaveLength(1);
+  });
+});
