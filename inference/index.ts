@@ -13,5 +13,5 @@ export type { CodeRead } from './tasks/read-codes.ts';
 export { parsePlate, parseSeal, isContainerNumber, type PlateFormat } from './tasks/code-formats.ts';
 export { readImageFile, encodeJpeg, type RgbImage, type Box } from './image.ts';
 export type { InferenceBackend, ModelSession, Tensor } from './backend.ts';
-export { LineCrossingCounter, type CountingLine, type Crossing } from './tracking/line-crossing.ts';
+export { LineCrossingCounter, crossingOptionsFor, type CountingLine, type Crossing } from './tracking/line-crossing.ts';
 export { AlarmCooldown, RepeatedRead, cameraHealth, countMismatch, normaliseCode, plateCheck, sealCheck, type AlarmCandidate, type AlarmRule } from './alarms/rules.ts';

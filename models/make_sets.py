@@ -1,8 +1,9 @@
 """Writes a generated image set with its ground truth, for `npm run models:eval` (and anyone curious).
 
-    /usr/bin/python3 models/make_sets.py --out DIR --task count|plate|seal --n 200 --seed 9000000 [--variant heldout]
+    /usr/bin/python3 models/make_sets.py --out DIR --task count|plate|seal|crossing --n 200 --seed 9000000 [--variant heldout]
 
-DIR gets one JPEG per scene and labels.json: [{"file", "count", "points"} | {"file", "text", ...}].
+DIR gets one JPEG per scene and labels.json: [{"file", "count", "points"} | {"file", "text", ...}];
+for crossing, one folder of frames per clip: [{"clip", "frames": [...], "net", "line"}].
 Seeds at or above 9,000,000 are reserved for evaluation; training uses 1,000,000-2,999,999.
 """
 import argparse
@@ -13,13 +14,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synth.codes import plate_scene, seal_scene  # noqa: E402
-from synth.pigs import pig_scene  # noqa: E402
+from synth.pigs import pig_scene, pig_walk  # noqa: E402
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
-    p.add_argument("--task", choices=["count", "plate", "seal"], required=True)
+    p.add_argument("--task", choices=["count", "plate", "seal", "crossing"], required=True)
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--seed", type=int, default=9_000_000)
     p.add_argument("--variant", default="heldout")
@@ -31,6 +32,18 @@ def main():
     for i in range(a.n):
         seed = a.seed + i
         name = f"{a.task}-{seed}.jpg"
+        if a.task == "crossing":
+            clip, _, net, line = pig_walk(seed, frames=60, variant=a.variant)
+            folder = f"clip-{seed}"
+            os.makedirs(os.path.join(a.out, folder), exist_ok=True)
+            files = []
+            for k, frame in enumerate(clip):
+                files.append(f"{folder}/{k:03d}.jpg")
+                frame.save(os.path.join(a.out, files[-1]), quality=90)
+            labels.append({"clip": folder, "frames": files, "net": net, "line": line})
+            if (i + 1) % 5 == 0 or i + 1 == a.n:
+                print(f"generated {i + 1}/{a.n} clips", file=sys.stderr, flush=True)
+            continue
         if a.task == "count":
             n = random.Random(seed * 7 + 1).randint(a.min_count, a.max_count)
             img, points = pig_scene(seed, 320, 240, count=n, variant=a.variant)

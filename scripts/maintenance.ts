@@ -8,6 +8,7 @@ import { runMaintenance, type MaintenanceCommand } from '../server/maintenance/c
 import { readControlFile } from '../server/maintenance/control-file.ts';
 import { createServices } from '../server/services/index.ts';
 import { loadSigningKey } from '../server/infra/signing-key.ts';
+import { evidenceStoreFor } from '../server/infra/evidence-store.ts';
 
 export async function runMaintenanceCommand(command: MaintenanceCommand, args: Record<string, unknown>): Promise<unknown> {
   const config = loadConfig();
@@ -25,7 +26,7 @@ export async function runMaintenanceCommand(command: MaintenanceCommand, args: R
   const database = await openDatabase(config);
   try {
     const signingKey = loadSigningKey(config.signingKeyFile);
-    const services = createServices({ db: database.db, sessionTtlMs: 0, signingKey, dataDir: config.dataDir });
+    const services = createServices({ db: database.db, sessionTtlMs: 0, signingKey, dataDir: config.dataDir, store: evidenceStoreFor(config) });
     return await runMaintenance({ services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL }, command, args);
   } finally {
     await database.close();

@@ -5,6 +5,7 @@
 import { loadConfig } from '../server/config.ts';
 import { readControlFile } from '../server/maintenance/control-file.ts';
 import { restore } from '../server/maintenance/backup.ts';
+import { evidenceStoreFor } from '../server/infra/evidence-store.ts';
 import { cliMain } from './maintenance.ts';
 
 const source = process.argv[2];
@@ -12,5 +13,5 @@ await cliMain(async () => {
   if (!source) throw new Error('usage: npm run restore -- DIR');
   const config = loadConfig();
   if (readControlFile(config.dataDir)) throw new Error('Watchpost is running on this data dir: stop it before restoring');
-  return restore({ source, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL });
+  return restore({ source, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, store: evidenceStoreFor(config) });
 });

@@ -53,6 +53,17 @@ const configSchema = z.object({
   CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
   /** A site camera whose picture does not change at all this long raises camera_frozen. */
   CAMERA_FROZEN_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** An S3-compatible bucket for finished evidence (recordings, posters, snapshots, seals). Unset: DATA_DIR. */
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  /** The S3-compatible server (MinIO, Ceph, ...), e.g. http://127.0.0.1:9000. Unset: AWS. */
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Key prefix inside the bucket, e.g. "watchpost/". */
+  S3_PREFIX: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'segments ending with /').default(''),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style URLs (bucket in the path); default true with S3_ENDPOINT, as most S3-compatible servers need. */
+  S3_FORCE_PATH_STYLE: booleanString.optional(),
   /** Inference worker processes; 0 means one per CPU core. Started when the first analysed camera goes live. */
   INFERENCE_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
 }).refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] });

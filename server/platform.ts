@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createApp } from './http/app.ts';
 import { loadSigningKey } from './infra/signing-key.ts';
+import { evidenceStoreFor } from './infra/evidence-store.ts';
 import { removeControlFile, writeControlFile } from './maintenance/control-file.ts';
 import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
 import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
@@ -75,8 +76,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
 
     const metrics = createMetrics();
     const signingKey = loadSigningKey(config.signingKeyFile);
+    const store = evidenceStoreFor(config);
     const services = createServices({
       db: database.db,
+      store,
       signingKey,
       dataDir: config.dataDir,
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
@@ -90,6 +93,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       connection,
       prefix: config.REDIS_PREFIX,
       dataDir: config.dataDir,
+      store: services.store,
       archive: services.archive,
       notify: (...args) => notifyUsers(...args),
       logger,
@@ -107,7 +111,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       pool: startInference,
       db: database.db,
       alarms: services.alarms,
-      dataDir: config.dataDir,
+      store: services.store,
       toOfficers: (...args) => toOfficers(...args),
       frozenAfterMs: config.CAMERA_FROZEN_SECONDS * 1000,
       logger,
@@ -119,7 +123,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       logger,
       metrics,
       cookieSecure: config.COOKIE_SECURE,
-      readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl) },
+      readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl), storage: async () => void (await store.list('readyz')) },
       webDist: config.WEB_DIST ? path.resolve(config.WEB_DIST) : path.join(repoRoot, 'web', 'dist'),
       maintenance: maintenanceToken
         ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } }
@@ -137,7 +141,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       rtcMaxPort: config.MEDIA_RTC_MAX_PORT,
     });
     cleanups.push(async () => pool.close());
-    const finaliser = startRecordingFinaliser({ connection, prefix: config.REDIS_PREFIX, dataDir: config.dataDir, inspections: services.inspections, archive: services.archive, logger, metrics });
+    const finaliser = startRecordingFinaliser({ connection, prefix: config.REDIS_PREFIX, dataDir: config.dataDir, store: services.store, inspections: services.inspections, archive: services.archive, logger, metrics });
     cleanups.push(() => finaliser.close());
     const live = new LiveSessions({
       pool,
@@ -146,6 +150,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       inspections: services.inspections,
       alarms: services.alarms,
       dataDir: config.dataDir,
+      store: services.store,
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
       events: { broadcast: sockets.toSession },

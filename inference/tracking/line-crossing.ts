@@ -40,6 +40,14 @@ interface Track {
   side: number;
 }
 
+/**
+ * Tracker settings for a picture `width` pixels wide, at about 5 analysed frames per second: an animal
+ * moves well under an eighth of the picture between two frames.
+ */
+export function crossingOptionsFor(width: number): LineCrossingOptions {
+  return { maxJump: width * 0.12, hysteresis: Math.max(2, width * 0.00625), maxMissed: 4 };
+}
+
 /** "forward" is crossing from the right of a->b (negative side) to its left (positive side) in image coordinates. */
 export class LineCrossingCounter {
   private tracks: Track[] = [];

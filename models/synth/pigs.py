@@ -215,3 +215,60 @@ def paste_clipped(dst: Image.Image, src: Image.Image, ox: int, oy: int):
     if x1 <= x0 or y1 <= y0:
         return
     dst.alpha_composite(src.crop((x0 - ox, y0 - oy, x1 - ox, y1 - oy)), (x0, y0))
+
+
+def pig_walk(seed: int, frames: int = 60, width: int = 320, height: int = 240, animals: int | None = None, variant: str = "heldout"):
+    """A clip of animals walking up a loading ramp (bottom to top) across a line at mid-height.
+
+    Returns (list of RGB frames, list of per-frame [[x, y], ...] centres, number that crossed the line
+    upwards, the line as ((x0, y0), (x1, y1))). Animals enter at different times and speeds, a few
+    stop or turn back, so the count is not simply the number of animals.
+    """
+    r = random.Random(seed)
+    rng = np.random.default_rng(seed)
+    breeds = dict(TRAIN_BREEDS, **HELDOUT_BREEDS) if variant == "heldout" else TRAIN_BREEDS
+    floor = draw_floor(rng, r, r.choice(["ramp", "truck_deck", "concrete"] + (HELDOUT_FLOORS if variant == "heldout" else [])), width, height)
+    n = animals if animals is not None else r.randint(5, 14)
+    length = r.uniform(34, 48)
+    line_y = height * 0.5
+    lanes = np.linspace(0.12, 0.88, max(2, min(n, 6)))
+    herd = []
+    for i in range(n):
+        kind = r.choice(list(breeds))
+        sprite = draw_pig(r, length * r.uniform(0.9, 1.1), breeds[kind], 1.0, -math.pi / 2 + r.gauss(0, 0.15), r.uniform(-1, 1))
+        herd.append({
+            "sprite": sprite,
+            "x": float(lanes[i % len(lanes)] * width + r.uniform(-8, 8)),
+            "y": height + length * 0.6 + (i // len(lanes)) * length * 1.3 + r.uniform(0, length),
+            "speed": r.uniform(4.0, 8.0),
+            # One in six turns back once it is past the line; one in eight stops before it.
+            "turn_at": line_y - r.uniform(15, 40) if r.random() < 1 / 6 else None,
+            "stop_at": line_y + r.uniform(25, 45) if r.random() < 1 / 8 else None,
+            "dir": -1,
+            "crossed": 0,
+        })
+    clip, centres = [], []
+    for _ in range(frames):
+        img = floor.copy().convert("RGBA")
+        pts = []
+        for a in herd:
+            before = a["y"]
+            if a["stop_at"] is not None and a["y"] <= a["stop_at"]:
+                pass
+            else:
+                a["y"] += a["dir"] * a["speed"]
+            if a["turn_at"] is not None and a["dir"] < 0 and a["y"] <= a["turn_at"]:
+                a["dir"] = 1
+            if before >= line_y > a["y"]:
+                a["crossed"] += 1
+            elif before < line_y <= a["y"]:
+                a["crossed"] -= 1
+            if -length < a["y"] < height + length:
+                s = a["sprite"]
+                paste_clipped(img, s, int(a["x"] - s.width / 2), int(a["y"] - s.height / 2))
+                if 0 <= a["y"] < height:
+                    pts.append([a["x"], a["y"]])
+        clip.append(finish_photo(random.Random(seed * 1000), rng, img.convert("RGB"), blur_max=0.8, noise_max=5))
+        centres.append(pts)
+    net = sum(a["crossed"] for a in herd)
+    return clip, centres, net, ((0.0, line_y), (float(width), line_y))

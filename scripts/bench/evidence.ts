@@ -63,7 +63,7 @@ try {
   t = performance.now();
   const pkg = await buildEvidencePackage({
     manifest, signature: key.sign(canonicalJson(manifest)), publicKeyPem: key.publicKeyPem, summary: 'bench',
-    dataDir: dir, outFile: path.join(dir, 'package.zip'),
+    open: async (relative) => fs.createReadStream(path.join(dir, relative)), outFile: path.join(dir, 'package.zip'),
   });
   const packageMs = performance.now() - t;
   t = performance.now();

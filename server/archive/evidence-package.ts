@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { canonicalJson } from '../services/canonical-json.ts';
@@ -19,7 +20,8 @@ export interface PackageInput {
   signature: string;
   publicKeyPem: string;
   summary: string;
-  dataDir: string;
+  /** Reads a stored artefact (the evidence store). */
+  open: (relative: string) => Promise<Readable>;
   outFile: string;
   onProgress?: (fraction: number) => void;
 }
@@ -35,7 +37,13 @@ export async function buildEvidencePackage(input: PackageInput): Promise<{ sizeB
   const total = input.manifest.artefacts.reduce((n, a) => n + a.sizeBytes, 0) || 1;
   for (const artefact of input.manifest.artefacts) {
     // Media is already compressed: store it as is.
-    zip.addFile(path.join(input.dataDir, artefact.path), `${PACKAGE_FILES_PREFIX}${artefact.path}`, { compress: false });
+    // Opened only when the zip gets to it: one download at a time from an object store.
+    const lazy = Readable.from(
+      (async function* () {
+        yield* await input.open(artefact.path);
+      })(),
+    );
+    zip.addReadStream(lazy, `${PACKAGE_FILES_PREFIX}${artefact.path}`, { compress: false, size: artefact.sizeBytes });
   }
   zip.end();
   fs.mkdirSync(path.dirname(input.outFile), { recursive: true });

@@ -12,6 +12,8 @@ import type { ArchiveService } from '../services/archive.service.ts';
 import type { RetentionService } from '../services/retention.service.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
+import { localEvidenceStore, type EvidenceStore } from '../infra/evidence-store.ts';
+import { sendStored } from './send-stored.ts';
 
 const timelineEvent = z
   .object({ id: z.number(), sessionId: z.uuid(), kind: z.enum(timelineKinds), at: z.string(), actorId: z.uuid().nullable(), payload: z.record(z.string(), z.unknown()) })
@@ -57,9 +59,10 @@ export function sessionRoutes(
     exports: EvidenceExports;
     key: SigningKey;
     dataDir: string;
+    store: EvidenceStore;
   },
 ) {
-  const { inspections, verdicts, archive, retention, alarms, exports, key, dataDir } = deps;
+  const { inspections, verdicts, archive, retention, alarms, exports, key, dataDir, store } = deps;
   api.route(
     {
       method: 'post', path: '/alarms/:id/acknowledge', summary: 'Acknowledge an alarm (officer of the session or supervisor)', tag: 'sessions', access: ['officer', 'supervisor'],
@@ -107,9 +110,10 @@ export function sessionRoutes(
   );
   api.route(
     { method: 'get', path: '/exports/:exportId/file', summary: 'Download your finished evidence package', tag: 'archive', access: 'any', params: exportParams, response: binary },
-    async ({ principal, params, res }) => {
+    async ({ principal, params, req, res }) => {
+      // Packages are built on local disk and kept there for their requester.
       const file = await exports.file(principal, params.exportId);
-      await sendEvidence(res, file, path.basename(file));
+      await sendStored(req, res, exportsStore, file, { downloadName: path.basename(file) });
     },
   );
 
@@ -142,38 +146,22 @@ export function sessionRoutes(
   );
 
   // Evidence files: streamed with Range support (seekable in a browser), behind the session's access check.
-  const sendEvidence = (res: Response, relative: string | null, downloadName?: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (!relative) return reject(notFound('File'));
-      res.setHeader('Cache-Control', 'private, max-age=3600');
-      if (downloadName) res.attachment(downloadName);
-      res.sendFile(relative, { root: dataDir, acceptRanges: true, dotfiles: 'deny' }, (err) => {
-        if (!err) return resolve();
-        if (res.headersSent) return resolve(); // the client went away mid-stream
-        const failure = err as { status?: number; headers?: Record<string, string> };
-        if (failure.status === 404) return reject(notFound('File'));
-        if (failure.status === 416) {
-          if (failure.headers?.['Content-Range']) res.setHeader('Content-Range', failure.headers['Content-Range']);
-          return reject(new AppError('range_not_satisfiable', 'The requested range is outside the file'));
-        }
-        reject(err);
-      });
-    });
+  const exportsStore = localEvidenceStore(dataDir);
   const recordingParams = uuidParam.extend({ recordingId: z.uuid() });
   api.route(
     { method: 'get', path: '/sessions/:id/recordings/:recordingId/file', summary: 'Play a recording (Range requests supported)', tag: 'sessions', access: 'any', params: recordingParams, response: binary },
-    async ({ principal, params, res }) => sendEvidence(res, await inspections.mediaFile(principal, params.id, { recordingId: params.recordingId })),
+    async ({ principal, params, req, res }) => sendStored(req, res, store, await inspections.mediaFile(principal, params.id, { recordingId: params.recordingId })),
   );
   api.route(
     { method: 'get', path: '/sessions/:id/recordings/:recordingId/poster', summary: 'The poster image of a recording', tag: 'sessions', access: 'any', params: recordingParams, response: binary },
-    async ({ principal, params, res }) => sendEvidence(res, await inspections.mediaFile(principal, params.id, { recordingId: params.recordingId, poster: true })),
+    async ({ principal, params, req, res }) => sendStored(req, res, store, await inspections.mediaFile(principal, params.id, { recordingId: params.recordingId, poster: true })),
   );
   api.route(
     {
       method: 'get', path: '/sessions/:id/snapshots/:eventId', summary: 'A snapshot (JPEG) by its timeline event', tag: 'sessions', access: 'any',
       params: uuidParam.extend({ eventId: z.coerce.number().int().positive() }), response: binary,
     },
-    async ({ principal, params, res }) => sendEvidence(res, await inspections.mediaFile(principal, params.id, { snapshotEventId: params.eventId })),
+    async ({ principal, params, req, res }) => sendStored(req, res, store, await inspections.mediaFile(principal, params.id, { snapshotEventId: params.eventId })),
   );
   api.route(
     { method: 'get', path: '/sessions/:id/verify', summary: 'Re-check the sealed evidence of a session and name what differs', tag: 'sessions', access: 'any', params: uuidParam, response: verification },

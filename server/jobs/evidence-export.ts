@@ -2,6 +2,7 @@
  * Builds evidence packages in the background (BullMQ). The requester sees progress live over socket.io
  * (`export:progress`) and downloads the zip when it is done; nobody else can.
  */
+import type { EvidenceStore } from '../infra/evidence-store.ts';
 import path from 'node:path';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { buildEvidencePackage } from '../archive/evidence-package.ts';
@@ -48,6 +49,7 @@ export function startEvidenceExports(deps: {
   connection: ConnectionOptions;
   prefix: string;
   dataDir: string;
+  store: EvidenceStore;
   archive: ArchiveService;
   notify: (userIds: string[], event: string, payload: unknown) => void;
   logger: Logger;
@@ -66,7 +68,7 @@ export function startEvidenceExports(deps: {
       const relative = path.join('exports', `${sessionId}-${job.id}.zip`);
       const result = await buildEvidencePackage({
         ...contents,
-        dataDir: deps.dataDir,
+        open: (relative) => deps.store.open(relative),
         outFile: path.join(deps.dataDir, relative),
         onProgress: (fraction) => {
           void job.updateProgress(Math.round(fraction * 100));

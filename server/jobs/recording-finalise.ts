@@ -9,23 +9,52 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
 
 export const RECORDING_FINALISE_QUEUE = 'recording-finalise';
 
-export function startRecordingFinaliser(deps: {
-  connection: ConnectionOptions;
-  prefix: string;
+interface FinaliseDeps {
   dataDir: string;
+  store: EvidenceStore;
   inspections: InspectionService;
   archive: ArchiveService;
+}
+
+/** The last recording of a closed session to be finalised seals the session. */
+async function sealIfLast(deps: FinaliseDeps, recordingId: string) {
+  const sessionId = await deps.inspections.sessionOfRecording(recordingId);
+  if (sessionId) await deps.archive.sealIfComplete(sessionId);
+}
+
+/**
+ * Joins a stopped recording's segments into one file with a poster, puts both in the evidence store
+ * and marks the recording ready (or failed without segments); seals the session if it was the last.
+ */
+export async function finaliseRecording(deps: FinaliseDeps, recordingId: string, progress: (percent: number) => Promise<void> = async () => {}) {
+  const segments = await deps.inspections.segmentsOf(recordingId);
+  if (segments.length === 0) {
+    await deps.inspections.recordingFailed(recordingId);
+    await sealIfLast(deps, recordingId);
+    return { recordingId, status: 'failed' as const, reason: 'no segments were recorded' };
+  }
+  await progress(10);
+  const dir = path.dirname(path.join(deps.dataDir, segments[0]!.path));
+  const result = await finaliseSegments(segments.map((s) => path.join(deps.dataDir, s.path)), path.join(dir, 'recording'));
+  await progress(80);
+  const stored = { path: path.relative(deps.dataDir, result.path), posterPath: result.posterPath ? path.relative(deps.dataDir, result.posterPath) : null };
+  await deps.store.keep(stored.path);
+  if (stored.posterPath) await deps.store.keep(stored.posterPath);
+  await deps.inspections.recordingFinalised(recordingId, { ...stored, durationMs: result.durationMs, sizeBytes: result.sizeBytes, sha256: result.sha256 });
+  await sealIfLast(deps, recordingId);
+  return { recordingId, status: 'ready' as const, durationMs: result.durationMs };
+}
+
+export function startRecordingFinaliser(deps: FinaliseDeps & {
+  connection: ConnectionOptions;
+  prefix: string;
   logger: Logger;
   metrics: Metrics;
 }) {
-  // The last recording of a closed session to be finalised seals the session.
-  const sealIfLast = async (recordingId: string) => {
-    const sessionId = await deps.inspections.sessionOfRecording(recordingId);
-    if (sessionId) await deps.archive.sealIfComplete(sessionId);
-  };
   const queue = new Queue<{ recordingId: string }>(RECORDING_FINALISE_QUEUE, {
     connection: deps.connection,
     prefix: deps.prefix,
@@ -33,28 +62,7 @@ export function startRecordingFinaliser(deps: {
   });
   const worker = new Worker<{ recordingId: string }>(
     RECORDING_FINALISE_QUEUE,
-    async (job) => {
-      const { recordingId } = job.data;
-      const segments = await deps.inspections.segmentsOf(recordingId);
-      if (segments.length === 0) {
-        await deps.inspections.recordingFailed(recordingId);
-        await sealIfLast(recordingId);
-        return { recordingId, status: 'failed', reason: 'no segments were recorded' };
-      }
-      await job.updateProgress(10);
-      const dir = path.dirname(path.join(deps.dataDir, segments[0]!.path));
-      const result = await finaliseSegments(segments.map((s) => path.join(deps.dataDir, s.path)), path.join(dir, 'recording'));
-      await job.updateProgress(90);
-      await deps.inspections.recordingFinalised(recordingId, {
-        path: path.relative(deps.dataDir, result.path),
-        posterPath: result.posterPath ? path.relative(deps.dataDir, result.posterPath) : null,
-        durationMs: result.durationMs,
-        sizeBytes: result.sizeBytes,
-        sha256: result.sha256,
-      });
-      await sealIfLast(recordingId);
-      return { recordingId, status: 'ready', durationMs: result.durationMs };
-    },
+    (job) => finaliseRecording(deps, job.data.recordingId, (percent) => job.updateProgress(percent)),
     // ffmpeg does the work; two at a time keeps a 2-core machine responsive.
     { connection: deps.connection, prefix: deps.prefix, concurrency: 2 },
   );
@@ -65,7 +73,7 @@ export function startRecordingFinaliser(deps: {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
       void deps.inspections
         .recordingFailed(job.data.recordingId)
-        .then(() => sealIfLast(job.data.recordingId))
+        .then(() => sealIfLast(deps, job.data.recordingId))
         .catch((e) => deps.logger.error({ err: e }, 'cannot mark recording failed'));
     }
   });

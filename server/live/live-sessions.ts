@@ -4,7 +4,7 @@
  * they close); the site cameras of the declaration's site are pulled in; a dead mediasoup worker takes its
  * rooms down and their participants are told to join again, which re-creates them on a live worker.
  */
-import fs from 'node:fs';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { cameras, declarations } from '../db/schema.ts';
@@ -12,7 +12,7 @@ import { cameraHealth } from '../../inference/index.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { Db } from '../db/database.ts';
 import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
-import { hashFile } from '../../media/files.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
 import type { Logger } from '../logger.ts';
 import type { InspectionService, TimelineEventView } from '../services/inspections.service.ts';
 import type { LiveVision } from './live-vision.ts';
@@ -36,6 +36,8 @@ export interface LiveSessionsOptions {
   inspections: InspectionService;
   alarms: AlarmService;
   dataDir: string;
+  /** Where finished evidence (snapshots) goes. */
+  store: EvidenceStore;
   segmentSeconds: number;
   cameraOfflineMs: number;
   events: LiveSessionEvents;
@@ -78,15 +80,12 @@ export class LiveSessions {
     if (!room) throw new MediaError('room_closed', 'The session has no live media');
     const { info } = room.producer(producerId);
     const still = await grabStill(room, info);
-    const dir = path.join(this.o.dataDir, 'sessions', sessionId, 'snapshots');
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${Date.now()}-${producerId.slice(0, 8)}.jpg`);
-    fs.writeFileSync(file, still.jpeg);
-    const { sha256, sizeBytes } = await hashFile(file);
+    const file = path.posix.join('sessions', sessionId, 'snapshots', `${Date.now()}-${producerId.slice(0, 8)}.jpg`);
+    await this.o.store.write(file, still.jpeg);
     const event = await this.o.inspections.appendTimeline(sessionId, 'snapshot', actorId, {
-      file: path.relative(this.o.dataDir, file),
-      sha256,
-      sizeBytes,
+      file,
+      sha256: crypto.createHash('sha256').update(still.jpeg).digest('hex'),
+      sizeBytes: still.jpeg.length,
       width: still.width,
       height: still.height,
       producerId,

@@ -5,7 +5,6 @@
  * declared, a frozen picture is reported, and counting feeds the line-crossing counter of an open
  * loading batch. Alarms carry the JPEG of the frame they are about.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
@@ -13,6 +12,7 @@ import { bookings, declarations, inspectionSessions, vehicles } from '../db/sche
 import {
   cameraHealth,
   encodeJpeg,
+  crossingOptionsFor,
   LineCrossingCounter,
   plateCheck,
   RepeatedRead,
@@ -27,6 +27,7 @@ import {
 import { FrameTap, type ProducerInfo, type Room } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
 
 export interface VisionCamera {
   id: string;
@@ -46,7 +47,8 @@ export interface LiveVisionOptions {
   pool: () => Promise<InferencePool>;
   db: Db;
   alarms: AlarmService;
-  dataDir: string;
+  /** Where alarm pictures go. */
+  store: EvidenceStore;
   /** Push to the officers (and supervisors) of a session only. */
   toOfficers: (sessionId: string, event: string, payload: unknown) => void;
   frozenAfterMs: number;
@@ -179,11 +181,9 @@ export class LiveVision {
       saveEvidence: frame
         ? async () => {
             jpeg = await encodeJpeg(frame, 80);
-            const dir = path.join(this.o.dataDir, 'sessions', sessionId, 'alarms');
-            fs.mkdirSync(dir, { recursive: true });
-            const file = path.join(dir, `${candidate.frameAt.getTime()}-${candidate.rule}.jpg`);
-            fs.writeFileSync(file, jpeg);
-            return path.relative(this.o.dataDir, file);
+            const file = path.posix.join('sessions', sessionId, 'alarms', `${candidate.frameAt.getTime()}-${candidate.rule}.jpg`);
+            await this.o.store.write(file, jpeg);
+            return file;
           }
         : undefined,
     });
@@ -223,8 +223,7 @@ export class LiveVision {
     const entry = this.cameras.get(`${sessionId}:${cameraId}`);
     if (!entry) return false;
     const toPixels = (p: [number, number]): [number, number] => [p[0] * FRAME.width, p[1] * FRAME.height];
-    // An animal moves well under a fifth of the picture between two frames at 5 frames/s.
-    entry.batch = { id: batchId, counter: new LineCrossingCounter({ a: toPixels(line.a), b: toPixels(line.b) }, { maxJump: FRAME.width * 0.12, hysteresis: 6 }) };
+    entry.batch = { id: batchId, counter: new LineCrossingCounter({ a: toPixels(line.a), b: toPixels(line.b) }, crossingOptionsFor(FRAME.width)) };
     return true;
   }
 

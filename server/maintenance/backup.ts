@@ -3,6 +3,7 @@
  * dumped first, then the files are copied (files are only ever added, so every file the dump refers to
  * is in the copy). PGlite: its data dir as a tarball; a PostgreSQL server: pg_dump / pg_restore.
  * Restore goes into an empty data dir (and, for a server, an empty database) with the app stopped.
+ * With evidence in an S3 bucket, its objects are downloaded into the backup and uploaded again on restore.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Database } from '../db/database.ts';
 import { walkFiles } from '../../media/files.ts';
+import { downloadAll, type EvidenceStore } from '../infra/evidence-store.ts';
 
 const run = promisify(execFile);
 
@@ -17,15 +19,18 @@ const run = promisify(execFile);
 const STORED = ['sessions', 'keys', 'exports'];
 const PGLITE_DUMP = 'database.pglite.tar.gz';
 const POSTGRES_DUMP = 'database.pgdump';
+/** Files that came from the object store, kept apart so restore can put them back there. */
+const OBJECTS = 'objects';
 
 export interface BackupInfo {
   createdAt: string;
   database: 'pglite' | 'postgres';
+  storage: 'local' | 's3';
   files: number;
   bytes: number;
 }
 
-export async function backup(database: Database, opts: { dataDir: string; databaseUrl?: string; target: string }): Promise<BackupInfo> {
+export async function backup(database: Database, opts: { dataDir: string; databaseUrl?: string; store: EvidenceStore; target: string }): Promise<BackupInfo> {
   const target = path.resolve(opts.target);
   if (fs.existsSync(target) && fs.readdirSync(target).length > 0) throw new Error(`${target} is not empty`);
   fs.mkdirSync(target, { recursive: true });
@@ -42,16 +47,19 @@ export async function backup(database: Database, opts: { dataDir: string; databa
     if (!fs.existsSync(from)) continue;
     fs.cpSync(from, path.join(target, 'files', name), { recursive: true, preserveTimestamps: true });
   }
-  for (const file of walkFiles(path.join(target, 'files'))) {
-    files += 1;
-    bytes += fs.statSync(file).size;
+  if (opts.store.kind === 's3') await downloadAll(opts.store, 'sessions', path.join(target, OBJECTS));
+  for (const dir of ['files', OBJECTS]) {
+    for (const file of walkFiles(path.join(target, dir))) {
+      files += 1;
+      bytes += fs.statSync(file).size;
+    }
   }
-  const info: BackupInfo = { createdAt: new Date().toISOString(), database: database.kind, files, bytes };
+  const info: BackupInfo = { createdAt: new Date().toISOString(), database: database.kind, storage: opts.store.kind, files, bytes };
   fs.writeFileSync(path.join(target, 'backup.json'), JSON.stringify(info, null, 2));
   return info;
 }
 
-export async function restore(opts: { source: string; dataDir: string; databaseUrl?: string }): Promise<BackupInfo> {
+export async function restore(opts: { source: string; dataDir: string; databaseUrl?: string; store: EvidenceStore }): Promise<BackupInfo> {
   const source = path.resolve(opts.source);
   const info = JSON.parse(fs.readFileSync(path.join(source, 'backup.json'), 'utf8')) as BackupInfo;
   for (const name of [...STORED, 'pglite']) {
@@ -72,5 +80,12 @@ export async function restore(opts: { source: string; dataDir: string; databaseU
   }
   const files = path.join(source, 'files');
   if (fs.existsSync(files)) fs.cpSync(files, opts.dataDir, { recursive: true, preserveTimestamps: true });
+  // Evidence that lived in the bucket goes back into the configured store (a bucket, or the data dir).
+  // Copied into the data dir first, then kept: uploaded and removed locally for a bucket, left as is on disk.
+  const objects = path.join(source, OBJECTS);
+  if (fs.existsSync(objects)) {
+    fs.cpSync(objects, opts.dataDir, { recursive: true, preserveTimestamps: true });
+    for (const file of walkFiles(objects)) await opts.store.keep(path.relative(objects, file));
+  }
   return info;
 }

@@ -34,7 +34,7 @@ export const maintenanceCommands = {
   },
   backup: {
     args: z.object({ target: z.string().min(1) }),
-    run: (ctx: MaintenanceContext, args: { target: string }) => backup(ctx.database, { dataDir: ctx.dataDir, databaseUrl: ctx.databaseUrl, target: args.target }),
+    run: (ctx: MaintenanceContext, args: { target: string }) => backup(ctx.database, { dataDir: ctx.dataDir, databaseUrl: ctx.databaseUrl, store: ctx.services.store, target: args.target }),
   },
   'seed-demo': {
     args: z.object({}),

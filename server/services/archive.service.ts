@@ -27,7 +27,7 @@ import {
 import { AppError, notFound } from '../errors.ts';
 import { renderSummary, type SummaryLocale } from '../archive/summary-i18n.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
-import { hashFile, walkFiles } from '../../media/files.ts';
+import { hashStored, type EvidenceStore } from '../infra/evidence-store.ts';
 import { appendAudit, verifyAuditChain } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { VerdictOutcome, VerdictService, VerdictView } from './verdicts.service.ts';
@@ -36,7 +36,7 @@ import { assertMayReadSession, type Principal } from './access.ts';
 export interface ManifestArtefact {
   /** Path relative to the data dir. */
   path: string;
-  kind: 'recording' | 'poster' | 'snapshot' | 'timeline' | 'verdict';
+  kind: 'recording' | 'poster' | 'snapshot' | 'alarm_frame' | 'timeline' | 'verdict';
   sha256: string;
   sizeBytes: number;
 }
@@ -105,10 +105,10 @@ export interface ArchiveEntry {
 const archiveOfficers = aliasedTable(users, 'archive_officer');
 
 export class ArchiveService {
-  constructor(private readonly deps: { db: Db; key: SigningKey; dataDir: string; verdicts: VerdictService; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; key: SigningKey; store: EvidenceStore; verdicts: VerdictService; clock?: () => Date }) {}
 
-  private sessionDir(sessionId: string) {
-    return path.join(this.deps.dataDir, 'sessions', sessionId);
+  private sessionFolder(sessionId: string) {
+    return path.posix.join('sessions', sessionId);
   }
 
   /** Seals the session once it is closed and every recording is finalised (or failed). Returns false if not yet. */
@@ -127,26 +127,28 @@ export class ArchiveService {
 
     const now = this.deps.clock?.() ?? new Date();
     const artefacts: ManifestArtefact[] = [];
-    const add = async (absolute: string, kind: ManifestArtefact['kind']) => {
-      const { sha256, sizeBytes } = await hashFile(absolute);
-      artefacts.push({ path: path.relative(this.deps.dataDir, absolute), kind, sha256, sizeBytes });
+    const { store } = this.deps;
+    // Hashed as stored: what the seal vouches for is what the store holds.
+    const add = async (relative: string, kind: ManifestArtefact['kind']) => {
+      const { sha256, sizeBytes } = await hashStored(store, relative);
+      artefacts.push({ path: relative, kind, sha256, sizeBytes });
     };
     for (const r of recs.filter((r) => r.status === 'ready')) {
-      await add(path.join(this.deps.dataDir, r.path!), 'recording');
-      if (r.posterPath) await add(path.join(this.deps.dataDir, r.posterPath), 'poster');
+      await add(r.path!, 'recording');
+      if (r.posterPath) await add(r.posterPath, 'poster');
     }
-    const evidenceDir = path.join(this.sessionDir(sessionId), 'evidence');
-    fs.mkdirSync(evidenceDir, { recursive: true });
+    const evidenceFolder = path.posix.join(this.sessionFolder(sessionId), 'evidence');
     const timeline = await this.timelineJson(sessionId, db);
-    for (const event of JSON.parse(timeline) as Array<{ kind: string; payload: { file?: string } }>) {
-      if (event.kind === 'snapshot' && event.payload.file) await add(path.join(this.deps.dataDir, event.payload.file), 'snapshot');
+    for (const event of JSON.parse(timeline) as Array<{ kind: string; payload: { file?: string; evidencePath?: string | null } }>) {
+      if (event.kind === 'snapshot' && event.payload.file) await add(event.payload.file, 'snapshot');
+      if (event.kind === 'alarm' && event.payload.evidencePath) await add(event.payload.evidencePath, 'alarm_frame');
     }
-    fs.writeFileSync(path.join(evidenceDir, 'timeline.json'), timeline);
-    await add(path.join(evidenceDir, 'timeline.json'), 'timeline');
+    await store.write(path.posix.join(evidenceFolder, 'timeline.json'), timeline);
+    await add(path.posix.join(evidenceFolder, 'timeline.json'), 'timeline');
     const verdict = await this.verdictJson(sessionId);
     if (verdict) {
-      fs.writeFileSync(path.join(evidenceDir, 'verdict.json'), verdict);
-      await add(path.join(evidenceDir, 'verdict.json'), 'verdict');
+      await store.write(path.posix.join(evidenceFolder, 'verdict.json'), verdict);
+      await add(path.posix.join(evidenceFolder, 'verdict.json'), 'verdict');
     }
     const [head] = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
     const manifest: SessionManifest = {
@@ -159,8 +161,8 @@ export class ArchiveService {
       auditHead: head ?? null,
     };
     const signature = this.deps.key.sign(canonicalJson(manifest));
-    fs.writeFileSync(path.join(evidenceDir, 'manifest.json'), canonicalJson(manifest));
-    fs.writeFileSync(path.join(evidenceDir, 'manifest.sig'), signature);
+    await store.write(path.posix.join(evidenceFolder, 'manifest.json'), canonicalJson(manifest));
+    await store.write(path.posix.join(evidenceFolder, 'manifest.sig'), signature);
     await db.insert(sessionSeals).values({ sessionId, manifest, signature, signingKeyId: this.deps.key.keyId, sealedAt: now });
     await appendAudit(db, { actorId: null, action: 'session.seal', entityType: 'session', entityId: sessionId, details: { artefacts: artefacts.length, signature } }, now);
     return true;
@@ -169,7 +171,7 @@ export class ArchiveService {
   /** Checks a sealed session end to end. `p` null: the command line, which has the data dir anyway. */
   async verify(p: Principal | null, sessionId: string): Promise<VerificationReport> {
     if (p) await assertMayReadSession(this.deps.db, p, sessionId);
-    const { db, key, dataDir } = this.deps;
+    const { db, key, store } = this.deps;
     const [seal] = await db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
     if (!seal) {
       const [session] = await db.select({ id: inspectionSessions.id }).from(inspectionSessions).where(eq(inspectionSessions.id, sessionId));
@@ -187,13 +189,12 @@ export class ArchiveService {
     const retentionDeleted = new Set(retained.flatMap((r) => [r.path, r.posterPath]).filter(Boolean));
     for (const artefact of manifest.artefacts) {
       listed.add(artefact.path);
-      const absolute = path.join(dataDir, artefact.path);
-      if (!fs.existsSync(absolute)) {
+      if ((await store.size(artefact.path)) === null) {
         if (retentionDeleted.has(artefact.path)) deletedByRetention.push(artefact.path);
         else problems.push({ item: artefact.path, problem: 'missing' });
         continue;
       }
-      const { sha256, sizeBytes } = await hashFile(absolute);
+      const { sha256, sizeBytes } = await hashStored(store, artefact.path);
       if (sha256 !== artefact.sha256) problems.push({ item: artefact.path, problem: 'changed', detail: `sha256 ${sha256} instead of ${artefact.sha256}, ${sizeBytes} bytes` });
     }
     // The database must still say what the sealed exports say.
@@ -208,9 +209,8 @@ export class ArchiveService {
     }
     if (verdict && !verdict.signatureValid) problems.push({ item: 'verdict', problem: 'signature_invalid' });
     // Files in the session's folder that the seal does not list.
-    for (const file of walkFiles(this.sessionDir(sessionId))) {
-      const relative = path.relative(dataDir, file);
-      if (!listed.has(relative) && !WORKING_FILE.test(relative) && !relative.endsWith(`${path.sep}manifest.json`) && !relative.endsWith(`${path.sep}manifest.sig`)) {
+    for (const relative of await store.list(this.sessionFolder(sessionId))) {
+      if (!listed.has(relative) && !WORKING_FILE.test(relative) && !relative.endsWith('/manifest.json') && !relative.endsWith('/manifest.sig')) {
         problems.push({ item: relative, problem: 'added' });
       }
     }

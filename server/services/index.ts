@@ -12,6 +12,7 @@ import { RetentionService } from './retention.service.ts';
 import { AlarmService } from './alarms.service.ts';
 import { LoadingBatchService } from './loading-batches.service.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
+import { localEvidenceStore, type EvidenceStore } from '../infra/evidence-store.ts';
 
 export interface Services {
   db: Db;
@@ -28,9 +29,12 @@ export interface Services {
   loadingBatches: LoadingBatchService;
   signingKey: SigningKey;
   dataDir: string;
+  store: EvidenceStore;
 }
 
-export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; clock?: () => Date }): Services {
+export function createServices(options: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; store?: EvidenceStore; clock?: () => Date }): Services {
+  // Finished evidence goes to local disk under the data dir unless another store is given (S3).
+  const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
   const events = new DomainEvents();
   const bookings = new BookingService({ ...deps, events });
   const inspections = new InspectionService(deps);
@@ -51,5 +55,6 @@ export function createServices(deps: { db: Db; sessionTtlMs: number; signingKey:
     loadingBatches: new LoadingBatchService({ ...deps, inspections, alarms, events }),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
+    store: deps.store,
   };
 }

@@ -3,6 +3,7 @@
  * deletes the files of expired recordings (final file, poster, segments) unless they are under legal
  * hold, marks them deleted (their hashes stay as proof of what existed) and audits every deletion.
  */
+import type { EvidenceStore } from '../infra/evidence-store.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { and, eq, inArray, isNotNull, lt } from 'drizzle-orm';
@@ -18,7 +19,7 @@ export interface RetentionRun {
 }
 
 export class RetentionService {
-  constructor(private readonly deps: { db: Db; dataDir: string; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; dataDir: string; store: EvidenceStore; clock?: () => Date }) {}
 
   private now() {
     return this.deps.clock?.() ?? new Date();
@@ -57,7 +58,7 @@ export class RetentionService {
 
   /** One retention pass (the daily job). */
   async run(): Promise<RetentionRun> {
-    const { db, dataDir } = this.deps;
+    const { db, dataDir, store } = this.deps;
     const now = this.now();
     const result: RetentionRun = { deleted: [], keptOnHold: 0 };
     for (const policy of await db.select().from(retentionPolicies)) {
@@ -82,7 +83,9 @@ export class RetentionService {
         }
         const segments = await db.select({ path: recordingSegments.path }).from(recordingSegments).where(eq(recordingSegments.recordingId, recording.id));
         const files = [recording.path, recording.posterPath, ...segments.map((s) => s.path)].filter((f): f is string => Boolean(f));
-        for (const file of files) fs.rmSync(path.join(dataDir, file), { force: true });
+        // The playable file and poster are in the evidence store; segments are local working files.
+        for (const stored of [recording.path, recording.posterPath]) if (stored) await store.remove(stored);
+        for (const s of segments) fs.rmSync(path.join(dataDir, s.path), { force: true });
         await db.transaction(async (tx) => {
           await tx.update(recordings).set({ status: 'deleted' }).where(eq(recordings.id, recording.id));
           await appendAudit(tx, {

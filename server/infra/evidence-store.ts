@@ -1,0 +1,184 @@
+/**
+ * Where finished evidence lives: recordings, posters, snapshots, alarm pictures and the sealed exports
+ * (timeline.json, verdict.json, manifest). Local disk under the data dir by default; an S3-compatible
+ * bucket when configured. Work in progress (recording segments, exports being built) stays on local disk:
+ * a file enters the store with `keep` once it is complete. Paths are relative to the data dir
+ * (`sessions/<id>/...`) in both cases, so the database and manifests do not depend on the store.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { walkFiles } from '../../media/files.ts';
+import type { Config } from '../config.ts';
+
+export interface ByteRange {
+  /** Inclusive, as in HTTP. */
+  start: number;
+  end: number;
+}
+
+export interface EvidenceStore {
+  readonly kind: 'local' | 's3';
+  /** A complete local file (relative to the data dir) becomes stored evidence. S3: uploaded, then the local copy goes. */
+  keep(relative: string): Promise<void>;
+  write(relative: string, data: Buffer | string): Promise<void>;
+  /** Size in bytes, or null when there is no such file. */
+  size(relative: string): Promise<number | null>;
+  open(relative: string, range?: ByteRange): Promise<Readable>;
+  remove(relative: string): Promise<void>;
+  /** Every stored file under a folder, as relative paths. */
+  list(folder: string): Promise<string[]>;
+}
+
+/** sha256 and size of a stored file, read through the store. */
+export async function hashStored(store: EvidenceStore, relative: string): Promise<{ sha256: string; sizeBytes: number }> {
+  const hash = crypto.createHash('sha256');
+  let sizeBytes = 0;
+  for await (const chunk of await store.open(relative)) {
+    hash.update(chunk as Buffer);
+    sizeBytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), sizeBytes };
+}
+
+/** Relative paths must stay inside the data dir. */
+function checked(relative: string): string {
+  const normal = path.posix.normalize(relative.split(path.sep).join('/'));
+  if (normal.startsWith('../') || normal === '..' || path.isAbsolute(normal)) throw new Error(`not a path inside the data dir: ${relative}`);
+  return normal;
+}
+
+export function localEvidenceStore(dataDir: string): EvidenceStore {
+  const abs = (relative: string) => path.join(dataDir, checked(relative));
+  return {
+    kind: 'local',
+    async keep(relative) {
+      if (!fs.existsSync(abs(relative))) throw new Error(`cannot keep ${relative}: no such file`);
+    },
+    async write(relative, data) {
+      fs.mkdirSync(path.dirname(abs(relative)), { recursive: true });
+      fs.writeFileSync(abs(relative), data);
+    },
+    async size(relative) {
+      try {
+        const st = fs.statSync(abs(relative));
+        return st.isFile() ? st.size : null;
+      } catch {
+        return null;
+      }
+    },
+    async open(relative, range) {
+      return fs.createReadStream(abs(relative), range ? { start: range.start, end: range.end } : {});
+    },
+    async remove(relative) {
+      fs.rmSync(abs(relative), { force: true });
+    },
+    async list(folder) {
+      return [...walkFiles(abs(folder))].map((f) => path.relative(dataDir, f));
+    },
+  };
+}
+
+export interface S3StoreOptions {
+  bucket: string;
+  /** Key prefix inside the bucket, e.g. "watchpost/". */
+  prefix: string;
+  region: string;
+  /** For S3-compatible servers (MinIO, Ceph, ...); unset for AWS. */
+  endpoint?: string;
+  forcePathStyle: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  dataDir: string;
+}
+
+export function s3EvidenceStore(o: S3StoreOptions): EvidenceStore & { client: S3Client } {
+  const client = new S3Client({
+    region: o.region,
+    endpoint: o.endpoint,
+    forcePathStyle: o.forcePathStyle,
+    credentials: o.credentials,
+    // The SDK's default streaming checksums (aws-chunked uploads with a trailer) are stored verbatim by some
+    // S3-compatible servers, corrupting the object: only send checksums where the API requires them.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const key = (relative: string) => `${o.prefix}${checked(relative)}`;
+  const notFound = (err: unknown) => {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+  };
+  const put = async (relative: string, body: Buffer | Readable, length: number) => {
+    await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: key(relative), Body: body, ContentLength: length }));
+  };
+  return {
+    kind: 's3',
+    client,
+    async keep(relative) {
+      const file = path.join(o.dataDir, checked(relative));
+      const { size } = fs.statSync(file);
+      await put(relative, fs.createReadStream(file), size);
+      // Only once the bucket has it: the local copy was a working file.
+      fs.rmSync(file, { force: true });
+    },
+    async write(relative, data) {
+      const body = typeof data === 'string' ? Buffer.from(data) : data;
+      await put(relative, body, body.length);
+    },
+    async size(relative) {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key(relative) }));
+        return head.ContentLength ?? 0;
+      } catch (err) {
+        if (notFound(err)) return null;
+        throw err;
+      }
+    },
+    async open(relative, range) {
+      const out = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: key(relative), Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
+      return out.Body as Readable;
+    },
+    async remove(relative) {
+      await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: key(relative) }));
+    },
+    async list(folder) {
+      const prefix = key(folder.endsWith('/') ? folder : `${folder}/`);
+      const found: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const item of page.Contents ?? []) if (item.Key) found.push(item.Key.slice(o.prefix.length));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return found;
+    },
+  };
+}
+
+/** Copies every stored file under `folder` to local `target` (backups). */
+export async function downloadAll(store: EvidenceStore, folder: string, target: string): Promise<number> {
+  const files = await store.list(folder);
+  for (const relative of files) {
+    const out = path.join(target, checked(relative));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    await pipeline(await store.open(relative), fs.createWriteStream(out));
+  }
+  return files.length;
+}
+
+
+/** The store the configuration asks for: S3 when S3_BUCKET is set, else local disk under the data dir. */
+export function evidenceStoreFor(config: Config): EvidenceStore {
+  if (!config.S3_BUCKET) return localEvidenceStore(config.dataDir);
+  return s3EvidenceStore({
+    bucket: config.S3_BUCKET,
+    prefix: config.S3_PREFIX,
+    region: config.S3_REGION,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE ?? Boolean(config.S3_ENDPOINT),
+    credentials: config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY } : undefined,
+    dataDir: config.dataDir,
+  });
+}
