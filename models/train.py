@@ -98,20 +98,45 @@ def dataset(seed0: int, n: int, name: str):
     return images, points
 
 
-def heat_target(points: np.ndarray, flip_x: bool, flip_y: bool) -> np.ndarray:
-    h, w = HEIGHT // STRIDE, WIDTH // STRIDE
+def heat_target(points: np.ndarray, width: int, height: int) -> np.ndarray:
+    h, w = height // STRIDE, width // STRIDE
     t = np.zeros((h, w), dtype=np.float32)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     for x, y in points:
-        if flip_x:
-            x = WIDTH - 1 - x
-        if flip_y:
-            y = HEIGHT - 1 - y
+        if not (0 <= x < width and 0 <= y < height):
+            continue
         cx, cy = min(w - 1, int(x / STRIDE)), min(h - 1, int(y / STRIDE))
         g = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 1.0**2))
         np.maximum(t, g, out=t)
         t[cy, cx] = 1.0
     return t
+
+
+def augment(image: np.ndarray, pts: np.ndarray, crop: tuple[int, int], rng: np.random.Generator):
+    """A random crop (the net is fully convolutional: smaller pictures train faster), flips, and colour
+    changes (channel gains, swapped channels, grey) so that unseen floors and coats are not a surprise."""
+    cw, ch = crop
+    x0 = int(rng.integers(0, WIDTH - cw + 1))
+    y0 = int(rng.integers(0, HEIGHT - ch + 1))
+    img = image[y0:y0 + ch, x0:x0 + cw].astype(np.float32)
+    p = pts - np.array([x0, y0], dtype=np.float32) if len(pts) else pts
+    if rng.random() < 0.5:
+        img = img[:, ::-1]
+        p = p.copy()
+        if len(p):
+            p[:, 0] = cw - 1 - p[:, 0]
+    if rng.random() < 0.5:
+        img = img[::-1]
+        p = p.copy()
+        if len(p):
+            p[:, 1] = ch - 1 - p[:, 1]
+    u = rng.random()
+    if u < 0.15:
+        img = img[:, :, rng.permutation(3)]
+    elif u < 0.25:
+        img = np.repeat(img.mean(axis=2, keepdims=True), 3, axis=2)
+    img = img * rng.uniform(0.85, 1.15, 3)[None, None, :] * rng.uniform(0.7, 1.3)
+    return np.ascontiguousarray(np.clip(img, 0, 255).astype(np.uint8)), heat_target(p, cw, ch)
 
 
 def focal_loss(logits, target):
@@ -132,9 +157,16 @@ def count_peaks(heat: torch.Tensor, threshold: float) -> list[int]:
 def train_count(a):
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     torch.manual_seed(7)
-    images, points = dataset(TRAIN_SEED0, a.images, "count-train")
+    images, points = dataset(a.seed0, a.images, "count-train")
+    if a.extra:
+        more, more_points = dataset(a.seed0 + a.images, a.extra, "count-train")
+        images, points = np.concatenate([images, more]), points + more_points
     val_images, val_points = dataset(VAL_SEED0, 300, "count-val")
     net = CountNet()
+    checkpoint = os.path.join(CACHE, "count-best.pt")
+    if a.resume:
+        net.load_state_dict(torch.load(checkpoint))
+        print(f"continuing from {checkpoint}", flush=True)
     print(f"CountNet: {sum(p.numel() for p in net.parameters()) / 1e3:.0f}k parameters", flush=True)
     steps_per_epoch = math.ceil(len(images) / a.batch)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
@@ -148,11 +180,10 @@ def train_count(a):
         total = 0.0
         for s in range(steps_per_epoch):
             idx = order[s * a.batch:(s + 1) * a.batch]
-            flips = rng.random((len(idx), 2)) < 0.5
-            batch = np.stack([images[i][:: -1 if fy else 1, :: -1 if fx else 1] for i, (fx, fy) in zip(idx, flips)])
-            x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2).float()
+            crops, targets = zip(*(augment(images[i], points[i], a.crop, rng) for i in idx))
+            x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float()
             x = (x / 255.0 - 0.45) / 0.25
-            target = torch.from_numpy(np.stack([heat_target(points[i], fx, fy) for i, (fx, fy) in zip(idx, flips)]))[:, None]
+            target = torch.from_numpy(np.stack(targets))[:, None]
             loss = focal_loss(net(x), target)
             opt.zero_grad()
             loss.backward()
@@ -168,6 +199,7 @@ def train_count(a):
         if best is None or mae < best[0]:
             best = (mae, {k: v.clone() for k, v in net.state_dict().items()})
     net.load_state_dict(best[1])
+    torch.save(best[1], checkpoint)
     export(net, os.path.join(HERE, "count.onnx"))
     print(f"best validation MAE {best[0]:.2f}; exported models/count.onnx in {(time.time() - t0) / 60:.1f} min", flush=True)
 
@@ -204,6 +236,10 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--threshold", type=float, default=0.35)
+    p.add_argument("--resume", action="store_true", help="start from the last run's best weights (models/.cache/count-best.pt)")
+    p.add_argument("--seed0", type=int, default=TRAIN_SEED0, help="first training scene seed")
+    p.add_argument("--extra", type=int, default=0, help="more scenes after the first --images (cached separately)")
+    p.add_argument("--crop", type=lambda v: tuple(int(x) for x in v.split("x")), default=(192, 144), help="training crop WxH, multiples of 32 wide")
     a = p.parse_args()
     train_count(a)
 
