@@ -10,3 +10,4 @@ export { ffprobe, startFfmpeg, FFMPEG } from './ffmpeg.ts';
 export { hashFile } from './files.ts';
 export type { MediaNetwork } from './network.ts';
 export { finaliseSegments, type FinalisedRecording } from './finalise.ts';
+export { decodeVideoFrames, type VideoFrame } from './video-frames.ts';

@@ -160,4 +160,15 @@ describe('npm run infer', () => {
     expect(lines[2]).toMatchObject({ error: expect.stringContaining('missing') });
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  it('summarises a video file: every distinct read with the number of frames it was read in', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infer-video-'));
+    const video = path.join(dir, 'seal.mp4');
+    await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-loop', '1', '-framerate', '5', '-i', path.join(fixtures, 'seal.jpg'), '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', video]);
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/infer.ts', '--task', 'seal', '--fps', '2', video], { cwd: path.join(import.meta.dirname, '..') });
+    const result = JSON.parse(stdout.trim());
+    expect(result).toMatchObject({ file: video, task: 'seal', fps: 2, frames: 4 });
+    expect(result.results[0]).toMatchObject({ text: labels['seal.jpg']!.text, frames: 4, firstAtMs: 0 });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });
