@@ -46,8 +46,9 @@ def main():
             continue
         if a.task == "count":
             n = random.Random(seed * 7 + 1).randint(a.min_count, a.max_count)
-            img, points = pig_scene(seed, 320, 240, count=n, variant=a.variant)
-            label = {"file": name, "count": len(points), "points": [[round(x, 1), round(y, 1)] for x, y in points]}
+            meta = {}
+            img, points = pig_scene(seed, 320, 240, count=n, variant=a.variant, meta=meta)
+            label = {"file": name, "count": len(points), "points": [[round(x, 1), round(y, 1)] for x, y in points], "scene": meta}
         elif a.task == "plate":
             img, truth = plate_scene(seed)
             label = {"file": name, **truth}

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synth.pigs import pig_scene  # noqa: E402
@@ -116,10 +117,20 @@ def augment(image: np.ndarray, pts: np.ndarray, crop: tuple[int, int], rng: np.r
     """A random crop (the net is fully convolutional: smaller pictures train faster), flips, and colour
     changes (channel gains, swapped channels, grey) so that unseen floors and coats are not a surprise."""
     cw, ch = crop
-    x0 = int(rng.integers(0, WIDTH - cw + 1))
-    y0 = int(rng.integers(0, HEIGHT - ch + 1))
-    img = image[y0:y0 + ch, x0:x0 + cw].astype(np.float32)
-    p = pts - np.array([x0, y0], dtype=np.float32) if len(pts) else pts
+    # Scale and squash (a steeper camera makes animals look shorter from front to back).
+    sx = rng.uniform(0.8, 1.25)
+    sy = sx * rng.uniform(0.5, 1.0)
+    sw, sh = min(WIDTH, int(round(cw / sx))), min(HEIGHT, int(round(ch / sy)))
+    x0 = int(rng.integers(0, WIDTH - sw + 1))
+    y0 = int(rng.integers(0, HEIGHT - sh + 1))
+    window = Image.fromarray(image[y0:y0 + sh, x0:x0 + sw]).resize((cw, ch), Image.BILINEAR)
+    if rng.random() < 0.3:  # mud and dirt patches anywhere, over animals too
+        d = ImageDraw.Draw(window, "RGBA")
+        for _ in range(int(rng.integers(1, 6))):
+            cx, cy, rr = rng.uniform(0, cw), rng.uniform(0, ch), rng.uniform(3, 14)
+            d.ellipse([cx - rr, cy - rr * 0.6, cx + rr, cy + rr * 0.6], fill=(int(rng.integers(60, 120)), int(rng.integers(45, 90)), int(rng.integers(30, 60)), int(rng.integers(120, 230))))
+    img = np.asarray(window, dtype=np.float32)
+    p = (pts - np.array([x0, y0], dtype=np.float32)) * np.array([cw / sw, ch / sh], dtype=np.float32) if len(pts) else pts
     if rng.random() < 0.5:
         img = img[:, ::-1]
         p = p.copy()
@@ -135,7 +146,7 @@ def augment(image: np.ndarray, pts: np.ndarray, crop: tuple[int, int], rng: np.r
         img = img[:, :, rng.permutation(3)]
     elif u < 0.25:
         img = np.repeat(img.mean(axis=2, keepdims=True), 3, axis=2)
-    img = img * rng.uniform(0.85, 1.15, 3)[None, None, :] * rng.uniform(0.7, 1.3)
+    img = img * rng.uniform(0.85, 1.15, 3)[None, None, :] * rng.uniform(0.45, 1.3)
     return np.ascontiguousarray(np.clip(img, 0, 255).astype(np.uint8)), heat_target(p, cw, ch)
 
 

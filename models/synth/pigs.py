@@ -19,12 +19,14 @@ TRAIN_BREEDS = {
     "black": ((48, 42, 44), (28, 24, 26), None),
     "pietrain": ((228, 200, 186), (196, 164, 150), "spots"),
     "hampshire": ((40, 36, 38), (24, 20, 22), "belt"),
+    # Domain randomisation: a coat of any colour, so the model keys on shape rather than on six coats.
+    "any_colour": (None, None, None),
 }
 HELDOUT_BREEDS = {
     # Pink animals heavily soiled with mud: a colour mix no training scene has.
     "muddy": ((196, 150, 120), (120, 90, 70), "mud"),
 }
-TRAIN_FLOORS = ["concrete", "straw", "dirt", "truck_deck", "ramp"]
+TRAIN_FLOORS = ["concrete", "straw", "dirt", "truck_deck", "ramp", "tiles", "painted", "patterned"]
 HELDOUT_FLOORS = ["rubber_mat"]
 
 
@@ -76,6 +78,34 @@ def draw_floor(rng: np.random.Generator, r: random.Random, kind: str, w: int, h:
         for i in range(-h, w + h, step):
             d.line([(i, 0), (i + slope * h, h)], fill=(70, 60, 50), width=2)
         return img
+    if kind == "tiles":
+        base = tuple(r.randint(60, 220) for _ in range(3))
+        img = _noise_texture(rng, w, h, base, 8, 16)
+        d = ImageDraw.Draw(img)
+        step = r.randint(20, 60)
+        grout = tuple(max(0, c - r.randint(30, 70)) for c in base)
+        for i in range(0, max(w, h), step):
+            d.line([(i, 0), (i, h)], fill=grout, width=2)
+            d.line([(0, i), (w, i)], fill=grout, width=2)
+        return img
+    if kind == "painted":
+        return _noise_texture(rng, w, h, tuple(r.randint(30, 230) for _ in range(3)), r.uniform(8, 25), r.choice([6, 12, 24]))
+    if kind == "patterned":  # domain randomisation: regular stripes, checks or dots in random colours
+        base = tuple(r.randint(20, 220) for _ in range(3))
+        ink = tuple(max(0, min(255, c + r.choice([-1, 1]) * r.randint(30, 90))) for c in base)
+        img = _noise_texture(rng, w, h, base, 6, 12)
+        d = ImageDraw.Draw(img)
+        step = r.randint(6, 20)
+        style = r.choice(["stripes", "checks", "dots"])
+        for y in range(0, h, step):
+            for x in range(0, w, step):
+                if style == "dots":
+                    d.ellipse([x, y, x + step * 0.3, y + step * 0.3], fill=ink)
+                elif style == "checks" and ((x // step) + (y // step)) % 2 == 0:
+                    d.rectangle([x, y, x + step - 1, y + step - 1], fill=ink)
+            if style == "stripes":
+                d.line([(0, y), (w, y)], fill=ink, width=max(1, step // 4))
+        return img
     if kind == "rubber_mat":
         img = _noise_texture(rng, w, h, (r.randint(40, 70), r.randint(70, 100), r.randint(55, 80)), 8, 8)
         d = ImageDraw.Draw(img)
@@ -89,6 +119,9 @@ def draw_floor(rng: np.random.Generator, r: random.Random, kind: str, w: int, h:
 def draw_pig(r: random.Random, length: float, colours, squash: float, angle: float, light: float):
     """One animal, axis-aligned then rotated; returns an RGBA image and the body centre inside it."""
     body, shade, pattern = colours
+    if body is None:
+        body = tuple(r.randint(30, 240) for _ in range(3))
+        shade = tuple(int(c * 0.72) for c in body)
     L = length
     W = L * r.uniform(0.42, 0.55)
     size = int(L * 1.9) + 4
@@ -133,8 +166,8 @@ def draw_pig(r: random.Random, length: float, colours, squash: float, angle: flo
     return layer
 
 
-def pig_scene(seed: int, width: int = 320, height: int = 240, count: int | None = None, variant: str = "train"):
-    """Returns (RGB image, [[x, y], ...] body centres)."""
+def pig_scene(seed: int, width: int = 320, height: int = 240, count: int | None = None, variant: str = "train", meta: dict | None = None):
+    """Returns (RGB image, [[x, y], ...] body centres). `meta`, when given, receives what the scene is made of."""
     r = random.Random(seed)
     rng = np.random.default_rng(seed)
     heldout = variant == "heldout"
@@ -205,6 +238,8 @@ def pig_scene(seed: int, width: int = 320, height: int = 240, count: int | None 
         c = r.randint(80, 170)
         d.rectangle([fx, fy, fx + fw, fy + fh], fill=(c, c, c + 10), outline=(c - 40,) * 3)
     img = finish_photo(r, rng, img)
+    if meta is not None:
+        meta.update(floor=floor, breeds=main_breeds, squash=round(squash, 2))
     return img, points
 
 
