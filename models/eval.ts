@@ -81,7 +81,21 @@ try {
       const exact = errors.filter((e) => e.got === e.truth).length / errors.length;
       const met = mape <= TARGETS.countMape;
       allMet &&= met;
-      report.count = { images: labels.length, mae: round(mae, 2), mape: round(mape, 2), exactCount: round(exact, 3), latencyMs: latency, target: `MAPE <= ${TARGETS.countMape}%`, met };
+      // Where the errors come from: the held-out variations one by one.
+      const scenes = labels
+        .map((l, i) => ({ scene: (l as { scene?: { floor: string; breeds: string[]; squash: number } }).scene, ...errors[i]! }))
+        .filter((e) => e.truth >= 5 && e.truth <= 60);
+      const mapeOf = (rows: typeof scenes) => (rows.length ? round((rows.reduce((s, e) => s + Math.abs(e.got - e.truth) / e.truth, 0) / rows.length) * 100, 2) : null);
+      const unseenFloor = (r: (typeof scenes)[number]) => r.scene?.floor === 'rubber_mat';
+      const unseenCoat = (r: (typeof scenes)[number]) => r.scene?.breeds.includes('muddy') ?? false;
+      const steeper = (r: (typeof scenes)[number]) => (r.scene?.squash ?? 1) < 0.55;
+      const byVariation = {
+        unseenFloor: { images: scenes.filter(unseenFloor).length, mape: mapeOf(scenes.filter(unseenFloor)) },
+        unseenCoat: { images: scenes.filter(unseenCoat).length, mape: mapeOf(scenes.filter(unseenCoat)) },
+        steeperCamera: { images: scenes.filter(steeper).length, mape: mapeOf(scenes.filter(steeper)) },
+        noneOfThese: { images: scenes.filter((r) => !unseenFloor(r) && !unseenCoat(r) && !steeper(r)).length, mape: mapeOf(scenes.filter((r) => !unseenFloor(r) && !unseenCoat(r) && !steeper(r))) },
+      };
+      report.count = { images: labels.length, mae: round(mae, 2), mape: round(mape, 2), exactCount: round(exact, 3), byVariation, latencyMs: latency, target: `MAPE <= ${TARGETS.countMape}%`, met };
     } else {
       const byFormat: Record<string, { n: number; exact: number }> = {};
       const misses: string[] = [];
