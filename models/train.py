@@ -1,6 +1,6 @@
 """Trains Watchpost's own models on synthetic data and exports them to ONNX.
 
-    npm run models:train -- count [--images 8000] [--epochs 14]
+    npm run models:train -- count [--images 6000 --extra 6000 --epochs 24] [--resume --seed0 N --lr 1e-3]
 
 count: a small fully convolutional network that puts a peak on the body centre of every animal (a
 CenterNet-style heatmap at 1/4 resolution). The exported graph also does the 3x3 peak suppression, so the
@@ -242,14 +242,14 @@ def export(net, path):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("task", choices=["count"])
-    p.add_argument("--images", type=int, default=8000)
-    p.add_argument("--epochs", type=int, default=14)
+    p.add_argument("--images", type=int, default=6000)
+    p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--threshold", type=float, default=0.35)
     p.add_argument("--resume", action="store_true", help="start from the last run's best weights (models/.cache/count-best.pt)")
     p.add_argument("--seed0", type=int, default=TRAIN_SEED0, help="first training scene seed")
-    p.add_argument("--extra", type=int, default=0, help="more scenes after the first --images (cached separately)")
+    p.add_argument("--extra", type=int, default=6000, help="more scenes after the first --images (cached separately)")
     p.add_argument("--crop", type=lambda v: tuple(int(x) for x in v.split("x")), default=(192, 144), help="training crop WxH, multiples of 32 wide")
     a = p.parse_args()
     train_count(a)
