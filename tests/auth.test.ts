@@ -76,7 +76,7 @@ describe('health, readiness, metrics, OpenAPI', () => {
     expect((await fetch(`${platform.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${platform.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok', storage: 'ok' } });
   });
 
   it('exposes Prometheus metrics including request durations by route', async () => {

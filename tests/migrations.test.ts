@@ -13,7 +13,7 @@ async function tableNames(database: Database): Promise<string[]> {
 
 const EXPECTED_TABLES = [
   'alarms', 'audit_log', 'auth_sessions', 'bookings', 'broker_delegations', 'cameras', 'declarations', 'enterprises',
-  'inspection_sessions', 'notifications', 'ports', 'recording_segments', 'recordings', 'retention_policies', 'session_seals', 'sites', 'timeline_events',
+  'inspection_sessions', 'loading_batches', 'notifications', 'ports', 'recording_segments', 'recordings', 'retention_policies', 'session_seals', 'sites', 'timeline_events',
   'users', 'vehicles', 'verdicts',
 ];
 
