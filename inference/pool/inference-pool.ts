@@ -99,6 +99,8 @@ export class InferenceStream {
     if (this.closed) return 'closed';
     this.stats.received++;
     const thumb = greyThumbnail(frame);
+    // A stuck picture re-encoded by the camera is not bit-identical (keyframes, rate control), so "changed"
+    // means at least one grey level on average; a very still, clean scene can look frozen too.
     if (!this.lastThumb || meanAbsDiff(thumb, this.lastThumb) >= 1) this.changedAt = frame.capturedAt;
     this.lastThumb = thumb;
     const threshold = this.options.motionThreshold ?? 0;
