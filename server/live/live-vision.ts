@@ -96,6 +96,7 @@ export class LiveVision {
     const entry: CameraVision = { sessionId, camera, tap: null, streams: [], lastFrameAt: Date.now() };
     this.cameras.set(key, entry);
     const pool = await this.o.pool();
+    if (this.cameras.get(key) !== entry) return; // the session closed meanwhile
     entry.streams = tasks.map((task) =>
       pool.openStream(key, {
         task,
@@ -105,7 +106,13 @@ export class LiveVision {
         onError: (err) => this.o.logger.warn({ err: err.message, code: err.code, cameraId: camera.id }, 'vision frame lost'),
       }),
     );
-    const tap = await FrameTap.open(room, producer, { ...FRAME, fps: Math.max(...tasks.map((t) => FPS_FOR[t])) });
+    let tap: FrameTap;
+    try {
+      tap = await FrameTap.open(room, producer, { ...FRAME, fps: Math.max(...tasks.map((t) => FPS_FOR[t])) });
+    } catch (err) {
+      this.forget(key, entry);
+      throw err;
+    }
     if (this.cameras.get(key) !== entry) {
       tap.close('detached');
       return;
@@ -127,7 +134,8 @@ export class LiveVision {
   /** A picture that has not changed at all for frozenAfterMs (offline is the ingest's business). */
   private async checkHealth(entry: CameraVision): Promise<void> {
     const stream = entry.streams[0];
-    if (!stream || stream.stats.received === 0) return;
+    // Only while pictures arrive: a camera that sends nothing is offline (the ingest says so), not frozen.
+    if (!stream || stream.stats.received === 0 || !entry.tap || entry.tap.closed || Date.now() - entry.lastFrameAt > 5000) return;
     const candidate = cameraHealth({
       cameraId: entry.camera.id,
       silentMs: 0,
@@ -239,14 +247,15 @@ export class LiveVision {
   }
 
   detachSession(sessionId: string): void {
-    for (const [key, entry] of this.cameras) {
-      if (entry.sessionId !== sessionId) continue;
-      this.cameras.delete(key);
-      this.reads.delete(key);
-      clearInterval(entry.healthTimer);
-      entry.tap?.close('session closed');
-      for (const s of entry.streams) s.close();
-    }
+    for (const [key, entry] of this.cameras) if (entry.sessionId === sessionId) this.forget(key, entry);
     this.contexts.delete(sessionId);
+  }
+
+  private forget(key: string, entry: CameraVision): void {
+    if (this.cameras.get(key) === entry) this.cameras.delete(key);
+    this.reads.delete(key);
+    clearInterval(entry.healthTimer);
+    entry.tap?.close('session closed');
+    for (const s of entry.streams) s.close();
   }
 }
