@@ -37,7 +37,6 @@ export async function readCodes(models: CodeReaderModels, image: RgbImage, kind:
   const reads = await models.recognizer.read(image, candidates);
   const parse: (raw: string) => CodeFit<string> | null = kind === 'plate' ? parsePlate : parseSeal;
   const results: CodeRead[] = [];
-  if (process.env.WATCHPOST_OCR_DEBUG) reads.forEach((r, i) => console.error("candidate", JSON.stringify(lineBox(candidates[i]!)), r.text, r.confidence.toFixed(3)));
   reads.forEach((read, i) => {
     const fit = parse(read.text);
     if (!fit) return;
