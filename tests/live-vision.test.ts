@@ -76,7 +76,7 @@ describe('vision on a live inspection', () => {
   it('pushes plate and seal reads with boxes to the officer only', async () => {
     // The first frames of a stream can be misread (the encoder is still settling); reads keep coming.
     const expected = labels['plate-hong-kong.jpg']!.text;
-    const plate = await waitFor(() => eventsOf(officer, 'vision:result').find((r) => r.task === 'plate' && r.results[0]?.text === expected), 'the plate read', 60_000);
+    const plate = await waitFor(() => eventsOf(officer, 'vision:result').find((r) => r.task === 'plate' && r.results[0]?.text === expected), 'the plate read', 120_000);
     expect(plate).toMatchObject({ cameraId: cameraIds.gate, camera: 'Gate', width: 960, height: 540, results: [{ text: labels['plate-hong-kong.jpg']!.text, box: expect.any(Array) }] });
     expect(plate.latencyMs).toBeGreaterThanOrEqual(0);
     const seal = await waitFor(() => eventsOf(officer, 'vision:result').find((r) => r.task === 'seal' && r.results[0]?.text === labels['seal.jpg']!.text), 'the seal read', 60_000);
@@ -84,13 +84,14 @@ describe('vision on a live inspection', () => {
     const count = await waitFor(() => eventsOf(officer, 'vision:result').find((r) => r.task === 'count'), 'a count', 30_000);
     expect(count).toMatchObject({ cameraId: cameraIds.ramp, count: expect.any(Number), points: expect.any(Array) });
     expect(eventsOf(enterprise, 'vision:result')).toHaveLength(0);
-  });
+    // Generous: the cameras are probed, decoded and read while other test files load the two cores too.
+  }, 240_000);
 
   it('raises plate_not_registered and seal_mismatch once each (for reads repeated across frames), with the frame as evidence', async () => {
     const raised = await waitFor(() => {
       const rules = eventsOf(officer, 'alarm:raised').map((a) => a.rule);
       return rules.includes('plate_not_registered') && rules.includes('seal_mismatch') ? eventsOf(officer, 'alarm:raised') : null;
-    }, 'plate and seal alarms', 30_000);
+    }, 'plate and seal alarms', 90_000);
     const plateAlarm = raised.find((a) => a.rule === 'plate_not_registered');
     expect(plateAlarm).toMatchObject({ cameraId: cameraIds.gate, details: { plate: labels['plate-hong-kong.jpg']!.text, registered: ['粤ZA123港'], camera: 'Gate' } });
     // The evidence is a JPEG of the analysed frame, pushed and stored.
@@ -107,13 +108,13 @@ describe('vision on a live inspection', () => {
     expect(rows.filter((a) => a.rule === 'plate_not_registered')).toHaveLength(1);
     expect(rows.filter((a) => a.rule === 'seal_mismatch')).toHaveLength(1);
     expect(eventsOf(enterprise, 'alarm:raised')).toHaveLength(0);
-  });
+  }, 120_000);
 
   it('raises camera_frozen when a picture does not change', async () => {
-    const frozen = await waitFor(() => eventsOf(officer, 'alarm:raised').find((a) => a.rule === 'camera_frozen'), 'a camera_frozen alarm', 30_000);
+    const frozen = await waitFor(() => eventsOf(officer, 'alarm:raised').find((a) => a.rule === 'camera_frozen'), 'a camera_frozen alarm', 60_000);
     expect(Object.values(cameraIds)).toContain(frozen.cameraId);
     expect(frozen.details.unchangedMs).toBeGreaterThanOrEqual(6000);
-  });
+  }, 90_000);
 
   it('counts a loading batch and raises count_mismatch on close; refuses bad batches', async () => {
     const url = `/api/sessions/${sessionId}/loading-batches`;
