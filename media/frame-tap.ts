@@ -8,6 +8,7 @@ import type { Consumer } from 'mediasoup/node/lib/Consumer.js';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
 import { sdpForRtp, startFfmpeg, waitForUdpListener, type FfmpegProcess } from './ffmpeg.ts';
 import { freeUdpPortPair } from './network.ts';
+import { rawRgbOutput, RawFrameSplitter } from './raw-frames.ts';
 import type { ProducerInfo, Room } from './room.ts';
 
 export interface Frame {
@@ -30,8 +31,7 @@ export class FrameTap extends EventEmitter<{ frame: [Frame]; ended: [string] }> 
   private latestFrame: Frame | null = null;
   private lastRead = -1;
   private produced = 0;
-  private partial: Buffer;
-  private filled = 0;
+  private readonly splitter: RawFrameSplitter;
   private waiters: Array<(frame: Frame | null) => void> = [];
   private ffmpeg?: FfmpegProcess;
   private keyframeTimer?: NodeJS.Timeout;
@@ -46,7 +46,7 @@ export class FrameTap extends EventEmitter<{ frame: [Frame]; ended: [string] }> 
     private readonly transport: PlainTransport,
   ) {
     super();
-    this.partial = Buffer.alloc(options.width * options.height * 3);
+    this.splitter = new RawFrameSplitter(options.width * options.height * 3);
   }
 
   static async open(room: Room, info: ProducerInfo, options: FrameTapOptions): Promise<FrameTap> {
@@ -108,32 +108,16 @@ export class FrameTap extends EventEmitter<{ frame: [Frame]; ended: [string] }> 
 
   private start(sdp: string): void {
     const { width, height, fps } = this.options;
-    this.ffmpeg = startFfmpeg(
-      ['-an', '-vf', `fps=${fps},scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
-      { sdp, stdout: 'pipe' },
-    );
-    this.ffmpeg.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.ffmpeg = startFfmpeg(rawRgbOutput(fps, width, height), { sdp, stdout: 'pipe' });
+    this.ffmpeg.child.stdout!.on('data', (chunk: Buffer) => {
+      for (const data of this.splitter.push(chunk)) this.publish(data);
+    });
     void this.ffmpeg.exited.then(() => this.close('decoder exited'));
     // Until the first frame, keep asking for a keyframe (the decoder cannot start without one).
     this.keyframeTimer = setInterval(() => {
       if (this.produced > 0) clearInterval(this.keyframeTimer);
       else void this.consumer.requestKeyFrame().catch(() => {});
     }, 500);
-  }
-
-  private onData(chunk: Buffer): void {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(chunk.length - offset, this.partial.length - this.filled);
-      chunk.copy(this.partial, this.filled, offset, offset + n);
-      this.filled += n;
-      offset += n;
-      if (this.filled === this.partial.length) {
-        this.publish(this.partial);
-        this.partial = Buffer.alloc(this.partial.length);
-        this.filled = 0;
-      }
-    }
   }
 
   private publish(data: Buffer): void {

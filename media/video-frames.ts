@@ -4,6 +4,7 @@
  * video never piles up in memory.
  */
 import { ffprobe, startFfmpeg } from './ffmpeg.ts';
+import { rawRgbOutput, RawFrameSplitter } from './raw-frames.ts';
 
 export interface VideoFrame {
   data: Buffer;
@@ -19,25 +20,12 @@ export async function* decodeVideoFrames(file: string, options: { fps: number; w
   if (!video?.width || !video.height) throw new Error('no video stream');
   const width = Math.min(options.width, video.width) & ~1;
   const height = Math.max(2, Math.round((video.height * width) / video.width / 2) * 2);
-  const ffmpeg = startFfmpeg(['-i', file, '-an', '-vf', `fps=${options.fps},scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], { stdout: 'pipe' });
-  const size = width * height * 3;
-  let frame = Buffer.alloc(size);
-  let filled = 0;
+  const ffmpeg = startFfmpeg(['-i', file, ...rawRgbOutput(options.fps, width, height)], { stdout: 'pipe' });
+  const splitter = new RawFrameSplitter(width * height * 3);
   let index = 0;
   try {
     for await (const chunk of ffmpeg.child.stdout!) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const n = Math.min(chunk.length - offset, size - filled);
-        (chunk as Buffer).copy(frame, filled, offset, offset + n);
-        filled += n;
-        offset += n;
-        if (filled === size) {
-          yield { data: frame, width, height, atMs: Math.round((index++ * 1000) / options.fps) };
-          frame = Buffer.alloc(size);
-          filled = 0;
-        }
-      }
+      for (const data of splitter.push(chunk as Buffer)) yield { data, width, height, atMs: Math.round((index++ * 1000) / options.fps) };
     }
     const { code } = await ffmpeg.exited;
     if (code !== 0) throw new Error(`cannot decode ${file}: ${ffmpeg.stderrTail().slice(-300)}`);
