@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import path from 'node:path';
-import type { Response } from 'express';
 import type { EvidenceExports } from '../jobs/evidence-export.ts';
 import type { Api } from './api.ts';
-import { AppError, notFound } from '../errors.ts';
 import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
 import { inspectionTypes, timelineKinds, verdictOutcomes } from '../db/schema.ts';
 import type { SigningKey } from '../infra/signing-key.ts';

@@ -5,13 +5,12 @@
  * a file enters the store with `keep` once it is complete. Paths are relative to the data dir
  * (`sessions/<id>/...`) in both cases, so the database and manifests do not depend on the store.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { walkFiles } from '../../media/files.ts';
+import { hashStream, walkFiles } from '../../media/files.ts';
 import type { Config } from '../config.ts';
 
 export interface ByteRange {
@@ -35,13 +34,7 @@ export interface EvidenceStore {
 
 /** sha256 and size of a stored file, read through the store. */
 export async function hashStored(store: EvidenceStore, relative: string): Promise<{ sha256: string; sizeBytes: number }> {
-  const hash = crypto.createHash('sha256');
-  let sizeBytes = 0;
-  for await (const chunk of await store.open(relative)) {
-    hash.update(chunk as Buffer);
-    sizeBytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), sizeBytes };
+  return hashStream(await store.open(relative));
 }
 
 /** Relative paths must stay inside the data dir. */

@@ -4,7 +4,6 @@
  * they close); the site cameras of the declaration's site are pulled in; a dead mediasoup worker takes its
  * rooms down and their participants are told to join again, which re-creates them on a live worker.
  */
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { cameras, declarations } from '../db/schema.ts';
@@ -13,6 +12,7 @@ import type { AlarmService } from '../services/alarms.service.ts';
 import type { Db } from '../db/database.ts';
 import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
+import { sha256Hex } from '../../media/files.ts';
 import type { Logger } from '../logger.ts';
 import type { InspectionService, TimelineEventView } from '../services/inspections.service.ts';
 import type { LiveVision } from './live-vision.ts';
@@ -84,7 +84,7 @@ export class LiveSessions {
     await this.o.store.write(file, still.jpeg);
     const event = await this.o.inspections.appendTimeline(sessionId, 'snapshot', actorId, {
       file,
-      sha256: crypto.createHash('sha256').update(still.jpeg).digest('hex'),
+      sha256: sha256Hex(still.jpeg),
       sizeBytes: still.jpeg.length,
       width: still.width,
       height: still.height,

@@ -5,8 +5,6 @@
  * everything, re-exports the timeline and verdict from the database, checks both signatures and the audit
  * chain, and names each item that was changed, removed or added.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { aliasedTable, and, asc, count, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
@@ -28,6 +26,7 @@ import { AppError, notFound } from '../errors.ts';
 import { renderSummary, type SummaryLocale } from '../archive/summary-i18n.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { hashStored, type EvidenceStore } from '../infra/evidence-store.ts';
+import { sha256Hex } from '../../media/files.ts';
 import { appendAudit, verifyAuditChain } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { VerdictOutcome, VerdictService, VerdictView } from './verdicts.service.ts';
@@ -199,12 +198,12 @@ export class ArchiveService {
     }
     // The database must still say what the sealed exports say.
     const timelineArtefact = manifest.artefacts.find((a) => a.kind === 'timeline');
-    if (timelineArtefact && sha256Of(await this.timelineJson(sessionId)) !== timelineArtefact.sha256) {
+    if (timelineArtefact && sha256Hex(await this.timelineJson(sessionId)) !== timelineArtefact.sha256) {
       problems.push({ item: 'timeline', problem: 'changed', detail: 'the timeline in the database differs from the sealed one' });
     }
     const verdictArtefact = manifest.artefacts.find((a) => a.kind === 'verdict');
     const verdict = await this.deps.verdicts.findSigned(sessionId);
-    if (verdictArtefact && (!verdict || sha256Of(verdictExport(verdict)) !== verdictArtefact.sha256)) {
+    if (verdictArtefact && (!verdict || sha256Hex(verdictExport(verdict)) !== verdictArtefact.sha256)) {
       problems.push({ item: 'verdict', problem: 'changed', detail: 'the verdict in the database differs from the sealed one' });
     }
     if (verdict && !verdict.signatureValid) problems.push({ item: 'verdict', problem: 'signature_invalid' });
@@ -329,8 +328,4 @@ function visibleSessions(p: Principal): SQL | undefined {
 function verdictExport(verdict: VerdictView): string {
   const { signatureValid: _checked, ...signed } = verdict;
   return canonicalJson(signed);
-}
-
-function sha256Of(text: string): string {
-  return crypto.createHash('sha256').update(text).digest('hex');
 }
