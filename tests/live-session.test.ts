@@ -24,7 +24,7 @@ import type { Principal } from '../server/services/access.ts';
 import { createEmptyDatabase } from './support/database.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
-import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
+import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
 import { connectClient } from './support/socket-client.ts';
 
 const run = promisify(execFile);
@@ -55,16 +55,10 @@ beforeAll(async () => {
   simulator = startCameraSimulator({ to: cameraUrl, width: 640, height: 360, fps: 25 });
   const site = await services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Farm A', kind: 'farm' });
   await services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Loading ramp', sourceUrl: cameraUrl });
-  const declaration = await services.declarations.create(principals.admin, {
-    number: '530120261000000099', enterpriseId: world.enterprises.a, portId: world.ports.main, siteId: site.id,
-    goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: [],
-  });
-  const slotStart = new Date(Date.now() + 10 * 60_000);
-  const booking = await services.bookings.request(principals.entA, { declarationId: declaration.id, type: 'routine_supervision', slotStart, slotEnd: new Date(slotStart.getTime() + 3_600_000) });
-  await services.bookings.confirm(principals.officer1, booking.id);
-  const started = await services.bookings.start(principals.officer1, booking.id);
-  sessionId = started.sessionId!;
-  bookingId = booking.id;
+  ({ sessionId, bookingId } = await startLiveInspection(services, principals, world, {
+    declaration: { number: '530120261000000099', siteId: site.id, goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: [] },
+    type: 'routine_supervision',
+  }));
 }, 60_000);
 
 afterAll(async () => {

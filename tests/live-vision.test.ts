@@ -17,7 +17,7 @@ import type { Principal } from '../server/services/access.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';
-import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
+import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures', 'vision');
 const labels = JSON.parse(fs.readFileSync(path.join(fixtures, 'labels.json'), 'utf8')) as Record<string, { text?: string }>;
@@ -50,14 +50,11 @@ beforeAll(async () => {
   }
   // Registered, but not the plate the gate camera sees.
   await services.admin.createVehicle(principals.admin, { enterpriseId: world.enterprises.a, plate: '粤ZA123港' });
-  const declaration = await services.declarations.create(principals.admin, {
-    number: '530120261000000123', enterpriseId: world.enterprises.a, portId: world.ports.main, siteId: site.id,
-    goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['CN1234567'],
-  });
-  const slotStart = new Date(Date.now() + 10 * 60_000);
-  const booking = await services.bookings.request(principals.entA, { declarationId: declaration.id, type: 'routine_supervision', slotStart, slotEnd: new Date(slotStart.getTime() + 3_600_000), vehiclePlate: '粤Z·A123港' });
-  await services.bookings.confirm(principals.officer1, booking.id);
-  sessionId = (await services.bookings.start(principals.officer1, booking.id)).sessionId!;
+  ({ sessionId } = await startLiveInspection(services, principals, world, {
+    declaration: { number: '530120261000000123', siteId: site.id, goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['CN1234567'] },
+    type: 'routine_supervision',
+    vehiclePlate: '粤Z·A123港',
+  }));
   officer = await connectClient(platform.url, 'officer1', sockets);
   enterprise = await connectClient(platform.url, 'entA', sockets);
   expect((await officer.send('session:join', { sessionId })).ok).toBe(true);

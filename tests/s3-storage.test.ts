@@ -26,7 +26,7 @@ import { startTestPlatform } from './support/platform.ts';
 import { startTestS3, type TestS3 } from './support/s3-server.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';
-import { createWorld, PASSWORD, type UserKey } from './support/world.ts';
+import { createWorld, PASSWORD, startLiveInspection, type UserKey } from './support/world.ts';
 import type { Socket } from 'socket.io-client';
 
 let s3: TestS3;
@@ -48,14 +48,10 @@ beforeAll(async () => {
   const { services } = platform;
   const world = await createWorld(services);
   for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await services.auth.login(key, PASSWORD)).principal;
-  const declaration = await services.declarations.create(principals.admin, {
-    number: '530120261000000777', enterpriseId: world.enterprises.a, portId: world.ports.main,
-    goodsDescription: 'Frozen pork', declaredQuantity: 20, quantityUnit: 't', sealNumbers: [],
-  });
-  const slotStart = new Date(Date.now() + 10 * 60_000);
-  const booking = await services.bookings.request(principals.entA, { declarationId: declaration.id, type: 'label_rectification', slotStart, slotEnd: new Date(slotStart.getTime() + 3_600_000) });
-  await services.bookings.confirm(principals.officer1, booking.id);
-  sessionId = (await services.bookings.start(principals.officer1, booking.id)).sessionId!;
+  ({ sessionId } = await startLiveInspection(services, principals, world, {
+    declaration: { number: '530120261000000777', goodsDescription: 'Frozen pork', declaredQuantity: 20, quantityUnit: 't', sealNumbers: [] },
+    type: 'label_rectification',
+  }));
 
   // A recording of 3 s, as the recorder would have left it: one segment on local disk.
   recordingId = await services.inspections.createRecording(sessionId, 'camera:test', 'video');

@@ -2,7 +2,8 @@
  * A small world for tests: two ports, two enterprises, one user of each role (and a second officer at
  * the same port, a third at another), one broker acting for enterprise A, one declaration per enterprise.
  */
-import type { Role } from '../../server/db/schema.ts';
+import type { InspectionType, Role } from '../../server/db/schema.ts';
+import type { Principal } from '../../server/services/access.ts';
 import type { Services } from '../../server/services/index.ts';
 
 export const PASSWORD = 'correct horse battery';
@@ -53,4 +54,32 @@ export async function createWorld(services: Services): Promise<World> {
     declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['SL8472913'],
   });
   return { ports: { main: main.id, other: other.id }, enterprises: { a: a.id, b: b.id }, users, declarations: { a: declA.id, b: declB.id } };
+}
+
+/**
+ * Enterprise A books an inspection of a declaration (by default one at its port, created here), officer1
+ * confirms and starts it: the live session the media and archive tests work on.
+ */
+export async function startLiveInspection(
+  services: Services,
+  actors: { entA: Principal; officer1: Principal; admin: Principal },
+  world: World,
+  options: {
+    declaration: { number: string; siteId?: string; goodsDescription: string; declaredQuantity: number; quantityUnit: string; sealNumbers: string[] };
+    type: InspectionType;
+    vehiclePlate?: string;
+  },
+): Promise<{ sessionId: string; bookingId: string; declarationId: string }> {
+  const declaration = await services.declarations.create(actors.admin, { ...options.declaration, enterpriseId: world.enterprises.a, portId: world.ports.main });
+  const slotStart = new Date(Date.now() + 10 * 60_000);
+  const booking = await services.bookings.request(actors.entA, {
+    declarationId: declaration.id,
+    type: options.type,
+    slotStart,
+    slotEnd: new Date(slotStart.getTime() + 3_600_000),
+    vehiclePlate: options.vehiclePlate,
+  });
+  await services.bookings.confirm(actors.officer1, booking.id);
+  const started = await services.bookings.start(actors.officer1, booking.id);
+  return { sessionId: started.sessionId!, bookingId: booking.id, declarationId: declaration.id };
 }
