@@ -2,12 +2,13 @@
  * The role matrix: every role against every booking route over real HTTP. A refused call answers
  * 403 (role never allowed) or 404 (not theirs to see) and changes nothing, not even the audit trail.
  */
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, bookings } from '../server/db/schema.ts';
+import { auditLog, bookings, inspectionSessions, sessionSeals } from '../server/db/schema.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
 import { HttpClient, startTestPlatform, testClock } from './support/platform.ts';
+import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
 
 const HOUR = 3_600_000;
@@ -53,7 +54,23 @@ async function bookingIn(stage: Stage): Promise<string> {
   return booking.id;
 }
 
+/**
+ * A completed booking's session is sealed in the background after the response (an audit entry of its
+ * own); wait for that so it does not land inside another call's before/after comparison.
+ */
+async function backgroundSealsDone() {
+  await waitFor(async () => {
+    const [open] = await platform.database.db
+      .select({ n: count() })
+      .from(inspectionSessions)
+      .leftJoin(sessionSeals, eq(sessionSeals.sessionId, inspectionSessions.id))
+      .where(and(eq(inspectionSessions.status, 'closed'), isNull(sessionSeals.sessionId)));
+    return open!.n === 0;
+  }, 'the sealing of closed sessions');
+}
+
 async function snapshot(id: string) {
+  await backgroundSealsDone();
   const [row] = await platform.database.db.select().from(bookings).where(eq(bookings.id, id));
   const [audit] = await platform.database.db.select({ n: count() }).from(auditLog);
   return { row, auditEntries: audit!.n };
