@@ -53,6 +53,8 @@ const configSchema = z.object({
   CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
   /** A site camera whose picture does not change at all this long raises camera_frozen. */
   CAMERA_FROZEN_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** The same alarm (rule, camera, value) is raised again at most once per this many seconds in a session. */
+  ALARM_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** An S3-compatible bucket for finished evidence (recordings, posters, snapshots, seals). Unset: DATA_DIR. */
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
   /** The S3-compatible server (MinIO, Ceph, ...), e.g. http://127.0.0.1:9000. Unset: AWS. */

@@ -83,6 +83,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       signingKey,
       dataDir: config.dataDir,
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+      alarmCooldownMs: config.ALARM_COOLDOWN_SECONDS * 1000,
       clock: options.clock,
     });
     services.events.onListenerError((err, event) => logger.error({ err, event }, 'domain event listener failed'));

@@ -32,13 +32,13 @@ export interface Services {
   store: EvidenceStore;
 }
 
-export function createServices(options: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; store?: EvidenceStore; clock?: () => Date }): Services {
+export function createServices(options: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; store?: EvidenceStore; clock?: () => Date; alarmCooldownMs?: number }): Services {
   // Finished evidence goes to local disk under the data dir unless another store is given (S3).
   const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
   const events = new DomainEvents();
   const bookings = new BookingService({ ...deps, events });
   const inspections = new InspectionService(deps);
-  const alarms = new AlarmService({ ...deps, events });
+  const alarms = new AlarmService({ ...deps, events, cooldownMs: options.alarmCooldownMs });
   const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, events });
   return {
     db: deps.db,
