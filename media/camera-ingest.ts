@@ -156,7 +156,8 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
   }
 }
 
-function inputArgs(sourceUrl: string): string[] {
+/** ffmpeg's input arguments for a camera source (files loop at their own pace, as a camera would send). */
+export function inputArgs(sourceUrl: string): string[] {
   if (sourceUrl.startsWith('file://')) return ['-re', '-stream_loop', '-1', '-i', sourceUrl.slice('file://'.length)];
   if (sourceUrl.startsWith('rtsp://')) return ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', sourceUrl];
   // rtp:// (MPEG-TS over RTP), udp://, srt://: pushed to us; while it is silent ffmpeg waits and the

@@ -5,7 +5,7 @@ export { Peer, MediaError, type PeerRole, type MediaErrorCode } from './peer.ts'
 export { Recorder, type RecordedSegment } from './recorder.ts';
 export { FrameTap, type Frame, type FrameTapOptions } from './frame-tap.ts';
 export { CameraIngest, type CameraSource } from './camera-ingest.ts';
-export { grabStill } from './snapshot.ts';
+export { grabStill, grabCameraStill } from './snapshot.ts';
 export { ffprobe, startFfmpeg, FFMPEG } from './ffmpeg.ts';
 export { hashFile } from './files.ts';
 export type { MediaNetwork } from './network.ts';

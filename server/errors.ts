@@ -15,7 +15,10 @@ export type ErrorCode =
   | 'officer_double_booked'
   | 'slot_invalid'
   | 'range_not_satisfiable'
-  | 'unavailable';
+  | 'unavailable'
+  | 'camera_unreachable'
+  | 'invalid_image'
+  | 'payload_too_large';
 
 const statusByCode: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -31,6 +34,9 @@ const statusByCode: Record<ErrorCode, number> = {
   slot_invalid: 422,
   range_not_satisfiable: 416,
   unavailable: 503,
+  camera_unreachable: 502,
+  invalid_image: 400,
+  payload_too_large: 413,
 };
 
 export class AppError extends Error {

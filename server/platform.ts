@@ -115,6 +115,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
       store: services.store,
       toOfficers: (...args) => toOfficers(...args),
       frozenAfterMs: config.CAMERA_FROZEN_SECONDS * 1000,
+      recordCount: async (sessionId, sample) => {
+        const event = await services.inspections.appendTimeline(sessionId, 'detection', null, { ...sample });
+        services.events.emit('session.timeline', { sessionId, event });
+      },
       logger,
     });
     const app = createApp({

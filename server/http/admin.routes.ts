@@ -1,11 +1,13 @@
 import { VISION_TASKS } from '../../inference/index.ts';
 import { z } from 'zod';
 import type { Api } from './api.ts';
-import { okResponse } from './common.schemas.ts';
+import { okResponse, uuidParam } from './common.schemas.ts';
 import { riskClasses, roles, siteKinds } from '../db/schema.ts';
 import type { AdminService } from '../services/admin.service.ts';
 import { verifyAuditChain } from '../services/audit.service.ts';
 import type { Db } from '../db/database.ts';
+import { grabCameraStill } from '../../media/index.ts';
+import { AppError } from '../errors.ts';
 
 const ADMIN = ['admin'] as const;
 const date = z.date();
@@ -128,6 +130,56 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       response: created,
     },
     ({ principal, body }) => admin.createVehicle(principal, body),
+  );
+  api.route(
+    {
+      method: 'put', path: '/admin/enterprises/:id/risk-class', summary: 'Set an enterprise\'s risk class', tag: 'admin', access: ADMIN,
+      params: uuidParam, body: z.object({ riskClass: z.enum(riskClasses) }), response: enterprise,
+    },
+    ({ principal, params, body }) => admin.setRiskClass(principal, params.id, body.riskClass),
+  );
+  api.route(
+    {
+      method: 'get', path: '/admin/delegations', summary: 'Broker delegations, revoked ones included', tag: 'admin', access: ADMIN,
+      response: z.array(z.object({ brokerId: z.uuid(), brokerName: z.string(), enterpriseId: z.uuid(), enterpriseName: z.string(), grantedAt: date, expiresAt: date.nullable(), revokedAt: date.nullable() })),
+    },
+    ({ principal }) => admin.listDelegations(principal),
+  );
+  const site = z.object({ id: z.uuid(), enterpriseId: z.uuid(), portId: z.uuid().nullable(), name: z.string(), kind: z.enum(siteKinds), address: z.string(), createdAt: date }).meta({ id: 'Site' });
+  api.route(
+    { method: 'get', path: '/admin/sites', summary: 'Supervised sites', tag: 'admin', access: ['admin', 'supervisor'], response: z.array(site) },
+    ({ principal }) => admin.listSites(principal),
+  );
+  const camera = z
+    .object({ id: z.uuid(), siteId: z.uuid(), name: z.string(), sourceUrl: z.string(), enabled: z.boolean(), analysis: z.array(z.string()), createdAt: date })
+    .meta({ id: 'Camera' });
+  api.route(
+    {
+      method: 'get', path: '/admin/cameras', summary: 'Site cameras', tag: 'admin', access: ['admin', 'supervisor'],
+      query: z.object({ siteId: z.uuid().optional() }), response: z.array(camera),
+    },
+    ({ principal, query }) => admin.listCameras(principal, query.siteId),
+  );
+  api.route(
+    {
+      method: 'get', path: '/admin/cameras/:id/preview', summary: 'Test a camera: one frame from its source as a JPEG', tag: 'admin', access: ADMIN,
+      params: uuidParam, response: z.any().meta({ type: 'string', format: 'binary' }),
+    },
+    async ({ principal, params, res }) => {
+      const cam = await admin.camera(principal, params.id);
+      let still;
+      try {
+        still = await grabCameraStill(cam.sourceUrl);
+      } catch (err) {
+        throw new AppError('camera_unreachable', `No picture from ${cam.name}: ${(err as Error).message}`);
+      }
+      res.type('image/jpeg').set('Cache-Control', 'no-store').send(still.jpeg);
+    },
+  );
+  const vehicle = z.object({ id: z.uuid(), enterpriseId: z.uuid(), plate: z.string(), description: z.string(), createdAt: date }).meta({ id: 'Vehicle' });
+  api.route(
+    { method: 'get', path: '/admin/vehicles', summary: 'Registered vehicles', tag: 'admin', access: ['admin', 'supervisor'], response: z.array(vehicle) },
+    ({ principal }) => admin.listVehicles(principal),
   );
   api.route(
     {

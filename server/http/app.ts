@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
 import type { EvidenceExports } from '../jobs/evidence-export.ts';
 import { Api } from './api.ts';
+import { MAX_PHOTO_BYTES } from '../services/inspections.service.ts';
 import { adminRoutes } from './admin.routes.ts';
 import { authRoutes, readSessionCookie } from './auth.routes.ts';
 import { bookingRoutes } from './bookings.routes.ts';
@@ -85,6 +86,8 @@ export function createApp(deps: AppDeps): express.Express {
   const openApi = api.openApiDocument({ title: 'Watchpost', version: '0.1.0' });
 
   app.use('/api', express.json({ limit: BODY_LIMIT }));
+  // Photos from the enterprise's phone are sent as the image itself.
+  app.use('/api/sessions/:id/photos', express.raw({ type: ['image/jpeg', 'image/png'], limit: MAX_PHOTO_BYTES }));
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
   });
@@ -121,7 +124,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       body = { code: 'bad_request', message: 'The request body is not valid JSON' };
     } else if (err?.type === 'entity.too.large') {
       status = 413;
-      body = { code: 'payload_too_large', message: `The request body is larger than ${BODY_LIMIT}` };
+      body = { code: 'payload_too_large', message: `The request body is larger than ${typeof err.limit === 'number' ? `${err.limit} bytes` : BODY_LIMIT}` };
     } else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
       status = 415;
       body = { code: 'unsupported_media_type', message: String(err.message) };

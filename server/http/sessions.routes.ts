@@ -12,6 +12,8 @@ import type { AlarmService } from '../services/alarms.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 import { localEvidenceStore, type EvidenceStore } from '../infra/evidence-store.ts';
 import { sendStored } from './send-stored.ts';
+import { AppError } from '../errors.ts';
+import type { DomainEvents } from '../services/domain-events.ts';
 
 const timelineEvent = z
   .object({ id: z.number(), sessionId: z.uuid(), kind: z.enum(timelineKinds), at: z.string(), actorId: z.uuid().nullable(), payload: z.record(z.string(), z.unknown()) })
@@ -58,15 +60,42 @@ export function sessionRoutes(
     key: SigningKey;
     dataDir: string;
     store: EvidenceStore;
+    events: DomainEvents;
   },
 ) {
-  const { inspections, verdicts, archive, retention, alarms, exports, key, dataDir, store } = deps;
+  const { inspections, verdicts, archive, retention, alarms, exports, key, dataDir, store, events } = deps;
   api.route(
     {
       method: 'post', path: '/alarms/:id/acknowledge', summary: 'Acknowledge an alarm (officer of the session or supervisor)', tag: 'sessions', access: ['officer', 'supervisor'],
       params: uuidParam, response: z.object({ alarmId: z.uuid(), status: z.literal('acknowledged'), acknowledgedBy: z.uuid(), acknowledgedAt: z.string() }),
     },
     ({ principal, params }) => alarms.acknowledge(principal, params.id),
+  );
+  const alarm = z
+    .object({
+      id: z.uuid(), sessionId: z.uuid().nullable(), siteId: z.uuid().nullable(), cameraId: z.uuid().nullable(), rule: z.string(), details: z.unknown(),
+      frameAt: z.date(), status: z.enum(['open', 'acknowledged']), acknowledgedBy: z.uuid().nullable(), acknowledgedAt: z.date().nullable(), createdAt: z.date(), hasEvidence: z.boolean(),
+    })
+    .meta({ id: 'Alarm' });
+  api.route(
+    { method: 'get', path: '/sessions/:id/alarms', summary: 'Alarms of a session (officers and supervisors)', tag: 'sessions', access: ['officer', 'supervisor', 'admin'], params: uuidParam, response: z.array(alarm) },
+    ({ principal, params }) => alarms.listForSession(principal, params.id),
+  );
+  api.route(
+    { method: 'get', path: '/alarms/:id/evidence', summary: 'The frame (JPEG) an alarm is about', tag: 'sessions', access: ['officer', 'supervisor', 'admin'], params: uuidParam, response: binary },
+    async ({ principal, params, req, res }) => sendStored(req, res, store, await alarms.evidenceFile(principal, params.id)),
+  );
+  api.route(
+    {
+      method: 'post', path: '/sessions/:id/photos', summary: 'Enterprise: upload a photo the officer asked for (body: the JPEG or PNG itself)', tag: 'sessions',
+      access: ['enterprise_user', 'broker'], params: uuidParam, status: 201, response: timelineEvent,
+    },
+    async ({ principal, params, req }) => {
+      if (!Buffer.isBuffer(req.body)) throw new AppError('invalid_image', 'Send the photo itself with Content-Type image/jpeg or image/png');
+      const event = await inspections.addPhoto(principal, params.id, req.body);
+      events.emit('session.timeline', { sessionId: params.id, event });
+      return event;
+    },
   );
   api.route(
     {

@@ -52,7 +52,23 @@ export interface LiveVisionOptions {
   /** Push to the officers (and supervisors) of a session only. */
   toOfficers: (sessionId: string, event: string, payload: unknown) => void;
   frozenAfterMs: number;
+  /** Puts a count sample on the session timeline (for the supervisor's count chart). */
+  recordCount: (sessionId: string, sample: CountSample) => Promise<void>;
   logger: Logger;
+}
+
+/** What a counting camera saw over one sample interval. */
+export interface CountSample {
+  task: 'count';
+  cameraId: string;
+  camera: string;
+  /** The median count of the frames analysed in the interval; min and max show how steady it was. */
+  count: number;
+  min: number;
+  max: number;
+  frames: number;
+  from: string;
+  to: string;
 }
 
 // Paddle's text detector works at up to 960 pixels; the counting model scales down to 320 itself.
@@ -61,6 +77,8 @@ const FRAME = { width: 960, height: 540 };
 const FPS_FOR: Record<VisionTask, number> = { count: 5, plate: 2, seal: 2 };
 const MOTION = { threshold: 1.5, maxStillMs: 3000 };
 const CONTEXT_TTL_MS = 60_000;
+/** One count sample per counting camera this often: 360 timeline rows an hour, enough for a chart. */
+const COUNT_SAMPLE_MS = 10_000;
 
 interface SessionContext {
   declaredSeals: string[];
@@ -77,6 +95,9 @@ interface CameraVision {
   healthTimer?: NodeJS.Timeout;
   lastFrameAt: number;
   batch?: { id: string; counter: LineCrossingCounter };
+  /** Counts since the last sample (bounded: 5 fps over the interval). */
+  counts: number[];
+  countsSince: number;
 }
 
 export class LiveVision {
@@ -93,7 +114,7 @@ export class LiveVision {
     if (tasks.length === 0) return;
     const key = `${sessionId}:${camera.id}`;
     if (this.cameras.has(key)) return;
-    const entry: CameraVision = { sessionId, camera, tap: null, streams: [], lastFrameAt: Date.now() };
+    const entry: CameraVision = { sessionId, camera, tap: null, streams: [], lastFrameAt: Date.now(), counts: [], countsSince: Date.now() };
     this.cameras.set(key, entry);
     const pool = await this.o.pool();
     if (this.cameras.get(key) !== entry) return; // the session closed meanwhile
@@ -154,6 +175,7 @@ export class LiveVision {
     this.o.toOfficers(sessionId, 'vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
     if (result.task === 'count') {
       const entry = this.cameras.get(`${sessionId}:${camera.id}`);
+      if (entry) await this.sampleCount(entry, result.count, meta.capturedAt);
       if (!entry?.batch) return;
       const crossings = entry.batch.counter.update(result.points, meta.capturedAt);
       if (crossings.length) {
@@ -177,6 +199,26 @@ export class LiveVision {
             : null;
       if (candidate) await this.raise(sessionId, camera, { ...candidate, details: { ...candidate.details, camera: camera.name, box: read.box } }, meta.frame);
     }
+  }
+
+  private async sampleCount(entry: CameraVision, count: number, at: number): Promise<void> {
+    if (entry.counts.length < 1000) entry.counts.push(count);
+    if (at - entry.countsSince < COUNT_SAMPLE_MS) return;
+    const sorted = entry.counts.sort((a, b) => a - b);
+    const sample: CountSample = {
+      task: 'count',
+      cameraId: entry.camera.id,
+      camera: entry.camera.name,
+      count: sorted[Math.floor(sorted.length / 2)]!,
+      min: sorted[0]!,
+      max: sorted[sorted.length - 1]!,
+      frames: sorted.length,
+      from: new Date(entry.countsSince).toISOString(),
+      to: new Date(at).toISOString(),
+    };
+    entry.counts = [];
+    entry.countsSince = at;
+    await this.o.recordCount(entry.sessionId, sample);
   }
 
   private async raise(sessionId: string, camera: VisionCamera, candidate: AlarmCandidate, frame: { data: Uint8Array; width: number; height: number } | null): Promise<void> {

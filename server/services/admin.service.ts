@@ -35,6 +35,9 @@ export type UserView = Omit<typeof users.$inferSelect, 'passwordHash' | 'failedL
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
 export const normalisePlate = normaliseCode;
 
+/** Administration lists are for people to read: beyond this they need a search. */
+const LIST_LIMIT = 1000;
+
 const toUserView = ({ passwordHash: _h, failedLogins: _f, lockedUntil: _l, ...view }: typeof users.$inferSelect): UserView => view;
 
 export class AdminService {
@@ -151,6 +154,62 @@ export class AdminService {
     await this.requireExists(this.deps.db, input.enterpriseId, enterprises, 'Enterprise');
     const plate = normalisePlate(input.plate);
     return this.insertUnique(actor, vehicles, { ...input, plate }, 'vehicle', `Plate ${plate} is registered already`);
+  }
+
+  async setRiskClass(actor: Principal, enterpriseId: string, riskClass: 'A' | 'B' | 'C' | 'D') {
+    requireRole(actor, 'admin');
+    return this.deps.db.transaction(async (tx) => {
+      const [row] = await tx.update(enterprises).set({ riskClass }).where(eq(enterprises.id, enterpriseId)).returning();
+      if (!row) throw notFound('Enterprise');
+      await this.audit(tx, actor, 'enterprise.risk_class', 'enterprise', enterpriseId, { riskClass });
+      return row;
+    });
+  }
+
+  async listDelegations(actor: Principal) {
+    requireRole(actor, 'admin');
+    return this.deps.db
+      .select({
+        brokerId: brokerDelegations.brokerId,
+        brokerName: users.displayName,
+        enterpriseId: brokerDelegations.enterpriseId,
+        enterpriseName: enterprises.name,
+        grantedAt: brokerDelegations.grantedAt,
+        expiresAt: brokerDelegations.expiresAt,
+        revokedAt: brokerDelegations.revokedAt,
+      })
+      .from(brokerDelegations)
+      .innerJoin(users, eq(users.id, brokerDelegations.brokerId))
+      .innerJoin(enterprises, eq(enterprises.id, brokerDelegations.enterpriseId))
+      .orderBy(asc(enterprises.name), asc(users.displayName))
+      .limit(LIST_LIMIT);
+  }
+
+  async listSites(actor: Principal) {
+    requireRole(actor, 'admin', 'supervisor');
+    return this.deps.db.select().from(sites).orderBy(asc(sites.name)).limit(LIST_LIMIT);
+  }
+
+  async listCameras(actor: Principal, siteId?: string) {
+    requireRole(actor, 'admin', 'supervisor');
+    return this.deps.db
+      .select()
+      .from(cameras)
+      .where(siteId ? eq(cameras.siteId, siteId) : undefined)
+      .orderBy(asc(cameras.name))
+      .limit(LIST_LIMIT);
+  }
+
+  async camera(actor: Principal, cameraId: string) {
+    requireRole(actor, 'admin');
+    const [row] = await this.deps.db.select().from(cameras).where(eq(cameras.id, cameraId));
+    if (!row) throw notFound('Camera');
+    return row;
+  }
+
+  async listVehicles(actor: Principal) {
+    requireRole(actor, 'admin', 'supervisor');
+    return this.deps.db.select().from(vehicles).orderBy(asc(vehicles.plate)).limit(LIST_LIMIT);
   }
 
   private async requireExists(

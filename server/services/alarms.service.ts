@@ -2,12 +2,12 @@
  * Alarms: rule results (inference/alarms/rules.ts) become persisted alarms on the session timeline,
  * pushed live, de-duplicated per session with a cooldown; an officer of the session acknowledges them.
  */
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { alarms, bookings, inspectionSessions, timelineEvents } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
-import { canReadSession, type Principal } from './access.ts';
+import { assertMayReadSession, canReadSession, isEnterpriseSide, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
 
@@ -24,6 +24,8 @@ export interface AlarmContext {
 const COOLDOWN_MS = 60_000;
 /** Cooldown trackers per session (or per site without a session); bounded by the number of live scopes. */
 const MAX_SCOPES = 10_000;
+/** The cooldown keeps a session to a few alarms a minute; this bounds a pathological one. */
+const MAX_LISTED = 2000;
 
 export class AlarmService {
   private readonly cooldowns = new Map<string, AlarmCooldown>();
@@ -70,6 +72,24 @@ export class AlarmService {
       });
     }
     return alarm.id;
+  }
+
+  /** The alarms of a session, oldest first, for its officer and supervisors (the enterprise is not told). */
+  async listForSession(p: Principal, sessionId: string) {
+    if (isEnterpriseSide(p)) throw forbidden('Alarms are for officers and supervisors');
+    await assertMayReadSession(this.deps.db, p, sessionId);
+    const rows = await this.deps.db.select().from(alarms).where(eq(alarms.sessionId, sessionId)).orderBy(asc(alarms.createdAt)).limit(MAX_LISTED);
+    return rows.map(({ evidencePath, ...alarm }) => ({ ...alarm, hasEvidence: evidencePath !== null }));
+  }
+
+  /** The stored frame of an alarm, for those who may see the alarm. */
+  async evidenceFile(p: Principal, alarmId: string): Promise<string | null> {
+    const [row] = await this.deps.db.select().from(alarms).where(eq(alarms.id, alarmId));
+    if (!row || !row.sessionId || isEnterpriseSide(p)) throw notFound('Alarm');
+    await assertMayReadSession(this.deps.db, p, row.sessionId).catch(() => {
+      throw notFound('Alarm');
+    });
+    return row.evidencePath;
   }
 
   /** An officer of the session (or a supervisor) acknowledges an open alarm, once. */

@@ -14,6 +14,10 @@ import {
 } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { assertMayReadSession, isEnterpriseSide, type Principal } from './access.ts';
+import sharp, { type Metadata } from 'sharp';
+import path from 'node:path';
+import { sha256Hex } from '../../media/files.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
 
 export type SessionRole = 'enterprise' | 'officer' | 'supervisor';
 export type TimelineKind = (typeof timelineKinds)[number];
@@ -47,10 +51,14 @@ export interface JoinGrant {
   declarationId: string;
 }
 
-const TIMELINE_PAGE = 500;
+/** A long session with several counting cameras writes a few thousand events; the timeline is read whole. */
+const TIMELINE_PAGE = 5000;
+/** Photos the officer asked for, uploaded by the enterprise from a phone. */
+export const MAX_PHOTO_BYTES = 12 * 1024 * 1024;
+const MAX_PHOTO_PIXELS = 50_000_000;
 
 export class InspectionService {
-  constructor(private readonly deps: { db: Db; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; store: EvidenceStore; clock?: () => Date }) {}
 
   private now() {
     return this.deps.clock?.() ?? new Date();
@@ -159,6 +167,36 @@ export class InspectionService {
   async recordingsOf(p: Principal, sessionId: string) {
     await assertMayReadSession(this.deps.db, p, sessionId);
     return this.deps.db.select().from(recordings).where(eq(recordings.sessionId, sessionId)).orderBy(asc(recordings.startedAt));
+  }
+
+  /**
+   * The enterprise uploads a photo the officer asked for. It must decode as a JPEG or PNG; a JPEG is
+   * kept byte for byte (it is evidence), a PNG is stored as JPEG. It goes on the timeline as a snapshot.
+   */
+  async addPhoto(p: Principal, sessionId: string, image: Buffer): Promise<TimelineEventView> {
+    const grant = await this.authorizeJoin(p, sessionId);
+    if (grant.role !== 'enterprise') throw forbidden('Photos are uploaded by the enterprise');
+    if (image.length === 0) throw new AppError('invalid_image', 'The photo is empty');
+    if (image.length > MAX_PHOTO_BYTES) throw new AppError('payload_too_large', `A photo may have at most ${MAX_PHOTO_BYTES} bytes`);
+    let meta: Metadata;
+    try {
+      meta = await sharp(image, { limitInputPixels: MAX_PHOTO_PIXELS }).metadata();
+    } catch {
+      throw new AppError('invalid_image', 'The photo is not a picture that can be read');
+    }
+    if (meta.format !== 'jpeg' && meta.format !== 'png') throw new AppError('invalid_image', 'Photos are JPEG or PNG');
+    const jpeg = meta.format === 'jpeg' ? image : await sharp(image).jpeg({ quality: 90 }).toBuffer();
+    const file = path.posix.join('sessions', sessionId, 'snapshots', `${this.now().getTime()}-upload.jpg`);
+    await this.deps.store.write(file, jpeg);
+    return this.appendTimeline(sessionId, 'snapshot', p.userId, {
+      file,
+      sha256: sha256Hex(jpeg),
+      sizeBytes: jpeg.length,
+      width: meta.width ?? 0,
+      height: meta.height ?? 0,
+      source: 'upload',
+      label: 'photo',
+    });
   }
 
   /** The file behind a recording, its poster or a snapshot, for playback; null when there is none. */
