@@ -39,7 +39,9 @@ export function startCameraSimulator(options: SimulatorOptions): FfmpegProcess {
     '-vf', `scale=${width}:${height},format=yuv420p`,
     // Real cameras repeat SPS/PPS with every keyframe, so a receiver can join mid-stream.
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-x264-params', 'repeat-headers=1',
-    '-b:v', options.bitrate ?? '1500k', '-g', String(fps), '-keyint_min', String(fps), '-bf', '0',
+    // A still picture needs few bits; at a video's rate each keyframe is a burst of ~130 packets that
+    // overflows a default UDP receive buffer (mediasoup 3.12 cannot enlarge its own) and is lost.
+    '-b:v', options.bitrate ?? (still ? '300k' : '1500k'), '-g', String(fps), '-keyint_min', String(fps), '-bf', '0',
     '-f', format,
     `${options.to}${options.to.includes('?') ? '&' : '?'}pkt_size=1316`,
   ]);

@@ -140,6 +140,13 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   );
   api.route(
     {
+      method: 'get', path: '/officers', summary: 'Officers (for searching the archive)', tag: 'admin', access: ['admin', 'supervisor'],
+      response: z.array(z.object({ id: z.uuid(), displayName: z.string(), portId: z.uuid().nullable() })),
+    },
+    ({ principal }) => admin.listOfficers(principal),
+  );
+  api.route(
+    {
       method: 'get', path: '/admin/delegations', summary: 'Broker delegations, revoked ones included', tag: 'admin', access: ADMIN,
       response: z.array(z.object({ brokerId: z.uuid(), brokerName: z.string(), enterpriseId: z.uuid(), enterpriseName: z.string(), grantedAt: date, expiresAt: date.nullable(), revokedAt: date.nullable() })),
     },

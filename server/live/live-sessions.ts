@@ -91,6 +91,7 @@ export class LiveSessions {
       producerId,
       source: info.source,
       label: info.label,
+      name: info.displayName,
     });
     this.o.events.broadcast(sessionId, 'session:timeline', event);
     return event;
@@ -127,7 +128,9 @@ export class LiveSessions {
 
   private async record(live: LiveSession, info: ProducerInfo): Promise<void> {
     const { inspections } = this.o;
-    const recordingId = await inspections.createRecording(live.id, `${info.source}:${info.label}`, info.kind);
+    // Named for people reviewing it: `camera:<cameraId>:<name>` or `user:<userId>:<camera|microphone>`.
+    const source = info.userId ? `user:${info.userId}:${info.label}` : `${info.source}:${info.label}`;
+    const recordingId = await inspections.createRecording(live.id, source, info.kind);
     let recorder: Recorder;
     try {
       recorder = await Recorder.start(live.room, info, {

@@ -166,6 +166,17 @@ export class AdminService {
     });
   }
 
+  /** Officers by name, for the supervisor's archive filter. */
+  async listOfficers(actor: Principal) {
+    requireRole(actor, 'admin', 'supervisor');
+    return this.deps.db
+      .select({ id: users.id, displayName: users.displayName, portId: users.portId })
+      .from(users)
+      .where(eq(users.role, 'officer'))
+      .orderBy(asc(users.displayName))
+      .limit(LIST_LIMIT);
+  }
+
   async listDelegations(actor: Principal) {
     requireRole(actor, 'admin');
     return this.deps.db

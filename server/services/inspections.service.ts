@@ -32,6 +32,7 @@ export const commandPresets = {
   count_slowly: 'Walk the animals past the camera slowly',
   show_documents: 'Show the shipping documents',
   steady_camera: 'Hold the camera steady',
+  upload_photo: 'Take a photo and upload it',
 } as const;
 export type CommandPreset = keyof typeof commandPresets;
 

@@ -114,11 +114,36 @@ export class InspectionClient {
     return this.request<TimelineEvent>('session:snapshot', { producerId });
   }
 
-  close() {
+  /** Listens to a server event; returns the function that stops listening. */
+  on<T>(event: string, handler: (payload: T) => void): () => void {
+    this.socket.on(event, handler);
+    return () => void this.socket.off(event, handler);
+  }
+
+  /** Sends another track in place of a producer's (the phone's other camera) without renegotiating. */
+  async replaceTrack(producerId: string, track: MediaStreamTrack): Promise<void> {
+    const producer = this.producers.get(producerId);
+    if (!producer) throw new SignallingError('not_found', 'No such stream');
+    await producer.replaceTrack({ track });
+  }
+
+  /**
+   * Forgets all media state (after a reconnection or a media reset): the server has dropped this peer's
+   * transports, so the next join starts afresh. The socket stays.
+   */
+  resetMedia() {
     for (const p of this.producers.values()) p.close();
     for (const { consumer } of this.consumers.values()) consumer.close();
+    this.producers.clear();
+    this.consumers.clear();
     this.sendTransport?.close();
     this.recvTransport?.close();
+    this.sendTransport = undefined;
+    this.recvTransport = undefined;
+  }
+
+  close() {
+    this.resetMedia();
     this.socket.close();
   }
 

@@ -1,0 +1,267 @@
+/**
+ * The web app end to end in real Debian Chromium with fake cameras: an enterprise user on a phone books an
+ * inspection, the officer confirms and starts it, both join; the officer sees the enterprise video playing
+ * (frames decoded keep increasing) and a site camera with its live count, sends a command the enterprise
+ * acknowledges, takes a snapshot, receives a photo, records a verdict; the enterprise sees the verdict; a
+ * supervisor finds the session in the archive and plays it with the timeline under it. On the way every
+ * page is checked for strings not in its language, in all three languages.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeUdpPortPair } from '../../media/network.ts';
+import { startCameraSimulator } from '../../scripts/camera-simulator.ts';
+import type { Platform } from '../../server/platform.ts';
+import { startTestPlatform } from '../support/platform.ts';
+import { createWorld, PASSWORD, type World } from '../support/world.ts';
+import { en } from '../../web/src/i18n/en.ts';
+import { zhCN } from '../../web/src/i18n/zh-CN.ts';
+import { ru } from '../../web/src/i18n/ru.ts';
+import { buildWebApp, launchChromium, login, newContext, screenshot, switchLanguage, untranslated, type Locale } from './support/browser.ts';
+
+const fixtures = path.resolve(import.meta.dirname, '../fixtures/vision');
+const DECLARATION = '530120261000000777';
+let platform: Platform;
+let world: World;
+let webDir: string;
+let cameraId: string;
+const browsers: Browser[] = [];
+const stops: Array<() => Promise<unknown>> = [];
+let sessionId: string;
+
+const text = { en, 'zh-CN': zhCN, ru } as const;
+const L = (locale: Locale, key: keyof typeof en, params: Record<string, string | number> = {}) =>
+  text[locale][key].replace(/\{(\w+)\}/g, (_, k: string) => String(params[k]));
+
+/** Frames the page's first video in `selector` has decoded. */
+const framesDecoded = (page: Page, selector: string) =>
+  page.evaluate((sel) => (document.querySelector(`${sel} video`) as HTMLVideoElement | null)?.getVideoPlaybackQuality().totalVideoFrames ?? 0, selector);
+
+async function expectInLanguage(page: Page, locale: Locale, what: string) {
+  expect(await untranslated(page, locale), `${what} in ${locale}`).toEqual([]);
+}
+
+/** Checks the page in every language through the header's switch, then returns to `back`. */
+async function walkLanguages(page: Page, what: string, back: Locale) {
+  for (const locale of ['zh-CN', 'en', 'ru'] as const) {
+    await switchLanguage(page, locale);
+    await expectInLanguage(page, locale, what);
+  }
+  await switchLanguage(page, back);
+}
+
+/** What the page's videos were doing when a check failed. */
+const diagnose = (page: Page) => async (err: unknown) => {
+  const videos = await page.evaluate(() =>
+    [...document.querySelectorAll('video')].map((v) => ({
+      ready: v.readyState, paused: v.paused, frames: v.getVideoPlaybackQuality().totalVideoFrames,
+      tracks: (v.srcObject as MediaStream | null)?.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted ? 'muted' : 'unmuted'}`),
+    })),
+  );
+  console.log('videos:', JSON.stringify(videos));
+  await screenshot(page, `failed-${Date.now()}`);
+  throw err;
+};
+
+beforeAll(async () => {
+  webDir = await buildWebApp();
+  platform = await startTestPlatform({ env: { WEB_DIST: webDir, INFERENCE_WORKERS: '1', LOG_LEVEL: 'warn' } });
+  world = await createWorld(platform.services);
+  const { services } = platform;
+  const admin = (await services.auth.login('admin', PASSWORD)).principal;
+  // A farm of enterprise A with a fixed camera over the pen, counted live.
+  const site = await services.admin.createSite(admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Alpha pig farm', kind: 'farm' });
+  const { rtpPort } = await freeUdpPortPair();
+  const url = `udp://127.0.0.1:${rtpPort}`;
+  const sim = startCameraSimulator({ to: url, file: path.join(fixtures, 'pigs-pen.jpg'), width: 960, height: 540, fps: 10 });
+  stops.push(() => sim.stop());
+  cameraId = (await services.admin.createCamera(admin, { siteId: site.id, name: 'Pen 1', sourceUrl: url, analysis: ['count'] })).id;
+  await services.declarations.create(admin, {
+    number: DECLARATION, enterpriseId: world.enterprises.a, portId: world.ports.main, siteId: site.id,
+    goodsDescription: 'Live pigs for Hong Kong', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['CN1234567'],
+  });
+  browsers.push(await launchChromium(), await launchChromium());
+}, 120_000);
+
+afterAll(async () => {
+  for (const b of browsers) await b.close().catch(() => {});
+  for (const stop of stops) await stop().catch(() => {});
+  await platform?.stop();
+  if (webDir) fs.rmSync(webDir, { recursive: true, force: true });
+});
+
+describe('the web app', () => {
+  it('books, runs and reviews an inspection: enterprise phone, officer console, supervisor archive', async () => {
+    const [enterpriseBrowser, officerBrowser] = browsers as [Browser, Browser];
+    const base = platform.url;
+
+    // The enterprise, on a phone, in Chinese.
+    const enterprise = await (await newContext(enterpriseBrowser, { locale: 'zh-CN', phone: true })).newPage();
+    await enterprise.goto(base);
+    await expectInLanguage(enterprise, 'zh-CN', 'login page');
+    await screenshot(enterprise, 'login-phone-zh');
+    await login(enterprise, base, 'entA', PASSWORD);
+    await enterprise.waitForURL(`${base}/enterprise`);
+    const declaration = enterprise.locator('[data-testid=declaration]', { hasText: DECLARATION });
+    await declaration.getByRole('button', { name: L('zh-CN', 'enterprise.requestInspection') }).click();
+    const form = enterprise.locator('[data-testid=request-form]');
+    const start = new Date(Date.now() + 5 * 60_000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    await form.locator('input[name=slotStart]').fill(`${start.getFullYear()}-${pad(start.getMonth() + 1)}-${pad(start.getDate())}T${pad(start.getHours())}:${pad(start.getMinutes())}`);
+    await form.locator('select[name=type]').selectOption('routine_supervision');
+    await form.locator('input[name=vehiclePlate]').fill('粤Z·A123港');
+    await screenshot(enterprise, 'enterprise-request');
+    await form.locator('button[type=submit]').click();
+    const booking = enterprise.locator('[data-testid=booking]', { hasText: DECLARATION });
+    await expect.poll(() => booking.getAttribute('data-status')).toBe('requested');
+    await expectInLanguage(enterprise, 'zh-CN', 'enterprise home');
+    await screenshot(enterprise, 'enterprise-home');
+
+    // The officer, at a large screen, in English: confirms and starts it.
+    const officer = await (await newContext(officerBrowser, { locale: 'en' })).newPage();
+    officer.on('console', (m) => m.type() === 'error' && console.log('[officer console]', m.text()));
+    officer.on('pageerror', (e) => console.log('[officer page error]', e.message));
+    await login(officer, base, 'officer1', PASSWORD);
+    await officer.waitForURL(`${base}/officer`);
+    const request = officer.locator('[data-testid=group-requests] [data-testid=booking-row]', { hasText: DECLARATION });
+    await request.getByRole('button', { name: L('en', 'booking.confirm') }).click();
+    const confirmed = officer.locator('[data-testid=group-today] [data-testid=booking-row]', { hasText: DECLARATION });
+    await confirmed.waitFor();
+    await expectInLanguage(officer, 'en', 'officer bookings');
+    await screenshot(officer, 'officer-bookings');
+    await expect.poll(() => booking.getAttribute('data-status')).toBe('confirmed'); // pushed to the phone
+    await confirmed.getByRole('button', { name: L('en', 'booking.start') }).click();
+    await officer.waitForURL(/\/officer\/session\/[0-9a-f-]+$/);
+    sessionId = officer.url().split('/').pop()!;
+
+    // The enterprise joins from its booking (the Join button appears by itself).
+    await booking.getByRole('link', { name: L('zh-CN', 'enterprise.join') }).click();
+    await enterprise.waitForURL(`${base}/enterprise/session/${sessionId}`);
+    await expect.poll(() => enterprise.locator('[data-testid=status]').getAttribute('data-status'), { timeout: 20_000 }).toBe('live');
+
+    // The officer sees the enterprise video playing: decoded frames keep increasing.
+    await expect.poll(() => framesDecoded(officer, '[data-testid=enterprise-video]'), { timeout: 30_000 }).toBeGreaterThan(10);
+    const before = await framesDecoded(officer, '[data-testid=enterprise-video]');
+    await officer.waitForTimeout(2000);
+    expect(await framesDecoded(officer, '[data-testid=enterprise-video]')).toBeGreaterThan(before + 20); // the fake camera runs at ~30 fps
+    // The site camera is beside it, with the animals counted live and drawn over the picture.
+    await expect.poll(() => framesDecoded(officer, '[data-testid=camera-tile]'), { timeout: 60_000 }).toBeGreaterThan(5).catch(diagnose(officer));
+    const liveCount = officer.locator('[data-testid=camera-tile] [data-testid=live-count]');
+    await liveCount.waitFor({ timeout: 120_000 });
+    expect(Number(await liveCount.textContent())).toBeGreaterThan(0);
+
+    // The officer talks: the enterprise plays the officer's audio.
+    await expect
+      .poll(() => enterprise.evaluate(() => (document.querySelector('[data-testid=officer-audio]') as HTMLAudioElement).currentTime), { timeout: 20_000 })
+      .toBeGreaterThan(0.5);
+
+    // A command, shown large on the phone and acknowledged there.
+    await officer.locator('[data-testid=command-bar] input[type=number]').fill('3');
+    await officer.locator('[data-preset=open_carton]').click();
+    const prompt = enterprise.locator('[data-testid=command-prompt]');
+    await expect.poll(() => prompt.textContent()).toContain(L('zh-CN', 'command.open_carton', { n: 3 }));
+    await screenshot(enterprise, 'enterprise-command');
+    await walkLanguages(enterprise, 'enterprise session', 'zh-CN');
+    await enterprise.locator('[data-testid=acknowledge]').click();
+    await prompt.waitFor({ state: 'detached' });
+    await officer.locator('[data-testid=timeline] [data-kind=acknowledgement]').waitFor();
+
+    // A snapshot by the officer, a photo from the enterprise.
+    await officer.locator('[data-testid=snapshot]').click();
+    await officer.locator('[data-testid=timeline] [data-kind=snapshot] img').first().waitFor({ timeout: 20_000 });
+    await enterprise.locator('input[type=file]').setInputFiles(path.join(fixtures, 'seal.jpg'));
+    await officer.locator('[data-testid=timeline] [data-kind=snapshot]', { hasText: L('en', 'timeline.photo') }).waitFor();
+    await screenshot(enterprise, 'enterprise-session');
+
+    // Another enterprise's user is refused.
+    const outsider = await (await newContext(enterpriseBrowser, { locale: 'en', phone: true })).newPage();
+    await login(outsider, base, 'entB', PASSWORD, `/enterprise/session/${sessionId}`);
+    await expect.poll(() => outsider.locator('[data-testid=status]').getAttribute('data-status'), { timeout: 20_000 }).toBe('failed');
+    expect(await outsider.locator('[role=alert]').textContent()).toContain(L('en', 'error.forbidden'));
+    await outsider.context().close();
+
+    await walkLanguages(officer, 'officer console', 'en');
+    await screenshot(officer, 'officer-console');
+    // The camera wall: every site camera, one click to enlarge.
+    await officer.locator('[data-testid=wall-link]').click();
+    await officer.locator('[data-testid=camera-wall] [data-testid=camera-tile]').first().click();
+    await officer.locator('[role=dialog] [data-testid=camera-tile]').waitFor();
+    await expect.poll(() => framesDecoded(officer, '[role=dialog] [data-testid=camera-tile]'), { timeout: 20_000 }).toBeGreaterThan(5).catch(diagnose(officer));
+    await screenshot(officer, 'camera-wall-enlarged');
+    await officer.keyboard.press('Escape');
+    await expectInLanguage(officer, 'en', 'camera wall');
+    await officer.getByRole('link', { name: L('en', 'console.title') }).click();
+
+    // The verdict closes the session; the phone shows it.
+    const verdictForm = officer.locator('[data-testid=verdict-form]');
+    await verdictForm.locator('input[value=rectify]').check();
+    await verdictForm.locator('textarea[name=findings]').fill('Two cartons without Chinese labels.');
+    await verdictForm.locator('input[name=followUp]').fill('Relabel and show again within 3 days.');
+    officer.once('dialog', (d) => void d.accept());
+    await verdictForm.locator('button[type=submit]').click();
+    await officer.waitForURL(`${base}/archive/session/${sessionId}`);
+    const verdict = enterprise.locator('[data-testid=verdict]');
+    await verdict.waitFor({ timeout: 20_000 });
+    expect(await verdict.textContent()).toContain(L('zh-CN', 'verdict.rectify'));
+    await expectInLanguage(enterprise, 'zh-CN', 'verdict on the phone');
+    await screenshot(enterprise, 'enterprise-verdict');
+
+    // A supervisor, in Russian, finds the session and plays it with its timeline.
+    const supervisor = await (await newContext(officerBrowser, { locale: 'ru' })).newPage();
+    await login(supervisor, base, 'supervisor', PASSWORD);
+    await supervisor.waitForURL(`${base}/supervisor`);
+    await supervisor.locator('input[name=declarationNumber]').fill(DECLARATION);
+    await supervisor.locator('[data-testid=archive-search] button[type=submit]').click();
+    const rows = supervisor.locator('[data-testid=archive-row]');
+    await expect.poll(() => rows.count()).toBe(1);
+    await walkLanguages(supervisor, 'archive', 'ru');
+    await screenshot(supervisor, 'archive');
+    await rows.first().locator('a').click();
+    await supervisor.waitForURL(`${base}/archive/session/${sessionId}`);
+    // The evidence is sealed once the recordings are finalised; the badge says it verifies.
+    await expect.poll(() => supervisor.locator('[data-testid=integrity]').getAttribute('data-ok'), { timeout: 90_000 }).toBe('true');
+    const video = supervisor.locator('[data-testid=player-video]');
+    await video.waitFor();
+    const bar = supervisor.locator('[data-testid=timeline-bar]');
+    for (const kind of ['command', 'acknowledgement', 'snapshot', 'verdict']) expect(await bar.locator(`[data-kind=${kind}]`).count(), kind).toBeGreaterThan(0);
+    const timelineText = await supervisor.locator('[data-testid=player-timeline]').textContent();
+    expect(timelineText).toContain(L('ru', 'command.open_carton', { n: 3 }));
+    expect(timelineText).toContain(L('ru', 'timeline.verdict', { outcome: L('ru', 'verdict.rectify') }));
+    // Clicking the verdict marker seeks the recording to (near) its end and plays.
+    await bar.locator('[data-kind=snapshot]').first().click();
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await supervisor.locator('[data-testid=count-chart]').waitFor();
+    await walkLanguages(supervisor, 'session player', 'ru');
+    await screenshot(supervisor, 'session-player');
+  }, 420_000);
+
+  it('shows every other page in each language with nothing left untranslated', async () => {
+    const browser = browsers[1]!;
+    for (const locale of ['zh-CN', 'en', 'ru'] as const) {
+      const context = await newContext(browser, { locale });
+      const page = await context.newPage();
+      await page.goto(platform.url);
+      await expectInLanguage(page, locale, 'login');
+      await login(page, platform.url, 'admin', PASSWORD);
+      await page.waitForURL(`${platform.url}/admin`);
+      for (const tab of ['enterprises', 'users', 'delegations', 'sites', 'cameras', 'vehicles']) {
+        await page.locator(`[data-tab=${tab}]`).click();
+        await page.locator('.inline-form').waitFor();
+        await page.waitForLoadState('networkidle');
+        await expectInLanguage(page, locale, `admin ${tab}`);
+        if (locale === 'en') await screenshot(page, `admin-${tab}`);
+      }
+      await context.close();
+    }
+    // The administrator tests a camera: one frame from its source.
+    const context = await newContext(browser, { locale: 'en' });
+    const page = await context.newPage();
+    await login(page, platform.url, 'admin', PASSWORD, '/admin?tab=cameras');
+    await page.locator('[data-testid=camera-preview]').first().click();
+    await page.locator('[data-testid=camera-still]').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'admin-camera-test');
+    await context.close();
+  }, 180_000);
+});

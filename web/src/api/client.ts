@@ -1,0 +1,113 @@
+/** REST calls to the platform (same origin; the httpOnly session cookie authenticates). */
+import type { Alarm, ArchiveEntry, Booking, Camera, Declaration, Delegation, Enterprise, LoadingBatch, Officer, Page, Port, Principal, Recording, Site, TimelineEvent, User, Vehicle, Verdict, Verification } from './types.ts';
+
+/** An error the API answered with: `code` is stable and has a translation (error.<code>). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+export async function request<T>(method: string, path: string, options: { body?: unknown; query?: Query; raw?: Blob } = {}): Promise<T> {
+  const qs = options.query
+    ? new URLSearchParams(Object.entries(options.query).filter((e): e is [string, string | number | boolean] => e[1] !== undefined && e[1] !== null && e[1] !== '').map(([k, v]) => [k, String(v)])).toString()
+    : '';
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}${qs ? `?${qs}` : ''}`, {
+      method,
+      credentials: 'same-origin',
+      headers: options.raw ? { 'Content-Type': options.raw.type } : options.body !== undefined ? { 'Content-Type': 'application/json' } : {},
+      body: options.raw ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
+    });
+  } catch (err) {
+    throw new ApiError(0, 'network', (err as Error).message);
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy's HTML error page, for example.
+  }
+  if (!res.ok) {
+    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText);
+  }
+  return data as T;
+}
+
+const get = <T>(path: string, query?: Query) => request<T>('GET', path, { query });
+const post = <T>(path: string, body: unknown = {}) => request<T>('POST', path, { body });
+const put = <T>(path: string, body: unknown) => request<T>('PUT', path, { body });
+
+export const api = {
+  login: (username: string, password: string) => post<Principal>('/auth/login', { username, password }),
+  logout: () => post<{ ok: true }>('/auth/logout'),
+  me: () => get<Principal>('/auth/me'),
+
+  declarations: (query: Query = {}) => get<Page<Declaration>>('/declarations', query),
+  declaration: (id: string) => get<Declaration>(`/declarations/${id}`),
+
+  bookings: (query: Query = {}) => get<Page<Booking>>('/bookings', query),
+  booking: (id: string) => get<Booking>(`/bookings/${id}`),
+  requestBooking: (body: { declarationId: string; type: string; slotStart: string; slotEnd: string; note?: string; vehiclePlate?: string }) => post<Booking>('/bookings', body),
+  bookingAction: (id: string, action: 'confirm' | 'accept' | 'cancel' | 'no-show' | 'start' | 'complete', reason = '') => post<Booking>(`/bookings/${id}/${action}`, { reason }),
+  proposeSlot: (id: string, body: { slotStart: string; slotEnd: string; reason?: string }) => post<Booking>(`/bookings/${id}/propose`, body),
+
+  timeline: (sessionId: string) => get<TimelineEvent[]>(`/sessions/${sessionId}/timeline`),
+  recordings: (sessionId: string) => get<Recording[]>(`/sessions/${sessionId}/recordings`),
+  alarms: (sessionId: string) => get<Alarm[]>(`/sessions/${sessionId}/alarms`),
+  acknowledgeAlarm: (alarmId: string) => post<{ alarmId: string }>(`/alarms/${alarmId}/acknowledge`),
+  verdict: (sessionId: string) => get<Verdict>(`/sessions/${sessionId}/verdict`),
+  recordVerdict: (sessionId: string, body: { outcome: string; findings: string; followUp?: string }) => post<Verdict>(`/sessions/${sessionId}/verdict`, body),
+  verify: (sessionId: string) => get<Verification>(`/sessions/${sessionId}/verify`),
+  uploadPhoto: (sessionId: string, file: Blob) => request<TimelineEvent>('POST', `/sessions/${sessionId}/photos`, { raw: file }),
+  loadingBatches: (sessionId: string) => get<LoadingBatch[]>(`/sessions/${sessionId}/loading-batches`),
+  openBatch: (sessionId: string, body: { cameraId: string; line: { a: [number, number]; b: [number, number] }; expected?: number }) => post<LoadingBatch>(`/sessions/${sessionId}/loading-batches`, body),
+  closeBatch: (sessionId: string, batchId: string) => post<LoadingBatch & { alarmId: string | null }>(`/sessions/${sessionId}/loading-batches/${batchId}/close`),
+  requestExport: (sessionId: string, locale: string) => post<ExportStatus>(`/sessions/${sessionId}/exports`, { locale }),
+  exportStatus: (exportId: string) => get<ExportStatus>(`/exports/${exportId}`),
+  archive: (query: Query) => get<Page<ArchiveEntry>>('/archive/sessions', query),
+
+  ports: () => get<Port[]>('/ports'),
+  enterprises: () => get<Enterprise[]>('/enterprises'),
+  officers: () => get<Officer[]>('/officers'),
+  createEnterprise: (body: { name: string; customsCode: string; riskClass: string }) => post<Enterprise>('/admin/enterprises', body),
+  setRiskClass: (id: string, riskClass: string) => put<Enterprise>(`/admin/enterprises/${id}/risk-class`, { riskClass }),
+  users: () => get<User[]>('/admin/users'),
+  createUser: (body: Record<string, unknown>) => post<User>('/admin/users', body),
+  delegations: () => get<Delegation[]>('/admin/delegations'),
+  grantDelegation: (body: { brokerId: string; enterpriseId: string }) => post<{ ok: true }>('/admin/delegations', body),
+  revokeDelegation: (body: { brokerId: string; enterpriseId: string }) => post<{ ok: true }>('/admin/delegations/revoke', body),
+  sites: () => get<Site[]>('/admin/sites'),
+  createSite: (body: { enterpriseId: string; name: string; kind: string; address: string }) => post<Site>('/admin/sites', body),
+  cameras: (siteId?: string) => get<Camera[]>('/admin/cameras', { siteId }),
+  createCamera: (body: { siteId: string; name: string; sourceUrl: string; analysis: string[] }) => post<Camera>('/admin/cameras', body),
+  vehicles: () => get<Vehicle[]>('/admin/vehicles'),
+  createVehicle: (body: { enterpriseId: string; plate: string; description?: string }) => post<Vehicle>('/admin/vehicles', body),
+};
+
+export interface ExportStatus {
+  exportId: string;
+  state: string;
+  /** 0-100 */
+  progress: number;
+  error: string | null;
+}
+
+/** URLs the browser loads itself (media elements, images). */
+export const mediaUrl = {
+  recording: (sessionId: string, recordingId: string) => `/api/sessions/${sessionId}/recordings/${recordingId}/file`,
+  poster: (sessionId: string, recordingId: string) => `/api/sessions/${sessionId}/recordings/${recordingId}/poster`,
+  snapshot: (sessionId: string, eventId: number) => `/api/sessions/${sessionId}/snapshots/${eventId}`,
+  alarmEvidence: (alarmId: string) => `/api/alarms/${alarmId}/evidence`,
+  cameraPreview: (cameraId: string) => `/api/admin/cameras/${cameraId}/preview`,
+  exportFile: (exportId: string) => `/api/exports/${exportId}/file`,
+};

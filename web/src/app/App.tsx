@@ -1,0 +1,145 @@
+/** The shell: providers, the header (navigation, language, logout) and the page for the current path. */
+import { useEffect, type ReactNode } from 'react';
+import { AuthProvider, homeOf, useAuth } from './auth.tsx';
+import { Link, matchPath, RouterProvider, useRouter } from './router.tsx';
+import { I18nProvider, LOCALE_NAMES, LOCALES, isLocale, useI18n, type MessageKey } from '../i18n/index.tsx';
+import type { Role } from '../api/types.ts';
+import { LoginPage } from '../pages/LoginPage.tsx';
+import { EnterpriseHome } from '../pages/enterprise/EnterpriseHome.tsx';
+import { EnterpriseSession } from '../pages/enterprise/EnterpriseSession.tsx';
+import { OfficerHome } from '../pages/officer/OfficerHome.tsx';
+import { OfficerConsole } from '../pages/officer/OfficerConsole.tsx';
+import { ArchivePage } from '../pages/supervisor/ArchivePage.tsx';
+import { SessionPlayer } from '../pages/supervisor/SessionPlayer.tsx';
+import { AdminPage } from '../pages/admin/AdminPage.tsx';
+
+interface RouteDef {
+  pattern: string;
+  roles: readonly Role[];
+  render: (params: Record<string, string>) => ReactNode;
+}
+
+const ENTERPRISE: Role[] = ['enterprise_user', 'broker'];
+const routes: RouteDef[] = [
+  { pattern: '/enterprise', roles: ENTERPRISE, render: () => <EnterpriseHome /> },
+  { pattern: '/enterprise/session/:id', roles: ENTERPRISE, render: (p) => <EnterpriseSession sessionId={p.id!} /> },
+  { pattern: '/officer', roles: ['officer'], render: () => <OfficerHome /> },
+  { pattern: '/officer/session/:id', roles: ['officer', 'supervisor'], render: (p) => <OfficerConsole sessionId={p.id!} view="console" /> },
+  { pattern: '/officer/session/:id/wall', roles: ['officer', 'supervisor'], render: (p) => <OfficerConsole sessionId={p.id!} view="wall" /> },
+  { pattern: '/supervisor', roles: ['supervisor', 'admin'], render: () => <ArchivePage /> },
+  { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
+  { pattern: '/admin', roles: ['admin'], render: () => <AdminPage /> },
+];
+
+const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
+  enterprise_user: [{ to: '/enterprise', label: 'nav.myInspections' }],
+  broker: [{ to: '/enterprise', label: 'nav.myInspections' }],
+  officer: [{ to: '/officer', label: 'nav.bookings' }],
+  supervisor: [{ to: '/supervisor', label: 'nav.archive' }],
+  admin: [
+    { to: '/admin', label: 'nav.administration' },
+    { to: '/supervisor', label: 'nav.archive' },
+  ],
+};
+
+export function App() {
+  return (
+    <I18nProvider>
+      <AuthProvider>
+        <RouterProvider>
+          <Shell />
+        </RouterProvider>
+      </AuthProvider>
+    </I18nProvider>
+  );
+}
+
+function Shell() {
+  const { user, checked, logout } = useAuth();
+  const { path, navigate } = useRouter();
+  const { t, locale, setLocale } = useI18n();
+
+  // A user's saved language applies until they pick another here.
+  useEffect(() => {
+    if (user && !localStorage.getItem('watchpost.locale') && isLocale(user.locale)) setLocale(user.locale);
+  }, [user, setLocale]);
+
+  let page: ReactNode = null;
+  if (!checked) page = <p className="muted">{t('common.loading')}</p>;
+  else if (!user) page = <LoginPage />;
+  else if (path === '/' || path === '/login') {
+    page = <Redirect to={homeOf(user.role)} />;
+  } else {
+    for (const route of routes) {
+      const params = matchPath(route.pattern, path);
+      if (!params) continue;
+      page = route.roles.includes(user.role) ? route.render(params) : <NotAllowed />;
+      break;
+    }
+    page ??= <NotFound />;
+  }
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link to={user ? homeOf(user.role) : '/'} className="brand">
+          <span className="brand-mark" aria-hidden>
+            ◉
+          </span>
+          {t('app.name')}
+        </Link>
+        {user && (
+          <nav>
+            {NAV[user.role].map((item) => (
+              <Link key={item.to} to={item.to} className={path.startsWith(item.to) ? 'active' : undefined}>
+                {t(item.label)}
+              </Link>
+            ))}
+          </nav>
+        )}
+        <div className="topbar-right">
+          <select aria-label={t('common.language')} value={locale} onChange={(e) => isLocale(e.target.value) && setLocale(e.target.value)} data-testid="language">
+            {LOCALES.map((l) => (
+              <option key={l} value={l}>
+                {LOCALE_NAMES[l]}
+              </option>
+            ))}
+          </select>
+          {user && (
+            <>
+              <span className="who" title={t(`role.${user.role}`)}>
+                {user.displayName} · {t(`role.${user.role}`)}
+              </span>
+              <button
+                className="secondary"
+                onClick={async () => {
+                  await logout();
+                  navigate('/', { replace: true });
+                }}
+              >
+                {t('auth.logout')}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <main>{page}</main>
+    </div>
+  );
+}
+
+function Redirect({ to }: { to: string }) {
+  const { navigate } = useRouter();
+  useEffect(() => navigate(to, { replace: true }), [to, navigate]);
+  return null;
+}
+
+function NotFound() {
+  const { t } = useI18n();
+  return <p className="banner banner-error">{t('error.page_not_found')}</p>;
+}
+
+function NotAllowed() {
+  const { t } = useI18n();
+  return <p className="banner banner-error">{t('error.forbidden')}</p>;
+}

@@ -1,0 +1,79 @@
+/**
+ * A live inspection for a page: joins, keeps the timeline and the list of streams current, and after a
+ * network drop (socket.io reconnects by itself) or a media reset joins again and lets the page re-publish.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { InspectionClient, type JoinResult, type ProducerInfo } from './inspection-client.ts';
+import type { TimelineEvent } from '../api/types.ts';
+
+export type InspectionStatus = 'joining' | 'live' | 'reconnecting' | 'closed' | 'failed';
+
+export interface Inspection {
+  client: InspectionClient | null;
+  status: InspectionStatus;
+  error: unknown;
+  joined: JoinResult | null;
+  timeline: TimelineEvent[];
+  producers: ProducerInfo[];
+  /** Bumped on every (re)join: media effects depend on it to re-publish and re-subscribe. */
+  generation: number;
+}
+
+/** The timeline shown live is bounded; the archive has all of it. */
+const MAX_TIMELINE = 2000;
+
+export function useInspection(sessionId: string): Inspection {
+  const [state, setState] = useState<Inspection>({ client: null, status: 'joining', error: null, joined: null, timeline: [], producers: [], generation: 0 });
+  const clientRef = useRef<InspectionClient | null>(null);
+
+  useEffect(() => {
+    const client = new InspectionClient(sessionId);
+    clientRef.current = client;
+    let disposed = false;
+    let everConnected = false;
+
+    const join = async () => {
+      try {
+        client.resetMedia();
+        const joined = await client.join();
+        if (disposed) return;
+        setState((s) => ({ ...s, client, status: 'live', error: null, joined, timeline: joined.timeline as TimelineEvent[], producers: joined.producers, generation: s.generation + 1 }));
+      } catch (err) {
+        if (disposed) return;
+        const code = (err as { code?: string }).code;
+        // A closed session (verdict recorded) is not an error for the people in it.
+        setState((s) => ({ ...s, client, status: code === 'invalid_transition' ? 'closed' : 'failed', error: code === 'invalid_transition' ? null : err }));
+      }
+    };
+
+    client.socket.on('connect', () => {
+      if (everConnected) setState((s) => ({ ...s, status: 'joining' }));
+      everConnected = true;
+      void join();
+    });
+    client.socket.on('disconnect', () => !disposed && setState((s) => (s.status === 'closed' ? s : { ...s, status: 'reconnecting' })));
+    client.socket.on('connect_error', (err) => !disposed && setState((s) => ({ ...s, status: 'reconnecting', error: everConnected ? null : err })));
+    client.on<TimelineEvent>('session:timeline', (event) =>
+      setState((s) => ({ ...s, timeline: [...s.timeline.slice(-(MAX_TIMELINE - 1)), event], status: event.kind === 'verdict' ? 'closed' : s.status })),
+    );
+    client.on<ProducerInfo>('media:newProducer', (info) => setState((s) => ({ ...s, producers: [...s.producers.filter((p) => p.producerId !== info.producerId), info] })));
+    client.on<{ producerId: string }>('media:producerClosed', ({ producerId }) => setState((s) => ({ ...s, producers: s.producers.filter((p) => p.producerId !== producerId) })));
+    // The server lost the session's media (a worker died): join again.
+    client.on('media:reset', () => void join());
+    setState((s) => ({ ...s, client }));
+
+    return () => {
+      disposed = true;
+      client.close();
+      clientRef.current = null;
+    };
+  }, [sessionId]);
+
+  return state;
+}
+
+/** Commands the enterprise has not acknowledged yet, oldest first. */
+export function pendingCommands(timeline: TimelineEvent[]): TimelineEvent[] {
+  const acknowledged = new Set(timeline.filter((e) => e.kind === 'acknowledgement').map((e) => Number(e.payload.commandId)));
+  return timeline.filter((e) => e.kind === 'command' && !acknowledged.has(e.id));
+}

@@ -1,0 +1,172 @@
+/** The officer's bookings: requests to take, today's and upcoming inspections, live ones to enter. */
+import { useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { Booking } from '../../api/types.ts';
+import { useAuth } from '../../app/auth.tsx';
+import { useLiveEvent } from '../../app/live-events.ts';
+import { Link, useRouter } from '../../app/router.tsx';
+import { ActionButton, Empty, ErrorBanner, Loading, Modal, StatusBadge, toLocalInput, useLoad } from '../../components/common.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+
+const OPEN = 'requested,proposed,confirmed,in_progress';
+
+export function OfficerHome() {
+  const { t } = useI18n();
+  const bookings = useLoad(() => api.bookings({ status: OPEN, limit: 100 }), []);
+  const [error, setError] = useState<unknown>(null);
+  const [proposing, setProposing] = useState<Booking | null>(null);
+  useLiveEvent('booking:changed', () => bookings.reload());
+
+  const items = bookings.data?.items ?? [];
+  const endOfToday = new Date();
+  endOfToday.setHours(23, 59, 59, 999);
+  const groups: Array<{ title: string; items: Booking[]; testId: string }> = [
+    { title: t('officer.live'), items: items.filter((b) => b.status === 'in_progress'), testId: 'live' },
+    { title: t('officer.requests'), items: items.filter((b) => b.status === 'requested' || b.status === 'proposed'), testId: 'requests' },
+    { title: t('officer.today'), items: items.filter((b) => b.status === 'confirmed' && new Date(b.slotStart) <= endOfToday), testId: 'today' },
+    { title: t('officer.upcoming'), items: items.filter((b) => b.status === 'confirmed' && new Date(b.slotStart) > endOfToday), testId: 'upcoming' },
+  ];
+
+  return (
+    <div className="page">
+      <h1>{t('officer.title')}</h1>
+      <ErrorBanner error={error ?? bookings.error} onClose={() => setError(null)} />
+      {bookings.loading && !bookings.data && <Loading />}
+      {groups.map((g) => (
+        <section key={g.testId} data-testid={`group-${g.testId}`}>
+          <h2>
+            {g.title} <span className="count">{g.items.length}</span>
+          </h2>
+          {g.items.length === 0 ? (
+            <Empty>{t('officer.none')}</Empty>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t('booking.slot')}</th>
+                  <th>{t('booking.declaration')}</th>
+                  <th>{t('booking.enterprise')}</th>
+                  <th>{t('booking.type')}</th>
+                  <th>{t('booking.status')}</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {g.items.map((b) => (
+                  <BookingRow key={b.id} booking={b} onChanged={bookings.reload} onError={setError} onPropose={() => setProposing(b)} />
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      ))}
+      {proposing && (
+        <ProposeSlot
+          booking={proposing}
+          onClose={() => setProposing(null)}
+          onDone={() => {
+            setProposing(null);
+            bookings.reload();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function BookingRow({ booking: b, onChanged, onError, onPropose }: { booking: Booking; onChanged: () => void; onError: (e: unknown) => void; onPropose: () => void }) {
+  const { t, dateTime, clock } = useI18n();
+  const { user } = useAuth();
+  const { navigate } = useRouter();
+  const mine = b.officerId === user?.userId;
+  return (
+    <tr data-testid="booking-row" data-booking={b.id}>
+      <td>
+        {dateTime(b.slotStart)} – {clock(b.slotEnd)}
+      </td>
+      <td>{b.declarationNumber}</td>
+      <td>{b.enterpriseName}</td>
+      <td>{t(`type.${b.type}`)}</td>
+      <td>
+        <StatusBadge status={b.status} />
+        {b.vehiclePlate && <span className="muted"> · {b.vehiclePlate}</span>}
+      </td>
+      <td className="actions">
+        {b.status === 'requested' && (
+          <>
+            <ActionButton action={() => api.bookingAction(b.id, 'confirm').then(onChanged)} onError={onError}>
+              {t('booking.confirm')}
+            </ActionButton>
+            <button className="secondary" onClick={onPropose}>
+              {t('booking.propose')}
+            </button>
+          </>
+        )}
+        {b.status === 'confirmed' && mine && (
+          <>
+            <ActionButton
+              action={async () => {
+                const started = await api.bookingAction(b.id, 'start');
+                navigate(`/officer/session/${started.sessionId}`);
+              }}
+              onError={onError}
+            >
+              {t('booking.start')}
+            </ActionButton>
+            <ActionButton className="secondary" action={() => api.bookingAction(b.id, 'no-show').then(onChanged)} onError={onError}>
+              {t('booking.noShow')}
+            </ActionButton>
+          </>
+        )}
+        {b.status === 'in_progress' && b.sessionId && mine && (
+          <Link to={`/officer/session/${b.sessionId}`} className="button">
+            {t('booking.enter')}
+          </Link>
+        )}
+        {['requested', 'proposed', 'confirmed'].includes(b.status) && (
+          <ActionButton className="secondary danger" action={() => api.bookingAction(b.id, 'cancel').then(onChanged)} onError={onError}>
+            {t('booking.cancel')}
+          </ActionButton>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function ProposeSlot({ booking, onClose, onDone }: { booking: Booking; onClose: () => void; onDone: () => void }) {
+  const { t } = useI18n();
+  const [start, setStart] = useState(toLocalInput(new Date(new Date(booking.slotStart).getTime() + 3_600_000)));
+  const minutes = Math.round((new Date(booking.slotEnd).getTime() - new Date(booking.slotStart).getTime()) / 60_000);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <Modal title={t('booking.proposeTitle', { number: booking.declarationNumber })} onClose={onClose}>
+      <form
+        className="form"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            const slotStart = new Date(start);
+            await api.proposeSlot(booking.id, { slotStart: slotStart.toISOString(), slotEnd: new Date(slotStart.getTime() + minutes * 60_000).toISOString(), reason: reason || undefined });
+            onDone();
+          } catch (err) {
+            setError(err);
+          }
+        }}
+      >
+        <ErrorBanner error={error} />
+        <label>
+          {t('booking.newStart')}
+          <input type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />
+        </label>
+        <label>
+          {t('booking.reasonLabel')}
+          <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} />
+        </label>
+        <div className="actions">
+          <button type="submit">{t('booking.propose')}</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
