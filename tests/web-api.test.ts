@@ -1,0 +1,155 @@
+/**
+ * The API the web app relies on beyond the domain tests: administration lists, risk class, officers for
+ * the archive filter, a session's alarms (not for the enterprise), photos uploaded by the enterprise,
+ * the camera test; and the web app's own copies of the server's enums and its three catalogues.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as schema from '../server/db/schema.ts';
+import type { Platform } from '../server/platform.ts';
+import type { Principal } from '../server/services/access.ts';
+import * as web from '../web/src/api/types.ts';
+import { en } from '../web/src/i18n/en.ts';
+import { ru } from '../web/src/i18n/ru.ts';
+import { zhCN } from '../web/src/i18n/zh-CN.ts';
+import { VISION_TASKS } from '../inference/index.ts';
+import { startTestPlatform } from './support/platform.ts';
+import { connectClient, type TestSocketClient } from './support/socket-client.ts';
+import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
+
+let platform: Platform;
+let world: World;
+let sessionId: string;
+const sockets: Socket[] = [];
+const clients = {} as Record<'admin' | 'supervisor' | 'officer1' | 'entA' | 'entB', TestSocketClient>;
+const principals = {} as Record<UserKey, Principal>;
+const jpeg = fs.readFileSync(path.join(import.meta.dirname, 'fixtures/vision/seal.jpg'));
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  world = await createWorld(platform.services);
+  for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await platform.services.auth.login(key, PASSWORD)).principal;
+  ({ sessionId } = await startLiveInspection(platform.services, principals, world, {
+    declaration: { number: '530120261000000555', goodsDescription: 'Cartons', declaredQuantity: 10, quantityUnit: 'carton', sealNumbers: [] },
+    type: 'label_rectification',
+  }));
+  for (const key of Object.keys({ admin: 0, supervisor: 0, officer1: 0, entA: 0, entB: 0 }) as Array<keyof typeof clients>) {
+    clients[key] = await connectClient(platform.url, key, sockets);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await platform?.stop();
+});
+
+const upload = (who: TestSocketClient, body: Buffer, type = 'image/jpeg') =>
+  fetch(`${platform.url}/api/sessions/${sessionId}/photos`, { method: 'POST', headers: { cookie: who.cookie, 'content-type': type }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+describe('the web app and the server agree', () => {
+  it('on the enums the pages offer', () => {
+    expect([...web.INSPECTION_TYPES]).toEqual([...schema.inspectionTypes]);
+    expect([...web.BOOKING_STATUSES]).toEqual([...schema.bookingStatuses]);
+    expect([...web.VERDICT_OUTCOMES]).toEqual([...schema.verdictOutcomes]);
+    expect([...web.RISK_CLASSES]).toEqual([...schema.riskClasses]);
+    expect([...web.ROLES]).toEqual([...schema.roles]);
+    expect([...web.SITE_KINDS]).toEqual([...schema.siteKinds]);
+    expect([...web.VISION_TASKS]).toEqual([...VISION_TASKS]);
+  });
+
+  it('on the words: every language has every message, with the same {placeholders}', () => {
+    const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const catalogue of [zhCN, ru] as Record<string, string>[]) {
+      expect(Object.keys(catalogue).sort()).toEqual(Object.keys(en).sort());
+      for (const [key, text] of Object.entries(en)) {
+        expect(catalogue[key]!.trim(), key).not.toBe('');
+        expect(placeholders(catalogue[key]!), key).toEqual(placeholders(text));
+      }
+    }
+    // Every error code the server can answer with has a message.
+    const codes = fs.readFileSync(path.join(import.meta.dirname, '../server/errors.ts'), 'utf8').match(/\| '(\w+)'/g)!.map((c) => c.slice(3, -1));
+    for (const code of [...codes, 'internal_error', 'network']) expect(Object.keys(en), code).toContain(`error.${code}`);
+  });
+});
+
+describe('administration lists', () => {
+  it('lists sites, cameras, vehicles and delegations for the administrator; refuses others', async () => {
+    const site = await platform.services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, name: 'Dock 3', kind: 'warehouse' });
+    await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Dock camera', sourceUrl: 'udp://127.0.0.1:9', analysis: ['plate'] });
+    await platform.services.admin.createVehicle(principals.admin, { enterpriseId: world.enterprises.a, plate: '粤B·12345' });
+    const { admin, officer1, entA } = clients;
+    expect((await admin.http.get('/api/admin/sites')).body).toEqual(expect.arrayContaining([expect.objectContaining({ id: site.id, name: 'Dock 3', kind: 'warehouse' })]));
+    expect((await admin.http.get(`/api/admin/cameras?siteId=${site.id}`)).body).toMatchObject([{ name: 'Dock camera', analysis: ['plate'], siteId: site.id }]);
+    expect((await admin.http.get('/api/admin/vehicles')).body).toEqual(expect.arrayContaining([expect.objectContaining({ plate: '粤B12345' })]));
+    expect((await admin.http.get('/api/admin/delegations')).body).toEqual([expect.objectContaining({ enterpriseId: world.enterprises.a, revokedAt: null })]);
+    expect((await admin.http.get('/api/admin/cameras?siteId=nope')).status).toBe(400);
+    for (const client of [officer1, entA]) {
+      expect((await client.http.get('/api/admin/sites')).status).toBe(403);
+      expect((await client.http.get('/api/admin/delegations')).status).toBe(403);
+    }
+  });
+
+  it('changes an enterprise\'s risk class (audited), refusing a bad class and non-administrators', async () => {
+    const url = `/api/admin/enterprises/${world.enterprises.b}/risk-class`;
+    const ok = await clients.admin.http.request('PUT', url, { riskClass: 'D' });
+    expect(ok.body).toMatchObject({ id: world.enterprises.b, riskClass: 'D' });
+    expect((await clients.admin.http.request('PUT', url, { riskClass: 'E' })).status).toBe(400);
+    expect((await clients.supervisor.http.request('PUT', url, { riskClass: 'A' })).status).toBe(403);
+    expect((await clients.admin.http.request('PUT', `/api/admin/enterprises/${crypto.randomUUID()}/risk-class`, { riskClass: 'A' })).status).toBe(404);
+    const enterprises = (await clients.supervisor.http.get('/api/enterprises')).body as Array<{ id: string; riskClass: string }>;
+    expect(enterprises.find((e) => e.id === world.enterprises.b)?.riskClass).toBe('D');
+  });
+
+  it('names the officers for the archive filter, to supervisors only', async () => {
+    const officers = (await clients.supervisor.http.get('/api/officers')).body as Array<{ displayName: string }>;
+    expect(officers.length).toBe(3);
+    expect((await clients.entA.http.get('/api/officers')).status).toBe(403);
+  });
+
+  it('answers a camera test it cannot get a picture for with camera_unreachable', async () => {
+    const site = await platform.services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, name: 'Empty yard', kind: 'farm' });
+    const camera = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Missing', sourceUrl: 'file:///nonexistent/camera.mp4' });
+    const res = await clients.admin.http.get(`/api/admin/cameras/${camera.id}/preview`);
+    expect([res.status, res.body.error.code]).toEqual([502, 'camera_unreachable']);
+    const still = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Still', sourceUrl: `file://${path.join(import.meta.dirname, 'fixtures/vision/pigs-few.jpg')}` });
+    const picture = await fetch(`${platform.url}/api/admin/cameras/${still.id}/preview`, { headers: { cookie: clients.admin.cookie } });
+    expect(picture.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await picture.arrayBuffer()).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+  }, 30_000);
+});
+
+describe('a session for the web app', () => {
+  it('takes a photo from the enterprise onto the timeline, byte for byte, and refuses what is not one', async () => {
+    const res = await upload(clients.entA, jpeg);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ kind: 'snapshot', payload: { source: 'upload', sizeBytes: jpeg.length } });
+    const file = await fetch(`${platform.url}/api/sessions/${sessionId}/snapshots/${res.body.id}`, { headers: { cookie: clients.officer1.cookie } });
+    expect(Buffer.from(await file.arrayBuffer()).equals(jpeg)).toBe(true);
+
+    const before = (await clients.officer1.http.get(`/api/sessions/${sessionId}/timeline`)).body.length;
+    expect(await upload(clients.entA, Buffer.from('not a picture at all'))).toMatchObject({ status: 400, body: { error: { code: 'invalid_image' } } });
+    expect(await upload(clients.entA, jpeg, 'application/octet-stream')).toMatchObject({ status: 400, body: { error: { code: 'invalid_image' } } });
+    expect(await upload(clients.entA, Buffer.alloc(13 * 1024 * 1024))).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+    expect((await upload(clients.officer1, jpeg)).status).toBe(403);
+    expect((await upload(clients.entB, jpeg)).status).toBe(403);
+    expect((await clients.officer1.http.get(`/api/sessions/${sessionId}/timeline`)).body.length).toBe(before);
+  });
+
+  it('lists a session\'s alarms with their evidence for its officer, not for the enterprise', async () => {
+    const frameAt = new Date();
+    const alarmId = await platform.services.alarms.raise(
+      { rule: 'seal_mismatch', details: { read: 'XY1234567', declared: [] }, frameAt, dedupeKey: 'seal:XY1234567' },
+      { sessionId, saveEvidence: async () => (await platform.services.store.write(`sessions/${sessionId}/alarms/a.jpg`, jpeg), `sessions/${sessionId}/alarms/a.jpg`) },
+    );
+    const listed = await clients.officer1.http.get(`/api/sessions/${sessionId}/alarms`);
+    expect(listed.body).toMatchObject([{ id: alarmId, rule: 'seal_mismatch', status: 'open', hasEvidence: true }]);
+    expect(listed.body[0]).not.toHaveProperty('evidencePath');
+    const evidence = await fetch(`${platform.url}/api/alarms/${alarmId}/evidence`, { headers: { cookie: clients.officer1.cookie } });
+    expect(Buffer.from(await evidence.arrayBuffer()).equals(jpeg)).toBe(true);
+    expect((await clients.entA.http.get(`/api/sessions/${sessionId}/alarms`)).status).toBe(403);
+    expect((await clients.entA.http.get(`/api/alarms/${alarmId}/evidence`)).status).toBe(403);
+    expect((await clients.supervisor.http.get(`/api/sessions/${sessionId}/alarms`)).body).toHaveLength(1);
+  });
+});
