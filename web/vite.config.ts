@@ -1,11 +1,11 @@
 /**
  * The web app build. `npm run build:web` writes web/dist, which the server serves; `npm run dev:web`
- * serves it with hot reload and forwards the API and socket.io to a platform on :3000 (`npm start`).
+ * serves it with hot reload and forwards the API and socket.io to a platform on :8080 (`npm start`).
  */
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-const platform = process.env.WATCHPOST_URL ?? 'http://127.0.0.1:3000';
+const platform = process.env.WATCHPOST_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   root: import.meta.dirname,
