@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 const upload = (who: TestSocketClient, body: Buffer, type = 'image/jpeg') =>
-  fetch(`${platform.url}/api/sessions/${sessionId}/photos`, { method: 'POST', headers: { cookie: who.cookie, 'content-type': type }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  fetch(`${platform.url}/api/sessions/${sessionId}/photos`, { method: 'POST', headers: { cookie: who.cookie, 'content-type': type }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
 describe('the web app and the server agree', () => {
   it('on the enums the pages offer', () => {

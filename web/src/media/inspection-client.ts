@@ -81,7 +81,8 @@ export class InspectionClient {
     const transport = await this.transport('send');
     const produced: Producer[] = [];
     for (const track of tracks) {
-      const producer = await transport.produce({ track, appData: { label: track.kind === 'video' ? 'camera' : 'microphone' } });
+      // The page owns its tracks: after a reconnection the same camera is published again.
+      const producer = await transport.produce({ track, stopTracks: false, appData: { label: track.kind === 'video' ? 'camera' : 'microphone' } });
       this.producers.set(producer.id, producer);
       produced.push(producer);
     }

@@ -116,14 +116,14 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
           )}
           <div className="timeline-bar" data-testid="timeline-bar" aria-label={t('player.timeline')}>
             {position !== null && <div className="playhead" style={{ left: `${((position - start) / span) * 100}%` }} />}
-            {marked.map((e) => (
+            {clusterMarkers(marked, start, span).map((group) => (
               <button
-                key={e.id}
-                className={`marker marker-${e.kind}`}
-                style={{ left: `${((new Date(e.at).getTime() - start) / span) * 100}%` }}
-                title={`${time(e.at)} ${describeEvent(e, t, tMaybe)}`}
-                data-kind={e.kind}
-                onClick={() => seek(new Date(e.at).getTime())}
+                key={group[0]!.id}
+                className={`marker marker-${mostImportant(group)}`}
+                style={{ left: `${((new Date(group[0]!.at).getTime() - start) / span) * 100}%` }}
+                title={group.map((e) => `${time(e.at)} ${describeEvent(e, t, tMaybe)}`).join('\n')}
+                data-kinds={[...new Set(group.map((e) => e.kind))].join(' ')}
+                onClick={() => seek(new Date(group[0]!.at).getTime())}
               />
             ))}
           </div>
@@ -241,6 +241,28 @@ function recordingLabel(r: Recording, events: TimelineEvent[], t: ReturnType<typ
   const joined = events.find((e) => e.kind === 'joined' && e.actorId === id);
   const name = String(joined?.payload.name ?? '');
   return t(r.mediaKind === 'audio' ? 'player.audioOf' : 'player.videoOf', { name });
+}
+
+/** Events closer than this share a marker (in fractions of the bar), so none hides another. */
+const MARKER_GAP = 0.012;
+const IMPORTANCE: TimelineEvent['kind'][] = ['verdict', 'alarm', 'snapshot', 'command', 'acknowledgement', 'note'];
+
+function clusterMarkers(events: TimelineEvent[], start: number, span: number): TimelineEvent[][] {
+  const groups: TimelineEvent[][] = [];
+  let last = -1;
+  for (const e of events) {
+    const x = (new Date(e.at).getTime() - start) / span;
+    if (groups.length && x - last < MARKER_GAP) groups[groups.length - 1]!.push(e);
+    else {
+      groups.push([e]);
+      last = x;
+    }
+  }
+  return groups;
+}
+
+function mostImportant(group: TimelineEvent[]): string {
+  return IMPORTANCE.find((kind) => group.some((e) => e.kind === kind)) ?? group[0]!.kind;
 }
 
 function coversTime(r: Recording, at: number): boolean {
