@@ -229,6 +229,14 @@ function Delegations({ enterprises }: { enterprises: Enterprise[] }) {
       <ErrorBanner error={error ?? delegations.error ?? users.error} onClose={() => setError(null)} />
       {delegations.data?.length === 0 && <Empty>{t('admin.noDelegations')}</Empty>}
       <table className="table">
+        <thead>
+          <tr>
+            <th>{t('role.broker')}</th>
+            <th>{t('booking.enterprise')}</th>
+            <th>{t('booking.status')}</th>
+            <th><span /></th>
+          </tr>
+        </thead>
         <tbody>
           {delegations.data?.map((d) => (
             <tr key={`${d.brokerId}:${d.enterpriseId}`} className={d.revokedAt ? 'muted' : undefined}>
@@ -273,6 +281,14 @@ function Sites({ enterprises }: { enterprises: Enterprise[] }) {
     <section>
       <ErrorBanner error={sites.error} />
       <table className="table">
+        <thead>
+          <tr>
+            <th>{t('admin.name')}</th>
+            <th>{t('admin.siteKind')}</th>
+            <th>{t('booking.enterprise')}</th>
+            <th>{t('admin.address')}</th>
+          </tr>
+        </thead>
         <tbody>
           {sites.data?.map((s) => (
             <tr key={s.id}>
@@ -318,6 +334,15 @@ function Cameras() {
     <section>
       <ErrorBanner error={cameras.error ?? sites.error} />
       <table className="table">
+        <thead>
+          <tr>
+            <th>{t('admin.name')}</th>
+            <th>{t('admin.site')}</th>
+            <th>{t('admin.sourceUrl')}</th>
+            <th>{t('admin.analysis')}</th>
+            <th><span /></th>
+          </tr>
+        </thead>
         <tbody>
           {cameras.data?.map((c) => (
             <tr key={c.id}>
@@ -400,6 +425,13 @@ function Vehicles({ enterprises }: { enterprises: Enterprise[] }) {
     <section>
       <ErrorBanner error={vehicles.error} />
       <table className="table">
+        <thead>
+          <tr>
+            <th>{t('admin.plate')}</th>
+            <th>{t('booking.enterprise')}</th>
+            <th>{t('admin.description')}</th>
+          </tr>
+        </thead>
         <tbody>
           {vehicles.data?.map((v) => (
             <tr key={v.id}>
