@@ -81,10 +81,14 @@ describe('administration lists', () => {
     await platform.services.admin.createVehicle(principals.admin, { enterpriseId: world.enterprises.a, plate: '粤B·12345' });
     const { admin, officer1, entA } = clients;
     expect((await admin.http.get('/api/admin/sites')).body).toEqual(expect.arrayContaining([expect.objectContaining({ id: site.id, name: 'Dock 3', kind: 'warehouse' })]));
-    expect((await admin.http.get(`/api/admin/cameras?siteId=${site.id}`)).body).toMatchObject([{ name: 'Dock camera', analysis: ['plate'], siteId: site.id }]);
+    expect((await admin.http.get(`/api/admin/cameras?siteId=${site.id}`)).body).toMatchObject([{ name: 'Dock camera', analysis: ['plate'], siteId: site.id, sourceUrl: 'udp://127.0.0.1:9' }]);
     expect((await admin.http.get('/api/admin/vehicles')).body).toEqual(expect.arrayContaining([expect.objectContaining({ plate: '粤B12345' })]));
     expect((await admin.http.get('/api/admin/delegations')).body).toEqual([expect.objectContaining({ enterpriseId: world.enterprises.a, revokedAt: null })]);
     expect((await admin.http.get('/api/admin/cameras?siteId=nope')).status).toBe(400);
+    // A camera's login in its RTSP URL is not shown back.
+    await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Gate', sourceUrl: 'rtsp://viewer:s3cret@192.0.2.7:554/stream1' });
+    const listed = (await clients.supervisor.http.get(`/api/admin/cameras?siteId=${site.id}`)).body as Array<{ name: string; sourceUrl: string }>;
+    expect(listed.find((c) => c.name === 'Gate')?.sourceUrl).toBe('rtsp://viewer:***@192.0.2.7:554/stream1');
     for (const client of [officer1, entA]) {
       expect((await client.http.get('/api/admin/sites')).status).toBe(403);
       expect((await client.http.get('/api/admin/delegations')).status).toBe(403);

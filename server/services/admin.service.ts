@@ -35,6 +35,9 @@ export type UserView = Omit<typeof users.$inferSelect, 'passwordHash' | 'failedL
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
 export const normalisePlate = normaliseCode;
 
+/** rtsp://user:secret@host/… → rtsp://user:***@host/… */
+export const maskPassword = (url: string) => url.replace(/^([a-z]+:\/\/[^/:@]*:)[^/@]*@/i, '$1***@');
+
 /** Administration lists are for people to read: beyond this they need a search. */
 const LIST_LIMIT = 1000;
 
@@ -201,14 +204,16 @@ export class AdminService {
     return this.deps.db.select().from(sites).orderBy(asc(sites.name)).limit(LIST_LIMIT);
   }
 
+  /** Cameras with their source URLs' passwords masked (RTSP URLs often carry the camera's login). */
   async listCameras(actor: Principal, siteId?: string) {
     requireRole(actor, 'admin', 'supervisor');
-    return this.deps.db
+    const rows = await this.deps.db
       .select()
       .from(cameras)
       .where(siteId ? eq(cameras.siteId, siteId) : undefined)
       .orderBy(asc(cameras.name))
       .limit(LIST_LIMIT);
+    return rows.map((row) => ({ ...row, sourceUrl: maskPassword(row.sourceUrl) }));
   }
 
   async camera(actor: Principal, cameraId: string) {

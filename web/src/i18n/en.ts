@@ -210,6 +210,7 @@ export const en = {
   'archive.noResults': 'No sessions match.',
   'archive.resultCount': '{from}–{to} of {total}',
   'archive.started': 'Started',
+  'archive.watchLive': 'Watch live',
   'archive.sealed': 'Sealed',
 
   'player.title': 'Session record',

@@ -212,6 +212,7 @@ export const ru: Messages = {
   'archive.noResults': 'Подходящих сеансов нет.',
   'archive.resultCount': '{from}–{to} из {total}',
   'archive.started': 'Начало',
+  'archive.watchLive': 'Смотреть в эфире',
   'archive.sealed': 'Опечатано',
 
   'player.title': 'Запись сеанса',

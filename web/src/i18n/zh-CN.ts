@@ -212,6 +212,7 @@ export const zhCN: Messages = {
   'archive.noResults': '没有符合条件的查验。',
   'archive.resultCount': '第 {from}–{to} 条，共 {total} 条',
   'archive.started': '开始时间',
+  'archive.watchLive': '实时观看',
   'archive.sealed': '已封存',
 
   'player.title': '查验档案',

@@ -153,6 +153,14 @@ export function ArchivePage() {
                 <tr key={s.sessionId} data-testid="archive-row">
                   <td>
                     <Link to={`/archive/session/${s.sessionId}`}>{dateTime(s.startedAt)}</Link>
+                    {!s.endedAt && (
+                      <>
+                        {' '}
+                        <Link to={`/officer/session/${s.sessionId}`} className="badge badge-in_progress">
+                          {t('archive.watchLive')}
+                        </Link>
+                      </>
+                    )}
                   </td>
                   <td>{s.declarationNumber}</td>
                   <td>{s.enterpriseName}</td>
