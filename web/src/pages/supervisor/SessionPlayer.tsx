@@ -18,6 +18,8 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
   const recordings = useLoad(() => api.recordings(sessionId), [sessionId]);
   const verdict = useLoad(() => api.verdict(sessionId).catch((err) => (err instanceof ApiError && err.status === 404 ? null : Promise.reject(err))), [sessionId]);
   const integrity = useLoad(() => api.verify(sessionId), [sessionId]);
+  const { reload: reloadRecordings } = recordings;
+  const { reload: reloadIntegrity } = integrity;
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [position, setPosition] = useState<number | null>(null);
@@ -39,11 +41,12 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
   useEffect(() => {
     if (!finalising) return;
     const timer = setTimeout(() => {
-      recordings.reload();
-      integrity.reload();
+      reloadRecordings();
+      reloadIntegrity();
     }, 2000);
     return () => clearTimeout(timer);
-  }, [finalising, recordings, integrity]);
+    // The data is a dependency so that each answer schedules the next look (the reloads are stable).
+  }, [finalising, recordings.data, reloadRecordings, reloadIntegrity]);
 
   // Sealing follows finalisation: until the seal exists, look again now and then (bounded).
   const sealChecks = useRef(0);
@@ -52,10 +55,10 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
     if (!notSealed || sealChecks.current >= 100) return;
     const timer = setTimeout(() => {
       sealChecks.current += 1;
-      integrity.reload();
+      reloadIntegrity();
     }, 3000);
     return () => clearTimeout(timer);
-  }, [notSealed, integrity.data, integrity]);
+  }, [notSealed, integrity.data, reloadIntegrity]);
 
   /** Plays the recording that covers `at` (epoch ms), from that moment. */
   const seek = (at: number) => {
