@@ -146,6 +146,14 @@ def augment(image: np.ndarray, pts: np.ndarray, crop: tuple[int, int], rng: np.r
         img = img[:, :, rng.permutation(3)]
     elif u < 0.25:
         img = np.repeat(img.mean(axis=2, keepdims=True), 3, axis=2)
+    elif u < 0.45:
+        # Any colour mix: floors and coats of colours no scene had (each output channel a random blend).
+        mix = np.eye(3) * rng.uniform(0.3, 1.0) + rng.uniform(0.0, 0.5, (3, 3))
+        img = img @ (mix / mix.sum(axis=1, keepdims=True)).T.astype(np.float32)
+    if rng.random() < 0.3:  # contrast and gamma: flat, hazy or harsh light
+        mean = img.mean()
+        img = (img - mean) * rng.uniform(0.6, 1.3) + mean
+        img = 255.0 * (np.clip(img, 0, 255) / 255.0) ** rng.uniform(0.7, 1.4)
     img = img * rng.uniform(0.85, 1.15, 3)[None, None, :] * rng.uniform(0.45, 1.3)
     return np.ascontiguousarray(np.clip(img, 0, 255).astype(np.uint8)), heat_target(p, cw, ch)
 
