@@ -254,6 +254,35 @@ describe('the web app', () => {
     await screenshot(supervisor, 'session-player');
   }, 420_000);
 
+  it('lets the officer propose another time and the enterprise accept it', async () => {
+    const { services } = platform;
+    const entA = (await services.auth.login('entA', PASSWORD)).principal;
+    const slotStart = new Date(Date.now() + 2 * 86_400_000);
+    const requested = await services.bookings.request(entA, { declarationId: world.declarations.a, type: 'label_rectification', slotStart, slotEnd: new Date(slotStart.getTime() + 3_600_000) });
+    const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();
+    await login(officer, platform.url, 'officer1', PASSWORD);
+    const row = officer.locator(`[data-booking="${requested.id}"]`);
+    await row.getByRole('button', { name: L('ru', 'booking.propose') }).click();
+    const dialog = officer.locator('[role=dialog]');
+    await dialog.locator('input[name=reason]').fill('Инспектор занят утром');
+    await expectInLanguage(officer, 'ru', 'propose another time');
+    await screenshot(officer, 'officer-propose');
+    await dialog.locator('button[type=submit]').click();
+    await dialog.waitFor({ state: 'detached' });
+    await row.getByText(L('ru', 'status.proposed')).waitFor();
+
+    const enterprise = await (await newContext(browsers[0]!, { locale: 'zh-CN', phone: true })).newPage();
+    await login(enterprise, platform.url, 'entA', PASSWORD);
+    const card = enterprise.locator('[data-testid=booking][data-status=proposed]');
+    expect(await card.textContent()).toContain('Инспектор занят утром');
+    await card.getByRole('button', { name: L('zh-CN', 'booking.acceptSlot') }).click();
+    await expect.poll(() => enterprise.locator('[data-testid=booking]').first().getAttribute('data-status')).toBe('confirmed');
+    await row.getByText(L('ru', 'status.confirmed')).waitFor(); // pushed to the officer's list
+    expect(new Date((await services.bookings.get(entA, requested.id)).slotStart).getTime()).toBeGreaterThan(slotStart.getTime());
+    await officer.context().close();
+    await enterprise.context().close();
+  }, 90_000);
+
   it('shows every other page in each language with nothing left untranslated', async () => {
     const browser = browsers[1]!;
     for (const locale of ['zh-CN', 'en', 'ru'] as const) {

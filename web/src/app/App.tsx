@@ -1,17 +1,19 @@
 /** The shell: providers, the header (navigation, language, logout) and the page for the current path. */
-import { useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { AuthProvider, homeOf, useAuth } from './auth.tsx';
 import { Link, matchPath, RouterProvider, useRouter } from './router.tsx';
 import { I18nProvider, LOCALE_NAMES, LOCALES, isLocale, useI18n, type MessageKey } from '../i18n/index.tsx';
 import type { Role } from '../api/types.ts';
 import { LoginPage } from '../pages/LoginPage.tsx';
-import { EnterpriseHome } from '../pages/enterprise/EnterpriseHome.tsx';
-import { EnterpriseSession } from '../pages/enterprise/EnterpriseSession.tsx';
-import { OfficerHome } from '../pages/officer/OfficerHome.tsx';
-import { OfficerConsole } from '../pages/officer/OfficerConsole.tsx';
-import { ArchivePage } from '../pages/supervisor/ArchivePage.tsx';
-import { SessionPlayer } from '../pages/supervisor/SessionPlayer.tsx';
-import { AdminPage } from '../pages/admin/AdminPage.tsx';
+
+// Each role loads only its own pages (the live pages bring mediasoup-client with them).
+const EnterpriseHome = lazy(() => import('../pages/enterprise/EnterpriseHome.tsx').then((m) => ({ default: m.EnterpriseHome })));
+const EnterpriseSession = lazy(() => import('../pages/enterprise/EnterpriseSession.tsx').then((m) => ({ default: m.EnterpriseSession })));
+const OfficerHome = lazy(() => import('../pages/officer/OfficerHome.tsx').then((m) => ({ default: m.OfficerHome })));
+const OfficerConsole = lazy(() => import('../pages/officer/OfficerConsole.tsx').then((m) => ({ default: m.OfficerConsole })));
+const ArchivePage = lazy(() => import('../pages/supervisor/ArchivePage.tsx').then((m) => ({ default: m.ArchivePage })));
+const SessionPlayer = lazy(() => import('../pages/supervisor/SessionPlayer.tsx').then((m) => ({ default: m.SessionPlayer })));
+const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
 interface RouteDef {
   pattern: string;
@@ -123,7 +125,9 @@ function Shell() {
           )}
         </div>
       </header>
-      <main>{page}</main>
+      <main>
+        <Suspense fallback={<p className="muted">{t('common.loading')}</p>}>{page}</Suspense>
+      </main>
     </div>
   );
 }

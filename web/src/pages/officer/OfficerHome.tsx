@@ -161,7 +161,7 @@ function ProposeSlot({ booking, onClose, onDone }: { booking: Booking; onClose: 
         </label>
         <label>
           {t('booking.reasonLabel')}
-          <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} />
+          <input name="reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} />
         </label>
         <div className="actions">
           <button type="submit">{t('booking.propose')}</button>
