@@ -113,12 +113,12 @@ def heat_target(points: np.ndarray, width: int, height: int) -> np.ndarray:
     return t
 
 
-def augment(image: np.ndarray, pts: np.ndarray, crop: tuple[int, int], rng: np.random.Generator):
+def augment(image: np.ndarray, pts: np.ndarray, crop: tuple[int, int], rng: np.random.Generator, scale=(0.8, 1.25)):
     """A random crop (the net is fully convolutional: smaller pictures train faster), flips, and colour
     changes (channel gains, swapped channels, grey) so that unseen floors and coats are not a surprise."""
     cw, ch = crop
     # Scale and squash (a steeper camera makes animals look shorter from front to back).
-    sx = rng.uniform(0.8, 1.25)
+    sx = rng.uniform(*scale)
     sy = sx * rng.uniform(0.5, 1.0)
     sw, sh = min(WIDTH, int(round(cw / sx))), min(HEIGHT, int(round(ch / sy)))
     x0 = int(rng.integers(0, WIDTH - sw + 1))
@@ -199,7 +199,7 @@ def train_count(a):
         total = 0.0
         for s in range(steps_per_epoch):
             idx = order[s * a.batch:(s + 1) * a.batch]
-            crops, targets = zip(*(augment(images[i], points[i], a.crop, rng) for i in idx))
+            crops, targets = zip(*(augment(images[i], points[i], a.crop, rng, a.scale) for i in idx))
             x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float()
             x = (x / 255.0 - 0.45) / 0.25
             target = torch.from_numpy(np.stack(targets))[:, None]
@@ -258,6 +258,7 @@ def main():
     p.add_argument("--resume", action="store_true", help="start from the last run's best weights (models/.cache/count-best.pt)")
     p.add_argument("--seed0", type=int, default=TRAIN_SEED0, help="first training scene seed")
     p.add_argument("--extra", type=int, default=6000, help="more scenes after the first --images (cached separately)")
+    p.add_argument("--scale", type=lambda v: tuple(float(x) for x in v.split("-")), default=(0.8, 1.25), help="zoom range of the crops, e.g. 0.9-1.5 for a model run at 384 pixels")
     p.add_argument("--crop", type=lambda v: tuple(int(x) for x in v.split("x")), default=(192, 144), help="training crop WxH, multiples of 32 wide")
     a = p.parse_args()
     train_count(a)
