@@ -157,7 +157,7 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
 }
 
 /** ffmpeg's input arguments for a camera source (files loop at their own pace, as a camera would send). */
-export function inputArgs(sourceUrl: string): string[] {
+function inputArgs(sourceUrl: string): string[] {
   if (sourceUrl.startsWith('file://')) return ['-re', '-stream_loop', '-1', '-i', sourceUrl.slice('file://'.length)];
   if (sourceUrl.startsWith('rtsp://')) return ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', sourceUrl];
   // rtp:// (MPEG-TS over RTP), udp://, srt://: pushed to us; while it is silent ffmpeg waits and the
@@ -166,9 +166,14 @@ export function inputArgs(sourceUrl: string): string[] {
   return ['-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '1000000', '-i', sourceUrl];
 }
 
+/** The same source read once and as fast as it comes (probing, a test picture): no pacing, no looping. */
+export function oneShotInputArgs(sourceUrl: string): string[] {
+  return inputArgs(sourceUrl).filter((a) => a !== '-re' && a !== '-stream_loop' && a !== '-1');
+}
+
 /** Copy H.264 when the browser can decode its profile; transcode anything else (or anything unprobeable). */
 async function planFor(sourceUrl: string, timeoutMs: number): Promise<Plan> {
-  const input = inputArgs(sourceUrl).filter((a) => a !== '-re' && a !== '-stream_loop' && a !== '-1');
+  const input = oneShotInputArgs(sourceUrl);
   try {
     const { stdout } = await execFileAsync(
       FFPROBE,

@@ -155,7 +155,6 @@ export async function startPlatform(config: Config, options: { database?: Databa
       inspections: services.inspections,
       alarms: services.alarms,
       dataDir: config.dataDir,
-      store: services.store,
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
       events: { broadcast: sockets.toSession },

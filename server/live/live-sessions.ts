@@ -11,8 +11,6 @@ import { cameraHealth } from '../../inference/index.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { Db } from '../db/database.ts';
 import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
-import type { EvidenceStore } from '../infra/evidence-store.ts';
-import { sha256Hex } from '../../media/files.ts';
 import type { Logger } from '../logger.ts';
 import type { InspectionService, TimelineEventView } from '../services/inspections.service.ts';
 import type { LiveVision } from './live-vision.ts';
@@ -36,8 +34,6 @@ export interface LiveSessionsOptions {
   inspections: InspectionService;
   alarms: AlarmService;
   dataDir: string;
-  /** Where finished evidence (snapshots) goes. */
-  store: EvidenceStore;
   segmentSeconds: number;
   cameraOfflineMs: number;
   events: LiveSessionEvents;
@@ -80,12 +76,7 @@ export class LiveSessions {
     if (!room) throw new MediaError('room_closed', 'The session has no live media');
     const { info } = room.producer(producerId);
     const still = await grabStill(room, info);
-    const file = path.posix.join('sessions', sessionId, 'snapshots', `${Date.now()}-${producerId.slice(0, 8)}.jpg`);
-    await this.o.store.write(file, still.jpeg);
-    const event = await this.o.inspections.appendTimeline(sessionId, 'snapshot', actorId, {
-      file,
-      sha256: sha256Hex(still.jpeg),
-      sizeBytes: still.jpeg.length,
+    const event = await this.o.inspections.recordSnapshot(sessionId, actorId, `${Date.now()}-${producerId.slice(0, 8)}.jpg`, still.jpeg, {
       width: still.width,
       height: still.height,
       producerId,

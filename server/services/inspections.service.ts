@@ -187,17 +187,20 @@ export class InspectionService {
     }
     if (meta.format !== 'jpeg' && meta.format !== 'png') throw new AppError('invalid_image', 'Photos are JPEG or PNG');
     const jpeg = meta.format === 'jpeg' ? image : await sharp(image).jpeg({ quality: 90 }).toBuffer();
-    const file = path.posix.join('sessions', sessionId, 'snapshots', `${this.now().getTime()}-upload.jpg`);
+    return this.recordSnapshot(sessionId, p.userId, `${this.now().getTime()}-upload.jpg`, jpeg, { width: meta.width ?? 0, height: meta.height ?? 0, source: 'upload', label: 'photo' });
+  }
+
+  /** Stores a snapshot (an officer's still of a stream, an enterprise's photo) and puts it on the timeline. */
+  async recordSnapshot(
+    sessionId: string,
+    actorId: string,
+    fileName: string,
+    jpeg: Buffer,
+    details: { width: number; height: number; source: string; label: string } & Record<string, unknown>,
+  ): Promise<TimelineEventView> {
+    const file = path.posix.join('sessions', sessionId, 'snapshots', fileName);
     await this.deps.store.write(file, jpeg);
-    return this.appendTimeline(sessionId, 'snapshot', p.userId, {
-      file,
-      sha256: sha256Hex(jpeg),
-      sizeBytes: jpeg.length,
-      width: meta.width ?? 0,
-      height: meta.height ?? 0,
-      source: 'upload',
-      label: 'photo',
-    });
+    return this.appendTimeline(sessionId, 'snapshot', actorId, { file, sha256: sha256Hex(jpeg), sizeBytes: jpeg.length, ...details });
   }
 
   /** The file behind a recording, its poster or a snapshot, for playback; null when there is none. */
