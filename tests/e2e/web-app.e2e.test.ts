@@ -25,7 +25,6 @@ const DECLARATION = '530120261000000777';
 let platform: Platform;
 let world: World;
 let webDir: string;
-let cameraId: string;
 const browsers: Browser[] = [];
 const stops: Array<() => Promise<unknown>> = [];
 let sessionId: string;
@@ -77,7 +76,7 @@ beforeAll(async () => {
   const url = `udp://127.0.0.1:${rtpPort}`;
   const sim = startCameraSimulator({ to: url, file: path.join(fixtures, 'pigs-pen.jpg'), width: 960, height: 540, fps: 10 });
   stops.push(() => sim.stop());
-  cameraId = (await services.admin.createCamera(admin, { siteId: site.id, name: 'Pen 1', sourceUrl: url, analysis: ['count'] })).id;
+  await services.admin.createCamera(admin, { siteId: site.id, name: 'Pen 1', sourceUrl: url, analysis: ['count'] });
   await services.declarations.create(admin, {
     number: DECLARATION, enterpriseId: world.enterprises.a, portId: world.ports.main, siteId: site.id,
     goodsDescription: 'Live pigs for Hong Kong', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['CN1234567'],

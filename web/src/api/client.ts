@@ -14,7 +14,23 @@ export class ApiError extends Error {
 
 type Query = Record<string, string | number | boolean | undefined | null>;
 
-export async function request<T>(method: string, path: string, options: { body?: unknown; query?: Query; raw?: Blob } = {}): Promise<T> {
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  return parseJson(await (await send(method, path, options)).text()) as T;
+}
+
+/** A binary answer (an image), with the same errors as request(). */
+export async function requestBlob(path: string): Promise<Blob> {
+  return (await send('GET', path)).blob();
+}
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  raw?: Blob;
+}
+
+/** Sends a request; a failure (no answer, or an error status) is thrown as an ApiError. */
+async function send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
   const qs = options.query
     ? new URLSearchParams(Object.entries(options.query).filter((e): e is [string, string | number | boolean] => e[1] !== undefined && e[1] !== null && e[1] !== '').map(([k, v]) => [k, String(v)])).toString()
     : '';
@@ -29,18 +45,19 @@ export async function request<T>(method: string, path: string, options: { body?:
   } catch (err) {
     throw new ApiError(0, 'network', (err as Error).message);
   }
-  const text = await res.text();
-  let data: unknown = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    // A proxy's HTML error page, for example.
-  }
   if (!res.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    const error = (parseJson(await res.text()) as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText);
   }
-  return data as T;
+  return res;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null; // A proxy's HTML error page, for example.
+  }
 }
 
 const get = <T>(path: string, query?: Query) => request<T>('GET', path, { query });
@@ -91,6 +108,8 @@ export const api = {
   cameras: (siteId?: string) => get<Camera[]>('/admin/cameras', { siteId }),
   createCamera: (body: { siteId: string; name: string; sourceUrl: string; analysis: string[] }) => post<Camera>('/admin/cameras', body),
   vehicles: () => get<Vehicle[]>('/admin/vehicles'),
+  /** One frame from a camera's source (the administrator's camera test). */
+  cameraPreview: (cameraId: string) => requestBlob(`/admin/cameras/${cameraId}/preview`),
   createVehicle: (body: { enterpriseId: string; plate: string; description?: string }) => post<Vehicle>('/admin/vehicles', body),
 };
 
@@ -108,6 +127,5 @@ export const mediaUrl = {
   poster: (sessionId: string, recordingId: string) => `/api/sessions/${sessionId}/recordings/${recordingId}/poster`,
   snapshot: (sessionId: string, eventId: number) => `/api/sessions/${sessionId}/snapshots/${eventId}`,
   alarmEvidence: (alarmId: string) => `/api/alarms/${alarmId}/evidence`,
-  cameraPreview: (cameraId: string) => `/api/admin/cameras/${cameraId}/preview`,
   exportFile: (exportId: string) => `/api/exports/${exportId}/file`,
 };

@@ -5,6 +5,7 @@ import { Link, matchPath, RouterProvider, useRouter } from './router.tsx';
 import { I18nProvider, LOCALE_NAMES, LOCALES, isLocale, useI18n, type MessageKey } from '../i18n/index.tsx';
 import type { Role } from '../api/types.ts';
 import { LoginPage } from '../pages/LoginPage.tsx';
+import { Options } from '../components/common.tsx';
 
 // Each role loads only its own pages (the live pages bring mediasoup-client with them).
 const EnterpriseHome = lazy(() => import('../pages/enterprise/EnterpriseHome.tsx').then((m) => ({ default: m.EnterpriseHome })));
@@ -101,11 +102,7 @@ function Shell() {
         )}
         <div className="topbar-right">
           <select aria-label={t('common.language')} value={locale} onChange={(e) => isLocale(e.target.value) && setLocale(e.target.value)} data-testid="language">
-            {LOCALES.map((l) => (
-              <option key={l} value={l}>
-                {LOCALE_NAMES[l]}
-              </option>
-            ))}
+            <Options items={LOCALES} label={(l) => LOCALE_NAMES[l]} />
           </select>
           {user && (
             <>

@@ -39,7 +39,7 @@ export function ErrorBanner({ error, onClose }: { error: unknown; onClose?: () =
 }
 
 /** Loads data, reloads on demand and when `deps` change; errors are kept for display. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void; setData: (d: T) => void } {
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
   const generation = useRef(0);
@@ -57,7 +57,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     error: state.error,
     loading: state.loading,
     reload: useCallback(() => setTick((n) => n + 1), []),
-    setData: useCallback((data: T) => setState({ data, loading: false }), []),
   };
 }
 
@@ -82,6 +81,19 @@ export function ActionButton({ action, onError, children, ...rest }: { action: (
     >
       {children}
     </button>
+  );
+}
+
+/** The <option>s of a select: one per item, its value by `value` (the item itself by default). */
+export function Options<T>({ items, label, value = String }: { items: readonly T[] | undefined; label: (item: T) => string; value?: (item: T) => string }) {
+  return (
+    <>
+      {items?.map((item) => (
+        <option key={value(item)} value={value(item)}>
+          {label(item)}
+        </option>
+      ))}
+    </>
   );
 }
 
@@ -113,7 +125,7 @@ export function describeEvent(event: { kind: string; payload: Record<string, unk
     case 'left':
       return t(event.kind === 'joined' ? 'timeline.joined' : 'timeline.left', { name: String(p.name ?? ''), role: tMaybe(`sessionRole.${String(p.role)}`) ?? String(p.role ?? '') });
     case 'command':
-      return t('timeline.command', { text: commandText(p, t, tMaybe) });
+      return t('timeline.command', { text: commandText(p, tMaybe) });
     case 'acknowledgement':
       return t('timeline.acknowledgement');
     case 'snapshot':
@@ -133,7 +145,7 @@ export function describeEvent(event: { kind: string; payload: Record<string, unk
 }
 
 /** A command in the reader's language: presets are translated, free text is shown as written. */
-export function commandText(p: Record<string, unknown>, t: Translate, tMaybe: (k: string, p?: Record<string, string | number>) => string | null): string {
+export function commandText(p: Record<string, unknown>, tMaybe: (k: string, p?: Record<string, string | number>) => string | null): string {
   if (typeof p.preset === 'string') {
     const params = (p.params ?? {}) as Record<string, string | number>;
     const text = tMaybe(`command.${p.preset}`, params);

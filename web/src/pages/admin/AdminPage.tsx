@@ -1,9 +1,9 @@
 /** Administration: enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles. */
-import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, mediaUrl } from '../../api/client.ts';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { api } from '../../api/client.ts';
 import { RISK_CLASSES, ROLES, SITE_KINDS, VISION_TASKS, type Camera, type Enterprise } from '../../api/types.ts';
 import { useRouter } from '../../app/router.tsx';
-import { ActionButton, Empty, ErrorBanner, Modal, useErrorText, useLoad } from '../../components/common.tsx';
+import { ActionButton, Empty, ErrorBanner, Modal, Options, useErrorText, useLoad } from '../../components/common.tsx';
 import { LOCALES, LOCALE_NAMES, useI18n, type MessageKey } from '../../i18n/index.tsx';
 
 const TABS = ['enterprises', 'users', 'delegations', 'sites', 'cameras', 'vehicles'] as const;
@@ -69,11 +69,7 @@ function EnterpriseSelect({ enterprises, name = 'enterpriseId', optional }: { en
       {t('booking.enterprise')}
       <select name={name} required={!optional} defaultValue="">
         <option value="">{optional ? t('common.none') : t('common.choose')}</option>
-        {enterprises.map((e) => (
-          <option key={e.id} value={e.id}>
-            {e.name}
-          </option>
-        ))}
+        <Options items={enterprises} label={(e) => e.name} value={(e) => e.id} />
       </select>
     </label>
   );
@@ -100,11 +96,7 @@ function Enterprises({ list, reload }: { list: Enterprise[]; reload: () => void 
               <td>{e.customsCode}</td>
               <td>
                 <select aria-label={t('admin.riskClass')} value={e.riskClass} onChange={(ev) => api.setRiskClass(e.id, ev.target.value).then(reload, setError)}>
-                  {RISK_CLASSES.map((r) => (
-                    <option key={r} value={r}>
-                      {t(`risk.${r}`)}
-                    </option>
-                  ))}
+                  <Options items={RISK_CLASSES} label={(r) => t(`risk.${r}`)} />
                 </select>
               </td>
             </tr>
@@ -123,11 +115,7 @@ function Enterprises({ list, reload }: { list: Enterprise[]; reload: () => void 
         <label>
           {t('admin.riskClass')}
           <select name="riskClass" defaultValue="B">
-            {RISK_CLASSES.map((r) => (
-              <option key={r} value={r}>
-                {t(`risk.${r}`)}
-              </option>
-            ))}
+            <Options items={RISK_CLASSES} label={(r) => t(`risk.${r}`)} />
           </select>
         </label>
       </CreateForm>
@@ -185,11 +173,7 @@ function Users({ enterprises }: { enterprises: Enterprise[] }) {
         <label>
           {t('admin.role')}
           <select name="role" defaultValue="enterprise_user">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`role.${r}`)}
-              </option>
-            ))}
+            <Options items={ROLES} label={(r) => t(`role.${r}`)} />
           </select>
         </label>
         <EnterpriseSelect enterprises={enterprises} optional />
@@ -197,21 +181,13 @@ function Users({ enterprises }: { enterprises: Enterprise[] }) {
           {t('admin.port')}
           <select name="portId" defaultValue="">
             <option value="">{t('common.none')}</option>
-            {ports.data?.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
+            <Options items={ports.data} label={(p) => p.name} value={(p) => p.id} />
           </select>
         </label>
         <label>
           {t('common.language')}
           <select name="locale" defaultValue="zh-CN">
-            {LOCALES.map((l) => (
-              <option key={l} value={l}>
-                {LOCALE_NAMES[l]}
-              </option>
-            ))}
+            <Options items={LOCALES} label={(l) => LOCALE_NAMES[l]} />
           </select>
         </label>
       </CreateForm>
@@ -309,11 +285,7 @@ function Sites({ enterprises }: { enterprises: Enterprise[] }) {
         <label>
           {t('admin.siteKind')}
           <select name="kind" defaultValue="farm">
-            {SITE_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`siteKind.${k}`)}
-              </option>
-            ))}
+            <Options items={SITE_KINDS} label={(k) => t(`siteKind.${k}`)} />
           </select>
         </label>
         <label>
@@ -370,11 +342,7 @@ function Cameras() {
           {t('admin.site')}
           <select name="siteId" required defaultValue="">
             <option value="">{t('common.choose')}</option>
-            {sites.data?.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            <Options items={sites.data} label={(s) => s.name} value={(s) => s.id} />
           </select>
         </label>
         <label>
@@ -403,14 +371,14 @@ function Cameras() {
 function CameraPreview({ camera, onClose }: { camera: Camera; onClose: () => void }) {
   const { t } = useI18n();
   const errorText = useErrorText();
-  const image = useLoad(async () => {
-    const res = await fetch(mediaUrl.cameraPreview(camera.id), { credentials: 'same-origin' });
-    if (!res.ok) {
-      const body = await res.json().catch(() => null);
-      throw new ApiError(res.status, body?.error?.code ?? `http_${res.status}`, body?.error?.message ?? '');
-    }
-    return URL.createObjectURL(await res.blob());
-  }, [camera.id]);
+  const image = useLoad(async () => URL.createObjectURL(await api.cameraPreview(camera.id)), [camera.id]);
+  // The picture is held in memory until the dialog closes.
+  useEffect(() => {
+    const url = image.data;
+    return () => {
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [image.data]);
   return (
     <Modal title={t('admin.previewOf', { name: camera.name })} onClose={onClose} wide>
       {image.loading ? <p className="muted">{t('admin.previewWaiting')}</p> : image.error ? <p className="banner banner-error">{errorText(image.error)}</p> : <img className="preview-still" src={image.data} alt={camera.name} data-testid="camera-still" />}

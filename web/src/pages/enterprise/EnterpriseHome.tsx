@@ -4,7 +4,7 @@ import { api } from '../../api/client.ts';
 import { INSPECTION_TYPES, type Booking, type Declaration } from '../../api/types.ts';
 import { Link } from '../../app/router.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
-import { ActionButton, Empty, ErrorBanner, Loading, StatusBadge, toLocalInput, useLoad } from '../../components/common.tsx';
+import { ActionButton, Empty, ErrorBanner, Loading, Options, StatusBadge, toLocalInput, useLoad } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 export function EnterpriseHome() {
@@ -157,11 +157,7 @@ function RequestForm({ declaration, onDone, onCancel }: { declaration: Declarati
       <label>
         {t('booking.type')}
         <select name="type" value={type} onChange={(e) => setType(e.target.value)}>
-          {INSPECTION_TYPES.map((ty) => (
-            <option key={ty} value={ty}>
-              {t(`type.${ty}`)}
-            </option>
-          ))}
+          <Options items={INSPECTION_TYPES} label={(ty) => t(`type.${ty}`)} />
         </select>
       </label>
       <label>

@@ -132,7 +132,7 @@ export function EnterpriseSession({ sessionId }: { sessionId: string }) {
       {current && (
         <div className="command-prompt" role="alertdialog" data-testid="command-prompt">
           <p className="command-label">{t('session.officerAsks')}</p>
-          <p className="command-text">{commandText(current.payload, t, tMaybe)}</p>
+          <p className="command-text">{commandText(current.payload, tMaybe)}</p>
           {pending.length > 1 && <p className="muted">{t('session.moreCommands', { n: pending.length - 1 })}</p>}
           <ActionButton className="big" action={() => client!.acknowledge(current.id)} onError={setError} data-testid="acknowledge">
             {t('session.done')}

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api } from '../../api/client.ts';
 import { INSPECTION_TYPES, VERDICT_OUTCOMES } from '../../api/types.ts';
 import { Link, useRouter } from '../../app/router.tsx';
-import { Empty, ErrorBanner, Loading, VerdictBadge, useLoad } from '../../components/common.tsx';
+import { Empty, ErrorBanner, Loading, Options, useLoad, VerdictBadge } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 const PAGE = 20;
@@ -57,22 +57,14 @@ export function ArchivePage() {
           {t('booking.enterprise')}
           <select name="enterpriseId" value={form.enterpriseId ?? ''} onChange={set('enterpriseId')}>
             <option value="">{t('common.any')}</option>
-            {enterprises.data?.map((e) => (
-              <option key={e.id} value={e.id}>
-                {e.name}
-              </option>
-            ))}
+            <Options items={enterprises.data} label={(e) => e.name} value={(e) => e.id} />
           </select>
         </label>
         <label>
           {t('archive.officer')}
           <select name="officerId" value={form.officerId ?? ''} onChange={set('officerId')}>
             <option value="">{t('common.any')}</option>
-            {officers.data?.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.displayName}
-              </option>
-            ))}
+            <Options items={officers.data} label={(o) => o.displayName} value={(o) => o.id} />
           </select>
         </label>
         <label>
@@ -87,22 +79,14 @@ export function ArchivePage() {
           {t('booking.type')}
           <select name="type" value={form.type ?? ''} onChange={set('type')}>
             <option value="">{t('common.any')}</option>
-            {INSPECTION_TYPES.map((ty) => (
-              <option key={ty} value={ty}>
-                {t(`type.${ty}`)}
-              </option>
-            ))}
+            <Options items={INSPECTION_TYPES} label={(ty) => t(`type.${ty}`)} />
           </select>
         </label>
         <label>
           {t('archive.verdict')}
           <select name="verdict" value={form.verdict ?? ''} onChange={set('verdict')}>
             <option value="">{t('common.any')}</option>
-            {VERDICT_OUTCOMES.map((o) => (
-              <option key={o} value={o}>
-                {t(`verdict.${o}`)}
-              </option>
-            ))}
+            <Options items={VERDICT_OUTCOMES} label={(o) => t(`verdict.${o}`)} />
           </select>
         </label>
         <label>
