@@ -32,17 +32,31 @@ def conv(cin, cout, stride=1):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
+class Residual(nn.Module):
+    """Two 3x3 convolutions added to their input. The last batch norm starts at zero, so a residual block
+    added to a trained network leaves what it computes unchanged until training moves it (how round 7
+    grew round 6's network without starting over)."""
+
+    def __init__(self, ch):
+        super().__init__()
+        self.body = nn.Sequential(conv(ch, ch), nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch))
+        nn.init.zeros_(self.body[2].weight)
+
+    def forward(self, x):
+        return F.relu(x + self.body(x))
+
+
 class CountNet(nn.Module):
     """Encoder to 1/32 (large animals close to the camera need the context), decoder back to 1/4."""
 
     def __init__(self):
         super().__init__()
         self.s4 = nn.Sequential(conv(3, 16, 2), conv(16, 32, 2), conv(32, 32))
-        self.s8 = nn.Sequential(conv(32, 48, 2), conv(48, 48))
-        self.s16 = nn.Sequential(conv(48, 80, 2), conv(80, 80))
-        self.s32 = nn.Sequential(conv(80, 112, 2), conv(112, 112))
-        self.up16 = conv(112 + 80, 64)
-        self.up8 = conv(64 + 48, 40)
+        self.s8 = nn.Sequential(conv(32, 48, 2), conv(48, 48), Residual(48))
+        self.s16 = nn.Sequential(conv(48, 80, 2), conv(80, 80), Residual(80))
+        self.s32 = nn.Sequential(conv(80, 112, 2), conv(112, 112), Residual(112))
+        self.up16 = nn.Sequential(conv(112 + 80, 64), Residual(64))
+        self.up8 = nn.Sequential(conv(64 + 48, 40), Residual(40))
         self.up4 = conv(40 + 32, 24)
         self.head = nn.Conv2d(24, 1, 1)
         self.head.bias.data.fill_(-2.2)  # start with "mostly background"
@@ -184,8 +198,14 @@ def train_count(a):
     net = CountNet()
     checkpoint = os.path.join(CACHE, "count-best.pt")
     if a.resume:
-        net.load_state_dict(torch.load(checkpoint))
-        print(f"continuing from {checkpoint}", flush=True)
+        state = torch.load(checkpoint)
+        # Checkpoints from before the residual blocks name the decoder's convolutions without a ".0".
+        state = {(k.replace(".", ".0.", 1) if k.split(".")[0] in ("up16", "up8") and k.count(".") == 2 else k): v for k, v in state.items()}
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        if unexpected or any(".body." not in k for k in missing):
+            raise SystemExit(f"{checkpoint} does not fit CountNet: missing {missing}, unexpected {unexpected}")
+        grown = sorted({k.rsplit(".body.", 1)[0] for k in missing})
+        print(f"continuing from {checkpoint}" + (f" (new residual blocks, starting as identity: {', '.join(grown)})" if grown else ""), flush=True)
     print(f"CountNet: {sum(p.numel() for p in net.parameters()) / 1e3:.0f}k parameters", flush=True)
     steps_per_epoch = math.ceil(len(images) / a.batch)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)

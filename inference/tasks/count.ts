@@ -1,7 +1,7 @@
 /**
  * Livestock counting with models/count.onnx: a heatmap with one peak per animal's body centre. The frame
- * is scaled so its long side is `inputSize` (what the model was trained at) and padded to a multiple
- * of 32; peaks above the threshold are the animals.
+ * is scaled so its long side is `inputSize` (what the model was trained at); peaks above the threshold
+ * are the animals.
  */
 import type { ModelSession } from '../backend.ts';
 import { resizeSampling, sampleToTensorCHW, type RgbImage } from '../image.ts';
@@ -23,9 +23,8 @@ const STRIDE = 4;
 const DEFAULT_INPUT = 320;
 const DEFAULT_THRESHOLD = 0.35;
 
+/** The size a frame is scaled to. The network takes any size, so nothing is padded but to batch frames of different sizes. */
 interface Prepared {
-  width: number;
-  height: number;
   drawWidth: number;
   drawHeight: number;
 }
@@ -34,7 +33,7 @@ function prepare(image: RgbImage, inputSize: number): Prepared {
   const scale = inputSize / Math.max(image.width, image.height);
   const drawWidth = Math.max(1, Math.round(image.width * scale));
   const drawHeight = Math.max(1, Math.round(image.height * scale));
-  return { drawWidth, drawHeight, width: Math.ceil(drawWidth / 32) * 32, height: Math.ceil(drawHeight / 32) * 32 };
+  return { drawWidth, drawHeight };
 }
 
 /** Counts animals in several frames at once; frames of different sizes are padded to the largest. */
@@ -42,8 +41,8 @@ export async function countAnimals(session: ModelSession, images: RgbImage[], op
   const inputSize = options.inputSize ?? DEFAULT_INPUT;
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const prepared = images.map((img) => prepare(img, inputSize));
-  const width = Math.max(...prepared.map((p) => p.width));
-  const height = Math.max(...prepared.map((p) => p.height));
+  const width = Math.max(...prepared.map((p) => p.drawWidth));
+  const height = Math.max(...prepared.map((p) => p.drawHeight));
   const data = new Float32Array(images.length * 3 * width * height);
   images.forEach((img, i) => {
     const p = prepared[i]!;

@@ -174,7 +174,9 @@ def pig_scene(seed: int, width: int = 320, height: int = 240, count: int | None 
     floors = HELDOUT_FLOORS + TRAIN_FLOORS if heldout else TRAIN_FLOORS
     breeds = dict(TRAIN_BREEDS, **HELDOUT_BREEDS) if heldout else TRAIN_BREEDS
     floor = floors[0] if heldout and r.random() < 0.5 else r.choice(TRAIN_FLOORS)
-    img = draw_floor(rng, r, floor, width, height).convert("RGBA")
+    floor_img = draw_floor(rng, r, floor, width, height).convert("RGBA")
+    # Animals go on their own layer: feeders stand on the floor under them, rails are in front.
+    img = Image.new("RGBA", (width, height), (0, 0, 0, 0))
 
     n = count if count is not None else r.choice([0, 1, 2] + list(range(3, 71)))
     area = width * height
@@ -220,23 +222,29 @@ def pig_scene(seed: int, width: int = 320, height: int = 240, count: int | None 
         paste_clipped(img, shadow, ox + int(shadow_dx * Lp), oy + int(shadow_dy * Lp))
         paste_clipped(img, pig, ox, oy)
 
-    img = img.convert("RGB")
-    d = ImageDraw.Draw(img)
-    # Pen rails and gates in front of the animals (occlusion), and feeders as distractors.
+    # Pen rails and gates in front of the animals (occlusion), and feeders as distractors on the floor
+    # (under the animals: an animal is never hidden whole by a feeder).
+    rails = []
     for _ in range(r.choice([0, 0, 1, 2, 3])):
         c = r.randint(60, 200)
         wdt = r.randint(2, max(2, int(length * 0.12)))
         if r.random() < 0.5:
             yy = r.uniform(0, height)
-            d.line([(0, yy), (width, yy + r.uniform(-20, 20))], fill=(c, c, c), width=wdt)
+            rails.append(([(0, yy), (width, yy + r.uniform(-20, 20))], c, wdt))
         else:
             xx = r.uniform(0, width)
-            d.line([(xx, 0), (xx + r.uniform(-20, 20), height)], fill=(c, c, c), width=wdt)
+            rails.append(([(xx, 0), (xx + r.uniform(-20, 20), height)], c, wdt))
+    d = ImageDraw.Draw(floor_img)
     for _ in range(r.choice([0, 0, 1, 2])):
         fx, fy = r.uniform(0, width), r.uniform(0, height)
         fw, fh = r.uniform(0.3, 1.2) * length, r.uniform(0.2, 0.5) * length
         c = r.randint(80, 170)
         d.rectangle([fx, fy, fx + fw, fy + fh], fill=(c, c, c + 10), outline=(c - 40,) * 3)
+    floor_img.alpha_composite(img)
+    img = floor_img.convert("RGB")
+    d = ImageDraw.Draw(img)
+    for line, c, wdt in rails:
+        d.line(line, fill=(c, c, c), width=wdt)
     img = finish_photo(r, rng, img)
     if meta is not None:
         meta.update(floor=floor, breeds=main_breeds, squash=round(squash, 2))
