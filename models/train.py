@@ -1,6 +1,10 @@
 """Trains Watchpost's own models on synthetic data and exports them to ONNX.
 
     npm run models:train -- count [--images 6000 --extra 6000 --epochs 24] [--resume --seed0 N --lr 1e-3]
+        [--walk CLIPS] [--average-with CHECKPOINT] [--scale 0.9-1.5] [--no-residual]
+
+Each run trains on generated scenes (and, with --walk, frames of animals walking in file) and keeps the
+epoch with the best validation error; models/README.md lists the rounds behind the committed model.
 
 count: a small fully convolutional network that puts a peak on the body centre of every animal (a
 CenterNet-style heatmap at 1/4 resolution). The exported graph also does the 3x3 peak suppression, so the
@@ -20,12 +24,13 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from synth.pigs import pig_scene  # noqa: E402
+from synth.pigs import pig_scene, pig_walk  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.path.join(HERE, ".cache")
 WIDTH, HEIGHT, STRIDE = 320, 240, 4
-TRAIN_SEED0, VAL_SEED0 = 1_000_000, 2_000_000
+TRAIN_SEED0, VAL_SEED0, WALK_SEED0 = 1_000_000, 2_000_000, 1_500_000
+WALK_FRAMES_KEPT = (5, 15, 25, 35, 45, 55)  # of each 60-frame clip: far enough apart to differ
 
 
 def conv(cin, cout, stride=1):
@@ -47,16 +52,18 @@ class Residual(nn.Module):
 
 
 class CountNet(nn.Module):
-    """Encoder to 1/32 (large animals close to the camera need the context), decoder back to 1/4."""
+    """Encoder to 1/32 (large animals close to the camera need the context), decoder back to 1/4.
+    `residual=False` is the network of rounds 1-6 (0.5 M parameters), grown to 1.0 M for round 7."""
 
-    def __init__(self):
+    def __init__(self, residual: bool = True):
         super().__init__()
+        grow = Residual if residual else (lambda ch: nn.Identity())
         self.s4 = nn.Sequential(conv(3, 16, 2), conv(16, 32, 2), conv(32, 32))
-        self.s8 = nn.Sequential(conv(32, 48, 2), conv(48, 48), Residual(48))
-        self.s16 = nn.Sequential(conv(48, 80, 2), conv(80, 80), Residual(80))
-        self.s32 = nn.Sequential(conv(80, 112, 2), conv(112, 112), Residual(112))
-        self.up16 = nn.Sequential(conv(112 + 80, 64), Residual(64))
-        self.up8 = nn.Sequential(conv(64 + 48, 40), Residual(40))
+        self.s8 = nn.Sequential(conv(32, 48, 2), conv(48, 48), grow(48))
+        self.s16 = nn.Sequential(conv(48, 80, 2), conv(80, 80), grow(80))
+        self.s32 = nn.Sequential(conv(80, 112, 2), conv(112, 112), grow(112))
+        self.up16 = nn.Sequential(conv(112 + 80, 64), grow(64))
+        self.up8 = nn.Sequential(conv(64 + 48, 40), grow(40))
         self.up4 = conv(40 + 32, 24)
         self.head = nn.Conv2d(24, 1, 1)
         self.head.bias.data.fill_(-2.2)  # start with "mostly background"
@@ -85,32 +92,48 @@ class CountNetExport(nn.Module):
         return heat, peaks
 
 
-def _render(args):
-    seed, heldout = args
-    img, pts = pig_scene(seed, WIDTH, HEIGHT, variant="heldout" if heldout else "train")
-    return np.asarray(img, dtype=np.uint8), np.asarray(pts, dtype=np.float32).reshape(-1, 2)
+def _render_scene(seed):
+    img, pts = pig_scene(seed, WIDTH, HEIGHT, variant="train")
+    return [(np.asarray(img, dtype=np.uint8), np.asarray(pts, dtype=np.float32).reshape(-1, 2))]
 
 
-def dataset(seed0: int, n: int, name: str):
-    os.makedirs(CACHE, exist_ok=True)
-    path = os.path.join(CACHE, f"{name}-{seed0}-{n}.npz")
+def _render_walk(seed):
+    clip, centres, _, _ = pig_walk(seed, frames=60, variant="train")
+    return [(np.asarray(clip[k], dtype=np.uint8), np.asarray(centres[k], dtype=np.float32).reshape(-1, 2)) for k in WALK_FRAMES_KEPT]
+
+
+def _generated(path: str, render, seeds: list[int], per_seed: int, label: str):
+    """Pictures and their body centres from render(seed) for each seed (per_seed of them), on both cores,
+    cached in models/.cache as one .npz."""
     if os.path.exists(path):
         z = np.load(path, allow_pickle=True)
         return z["images"], list(z["points"])
-    images = np.zeros((n, HEIGHT, WIDTH, 3), dtype=np.uint8)
+    os.makedirs(CACHE, exist_ok=True)
+    images = np.zeros((len(seeds) * per_seed, HEIGHT, WIDTH, 3), dtype=np.uint8)
     points = []
     t0 = time.time()
     with mp.Pool(max(1, os.cpu_count() or 1)) as pool:
-        for i, (img, pts) in enumerate(pool.imap(_render, [(seed0 + i, False) for i in range(n)], chunksize=16)):
-            images[i] = img
-            points.append(pts)
-            if (i + 1) % 500 == 0 or i + 1 == n:
+        for i, pictures in enumerate(pool.imap(render, seeds, chunksize=4)):
+            for img, pts in pictures:
+                images[len(points)] = img
+                points.append(pts)
+            if (i + 1) % 500 == 0 or i + 1 == len(seeds):
                 rate = (i + 1) / (time.time() - t0)
-                print(f"[{name}] generated {i + 1}/{n} scenes ({rate:.0f}/s, {(n - i - 1) / rate:.0f} s left)", flush=True)
+                print(f"[{label}] generated {i + 1}/{len(seeds)} ({rate:.1f}/s, {(len(seeds) - i - 1) / rate:.0f} s left)", flush=True)
     obj = np.empty(len(points), dtype=object)
     obj[:] = points
     np.savez(path, images=images, points=obj)
     return images, points
+
+
+def dataset(seed0: int, n: int, name: str):
+    """n generated scenes (name: count-train or count-val)."""
+    return _generated(os.path.join(CACHE, f"{name}-{seed0}-{n}.npz"), _render_scene, list(range(seed0, seed0 + n)), 1, name)
+
+
+def walk_dataset(seed0: int, clips: int):
+    """Frames of animals walking in file up a ramp (the line-crossing case: queues nose to tail), several per clip."""
+    return _generated(os.path.join(CACHE, f"count-walk-{seed0}-{clips}.npz"), _render_walk, list(range(seed0, seed0 + clips)), len(WALK_FRAMES_KEPT), "walk clips")
 
 
 def heat_target(points: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -182,6 +205,12 @@ def focal_loss(logits, target):
     return -(pos_loss.sum() + neg_loss.sum()) / n
 
 
+def load_checkpoint(path: str) -> dict:
+    state = torch.load(path)
+    # Checkpoints from before the residual blocks name the decoder's convolutions without a ".0".
+    return {(k.replace(".", ".0.", 1) if k.split(".")[0] in ("up16", "up8") and k.count(".") == 2 else k): v for k, v in state.items()}
+
+
 def count_peaks(heat: torch.Tensor, threshold: float) -> list[int]:
     peaks = heat * (F.max_pool2d(heat, 3, 1, 1) == heat).float()
     return [int((p > threshold).sum()) for p in peaks]
@@ -190,23 +219,38 @@ def count_peaks(heat: torch.Tensor, threshold: float) -> list[int]:
 def train_count(a):
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     torch.manual_seed(7)
-    images, points = dataset(a.seed0, a.images, "count-train")
-    if a.extra:
-        more, more_points = dataset(a.seed0 + a.images, a.extra, "count-train")
-        images, points = np.concatenate([images, more]), points + more_points
     val_images, val_points = dataset(VAL_SEED0, 300, "count-val")
-    net = CountNet()
+    net = CountNet(residual=not a.no_residual)
     checkpoint = os.path.join(CACHE, "count-best.pt")
     if a.resume:
-        state = torch.load(checkpoint)
-        # Checkpoints from before the residual blocks name the decoder's convolutions without a ".0".
-        state = {(k.replace(".", ".0.", 1) if k.split(".")[0] in ("up16", "up8") and k.count(".") == 2 else k): v for k, v in state.items()}
+        state = load_checkpoint(checkpoint)
+        if a.average_with:
+            # A "model soup": the mean of two rounds' weights generalised better than either (round 9).
+            other = load_checkpoint(a.average_with)
+            state = {k: (v.float() * 0.5 + other[k].float() * 0.5).to(v.dtype) if v.is_floating_point() else v for k, v in state.items()}
+            print(f"averaged with {a.average_with}", flush=True)
         missing, unexpected = net.load_state_dict(state, strict=False)
         if unexpected or any(".body." not in k for k in missing):
             raise SystemExit(f"{checkpoint} does not fit CountNet: missing {missing}, unexpected {unexpected}")
         grown = sorted({k.rsplit(".body.", 1)[0] for k in missing})
         print(f"continuing from {checkpoint}" + (f" (new residual blocks, starting as identity: {', '.join(grown)})" if grown else ""), flush=True)
     print(f"CountNet: {sum(p.numel() for p in net.parameters()) / 1e3:.0f}k parameters", flush=True)
+    if a.epochs == 0:  # --resume --average-with X --epochs 0: the average itself is the model
+        if not a.resume:
+            raise SystemExit("--epochs 0 needs --resume")
+        mae, mape = evaluate(net, val_images, val_points, a.threshold)
+        print(f"validation MAE {mae:.2f}, MAPE (5-60) {mape:.1f}%", flush=True)
+        torch.save(net.state_dict(), checkpoint)
+        export(net, os.path.join(HERE, "count.onnx"))
+        print("exported models/count.onnx", flush=True)
+        return
+    images, points = dataset(a.seed0, a.images, "count-train")
+    if a.extra:
+        more, more_points = dataset(a.seed0 + a.images, a.extra, "count-train")
+        images, points = np.concatenate([images, more]), points + more_points
+    if a.walk:
+        more, more_points = walk_dataset(WALK_SEED0, a.walk)
+        images, points = np.concatenate([images, more]), points + more_points
     steps_per_epoch = math.ceil(len(images) / a.batch)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * steps_per_epoch, pct_start=0.15)
@@ -239,6 +283,7 @@ def train_count(a):
             best = (mae, {k: v.clone() for k, v in net.state_dict().items()})
     net.load_state_dict(best[1])
     torch.save(best[1], checkpoint)
+    torch.save(best[1], os.path.join(CACHE, f"count-after-{a.seed0}{'-walk' if a.walk else ''}.pt"))  # for --average-with
     export(net, os.path.join(HERE, "count.onnx"))
     print(f"best validation MAE {best[0]:.2f}; exported models/count.onnx in {(time.time() - t0) / 60:.1f} min", flush=True)
 
@@ -278,6 +323,9 @@ def main():
     p.add_argument("--resume", action="store_true", help="start from the last run's best weights (models/.cache/count-best.pt)")
     p.add_argument("--seed0", type=int, default=TRAIN_SEED0, help="first training scene seed")
     p.add_argument("--extra", type=int, default=6000, help="more scenes after the first --images (cached separately)")
+    p.add_argument("--no-residual", action="store_true", help="the smaller network of rounds 1-6")
+    p.add_argument("--average-with", help="with --resume: start from the mean of the last weights and these (a checkpoint in models/.cache)")
+    p.add_argument("--walk", type=int, default=0, help="also train on frames of this many clips of animals walking in file (6 frames each)")
     p.add_argument("--scale", type=lambda v: tuple(float(x) for x in v.split("-")), default=(0.8, 1.25), help="zoom range of the crops, e.g. 0.9-1.5 for a model run at 384 pixels")
     p.add_argument("--crop", type=lambda v: tuple(int(x) for x in v.split("x")), default=(192, 144), help="training crop WxH, multiples of 32 wide")
     a = p.parse_args()
