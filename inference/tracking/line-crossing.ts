@@ -1,9 +1,10 @@
 /**
  * Counting animals that cross a line over a video: per-frame points (from the counting model) are
- * linked into tracks by nearest-neighbour matching on a constant-velocity prediction, and a track
- * counts when it moves from one side of the line to the other within the line's extent. A side only
- * changes once the animal is clearly past the line (hysteresis), so jitter on the line counts nothing;
- * an animal that turns back is counted backwards, so `net` stays right.
+ * linked into tracks by nearest-neighbour matching on a constant-velocity prediction (a track coasts
+ * through frames where its animal is not seen), and a track counts when it moves from one side of the
+ * line to the other within the line's extent. A side only changes once the animal is clearly past the
+ * line (hysteresis), so jitter on the line counts nothing; an animal that turns back is counted
+ * backwards, so `net` stays right.
  */
 
 export interface CountingLine {
@@ -45,7 +46,7 @@ interface Track {
  * moves well under an eighth of the picture between two frames.
  */
 export function crossingOptionsFor(width: number): LineCrossingOptions {
-  return { maxJump: width * 0.12, hysteresis: Math.max(2, width * 0.00625), maxMissed: 4 };
+  return { maxJump: width * 0.12, hysteresis: Math.max(2, width * 0.00625), maxMissed: 6 };
 }
 
 /** "forward" is crossing from the right of a->b (negative side) to its left (positive side) in image coordinates. */
@@ -113,7 +114,15 @@ export class LineCrossingCounter {
         t.side = side;
       }
     }
-    this.tracks = this.tracks.filter((t, i) => trackUsed.has(i) || ++t.missed <= this.maxMissed);
+    this.tracks = this.tracks.filter((t, i) => {
+      if (trackUsed.has(i)) return true;
+      if (++t.missed > this.maxMissed) return false;
+      // An unseen animal keeps walking (often hidden by the one in front of it): the track coasts, so it
+      // is still there to be matched when the animal shows again, perhaps across the line.
+      t.x += t.vx;
+      t.y += t.vy;
+      return true;
+    });
     points.forEach(([x, y], pi) => {
       if (pointUsed.has(pi) || this.tracks.length >= this.maxTracks) return;
       this.tracks.push({ id: this.nextId++, x, y, vx: 0, vy: 0, missed: 0, side: this.sideOf(x, y) });
