@@ -45,6 +45,18 @@ describe('line crossing counter', () => {
     expect(jittery.forward + jittery.backward).toBe(0);
   });
 
+  it('keeps an animal hidden for several frames (behind the one in front) and counts it once when it shows past the line', () => {
+    const counter = new LineCrossingCounter(line, { maxJump: 30, maxMissed: 6 });
+    // Two animals nose to tail, 8 px a frame; the detector sees the second only before and after frames 3-8.
+    for (let f = 0; f < 14; f++) {
+      const first: [number, number] = [160, 130 - f * 8];
+      const second: [number, number] = [162, 150 - f * 8]; // unseen from y 126 to 110, seen again at 78
+      counter.update(f >= 3 && f <= 8 ? [first] : [first, second], f);
+    }
+    expect([counter.forward, counter.backward]).toEqual([2, 0]);
+    expect(counter.activeTracks).toBe(2);
+  });
+
   it('ignores crossings beyond the ends of the line and keeps its tracks bounded', () => {
     const short = new LineCrossingCounter({ a: [0, 100], b: [100, 100] }, { maxJump: 30, maxTracks: 20 });
     [140, 120, 100, 80, 60].forEach((y, f) => short.update([[250, y]], f));
