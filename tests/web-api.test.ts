@@ -117,6 +117,12 @@ describe('administration lists', () => {
     const camera = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Missing', sourceUrl: 'file:///nonexistent/camera.mp4' });
     const res = await clients.admin.http.get(`/api/admin/cameras/${camera.id}/preview`);
     expect([res.status, res.body.error.code]).toEqual([502, 'camera_unreachable']);
+    // ffmpeg's reason quotes the source URL: the camera's password in it is masked, as in the lists.
+    const locked = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Locked', sourceUrl: 'rtsp://viewer:s3cret@127.0.0.1:9/stream1' });
+    const refused = await clients.admin.http.get(`/api/admin/cameras/${locked.id}/preview`);
+    expect([refused.status, refused.body.error.code]).toEqual([502, 'camera_unreachable']);
+    expect(refused.body.error.message).toContain('rtsp://viewer:***@127.0.0.1:9/stream1');
+    expect(refused.body.error.message).not.toContain('s3cret');
     const still = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Still', sourceUrl: `file://${path.join(import.meta.dirname, 'fixtures/vision/pigs-few.jpg')}` });
     const picture = await fetch(`${platform.url}/api/admin/cameras/${still.id}/preview`, { headers: { cookie: clients.admin.cookie } });
     expect(picture.headers.get('content-type')).toBe('image/jpeg');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Api } from './api.ts';
 import { okResponse, uuidParam } from './common.schemas.ts';
 import { riskClasses, roles, siteKinds } from '../db/schema.ts';
-import type { AdminService } from '../services/admin.service.ts';
+import { maskPassword, type AdminService } from '../services/admin.service.ts';
 import { verifyAuditChain } from '../services/audit.service.ts';
 import type { Db } from '../db/database.ts';
 import { grabCameraStill } from '../../media/index.ts';
@@ -178,7 +178,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       try {
         still = await grabCameraStill(cam.sourceUrl);
       } catch (err) {
-        throw new AppError('camera_unreachable', `No picture from ${cam.name}: ${(err as Error).message}`);
+        throw new AppError('camera_unreachable', maskPassword(`No picture from ${cam.name}: ${(err as Error).message}`));
       }
       res.type('image/jpeg').set('Cache-Control', 'no-store').send(still.jpeg);
     },

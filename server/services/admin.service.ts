@@ -35,8 +35,8 @@ export type UserView = Omit<typeof users.$inferSelect, 'passwordHash' | 'failedL
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
 export const normalisePlate = normaliseCode;
 
-/** rtsp://user:secret@host/… → rtsp://user:***@host/… */
-export const maskPassword = (url: string) => url.replace(/^([a-z]+:\/\/[^/:@]*:)[^/@]*@/i, '$1***@');
+/** rtsp://user:secret@host/… → rtsp://user:***@host/…, for every URL in the text (ffmpeg's errors quote the source). */
+export const maskPassword = (text: string) => text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:)[^/@\s]*@/gi, '$1***@');
 
 /** Administration lists are for people to read: beyond this they need a search. */
 const LIST_LIMIT = 1000;
