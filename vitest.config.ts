@@ -1,13 +1,41 @@
 import { defineConfig } from 'vitest/config';
 
+/** Test files that open a database: they run on both backends. */
+const databaseTests = [
+  'tests/auth.test.ts',
+  'tests/bookings-roles.test.ts',
+  'tests/live-session.test.ts',
+  'tests/live-vision.test.ts',
+  'tests/malformed-requests.test.ts',
+  'tests/realtime.test.ts',
+  'tests/web-api.test.ts',
+  'tests/security.test.ts',
+  'tests/faults/**/*.test.ts',
+  'server/**/*.spec.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts', 'server/**/*.spec.ts', 'media/**/*.spec.ts', 'inference/**/*.spec.ts'],
     // Real PostgreSQL and Redis servers, started once for the run (see tests/support/global-setup.ts).
     globalSetup: ['tests/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: more parallel files only make each slower.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: ['tests/**/*.test.ts', 'server/**/*.spec.ts', 'media/**/*.spec.ts', 'inference/**/*.spec.ts'],
+          env: { WATCHPOST_TEST_DB: 'postgres' },
+        },
+      },
+      {
+        // What `npm start` runs: the embedded database (one connection, one query at a time).
+        extends: true,
+        test: { name: 'pglite', include: databaseTests, env: { WATCHPOST_TEST_DB: 'pglite' } },
+      },
+    ],
   },
 });

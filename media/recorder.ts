@@ -37,6 +37,27 @@ export interface RecorderOptions {
   maxRestarts?: number;
 }
 
+export const segmentFileName = (seq: number, extension = 'mkv') => `segment-${String(seq).padStart(5, '0')}.${extension}`;
+
+/**
+ * A segment file that ffmpeg did not finish (stopped, crashed, or the whole platform killed) has no index:
+ * remuxed (copy) into a proper file in place, probed and hashed. Null when there is nothing to keep.
+ */
+export async function salvageSegmentFile(file: string): Promise<{ durationMs: number; sizeBytes: number; sha256: string } | null> {
+  if (!fs.existsSync(file) || fs.statSync(file).size === 0) return null;
+  const repaired = `${file}.repaired${path.extname(file)}`;
+  const remux = startFfmpeg(['-y', '-i', file, '-c', 'copy', '-f', 'matroska', repaired]);
+  const { code } = await remux.exited;
+  if (code !== 0 || !fs.existsSync(repaired)) {
+    fs.rmSync(repaired, { force: true });
+    return null;
+  }
+  fs.renameSync(repaired, file);
+  const { durationMs } = await ffprobe(file);
+  const { sha256, sizeBytes } = await hashFile(file);
+  return { durationMs, sizeBytes, sha256 };
+}
+
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly segments: RecordedSegment[] = [];
   private ffmpeg?: FfmpegProcess;
@@ -162,21 +183,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
    * file and keep it, so what was written before a crash or a hard stop is not lost.
    */
   private async salvageOpenSegment(): Promise<void> {
-    const file = path.join(this.options.dir, `segment-${String(this.nextSeq).padStart(5, '0')}.${this.extension}`);
-    if (!fs.existsSync(file) || fs.statSync(file).size === 0) return;
-    const repaired = `${file}.repaired.${this.extension}`;
-    const remux = startFfmpeg(['-y', '-i', file, '-c', 'copy', '-f', 'matroska', repaired]);
-    const { code } = await remux.exited;
-    if (code !== 0 || !fs.existsSync(repaired)) {
-      fs.rmSync(repaired, { force: true });
-      return;
-    }
-    fs.renameSync(repaired, file);
-    const { durationMs } = await ffprobe(file);
-    const { sha256, sizeBytes } = await hashFile(file);
+    const file = path.join(this.options.dir, segmentFileName(this.nextSeq, this.extension));
+    const salvaged = await salvageSegmentFile(file);
+    if (!salvaged) return;
     const previous = this.segments.at(-1);
     const startedAt = new Date(previous ? previous.startedAt.getTime() + previous.durationMs : this.runStartedAt.getTime());
-    const segment: RecordedSegment = { seq: this.nextSeq, path: file, startedAt, durationMs, sizeBytes, sha256, gapBeforeMs: this.pendingGapMs };
+    const segment: RecordedSegment = { seq: this.nextSeq, path: file, startedAt, ...salvaged, gapBeforeMs: this.pendingGapMs };
     this.pendingGapMs = 0;
     this.nextSeq += 1;
     this.segments.push(segment);

@@ -68,6 +68,16 @@ const configSchema = z.object({
   S3_FORCE_PATH_STYLE: booleanString.optional(),
   /** Inference worker processes; 0 means one per CPU core. Started when the first analysed camera goes live. */
   INFERENCE_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+  /** SIGTERM: how long an orderly stop may take before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+  /** Origins (scheme://host:port) besides the platform's own that may send state-changing requests, comma-separated. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',').map((u) => u.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'origins look like https://host[:port]'))),
+  /** A folder of video files that cameras may use as a file: source (demos, tests). Unset: no file sources. */
+  CAMERA_MEDIA_DIR: z.string().min(1).optional(),
 }).refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; signingKeyFile: string };

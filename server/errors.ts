@@ -18,7 +18,11 @@ export type ErrorCode =
   | 'unavailable'
   | 'camera_unreachable'
   | 'invalid_image'
-  | 'payload_too_large';
+  | 'payload_too_large'
+  | 'cross_site_request'
+  | 'unsupported_media_type'
+  | 'too_many_requests'
+  | 'internal_error';
 
 const statusByCode: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -37,6 +41,10 @@ const statusByCode: Record<ErrorCode, number> = {
   camera_unreachable: 502,
   invalid_image: 400,
   payload_too_large: 413,
+  cross_site_request: 403,
+  unsupported_media_type: 415,
+  too_many_requests: 429,
+  internal_error: 500,
 };
 
 export class AppError extends Error {

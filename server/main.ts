@@ -16,16 +16,31 @@ async function main() {
   const platform = await startPlatform(config);
   platform.logger.info({ url: platform.url }, 'Watchpost is running');
   console.log(`\nWatchpost is running at ${platform.url}  (API docs: ${platform.url}/api/openapi.json)\n`);
+  // SIGTERM or SIGINT: stop taking work and close everything in order. A second signal, or the deadline,
+  // exits at once: a stop must never hang (child processes are tied to us and go with us).
   let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      platform.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    platform.logger.info({ signal }, 'stopping');
-    await platform.stop();
-    process.exit(0);
+    platform.logger.info({ signal, deadlineSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'stopping');
+    const deadline = setTimeout(() => {
+      platform.logger.error({ deadlineSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'stop did not finish in time: exiting anyway');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    deadline.unref();
+    platform.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        platform.logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((err) => {

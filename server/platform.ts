@@ -19,6 +19,7 @@ import { startBookingReminders } from './jobs/booking-reminders.ts';
 import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { startRetentionSchedule } from './jobs/retention.ts';
+import { recoverUnfinishedWork } from './jobs/recovery.ts';
 import { LiveSessions } from './live/live-sessions.ts';
 import { LiveVision } from './live/live-vision.ts';
 import { InferencePool } from '../inference/index.ts';
@@ -37,6 +38,8 @@ export interface Platform {
   database: Database;
   redisUrl: string;
   logger: Logger;
+  /** Start-up recovery of the last run's unfinished work; settles when it is done (null if it failed). */
+  recovered: Promise<Awaited<ReturnType<typeof recoverUnfinishedWork>> | null>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
         dir: path.join(config.dataDir, 'redis'),
         bin: config.REDIS_SERVER_BIN,
         persist: true,
+        onRestart: (info) => logger.error(info, 'local redis-server died and was started again'),
       });
       cleanups.push(() => local.stop());
       redisUrl = local.url;
@@ -128,6 +132,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       logger,
       metrics,
       cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
       readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl), storage: async () => void (await store.list('readyz')) },
       webDist: config.WEB_DIST ? path.resolve(config.WEB_DIST) : path.join(repoRoot, 'web', 'dist'),
       maintenance: maintenanceToken
@@ -135,7 +140,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
         : undefined,
     });
     const server = http.createServer(app);
-    const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger });
+    const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger, allowedOrigins: config.ALLOWED_ORIGINS });
     cleanups.push(() => sockets.close());
     notifyUsers = sockets.toUsers;
     toOfficers = sockets.toSessionOfficers;
@@ -202,6 +207,11 @@ export async function startPlatform(config: Config, options: { database?: Databa
           server.close(() => resolve());
         }),
     );
+    // What the last run left unfinished (killed mid-session): recordings closed and finalised, sessions sealed.
+    const recovered = recoverUnfinishedWork({ dataDir: config.dataDir, inspections: services.inspections, archive: services.archive, finalise: finaliser.enqueue, logger }).catch((err: unknown) => {
+      logger.error({ err }, 'start-up recovery failed');
+      return null;
+    });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = `http://${config.HOST}:${port}`;
@@ -209,7 +219,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       writeControlFile(config.dataDir, url, maintenanceToken);
       cleanups.push(async () => removeControlFile(config.dataDir));
     }
-    return { url, dataDir: config.dataDir, media: { pool, live }, services, database, redisUrl, logger, stop };
+    return { url, dataDir: config.dataDir, media: { pool, live }, services, database, redisUrl, logger, recovered, stop };
   } catch (err) {
     await stop();
     throw err;

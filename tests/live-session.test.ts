@@ -19,17 +19,16 @@ import { walkFiles } from '../media/files.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import { alarms, recordings, recordingSegments, sessionSeals, timelineEvents, verdicts } from '../server/db/schema.ts';
-import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
-import { createEmptyDatabase } from './support/database.ts';
-import { startTestPlatform } from './support/platform.ts';
+import { createEmptyDatabase, testBackend } from './support/database.ts';
+import { cliEnv, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
 import { connectClient } from './support/socket-client.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-let platform: Platform;
+let platform: TestPlatform;
 let world: World;
 let sessionId: string;
 let bookingId: string;
@@ -288,7 +287,7 @@ describe('a live inspection session', () => {
     // The command line says the same, from the database and data dir directly.
     const cli = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', sessionId], {
       cwd: root,
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATABASE_URL: (platform.database as { url?: string }).url!, DATA_DIR: platform.dataDir, LOG_LEVEL: 'silent' },
+      env: { ...cliEnv(platform.dataDir, platform.database.url), LOG_LEVEL: 'silent' },
     });
     expect(JSON.parse(cli.stdout)).toMatchObject({ sessionId, ok: true });
 
@@ -301,7 +300,7 @@ describe('a live inspection session', () => {
     expect((await verify()).problems).toEqual(expect.arrayContaining([expect.objectContaining({ item: 'audit', problem: 'audit_chain_broken' })]));
     const failed = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', sessionId], {
       cwd: root,
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATABASE_URL: (platform.database as { url?: string }).url!, DATA_DIR: platform.dataDir },
+      env: cliEnv(platform.dataDir, platform.database.url),
     }).catch((e) => e);
     expect(failed.code).toBe(1);
   }, 90_000);
@@ -357,18 +356,19 @@ describe('a live inspection session', () => {
 
   it('backs up and restores into an empty data dir and database with the same sessions, files and verification', async () => {
     const tsx = path.join(root, 'node_modules/.bin/tsx');
-    const dbUrl = (platform.database as { url?: string }).url!;
-    const env = (dataDir: string, databaseUrl: string) => ({ PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir, DATABASE_URL: databaseUrl });
-    const verifyWith = (dataDir: string, databaseUrl: string) =>
+    const dbUrl = platform.database.url;
+    const env = cliEnv;
+    const verifyWith = (dataDir: string, databaseUrl: string | undefined) =>
       run(tsx, ['scripts/verify.ts', sessionId], { cwd: root, env: env(dataDir, databaseUrl) }).then((r) => r.stdout, (e) => e.stdout as string).then((out) => JSON.parse(out));
     const before = await verifyWith(platform.dataDir, dbUrl);
 
     const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-backup-'));
+    // The embedded database is dumped by the running platform itself (through its control file).
     const made = JSON.parse((await run(tsx, ['scripts/backup.ts', backupDir], { cwd: root, env: env(platform.dataDir, dbUrl) })).stdout);
-    expect(made).toMatchObject({ database: 'postgres' });
+    expect(made).toMatchObject({ database: testBackend });
     expect(made.files).toBeGreaterThan(5);
 
-    const emptyDb = await createEmptyDatabase();
+    const emptyDb = testBackend === 'postgres' ? await createEmptyDatabase() : { url: undefined, drop: async () => {} };
     const newDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-restored-'));
     await run(tsx, ['scripts/restore.ts', backupDir], { cwd: root, env: env(newDataDir, emptyDb.url) });
     const after = await verifyWith(newDataDir, emptyDb.url);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpClient } from './support/platform.ts';
+import { waitFor } from './support/wait.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -79,6 +80,43 @@ describe('npm start', () => {
       const confirmed = await officer.post(`/api/bookings/${booking.body.id}/confirm`);
       expect(confirmed.body).toMatchObject({ status: 'confirmed', officerName: 'Officer Wang' });
       bookingId = booking.body.id;
+
+      // Then the whole inspection, as the README walks through it, on the defaults (PGlite, own Redis):
+      // start, verdict, the session sealed, verified, exported; the platform keeps answering throughout.
+      const soon = new Date(Date.now() + 3 * 60_000);
+      const now = await enterprise.post('/api/bookings', {
+        declarationId: declaration.id,
+        type: 'routine_supervision',
+        slotStart: soon.toISOString(),
+        slotEnd: new Date(soon.getTime() + 30 * 60_000).toISOString(),
+      });
+      expect((await officer.post(`/api/bookings/${now.body.id}/confirm`)).status).toBe(200);
+      const started = await officer.post(`/api/bookings/${now.body.id}/start`);
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+      const sessionId = started.body.sessionId as string;
+      expect((await officer.post(`/api/sessions/${sessionId}/verdict`, { outcome: 'pass' })).status).toBe(201);
+      const verified = await waitFor(async () => {
+        const report = (await officer.get(`/api/sessions/${sessionId}/verify`)).body;
+        return report.ok ? report : null;
+      }, 'the session sealed and verified', 30_000);
+      expect(verified).toMatchObject({ sessionId, ok: true, problems: [] });
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const cli = JSON.parse((await run(tsx, ['scripts/verify.ts', sessionId], { cwd: root, env })).stdout);
+      expect(cli).toMatchObject({ sessionId, ok: true });
+      const supervisor = new HttpClient(url);
+      await supervisor.login('demo.supervisor', 'watchpost-demo');
+      const exported = await supervisor.post(`/api/sessions/${sessionId}/exports`, { locale: 'zh-CN' });
+      expect(exported.status, JSON.stringify(exported.body)).toBe(202);
+      const done = await waitFor(async () => {
+        const status = (await supervisor.get(`/api/exports/${exported.body.exportId}`)).body;
+        return status.state === 'completed' ? status : null;
+      }, 'the evidence package', 30_000);
+      const zip = await fetch(`${url}/api/exports/${done.exportId}/file`, { headers: { cookie: supervisor.cookieHeader() } });
+      expect(zip.status).toBe(200);
+      const zipFile = path.join(dataDir, 'package.zip');
+      fs.writeFileSync(zipFile, Buffer.from(await zip.arrayBuffer()));
+      expect(JSON.parse((await run(tsx, ['scripts/verify.ts', zipFile], { cwd: root, env })).stdout)).toMatchObject({ ok: true, sessionId });
+      expect((await enterprise.get('/api/bookings')).status).toBe(200);
 
       // A backup while it runs: the embedded database is dumped by the server itself.
       const made = JSON.parse((await run(tsx, ['scripts/backup.ts', backupDir], { cwd: root, env })).stdout);

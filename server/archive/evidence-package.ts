@@ -22,11 +22,26 @@ export interface PackageInput {
   summary: string;
   /** Reads a stored artefact (the evidence store). */
   open: (relative: string) => Promise<Readable>;
+  /** Its size in bytes, null when it is gone. */
+  sizeOf: (relative: string) => Promise<number | null>;
   outFile: string;
   onProgress?: (fraction: number) => void;
 }
 
+/** A sealed file no longer matches its manifest: the package cannot be built (verification says why). */
+export class EvidenceChangedError extends Error {
+  constructor(readonly item: string, detail: string) {
+    super(`${item} ${detail} since the session was sealed; verify the session`);
+  }
+}
+
 export async function buildEvidencePackage(input: PackageInput): Promise<{ sizeBytes: number; sha256: string }> {
+  // yazl stops with an error when a stream yields another size than declared; checking first names the file.
+  for (const artefact of input.manifest.artefacts) {
+    const size = await input.sizeOf(artefact.path);
+    if (size === null) throw new EvidenceChangedError(artefact.path, 'is missing');
+    if (size !== artefact.sizeBytes) throw new EvidenceChangedError(artefact.path, `has ${size} bytes instead of ${artefact.sizeBytes}`);
+  }
   const zip = new yazl.ZipFile();
   // Stored uncompressed: small, and readable even with the plainest unzip tool.
   const plain = { compress: false };
@@ -53,6 +68,14 @@ export async function buildEvidencePackage(input: PackageInput): Promise<{ sizeB
   let lastReported = 0;
   await new Promise<void>((resolve, reject) => {
     const out = fs.createWriteStream(partial);
+    // Whatever still goes wrong while writing (a file changed between the check and its read, a read
+    // error) fails this package, never the process: yazl reports it on the ZipFile itself.
+    const fail = (err: Error) => {
+      out.destroy();
+      fs.rmSync(partial, { force: true });
+      reject(err);
+    };
+    zip.on('error', fail);
     zip.outputStream.on('data', (chunk: Buffer) => {
       hash.update(chunk);
       written += chunk.length;
@@ -62,8 +85,8 @@ export async function buildEvidencePackage(input: PackageInput): Promise<{ sizeB
         input.onProgress?.(fraction);
       }
     });
-    zip.outputStream.on('error', reject);
-    zip.outputStream.pipe(out).on('finish', resolve).on('error', reject);
+    zip.outputStream.on('error', fail);
+    zip.outputStream.pipe(out).on('finish', resolve).on('error', fail);
   });
   fs.renameSync(partial, input.outFile);
   input.onProgress?.(1);

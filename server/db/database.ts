@@ -2,6 +2,7 @@
  * Opens the database: embedded PGlite in the data dir by default, a PostgreSQL server when a URL is given.
  * Both are reached through the same Drizzle API and migrated with the same SQL files.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,54 @@ export interface Database {
   dumpDataDir?: () => Promise<Blob>;
 }
 
+/**
+ * A query on the database itself, issued from inside a transaction callback while that transaction is
+ * open, instead of on the `tx` it was given. On PostgreSQL it takes a second connection and usually works;
+ * on PGlite (one connection) it waits for the transaction, which waits for it: the whole platform stops.
+ * Both backends refuse it at once, so a test on either finds it.
+ */
+export class QueryOutsideTransactionError extends Error {
+  constructor() {
+    super('A query on the database was issued inside a transaction that is still open; use the transaction given to the callback');
+  }
+}
+
+const openTransaction = new AsyncLocalStorage<{ open: boolean }>();
+
+function refuseInsideTransaction() {
+  if (openTransaction.getStore()?.open) throw new QueryOutsideTransactionError();
+}
+
+/** Runs every transaction callback in a context that marks it open until the callback settles. */
+function markTransactions(db: Db): Db {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((callback, config) =>
+    transaction(async (tx) => {
+      const state = { open: true };
+      try {
+        return await openTransaction.run(state, () => callback(tx));
+      } finally {
+        state.open = false;
+      }
+    }, config)) as Db['transaction'];
+  return db;
+}
+
+/** Wraps a client's root query methods so they refuse to run inside an open transaction. */
+function guardClient<T extends object>(client: T, methods: Array<keyof T>): void {
+  for (const name of methods) {
+    const original = client[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+    (client as Record<keyof T, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
+      try {
+        refuseInsideTransaction();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return original.apply(client, args);
+    };
+  }
+}
+
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 export async function openPostgres(url: string, options: { maxConnections?: number } = {}): Promise<Database> {
@@ -29,8 +78,9 @@ export async function openPostgres(url: string, options: { maxConnections?: numb
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
-  const db = drizzle(pool, { schema }) as unknown as Db;
   await migrate(drizzle(pool, { schema }), { migrationsFolder });
+  guardClient(pool, ['query', 'connect']);
+  const db = markTransactions(drizzle(pool, { schema }) as unknown as Db);
   return {
     db,
     kind: 'postgres',
@@ -48,10 +98,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir ? { dataDir } : {});
-  const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder });
+  await migrate(drizzle(client, { schema }), { migrationsFolder });
+  guardClient(client, ['query', 'exec', 'transaction']);
+  const db = markTransactions(drizzle(client, { schema }) as unknown as Db);
   return {
-    db: db as unknown as Db,
+    db,
     kind: 'pglite',
     ping: async () => {
       await client.query('select 1');

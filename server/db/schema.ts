@@ -112,8 +112,6 @@ export const users = pgTable(
     portId: uuid('port_id').references(() => ports.id),
     locale: text('locale').notNull().default('zh-CN'),
     active: boolean('active').notNull().default(true),
-    failedLogins: integer('failed_logins').notNull().default(0),
-    lockedUntil: at('locked_until'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -124,6 +122,18 @@ export const users = pgTable(
     ),
   ],
 );
+
+/**
+ * Login attempts counted per key (an account from one address, an address, an account from everywhere) in
+ * fixed windows; a counter is raised atomically before the password is checked, so parallel attempts
+ * cannot race past the limit. `trusted:` keys remember addresses an account logged in from.
+ */
+export const loginThrottles = pgTable('login_throttles', {
+  key: text('key').primaryKey(),
+  attempts: integer('attempts').notNull(),
+  windowStartedAt: at('window_started_at').notNull(),
+  expiresAt: at('expires_at').notNull(),
+});
 
 /** A customs broker acting for an enterprise. */
 export const brokerDelegations = pgTable(

@@ -7,6 +7,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z, type ZodType } from 'zod';
 import type { Role } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
+import { containsNul } from './request-guards.ts';
 import type { Principal } from '../services/access.ts';
 
 extendZodWithOpenApi(z);
@@ -77,6 +78,9 @@ export class Api {
           if (spec.access !== 'any' && !spec.access.includes(principal.role)) {
             throw new AppError('forbidden', `This needs one of the roles: ${spec.access.join(', ')}`);
           }
+        }
+        if (containsNul(req.body) || containsNul(req.query) || containsNul(req.params)) {
+          throw new AppError('validation_failed', 'Text may not contain the NUL character');
         }
         const ctx: RouteContext<B, Q, P> = {
           principal: principal as Principal,

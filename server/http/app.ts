@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
 import type { EvidenceExports } from '../jobs/evidence-export.ts';
 import { Api } from './api.ts';
+import { refuseCrossSiteWrites, securityHeaders } from './request-guards.ts';
 import { MAX_PHOTO_BYTES } from '../services/inspections.service.ts';
 import { adminRoutes } from './admin.routes.ts';
 import { authRoutes, readSessionCookie } from './auth.routes.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   exports: EvidenceExports;
   /** Live counting of loading batches (the media side). */
   counting: BatchCounting;
+  /** Origins besides the platform's own allowed to send state-changing requests (ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
   /** Accept maintenance commands from local CLI tools holding this token. */
   maintenance?: { token: string; context: MaintenanceContext };
 }
@@ -45,6 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  app.use(securityHeaders({ https: deps.cookieSecure }));
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
@@ -85,6 +89,7 @@ export function createApp(deps: AppDeps): express.Express {
   visionRoutes(api, { loadingBatches: services.loadingBatches, counting: deps.counting });
   const openApi = api.openApiDocument({ title: 'Watchpost', version: '0.1.0' });
 
+  app.use('/api', refuseCrossSiteWrites(deps.allowedOrigins ?? []));
   app.use('/api', express.json({ limit: BODY_LIMIT }));
   // Photos from the enterprise's phone are sent as the image itself.
   app.use('/api/sessions/:id/photos', express.raw({ type: ['image/jpeg', 'image/png'], limit: MAX_PHOTO_BYTES }));
@@ -128,6 +133,10 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
       status = 415;
       body = { code: 'unsupported_media_type', message: String(err.message) };
+    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) {
+      // Any other refusal of the body parser (a body that does not decompress, a bad charset): the client's.
+      status = 400;
+      body = { code: 'bad_request', message: String(err.message) };
     } else {
       logger.error({ err, url: req.url }, 'unhandled error');
       body = { code: 'internal_error', message: 'Something went wrong on the server' };

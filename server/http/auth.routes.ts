@@ -29,8 +29,8 @@ export function authRoutes(api: Api, auth: AuthService, cookie: { secure: boolea
       body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
       response: principalResponse,
     },
-    async ({ body, res }) => {
-      const { token, expiresAt, principal } = await auth.login(body.username, body.password);
+    async ({ body, req, res }) => {
+      const { token, expiresAt, principal } = await auth.login(body.username, body.password, req.ip ?? 'unknown');
       res.cookie(SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: 'lax',

@@ -4,8 +4,8 @@
  */
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import path from 'node:path';
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { buildEvidencePackage } from '../archive/evidence-package.ts';
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { buildEvidencePackage, EvidenceChangedError } from '../archive/evidence-package.ts';
 import type { SummaryLocale } from '../archive/summary-i18n.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -69,11 +69,15 @@ export function startEvidenceExports(deps: {
       const result = await buildEvidencePackage({
         ...contents,
         open: (relative) => deps.store.open(relative),
+        sizeOf: (relative) => deps.store.size(relative),
         outFile: path.join(deps.dataDir, relative),
         onProgress: (fraction) => {
           void job.updateProgress(Math.round(fraction * 100));
           deps.notify([principal.userId], 'export:progress', { exportId: job.id, sessionId, progress: Math.round(fraction * 100) });
         },
+      }).catch((err: unknown) => {
+        // Changed evidence will not change back by retrying: the package fails once, visibly.
+        throw err instanceof EvidenceChangedError ? new UnrecoverableError(err.message) : err;
       });
       return { file: relative, ...result };
     },

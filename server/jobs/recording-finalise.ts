@@ -80,7 +80,11 @@ export function startRecordingFinaliser(deps: FinaliseDeps & {
   return {
     queue,
     enqueue: async (recordingId: string) => {
-      await queue.add('finalise', { recordingId }, { jobId: `finalise-${recordingId}` });
+      const jobId = `finalise-${recordingId}`;
+      // Queued again after a restart: a finished job of the same id would make add() a no-op.
+      const previous = await queue.getJob(jobId);
+      if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) await previous.remove();
+      await queue.add('finalise', { recordingId }, { jobId });
     },
     async close() {
       await worker.close();

@@ -14,6 +14,7 @@ import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork,
 import type { Logger } from '../logger.ts';
 import type { InspectionService, TimelineEventView } from '../services/inspections.service.ts';
 import type { LiveVision } from './live-vision.ts';
+import { recordingFolder } from '../archive/evidence-paths.ts';
 
 export interface LiveSessionEvents {
   /** Push an event to everybody in the session. */
@@ -125,7 +126,7 @@ export class LiveSessions {
     let recorder: Recorder;
     try {
       recorder = await Recorder.start(live.room, info, {
-        dir: path.join(this.o.dataDir, 'sessions', live.id, 'recordings', recordingId),
+        dir: path.join(this.o.dataDir, recordingFolder(live.id, recordingId)),
         segmentSeconds: this.o.segmentSeconds,
       });
     } catch (err) {

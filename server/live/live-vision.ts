@@ -28,6 +28,7 @@ import { FrameTap, type ProducerInfo, type Room } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
+import { alarmFrameFile } from '../archive/evidence-paths.ts';
 
 export interface VisionCamera {
   id: string;
@@ -231,7 +232,7 @@ export class LiveVision {
       saveEvidence: frame
         ? async () => {
             jpeg = await encodeJpeg(frame, 80);
-            const file = path.posix.join('sessions', sessionId, 'alarms', `${candidate.frameAt.getTime()}-${candidate.rule}.jpg`);
+            const file = alarmFrameFile(sessionId, candidate.frameAt, candidate.rule);
             await this.o.store.write(file, jpeg);
             return file;
           }

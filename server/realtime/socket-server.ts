@@ -8,6 +8,8 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { readSessionCookie } from '../http/auth.routes.ts';
+import { isSameSiteRequest } from '../http/request-guards.ts';
+import { loginTokenHash } from '../services/auth.service.ts';
 import type { Logger } from '../logger.ts';
 import type { Principal } from '../services/access.ts';
 import type { Services } from '../services/index.ts';
@@ -21,6 +23,8 @@ export const rooms = {
   session: (id: string) => `session:${id}`,
   /** The officers and supervisors in a session: vision results and alarm pictures go only to them. */
   sessionOfficers: (id: string) => `session:${id}:officers`,
+  /** The sockets of one login (by its token's hash): closed when it logs out. */
+  login: (tokenHash: string) => `login:${tokenHash}`,
 };
 
 export interface SocketServer {
@@ -33,12 +37,14 @@ export interface SocketServer {
   close(): Promise<void>;
 }
 
-export function createSocketServer(httpServer: http.Server, deps: { services: Services; redisUrl: string; prefix: string; logger: Logger }): SocketServer {
+export function createSocketServer(httpServer: http.Server, deps: { services: Services; redisUrl: string; prefix: string; logger: Logger; allowedOrigins?: readonly string[] }): SocketServer {
   const pub = new Redis(deps.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
   const sub = pub.duplicate();
   const io = new Server(httpServer, {
     adapter: createAdapter(pub, sub, { key: `${deps.prefix}:socket.io` }),
     serveClient: false,
+    // The handshake carries the session cookie: only the platform's own pages (or configured origins) may open one.
+    allowRequest: (req, callback) => callback(null, isSameSiteRequest(req, deps.allowedOrigins ?? [])),
     // Bounded: no message may be larger than this (snapshots go over HTTP).
     maxHttpBufferSize: 1e6,
   });
@@ -49,6 +55,7 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
       const principal = token ? await deps.services.auth.authenticate(token) : null;
       if (!principal) return next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
       socket.data.principal = principal;
+      socket.data.loginTokenHash = loginTokenHash(token!);
       next();
     } catch (err) {
       next(err as Error);
@@ -57,7 +64,7 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
 
   io.on('connection', (socket) => {
     const p = socket.data.principal as Principal;
-    void socket.join(roomsFor(p));
+    void socket.join([...roomsFor(p), rooms.login(socket.data.loginTokenHash as string)]);
   });
 
   // Once closing, late events (a participant's 'left' written after its socket closed) are dropped:
@@ -67,6 +74,10 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     if (!closing) io.to(target).emit(event, payload);
   };
 
+  // Logged out, or what the user may see changed: their open sockets go (on every node) and must log in again.
+  deps.services.events.on('auth.revoked', ({ userId, tokenHash }) => {
+    if (!closing) io.in(tokenHash ? rooms.login(tokenHash) : rooms.user(userId)).disconnectSockets(true);
+  });
   deps.services.events.on('session.timeline', ({ sessionId, event }) => emitTo(rooms.session(sessionId), 'session:timeline', event));
   deps.services.events.on('alarm.acknowledged', ({ sessionId, alarmId, by }) => emitTo(rooms.session(sessionId), 'alarm:acknowledged', { alarmId, by }));
   deps.services.events.on('booking.changed', ({ booking, action }) => {

@@ -19,6 +19,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { normaliseCode } from '../../inference/index.ts';
+import type { DomainEvents } from './domain-events.ts';
 
 export interface NewUser {
   username: string;
@@ -30,7 +31,7 @@ export interface NewUser {
   locale?: string;
 }
 
-export type UserView = Omit<typeof users.$inferSelect, 'passwordHash' | 'failedLogins' | 'lockedUntil'>;
+export type UserView = Omit<typeof users.$inferSelect, 'passwordHash'>;
 
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
 export const normalisePlate = normaliseCode;
@@ -41,10 +42,10 @@ export const maskPassword = (text: string) => text.replace(/([a-z][a-z0-9+.-]*:\
 /** Administration lists are for people to read: beyond this they need a search. */
 const LIST_LIMIT = 1000;
 
-const toUserView = ({ passwordHash: _h, failedLogins: _f, lockedUntil: _l, ...view }: typeof users.$inferSelect): UserView => view;
+const toUserView = ({ passwordHash: _h, ...view }: typeof users.$inferSelect): UserView => view;
 
 export class AdminService {
-  constructor(private readonly deps: { db: Db }) {}
+  constructor(private readonly deps: { db: Db; events: DomainEvents }) {}
 
   /** Creates any user. `actor` null is the command-line bootstrap of the first administrator. */
   async createUser(actor: Principal | null, input: NewUser): Promise<UserView> {
@@ -138,6 +139,8 @@ export class AdminService {
       if (revoked.length === 0) throw notFound('Delegation');
       await this.audit(tx, actor, 'delegation.revoke', 'enterprise', input.enterpriseId, { brokerId: input.brokerId });
     });
+    // What the broker may see changed: its open connections must log in again to learn the new scope.
+    this.deps.events.emit('auth.revoked', { userId: input.brokerId });
   }
 
   async createSite(actor: Principal | null, input: typeof sites.$inferInsert) {

@@ -23,6 +23,7 @@ import {
   type InspectionType,
 } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
+import { sealedExportsFolder, sessionFolder } from '../archive/evidence-paths.ts';
 import { renderSummary, type SummaryLocale } from '../archive/summary-i18n.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { hashStored, type EvidenceStore } from '../infra/evidence-store.ts';
@@ -106,17 +107,20 @@ const archiveOfficers = aliasedTable(users, 'archive_officer');
 export class ArchiveService {
   constructor(private readonly deps: { db: Db; key: SigningKey; store: EvidenceStore; verdicts: VerdictService; clock?: () => Date }) {}
 
-  private sessionFolder(sessionId: string) {
-    return path.posix.join('sessions', sessionId);
-  }
-
   /** Seals the session once it is closed and every recording is finalised (or failed). Returns false if not yet. */
   async sealIfComplete(sessionId: string): Promise<boolean> {
+    // Recordings are hashed first, outside the transaction: a long hash must not hold the database
+    // (PGlite has one connection, so a transaction stops every other query until it ends).
+    const ready = await this.deps.db.select().from(recordings).where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'ready')));
+    const hashed = new Map<string, { sha256: string; sizeBytes: number }>();
+    for (const relative of ready.flatMap((r) => [r.path, r.posterPath])) {
+      if (relative) hashed.set(relative, await hashStored(this.deps.store, relative));
+    }
     // The session row is locked for the whole seal: two finalisers finishing together seal it once.
-    return this.deps.db.transaction((tx) => this.sealLocked(tx, sessionId));
+    return this.deps.db.transaction((tx) => this.sealLocked(tx, sessionId, hashed));
   }
 
-  private async sealLocked(db: DbOrTx, sessionId: string): Promise<boolean> {
+  private async sealLocked(db: DbOrTx, sessionId: string, hashed: Map<string, { sha256: string; sizeBytes: number }>): Promise<boolean> {
     const [session] = await db.select().from(inspectionSessions).where(eq(inspectionSessions.id, sessionId)).for('update');
     if (!session || session.status !== 'closed') return false;
     const [existing] = await db.select({ id: sessionSeals.sessionId }).from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
@@ -129,14 +133,14 @@ export class ArchiveService {
     const { store } = this.deps;
     // Hashed as stored: what the seal vouches for is what the store holds.
     const add = async (relative: string, kind: ManifestArtefact['kind']) => {
-      const { sha256, sizeBytes } = await hashStored(store, relative);
+      const { sha256, sizeBytes } = hashed.get(relative) ?? (await hashStored(store, relative));
       artefacts.push({ path: relative, kind, sha256, sizeBytes });
     };
     for (const r of recs.filter((r) => r.status === 'ready')) {
       await add(r.path!, 'recording');
       if (r.posterPath) await add(r.posterPath, 'poster');
     }
-    const evidenceFolder = path.posix.join(this.sessionFolder(sessionId), 'evidence');
+    const evidenceFolder = sealedExportsFolder(sessionId);
     const timeline = await this.timelineJson(sessionId, db);
     for (const event of JSON.parse(timeline) as Array<{ kind: string; payload: { file?: string; evidencePath?: string | null } }>) {
       if (event.kind === 'snapshot' && event.payload.file) await add(event.payload.file, 'snapshot');
@@ -144,7 +148,7 @@ export class ArchiveService {
     }
     await store.write(path.posix.join(evidenceFolder, 'timeline.json'), timeline);
     await add(path.posix.join(evidenceFolder, 'timeline.json'), 'timeline');
-    const verdict = await this.verdictJson(sessionId);
+    const verdict = await this.verdictJson(sessionId, db);
     if (verdict) {
       await store.write(path.posix.join(evidenceFolder, 'verdict.json'), verdict);
       await add(path.posix.join(evidenceFolder, 'verdict.json'), 'verdict');
@@ -165,6 +169,16 @@ export class ArchiveService {
     await db.insert(sessionSeals).values({ sessionId, manifest, signature, signingKeyId: this.deps.key.keyId, sealedAt: now });
     await appendAudit(db, { actorId: null, action: 'session.seal', entityType: 'session', entityId: sessionId, details: { artefacts: artefacts.length, signature } }, now);
     return true;
+  }
+
+  /** Closed sessions that have no seal yet (start-up recovery seals those whose recordings are all final). */
+  async closedUnsealedSessions(): Promise<string[]> {
+    const rows = await this.deps.db
+      .select({ id: inspectionSessions.id })
+      .from(inspectionSessions)
+      .leftJoin(sessionSeals, eq(sessionSeals.sessionId, inspectionSessions.id))
+      .where(and(eq(inspectionSessions.status, 'closed'), sql`${sessionSeals.sessionId} is null`));
+    return rows.map((r) => r.id);
   }
 
   /** Checks a sealed session end to end. `p` null: the command line, which has the data dir anyway. */
@@ -208,7 +222,7 @@ export class ArchiveService {
     }
     if (verdict && !verdict.signatureValid) problems.push({ item: 'verdict', problem: 'signature_invalid' });
     // Files in the session's folder that the seal does not list.
-    for (const relative of await store.list(this.sessionFolder(sessionId))) {
+    for (const relative of await store.list(sessionFolder(sessionId))) {
       if (!listed.has(relative) && !WORKING_FILE.test(relative) && !relative.endsWith('/manifest.json') && !relative.endsWith('/manifest.sig')) {
         problems.push({ item: relative, problem: 'added' });
       }
@@ -312,8 +326,8 @@ export class ArchiveService {
     return canonicalJson(rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at.toISOString(), actorId: r.actorId, payload: r.payload })));
   }
 
-  private async verdictJson(sessionId: string): Promise<string | null> {
-    const verdict = await this.deps.verdicts.findSigned(sessionId);
+  private async verdictJson(sessionId: string, db: DbOrTx): Promise<string | null> {
+    const verdict = await this.deps.verdicts.findSigned(sessionId, db);
     return verdict ? verdictExport(verdict) : null;
   }
 }

@@ -7,61 +7,54 @@ import { AppError } from '../errors.ts';
 import { decoyPasswordHash, verifyPassword } from '../auth/password.ts';
 import { activeDelegations, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
-
-const MAX_FAILED_LOGINS = 5;
-const LOCK_MINUTES = 5;
+import { LoginThrottle } from './login-throttle.ts';
+import type { DomainEvents } from './domain-events.ts';
 
 export interface AuthServiceDeps {
   db: Db;
   sessionTtlMs: number;
+  events: DomainEvents;
   clock?: () => Date;
 }
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+/** What identifies a login without its token: the only form in which tokens are stored. */
+export const loginTokenHash = sha256;
 
 export class AuthService {
   private readonly clock: () => Date;
+  private readonly throttle: LoginThrottle;
   constructor(private readonly deps: AuthServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.throttle = new LoginThrottle(deps.db);
   }
 
-  /** Returns a new session token (to put in an httpOnly cookie) and who logged in. */
-  async login(username: string, password: string): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
+  /**
+   * Returns a new session token (to put in an httpOnly cookie) and who logged in. `address`: the client's
+   * IP address, for throttling (see LoginThrottle).
+   */
+  async login(username: string, password: string, address = 'local'): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
     const { db } = this.deps;
     const now = this.clock();
+    const retryAt = await this.throttle.admit(username, address, now);
+    if (retryAt) {
+      // As slow as a password check, so the answer's timing tells nothing either.
+      await verifyPassword(password, await decoyPasswordHash());
+      throw new AppError('account_locked', `Too many failed logins; try again after ${retryAt.toISOString()}`, { retryAt: retryAt.toISOString() });
+    }
     const [user] = await db.select().from(users).where(eq(sql`lower(${users.username})`, username.toLowerCase()));
     if (!user || !user.active) {
       await verifyPassword(password, await decoyPasswordHash());
       throw new AppError('invalid_credentials', 'Wrong username or password');
     }
-    if (user.lockedUntil && user.lockedUntil > now) {
-      throw new AppError('account_locked', `Too many failed logins; try again after ${user.lockedUntil.toISOString()}`);
-    }
     if (!(await verifyPassword(password, user.passwordHash))) {
-      const failed = user.failedLogins + 1;
-      const lock = failed >= MAX_FAILED_LOGINS;
-      await db.transaction(async (tx) => {
-        await tx
-          .update(users)
-          .set({
-            failedLogins: lock ? 0 : failed,
-            lockedUntil: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : user.lockedUntil,
-          })
-          .where(eq(users.id, user.id));
-        await appendAudit(tx, {
-          actorId: user.id,
-          action: lock ? 'auth.locked' : 'auth.login_failed',
-          entityType: 'user',
-          entityId: user.id,
-          details: { failedLogins: failed },
-        }, now);
-      });
+      await appendAudit(db, { actorId: user.id, action: 'auth.login_failed', entityType: 'user', entityId: user.id, details: { address } }, now);
       throw new AppError('invalid_credentials', 'Wrong username or password');
     }
+    await this.throttle.succeeded(username, address, now);
     const token = crypto.randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.deps.sessionTtlMs);
     await db.transaction(async (tx) => {
-      await tx.update(users).set({ failedLogins: 0, lockedUntil: null }).where(eq(users.id, user.id));
       await tx.insert(authSessions).values({ tokenHash: sha256(token), userId: user.id, expiresAt });
       // Expired logins of this user are of no use to anyone.
       await tx.delete(authSessions).where(and(eq(authSessions.userId, user.id), lt(authSessions.expiresAt, now)));
@@ -73,7 +66,7 @@ export class AuthService {
 
   async logout(token: string): Promise<void> {
     const { db } = this.deps;
-    await db.transaction(async (tx) => {
+    const ended = await db.transaction(async (tx) => {
       const [removed] = await tx
         .delete(authSessions)
         .where(eq(authSessions.tokenHash, sha256(token)))
@@ -81,7 +74,9 @@ export class AuthService {
       if (removed) {
         await appendAudit(tx, { actorId: removed.userId, action: 'auth.logout', entityType: 'user', entityId: removed.userId }, this.clock());
       }
+      return removed;
     });
+    if (ended) this.deps.events.emit('auth.revoked', { userId: ended.userId, tokenHash: sha256(token) });
   }
 
   /** The principal behind a session token, or null when the token is unknown, expired or the user disabled. */

@@ -11,6 +11,8 @@ export interface DomainEventMap {
   /** Something was added to a session's timeline outside the socket handlers (e.g. a verdict over REST). */
   'session.timeline': [{ sessionId: string; event: TimelineEventView }];
   'alarm.acknowledged': [{ sessionId: string; alarmId: string; by: string }];
+  /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */
+  'auth.revoked': [{ userId: string; tokenHash?: string }];
 }
 
 export class DomainEvents {

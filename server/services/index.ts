@@ -43,8 +43,8 @@ export function createServices(options: { db: Db; sessionTtlMs: number; signingK
   return {
     db: deps.db,
     events,
-    auth: new AuthService(deps),
-    admin: new AdminService(deps),
+    auth: new AuthService({ ...deps, events }),
+    admin: new AdminService({ ...deps, events }),
     declarations: new DeclarationService(deps),
     bookings,
     inspections,

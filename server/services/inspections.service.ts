@@ -2,7 +2,7 @@
  * A live inspection session: who may join it and as what, its timeline (commands, acknowledgements,
  * snapshots, notes), and the bookkeeping of its recordings. Media itself lives in media/.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import {
   bookings,
@@ -18,6 +18,7 @@ import sharp, { type Metadata } from 'sharp';
 import path from 'node:path';
 import { sha256Hex } from '../../media/files.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
+import { snapshotFile } from '../archive/evidence-paths.ts';
 
 export type SessionRole = 'enterprise' | 'officer' | 'supervisor';
 export type TimelineKind = (typeof timelineKinds)[number];
@@ -148,6 +149,15 @@ export class InspectionService {
     await this.deps.db.update(recordings).set({ status: 'finalising', endedAt: this.now() }).where(eq(recordings.id, recordingId));
   }
 
+  /** Recordings a stopped process left open (`recording`) or being finalised, oldest first (start-up recovery). */
+  async unfinishedRecordings() {
+    return this.deps.db
+      .select({ id: recordings.id, sessionId: recordings.sessionId, status: recordings.status, startedAt: recordings.startedAt })
+      .from(recordings)
+      .where(inArray(recordings.status, ['recording', 'finalising']))
+      .orderBy(asc(recordings.startedAt));
+  }
+
   async segmentsOf(recordingId: string) {
     return this.deps.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, recordingId)).orderBy(asc(recordingSegments.seq));
   }
@@ -198,7 +208,7 @@ export class InspectionService {
     jpeg: Buffer,
     details: { width: number; height: number; source: string; label: string } & Record<string, unknown>,
   ): Promise<TimelineEventView> {
-    const file = path.posix.join('sessions', sessionId, 'snapshots', fileName);
+    const file = snapshotFile(sessionId, fileName);
     await this.deps.store.write(file, jpeg);
     return this.appendTimeline(sessionId, 'snapshot', actorId, { file, sha256: sha256Hex(jpeg), sizeBytes: jpeg.length, ...details });
   }

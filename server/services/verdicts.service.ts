@@ -4,7 +4,7 @@
  * (which closes the session's media and finalises its recordings).
  */
 import { eq } from 'drizzle-orm';
-import { isUniqueViolation, type Db } from '../db/database.ts';
+import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
 import { bookings, declarations, inspectionSessions, timelineEvents, verdicts, verdictOutcomes } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
@@ -110,11 +110,14 @@ export class VerdictService {
     return verdict;
   }
 
-  /** The stored verdict as signed, with its signature checked (no access check: callers do that). */
-  async findSigned(sessionId: string): Promise<VerdictView | null> {
-    const context = await this.context(sessionId);
+  /**
+   * The stored verdict as signed, with its signature checked (no access check: callers do that).
+   * `db`: the caller's transaction when it holds one (the seal does): PGlite has a single connection.
+   */
+  async findSigned(sessionId: string, db: DbOrTx = this.deps.db): Promise<VerdictView | null> {
+    const context = await this.context(sessionId, db);
     if (!context) return null;
-    const [row] = await this.deps.db.select().from(verdicts).where(eq(verdicts.sessionId, sessionId));
+    const [row] = await db.select().from(verdicts).where(eq(verdicts.sessionId, sessionId));
     if (!row) return null;
     const signed: SignedVerdict = {
       verdictId: row.id,
@@ -133,8 +136,8 @@ export class VerdictService {
     return { ...signed, signature, signatureValid };
   }
 
-  private async context(sessionId: string) {
-    const [row] = await this.deps.db
+  private async context(sessionId: string, db: DbOrTx = this.deps.db) {
+    const [row] = await db
       .select({ booking: bookings, declarationNumber: declarations.number })
       .from(inspectionSessions)
       .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))

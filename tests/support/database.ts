@@ -1,7 +1,13 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openPostgres, type Database } from '../../server/db/database.ts';
+import { openPglite, openPostgres, type Database } from '../../server/db/database.ts';
+
+/**
+ * Which database the integration tests run on: the suite runs them twice (vitest.config.ts), on PGlite as
+ * `npm start` uses it and on a PostgreSQL server, so a failure of either backend alone cannot land.
+ */
+export const testBackend: 'pglite' | 'postgres' = process.env.WATCHPOST_TEST_DB === 'pglite' ? 'pglite' : 'postgres';
 
 /** An empty database (no schema) on the shared test server, e.g. to restore a backup into. */
 export async function createEmptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -22,8 +28,12 @@ export async function createEmptyDatabase(): Promise<{ url: string; drop(): Prom
   };
 }
 
-/** A fresh, migrated database on the shared test server; dropped again by close(). */
-export async function createTestDatabase(): Promise<Database & { url: string }> {
+/**
+ * A fresh, migrated database of the suite's backend: in-memory PGlite, or a database on the shared test
+ * server (`url` set) dropped again by close().
+ */
+export async function createTestDatabase(): Promise<Database & { url?: string }> {
+  if (testBackend === 'pglite') return openPglite(undefined);
   const empty = await createEmptyDatabase();
   const database = await openPostgres(empty.url);
   return {

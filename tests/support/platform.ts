@@ -28,7 +28,14 @@ export function testClock(start = new Date()): TestClock & { fn: () => Date } {
   };
 }
 
-export async function startTestPlatform(options: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<Platform> {
+/** The environment of a command-line tool run against a test platform: its database URL, or (PGlite) its control file. */
+export function cliEnv(dataDir: string, databaseUrl: string | undefined): Record<string, string> {
+  return { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+}
+
+export type TestPlatform = Platform & { database: Platform['database'] & { url?: string } };
+
+export async function startTestPlatform(options: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-data-'));
   const config = loadConfig({
@@ -44,6 +51,7 @@ export async function startTestPlatform(options: { clock?: () => Date; env?: Rec
   const platform = await startPlatform(config, { database, clock: options.clock });
   return {
     ...platform,
+    database,
     async stop() {
       await platform.stop();
       await database.close();
@@ -73,6 +81,11 @@ export class HttpClient {
     }
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers, setCookie };
+  }
+
+  /** The session cookie as a `cookie` header value, for a plain fetch (a download). */
+  cookieHeader(): string {
+    return this.cookie ?? '';
   }
 
   get = <T = any>(p: string) => this.request<T>('GET', p);

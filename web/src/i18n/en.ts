@@ -298,6 +298,8 @@ export const en = {
   'error.payload_too_large': 'The file is too large.',
   'error.unsupported_media_type': 'This kind of content is not accepted.',
   'error.internal_error': 'The server failed. Try again; if it persists, tell the administrator.',
+  'error.cross_site_request': 'This request came from another website and was refused.',
+  'error.too_many_requests': 'Too many requests in a short time: wait a moment and try again.',
   'error.room_closed': 'The session media has closed.',
   'error.not_allowed': 'Not allowed in this session.',
   'error.too_many': 'Too many streams.',

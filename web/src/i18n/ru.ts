@@ -300,6 +300,8 @@ export const ru: Messages = {
   'error.payload_too_large': 'Файл слишком большой.',
   'error.unsupported_media_type': 'Такое содержимое не принимается.',
   'error.internal_error': 'Ошибка сервера. Повторите; если повторяется, сообщите администратору.',
+  'error.cross_site_request': 'Запрос пришёл с другого сайта и отклонён.',
+  'error.too_many_requests': 'Слишком много запросов за короткое время: подождите и повторите.',
   'error.room_closed': 'Медиасеанс закрыт.',
   'error.not_allowed': 'В этом сеансе это не разрешено.',
   'error.too_many': 'Слишком много потоков.',

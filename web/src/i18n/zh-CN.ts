@@ -300,6 +300,8 @@ export const zhCN: Messages = {
   'error.payload_too_large': '文件过大。',
   'error.unsupported_media_type': '不接受此类内容。',
   'error.internal_error': '服务器出错，请重试；如持续出现，请联系管理员。',
+  'error.cross_site_request': '该请求来自其他网站，已被拒绝。',
+  'error.too_many_requests': '短时间内请求过多，请稍候再试。',
   'error.room_closed': '查验媒体已关闭。',
   'error.not_allowed': '本次查验中不允许此操作。',
   'error.too_many': '视频流过多。',

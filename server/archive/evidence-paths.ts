@@ -1,0 +1,12 @@
+/**
+ * Where a session's evidence lives, relative to the data dir (and as keys in an S3 bucket): the one place
+ * that knows the layout `sessions/<id>/…`.
+ */
+import path from 'node:path';
+
+export const sessionFolder = (sessionId: string) => path.posix.join('sessions', sessionId);
+export const recordingFolder = (sessionId: string, recordingId: string) => path.posix.join(sessionFolder(sessionId), 'recordings', recordingId);
+export const snapshotFile = (sessionId: string, fileName: string) => path.posix.join(sessionFolder(sessionId), 'snapshots', fileName);
+export const alarmFrameFile = (sessionId: string, frameAt: Date, rule: string) => path.posix.join(sessionFolder(sessionId), 'alarms', `${frameAt.getTime()}-${rule}.jpg`);
+/** The sealed exports: timeline.json, verdict.json, manifest.json, manifest.sig. */
+export const sealedExportsFolder = (sessionId: string) => path.posix.join(sessionFolder(sessionId), 'evidence');
