@@ -13,6 +13,7 @@ import { copyableH264Profiles, INGEST_PAYLOAD } from './codecs.ts';
 import { FFPROBE, startFfmpeg, type FfmpegProcess } from './ffmpeg.ts';
 import { LOOPBACK } from './network.ts';
 import type { ProducerInfo, Room } from './room.ts';
+import { ffmpegInput, maskCredentials } from './camera-source.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -120,7 +121,7 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
       if (Date.now() - startedAt > 30_000) this.failures = 0;
       this.failures += 1;
       const inMs = Math.min(this.options.maxBackoffMs, 500 * 2 ** (this.failures - 1));
-      this.emit('restarting', { inMs, reason: `ffmpeg exited with ${code}: ${ffmpeg.stderrTail().slice(-200)}` });
+      this.emit('restarting', { inMs, reason: maskCredentials(`ffmpeg exited with ${code}: ${ffmpeg.stderrTail().slice(-200)}`) });
       setTimeout(() => {
         if (!this.stopped) this.spawn();
       }, inMs);
@@ -158,12 +159,13 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
 
 /** ffmpeg's input arguments for a camera source (files loop at their own pace, as a camera would send). */
 function inputArgs(sourceUrl: string): string[] {
-  if (sourceUrl.startsWith('file://')) return ['-re', '-stream_loop', '-1', '-i', sourceUrl.slice('file://'.length)];
-  if (sourceUrl.startsWith('rtsp://')) return ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', sourceUrl];
+  const { whitelist, input } = ffmpegInput(sourceUrl);
+  if (sourceUrl.startsWith('file://')) return [...whitelist, '-re', '-stream_loop', '-1', '-i', input];
+  if (/^rtsps?:\/\//.test(sourceUrl)) return [...whitelist, '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', input];
   // rtp:// (MPEG-TS over RTP), udp://, srt://: pushed to us; while it is silent ffmpeg waits and the
   // watchdog reports the camera offline.
   // A short probe: joining a live stream mid-GOP, ffmpeg's default (5 s) delays the picture by as much.
-  return ['-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '1000000', '-i', sourceUrl];
+  return [...whitelist, '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '1000000', '-i', input];
 }
 
 /** The same source read once and as fast as it comes (probing, a test picture): no pacing, no looping. */

@@ -34,6 +34,8 @@ export interface RoomEvents {
 }
 
 const MAX_PEERS = 16;
+/** One user's connections in a room (a phone and a laptop, and a reconnect overlapping): one user cannot fill it. */
+const MAX_PEERS_PER_USER = 3;
 const MAX_TRANSPORTS_PER_PEER = 4;
 const MAX_PRODUCERS_PER_PEER = 4;
 const MAX_CONSUMERS_PER_PEER = 32;
@@ -71,6 +73,9 @@ export class Room extends EventEmitter<RoomEvents> {
     this.assertOpen();
     this.peers.get(id)?.close();
     if (this.peers.size >= MAX_PEERS) throw new MediaError('too_many', 'This session has the most participants it can hold');
+    if ([...this.peers.values()].filter((p) => p.userId === userId).length >= MAX_PEERS_PER_USER) {
+      throw new MediaError('too_many', 'You are connected to this session from too many places; close one');
+    }
     const peer = new Peer(id, userId, displayName, role);
     this.peers.set(id, peer);
     return peer;

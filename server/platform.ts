@@ -88,6 +88,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       dataDir: config.dataDir,
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
       alarmCooldownMs: config.ALARM_COOLDOWN_SECONDS * 1000,
+      cameraMediaDir: config.CAMERA_MEDIA_DIR,
       clock: options.clock,
     });
     services.events.onListenerError((err, event) => logger.error({ err, event }, 'domain event listener failed'));

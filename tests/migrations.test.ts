@@ -13,7 +13,7 @@ async function tableNames(database: Database): Promise<string[]> {
 
 const EXPECTED_TABLES = [
   'alarms', 'audit_log', 'auth_sessions', 'bookings', 'broker_delegations', 'cameras', 'declarations', 'enterprises',
-  'inspection_sessions', 'loading_batches', 'notifications', 'ports', 'recording_segments', 'recordings', 'retention_policies', 'session_seals', 'sites', 'timeline_events',
+  'inspection_sessions', 'loading_batches', 'login_throttles', 'notifications', 'ports', 'recording_segments', 'recordings', 'retention_policies', 'session_seals', 'sites', 'timeline_events',
   'users', 'vehicles', 'verdicts',
 ];
 
@@ -37,10 +37,13 @@ describe.each([
   });
 
   it('is idempotent: migrating an up-to-date database changes nothing', async () => {
-    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    if (database.kind === 'postgres') {
-      await migrate(database.db as never, { migrationsFolder: (await import('../server/db/database.ts')).migrationsFolder });
-    }
+    const { migrationsFolder } = await import('../server/db/database.ts');
+    const { migrate } = await import(database.kind === 'postgres' ? 'drizzle-orm/node-postgres/migrator' : 'drizzle-orm/pglite/migrator');
+    const applied = async () => ((await database.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown as { rows: Array<{ n: number }> }).rows[0]!.n;
+    const before = await applied();
+    expect(before).toBeGreaterThan(0);
+    await migrate(database.db as never, { migrationsFolder });
+    expect(await applied()).toBe(before);
     expect(await tableNames(database)).toEqual(EXPECTED_TABLES);
   });
 });

@@ -18,6 +18,7 @@ import { VISION_TASKS } from '../inference/index.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
+import sharp from 'sharp';
 
 let platform: Platform;
 let world: World;
@@ -114,7 +115,7 @@ describe('administration lists', () => {
 
   it('answers a camera test it cannot get a picture for with camera_unreachable', async () => {
     const site = await platform.services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, name: 'Empty yard', kind: 'farm' });
-    const camera = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Missing', sourceUrl: 'file:///nonexistent/camera.mp4' });
+    const camera = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Missing', sourceUrl: `file://${path.join(import.meta.dirname, 'fixtures/no-such-camera.mp4')}` });
     const res = await clients.admin.http.get(`/api/admin/cameras/${camera.id}/preview`);
     expect([res.status, res.body.error.code]).toEqual([502, 'camera_unreachable']);
     // ffmpeg's reason quotes the source URL: the camera's password in it is masked, as in the lists.
@@ -131,17 +132,31 @@ describe('administration lists', () => {
 });
 
 describe('a session for the web app', () => {
-  it('takes a photo from the enterprise onto the timeline, byte for byte, and refuses what is not one', async () => {
+  it('takes a photo from the enterprise onto the timeline, re-drawn from its pixels, and refuses what is not one', async () => {
     const res = await upload(clients.entA, jpeg);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ kind: 'snapshot', payload: { source: 'upload', sizeBytes: jpeg.length } });
+    const sent = await sharp(jpeg).metadata();
+    expect(res.body).toMatchObject({ kind: 'snapshot', payload: { source: 'upload', width: sent.width, height: sent.height } });
     const file = await fetch(`${platform.url}/api/sessions/${sessionId}/snapshots/${res.body.id}`, { headers: { cookie: clients.officer1.cookie } });
-    expect(Buffer.from(await file.arrayBuffer()).equals(jpeg)).toBe(true);
+    const stored = Buffer.from(await file.arrayBuffer());
+    expect(stored.length).toBe(res.body.payload.sizeBytes);
+    expect(await sharp(stored).metadata()).toMatchObject({ format: 'jpeg', width: sent.width, height: sent.height });
+
+    // A JPEG that is also an HTML page and a ZIP: what comes back is a plain picture, not those bytes.
+    const polyglot = Buffer.concat([jpeg, Buffer.from('<html><script>alert(1)</script></html>PK\u0003\u0004')]);
+    const cleaned = await upload(clients.entA, polyglot);
+    expect(cleaned.status).toBe(201);
+    const served = Buffer.from(await (await fetch(`${platform.url}/api/sessions/${sessionId}/snapshots/${cleaned.body.id}`, { headers: { cookie: clients.officer1.cookie } })).arrayBuffer());
+    expect(served.includes(Buffer.from('<script>'))).toBe(false);
 
     const before = (await clients.officer1.http.get(`/api/sessions/${sessionId}/timeline`)).body.length;
     expect(await upload(clients.entA, Buffer.from('not a picture at all'))).toMatchObject({ status: 400, body: { error: { code: 'invalid_image' } } });
     expect(await upload(clients.entA, jpeg, 'application/octet-stream')).toMatchObject({ status: 400, body: { error: { code: 'invalid_image' } } });
     expect(await upload(clients.entA, Buffer.alloc(13 * 1024 * 1024))).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+    // Truncated halfway, and a tiny PNG that decodes to 49 megapixels.
+    expect(await upload(clients.entA, jpeg.subarray(0, jpeg.length >> 1))).toMatchObject({ status: 400, body: { error: { code: 'invalid_image' } } });
+    const bomb = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer();
+    expect(await upload(clients.entA, bomb, 'image/png')).toMatchObject({ status: 400, body: { error: { code: 'invalid_image' } } });
     expect((await upload(clients.officer1, jpeg)).status).toBe(403);
     expect((await upload(clients.entB, jpeg)).status).toBe(403);
     expect((await clients.officer1.http.get(`/api/sessions/${sessionId}/timeline`)).body.length).toBe(before);

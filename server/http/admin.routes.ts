@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { Api } from './api.ts';
 import { okResponse, uuidParam } from './common.schemas.ts';
 import { riskClasses, roles, siteKinds } from '../db/schema.ts';
-import { maskPassword, type AdminService } from '../services/admin.service.ts';
+import type { AdminService } from '../services/admin.service.ts';
 import { verifyAuditChain } from '../services/audit.service.ts';
 import type { Db } from '../db/database.ts';
-import { grabCameraStill } from '../../media/index.ts';
+import { CAMERA_SCHEMES, grabCameraStill, maskCredentials } from '../../media/index.ts';
 import { AppError } from '../errors.ts';
 
 const ADMIN = ['admin'] as const;
@@ -115,7 +115,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       method: 'post', path: '/admin/cameras', summary: 'Register a site camera', tag: 'admin', access: ADMIN, status: 201,
       body: z.object({
         siteId: z.uuid(), name: z.string().min(1).max(200),
-        sourceUrl: z.string().regex(/^(rtsp|rtp|srt|udp|file):\/\/\S+$/, 'an rtsp://, rtp://, srt://, udp:// or file:// URL'),
+        sourceUrl: z.string().max(2000).regex(new RegExp(`^(${CAMERA_SCHEMES.join('|')})://\\S+$`), `an ${CAMERA_SCHEMES.join(', ')} URL`),
         enabled: z.boolean().default(true),
         analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length).default([]).meta({ description: 'Vision tasks to run on the live feed' }),
       }),
@@ -178,7 +178,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       try {
         still = await grabCameraStill(cam.sourceUrl);
       } catch (err) {
-        throw new AppError('camera_unreachable', maskPassword(`No picture from ${cam.name}: ${(err as Error).message}`));
+        throw new AppError('camera_unreachable', maskCredentials(`No picture from ${cam.name}: ${(err as Error).message}`));
       }
       res.type('image/jpeg').set('Cache-Control', 'no-store').send(still.jpeg);
     },

@@ -48,12 +48,42 @@ interface SocketSession {
   role: PeerRole;
 }
 
+const MESSAGES_PER_10S = 100;
+const COMMANDS_PER_MINUTE = 30;
+
+/** At most `limit` events in any `windowMs` (a sliding log, bounded by the limit). */
+export class RateWindow {
+  private readonly times: number[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  admit(now: number): boolean {
+    while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift();
+    if (this.times.length >= this.limit) return false;
+    this.times.push(now);
+    return true;
+  }
+}
+
 export function registerInspectionSignalling(
   sockets: SocketServer,
   deps: { inspections: InspectionService; live: LiveSessions; iceServers: unknown[]; logger: Logger },
 ) {
   const { inspections, live } = deps;
   const toSession = sockets.toSession;
+  // Commands count per user over all their sockets on this node; the map is bounded by users connected.
+  const commandWindows = new Map<string, RateWindow>();
+  const commandsPerUser = (userId: string) => {
+    let window = commandWindows.get(userId);
+    if (!window) {
+      if (commandWindows.size >= 10_000) commandWindows.delete(commandWindows.keys().next().value!);
+      window = new RateWindow(COMMANDS_PER_MINUTE, 60_000);
+      commandWindows.set(userId, window);
+    }
+    return window;
+  };
 
   sockets.io.on('connection', (socket: Socket) => {
     const principal = socket.data.principal as Principal;
@@ -136,10 +166,16 @@ export function registerInspectionSignalling(
       },
     };
 
+    // A client cannot drive the server as fast as it likes: messages per socket, commands per user.
+    const messages = new RateWindow(MESSAGES_PER_10S, 10_000);
     for (const name of Object.keys(handlers) as MessageName[]) {
       socket.on(name, async (raw: unknown, ack?: Ack) => {
         if (typeof ack !== 'function') return; // every message expects an answer
         try {
+          if (!messages.admit(Date.now())) throw new AppError('too_many_requests', 'Too many messages; slow down');
+          if (name === 'session:command' && !commandsPerUser(principal.userId).admit(Date.now())) {
+            throw new AppError('too_many_requests', `At most ${COMMANDS_PER_MINUTE} commands a minute`);
+          }
           const msg = signallingMessages[name].parse(raw);
           ack({ ok: true, data: await (handlers[name] as (m: unknown) => Promise<unknown>)(msg) });
         } catch (err) {

@@ -20,6 +20,7 @@ import { requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { normaliseCode } from '../../inference/index.ts';
 import type { DomainEvents } from './domain-events.ts';
+import { CameraSourceError, checkCameraSource, maskCredentials } from '../../media/index.ts';
 
 export interface NewUser {
   username: string;
@@ -37,7 +38,6 @@ export type UserView = Omit<typeof users.$inferSelect, 'passwordHash'>;
 export const normalisePlate = normaliseCode;
 
 /** rtsp://user:secret@host/… → rtsp://user:***@host/…, for every URL in the text (ffmpeg's errors quote the source). */
-export const maskPassword = (text: string) => text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:)[^/@\s]*@/gi, '$1***@');
 
 /** Administration lists are for people to read: beyond this they need a search. */
 const LIST_LIMIT = 1000;
@@ -45,7 +45,7 @@ const LIST_LIMIT = 1000;
 const toUserView = ({ passwordHash: _h, ...view }: typeof users.$inferSelect): UserView => view;
 
 export class AdminService {
-  constructor(private readonly deps: { db: Db; events: DomainEvents }) {}
+  constructor(private readonly deps: { db: Db; events: DomainEvents; cameraMediaDir?: string }) {}
 
   /** Creates any user. `actor` null is the command-line bootstrap of the first administrator. */
   async createUser(actor: Principal | null, input: NewUser): Promise<UserView> {
@@ -152,7 +152,14 @@ export class AdminService {
   async createCamera(actor: Principal | null, input: typeof cameras.$inferInsert) {
     if (actor) requireRole(actor, 'admin');
     await this.requireExists(this.deps.db, input.siteId, sites, 'Site');
-    return this.insertUnique(actor, cameras, input, 'camera', 'Camera exists already');
+    try {
+      checkCameraSource(input.sourceUrl, { mediaDir: this.deps.cameraMediaDir });
+    } catch (err) {
+      if (err instanceof CameraSourceError) throw new AppError('validation_failed', err.message, [{ path: ['sourceUrl'], message: err.message }]);
+      throw err;
+    }
+    // The audit trail is append-only: a camera's login must never be written into it.
+    return this.insertUnique(actor, cameras, input, 'camera', 'Camera exists already', { ...input, sourceUrl: maskCredentials(input.sourceUrl) });
   }
 
   async createVehicle(actor: Principal | null, input: { enterpriseId: string; plate: string; description?: string }) {
@@ -216,7 +223,7 @@ export class AdminService {
       .where(siteId ? eq(cameras.siteId, siteId) : undefined)
       .orderBy(asc(cameras.name))
       .limit(LIST_LIMIT);
-    return rows.map((row) => ({ ...row, sourceUrl: maskPassword(row.sourceUrl) }));
+    return rows.map((row) => ({ ...row, sourceUrl: maskCredentials(row.sourceUrl) }));
   }
 
   async camera(actor: Principal, cameraId: string) {
@@ -249,11 +256,12 @@ export class AdminService {
     values: T['$inferInsert'],
     entityType: string,
     conflictMessage: string,
+    audited: Record<string, unknown> = values as Record<string, unknown>,
   ): Promise<T['$inferSelect']> {
     try {
       return await this.deps.db.transaction(async (tx) => {
         const [row] = (await tx.insert(table).values(values as never).returning()) as Array<T['$inferSelect'] & { id: string }>;
-        await this.audit(tx, actor, `${entityType}.create`, entityType, row!.id, values as Record<string, unknown>);
+        await this.audit(tx, actor, `${entityType}.create`, entityType, row!.id, audited);
         return row!;
       });
     } catch (err) {

@@ -32,7 +32,7 @@ export interface Services {
   store: EvidenceStore;
 }
 
-export function createServices(options: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; store?: EvidenceStore; clock?: () => Date; alarmCooldownMs?: number }): Services {
+export function createServices(options: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; store?: EvidenceStore; clock?: () => Date; alarmCooldownMs?: number; cameraMediaDir?: string }): Services {
   // Finished evidence goes to local disk under the data dir unless another store is given (S3).
   const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
   const events = new DomainEvents();
@@ -44,7 +44,7 @@ export function createServices(options: { db: Db; sessionTtlMs: number; signingK
     db: deps.db,
     events,
     auth: new AuthService({ ...deps, events }),
-    admin: new AdminService({ ...deps, events }),
+    admin: new AdminService({ ...deps, events, cameraMediaDir: options.cameraMediaDir }),
     declarations: new DeclarationService(deps),
     bookings,
     inspections,

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { sha256Hex } from '../../media/files.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { snapshotFile } from '../archive/evidence-paths.ts';
+import { Limiter } from './limiter.ts';
 
 export type SessionRole = 'enterprise' | 'officer' | 'supervisor';
 export type TimelineKind = (typeof timelineKinds)[number];
@@ -57,7 +58,11 @@ export interface JoinGrant {
 const TIMELINE_PAGE = 5000;
 /** Photos the officer asked for, uploaded by the enterprise from a phone. */
 export const MAX_PHOTO_BYTES = 12 * 1024 * 1024;
-const MAX_PHOTO_PIXELS = 50_000_000;
+/** A 24-megapixel phone photo fits; a decompression bomb does not (a 49-megapixel PNG can be 47 KB). */
+const MAX_PHOTO_PIXELS = 25_000_000;
+/** Photos are stored at most this wide and high: enough to read a label, bounded on disk. */
+const MAX_PHOTO_SIDE = 4096;
+const photoDecodes = new Limiter(2);
 
 export class InspectionService {
   constructor(private readonly deps: { db: Db; store: EvidenceStore; clock?: () => Date }) {}
@@ -196,8 +201,19 @@ export class InspectionService {
       throw new AppError('invalid_image', 'The photo is not a picture that can be read');
     }
     if (meta.format !== 'jpeg' && meta.format !== 'png') throw new AppError('invalid_image', 'Photos are JPEG or PNG');
-    const jpeg = meta.format === 'jpeg' ? image : await sharp(image).jpeg({ quality: 90 }).toBuffer();
-    return this.recordSnapshot(sessionId, p.userId, `${this.now().getTime()}-upload.jpg`, jpeg, { width: meta.width ?? 0, height: meta.height ?? 0, source: 'upload', label: 'photo' });
+    // What is stored is a picture we drew ourselves from the decoded pixels, never the bytes sent: a file
+    // that is also HTML or a ZIP, or a truncated one, does not survive. Two decodes at a time bound memory.
+    const decoded = await photoDecodes.run(() =>
+      sharp(image, { limitInputPixels: MAX_PHOTO_PIXELS, failOn: 'truncated' })
+        .rotate()
+        .resize({ width: MAX_PHOTO_SIDE, height: MAX_PHOTO_SIDE, fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 90 })
+        .toBuffer({ resolveWithObject: true })
+        .catch(() => {
+          throw new AppError('invalid_image', 'The photo is damaged or incomplete');
+        }),
+    );
+    return this.recordSnapshot(sessionId, p.userId, `${this.now().getTime()}-upload.jpg`, decoded.data, { width: decoded.info.width, height: decoded.info.height, source: 'upload', label: 'photo' });
   }
 
   /** Stores a snapshot (an officer's still of a stream, an enterprise's photo) and puts it on the timeline. */

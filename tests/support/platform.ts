@@ -46,6 +46,8 @@ export async function startTestPlatform(options: { clock?: () => Date; env?: Rec
     LOG_LEVEL: 'silent',
     // One mediasoup worker per test platform: test files run two at a time on two cores.
     MEDIA_WORKERS: '1',
+    // Cameras may play the test fixtures as file sources, nothing else on disk.
+    CAMERA_MEDIA_DIR: path.resolve(import.meta.dirname, '..', 'fixtures'),
     ...options.env,
   });
   const platform = await startPlatform(config, { database, clock: options.clock });
