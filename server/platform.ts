@@ -48,15 +48,18 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 export async function startPlatform(config: Config, options: { database?: Database; clock?: () => Date } = {}): Promise<Platform> {
   const logger = createLogger(config.LOG_LEVEL);
   const cleanups: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        logger.warn({ err }, 'error while stopping');
+  // Stopping twice (a signal during a stop, a test's cleanup) waits for the one stop.
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (err) {
+          logger.warn({ err }, 'error while stopping');
+        }
       }
-    }
-  };
+    })());
   try {
     const database = options.database ?? (await openDatabase(config));
     if (!options.database) cleanups.push(() => database.close());

@@ -354,6 +354,26 @@ describe('a live inspection session', () => {
     expect(JSON.parse(failed.stdout).problems).toEqual([expect.objectContaining({ problem: 'changed' })]);
   }, 60_000);
 
+  it('fails an export of evidence changed since sealing, once and visibly, and keeps running', async () => {
+    const supervisor = await client('supervisor');
+    const [recording] = await platform.database.db.select().from(recordings).where(eq(recordings.sessionId, sessionId)).limit(1);
+    const file = path.join(platform.dataDir, recording!.path!);
+    const original = fs.readFileSync(file);
+    fs.writeFileSync(file, original.subarray(0, original.length - 1)); // one byte short
+    try {
+      const requested = await supervisor.http.post(`/api/sessions/${sessionId}/exports`, {});
+      expect(requested.status).toBe(202);
+      const failed = await waitFor(() => supervisor.events.find(([e, p]) => e === 'export:failed' && p.exportId === requested.body.exportId), 'export:failed', 30_000);
+      expect(failed[1].error).toMatch(/instead of/);
+      const status = (await supervisor.http.get(`/api/exports/${requested.body.exportId}`)).body;
+      expect(status).toMatchObject({ state: 'failed' });
+      expect((await fetch(`${platform.url}/healthz`)).status).toBe(200);
+      expect((await supervisor.http.get(`/api/sessions/${sessionId}/verify`)).body.problems).toEqual([expect.objectContaining({ item: recording!.path, problem: 'changed' })]);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  }, 60_000);
+
   it('backs up and restores into an empty data dir and database with the same sessions, files and verification', async () => {
     const tsx = path.join(root, 'node_modules/.bin/tsx');
     const dbUrl = platform.database.url;

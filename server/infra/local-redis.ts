@@ -70,6 +70,8 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     '--dir', options.dir,
     '--save', '',
     '--appendonly', options.persist ? 'yes' : 'no',
+    // Every acknowledged write is on disk before the answer: a killed redis-server loses no queued job.
+    '--appendfsync', 'always',
     '--daemonize', 'no',
     '--protected-mode', 'yes',
     // BullMQ requires that Redis never evicts its keys.

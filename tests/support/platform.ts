@@ -33,16 +33,26 @@ export function cliEnv(dataDir: string, databaseUrl: string | undefined): Record
   return { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
 }
 
-export type TestPlatform = Platform & { database: Platform['database'] & { url?: string } };
+export type TestPlatform = Platform & {
+  database: Platform['database'] & { url?: string };
+  redisPrefix: string;
+  /** Leave the database and data dir to a platform restarted on them. */
+  keepData(): void;
+};
 
-export async function startTestPlatform(options: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<TestPlatform> {
-  const database = await createTestDatabase();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-data-'));
+/**
+ * `restartOf`: start again on that platform's database, data dir and Redis prefix (as after a crash); the
+ * first platform's stop() then only stops its own process parts, the last one cleans up.
+ */
+export async function startTestPlatform(options: { clock?: () => Date; env?: Record<string, string>; restartOf?: TestPlatform } = {}): Promise<TestPlatform> {
+  const reused = options.restartOf;
+  const database = reused?.database ?? (await createTestDatabase());
+  const dataDir = reused?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-data-'));
   const config = loadConfig({
     PORT: '0',
     DATA_DIR: dataDir,
     REDIS_URL: inject('redisUrl'),
-    REDIS_PREFIX: `t${crypto.randomBytes(4).toString('hex')}`,
+    REDIS_PREFIX: reused?.redisPrefix ?? `t${crypto.randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'silent',
     // One mediasoup worker per test platform: test files run two at a time on two cores.
     MEDIA_WORKERS: '1',
@@ -51,11 +61,17 @@ export async function startTestPlatform(options: { clock?: () => Date; env?: Rec
     ...options.env,
   });
   const platform = await startPlatform(config, { database, clock: options.clock });
+  let cleanUp = true;
   return {
     ...platform,
     database,
+    redisPrefix: config.REDIS_PREFIX,
+    keepData: () => {
+      cleanUp = false;
+    },
     async stop() {
       await platform.stop();
+      if (!cleanUp) return;
       await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,98 @@
+/**
+ * Faults that stop the platform or its Redis in the middle of work (issue 17): what was written before
+ * the fault is kept, and the work goes on or is recovered.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { eq } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startFfmpeg } from '../../media/index.ts';
+import { segmentFileName } from '../../media/recorder.ts';
+import { recordingFolder } from '../../server/archive/evidence-paths.ts';
+import { recordingSegments, recordings } from '../../server/db/schema.ts';
+import { startLocalRedis } from '../../server/infra/local-redis.ts';
+import { redisConnectionOptions } from '../../server/infra/redis.ts';
+import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import { waitFor } from '../support/wait.ts';
+import { createWorld, PASSWORD, startLiveInspection } from '../support/world.ts';
+
+const stopLater: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const stop of stopLater.reverse()) await stop().catch(() => {});
+});
+
+/** A few seconds of test pattern in a Matroska segment, as the recorder writes them. */
+async function writeSegment(file: string, seconds: number) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const ffmpeg = startFfmpeg(['-y', '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=25:duration=${seconds}`, '-c:v', 'libvpx', '-b:v', '300k', '-deadline', 'realtime', '-f', 'matroska', file]);
+  const { code } = await ffmpeg.exited;
+  if (code !== 0) throw new Error(`ffmpeg could not write ${file}`);
+}
+
+describe('the platform killed during a recording', () => {
+  it('keeps every segment written, the unfinished one repaired, and finalises and seals the session at the next start', async () => {
+    const first: TestPlatform = await startTestPlatform();
+    stopLater.push(() => first.stop());
+    const world = await createWorld(first.services);
+    const login = async (name: string) => (await first.services.auth.login(name, PASSWORD)).principal;
+    const actors = { entA: await login('entA'), officer1: await login('officer1'), admin: await login('admin') };
+    const { sessionId } = await startLiveInspection(first.services, actors, world, {
+      declaration: { number: '530120261000000777', goodsDescription: 'Live pigs', declaredQuantity: 20, quantityUnit: 'head', sealNumbers: [] },
+      type: 'routine_supervision',
+    });
+    // A recording as the recorder leaves it when the process is killed: one segment closed and hashed, the
+    // next one still being written (no index, cut off mid-cluster).
+    const recordingId = await first.services.inspections.createRecording(sessionId, 'camera:ramp', 'video');
+    const dir = path.join(first.dataDir, recordingFolder(sessionId, recordingId));
+    const closed = path.join(dir, segmentFileName(0));
+    await writeSegment(closed, 3);
+    const { hashFile } = await import('../../media/index.ts');
+    await first.services.inspections.addSegment(recordingId, { seq: 0, path: path.relative(first.dataDir, closed), startedAt: new Date(), durationMs: 3000, gapBeforeMs: 0, ...(await hashFile(closed)) });
+    const open = path.join(dir, segmentFileName(1));
+    await writeSegment(open, 3);
+    fs.truncateSync(open, Math.floor(fs.statSync(open).size * 0.6));
+    // The verdict is recorded; then the process dies before the recording is closed.
+    await first.services.verdicts.record(actors.officer1, sessionId, { outcome: 'pass', findings: '' });
+    first.keepData();
+    await first.stop();
+
+    const second = await startTestPlatform({ restartOf: first, env: { LOG_LEVEL: 'error' } });
+    stopLater.push(() => second.stop());
+    const recovered = await second.recovered;
+    expect(recovered).toMatchObject({ recordings: 1, salvagedSegments: 1 });
+    const segments = await second.database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, recordingId));
+    expect(segments.map((s) => s.seq).sort()).toEqual([0, 1]);
+    expect(segments.find((s) => s.seq === 1)!.durationMs).toBeGreaterThan(500);
+    const report = await waitFor(async () => {
+      const r = await second.services.archive.verify(null, sessionId);
+      return r.ok ? r : null;
+    }, 'the session sealed and verified after the restart', 40_000);
+    expect(report.checkedArtefacts).toBeGreaterThanOrEqual(3);
+    const [row] = await second.database.db.select().from(recordings).where(eq(recordings.id, recordingId));
+    expect(row).toMatchObject({ status: 'ready' });
+  }, 120_000);
+});
+
+describe('the platform’s own Redis killed', () => {
+  it('is started again on the same port, with every job it acknowledged; a job sent during the outage lands after it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-redis-fault-'));
+    const restarts: unknown[] = [];
+    const redis = await startLocalRedis({ dir, persist: true, onRestart: (info) => restarts.push(info) });
+    stopLater.push(async () => {
+      await redis.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const queue = new Queue('fault-test', { connection: redisConnectionOptions(redis.url) });
+    queue.on('error', () => {}); // the connection drops with the server: expected here
+    stopLater.push(() => queue.close());
+    await queue.add('before', { n: 1 });
+    const pid = redis.pid()!;
+    process.kill(pid, 'SIGKILL');
+    const during = queue.add('during', { n: 2 });
+    await waitFor(() => restarts.length > 0 && redis.pid() !== pid, 'redis-server to be started again', 20_000);
+    await during;
+    expect(await queue.getJobCounts('waiting')).toMatchObject({ waiting: 2 });
+  }, 60_000);
+});
