@@ -5,7 +5,6 @@
  * declared, a frozen picture is reported, and counting feeds the line-crossing counter of an open
  * loading batch. Alarms carry the JPEG of the frame they are about.
  */
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { bookings, declarations, inspectionSessions, vehicles } from '../db/schema.ts';

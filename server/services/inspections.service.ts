@@ -15,7 +15,6 @@ import {
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { assertMayReadSession, isEnterpriseSide, type Principal } from './access.ts';
 import sharp, { type Metadata } from 'sharp';
-import path from 'node:path';
 import { sha256Hex } from '../../media/files.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { snapshotFile } from '../archive/evidence-paths.ts';

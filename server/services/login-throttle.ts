@@ -5,8 +5,8 @@
  * - an account from every address: 100 per 15 minutes (a distributed guess), not applied to addresses
  *   the account logged in from in the last 30 days, so a botnet cannot lock its owner out.
  * Each attempt raises its counters atomically (one upsert) before the password is checked; a success
- * clears its own account-and-address counter and takes itself off the wider ones. Unknown usernames are counted exactly like real ones, so
- * being throttled says nothing about whether a name exists.
+ * clears its own account-and-address counter and takes itself off the wider ones. Unknown usernames are
+ * counted exactly like real ones, so being throttled says nothing about whether a name exists.
  */
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
