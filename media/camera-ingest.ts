@@ -11,7 +11,7 @@ import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
 import type { RtpParameters } from 'mediasoup/node/lib/RtpParameters.js';
 import { copyableH264Profiles, INGEST_PAYLOAD } from './codecs.ts';
 import { FFPROBE, startFfmpeg, type FfmpegProcess } from './ffmpeg.ts';
-import { LOOPBACK } from './network.ts';
+import { freeUdpPortPair, LOOPBACK } from './network.ts';
 import type { ProducerInfo, Room } from './room.ts';
 import { ffmpegInput, maskCredentials } from './camera-source.ts';
 
@@ -61,6 +61,12 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
     readonly camera: CameraSource,
     private readonly transport: PlainTransport,
     private readonly ports: { rtpPort: number; rtcpPort: number },
+    /**
+     * The ports ffmpeg sends from, the same for every run: the plain transport learns its sender's address
+     * from the first packet (comedia) and ignores any other, so a restarted ffmpeg sending from new ports
+     * would never be heard again.
+     */
+    private readonly sourcePorts: { rtpPort: number; rtcpPort: number },
     private readonly plan: Plan,
     private readonly ssrc: number,
     private readonly options: Required<Omit<CameraIngestOptions, 'plan'>>,
@@ -82,13 +88,18 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
           }
         : { codecs: [{ mimeType: 'video/VP8', payloadType: INGEST_PAYLOAD.vp8, clockRate: 90000 }], encodings: [{ ssrc }] };
     const { info } = await ingest.produce('video', rtpParameters);
-    const cameraIngest = new CameraIngest(camera, ingest.transport, { rtpPort: ingest.rtpPort, rtcpPort: ingest.rtcpPort }, plan, ssrc, opts);
+    const cameraIngest = new CameraIngest(camera, ingest.transport, { rtpPort: ingest.rtpPort, rtcpPort: ingest.rtcpPort }, await freeUdpPortPair(), plan, ssrc, opts);
     cameraIngest.producerInfo = info;
     cameraIngest.emit('producer', info);
     cameraIngest.spawn();
     cameraIngest.watch();
     ingest.transport.observer.once('close', () => cameraIngest.stop());
     return cameraIngest;
+  }
+
+  /** For tests and operations: the ffmpeg process pulling the camera now. */
+  get pid(): number | undefined {
+    return this.ffmpeg?.child.pid;
   }
 
   get mode(): Plan['mode'] {
@@ -111,7 +122,7 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
       this.plan.mode === 'copy'
         ? ['-c:v', 'copy']
         : ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', this.options.transcodeBitrate, '-g', '50', '-keyint_min', '25', '-error-resilient', '1', '-pix_fmt', 'yuv420p'];
-    const output = `rtp://${LOOPBACK}:${this.ports.rtpPort}?rtcpport=${this.ports.rtcpPort}&pkt_size=1200`;
+    const output = `rtp://${LOOPBACK}:${this.ports.rtpPort}?rtcpport=${this.ports.rtcpPort}&localrtpport=${this.sourcePorts.rtpPort}&localrtcpport=${this.sourcePorts.rtcpPort}&pkt_size=1200`;
     const startedAt = Date.now();
     const ffmpeg = startFfmpeg([...input, '-map', '0:v:0', '-an', ...codec, '-f', 'rtp', '-payload_type', String(payloadType), '-ssrc', String(this.ssrc), output]);
     this.ffmpeg = ffmpeg;

@@ -64,3 +64,26 @@ export function ffmpegInput(sourceUrl: string): { whitelist: string[]; input: st
 
 /** Hides the password of every URL in a text (camera URLs often carry the camera's login). */
 export const maskCredentials = (text: string) => text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:)[^/@\s]*@/gi, '$1***@');
+
+/**
+ * A source URL without its password (the username stays, to be seen), and the password apart, so the
+ * password can be stored encrypted and the URL shown, logged and audited as it is.
+ */
+export function splitPassword(sourceUrl: string): { sourceUrl: string; password: string | null } {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):([^/@\s]*)@/i.exec(sourceUrl);
+  if (!match) return { sourceUrl, password: null };
+  return { sourceUrl: `${match[1]}@${sourceUrl.slice(match[0].length)}`, password: decodeURIComponent(match[2]!) };
+}
+
+/** The URL ffmpeg opens: the stored URL with its password put back. */
+export function withPassword(sourceUrl: string, password: string | null): string {
+  if (password === null) return sourceUrl;
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/:@\s]*)@/i.exec(sourceUrl);
+  if (!match) return sourceUrl;
+  return `${match[1]}${match[2]}:${encodeURIComponent(password)}@${sourceUrl.slice(match[0].length)}`;
+}
+
+/** How a stored URL is shown when it has a password kept apart: `user:***@host`. */
+export function showWithMaskedPassword(sourceUrl: string, hasPassword: boolean): string {
+  return hasPassword ? withPassword(sourceUrl, '***') : maskCredentials(sourceUrl);
+}

@@ -6,7 +6,7 @@ export { Recorder, salvageSegmentFile, segmentFileName, type RecordedSegment } f
 export { FrameTap, type Frame, type FrameTapOptions } from './frame-tap.ts';
 export { CameraIngest, type CameraSource } from './camera-ingest.ts';
 export { grabStill, grabCameraStill } from './snapshot.ts';
-export { checkCameraSource, CameraSourceError, maskCredentials, CAMERA_SCHEMES } from './camera-source.ts';
+export { checkCameraSource, CameraSourceError, maskCredentials, CAMERA_SCHEMES, splitPassword, withPassword, showWithMaskedPassword } from './camera-source.ts';
 export { ffprobe, startFfmpeg, FFMPEG } from './ffmpeg.ts';
 export { hashFile } from './files.ts';
 export type { MediaNetwork } from './network.ts';

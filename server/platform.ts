@@ -38,6 +38,8 @@ export interface Platform {
   database: Database;
   redisUrl: string;
   logger: Logger;
+  /** For tests and operations: the inference worker processes (none until the first analysed camera). */
+  inferencePids(): Promise<number[]>;
   /** Start-up recovery of the last run's unfinished work; settles when it is done (null if it failed). */
   recovered: Promise<Awaited<ReturnType<typeof recoverUnfinishedWork>> | null>;
   stop(): Promise<void>;
@@ -61,7 +63,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       }
     })());
   try {
-    const database = options.database ?? (await openDatabase(config));
+    const database = options.database ?? (await openDatabase(config, (err) => logger.warn({ err }, 'a database connection was lost; new ones are opened as needed')));
     if (!options.database) cleanups.push(() => database.close());
     logger.info({ kind: database.kind }, 'database ready');
 
@@ -94,6 +96,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
       cameraMediaDir: config.CAMERA_MEDIA_DIR,
       clock: options.clock,
     });
+    const movedPasswords = await services.admin.sealCameraPasswords();
+    if (movedPasswords > 0) logger.warn({ cameras: movedPasswords }, 'camera passwords moved out of their source URLs and encrypted');
     services.events.onListenerError((err, event) => logger.error({ err, event }, 'domain event listener failed'));
 
     // Only the embedded database needs the control file: with a server database the CLI opens it itself.
@@ -169,6 +173,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       events: { broadcast: sockets.toSession },
       vision,
       finalise: finaliser.enqueue,
+      cameraSources: services.admin,
       logger,
     });
     // Recordings must be closed before the finaliser and Redis go away.
@@ -223,7 +228,9 @@ export async function startPlatform(config: Config, options: { database?: Databa
       writeControlFile(config.dataDir, url, maintenanceToken);
       cleanups.push(async () => removeControlFile(config.dataDir));
     }
-    return { url, dataDir: config.dataDir, media: { pool, live }, services, database, redisUrl, logger, recovered, stop };
+    return { url, dataDir: config.dataDir, media: { pool, live }, services, database, redisUrl, logger, recovered, stop,
+      inferencePids: async () => (inferencePool ? ((await inferencePool.catch(() => null))?.pids().filter((p): p is number => p !== undefined) ?? []) : []),
+    };
   } catch (err) {
     await stop();
     throw err;

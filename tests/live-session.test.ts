@@ -21,7 +21,7 @@ import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import { alarms, recordings, recordingSegments, sessionSeals, timelineEvents, verdicts } from '../server/db/schema.ts';
 import type { Principal } from '../server/services/access.ts';
 import { createEmptyDatabase, testBackend } from './support/database.ts';
-import { cliEnv, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { cliEnv, HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
 import { connectClient } from './support/socket-client.ts';
@@ -79,7 +79,9 @@ describe('a live inspection session', () => {
 
     const stranger = await client('entB');
     const refused = await stranger.send('session:join', { sessionId });
-    expect(refused).toEqual({ ok: false, error: { code: 'forbidden', message: 'You are not a participant of this inspection' } });
+    // Another enterprise's session answers exactly as one that does not exist: nothing says it is there.
+    expect(refused).toEqual({ ok: false, error: { code: 'not_found', message: 'Session not found' } });
+    expect(await stranger.send('session:join', { sessionId: crypto.randomUUID() })).toEqual(refused);
     expect(await stranger.send('session:command', { sessionId, text: 'open everything' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
 
     const enterprise = await client('entA');
@@ -257,6 +259,17 @@ describe('a live inspection session', () => {
     expect((await verify()).problems).toEqual([expect.objectContaining({ item: recording.path, problem: 'changed' })]);
     fs.writeFileSync(recordingFile, original);
 
+    // One byte of a segment the recording was joined from (kept on disk, hashed as it closed).
+    const [segment] = await platform.database.db.select().from(recordingSegments).innerJoin(recordings, eq(recordings.id, recordingSegments.recordingId)).where(eq(recordings.sessionId, sessionId)).limit(1);
+    const segmentFile = path.join(platform.dataDir, segment!.recording_segments.path);
+    const segmentBytes = fs.readFileSync(segmentFile);
+    const segmentChanged = Buffer.from(segmentBytes);
+    segmentChanged[segmentChanged.length >> 1] = segmentChanged[segmentChanged.length >> 1]! ^ 0xff;
+    fs.writeFileSync(segmentFile, segmentChanged);
+    expect((await verify()).problems).toEqual([expect.objectContaining({ item: segment!.recording_segments.path, problem: 'changed' })]);
+    fs.writeFileSync(segmentFile, segmentBytes);
+    expect(((await verify()) as unknown as { checkedSegments: number }).checkedSegments).toBeGreaterThan(0);
+
     // A snapshot deleted, a file added.
     const snapshotBytes = fs.readFileSync(snapshotFile);
     fs.rmSync(snapshotFile);
@@ -352,6 +365,20 @@ describe('a live inspection session', () => {
     const failed = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', zipFile], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' } }).catch((e) => e);
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).problems).toEqual([expect.objectContaining({ problem: 'changed' })]);
+  }, 60_000);
+
+  it('keeps no package from a broker whose delegation was revoked', async () => {
+    const broker = await client('brokerA');
+    const requested = await broker.http.post(`/api/sessions/${sessionId}/exports`, {});
+    expect(requested.status, JSON.stringify(requested.body)).toBe(202);
+    const exportId = requested.body.exportId;
+    await waitFor(async () => (await broker.http.get(`/api/exports/${exportId}`)).body.state === 'completed', 'the broker’s package', 30_000);
+    expect((await fetchAs(broker.cookie, `/api/exports/${exportId}/file`)).status).toBe(200);
+    await platform.services.admin.revokeDelegation(principals.admin, { brokerId: world.users.brokerA.id, enterpriseId: world.enterprises.a });
+    const again = new HttpClient(platform.url);
+    await again.login('brokerA', PASSWORD);
+    expect((await again.get(`/api/exports/${exportId}`)).status).toBe(404);
+    expect((await fetchAs(again.cookieHeader(), `/api/exports/${exportId}/file`)).status).toBe(404);
   }, 60_000);
 
   it('fails an export of evidence changed since sealing, once and visibly, and keeps running', async () => {

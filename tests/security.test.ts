@@ -164,7 +164,39 @@ describe('camera sources', () => {
     expect(withLogin.status).toBe(201);
     const audit = await platform.database.db.select().from(auditLog).where(eq(auditLog.entityId, withLogin.body.id));
     expect(JSON.stringify(audit)).not.toContain('s3cret-pass');
-    expect(JSON.stringify(audit)).toContain('rtsp://viewer:***@192.0.2.7:554/stream1');
+    expect(JSON.stringify(audit)).toContain('rtsp://viewer@192.0.2.7:554/stream1');
+
+    // The password is stored apart from the URL, encrypted; the platform still opens the camera with it.
+    const [row] = await platform.database.db.select().from(cameras).where(eq(cameras.id, withLogin.body.id));
+    expect(row!.sourceUrl).toBe('rtsp://viewer@192.0.2.7:554/stream1');
+    expect(row!.sourcePassword).toMatch(/^v1\./);
+    expect(row!.sourcePassword).not.toContain('s3cret');
+    expect(platform.services.admin.liveSourceUrl(row!)).toBe('rtsp://viewer:s3cret-pass@192.0.2.7:554/stream1');
+    const listed = (await admin.get(`/api/admin/cameras?siteId=${site.body.id}`)).body as Array<Record<string, unknown>>;
+    expect(listed).toEqual([expect.objectContaining({ sourceUrl: 'rtsp://viewer:***@192.0.2.7:554/stream1' })]);
+    expect(listed[0]).not.toHaveProperty('sourcePassword');
+
+    // A camera registered before passwords were kept apart: moved out and encrypted at start-up.
+    const [legacy] = await platform.database.db.insert(cameras).values({ siteId: site.body.id, name: 'Old gate', sourceUrl: 'rtsp://admin:old%40pass@192.0.2.8/live' }).returning();
+    expect(await platform.services.admin.sealCameraPasswords()).toBe(1);
+    const [moved] = await platform.database.db.select().from(cameras).where(eq(cameras.id, legacy!.id));
+    expect(moved!.sourceUrl).toBe('rtsp://admin@192.0.2.8/live');
+    expect(platform.services.admin.liveSourceUrl(moved!)).toBe('rtsp://admin:old%40pass@192.0.2.8/live');
+    expect(await platform.services.admin.sealCameraPasswords()).toBe(0);
+  });
+});
+
+describe('what an officer may list', () => {
+  it('lists the enterprises at the officer’s own port, not every port’s with their risk class', async () => {
+    const names = async (username: string) => {
+      const http = new HttpClient(platform.url);
+      await http.login(username, PASSWORD);
+      return ((await http.get('/api/enterprises')).body as Array<{ id: string }>).map((e) => e.id).sort();
+    };
+    // Both world enterprises have a declaration at the main port and nothing at the other one.
+    expect(await names('officer1')).toEqual([world.enterprises.a, world.enterprises.b].sort());
+    expect(await names('officerOtherPort')).toEqual([]);
+    expect((await names('supervisor')).length).toBeGreaterThanOrEqual(2);
   });
 });
 

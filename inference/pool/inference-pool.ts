@@ -287,6 +287,9 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
     });
     const slot: WorkerSlot = { index, child, ready: false, busy: null };
     this.workers[index] = slot;
+    // A message sent to a worker that has just died fails with EPIPE on the child's 'error' event: with no
+    // listener that would stop the whole platform. Its 'exit' follows and settles what it was doing.
+    child.on('error', () => {});
     return new Promise((resolve, reject) => {
       child.on('message', (m: ToPool) => {
         if (m.type === 'ready') {

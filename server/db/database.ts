@@ -73,11 +73,14 @@ function guardClient<T extends object>(client: T, methods: Array<keyof T>): void
 
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export async function openPostgres(url: string, options: { maxConnections?: number } = {}): Promise<Database> {
+export async function openPostgres(url: string, options: { maxConnections?: number; onConnectionError?: (err: Error) => void } = {}): Promise<Database> {
   const { default: pg } = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  // A server restart ends idle connections with an error on the pool: without a listener that error
+  // would stop the process. The pool opens new connections by itself; queries in flight fail and say so.
+  pool.on('error', (err) => options.onConnectionError?.(err));
   await migrate(drizzle(pool, { schema }), { migrationsFolder });
   guardClient(pool, ['query', 'connect']);
   const db = markTransactions(drizzle(pool, { schema }) as unknown as Db);
@@ -112,9 +115,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   };
 }
 
-export function openDatabase(config: { DATABASE_URL?: string; dataDir: string }): Promise<Database> {
+export function openDatabase(config: { DATABASE_URL?: string; dataDir: string }, onConnectionError?: (err: Error) => void): Promise<Database> {
   return config.DATABASE_URL
-    ? openPostgres(config.DATABASE_URL)
+    ? openPostgres(config.DATABASE_URL, { onConnectionError })
     : openPglite(path.join(config.dataDir, 'pglite'));
 }
 

@@ -186,6 +186,8 @@ export const cameras = pgTable('cameras', {
   name: text('name').notNull(),
   /** rtsp://, rtp:// or a file path for the simulator. Never shown to enterprise users. */
   sourceUrl: text('source_url').notNull(),
+  /** The password of the source URL, kept apart from it and encrypted (SecretBox); the URL keeps the username. */
+  sourcePassword: text('source_password'),
   enabled: boolean('enabled').notNull().default(true),
   /** Vision tasks run on this camera's live feed: count, plate, seal. */
   analysis: text('analysis').array().notNull().default(sql`'{}'::text[]`),

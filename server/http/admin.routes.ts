@@ -176,7 +176,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       const cam = await admin.camera(principal, params.id);
       let still;
       try {
-        still = await grabCameraStill(cam.sourceUrl);
+        still = await grabCameraStill(admin.liveSourceUrl(cam));
       } catch (err) {
         throw new AppError('camera_unreachable', maskCredentials(`No picture from ${cam.name}: ${(err as Error).message}`));
       }

@@ -41,6 +41,7 @@ const verification = z
     sessionId: z.uuid(),
     ok: z.boolean(),
     checkedArtefacts: z.number().int(),
+    checkedSegments: z.number().int(),
     problems: z.array(z.object({ item: z.string(), problem: z.string(), detail: z.string().optional() })),
     deletedByRetention: z.array(z.string()),
   })

@@ -95,8 +95,12 @@ export function startEvidenceExports(deps: {
 
   const owned = async (p: Principal, exportId: string): Promise<Job<ExportData, ExportResult>> => {
     const job = await queue.getJob(exportId);
-    // Another user's export is reported as missing.
+    // Another user's export is reported as missing; so is one of a session the user may no longer read
+    // (a broker whose delegation was revoked keeps no package of that enterprise).
     if (!job || job.data.principal.userId !== p.userId) throw notFound('Export');
+    await deps.archive.assertMayRead(p, job.data.sessionId).catch(() => {
+      throw notFound('Export');
+    });
     return job;
   };
   const statusOf = async (job: Job<ExportData, ExportResult>): Promise<ExportStatus> => ({

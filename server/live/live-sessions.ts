@@ -42,6 +42,8 @@ export interface LiveSessionsOptions {
   vision: LiveVision;
   /** Queue the finalisation of a stopped recording. */
   finalise: (recordingId: string) => Promise<void>;
+  /** Opens a camera's source with its password (kept encrypted apart from the URL). */
+  cameraSources: { liveSourceUrl(camera: { sourceUrl: string; sourcePassword: string | null }): string };
   logger: Logger;
 }
 
@@ -52,6 +54,15 @@ export class LiveSessions {
   constructor(private readonly o: LiveSessionsOptions) {
     // Its rooms notice by themselves (their routers close); this is for the log.
     o.pool.on('workerdied', ({ index, pid, routerIds }) => o.logger.error({ index, pid, routers: routerIds.length }, 'mediasoup worker died'));
+  }
+
+  /** For tests and operations: the processes working for a live session now (camera ingests, recorders). */
+  processes(sessionId: string): { cameras: Array<{ cameraId: string; pid: number | undefined }>; recorders: Array<{ recordingId: string; source: string; pid: number | undefined }> } {
+    const live = this.sessions.get(sessionId);
+    return {
+      cameras: (live?.cameras ?? []).map((c) => ({ cameraId: c.camera.cameraId, pid: c.pid })),
+      recorders: [...(live?.recorders.values() ?? [])].map((r) => ({ recordingId: r.recordingId, source: r.recorder.info.source, pid: r.recorder.pid })),
+    };
   }
 
   /** The session's room, created (with its cameras) on first use. */
@@ -168,7 +179,7 @@ export class LiveSessions {
     const siteCameras = await db.select().from(cameras).where(and(eq(cameras.siteId, declaration.siteId), eq(cameras.enabled, true)));
     for (const camera of siteCameras) {
       try {
-        const ingest = await CameraIngest.start(live.room, { cameraId: camera.id, name: camera.name, sourceUrl: camera.sourceUrl }, { offlineAfterMs: this.o.cameraOfflineMs });
+        const ingest = await CameraIngest.start(live.room, { cameraId: camera.id, name: camera.name, sourceUrl: this.o.cameraSources.liveSourceUrl(camera) }, { offlineAfterMs: this.o.cameraOfflineMs });
         live.cameras.push(ingest);
         ingest.on('offline', ({ silentMs }) => void this.cameraOffline(live.id, camera, declaration.siteId!, silentMs));
         ingest.on('online', () => this.o.events.broadcast(live.id, 'camera:online', { cameraId: camera.id }));

@@ -2,11 +2,12 @@
  * Administration: ports, enterprises, users and roles, broker delegations, sites, cameras, vehicles.
  * Every method is for administrators only and is audited.
  */
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
 import {
   brokerDelegations,
   cameras,
+  declarations,
   enterprises,
   ports,
   sites,
@@ -20,7 +21,8 @@ import { requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { normaliseCode } from '../../inference/index.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { CameraSourceError, checkCameraSource, maskCredentials } from '../../media/index.ts';
+import { CameraSourceError, checkCameraSource, showWithMaskedPassword, splitPassword, withPassword } from '../../media/index.ts';
+import type { SecretBox } from '../infra/secret-box.ts';
 
 export interface NewUser {
   username: string;
@@ -45,7 +47,7 @@ const LIST_LIMIT = 1000;
 const toUserView = ({ passwordHash: _h, ...view }: typeof users.$inferSelect): UserView => view;
 
 export class AdminService {
-  constructor(private readonly deps: { db: Db; events: DomainEvents; cameraMediaDir?: string }) {}
+  constructor(private readonly deps: { db: Db; events: DomainEvents; secrets: SecretBox; cameraMediaDir?: string }) {}
 
   /** Creates any user. `actor` null is the command-line bootstrap of the first administrator. */
   async createUser(actor: Principal | null, input: NewUser): Promise<UserView> {
@@ -99,9 +101,19 @@ export class AdminService {
     return this.insertUnique(actor, enterprises, input, 'enterprise', `Customs code ${input.customsCode} is registered already`);
   }
 
+  /** Every enterprise for administrators and supervisors; an officer sees those with a site or a declaration at their port. */
   async listEnterprises(actor: Principal) {
     requireRole(actor, 'admin', 'supervisor', 'officer');
-    return this.deps.db.select().from(enterprises).orderBy(asc(enterprises.name));
+    const { db } = this.deps;
+    const portId = actor.portId ?? '00000000-0000-0000-0000-000000000000';
+    const atOfficersPort =
+      actor.role === 'officer'
+        ? or(
+            inArray(enterprises.id, db.select({ id: sites.enterpriseId }).from(sites).where(eq(sites.portId, portId))),
+            inArray(enterprises.id, db.select({ id: declarations.enterpriseId }).from(declarations).where(eq(declarations.portId, portId))),
+          )
+        : undefined;
+    return db.select().from(enterprises).where(atOfficersPort).orderBy(asc(enterprises.name));
   }
 
   async grantDelegation(actor: Principal | null, input: { brokerId: string; enterpriseId: string; expiresAt?: Date | null }) {
@@ -158,8 +170,11 @@ export class AdminService {
       if (err instanceof CameraSourceError) throw new AppError('validation_failed', err.message, [{ path: ['sourceUrl'], message: err.message }]);
       throw err;
     }
-    // The audit trail is append-only: a camera's login must never be written into it.
-    return this.insertUnique(actor, cameras, input, 'camera', 'Camera exists already', { ...input, sourceUrl: maskCredentials(input.sourceUrl) });
+    // The password is kept apart and encrypted: the URL stored, listed, logged and audited has none.
+    const { sourceUrl, password } = splitPassword(input.sourceUrl);
+    const row = { ...input, sourceUrl, sourcePassword: password === null ? null : this.deps.secrets.seal(password) };
+    const { sourcePassword: _sealed, ...created } = await this.insertUnique(actor, cameras, row, 'camera', 'Camera exists already', { ...input, sourceUrl });
+    return created;
   }
 
   async createVehicle(actor: Principal | null, input: { enterpriseId: string; plate: string; description?: string }) {
@@ -223,7 +238,7 @@ export class AdminService {
       .where(siteId ? eq(cameras.siteId, siteId) : undefined)
       .orderBy(asc(cameras.name))
       .limit(LIST_LIMIT);
-    return rows.map((row) => ({ ...row, sourceUrl: maskCredentials(row.sourceUrl) }));
+    return rows.map(({ sourcePassword, ...row }) => ({ ...row, sourceUrl: showWithMaskedPassword(row.sourceUrl, sourcePassword !== null) }));
   }
 
   async camera(actor: Principal, cameraId: string) {
@@ -231,6 +246,27 @@ export class AdminService {
     const [row] = await this.deps.db.select().from(cameras).where(eq(cameras.id, cameraId));
     if (!row) throw notFound('Camera');
     return row;
+  }
+
+  /** The URL ffmpeg opens for a camera: its stored URL with the password put back (never shown or logged). */
+  liveSourceUrl(camera: { sourceUrl: string; sourcePassword: string | null }): string {
+    return withPassword(camera.sourceUrl, camera.sourcePassword === null ? null : this.deps.secrets.open(camera.sourcePassword));
+  }
+
+  /**
+   * Cameras registered before passwords were kept apart still carry them in their URL: moved out and
+   * encrypted (at start-up; a no-op once done). Returns how many were moved.
+   */
+  async sealCameraPasswords(): Promise<number> {
+    const rows = await this.deps.db.select({ id: cameras.id, sourceUrl: cameras.sourceUrl }).from(cameras).where(isNull(cameras.sourcePassword));
+    let moved = 0;
+    for (const row of rows) {
+      const { sourceUrl, password } = splitPassword(row.sourceUrl);
+      if (password === null) continue;
+      await this.deps.db.update(cameras).set({ sourceUrl, sourcePassword: this.deps.secrets.seal(password) }).where(eq(cameras.id, row.id));
+      moved += 1;
+    }
+    return moved;
   }
 
   async listVehicles(actor: Principal) {

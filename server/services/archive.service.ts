@@ -6,7 +6,8 @@
  * chain, and names each item that was changed, removed or added.
  */
 import path from 'node:path';
-import { aliasedTable, and, asc, count, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import fs from 'node:fs';
+import { aliasedTable, and, asc, count, desc, eq, gte, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
 import {
   alarms,
@@ -16,6 +17,7 @@ import {
   enterprises,
   inspectionSessions,
   recordings,
+  recordingSegments,
   sessionSeals,
   timelineEvents,
   users,
@@ -27,7 +29,7 @@ import { sealedExportsFolder, sessionFolder } from '../archive/evidence-paths.ts
 import { renderSummary, type SummaryLocale } from '../archive/summary-i18n.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { hashStored, type EvidenceStore } from '../infra/evidence-store.ts';
-import { sha256Hex } from '../../media/files.ts';
+import { hashFile, sha256Hex } from '../../media/files.ts';
 import { appendAudit, verifyAuditChain } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { VerdictOutcome, VerdictService, VerdictView } from './verdicts.service.ts';
@@ -62,6 +64,8 @@ export interface VerificationReport {
   sessionId: string;
   ok: boolean;
   checkedArtefacts: number;
+  /** Recording segments re-hashed against the hashes taken as each was written (kept on local disk). */
+  checkedSegments: number;
   problems: VerificationProblem[];
   /** Sealed files that retention deleted as its policy says (audited): not a problem. */
   deletedByRetention: string[];
@@ -105,7 +109,7 @@ export interface ArchiveEntry {
 const archiveOfficers = aliasedTable(users, 'archive_officer');
 
 export class ArchiveService {
-  constructor(private readonly deps: { db: Db; key: SigningKey; store: EvidenceStore; verdicts: VerdictService; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; key: SigningKey; store: EvidenceStore; verdicts: VerdictService; dataDir: string; clock?: () => Date }) {}
 
   /** Seals the session once it is closed and every recording is finalised (or failed). Returns false if not yet. */
   async sealIfComplete(sessionId: string): Promise<boolean> {
@@ -171,6 +175,11 @@ export class ArchiveService {
     return true;
   }
 
+  /** Throws not_found unless the principal may read the session's records. */
+  assertMayRead(p: Principal, sessionId: string): Promise<void> {
+    return assertMayReadSession(this.deps.db, p, sessionId);
+  }
+
   /** Closed sessions that have no seal yet (start-up recovery seals those whose recordings are all final). */
   async closedUnsealedSessions(): Promise<string[]> {
     const rows = await this.deps.db
@@ -189,7 +198,7 @@ export class ArchiveService {
     if (!seal) {
       const [session] = await db.select({ id: inspectionSessions.id }).from(inspectionSessions).where(eq(inspectionSessions.id, sessionId));
       if (!session) throw notFound('Session');
-      return { sessionId, ok: false, checkedArtefacts: 0, problems: [{ item: 'session', problem: 'not_sealed' }], deletedByRetention: [] };
+      return { sessionId, ok: false, checkedArtefacts: 0, checkedSegments: 0, problems: [{ item: 'session', problem: 'not_sealed' }], deletedByRetention: [] };
     }
     const manifest = seal.manifest as SessionManifest;
     const problems: VerificationProblem[] = [];
@@ -209,6 +218,23 @@ export class ArchiveService {
       }
       const { sha256, sizeBytes } = await hashStored(store, artefact.path);
       if (sha256 !== artefact.sha256) problems.push({ item: artefact.path, problem: 'changed', detail: `sha256 ${sha256} instead of ${artefact.sha256}, ${sizeBytes} bytes` });
+    }
+    // The segments each recording was joined from, against the hash taken when each closed: a segment
+    // changed on disk would otherwise pass unseen (the joined file is what the seal covers).
+    const segments = await db
+      .select({ path: recordingSegments.path, sha256: recordingSegments.sha256 })
+      .from(recordingSegments)
+      .innerJoin(recordings, eq(recordings.id, recordingSegments.recordingId))
+      .where(and(eq(recordings.sessionId, sessionId), ne(recordings.status, 'deleted')))
+      .orderBy(asc(recordingSegments.path));
+    for (const segment of segments) {
+      const file = path.join(this.deps.dataDir, segment.path);
+      if (!fs.existsSync(file)) {
+        problems.push({ item: segment.path, problem: 'missing' });
+        continue;
+      }
+      const { sha256 } = await hashFile(file);
+      if (sha256 !== segment.sha256) problems.push({ item: segment.path, problem: 'changed', detail: `sha256 ${sha256} instead of ${segment.sha256}` });
     }
     // The database must still say what the sealed exports say.
     const timelineArtefact = manifest.artefacts.find((a) => a.kind === 'timeline');
@@ -233,7 +259,7 @@ export class ArchiveService {
       const [entry] = await db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, manifest.auditHead.seq));
       if (entry?.hash !== manifest.auditHead.hash) problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${manifest.auditHead.seq} sealed with the session is gone or changed` });
     }
-    return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, problems, deletedByRetention };
+    return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, checkedSegments: segments.length, problems, deletedByRetention };
   }
 
   /** Sessions matching the filter that the caller may see, newest first. */

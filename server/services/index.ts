@@ -11,7 +11,9 @@ import { ArchiveService } from './archive.service.ts';
 import { RetentionService } from './retention.service.ts';
 import { AlarmService } from './alarms.service.ts';
 import { LoadingBatchService } from './loading-batches.service.ts';
+import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
+import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
 import { localEvidenceStore, type EvidenceStore } from '../infra/evidence-store.ts';
 
 export interface Services {
@@ -32,7 +34,7 @@ export interface Services {
   store: EvidenceStore;
 }
 
-export function createServices(options: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; store?: EvidenceStore; clock?: () => Date; alarmCooldownMs?: number; cameraMediaDir?: string }): Services {
+export function createServices(options: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; store?: EvidenceStore; clock?: () => Date; alarmCooldownMs?: number; cameraMediaDir?: string; secrets?: SecretBox }): Services {
   // Finished evidence goes to local disk under the data dir unless another store is given (S3).
   const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
   const events = new DomainEvents();
@@ -44,7 +46,7 @@ export function createServices(options: { db: Db; sessionTtlMs: number; signingK
     db: deps.db,
     events,
     auth: new AuthService({ ...deps, events }),
-    admin: new AdminService({ ...deps, events, cameraMediaDir: options.cameraMediaDir }),
+    admin: new AdminService({ ...deps, events, cameraMediaDir: options.cameraMediaDir, secrets: options.secrets ?? loadSecretBox(path.join(options.dataDir, 'keys', 'camera-secrets.key')) }),
     declarations: new DeclarationService(deps),
     bookings,
     inspections,

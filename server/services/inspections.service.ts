@@ -13,7 +13,7 @@ import {
   timelineKinds,
 } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { assertMayReadSession, isEnterpriseSide, type Principal } from './access.ts';
+import { assertMayReadSession, canReadSession, isEnterpriseSide, type Principal } from './access.ts';
 import sharp, { type Metadata } from 'sharp';
 import { sha256Hex } from '../../media/files.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
@@ -86,7 +86,8 @@ export class InspectionService {
     if (isEnterpriseSide(p) && p.enterpriseIds.includes(booking.enterpriseId)) role = 'enterprise';
     else if (p.role === 'officer' && booking.officerId === p.userId) role = 'officer';
     else if (p.role === 'supervisor') role = 'supervisor';
-    if (!role) throw forbidden('You are not a participant of this inspection');
+    // Who may not even see the session is told it does not exist (a 403 would say it does).
+    if (!role) throw canReadSession(p, booking) ? forbidden('You are not a participant of this inspection') : notFound('Session');
     if (session.status !== 'live') throw new AppError('invalid_transition', 'This inspection session is closed');
     return { sessionId, bookingId: booking.id, role, declarationId: booking.declarationId };
   }

@@ -10,6 +10,8 @@ import { freePort } from '../../server/infra/local-redis.ts';
 
 export interface TestPostgres {
   url: string;
+  /** Stops the server as a crash would (immediate: no checkpoint, connections cut) and starts it again. */
+  restart(): void;
   stop(): void;
 }
 
@@ -48,6 +50,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   run('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart() {
+      run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      run('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start']);
+    },
     stop() {
       try {
         run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);

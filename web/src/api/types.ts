@@ -93,6 +93,7 @@ export interface Verdict {
 export interface Verification {
   ok: boolean;
   checkedArtefacts: number;
+  checkedSegments: number;
   problems: Array<{ item: string; problem: string; detail?: string }>;
   deletedByRetention: string[];
 }
