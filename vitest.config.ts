@@ -28,8 +28,14 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: ['tests/**/*.test.ts', 'server/**/*.spec.ts', 'media/**/*.spec.ts', 'inference/**/*.spec.ts'],
+          exclude: ['tests/mediasoup/**', '**/node_modules/**'],
           env: { WATCHPOST_TEST_DB: 'postgres' },
         },
+      },
+      {
+        // mediasoup's own suite against the worker we build (jest globals: describe, test, expect, ...).
+        extends: true,
+        test: { name: 'mediasoup', include: ['tests/mediasoup/*.test.ts'], globals: true, testTimeout: 20_000 },
       },
       {
         // What `npm start` runs: the embedded database (one connection, one query at a time).

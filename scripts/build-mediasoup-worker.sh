@@ -25,7 +25,10 @@ fi
 # same inputs is kept in a cache outside node_modules, so `npm ci` (which empties node_modules) and fresh
 # clones on the same machine do not rebuild for minutes.
 LIBS_KEY=$(dpkg-query -W -f='${Package}=${Version} ' libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev 2>/dev/null; meson --version)
-KEY="$WANT_VERSION-$(printf '%s' "$LIBS_KEY" | sha256sum | cut -c1-16)"
+# Our patches to the worker's source (scripts/mediasoup-patches/*.patch) are part of the key too.
+PATCHES=("$ROOT"/scripts/mediasoup-patches/*.patch)
+PATCHES_KEY=$(cat "${PATCHES[@]}" | sha256sum | cut -c1-16)
+KEY="$WANT_VERSION-$(printf '%s %s' "$LIBS_KEY" "$PATCHES_KEY" | sha256sum | cut -c1-16)"
 CACHE_DIR="${WATCHPOST_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/watchpost}"
 CACHED="$CACHE_DIR/mediasoup-worker-$KEY"
 
@@ -127,6 +130,16 @@ MB
 
 for d in openssl libuv libsrtp2 usrsctp; do echo 'void watchpost_empty_'"${d}"'(void) {}' > "$SUB/$d/empty.c"; done
 echo 'void watchpost_empty_absl() {}' > "$SUB/abseil-cpp/empty.cc"
+
+# Fixes to mediasoup 3.12.16's worker, each explained in its file; applied once (a second run sees them in).
+for p in "${PATCHES[@]}"; do
+  if patch -d "$WORKER_DIR/.." -p1 -R --dry-run --silent < "$p" >/dev/null 2>&1; then
+    log "patch $(basename "$p") already applied"
+  else
+    patch -d "$WORKER_DIR/.." -p1 --forward --silent < "$p"
+    log "applied $(basename "$p")"
+  fi
+done
 
 cd "$WORKER_DIR"
 log "meson setup ($(meson --version))"

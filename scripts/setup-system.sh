@@ -13,7 +13,7 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 PACKAGES=(
   ffmpeg redis-server postgresql chromium
   python3-torch python3-onnx python3-pil python3-numpy fonts-wqy-zenhei fonts-dejavu-core
-  ninja-build pkg-config build-essential python3
+  ninja-build pkg-config build-essential python3 patch openssl
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev nlohmann-json3-dev libabsl-dev
 )
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.list

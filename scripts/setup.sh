@@ -28,6 +28,15 @@ fi
 step "3/4 mediasoup worker"
 bash scripts/build-mediasoup-worker.sh
 node -e "require('mediasoup').createWorker({logLevel:'error'}).then(w=>{console.log('[setup] mediasoup worker '+require('mediasoup').version+' starts (pid '+w.pid+')');w.close()}).catch(e=>{console.error(e);process.exit(1)})"
+# mediasoup's own test suite (npm test runs it against this worker) reads a DTLS certificate from its
+# tests/data folder, which the npm package does not ship: a self-signed one is made once.
+MS_TEST_DATA=node_modules/mediasoup/node/lib/tests/data
+if [ ! -f "$MS_TEST_DATA/dtls-cert.pem" ]; then
+  mkdir -p "$MS_TEST_DATA"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=mediasoup-tests \
+    -keyout "$MS_TEST_DATA/dtls-key.pem" -out "$MS_TEST_DATA/dtls-cert.pem" 2>/dev/null
+  log "made a DTLS certificate for mediasoup's own tests"
+fi
 
 step "4/4 web app"
 if [ -f web/package.json ] || [ -f web/vite.config.ts ]; then

@@ -21,9 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { connect, type Socket } from 'socket.io-client';
-import { startCameraSimulator } from '../camera-simulator.ts';
 import { freeUdpPortPair } from '../../media/network.ts';
-import type { FfmpegProcess } from '../../media/ffmpeg.ts';
+import { startFfmpeg, type FfmpegProcess } from '../../media/ffmpeg.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +45,16 @@ const PASSWORD = 'load-test-password';
 
 // ---- the server under test, as a child process ----
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-load-'));
+
+// The cameras: 20 s of H.264 (640x360, 15 fps, ~800 kbit/s) encoded once, then each camera replays it
+// looped in real time without re-encoding, so the load generator costs little of the machine's CPU.
+const clip = path.join(dataDir, 'camera.ts');
+{
+  const encode = startFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=15:duration=20', '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'baseline', '-x264-params', 'repeat-headers=1', '-b:v', '800k', '-g', '15', '-bf', '0', '-f', 'mpegts', clip]);
+  if ((await encode.exited).code !== 0) throw new Error('cannot encode the camera clip');
+}
+const startCamera = (to: string) => startFfmpeg(['-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'mpegts', `${to}?pkt_size=1316`]);
+
 const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', CAMERA_OFFLINE_SECONDS: '10' };
 const server = spawn(tsx, ['server/main.ts'], { cwd: root, env });
 const url = await new Promise<string>((resolve, reject) => {
@@ -156,7 +165,18 @@ function cpuPercentBetween(before: Map<number, number>, after: Map<number, numbe
   for (const [pid, t] of after) used += t - (before.get(pid) ?? 0);
   return (used / ticksPerSecond / seconds) * 100;
 }
-const samples: Array<{ at: number; sessions: number; cpuPercent: number; rssMb: number; processes: number }> = [];
+/** The whole machine's busy and total CPU ticks (/proc/stat), to show what the load generator takes too. */
+function machineTicks(): { busy: number; total: number } {
+  const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = fields.map(Number);
+  const idle = n[3]! + n[4]!;
+  const total = n.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+let lastMachine = machineTicks();
+const samples: Array<{ at: number; sessions: number; cpuPercent: number; machinePercent: number; rssMb: number; processes: number }> = [];
+/** Samples from this index on are the steady phase (every session running): memory must level off there. */
+let steadyFrom = Number.POSITIVE_INFINITY;
 let lastUsage = treeUsage(server.pid!);
 let lastSampleAt = performance.now();
 const startedAt = performance.now();
@@ -167,9 +187,12 @@ function sample() {
   const cpuPercent = cpuPercentBetween(lastUsage.ticks, usage.ticks, (now - lastSampleAt) / 1000);
   lastUsage = usage;
   lastSampleAt = now;
-  const s = { at: Math.round((now - startedAt) / 1000), sessions: sessionCount, cpuPercent: Math.round(cpuPercent), rssMb: Math.round(usage.rssBytes / 1e6), processes: usage.processes };
+  const machine = machineTicks();
+  const machinePercent = Math.round(((machine.busy - lastMachine.busy) / Math.max(1, machine.total - lastMachine.total)) * 100);
+  lastMachine = machine;
+  const s = { at: Math.round((now - startedAt) / 1000), sessions: sessionCount, cpuPercent: Math.round(cpuPercent), machinePercent, rssMb: Math.round(usage.rssBytes / 1e6), processes: usage.processes };
   samples.push(s);
-  console.log(`t=${String(s.at).padStart(4)} s  sessions ${String(s.sessions).padStart(3)}  CPU ${String(s.cpuPercent).padStart(4)} %  memory ${String(s.rssMb).padStart(5)} MB  (${s.processes} processes)  acks p95 ${percentile(ackMs.slice(-200), 95).toFixed(0)} ms`);
+  console.log(`t=${String(s.at).padStart(4)} s  sessions ${String(s.sessions).padStart(3)}  node CPU ${String(s.cpuPercent).padStart(4)} % of a core  machine ${String(machinePercent).padStart(3)} %  memory ${String(s.rssMb).padStart(5)} MB  (${s.processes} processes)  acks p95 ${percentile(ackMs.slice(-200), 95).toFixed(0)} ms`);
 }
 
 // ---- the world: one port, one enterprise; per session a site, a camera, an officer, a declaration ----
@@ -212,7 +235,7 @@ async function addSession(n: number): Promise<void> {
   const site = await admin.must('POST', '/api/admin/sites', { enterpriseId: enterprise.id, portId: port.id, name: `Pen ${n}`, kind: 'farm' });
   const { rtpPort } = await freeUdpPortPair();
   const source = `udp://127.0.0.1:${rtpPort}`;
-  simulators.push(startCameraSimulator({ to: source, width: 640, height: 360, fps: 15 }));
+  simulators.push(startCamera(source));
   await admin.must('POST', '/api/admin/cameras', { siteId: site.id, name: `Ramp ${n}`, sourceUrl: source });
   await admin.must('POST', '/api/admin/users', { username: `load.officer${n}`, displayName: `Officer ${n}`, password: PASSWORD, role: 'officer', portId: port.id });
   const officer = await Http.as(`load.officer${n}`);
@@ -270,11 +293,12 @@ try {
   } else {
     for (let n = 1; n <= Number(values.sessions); n++) await addSession(n);
     held = live.length;
+    steadyFrom = samples.length;
     await new Promise((r) => setTimeout(r, Number(values.minutes) * 60_000));
   }
   for (const s of live) clearInterval(s.timer);
+  const steady = samples.slice(Math.min(steadyFrom, samples.length));
   await new Promise((r) => setTimeout(r, 3000)); // the last commands arrive
-  sample();
 
   // Lost commands: acknowledged by the server, but not seen by the enterprise or not on the timeline.
   let sentTotal = 0;
@@ -305,10 +329,12 @@ try {
   }
   const sealSeconds = (performance.now() - verdictStart) / 1000;
 
-  const memory = samples.map((s) => s.rssMb);
+  // Over the steady phase (fixed mode): the second half must not go above the first half's peak by >10 %.
+  const memory = steady.map((s) => s.rssMb);
   const half = Math.floor(memory.length / 2);
   const firstHalfMax = Math.max(...memory.slice(0, half));
   const secondHalfMax = Math.max(...memory.slice(half));
+  const during = steady.length > 0 ? steady : samples;
   console.log('');
   console.log(`sessions held:        ${held}${values.ramp ? ` (within ack p95 ${values['max-ack-ms']} ms and node CPU ${values['max-cpu']} %)` : ''}`);
   console.log(`REST answers:         ${restMs.length}, p50 ${percentile(restMs, 50).toFixed(0)} ms, p95 ${percentile(restMs, 95).toFixed(0)} ms`);
@@ -316,8 +342,13 @@ try {
   console.log(`command round trip:   p50 ${percentile(roundTripMs, 50).toFixed(0)} ms, p95 ${percentile(roundTripMs, 95).toFixed(0)} ms (officer sends -> enterprise sees it)`);
   console.log(`commands:             ${sentTotal} acknowledged by the server, ${lost} lost`);
   console.log(`failed requests:      ${failures.size === 0 ? 'none' : JSON.stringify(Object.fromEntries(failures))}`);
-  console.log(`memory:               max ${firstHalfMax} MB in the first half of the samples, ${secondHalfMax} MB in the second (${secondHalfMax <= firstHalfMax * 1.1 ? 'levels off' : 'still growing'})`);
-  console.log(`CPU:                  mean ${(samples.reduce((a, s) => a + s.cpuPercent, 0) / samples.length).toFixed(0)} % of one core (server, mediasoup workers, ffmpeg, redis)`);
+  if (memory.length >= 4) {
+    console.log(`memory:               max ${firstHalfMax} MB in the first half of the steady phase, ${secondHalfMax} MB in the second (${secondHalfMax <= firstHalfMax * 1.1 ? 'levels off' : 'still growing'}; RSS summed over the node's processes)`);
+  } else {
+    console.log(`memory:               max ${Math.max(...samples.map((s) => s.rssMb))} MB (ramp: no steady phase to compare)`);
+  }
+  const mean = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)).toFixed(0);
+  console.log(`CPU:                  node mean ${mean(during.map((s) => s.cpuPercent))} % of one core (server, mediasoup workers, ffmpeg, redis); machine ${mean(during.map((s) => s.machinePercent))} % of ${os.cpus().length} cores (the load generator included)`);
   console.log(`sealed and verified:  ${sealed} of ${live.length} sessions, ${sealSeconds.toFixed(0)} s after the verdicts`);
   if (lost > 0 || sealed < live.length) process.exitCode = 1;
 } finally {
