@@ -120,7 +120,9 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
     const payloadType = this.plan.mode === 'copy' ? INGEST_PAYLOAD.h264 : INGEST_PAYLOAD.vp8;
     const codec =
       this.plan.mode === 'copy'
-        ? ['-c:v', 'copy']
+        ? // The parameter sets (SPS/PPS) go with every keyframe: an MP4 keeps them only in its header, and
+          // the recorder and frame tap join mid-stream without them could decode nothing.
+          ['-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb,dump_extra=freq=keyframe']
         : ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', this.options.transcodeBitrate, '-g', '50', '-keyint_min', '25', '-error-resilient', '1', '-pix_fmt', 'yuv420p'];
     const output = `rtp://${LOOPBACK}:${this.ports.rtpPort}?rtcpport=${this.ports.rtcpPort}&localrtpport=${this.sourcePorts.rtpPort}&localrtcpport=${this.sourcePorts.rtcpPort}&pkt_size=1200`;
     const startedAt = Date.now();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import { CameraIngest } from './camera-ingest.ts';
-import { ffprobe } from './ffmpeg.ts';
+import { ffprobe, startFfmpeg } from './ffmpeg.ts';
 import { finaliseSegments } from './finalise.ts';
 import { FrameTap } from './frame-tap.ts';
 import { freeUdpPortPair } from './network.ts';
@@ -100,6 +100,22 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
     expect(final.posterPath && fs.statSync(final.posterPath).size).toBeGreaterThan(1000);
     room.close();
   }, 60_000);
+
+  it('records a camera that is an MP4 file (H.264 whose parameter sets are only in the file header)', async () => {
+    const mp4 = path.join(dir, 'camera.mp4');
+    const encode = startFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15:duration=6', '-c:v', 'libx264', '-profile:v', 'baseline', '-g', '15', '-bf', '0', '-movflags', '+faststart', mp4]);
+    expect((await encode.exited).code).toBe(0);
+    const room = await Room.create('session-mp4', pool, { listenIp: '127.0.0.1' });
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-mp4', name: 'File', sourceUrl: `file://${mp4}` });
+    expect(ingest.mode).toBe('copy');
+    const recorder = await Recorder.start(room, ingest.producerInfo!, { dir: path.join(dir, 'rec-mp4'), segmentSeconds: 2 });
+    await sleep(7000);
+    const segments = await recorder.stop();
+    await ingest.stop();
+    room.close();
+    const recordedMs = segments.reduce((total, s) => total + s.durationMs, 0);
+    expect(recordedMs).toBeGreaterThan(3000);
+  }, 40_000);
 
   it('restarts a crashed recorder, keeps what it had written and reports the gap', async () => {
     const { room, url } = await roomAndCameraUrl('session-crash');
