@@ -73,12 +73,26 @@ const url = await new Promise<string>((resolve, reject) => {
   server.once('exit', (code) => reject(new Error(`the platform exited with ${code}:\n${out}`)));
 });
 console.log(`platform at ${url} (data ${dataDir}, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`);
+// What the platform says (warnings, errors) is kept, bounded, and shown if it stops unasked.
+let serverTail = '';
+const keepTail = (chunk: Buffer) => {
+  serverTail = (serverTail + chunk.toString()).slice(-6000);
+};
+server.stdout.on('data', keepTail);
+server.stderr.on('data', keepTail);
+let stoppingServer = false;
+server.once('exit', (code, signal) => {
+  if (stoppingServer) return;
+  console.error(`\nTHE PLATFORM STOPPED (code ${code}, signal ${signal}); its last output:\n${serverTail}`);
+  process.exit(1);
+});
 
 const simulators: FfmpegProcess[] = [];
 const sockets: Socket[] = [];
 async function cleanUp() {
   for (const s of sockets) s.close();
   await Promise.allSettled(simulators.map((s) => s.stop(1000)));
+  stoppingServer = true;
   const exited = new Promise((resolve) => server.once('exit', resolve));
   server.kill('SIGTERM');
   await exited;
@@ -102,10 +116,18 @@ class Http {
   cookie = '';
   async request(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
     const started = performance.now();
-    const res = await fetch(`${url}${urlPath}`, {
-      method,
-      headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    const send = () =>
+      fetch(`${url}${urlPath}`, {
+        method,
+        headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // A kept-alive connection the server closed as it was reused fails at once: a GET is sent again once
+    // (as browsers do), and counted.
+    const res = await send().catch((err: Error) => {
+      fail(`${method} connection failed: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+      if (method !== 'GET') throw err;
+      return send();
     });
     const text = await res.text();
     restMs.push(performance.now() - started);
@@ -351,6 +373,9 @@ try {
   console.log(`CPU:                  node mean ${mean(during.map((s) => s.cpuPercent))} % of one core (server, mediasoup workers, ffmpeg, redis); machine ${mean(during.map((s) => s.machinePercent))} % of ${os.cpus().length} cores (the load generator included)`);
   console.log(`sealed and verified:  ${sealed} of ${live.length} sessions, ${sealSeconds.toFixed(0)} s after the verdicts`);
   if (lost > 0 || sealed < live.length) process.exitCode = 1;
+} catch (err) {
+  console.error(`the load test failed: ${(err as Error).message}\nthe platform's last output:\n${serverTail}`);
+  process.exitCode = 1;
 } finally {
   clearInterval(sampler);
   for (const s of live) clearInterval(s.timer);
