@@ -190,11 +190,12 @@ describe('the web app', () => {
     await officer.locator('[data-testid=timeline] [data-kind=snapshot]', { hasText: L('en', 'timeline.photo') }).waitFor();
     await screenshot(enterprise, 'enterprise-session');
 
-    // Another enterprise's user is refused.
+    // Another enterprise's user is refused, told only that there is nothing there for them (a 403 would
+    // confirm the session exists).
     const outsider = await (await newContext(enterpriseBrowser, { locale: 'en', phone: true })).newPage();
     await login(outsider, base, 'entB', PASSWORD, `/enterprise/session/${sessionId}`);
     await expect.poll(() => outsider.locator('[data-testid=status]').getAttribute('data-status'), { timeout: 20_000 }).toBe('failed');
-    expect(await outsider.locator('[role=alert]').textContent()).toContain(L('en', 'error.forbidden'));
+    expect(await outsider.locator('[role=alert]').textContent()).toContain(L('en', 'error.not_found'));
     await outsider.context().close();
 
     await walkLanguages(officer, 'officer console', 'en');
