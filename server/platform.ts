@@ -228,9 +228,11 @@ export async function startPlatform(config: Config, options: { database?: Databa
       writeControlFile(config.dataDir, url, maintenanceToken);
       cleanups.push(async () => removeControlFile(config.dataDir));
     }
-    return { url, dataDir: config.dataDir, media: { pool, live }, services, database, redisUrl, logger, recovered, stop,
-      inferencePids: async () => (inferencePool ? ((await inferencePool.catch(() => null))?.pids().filter((p): p is number => p !== undefined) ?? []) : []),
+    const inferencePids = async () => {
+      const running = inferencePool ? await inferencePool.catch(() => null) : null;
+      return (running?.pids() ?? []).filter((pid): pid is number => pid !== undefined);
     };
+    return { url, dataDir: config.dataDir, media: { pool, live }, services, database, redisUrl, logger, recovered, inferencePids, stop };
   } catch (err) {
     await stop();
     throw err;

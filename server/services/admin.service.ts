@@ -105,14 +105,13 @@ export class AdminService {
   async listEnterprises(actor: Principal) {
     requireRole(actor, 'admin', 'supervisor', 'officer');
     const { db } = this.deps;
-    const portId = actor.portId ?? '00000000-0000-0000-0000-000000000000';
-    const atOfficersPort =
-      actor.role === 'officer'
-        ? or(
-            inArray(enterprises.id, db.select({ id: sites.enterpriseId }).from(sites).where(eq(sites.portId, portId))),
-            inArray(enterprises.id, db.select({ id: declarations.enterpriseId }).from(declarations).where(eq(declarations.portId, portId))),
-          )
-        : undefined;
+    if (actor.role !== 'officer') return db.select().from(enterprises).orderBy(asc(enterprises.name));
+    if (!actor.portId) return [];
+    const portId = actor.portId;
+    const atOfficersPort = or(
+      inArray(enterprises.id, db.select({ id: sites.enterpriseId }).from(sites).where(eq(sites.portId, portId))),
+      inArray(enterprises.id, db.select({ id: declarations.enterpriseId }).from(declarations).where(eq(declarations.portId, portId))),
+    );
     return db.select().from(enterprises).where(atOfficersPort).orderBy(asc(enterprises.name));
   }
 
