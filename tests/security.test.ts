@@ -11,7 +11,8 @@ import { auditLog, bookings, cameras } from '../server/db/schema.ts';
 import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { connectClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';
-import { createWorld, PASSWORD, type World } from './support/world.ts';
+import { createWorld, PASSWORD, startLiveInspection, type World } from './support/world.ts';
+import { redactError } from '../server/logger.ts';
 
 let platform: TestPlatform;
 let world: World;
@@ -183,6 +184,50 @@ describe('camera sources', () => {
     expect(moved!.sourceUrl).toBe('rtsp://admin@192.0.2.8/live');
     expect(platform.services.admin.liveSourceUrl(moved!)).toBe('rtsp://admin:old%40pass@192.0.2.8/live');
     expect(await platform.services.admin.sealCameraPasswords()).toBe(0);
+  });
+});
+
+describe('limits a client cannot drive past', () => {
+  it('lets one user hold at most 3 connections of a session, and an officer send at most 30 commands a minute', async () => {
+    const principals = {
+      entA: (await platform.services.auth.login('entA', PASSWORD)).principal,
+      officer1: (await platform.services.auth.login('officer1', PASSWORD)).principal,
+      admin: (await platform.services.auth.login('admin', PASSWORD)).principal,
+    };
+    const { sessionId } = await startLiveInspection(platform.services, principals, world, {
+      declaration: { number: '530120261000000321', goodsDescription: 'Frozen fish', declaredQuantity: 10, quantityUnit: 'carton', sealNumbers: [] },
+      type: 'routine_supervision',
+    });
+    const phones = await Promise.all([0, 1, 2, 3].map(() => connectClient(platform.url, 'entA', sockets)));
+    const joins = [];
+    for (const phone of phones) joins.push(await phone.send('session:join', { sessionId }));
+    expect(joins.slice(0, 3).every((r) => r.ok)).toBe(true);
+    expect(joins[3]).toMatchObject({ ok: false, error: { code: 'too_many' } });
+    // The officer still gets in: one user cannot fill the room.
+    const officer = await connectClient(platform.url, 'officer1', sockets);
+    expect((await officer.send('session:join', { sessionId })).ok).toBe(true);
+
+    const replies = [];
+    for (let i = 0; i < 32; i++) replies.push(await officer.send('session:command', { sessionId, preset: 'open_carton', params: { n: i } }));
+    expect(replies.filter((r) => r.ok)).toHaveLength(30);
+    expect(replies.slice(30)).toEqual([
+      expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'too_many_requests' }) }),
+      expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'too_many_requests' }) }),
+    ]);
+    const commands = (await platform.services.inspections.timeline(principals.officer1, sessionId)).filter((e) => e.kind === 'command');
+    expect(commands).toHaveLength(30);
+  }, 60_000);
+});
+
+describe('what the logs keep', () => {
+  it('drops the parameters of a failed query and masks passwords in URLs from logged errors', () => {
+    const failed = new Error('Failed query: update "users" set "password_hash" = $1 where "id" = $2\nparams: scrypt$32768$8$1$c2FsdA$aGFzaA,42');
+    (failed as Error & { cause?: unknown }).cause = new Error('connect ECONNREFUSED rtsp://viewer:s3cret@192.0.2.7/stream1');
+    const logged = JSON.stringify(redactError(failed));
+    expect(logged).not.toContain('scrypt$');
+    expect(logged).not.toContain('s3cret');
+    expect(logged).toContain('params: (not logged)');
+    expect(logged).toContain('rtsp://viewer:***@192.0.2.7/stream1');
   });
 });
 
