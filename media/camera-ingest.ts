@@ -78,7 +78,7 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
     const { plan: knownPlan, ...rest } = options;
     const opts = { offlineAfterMs: 5000, probeTimeoutMs: 8000, maxBackoffMs: 30_000, transcodeBitrate: '1500k', ...rest };
     const plan = knownPlan ?? (await planFor(camera.sourceUrl, opts.probeTimeoutMs));
-    const ingest = await room.createPlainIngest(`camera:${camera.cameraId}`, camera.name);
+    const ingest = await room.createPlainIngest(camera.cameraId, camera.name);
     const ssrc = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
     const rtpParameters: RtpParameters =
       plan.mode === 'copy'

@@ -47,7 +47,9 @@ export type MediaErrorCode =
   | 'cannot_consume'
   | 'not_allowed'
   | 'room_closed'
-  | 'too_many';
+  | 'too_many'
+  /** mediasoup refused the RTP/DTLS parameters a client sent. */
+  | 'invalid_parameters';
 
 export class MediaError extends Error {
   constructor(

@@ -15,17 +15,9 @@ import { plainListenOptions, webRtcListenOptions, type MediaNetwork } from './ne
 import type { MediaWorkerPool } from './worker-pool.ts';
 
 /** What a producer is, for everyone deciding whether to consume, record or analyse it. */
-export interface ProducerInfo {
-  producerId: string;
-  kind: MediaKind;
-  /** `peer:<peerId>` for a browser, `camera:<cameraId>` for a site camera. */
-  source: string;
-  peerId: string | null;
-  userId: string | null;
-  displayName: string;
-  /** e.g. 'camera' / 'microphone' / a camera's name */
-  label: string;
-}
+/** Stated once with the other live-event contracts (the web app receives it as it is). */
+import type { ProducerInfo } from '../server/contracts/live-events.ts';
+export type { ProducerInfo };
 
 export interface RoomEvents {
   produceradded: [ProducerInfo, Producer];
@@ -130,7 +122,8 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   async connectTransport(peerId: string, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
-    await this.peer(peerId).transport(transportId).connect({ dtlsParameters });
+    const transport = this.peer(peerId).transport(transportId);
+    await fromClient(() => transport.connect({ dtlsParameters }));
   }
 
   async produce(peerId: string, transportId: string, kind: MediaKind, rtpParameters: RtpParameters, label: string): Promise<ProducerInfo> {
@@ -138,12 +131,14 @@ export class Room extends EventEmitter<RoomEvents> {
     const peer = this.peer(peerId);
     if (!peer.canProduce) throw new MediaError('not_allowed', 'Supervisors watch without sending media');
     if (peer.producers.size >= MAX_PRODUCERS_PER_PEER) throw new MediaError('too_many', 'Too many streams from one participant');
-    const producer = await peer.transport(transportId).produce({ kind, rtpParameters, appData: { peerId } });
+    const transport = peer.transport(transportId);
+    const producer = await fromClient(() => transport.produce({ kind, rtpParameters, appData: { peerId } }));
     peer.producers.set(producer.id, producer);
     const info: ProducerInfo = {
       producerId: producer.id,
       kind,
       source: `peer:${peer.id}`,
+      cameraId: null,
       peerId: peer.id,
       userId: peer.userId,
       displayName: peer.displayName,
@@ -162,7 +157,8 @@ export class Room extends EventEmitter<RoomEvents> {
     }
     if (peer.consumers.size >= MAX_CONSUMERS_PER_PEER) throw new MediaError('too_many', 'Too many streams received');
     // Paused until the client has set it up and resumes it, so no keyframe is lost.
-    const consumer = await peer.transport(transportId).consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
+    const transport = peer.transport(transportId);
+    const consumer = await fromClient(() => transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } }));
     peer.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
     return {
@@ -200,14 +196,15 @@ export class Room extends EventEmitter<RoomEvents> {
    * Plain RTP into the room (a camera pulled by ffmpeg). comedia: mediasoup learns ffmpeg's address from
    * the first packet. Returns the ports ffmpeg must send to and a function that creates the producer.
    */
-  async createPlainIngest(source: string, label: string) {
+  async createPlainIngest(cameraId: string, label: string) {
     this.assertOpen();
+    const source = `camera:${cameraId}`;
     const transport = await this.router.createPlainTransport({ ...plainListenOptions(), rtcpMux: false, comedia: true, appData: { source } });
     this.plainTransports.add(transport);
     transport.observer.once('close', () => this.plainTransports.delete(transport));
     const produce = async (kind: MediaKind, rtpParameters: RtpParameters): Promise<{ info: ProducerInfo; producer: Producer }> => {
       const producer = await transport.produce({ kind, rtpParameters, appData: { source } });
-      const info: ProducerInfo = { producerId: producer.id, kind, source, peerId: null, userId: null, displayName: label, label };
+      const info: ProducerInfo = { producerId: producer.id, kind, source, cameraId, peerId: null, userId: null, displayName: label, label };
       this.trackProducer(info, producer);
       return { info, producer };
     };
@@ -253,5 +250,15 @@ export class Room extends EventEmitter<RoomEvents> {
 
   private assertOpen(): void {
     if (this.closed) throw new MediaError('room_closed', 'The session media has closed; join again');
+  }
+}
+
+/** mediasoup refuses parameters a client sent with a TypeError: the client's mistake, not ours. */
+async function fromClient<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof TypeError) throw new MediaError('invalid_parameters', err.message);
+    throw err;
   }
 }

@@ -1,7 +1,11 @@
 /**
- * Typed errors the services throw. The HTTP layer turns them into a status code plus a stable,
- * machine-readable `code`; socket handlers put the same code in their acknowledgement.
+ * Typed errors the services throw, and the one mapping (`errorReply`) from any thrown thing to what the
+ * caller is told: the HTTP layer answers its status and `{ error: { code, message } }`, socket handlers
+ * put the same code in their acknowledgement. Anything unexpected is ours: logged, answered internal_error.
  */
+import { ZodError } from 'zod';
+import { MediaError, type MediaErrorCode } from '../media/index.ts';
+
 export type ErrorCode =
   | 'bad_request'
   | 'validation_failed'
@@ -61,3 +65,46 @@ export class AppError extends Error {
 
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
 export const forbidden = (message = 'Your role does not allow this') => new AppError('forbidden', message);
+
+const statusByMediaCode: Record<MediaErrorCode, number> = {
+  transport_not_found: 404,
+  producer_not_found: 404,
+  consumer_not_found: 404,
+  cannot_consume: 400,
+  not_allowed: 403,
+  room_closed: 409,
+  too_many: 429,
+  invalid_parameters: 400,
+};
+
+export interface ErrorReply {
+  status: number;
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/** What the caller is told about `err`; null when it is not the caller's doing (a bug or an outage of ours). */
+export function errorReply(err: unknown): ErrorReply | null {
+  if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  if (err instanceof MediaError) return { status: statusByMediaCode[err.code], code: err.code, message: err.message };
+  if (err instanceof ZodError) {
+    return {
+      status: 400,
+      code: 'validation_failed',
+      message: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      details: err.issues.map((i) => ({ path: i.path, message: i.message, code: i.code })),
+    };
+  }
+  // What express's body parser refuses is the client's doing.
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown; limit?: unknown } | null;
+  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'bad_request', message: 'The request body is not valid JSON' };
+  if (e?.type === 'entity.too.large') {
+    return { status: 413, code: 'payload_too_large', message: `The request body is larger than ${typeof e.limit === 'number' ? `${e.limit} bytes` : 'allowed'}` };
+  }
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return { status: 415, code: 'unsupported_media_type', message: String(e.message) };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) return { status: 400, code: 'bad_request', message: String(e.message) };
+  return null;
+}
+
+export const internalErrorReply: ErrorReply = { status: 500, code: 'internal_error', message: 'Something went wrong on the server' };

@@ -21,7 +21,7 @@ import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { startRetentionSchedule } from './jobs/retention.ts';
 import { recoverUnfinishedWork } from './jobs/recovery.ts';
 import { LiveSessions } from './live/live-sessions.ts';
-import { LiveVision } from './live/live-vision.ts';
+import { LoadingBatchService } from './services/loading-batches.service.ts';
 import { InferencePool } from '../inference/index.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
 import { MediaWorkerPool } from '../media/index.ts';
@@ -80,8 +80,6 @@ export async function startPlatform(config: Config, options: { database?: Databa
       logger.info({ url: redisUrl }, 'started local redis-server');
     }
     const connection = redisConnectionOptions(redisUrl);
-    // Pushes to users go through socket.io, which is attached to the HTTP server created below.
-    let notifyUsers: (userIds: string[], event: string, payload: unknown) => void = () => {};
 
     const metrics = createMetrics();
     const signingKey = loadSigningKey(config.signingKeyFile);
@@ -100,6 +98,12 @@ export async function startPlatform(config: Config, options: { database?: Databa
     if (movedPasswords > 0) logger.warn({ cameras: movedPasswords }, 'camera passwords moved out of their source URLs and encrypted');
     services.events.onListenerError((err, event) => logger.error({ err, event }, 'domain event listener failed'));
 
+    // The HTTP server first (its request handler comes last): socket.io attaches to it, and everything
+    // that pushes to users is built with the socket server in hand.
+    const server = http.createServer();
+    const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger, allowedOrigins: config.ALLOWED_ORIGINS });
+    cleanups.push(() => sockets.close());
+
     // Only the embedded database needs the control file: with a server database the CLI opens it itself.
     const maintenanceToken = database.kind === 'pglite' ? crypto.randomBytes(32).toString('base64url') : undefined;
     const exports = startEvidenceExports({
@@ -108,7 +112,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
       dataDir: config.dataDir,
       store: services.store,
       archive: services.archive,
-      notify: (...args) => notifyUsers(...args),
+      packages: services.packages,
+      notify: sockets.toUsers,
       logger,
       metrics,
     });
@@ -119,39 +124,6 @@ export async function startPlatform(config: Config, options: { database?: Databa
     cleanups.push(async () => {
       if (inferencePool) await (await inferencePool.catch(() => null))?.close();
     });
-    let toOfficers: (sessionId: string, event: string, payload: unknown) => void = () => {};
-    const vision = new LiveVision({
-      pool: startInference,
-      db: database.db,
-      alarms: services.alarms,
-      store: services.store,
-      toOfficers: (...args) => toOfficers(...args),
-      frozenAfterMs: config.CAMERA_FROZEN_SECONDS * 1000,
-      recordCount: async (sessionId, sample) => {
-        const event = await services.inspections.appendTimeline(sessionId, 'detection', null, { ...sample });
-        services.events.emit('session.timeline', { sessionId, event });
-      },
-      logger,
-    });
-    const app = createApp({
-      counting: vision,
-      exports,
-      services,
-      logger,
-      metrics,
-      cookieSecure: config.COOKIE_SECURE,
-      allowedOrigins: config.ALLOWED_ORIGINS,
-      readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl), storage: async () => void (await store.list('readyz')) },
-      webDist: config.WEB_DIST ? path.resolve(config.WEB_DIST) : path.join(repoRoot, 'web', 'dist'),
-      maintenance: maintenanceToken
-        ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } }
-        : undefined,
-    });
-    const server = http.createServer(app);
-    const sockets = createSocketServer(server, { services, redisUrl, prefix: config.REDIS_PREFIX, logger, allowedOrigins: config.ALLOWED_ORIGINS });
-    cleanups.push(() => sockets.close());
-    notifyUsers = sockets.toUsers;
-    toOfficers = sockets.toSessionOfficers;
 
     const pool = await MediaWorkerPool.start({
       workers: config.MEDIA_WORKERS || os.cpus().length,
@@ -164,16 +136,24 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const live = new LiveSessions({
       pool,
       network: { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP },
-      db: database.db,
       inspections: services.inspections,
+      timeline: services.timeline,
       alarms: services.alarms,
+      cameras: services.admin,
+      vision: {
+        pool: startInference,
+        alarms: services.alarms,
+        inspections: services.inspections,
+        timeline: services.timeline,
+        store: services.store,
+        frozenAfterMs: config.CAMERA_FROZEN_SECONDS * 1000,
+        logger,
+      },
       dataDir: config.dataDir,
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
-      events: { broadcast: sockets.toSession },
-      vision,
       finalise: finaliser.enqueue,
-      cameraSources: services.admin,
+      push: { toSession: sockets.toSession, toOfficers: sockets.toOfficers },
       logger,
     });
     // Recordings must be closed before the finaliser and Redis go away.
@@ -188,16 +168,33 @@ export async function startPlatform(config: Config, options: { database?: Databa
       ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }]
       : [];
     registerInspectionSignalling(sockets, { inspections: services.inspections, live, iceServers, logger });
+    const loadingBatches = new LoadingBatchService({ db: database.db, inspections: services.inspections, alarms: services.alarms, timeline: services.timeline, counting: live, clock: options.clock });
+
+    const app = createApp({
+      loadingBatches,
+      exports,
+      services,
+      logger,
+      metrics,
+      cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
+      readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl), storage: async () => void (await store.list('readyz')) },
+      webDist: config.WEB_DIST ? path.resolve(config.WEB_DIST) : path.join(repoRoot, 'web', 'dist'),
+      maintenance: maintenanceToken
+        ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } }
+        : undefined,
+    });
+    server.on('request', app);
 
     const retention = await startRetentionSchedule({ connection, prefix: config.REDIS_PREFIX, retention: services.retention, logger, metrics });
     cleanups.push(() => retention.close());
 
     const reminders = startBookingReminders({
-      db: database.db,
       connection,
       prefix: config.REDIS_PREFIX,
       events: services.events,
       minutesBefore: config.REMINDER_MINUTES_BEFORE,
+      bookings: services.bookings,
       notify: sockets.toUsers,
       logger,
       metrics,

@@ -66,7 +66,12 @@ beforeAll(async () => {
   const jpeg = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'vision', 'seal.jpg'));
   const snapshot = path.posix.join('sessions', sessionId, 'snapshots', 'snap-1.jpg');
   await services.store.write(snapshot, jpeg);
-  await services.inspections.appendTimeline(sessionId, 'snapshot', principals.officer1.userId, { file: snapshot, sha256: crypto.createHash('sha256').update(jpeg).digest('hex'), sizeBytes: jpeg.length });
+  await services.timeline.append({
+    sessionId,
+    kind: 'snapshot',
+    actorId: principals.officer1.userId,
+    payload: { file: snapshot, sha256: crypto.createHash('sha256').update(jpeg).digest('hex'), sizeBytes: jpeg.length, width: 960, height: 540, source: 'upload', label: 'photo' },
+  });
 
   officer = await connectClient(platform.url, 'officer1', sockets);
   supervisor = await connectClient(platform.url, 'supervisor', sockets);

@@ -20,6 +20,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { timelineKinds } from '../contracts/timeline.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -59,17 +60,8 @@ export const bookingStatusEnum = pgEnum('booking_status', bookingStatuses);
 export const sessionStatuses = ['live', 'closed'] as const;
 export const sessionStatusEnum = pgEnum('session_status', sessionStatuses);
 
-export const timelineKinds = [
-  'joined',
-  'left',
-  'command',
-  'acknowledgement',
-  'snapshot',
-  'detection',
-  'alarm',
-  'verdict',
-  'note',
-] as const;
+/** Stated with their payloads in the timeline contract. */
+export { timelineKinds };
 export const timelineKindEnum = pgEnum('timeline_kind', timelineKinds);
 
 export const verdictOutcomes = ['pass', 'rectify', 'fail'] as const;

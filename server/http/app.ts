@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
-import { ZodError } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, errorReply, internalErrorReply } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
@@ -20,7 +19,7 @@ import { maintenanceRoutes } from './maintenance.routes.ts';
 import type { MaintenanceContext } from '../maintenance/commands.ts';
 import { sessionRoutes } from './sessions.routes.ts';
 import { visionRoutes } from './vision.routes.ts';
-import type { BatchCounting } from '../services/loading-batches.service.ts';
+import type { LoadingBatchService } from '../services/loading-batches.service.ts';
 
 export interface AppDeps {
   services: Services;
@@ -32,8 +31,8 @@ export interface AppDeps {
   /** The built web app (web/dist), served when present. */
   webDist?: string;
   exports: EvidenceExports;
-  /** Live counting of loading batches (the media side). */
-  counting: BatchCounting;
+  /** Loading batches, built with the live layer they count on. */
+  loadingBatches: LoadingBatchService;
   /** Origins besides the platform's own allowed to send state-changing requests (ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   /** Accept maintenance commands from local CLI tools holding this token. */
@@ -86,7 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
   declarationRoutes(api, services.declarations);
   adminRoutes(api, services.admin, services.db);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
-  visionRoutes(api, { loadingBatches: services.loadingBatches, counting: deps.counting });
+  visionRoutes(api, { loadingBatches: deps.loadingBatches });
   const openApi = api.openApiDocument({ title: 'Watchpost', version: '0.1.0' });
 
   app.use('/api', refuseCrossSiteWrites(deps.allowedOrigins ?? []));
@@ -112,35 +111,9 @@ export function createApp(deps: AppDeps): express.Express {
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let status = 500;
-    let body: { code: string; message: string; details?: unknown };
-    if (err instanceof AppError) {
-      status = err.status;
-      body = { code: err.code, message: err.message, details: err.details };
-    } else if (err instanceof ZodError) {
-      status = 400;
-      body = {
-        code: 'validation_failed',
-        message: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-        details: err.issues.map((i) => ({ path: i.path, message: i.message, code: i.code })),
-      };
-    } else if (err?.type === 'entity.parse.failed') {
-      status = 400;
-      body = { code: 'bad_request', message: 'The request body is not valid JSON' };
-    } else if (err?.type === 'entity.too.large') {
-      status = 413;
-      body = { code: 'payload_too_large', message: `The request body is larger than ${typeof err.limit === 'number' ? `${err.limit} bytes` : BODY_LIMIT}` };
-    } else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
-      status = 415;
-      body = { code: 'unsupported_media_type', message: String(err.message) };
-    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) {
-      // Any other refusal of the body parser (a body that does not decompress, a bad charset): the client's.
-      status = 400;
-      body = { code: 'bad_request', message: String(err.message) };
-    } else {
-      logger.error({ err, url: req.url }, 'unhandled error');
-      body = { code: 'internal_error', message: 'Something went wrong on the server' };
-    }
+    const reply = errorReply(err);
+    if (!reply) logger.error({ err, url: req.url }, 'unhandled error');
+    const { status, ...body } = reply ?? internalErrorReply;
     res.status(status).json({ error: body });
   };
 }

@@ -3,21 +3,20 @@ import path from 'node:path';
 import type { EvidenceExports } from '../jobs/evidence-export.ts';
 import type { Api } from './api.ts';
 import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
-import { inspectionTypes, timelineKinds, verdictOutcomes } from '../db/schema.ts';
+import { inspectionTypes, verdictOutcomes } from '../db/schema.ts';
+import { timelineEventSchema } from '../contracts/timeline.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
+import type { ArchiveSearchService } from '../services/archive-search.service.ts';
 import type { RetentionService } from '../services/retention.service.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 import { localEvidenceStore, type EvidenceStore } from '../infra/evidence-store.ts';
 import { sendStored } from './send-stored.ts';
 import { AppError } from '../errors.ts';
-import type { DomainEvents } from '../services/domain-events.ts';
 
-const timelineEvent = z
-  .object({ id: z.number(), sessionId: z.uuid(), kind: z.enum(timelineKinds), at: z.string(), actorId: z.uuid().nullable(), payload: z.record(z.string(), z.unknown()) })
-  .meta({ id: 'TimelineEvent' });
+const timelineEvent = timelineEventSchema;
 
 const recording = z
   .object({
@@ -55,16 +54,16 @@ export function sessionRoutes(
     inspections: InspectionService;
     verdicts: VerdictService;
     archive: ArchiveService;
+    archiveSearch: ArchiveSearchService;
     retention: RetentionService;
     alarms: AlarmService;
     exports: EvidenceExports;
     key: SigningKey;
     dataDir: string;
     store: EvidenceStore;
-    events: DomainEvents;
   },
 ) {
-  const { inspections, verdicts, archive, retention, alarms, exports, key, dataDir, store, events } = deps;
+  const { inspections, verdicts, archive, archiveSearch, retention, alarms, exports, key, dataDir, store } = deps;
   api.route(
     {
       method: 'post', path: '/alarms/:id/acknowledge', summary: 'Acknowledge an alarm (officer of the session or supervisor)', tag: 'sessions', access: ['officer', 'supervisor'],
@@ -93,9 +92,7 @@ export function sessionRoutes(
     },
     async ({ principal, params, req }) => {
       if (!Buffer.isBuffer(req.body)) throw new AppError('invalid_image', 'Send the photo itself with Content-Type image/jpeg or image/png');
-      const event = await inspections.addPhoto(principal, params.id, req.body);
-      events.emit('session.timeline', { sessionId: params.id, event });
-      return event;
+      return inspections.addPhoto(principal, params.id, req.body);
     },
   );
   api.route(
@@ -170,7 +167,7 @@ export function sessionRoutes(
         ),
       }),
     },
-    ({ principal, query }) => archive.search(principal, query),
+    ({ principal, query }) => archiveSearch.search(principal, query),
   );
 
   // Evidence files: streamed with Range support (seekable in a browser), behind the session's access check.

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Api } from './api.ts';
 import { uuidParam } from './common.schemas.ts';
-import type { BatchCounting, LoadingBatchService } from '../services/loading-batches.service.ts';
+import type { LoadingBatchService } from '../services/loading-batches.service.ts';
 
 const fraction = z.number().min(0).max(1);
 const point = z.tuple([fraction, fraction]);
@@ -25,8 +25,8 @@ const loadingBatch = z
   })
   .meta({ id: 'LoadingBatch' });
 
-export function visionRoutes(api: Api, deps: { loadingBatches: LoadingBatchService; counting: BatchCounting }) {
-  const { loadingBatches, counting } = deps;
+export function visionRoutes(api: Api, deps: { loadingBatches: LoadingBatchService }) {
+  const { loadingBatches } = deps;
   api.route(
     {
       method: 'post', path: '/sessions/:id/loading-batches', summary: 'Officer: start counting animals crossing a line on a site camera', tag: 'sessions', access: ['officer'], status: 201,
@@ -34,7 +34,7 @@ export function visionRoutes(api: Api, deps: { loadingBatches: LoadingBatchServi
       body: z.object({ cameraId: z.uuid(), line: batchLine, expected: z.number().int().min(0).max(100_000).optional().meta({ description: 'Default: the declared quantity' }) }),
       response: loadingBatch,
     },
-    ({ principal, params, body }) => loadingBatches.open(principal, params.id, body, counting),
+    ({ principal, params, body }) => loadingBatches.open(principal, params.id, body),
   );
   api.route(
     {
@@ -42,7 +42,7 @@ export function visionRoutes(api: Api, deps: { loadingBatches: LoadingBatchServi
       params: z.object({ id: z.uuid(), batchId: z.uuid() }),
       response: loadingBatch,
     },
-    ({ principal, params }) => loadingBatches.close(principal, params.id, params.batchId, counting),
+    ({ principal, params }) => loadingBatches.close(principal, params.id, params.batchId),
   );
   api.route(
     { method: 'get', path: '/sessions/:id/loading-batches', summary: 'Loading batches of a session', tag: 'sessions', access: 'any', params: uuidParam, response: z.array(loadingBatch) },

@@ -4,10 +4,9 @@
  * re-checks the booking anyway, so a stale job does nothing).
  */
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
-import { bookings, notifications, users } from '../db/schema.ts';
+import type { BookingService } from '../services/bookings.service.ts';
 import type { DomainEvents } from '../services/domain-events.ts';
+import type { SocketServer } from '../realtime/socket-server.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -27,12 +26,12 @@ export interface BookingReminders {
 }
 
 export function startBookingReminders(deps: {
-  db: Db;
+  bookings: Pick<BookingService, 'recordReminder'>;
   connection: ConnectionOptions;
   prefix: string;
   events: DomainEvents;
   minutesBefore: number;
-  notify: (userIds: string[], event: string, payload: unknown) => void;
+  notify: SocketServer['toUsers'];
   logger: Logger;
   metrics: Metrics;
   clock?: () => Date;
@@ -57,20 +56,9 @@ export function startBookingReminders(deps: {
   const worker = new Worker<ReminderData>(
     BOOKING_REMINDERS_QUEUE,
     async (job: Job<ReminderData>) => {
-      const { db } = deps;
-      const [booking] = await db.select().from(bookings).where(eq(bookings.id, job.data.bookingId));
-      if (!booking || booking.status !== 'confirmed' || booking.slotStart.toISOString() !== job.data.slotStart) {
-        return { sent: 0, reason: 'booking no longer confirmed for that slot' };
-      }
-      const enterpriseUsers = await db
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(users.enterpriseId, booking.enterpriseId), eq(users.active, true)));
-      const recipients = [...enterpriseUsers.map((u) => u.id), ...(booking.officerId ? [booking.officerId] : [])];
-      const payload = { bookingId: booking.id, slotStart: booking.slotStart.toISOString(), type: booking.type };
-      if (recipients.length > 0) {
-        await db.insert(notifications).values(recipients.map((userId) => ({ userId, kind: 'booking.reminder', payload })));
-      }
+      const reminder = await deps.bookings.recordReminder(job.data.bookingId, job.data.slotStart);
+      if (!reminder) return { sent: 0, reason: 'booking no longer confirmed for that slot' };
+      const { recipients, payload } = reminder;
       deps.notify(recipients, 'notification', { kind: 'booking.reminder', payload });
       return { sent: recipients.length };
     },

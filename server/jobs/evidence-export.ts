@@ -9,9 +9,11 @@ import { buildEvidencePackage, EvidenceChangedError } from '../archive/evidence-
 import type { SummaryLocale } from '../archive/summary-i18n.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { SocketServer } from '../realtime/socket-server.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Principal } from '../services/access.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
+import type { EvidencePackageService } from '../services/evidence-packages.service.ts';
 
 export const EVIDENCE_EXPORT_QUEUE = 'evidence-export';
 
@@ -50,8 +52,9 @@ export function startEvidenceExports(deps: {
   prefix: string;
   dataDir: string;
   store: EvidenceStore;
-  archive: ArchiveService;
-  notify: (userIds: string[], event: string, payload: unknown) => void;
+  archive: Pick<ArchiveService, 'assertMayRead'>;
+  packages: EvidencePackageService;
+  notify: SocketServer['toUsers'];
   logger: Logger;
   metrics: Metrics;
 }): EvidenceExports {
@@ -64,7 +67,7 @@ export function startEvidenceExports(deps: {
     EVIDENCE_EXPORT_QUEUE,
     async (job) => {
       const { sessionId, principal, locale } = job.data;
-      const contents = await deps.archive.packageContents(principal, sessionId, locale);
+      const contents = await deps.packages.packageContents(principal, sessionId, locale);
       const relative = path.join('exports', `${sessionId}-${job.id}.zip`);
       const result = await buildEvidencePackage({
         ...contents,
@@ -73,7 +76,7 @@ export function startEvidenceExports(deps: {
         outFile: path.join(deps.dataDir, relative),
         onProgress: (fraction) => {
           void job.updateProgress(Math.round(fraction * 100));
-          deps.notify([principal.userId], 'export:progress', { exportId: job.id, sessionId, progress: Math.round(fraction * 100) });
+          deps.notify([principal.userId], 'export:progress', { exportId: job.id!, sessionId, progress: Math.round(fraction * 100) });
         },
       }).catch((err: unknown) => {
         // Changed evidence will not change back by retrying: the package fails once, visibly.
@@ -85,12 +88,12 @@ export function startEvidenceExports(deps: {
   );
   worker.on('completed', (job) => {
     deps.metrics.jobsProcessed.inc({ queue: EVIDENCE_EXPORT_QUEUE, outcome: 'completed' });
-    deps.notify([job.data.principal.userId], 'export:done', { exportId: job.id, sessionId: job.data.sessionId });
+    deps.notify([job.data.principal.userId], 'export:done', { exportId: job.id!, sessionId: job.data.sessionId });
   });
   worker.on('failed', (job, err) => {
     deps.metrics.jobsProcessed.inc({ queue: EVIDENCE_EXPORT_QUEUE, outcome: 'failed' });
     deps.logger.warn({ err, exportId: job?.id }, 'evidence export failed');
-    if (job) deps.notify([job.data.principal.userId], 'export:failed', { exportId: job.id, sessionId: job.data.sessionId, error: err.message });
+    if (job) deps.notify([job.data.principal.userId], 'export:failed', { exportId: job.id!, sessionId: job.data.sessionId, error: err.message });
   });
 
   const owned = async (p: Principal, exportId: string): Promise<Job<ExportData, ExportResult>> => {
@@ -116,7 +119,7 @@ export function startEvidenceExports(deps: {
   return {
     async request(p, sessionId, locale) {
       // Checks access and that the session is sealed before anything is queued.
-      await deps.archive.packageContents(p, sessionId, locale);
+      await deps.packages.packageContents(p, sessionId, locale);
       const job = await queue.add('export', { sessionId, principal: p, locale });
       return statusOf(job);
     },

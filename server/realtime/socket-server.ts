@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import { readSessionCookie } from '../http/auth.routes.ts';
 import { isSameSiteRequest } from '../http/request-guards.ts';
 import { loginTokenHash } from '../services/auth.service.ts';
@@ -14,6 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { Principal } from '../services/access.ts';
 import type { Services } from '../services/index.ts';
 import type { BookingView } from '../services/bookings.service.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../contracts/live-events.ts';
 
 export const rooms = {
   user: (id: string) => `user:${id}`,
@@ -27,20 +28,31 @@ export const rooms = {
   login: (tokenHash: string) => `login:${tokenHash}`,
 };
 
+interface SocketData {
+  principal: Principal;
+  loginTokenHash: string;
+}
+
+export type TypedServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type TypedSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** The arguments of a server-to-client event, as the contract states them. */
+export type PushArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>;
+
 export interface SocketServer {
-  io: Server;
+  io: TypedServer;
   /** Pushes an event to everybody who joined an inspection session. */
-  toSession(sessionId: string, event: string, payload: unknown): void;
-  toSessionOfficers(sessionId: string, event: string, payload: unknown): void;
+  toSession<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
+  /** Pushes an event to the officers and supervisors of a session only. */
+  toOfficers<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
   /** Pushes an event to the given users wherever they are connected (any API node). */
-  toUsers(userIds: string[], event: string, payload: unknown): void;
+  toUsers<E extends keyof ServerToClientEvents>(userIds: string[], event: E, ...payload: PushArgs<E>): void;
   close(): Promise<void>;
 }
 
 export function createSocketServer(httpServer: http.Server, deps: { services: Services; redisUrl: string; prefix: string; logger: Logger; allowedOrigins?: readonly string[] }): SocketServer {
   const pub = new Redis(deps.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
   const sub = pub.duplicate();
-  const io = new Server(httpServer, {
+  const io: TypedServer = new Server(httpServer, {
     adapter: createAdapter(pub, sub, { key: `${deps.prefix}:socket.io` }),
     serveClient: false,
     // The handshake carries the session cookie: only the platform's own pages (or configured origins) may open one.
@@ -63,15 +75,15 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
   });
 
   io.on('connection', (socket) => {
-    const p = socket.data.principal as Principal;
-    void socket.join([...roomsFor(p), rooms.login(socket.data.loginTokenHash as string)]);
+    const p = socket.data.principal;
+    void socket.join([...roomsFor(p), rooms.login(socket.data.loginTokenHash)]);
   });
 
   // Once closing, late events (a participant's 'left' written after its socket closed) are dropped:
   // the adapter's Redis connection is going away.
   let closing = false;
-  const emitTo = (target: string | string[], event: string, payload: unknown) => {
-    if (!closing) io.to(target).emit(event, payload);
+  const emitTo = <E extends keyof ServerToClientEvents>(target: string | string[], event: E, ...payload: PushArgs<E>) => {
+    if (!closing) io.to(target).emit(event, ...payload);
   };
 
   // Logged out, or what the user may see changed: their open sockets go (on every node) and must log in again.
@@ -86,14 +98,14 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
 
   return {
     io,
-    toSession(sessionId, event, payload) {
-      emitTo(rooms.session(sessionId), event, payload);
+    toSession(sessionId, event, ...payload) {
+      emitTo(rooms.session(sessionId), event, ...payload);
     },
-    toSessionOfficers(sessionId, event, payload) {
-      emitTo(rooms.sessionOfficers(sessionId), event, payload);
+    toOfficers(sessionId, event, ...payload) {
+      emitTo(rooms.sessionOfficers(sessionId), event, ...payload);
     },
-    toUsers(userIds, event, payload) {
-      if (userIds.length > 0) emitTo(userIds.map(rooms.user), event, payload);
+    toUsers(userIds, event, ...payload) {
+      if (userIds.length > 0) emitTo(userIds.map(rooms.user), event, ...payload);
     },
     async close() {
       closing = true;

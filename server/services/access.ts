@@ -1,12 +1,18 @@
 /**
- * Who may see what. Every service method starts from a Principal and asks these helpers; no HTTP here.
- *  - enterprise users see their own enterprise; brokers the enterprises that delegated to them
- *  - officers see what belongs to their port or is assigned to them
- *  - supervisors read everything; administrators manage everything
+ * Who may do what: every service asks these permission-named checks, and list queries use the SQL twin
+ * of the same rule, so what a search finds is exactly what may then be opened. No HTTP here.
+ *
+ * The rules:
+ *  - enterprise users see their own enterprise; brokers the enterprises that delegated to them;
+ *  - officers see what belongs to their port or is assigned to them: a port's officers supervise its
+ *    enterprises together, so an officer may read (not conduct) a colleague's inspection and its archive;
+ *  - supervisors read everything (and watch live sessions silently); administrators manage everything.
+ *  - A live session is conducted by its assigned officer only: commands, snapshots, loading batches, the verdict.
  */
-import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/database.ts';
 import { bookings, brokerDelegations, inspectionSessions, type Role } from '../db/schema.ts';
+import type { SessionRole } from '../contracts/timeline.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 
 export interface Principal {
@@ -21,17 +27,22 @@ export interface Principal {
   portId: string | null;
 }
 
+/** What the rules need to know of a record of an enterprise at a port (a declaration, a booking, a session). */
+export interface Parties {
+  enterpriseId: string;
+  portId: string | null;
+  /** The officer assigned, for bookings and sessions. */
+  officerId?: string | null;
+}
+
 export const isEnterpriseSide = (p: Principal) => p.role === 'enterprise_user' || p.role === 'broker';
 
 export function requireRole(p: Principal, ...allowed: Role[]): void {
   if (!allowed.includes(p.role)) throw forbidden(`This needs one of the roles: ${allowed.join(', ')}`);
 }
 
-/** May this principal read records of this enterprise at this port? */
-export function canReadEnterpriseRecord(
-  p: Principal,
-  record: { enterpriseId: string; portId?: string | null; officerId?: string | null },
-): boolean {
+/** May this principal read this record (and, for a session, its timeline, recordings, verdict and evidence)? */
+export function mayRead(p: Principal, record: Parties): boolean {
   switch (p.role) {
     case 'supervisor':
     case 'admin':
@@ -44,42 +55,77 @@ export function canReadEnterpriseRecord(
   }
 }
 
+/** The SQL twin of `mayRead` over a table's columns: undefined when everything is readable. */
+export function readableBy(p: Principal, columns: { enterpriseId: Column; portId: Column; officerId?: Column }): SQL | undefined {
+  switch (p.role) {
+    case 'supervisor':
+    case 'admin':
+      return undefined;
+    case 'officer': {
+      const assigned = columns.officerId ? eq(columns.officerId, p.userId) : undefined;
+      const port = p.portId ? eq(columns.portId, p.portId) : undefined;
+      return or(assigned, port) ?? sql`false`;
+    }
+    case 'enterprise_user':
+    case 'broker':
+      // inArray with an empty list is always false: a broker without delegations sees nothing.
+      return inArray(columns.enterpriseId, p.enterpriseIds);
+  }
+}
+
+/** Bookings (and the sessions they led to) readable by the principal, as SQL on the bookings table. */
+export const readableBookings = (p: Principal) => readableBy(p, { enterpriseId: bookings.enterpriseId, portId: bookings.portId, officerId: bookings.officerId });
+
 /** Enterprise-side write access: an enterprise user for its own enterprise, a broker by delegation. */
 export function requireActsFor(p: Principal, enterpriseId: string): void {
   if (!isEnterpriseSide(p)) throw forbidden('Only the enterprise or its broker can do this');
   if (!p.enterpriseIds.includes(enterpriseId)) throw new AppError('forbidden', 'You do not act for this enterprise');
 }
 
+/** The officer who handles a booking: the assigned one, or any officer of the port while nobody is assigned. */
+export function mayHandleBooking(p: Principal, booking: Parties): boolean {
+  if (p.role !== 'officer') return false;
+  return booking.officerId ? booking.officerId === p.userId : booking.portId === p.portId;
+}
+
+/** As whom the principal takes part in a live session, or null: the enterprise side, the assigned officer, supervisors. */
+export function sessionRoleOf(p: Principal, session: Parties): SessionRole | null {
+  if (isEnterpriseSide(p) && p.enterpriseIds.includes(session.enterpriseId)) return 'enterprise';
+  if (p.role === 'officer' && session.officerId === p.userId) return 'officer';
+  if (p.role === 'supervisor') return 'supervisor';
+  return null;
+}
+
+/** Conducts the session: gives commands, takes snapshots, runs loading batches, records the verdict. */
+export const mayConductSession = (p: Principal, session: Parties) => p.role === 'officer' && session.officerId === p.userId;
+
+/** Alarms are for the officers' side: the enterprise is not told. */
+export const maySeeAlarms = (p: Principal, session: Parties) => !isEnterpriseSide(p) && mayRead(p, session);
+
+/** The officer conducting the session, or a supervisor. */
+export const mayAcknowledgeAlarms = (p: Principal, session: Parties | null) => p.role === 'supervisor' || (session !== null && mayConductSession(p, session));
+
 export async function activeDelegations(db: DbOrTx, brokerId: string, now: Date): Promise<string[]> {
   const rows = await db
     .select({ enterpriseId: brokerDelegations.enterpriseId })
     .from(brokerDelegations)
-    .where(
-      and(
-        eq(brokerDelegations.brokerId, brokerId),
-        isNull(brokerDelegations.revokedAt),
-        or(isNull(brokerDelegations.expiresAt), gt(brokerDelegations.expiresAt, now)),
-      ),
-    );
+    .where(and(eq(brokerDelegations.brokerId, brokerId), isNull(brokerDelegations.revokedAt), or(isNull(brokerDelegations.expiresAt), gt(brokerDelegations.expiresAt, now))));
   return rows.map((r) => r.enterpriseId);
 }
 
-/** A session's records (timeline, recordings, verdict, evidence): its participants and supervisors. */
-export function canReadSession(p: Principal, booking: { officerId: string | null; enterpriseId: string }): boolean {
-  return (
-    p.role === 'supervisor' ||
-    p.role === 'admin' ||
-    (p.role === 'officer' && booking.officerId === p.userId) ||
-    (isEnterpriseSide(p) && p.enterpriseIds.includes(booking.enterpriseId))
-  );
-}
-
-/** Throws not_found unless the principal may read the session's records (see canReadSession). */
-export async function assertMayReadSession(db: DbOrTx, p: Principal, sessionId: string): Promise<void> {
+/** The parties of a session (from its booking), or null when there is no such session. */
+export async function sessionParties(db: DbOrTx, sessionId: string): Promise<Required<Parties> | null> {
   const [row] = await db
-    .select({ officerId: bookings.officerId, enterpriseId: bookings.enterpriseId })
+    .select({ enterpriseId: bookings.enterpriseId, portId: bookings.portId, officerId: bookings.officerId })
     .from(inspectionSessions)
     .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
     .where(eq(inspectionSessions.id, sessionId));
-  if (!row || !canReadSession(p, row)) throw notFound('Session');
+  return row ?? null;
+}
+
+/** Throws not_found (not forbidden: that would say it exists) unless the principal may read the session. */
+export async function assertMayReadSession(db: DbOrTx, p: Principal, sessionId: string): Promise<Required<Parties>> {
+  const parties = await sessionParties(db, sessionId);
+  if (!parties || !mayRead(p, parties)) throw notFound('Session');
+  return parties;
 }

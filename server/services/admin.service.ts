@@ -248,6 +248,15 @@ export class AdminService {
   }
 
   /** The URL ffmpeg opens for a camera: its stored URL with the password put back (never shown or logged). */
+  /** The enabled cameras of a declaration's site, each with the URL to open it by (password included). */
+  async liveCamerasForDeclaration(declarationId: string): Promise<Array<{ id: string; name: string; siteId: string; analysis: string[]; liveSourceUrl: string }>> {
+    const { db } = this.deps;
+    const [declaration] = await db.select({ siteId: declarations.siteId }).from(declarations).where(eq(declarations.id, declarationId));
+    if (!declaration?.siteId) return [];
+    const rows = await db.select().from(cameras).where(and(eq(cameras.siteId, declaration.siteId), eq(cameras.enabled, true)));
+    return rows.map((c) => ({ id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
+  }
+
   liveSourceUrl(camera: { sourceUrl: string; sourcePassword: string | null }): string {
     return withPassword(camera.sourceUrl, camera.sourcePassword === null ? null : this.deps.secrets.open(camera.sourcePassword));
   }

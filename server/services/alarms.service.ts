@@ -4,10 +4,11 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { alarms, bookings, inspectionSessions, timelineEvents } from '../db/schema.ts';
+import { alarms, bookings, inspectionSessions } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
-import { assertMayReadSession, canReadSession, isEnterpriseSide, type Principal } from './access.ts';
+import { assertMayReadSession, mayAcknowledgeAlarms, maySeeAlarms, type Principal } from './access.ts';
+import type { TimelineService } from './timeline.service.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
 
@@ -30,7 +31,7 @@ const MAX_LISTED = 2000;
 export class AlarmService {
   private readonly cooldowns = new Map<string, AlarmCooldown>();
 
-  constructor(private readonly deps: { db: Db; events: DomainEvents; clock?: () => Date; cooldownMs?: number }) {}
+  constructor(private readonly deps: { db: Db; events: DomainEvents; timeline: TimelineService; clock?: () => Date; cooldownMs?: number }) {}
 
   /** Persists and announces an alarm unless the same one fired within the cooldown. Returns its id or null. */
   async raise(candidate: AlarmCandidate, context: AlarmContext): Promise<string | null> {
@@ -43,8 +44,7 @@ export class AlarmService {
     }
     if (!cooldown.admit(candidate, (this.deps.clock?.() ?? new Date()).getTime())) return null;
     const evidencePath = context.saveEvidence ? await context.saveEvidence() : (context.evidencePath ?? null);
-    const { db } = this.deps;
-    const { alarm, event } = await db.transaction(async (tx) => {
+    const alarm = await this.deps.timeline.transaction(async (tx, appendTimeline) => {
       const [alarm] = await tx
         .insert(alarms)
         .values({
@@ -57,27 +57,24 @@ export class AlarmService {
           evidencePath,
         })
         .returning();
-      const [event] = context.sessionId
-        ? await tx
-            .insert(timelineEvents)
-            .values({ sessionId: context.sessionId, kind: 'alarm', at: alarm!.createdAt, payload: { alarmId: alarm!.id, rule: candidate.rule, ...candidate.details, frameAt: candidate.frameAt.toISOString(), evidencePath } })
-            .returning()
-        : [];
-      return { alarm: alarm!, event };
+      if (context.sessionId) {
+        await appendTimeline({
+          sessionId: context.sessionId,
+          kind: 'alarm',
+          actorId: null,
+          at: alarm!.createdAt,
+          payload: { alarmId: alarm!.id, rule: candidate.rule, ...candidate.details, frameAt: candidate.frameAt.toISOString(), evidencePath },
+        });
+      }
+      return alarm!;
     });
-    if (context.sessionId && event) {
-      this.deps.events.emit('session.timeline', {
-        sessionId: context.sessionId,
-        event: { id: event.id, sessionId: context.sessionId, kind: event.kind, at: event.at.toISOString(), actorId: null, payload: event.payload as Record<string, unknown> },
-      });
-    }
     return alarm.id;
   }
 
   /** The alarms of a session, oldest first, for its officer and supervisors (the enterprise is not told). */
   async listForSession(p: Principal, sessionId: string) {
-    if (isEnterpriseSide(p)) throw forbidden('Alarms are for officers and supervisors');
-    await assertMayReadSession(this.deps.db, p, sessionId);
+    const session = await assertMayReadSession(this.deps.db, p, sessionId);
+    if (!maySeeAlarms(p, session)) throw forbidden('Alarms are for officers and supervisors');
     const rows = await this.deps.db.select().from(alarms).where(eq(alarms.sessionId, sessionId)).orderBy(asc(alarms.createdAt)).limit(MAX_LISTED);
     return rows.map(({ evidencePath, ...alarm }) => ({ ...alarm, hasEvidence: evidencePath !== null }));
   }
@@ -85,10 +82,11 @@ export class AlarmService {
   /** The stored frame of an alarm, for those who may see the alarm. */
   async evidenceFile(p: Principal, alarmId: string): Promise<string | null> {
     const [row] = await this.deps.db.select().from(alarms).where(eq(alarms.id, alarmId));
-    if (!row || !row.sessionId || isEnterpriseSide(p)) throw notFound('Alarm');
-    await assertMayReadSession(this.deps.db, p, row.sessionId).catch(() => {
+    if (!row || !row.sessionId) throw notFound('Alarm');
+    const session = await assertMayReadSession(this.deps.db, p, row.sessionId).catch(() => {
       throw notFound('Alarm');
     });
+    if (!maySeeAlarms(p, session)) throw notFound('Alarm');
     return row.evidencePath;
   }
 
@@ -102,8 +100,8 @@ export class AlarmService {
       .leftJoin(inspectionSessions, eq(inspectionSessions.id, alarms.sessionId))
       .leftJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
       .where(eq(alarms.id, alarmId));
-    if (!row || (row.booking ? !canReadSession(p, row.booking) : p.role !== 'supervisor' && p.role !== 'admin')) throw notFound('Alarm');
-    if (p.role !== 'officer' && p.role !== 'supervisor') throw forbidden('Officers and supervisors acknowledge alarms');
+    if (!row || (row.booking ? !maySeeAlarms(p, row.booking) : p.role !== 'supervisor' && p.role !== 'admin')) throw notFound('Alarm');
+    if (!mayAcknowledgeAlarms(p, row.booking)) throw forbidden('The officer of the session or a supervisor acknowledges alarms');
     if (row.alarm.status === 'acknowledged') throw new AppError('conflict', 'This alarm was acknowledged already');
     await db.transaction(async (tx) => {
       await tx.update(alarms).set({ status: 'acknowledged', acknowledgedBy: p.userId, acknowledgedAt: now }).where(eq(alarms.id, alarmId));

@@ -34,6 +34,7 @@ import { appendAudit, verifyAuditChain } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { VerdictOutcome, VerdictService, VerdictView } from './verdicts.service.ts';
 import { assertMayReadSession, type Principal } from './access.ts';
+import type { TimelineService } from './timeline.service.ts';
 
 export interface ManifestArtefact {
   /** Path relative to the data dir. */
@@ -74,42 +75,8 @@ export interface VerificationReport {
 /** Working files that are not evidence themselves (segments are hashed into the database as recorded). */
 const WORKING_FILE = /(^|\/)(segment-\d+\.\w+|segments-run\d+\.csv)$/;
 
-export interface ArchiveFilter {
-  sessionId?: string;
-  declarationNumber?: string;
-  enterpriseId?: string;
-  siteId?: string;
-  officerId?: string;
-  from?: Date;
-  to?: Date;
-  type?: InspectionType;
-  verdict?: VerdictOutcome;
-  hasAlarms?: boolean;
-  limit: number;
-  offset: number;
-}
-
-export interface ArchiveEntry {
-  sessionId: string;
-  bookingId: string;
-  declarationNumber: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  siteId: string | null;
-  officerId: string | null;
-  officerName: string | null;
-  type: InspectionType;
-  startedAt: string;
-  endedAt: string | null;
-  verdict: VerdictOutcome | null;
-  alarms: number;
-  sealed: boolean;
-}
-
-const archiveOfficers = aliasedTable(users, 'archive_officer');
-
 export class ArchiveService {
-  constructor(private readonly deps: { db: Db; key: SigningKey; store: EvidenceStore; verdicts: VerdictService; dataDir: string; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; key: SigningKey; store: EvidenceStore; verdicts: VerdictService; timeline: TimelineService; dataDir: string; clock?: () => Date }) {}
 
   /** Seals the session once it is closed and every recording is finalised (or failed). Returns false if not yet. */
   async sealIfComplete(sessionId: string): Promise<boolean> {
@@ -145,11 +112,12 @@ export class ArchiveService {
       if (r.posterPath) await add(r.posterPath, 'poster');
     }
     const evidenceFolder = sealedExportsFolder(sessionId);
-    const timeline = await this.timelineJson(sessionId, db);
-    for (const event of JSON.parse(timeline) as Array<{ kind: string; payload: { file?: string; evidencePath?: string | null } }>) {
+    const events = await this.deps.timeline.sealable(sessionId, db);
+    for (const event of events) {
       if (event.kind === 'snapshot' && event.payload.file) await add(event.payload.file, 'snapshot');
       if (event.kind === 'alarm' && event.payload.evidencePath) await add(event.payload.evidencePath, 'alarm_frame');
     }
+    const timeline = canonicalJson(events);
     await store.write(path.posix.join(evidenceFolder, 'timeline.json'), timeline);
     await add(path.posix.join(evidenceFolder, 'timeline.json'), 'timeline');
     const verdict = await this.verdictJson(sessionId, db);
@@ -176,8 +144,8 @@ export class ArchiveService {
   }
 
   /** Throws not_found unless the principal may read the session's records. */
-  assertMayRead(p: Principal, sessionId: string): Promise<void> {
-    return assertMayReadSession(this.deps.db, p, sessionId);
+  async assertMayRead(p: Principal, sessionId: string): Promise<void> {
+    await assertMayReadSession(this.deps.db, p, sessionId);
   }
 
   /** Closed sessions that have no seal yet (start-up recovery seals those whose recordings are all final). */
@@ -262,94 +230,9 @@ export class ArchiveService {
     return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, checkedSegments: segments.length, problems, deletedByRetention };
   }
 
-  /** Sessions matching the filter that the caller may see, newest first. */
-  async search(p: Principal, f: ArchiveFilter): Promise<{ items: ArchiveEntry[]; total: number }> {
-    const alarmCount = sql<number>`(select count(*)::int from ${alarms} where ${alarms.sessionId} = ${inspectionSessions.id})`;
-    const conditions: Array<SQL | undefined> = [
-      visibleSessions(p),
-      f.sessionId ? eq(inspectionSessions.id, f.sessionId) : undefined,
-      f.declarationNumber ? eq(declarations.number, f.declarationNumber) : undefined,
-      f.enterpriseId ? eq(bookings.enterpriseId, f.enterpriseId) : undefined,
-      f.siteId ? eq(declarations.siteId, f.siteId) : undefined,
-      f.officerId ? eq(bookings.officerId, f.officerId) : undefined,
-      f.from ? gte(inspectionSessions.startedAt, f.from) : undefined,
-      f.to ? lte(inspectionSessions.startedAt, f.to) : undefined,
-      f.type ? eq(bookings.type, f.type) : undefined,
-      f.verdict ? eq(verdicts.outcome, f.verdict) : undefined,
-      f.hasAlarms === undefined ? undefined : f.hasAlarms ? sql`${alarmCount} > 0` : sql`${alarmCount} = 0`,
-    ];
-    const where = and(...conditions);
-    const base = () =>
-      this.deps.db
-        .select({
-          session: inspectionSessions,
-          booking: bookings,
-          declarationNumber: declarations.number,
-          siteId: declarations.siteId,
-          enterpriseName: enterprises.name,
-          officerName: archiveOfficers.displayName,
-          verdict: verdicts.outcome,
-          alarms: alarmCount,
-          sealed: sql<boolean>`${sessionSeals.sessionId} is not null`,
-        })
-        .from(inspectionSessions)
-        .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
-        .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
-        .innerJoin(enterprises, eq(enterprises.id, bookings.enterpriseId))
-        .leftJoin(archiveOfficers, eq(archiveOfficers.id, bookings.officerId))
-        .leftJoin(verdicts, eq(verdicts.sessionId, inspectionSessions.id))
-        .leftJoin(sessionSeals, eq(sessionSeals.sessionId, inspectionSessions.id))
-        .where(where);
-    const [countRow] = await this.deps.db.select({ n: count() }).from(base().as('matches'));
-    const rows = await base().orderBy(desc(inspectionSessions.startedAt), asc(inspectionSessions.id)).limit(f.limit).offset(f.offset);
-    return {
-      total: countRow?.n ?? 0,
-      items: rows.map((r) => ({
-        sessionId: r.session.id,
-        bookingId: r.booking.id,
-        declarationNumber: r.declarationNumber,
-        enterpriseId: r.booking.enterpriseId,
-        enterpriseName: r.enterpriseName,
-        siteId: r.siteId,
-        officerId: r.booking.officerId,
-        officerName: r.officerName,
-        type: r.booking.type,
-        startedAt: r.session.startedAt.toISOString(),
-        endedAt: r.session.endedAt?.toISOString() ?? null,
-        verdict: r.verdict,
-        alarms: Number(r.alarms),
-        sealed: Boolean(r.sealed),
-      })),
-    };
-  }
-
-  /** What an evidence package of a sealed session holds besides its files. */
-  async packageContents(p: Principal, sessionId: string, locale: SummaryLocale) {
-    await assertMayReadSession(this.deps.db, p, sessionId);
-    const [seal] = await this.deps.db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
-    if (!seal) throw new AppError('invalid_transition', 'The session is not sealed yet; its evidence can be exported once it is');
-    const [entry] = (await this.search({ ...p, role: 'supervisor' }, { limit: 1, offset: 0, sessionId })).items;
-    const manifest = seal.manifest as SessionManifest;
-    const verdict = await this.deps.verdicts.findSigned(sessionId);
-    const summary = renderSummary(locale, {
-      declarationNumber: entry!.declarationNumber,
-      enterpriseName: entry!.enterpriseName,
-      officerName: entry!.officerName,
-      type: entry!.type,
-      startedAt: entry!.startedAt,
-      endedAt: entry!.endedAt,
-      verdict: verdict ? { outcome: verdict.outcome, findings: verdict.findings, followUp: verdict.followUp } : null,
-      sealedAt: manifest.sealedAt,
-      keyId: manifest.keyId,
-      files: manifest.artefacts,
-    });
-    return { manifest, signature: seal.signature, publicKeyPem: this.deps.key.publicKeyPem, summary };
-  }
-
   /** The session timeline as canonical JSON: what is sealed, and what the database is compared against. */
   private async timelineJson(sessionId: string, db: DbOrTx = this.deps.db): Promise<string> {
-    const rows = await db.select().from(timelineEvents).where(eq(timelineEvents.sessionId, sessionId)).orderBy(asc(timelineEvents.id));
-    return canonicalJson(rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at.toISOString(), actorId: r.actorId, payload: r.payload })));
+    return canonicalJson(await this.deps.timeline.sealable(sessionId, db));
   }
 
   private async verdictJson(sessionId: string, db: DbOrTx): Promise<string | null> {
@@ -358,14 +241,7 @@ export class ArchiveService {
   }
 }
 
-/** Enterprise side: its enterprises; officers: assigned to them or at their port; supervisors, admins: all. */
-function visibleSessions(p: Principal): SQL | undefined {
-  if (p.role === 'supervisor' || p.role === 'admin') return undefined;
-  if (p.role === 'officer') return p.portId ? or(eq(bookings.officerId, p.userId), eq(bookings.portId, p.portId)) : eq(bookings.officerId, p.userId);
-  return inArray(bookings.enterpriseId, p.enterpriseIds);
-}
-
-function verdictExport(verdict: VerdictView): string {
+export function verdictExport(verdict: VerdictView): string {
   const { signatureValid: _checked, ...signed } = verdict;
   return canonicalJson(signed);
 }

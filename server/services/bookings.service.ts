@@ -11,12 +11,13 @@ import {
   declarations,
   enterprises,
   inspectionSessions,
+  notifications,
   users,
   type BookingStatus,
   type InspectionType,
 } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { canReadEnterpriseRecord, isEnterpriseSide, requireActsFor, requireRole, type Principal } from './access.ts';
+import { isEnterpriseSide, mayHandleBooking, mayRead, readableBookings, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
 
@@ -143,7 +144,7 @@ export class BookingService {
 
   async get(p: Principal, id: string): Promise<BookingView> {
     const [view] = await this.selectViews(this.deps.db, eq(bookings.id, id), { limit: 1, offset: 0 });
-    if (!view || !canReadEnterpriseRecord(p, view)) throw notFound('Booking');
+    if (!view || !mayRead(p, view)) throw notFound('Booking');
     return view;
   }
 
@@ -231,7 +232,7 @@ export class BookingService {
     const now = this.clock();
     await this.deps.db.transaction(async (tx) => {
       const [booking] = await tx.select().from(bookings).where(eq(bookings.id, id)).for('update');
-      if (!booking || !canReadEnterpriseRecord(p, booking)) throw notFound('Booking');
+      if (!booking || !mayRead(p, booking)) throw notFound('Booking');
       authorize(booking);
       const rule = transitions[action];
       if (!rule.from.includes(booking.status)) {
@@ -262,11 +263,25 @@ export class BookingService {
     return view!;
   }
 
+  /**
+   * A reminder of a confirmed booking is due: stored as a notification of its enterprise's active users and
+   * its officer. Null when the booking is no longer confirmed for that slot (the reminder is stale).
+   */
+  async recordReminder(bookingId: string, slotStart: string): Promise<{ recipients: string[]; payload: { bookingId: string; slotStart: string; type: InspectionType } } | null> {
+    const { db } = this.deps;
+    const [booking] = await db.select().from(bookings).where(eq(bookings.id, bookingId));
+    if (!booking || booking.status !== 'confirmed' || booking.slotStart.toISOString() !== slotStart) return null;
+    const enterpriseUsers = await db.select({ id: users.id }).from(users).where(and(eq(users.enterpriseId, booking.enterpriseId), eq(users.active, true)));
+    const recipients = [...enterpriseUsers.map((u) => u.id), ...(booking.officerId ? [booking.officerId] : [])];
+    const payload = { bookingId: booking.id, slotStart: booking.slotStart.toISOString(), type: booking.type };
+    if (recipients.length > 0) await db.insert(notifications).values(recipients.map((userId) => ({ userId, kind: 'booking.reminder', payload })));
+    return { recipients, payload };
+  }
+
   /** The assigned officer, or any officer of the port while nobody is assigned. */
   private requireOfficerFor(p: Principal, booking: BookingRow): void {
     requireRole(p, 'officer');
-    const mine = booking.officerId ? booking.officerId === p.userId : booking.portId === p.portId;
-    if (!mine) throw forbidden('This booking belongs to another officer or port');
+    if (!mayHandleBooking(p, booking)) throw forbidden('This booking belongs to another officer or port');
   }
 
   private requireAssignedOfficer(p: Principal, booking: BookingRow): void {
@@ -275,19 +290,7 @@ export class BookingService {
   }
 
   private visibleTo(p: Principal): SQL | undefined {
-    switch (p.role) {
-      case 'supervisor':
-      case 'admin':
-        return undefined;
-      case 'officer':
-        return p.portId
-          ? or(eq(bookings.officerId, p.userId), eq(bookings.portId, p.portId))
-          : eq(bookings.officerId, p.userId);
-      case 'enterprise_user':
-      case 'broker':
-        // inArray with an empty list is always false in drizzle: a broker without delegations sees nothing.
-        return inArray(bookings.enterpriseId, p.enterpriseIds);
-    }
+    return readableBookings(p);
   }
 
   private filterConditions(filter: BookingListFilter): SQL[] {

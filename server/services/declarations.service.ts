@@ -3,7 +3,7 @@ import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/database.ts';
 import { declarations, enterprises, sites } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { canReadEnterpriseRecord, isEnterpriseSide, requireActsFor, type Principal } from './access.ts';
+import { isEnterpriseSide, mayRead, readableBy, requireActsFor, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { normaliseCode } from '../../inference/index.ts';
 
@@ -47,7 +47,7 @@ export class DeclarationService {
 
   async get(p: Principal, id: string): Promise<DeclarationView> {
     const [row] = await this.select(eq(declarations.id, id), { limit: 1, offset: 0 });
-    if (!row || !canReadEnterpriseRecord(p, row)) throw notFound('Declaration');
+    if (!row || !mayRead(p, row)) throw notFound('Declaration');
     return row;
   }
 
@@ -83,9 +83,7 @@ export class DeclarationService {
   }
 
   private visibleTo(p: Principal): SQL | undefined {
-    if (p.role === 'supervisor' || p.role === 'admin') return undefined;
-    if (p.role === 'officer') return p.portId ? eq(declarations.portId, p.portId) : inArray(declarations.id, []);
-    return inArray(declarations.enterpriseId, p.enterpriseIds);
+    return readableBy(p, { enterpriseId: declarations.enterpriseId, portId: declarations.portId });
   }
 
   private async select(where: SQL | undefined, page: { limit: number; offset: number }): Promise<DeclarationView[]> {

@@ -4,12 +4,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { BookingView } from './bookings.service.ts';
-import type { TimelineEventView } from './inspections.service.ts';
+import type { TimelineEvent } from '../contracts/timeline.ts';
 
 export interface DomainEventMap {
   'booking.changed': [{ booking: BookingView; action: string; actorId: string }];
-  /** Something was added to a session's timeline outside the socket handlers (e.g. a verdict over REST). */
-  'session.timeline': [{ sessionId: string; event: TimelineEventView }];
+  /** An event was added to a session's timeline (announced by TimelineService only, once committed). */
+  'session.timeline': [{ sessionId: string; event: TimelineEvent }];
   'alarm.acknowledged': [{ sessionId: string; alarmId: string; by: string }];
   /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */
   'auth.revoked': [{ userId: string; tokenHash?: string }];

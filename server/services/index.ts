@@ -1,4 +1,7 @@
-/** The domain services, built once from their dependencies. Nothing here knows about HTTP or sockets. */
+/**
+ * The domain services, built once from their dependencies. Nothing here knows about HTTP or sockets.
+ * Loading batches are built with the live layer (server/platform.ts): they count on its cameras.
+ */
 import type { Db } from '../db/database.ts';
 import { AdminService } from './admin.service.ts';
 import { AuthService } from './auth.service.ts';
@@ -8,9 +11,11 @@ import { DomainEvents } from './domain-events.ts';
 import { InspectionService } from './inspections.service.ts';
 import { VerdictService } from './verdicts.service.ts';
 import { ArchiveService } from './archive.service.ts';
+import { ArchiveSearchService } from './archive-search.service.ts';
+import { EvidencePackageService } from './evidence-packages.service.ts';
 import { RetentionService } from './retention.service.ts';
 import { AlarmService } from './alarms.service.ts';
-import { LoadingBatchService } from './loading-batches.service.ts';
+import { TimelineService } from './timeline.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -26,9 +31,11 @@ export interface Services {
   inspections: InspectionService;
   verdicts: VerdictService;
   archive: ArchiveService;
+  archiveSearch: ArchiveSearchService;
+  packages: EvidencePackageService;
   retention: RetentionService;
   alarms: AlarmService;
-  loadingBatches: LoadingBatchService;
+  timeline: TimelineService;
   signingKey: SigningKey;
   dataDir: string;
   store: EvidenceStore;
@@ -39,9 +46,11 @@ export function createServices(options: { db: Db; sessionTtlMs: number; signingK
   const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
   const events = new DomainEvents();
   const bookings = new BookingService({ ...deps, events });
-  const inspections = new InspectionService(deps);
-  const alarms = new AlarmService({ ...deps, events, cooldownMs: options.alarmCooldownMs });
-  const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, events });
+  const timeline = new TimelineService({ ...deps, events });
+  const inspections = new InspectionService({ ...deps, timeline });
+  const alarms = new AlarmService({ ...deps, events, timeline, cooldownMs: options.alarmCooldownMs });
+  const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, timeline });
+  const archiveSearch = new ArchiveSearchService(deps);
   return {
     db: deps.db,
     events,
@@ -51,10 +60,12 @@ export function createServices(options: { db: Db; sessionTtlMs: number; signingK
     bookings,
     inspections,
     verdicts,
-    archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts }),
+    archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts, timeline }),
+    archiveSearch,
+    packages: new EvidencePackageService({ ...deps, key: deps.signingKey, verdicts, search: archiveSearch }),
     retention: new RetentionService(deps),
     alarms,
-    loadingBatches: new LoadingBatchService({ ...deps, inspections, alarms, events }),
+    timeline,
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
     store: deps.store,

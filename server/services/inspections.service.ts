@@ -2,26 +2,20 @@
  * A live inspection session: who may join it and as what, its timeline (commands, acknowledgements,
  * snapshots, notes), and the bookkeeping of its recordings. Media itself lives in media/.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import {
-  bookings,
-  inspectionSessions,
-  recordings,
-  recordingSegments,
-  timelineEvents,
-  timelineKinds,
-} from '../db/schema.ts';
+import { bookings, declarations, inspectionSessions, recordings, recordingSegments, vehicles } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { assertMayReadSession, canReadSession, isEnterpriseSide, type Principal } from './access.ts';
+import { assertMayReadSession, mayConductSession, mayRead, sessionRoleOf, type Principal } from './access.ts';
 import sharp, { type Metadata } from 'sharp';
 import { sha256Hex } from '../../media/files.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { snapshotFile } from '../archive/evidence-paths.ts';
 import { Limiter } from './limiter.ts';
+import type { TimelineService } from './timeline.service.ts';
+import type { SessionRole, TimelineEvent, TimelineEventOf, TimelinePayload } from '../contracts/timeline.ts';
 
-export type SessionRole = 'enterprise' | 'officer' | 'supervisor';
-export type TimelineKind = (typeof timelineKinds)[number];
+export type { SessionRole };
 
 /** Commands an officer gives most often, one click away. `{n}` is filled from params. */
 export const commandPresets = {
@@ -37,13 +31,11 @@ export const commandPresets = {
 } as const;
 export type CommandPreset = keyof typeof commandPresets;
 
-export interface TimelineEventView {
-  id: number;
-  sessionId: string;
-  kind: TimelineKind;
-  at: string;
-  actorId: string | null;
-  payload: Record<string, unknown>;
+/** What live vision checks its reads against. */
+export interface VisionContext {
+  declaredSeals: string[];
+  registeredPlates: string[];
+  bookedPlate: string | null;
 }
 
 export interface JoinGrant {
@@ -51,6 +43,8 @@ export interface JoinGrant {
   bookingId: string;
   role: SessionRole;
   declarationId: string;
+  /** Whose session it is, for the finer checks (who conducts it). */
+  parties: { enterpriseId: string; portId: string; officerId: string | null };
 }
 
 /** A long session with several counting cameras writes a few thousand events; the timeline is read whole. */
@@ -64,7 +58,7 @@ const MAX_PHOTO_SIDE = 4096;
 const photoDecodes = new Limiter(2);
 
 export class InspectionService {
-  constructor(private readonly deps: { db: Db; store: EvidenceStore; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; store: EvidenceStore; timeline: TimelineService; clock?: () => Date }) {}
 
   private now() {
     return this.deps.clock?.() ?? new Date();
@@ -82,62 +76,62 @@ export class InspectionService {
       .where(eq(inspectionSessions.id, sessionId));
     if (!row) throw notFound('Session');
     const { session, booking } = row;
-    let role: SessionRole | null = null;
-    if (isEnterpriseSide(p) && p.enterpriseIds.includes(booking.enterpriseId)) role = 'enterprise';
-    else if (p.role === 'officer' && booking.officerId === p.userId) role = 'officer';
-    else if (p.role === 'supervisor') role = 'supervisor';
+    const role = sessionRoleOf(p, booking);
     // Who may not even see the session is told it does not exist (a 403 would say it does).
-    if (!role) throw canReadSession(p, booking) ? forbidden('You are not a participant of this inspection') : notFound('Session');
+    if (!role) throw mayRead(p, booking) ? forbidden('You are not a participant of this inspection') : notFound('Session');
     if (session.status !== 'live') throw new AppError('invalid_transition', 'This inspection session is closed');
-    return { sessionId, bookingId: booking.id, role, declarationId: booking.declarationId };
+    return { sessionId, bookingId: booking.id, role, declarationId: booking.declarationId, parties: { enterpriseId: booking.enterpriseId, portId: booking.portId, officerId: booking.officerId } };
   }
 
-  async appendTimeline(sessionId: string, kind: TimelineKind, actorId: string | null, payload: Record<string, unknown>): Promise<TimelineEventView> {
-    const [row] = await this.deps.db
-      .insert(timelineEvents)
-      .values({ sessionId, kind, actorId, payload, at: this.now() })
-      .returning();
-    return toView(row!);
+  /** A participant joined (with the grant authorizeJoin gave): on the timeline, unless a supervisor watching silently. */
+  async arrived(p: Principal, grant: JoinGrant): Promise<void> {
+    if (grant.role !== 'supervisor') await this.deps.timeline.append({ sessionId: grant.sessionId, kind: 'joined', actorId: p.userId, payload: { role: grant.role, name: p.displayName } });
   }
 
-  async timeline(p: Principal, sessionId: string): Promise<TimelineEventView[]> {
+  /** A participant left (closed the page, lost the connection, joined another session). */
+  async left(p: Principal, sessionId: string, role: SessionRole): Promise<void> {
+    if (role !== 'supervisor') await this.deps.timeline.append({ sessionId, kind: 'left', actorId: p.userId, payload: { role, name: p.displayName } });
+  }
+
+  async timeline(p: Principal, sessionId: string): Promise<TimelineEvent[]> {
     await assertMayReadSession(this.deps.db, p, sessionId);
-    const rows = await this.deps.db
-      .select()
-      .from(timelineEvents)
-      .where(eq(timelineEvents.sessionId, sessionId))
-      .orderBy(asc(timelineEvents.at), asc(timelineEvents.id))
-      .limit(TIMELINE_PAGE);
-    return rows.map(toView);
+    return this.deps.timeline.events(sessionId, TIMELINE_PAGE);
+  }
+
+  /** The seals declared, the enterprise's registered vehicles and the booked one (no access check: the live layer asks). */
+  async visionContext(sessionId: string): Promise<VisionContext> {
+    const { db } = this.deps;
+    const [row] = await db
+      .select({ seals: declarations.sealNumbers, enterpriseId: bookings.enterpriseId, bookedPlate: bookings.vehiclePlate })
+      .from(inspectionSessions)
+      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
+      .where(eq(inspectionSessions.id, sessionId));
+    const plates = row ? await db.select({ plate: vehicles.plate }).from(vehicles).where(eq(vehicles.enterpriseId, row.enterpriseId)) : [];
+    return { declaredSeals: row?.seals ?? [], registeredPlates: plates.map((p) => p.plate), bookedPlate: row?.bookedPlate ?? null };
   }
 
   /** The assigned officer instructs the enterprise: a preset or free text. */
   async sendCommand(p: Principal, sessionId: string, input: { preset?: CommandPreset; text?: string; params?: Record<string, string | number> }) {
     const grant = await this.authorizeJoin(p, sessionId);
-    if (grant.role !== 'officer') throw forbidden('Only the officer gives instructions');
+    if (!mayConductSession(p, grant.parties)) throw forbidden('Only the officer gives instructions');
     const text = input.preset ? fillPreset(commandPresets[input.preset], input.params ?? {}) : input.text?.trim();
     if (!text) throw new AppError('bad_request', 'A command needs a preset or a text');
-    return this.appendTimeline(sessionId, 'command', p.userId, { preset: input.preset ?? null, params: input.params ?? {}, text });
+    return this.deps.timeline.append({ sessionId, kind: 'command', actorId: p.userId, payload: { preset: input.preset ?? null, params: input.params ?? {}, text } });
   }
 
   /** The enterprise confirms it has followed (or seen) a command. Each command is acknowledged once. */
   async acknowledge(p: Principal, sessionId: string, commandId: number) {
     const grant = await this.authorizeJoin(p, sessionId);
     if (grant.role !== 'enterprise') throw forbidden('Only the enterprise acknowledges instructions');
-    const [command] = await this.deps.db
-      .select()
-      .from(timelineEvents)
-      .where(and(eq(timelineEvents.id, commandId), eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'command')));
+    const command = await this.deps.timeline.find(sessionId, commandId, 'command');
     if (!command) throw notFound('Command');
-    const [already] = await this.deps.db
-      .select({ id: timelineEvents.id })
-      .from(timelineEvents)
-      .where(and(eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'acknowledgement'), sql`${timelineEvents.payload}->>'commandId' = ${String(commandId)}`));
-    if (already) throw new AppError('conflict', 'This command was acknowledged already');
-    return this.appendTimeline(sessionId, 'acknowledgement', p.userId, {
-      commandId,
-      commandText: (command.payload as { text?: string }).text ?? '',
-      afterMs: this.now().getTime() - command.at.getTime(),
+    if (await this.deps.timeline.isAcknowledged(sessionId, commandId)) throw new AppError('conflict', 'This command was acknowledged already');
+    return this.deps.timeline.append({
+      sessionId,
+      kind: 'acknowledgement',
+      actorId: p.userId,
+      payload: { commandId, commandText: command.payload.text, afterMs: this.now().getTime() - new Date(command.at).getTime() },
     });
   }
 
@@ -189,7 +183,7 @@ export class InspectionService {
    * The enterprise uploads a photo the officer asked for. It must decode as a JPEG or PNG; a JPEG is
    * kept byte for byte (it is evidence), a PNG is stored as JPEG. It goes on the timeline as a snapshot.
    */
-  async addPhoto(p: Principal, sessionId: string, image: Buffer): Promise<TimelineEventView> {
+  async addPhoto(p: Principal, sessionId: string, image: Buffer): Promise<TimelineEventOf<'snapshot'>> {
     const grant = await this.authorizeJoin(p, sessionId);
     if (grant.role !== 'enterprise') throw forbidden('Photos are uploaded by the enterprise');
     if (image.length === 0) throw new AppError('invalid_image', 'The photo is empty');
@@ -222,11 +216,11 @@ export class InspectionService {
     actorId: string,
     fileName: string,
     jpeg: Buffer,
-    details: { width: number; height: number; source: string; label: string } & Record<string, unknown>,
-  ): Promise<TimelineEventView> {
+    details: Omit<TimelinePayload<'snapshot'>, 'file' | 'sha256' | 'sizeBytes'>,
+  ): Promise<TimelineEventOf<'snapshot'>> {
     const file = snapshotFile(sessionId, fileName);
     await this.deps.store.write(file, jpeg);
-    return this.appendTimeline(sessionId, 'snapshot', actorId, { file, sha256: sha256Hex(jpeg), sizeBytes: jpeg.length, ...details });
+    return this.deps.timeline.append({ sessionId, kind: 'snapshot', actorId, payload: { file, sha256: sha256Hex(jpeg), sizeBytes: jpeg.length, ...details } });
   }
 
   /** The file behind a recording, its poster or a snapshot, for playback; null when there is none. */
@@ -238,11 +232,7 @@ export class InspectionService {
       return what.poster ? row.posterPath : row.path;
     }
     if (what.snapshotEventId) {
-      const [row] = await this.deps.db
-        .select()
-        .from(timelineEvents)
-        .where(and(eq(timelineEvents.id, what.snapshotEventId), eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'snapshot')));
-      return ((row?.payload as { file?: string } | undefined)?.file) ?? null;
+      return (await this.deps.timeline.find(sessionId, what.snapshotEventId, 'snapshot'))?.payload.file ?? null;
     }
     return null;
   }
@@ -251,15 +241,4 @@ export class InspectionService {
 
 function fillPreset(template: string, params: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (_, key: string) => String(params[key] ?? `{${key}}`));
-}
-
-function toView(row: typeof timelineEvents.$inferSelect): TimelineEventView {
-  return {
-    id: row.id,
-    sessionId: row.sessionId,
-    kind: row.kind,
-    at: row.at.toISOString(),
-    actorId: row.actorId,
-    payload: row.payload as Record<string, unknown>,
-  };
 }

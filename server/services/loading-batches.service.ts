@@ -1,6 +1,6 @@
 /**
  * Loading batches: the officer draws a counting line on a site camera's view and opens a batch; animals
- * crossing it are counted live (server/live/live-vision.ts); closing the batch stores the count and
+ * crossing it are counted live (server/live/session-vision.ts); closing the batch stores the count and
  * raises count_mismatch when it differs from what was expected (by default the declared quantity).
  */
 import { and, eq, isNull } from 'drizzle-orm';
@@ -9,17 +9,18 @@ import { cameras, declarations, loadingBatches } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { countMismatch } from '../../inference/index.ts';
 import type { AlarmService } from './alarms.service.ts';
-import { assertMayReadSession, type Principal } from './access.ts';
+import { assertMayReadSession, mayConductSession, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
-import type { DomainEvents } from './domain-events.ts';
 import type { InspectionService } from './inspections.service.ts';
+import type { TimelineService } from './timeline.service.ts';
+import type { TimelineNote } from '../contracts/timeline.ts';
 
 export interface BatchLineInput {
   a: [number, number];
   b: [number, number];
 }
 
-/** The live side of counting (server/live/live-vision.ts), asked only once the caller is authorised. */
+/** The live side of counting (the live sessions on this node), asked only once the caller is authorised. */
 export interface BatchCounting {
   isCounting(sessionId: string, cameraId: string): boolean;
   startBatch(sessionId: string, cameraId: string, batchId: string, line: BatchLineInput): boolean;
@@ -39,16 +40,17 @@ export interface LoadingBatchView {
 }
 
 export class LoadingBatchService {
-  constructor(private readonly deps: { db: Db; inspections: InspectionService; alarms: AlarmService; events: DomainEvents; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; inspections: InspectionService; alarms: AlarmService; timeline: TimelineService; counting: BatchCounting; clock?: () => Date }) {}
 
   private now() {
     return this.deps.clock?.() ?? new Date();
   }
 
   /** The session's officer opens a batch on one of the site's cameras (one open batch per camera). */
-  async open(p: Principal, sessionId: string, input: { cameraId: string; line: BatchLineInput; expected?: number }, live: BatchCounting): Promise<LoadingBatchView> {
+  async open(p: Principal, sessionId: string, input: { cameraId: string; line: BatchLineInput; expected?: number }): Promise<LoadingBatchView> {
+    const live = this.deps.counting;
     const grant = await this.deps.inspections.authorizeJoin(p, sessionId);
-    if (grant.role !== 'officer') throw forbidden('Only the officer of the inspection counts loading batches');
+    if (!mayConductSession(p, grant.parties)) throw forbidden('Only the officer of the inspection counts loading batches');
     const { db } = this.deps;
     const [declaration] = await db.select().from(declarations).where(eq(declarations.id, grant.declarationId));
     const [camera] = await db.select().from(cameras).where(eq(cameras.id, input.cameraId));
@@ -73,14 +75,14 @@ export class LoadingBatchService {
   }
 
   /** Closes a batch with the live count; a difference from the expected number raises count_mismatch. */
-  async close(p: Principal, sessionId: string, batchId: string, live: BatchCounting): Promise<LoadingBatchView> {
+  async close(p: Principal, sessionId: string, batchId: string): Promise<LoadingBatchView> {
     const grant = await this.deps.inspections.authorizeJoin(p, sessionId);
-    if (grant.role !== 'officer') throw forbidden('Only the officer of the inspection counts loading batches');
+    if (!mayConductSession(p, grant.parties)) throw forbidden('Only the officer of the inspection counts loading batches');
     const { db } = this.deps;
     const [batch] = await db.select().from(loadingBatches).where(and(eq(loadingBatches.id, batchId), eq(loadingBatches.sessionId, sessionId)));
     if (!batch) throw notFound('Loading batch');
     if (batch.closedAt) throw new AppError('conflict', 'This loading batch is closed already');
-    const counted = live.endBatch(batchId);
+    const counted = this.deps.counting.endBatch(batchId);
     if (!counted) throw new AppError('conflict', 'This batch is not being counted: its camera feed is not live on this server');
     const now = this.now();
     const [camera] = await db.select().from(cameras).where(eq(cameras.id, batch.cameraId));
@@ -106,9 +108,8 @@ export class LoadingBatchService {
     return rows.map(toView);
   }
 
-  private async note(sessionId: string, actorId: string, payload: Record<string, unknown>) {
-    const event = await this.deps.inspections.appendTimeline(sessionId, 'note', actorId, payload);
-    this.deps.events.emit('session.timeline', { sessionId, event });
+  private async note(sessionId: string, actorId: string, payload: TimelineNote) {
+    await this.deps.timeline.append({ sessionId, kind: 'note', actorId, payload });
   }
 }
 

@@ -5,14 +5,14 @@
  */
 import { eq } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { bookings, declarations, inspectionSessions, timelineEvents, verdicts, verdictOutcomes } from '../db/schema.ts';
+import { bookings, declarations, inspectionSessions, verdicts, verdictOutcomes } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { appendAudit } from './audit.service.ts';
 import type { BookingService } from './bookings.service.ts';
-import type { DomainEvents } from './domain-events.ts';
-import { assertMayReadSession, canReadSession, type Principal } from './access.ts';
+import { assertMayReadSession, mayConductSession, mayRead, type Principal } from './access.ts';
+import type { TimelineService } from './timeline.service.ts';
 
 export type VerdictOutcome = (typeof verdictOutcomes)[number];
 
@@ -44,7 +44,7 @@ export interface VerdictView extends SignedVerdict {
 
 export class VerdictService {
   constructor(
-    private readonly deps: { db: Db; key: SigningKey; bookings: BookingService; events: DomainEvents; clock?: () => Date },
+    private readonly deps: { db: Db; key: SigningKey; bookings: BookingService; timeline: TimelineService; clock?: () => Date },
   ) {}
 
   async record(p: Principal, sessionId: string, input: VerdictInput): Promise<VerdictView> {
@@ -53,8 +53,8 @@ export class VerdictService {
     const context = await this.context(sessionId);
     if (!context) throw notFound('Session');
     const { booking, declarationNumber } = context;
-    if (!canReadSession(p, booking)) throw notFound('Session');
-    if (p.role !== 'officer' || booking.officerId !== p.userId) throw forbidden('Only the officer of this inspection records the verdict');
+    if (!mayRead(p, booking)) throw notFound('Session');
+    if (!mayConductSession(p, booking)) throw forbidden('Only the officer of this inspection records the verdict');
     if (booking.status !== 'in_progress') throw new AppError('invalid_transition', `The inspection is ${booking.status}; a verdict is recorded during it`);
     if (!input.findings.trim() && input.outcome !== 'pass') throw new AppError('bad_request', 'Findings are required unless the goods pass');
 
@@ -73,7 +73,7 @@ export class VerdictService {
     };
     const signature = key.sign(canonicalJson(signed));
     // The unique session_id of verdicts decides between two officers' clicks arriving together.
-    const event = await db.transaction(async (tx) => {
+    await this.deps.timeline.transaction(async (tx, appendTimeline) => {
       await tx.insert(verdicts).values({
         id: verdictId,
         sessionId,
@@ -85,19 +85,11 @@ export class VerdictService {
         signingKeyId: key.keyId,
         createdAt: now,
       });
-      const [row] = await tx
-        .insert(timelineEvents)
-        .values({ sessionId, kind: 'verdict', actorId: p.userId, at: now, payload: { verdictId, outcome: signed.outcome, findings: signed.findings, followUp: signed.followUp } })
-        .returning();
+      await appendTimeline({ sessionId, kind: 'verdict', actorId: p.userId, at: now, payload: { verdictId, outcome: signed.outcome, findings: signed.findings, followUp: signed.followUp } });
       await appendAudit(tx, { actorId: p.userId, action: 'verdict.record', entityType: 'session', entityId: sessionId, details: { verdictId, outcome: signed.outcome, signature } }, now);
-      return row!;
     }).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw new AppError('conflict', 'A verdict was recorded for this inspection already');
       throw err;
-    });
-    this.deps.events.emit('session.timeline', {
-      sessionId,
-      event: { id: event.id, sessionId, kind: event.kind, at: event.at.toISOString(), actorId: event.actorId, payload: event.payload as Record<string, unknown> },
     });
     await this.deps.bookings.complete(p, booking.id);
     return { ...signed, signature, signatureValid: true };

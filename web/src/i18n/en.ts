@@ -304,6 +304,7 @@ export const en = {
   'error.not_allowed': 'Not allowed in this session.',
   'error.too_many': 'Too many streams.',
   'error.cannot_consume': 'This stream cannot be played here.',
+  'error.invalid_parameters': 'The browser sent media parameters the server cannot use.',
   'error.transport_not_found': 'The media connection was lost.',
   'error.producer_not_found': 'The stream has ended.',
   'error.consumer_not_found': 'The stream has ended.',

@@ -306,6 +306,7 @@ export const ru: Messages = {
   'error.not_allowed': 'В этом сеансе это не разрешено.',
   'error.too_many': 'Слишком много потоков.',
   'error.cannot_consume': 'Этот поток нельзя воспроизвести здесь.',
+  'error.invalid_parameters': 'Браузер передал параметры медиа, которые сервер не может использовать.',
   'error.transport_not_found': 'Медиасоединение потеряно.',
   'error.producer_not_found': 'Поток завершён.',
   'error.consumer_not_found': 'Поток завершён.',

@@ -306,6 +306,7 @@ export const zhCN: Messages = {
   'error.not_allowed': '本次查验中不允许此操作。',
   'error.too_many': '视频流过多。',
   'error.cannot_consume': '此视频流无法在此播放。',
+  'error.invalid_parameters': '浏览器发送的媒体参数服务器无法使用。',
   'error.transport_not_found': '媒体连接已断开。',
   'error.producer_not_found': '视频流已结束。',
   'error.consumer_not_found': '视频流已结束。',

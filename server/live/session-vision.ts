@@ -1,13 +1,10 @@
 /**
- * Vision on the live feeds of a session's site cameras: each camera with analysis tasks gets a frame
- * tap (decoded 640x360) feeding one inference stream per task. Results are pushed to the session's
- * officers to draw over the video; plate and seal reads are checked against what was registered and
- * declared, a frozen picture is reported, and counting feeds the line-crossing counter of an open
- * loading batch. Alarms carry the JPEG of the frame they are about.
+ * Vision on the live feeds of one session's site cameras, owned by its LiveSession: each camera with
+ * analysis tasks gets a frame tap (decoded 960x540) feeding one inference stream per task. Results are
+ * pushed to the session's officers to draw over the video; plate and seal reads are checked against what
+ * was registered and declared, a frozen picture is reported, and counting feeds the line-crossing counter
+ * of an open loading batch. Alarms carry the JPEG of the frame they are about.
  */
-import { eq } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
-import { bookings, declarations, inspectionSessions, vehicles } from '../db/schema.ts';
 import {
   cameraHealth,
   encodeJpeg,
@@ -27,6 +24,10 @@ import { FrameTap, type ProducerInfo, type Room } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
+import type { InspectionService, VisionContext } from '../services/inspections.service.ts';
+import type { TimelineService } from '../services/timeline.service.ts';
+import type { TimelinePayload } from '../contracts/timeline.ts';
+import type { ServerToClientEvents } from '../contracts/live-events.ts';
 import { alarmFrameFile } from '../archive/evidence-paths.ts';
 
 export interface VisionCamera {
@@ -42,34 +43,25 @@ export interface BatchLine {
   b: [number, number];
 }
 
-export interface LiveVisionOptions {
+/** What vision needs from the platform; shared by every session on the node. */
+export interface VisionDeps {
   /** Started on first use: sessions without analysed cameras cost nothing. */
   pool: () => Promise<InferencePool>;
-  db: Db;
   alarms: AlarmService;
+  /** What reads are checked against (declared seals, registered and booked plates). */
+  inspections: Pick<InspectionService, 'visionContext'>;
+  /** Count samples go on the timeline (the supervisor's count chart). */
+  timeline: TimelineService;
   /** Where alarm pictures go. */
   store: EvidenceStore;
-  /** Push to the officers (and supervisors) of a session only. */
-  toOfficers: (sessionId: string, event: string, payload: unknown) => void;
   frozenAfterMs: number;
-  /** Puts a count sample on the session timeline (for the supervisor's count chart). */
-  recordCount: (sessionId: string, sample: CountSample) => Promise<void>;
   logger: Logger;
 }
 
-/** What a counting camera saw over one sample interval. */
-export interface CountSample {
-  task: 'count';
-  cameraId: string;
-  camera: string;
-  /** The median count of the frames analysed in the interval; min and max show how steady it was. */
-  count: number;
-  min: number;
-  max: number;
-  frames: number;
-  from: string;
-  to: string;
-}
+/** Pushes to the officers (and supervisors) of the session only. */
+export type ToOfficers = <E extends 'vision:result' | 'vision:batch' | 'alarm:raised'>(event: E, ...payload: Parameters<ServerToClientEvents[E]>) => void;
+
+type CountSample = TimelinePayload<'detection'>;
 
 // Paddle's text detector works at up to 960 pixels; the counting model scales down to 320 itself.
 const FRAME = { width: 960, height: 540 };
@@ -80,15 +72,7 @@ const CONTEXT_TTL_MS = 60_000;
 /** One count sample per counting camera this often: 360 timeline rows an hour, enough for a chart. */
 const COUNT_SAMPLE_MS = 10_000;
 
-interface SessionContext {
-  declaredSeals: string[];
-  registeredPlates: string[];
-  bookedPlate: string | null;
-  loadedAt: number;
-}
-
 interface CameraVision {
-  sessionId: string;
   camera: VisionCamera;
   tap: FrameTap | null;
   streams: InferenceStream[];
@@ -98,32 +82,35 @@ interface CameraVision {
   /** Counts since the last sample (bounded: 5 fps over the interval). */
   counts: number[];
   countsSince: number;
+  /** A read must repeat before it is checked (single-frame misreads are noise). */
+  reads: RepeatedRead;
 }
 
-export class LiveVision {
+export class SessionVision {
+  /** By camera id. */
   private readonly cameras = new Map<string, CameraVision>();
-  private readonly contexts = new Map<string, SessionContext>();
-  /** Per session and camera: a read must repeat before it is checked (single-frame misreads are noise). */
-  private readonly reads = new Map<string, RepeatedRead>();
+  private context: (VisionContext & { loadedAt: number }) | null = null;
+  private closed = false;
 
-  constructor(private readonly o: LiveVisionOptions) {}
+  constructor(
+    readonly sessionId: string,
+    private readonly o: VisionDeps & { toOfficers: ToOfficers },
+  ) {}
 
-  /** Starts analysing a camera's producer in a session's room. */
-  async attach(sessionId: string, room: Room, producer: ProducerInfo, camera: VisionCamera): Promise<void> {
+  /** Starts analysing a camera's producer in the session's room; settles once its frames flow. */
+  async attach(room: Room, producer: ProducerInfo, camera: VisionCamera): Promise<void> {
     const tasks = camera.analysis.filter((t): t is VisionTask => t in FPS_FOR);
-    if (tasks.length === 0) return;
-    const key = `${sessionId}:${camera.id}`;
-    if (this.cameras.has(key)) return;
-    const entry: CameraVision = { sessionId, camera, tap: null, streams: [], lastFrameAt: Date.now(), counts: [], countsSince: Date.now() };
-    this.cameras.set(key, entry);
+    if (tasks.length === 0 || this.closed || this.cameras.has(camera.id)) return;
+    const entry: CameraVision = { camera, tap: null, streams: [], lastFrameAt: Date.now(), counts: [], countsSince: Date.now(), reads: new RepeatedRead({ times: 2, windowMs: 10_000 }) };
+    this.cameras.set(camera.id, entry);
     const pool = await this.o.pool();
-    if (this.cameras.get(key) !== entry) return; // the session closed meanwhile
+    if (this.cameras.get(camera.id) !== entry) return; // the session closed meanwhile
     entry.streams = tasks.map((task) =>
-      pool.openStream(key, {
+      pool.openStream(`${this.sessionId}:${camera.id}`, {
         task,
         motionThreshold: MOTION.threshold,
         maxStillMs: MOTION.maxStillMs,
-        onResult: (result, meta) => void this.handleResult(sessionId, camera, result, meta).catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'vision result not handled')),
+        onResult: (result, meta) => void this.handleResult(camera, result, meta).catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'vision result not handled')),
         onError: (err) => this.o.logger.warn({ err: err.message, code: err.code, cameraId: camera.id }, 'vision frame lost'),
       }),
     );
@@ -131,10 +118,10 @@ export class LiveVision {
     try {
       tap = await FrameTap.open(room, producer, { ...FRAME, fps: Math.max(...tasks.map((t) => FPS_FOR[t])) });
     } catch (err) {
-      this.forget(key, entry);
+      this.forget(entry);
       throw err;
     }
-    if (this.cameras.get(key) !== entry) {
+    if (this.cameras.get(camera.id) !== entry) {
       tap.close('detached');
       return;
     }
@@ -165,31 +152,29 @@ export class LiveVision {
       frozenAfterMs: this.o.frozenAfterMs,
       frameAt: new Date(),
     });
-    if (candidate) await this.raise(entry.sessionId, entry.camera, { ...candidate, details: { ...candidate.details, camera: entry.camera.name } }, null);
+    if (candidate) await this.raise(entry.camera, { ...candidate, details: { ...candidate.details, camera: entry.camera.name } }, null);
   }
 
-  /** One result of one camera: pushed to the officers, checked against the rules. Public for tests. */
-  async handleResult(sessionId: string, camera: VisionCamera, result: TaskResult, meta: Pick<StreamResultMeta, 'capturedAt' | 'latencyMs'> & { frame: { data: Uint8Array; width: number; height: number } }): Promise<void> {
+  /** One result of one camera: pushed to the officers, checked against the rules. */
+  private async handleResult(camera: VisionCamera, result: TaskResult, meta: Pick<StreamResultMeta, 'capturedAt' | 'latencyMs'> & { frame: { data: Uint8Array; width: number; height: number } }): Promise<void> {
     const { width, height } = meta.frame;
     const frameAt = new Date(meta.capturedAt);
-    this.o.toOfficers(sessionId, 'vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
+    this.o.toOfficers('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
+    const entry = this.cameras.get(camera.id);
     if (result.task === 'count') {
-      const entry = this.cameras.get(`${sessionId}:${camera.id}`);
       if (entry) await this.sampleCount(entry, result.count, meta.capturedAt);
       if (!entry?.batch) return;
       const crossings = entry.batch.counter.update(result.points, meta.capturedAt);
       if (crossings.length) {
         const { counter } = entry.batch;
-        this.o.toOfficers(sessionId, 'vision:batch', { batchId: entry.batch.id, cameraId: camera.id, forward: counter.forward, backward: counter.backward, net: counter.net });
+        this.o.toOfficers('vision:batch', { batchId: entry.batch.id, cameraId: camera.id, forward: counter.forward, backward: counter.backward, net: counter.net });
       }
       return;
     }
-    const key = `${sessionId}:${camera.id}`;
-    let reads = this.reads.get(key);
-    if (!reads) this.reads.set(key, (reads = new RepeatedRead({ times: 2, windowMs: 10_000 })));
-    const confirmed = result.results.filter((read) => reads.confirm(`${result.task}:${read.text}`, meta.capturedAt));
+    if (!entry) return;
+    const confirmed = result.results.filter((read) => entry.reads.confirm(`${result.task}:${read.text}`, meta.capturedAt));
     if (confirmed.length === 0) return;
-    const context = await this.context(sessionId);
+    const context = await this.loadContext();
     for (const read of confirmed) {
       const candidate: AlarmCandidate | null =
         result.task === 'plate'
@@ -197,7 +182,7 @@ export class LiveVision {
           : context.declaredSeals.length > 0
             ? sealCheck({ seal: read.text, confidence: read.confidence, declared: context.declaredSeals, frameAt })
             : null;
-      if (candidate) await this.raise(sessionId, camera, { ...candidate, details: { ...candidate.details, camera: camera.name, box: read.box } }, meta.frame);
+      if (candidate) await this.raise(camera, { ...candidate, details: { ...candidate.details, camera: camera.name, box: read.box } }, meta.frame);
     }
   }
 
@@ -218,11 +203,12 @@ export class LiveVision {
     };
     entry.counts = [];
     entry.countsSince = at;
-    await this.o.recordCount(entry.sessionId, sample);
+    await this.o.timeline.append({ sessionId: this.sessionId, kind: 'detection', actorId: null, payload: sample });
   }
 
-  private async raise(sessionId: string, camera: VisionCamera, candidate: AlarmCandidate, frame: { data: Uint8Array; width: number; height: number } | null): Promise<void> {
+  private async raise(camera: VisionCamera, candidate: AlarmCandidate, frame: { data: Uint8Array; width: number; height: number } | null): Promise<void> {
     let jpeg: Buffer | null = null;
+    const { sessionId } = this;
     const alarmId = await this.o.alarms.raise(candidate, {
       sessionId,
       siteId: camera.siteId,
@@ -238,7 +224,7 @@ export class LiveVision {
         : undefined,
     });
     if (!alarmId) return;
-    this.o.toOfficers(sessionId, 'alarm:raised', {
+    this.o.toOfficers('alarm:raised', {
       alarmId,
       rule: candidate.rule,
       details: candidate.details,
@@ -248,29 +234,20 @@ export class LiveVision {
     });
   }
 
-  private async context(sessionId: string): Promise<SessionContext> {
-    const cached = this.contexts.get(sessionId);
-    if (cached && Date.now() - cached.loadedAt < CONTEXT_TTL_MS) return cached;
-    const [row] = await this.o.db
-      .select({ seals: declarations.sealNumbers, enterpriseId: bookings.enterpriseId, bookedPlate: bookings.vehiclePlate })
-      .from(inspectionSessions)
-      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
-      .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
-      .where(eq(inspectionSessions.id, sessionId));
-    const plates = row ? await this.o.db.select({ plate: vehicles.plate }).from(vehicles).where(eq(vehicles.enterpriseId, row.enterpriseId)) : [];
-    const context: SessionContext = { declaredSeals: row?.seals ?? [], registeredPlates: plates.map((p) => p.plate), bookedPlate: row?.bookedPlate ?? null, loadedAt: Date.now() };
-    this.contexts.set(sessionId, context);
-    return context;
+  private async loadContext(): Promise<VisionContext> {
+    if (this.context && Date.now() - this.context.loadedAt < CONTEXT_TTL_MS) return this.context;
+    this.context = { ...(await this.o.inspections.visionContext(this.sessionId)), loadedAt: Date.now() };
+    return this.context;
   }
 
   /** Whether a camera of the session is being counted (a loading batch needs it). */
-  isCounting(sessionId: string, cameraId: string): boolean {
-    return this.cameras.get(`${sessionId}:${cameraId}`)?.camera.analysis.includes('count') ?? false;
+  isCounting(cameraId: string): boolean {
+    return this.cameras.get(cameraId)?.camera.analysis.includes('count') ?? false;
   }
 
   /** Starts counting crossings of `line` on a camera for a loading batch. */
-  startBatch(sessionId: string, cameraId: string, batchId: string, line: BatchLine): boolean {
-    const entry = this.cameras.get(`${sessionId}:${cameraId}`);
+  startBatch(cameraId: string, batchId: string, line: BatchLine): boolean {
+    const entry = this.cameras.get(cameraId);
     if (!entry) return false;
     const toPixels = (p: [number, number]): [number, number] => [p[0] * FRAME.width, p[1] * FRAME.height];
     entry.batch = { id: batchId, counter: new LineCrossingCounter({ a: toPixels(line.a), b: toPixels(line.b) }, crossingOptionsFor(FRAME.width)) };
@@ -288,14 +265,14 @@ export class LiveVision {
     return null;
   }
 
-  detachSession(sessionId: string): void {
-    for (const [key, entry] of this.cameras) if (entry.sessionId === sessionId) this.forget(key, entry);
-    this.contexts.delete(sessionId);
+  /** Stops every camera's analysis; nothing is started afterwards. */
+  close(): void {
+    this.closed = true;
+    for (const entry of [...this.cameras.values()]) this.forget(entry);
   }
 
-  private forget(key: string, entry: CameraVision): void {
-    if (this.cameras.get(key) === entry) this.cameras.delete(key);
-    this.reads.delete(key);
+  private forget(entry: CameraVision): void {
+    if (this.cameras.get(entry.camera.id) === entry) this.cameras.delete(entry.camera.id);
     clearInterval(entry.healthTimer);
     entry.tap?.close('session closed');
     for (const s of entry.streams) s.close();

@@ -1,0 +1,206 @@
+/**
+ * One live inspection session on this node and everything live about it: its media room, the ingests of
+ * its site cameras, a recorder per stream, and the vision on its cameras. It is the only owner of these;
+ * `close()` winds them all down in order (vision, cameras, recorders, room) and is safe to call twice.
+ */
+import path from 'node:path';
+import { cameraHealth } from '../../inference/index.ts';
+import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
+import type { Logger } from '../logger.ts';
+import type { AdminService } from '../services/admin.service.ts';
+import type { AlarmService } from '../services/alarms.service.ts';
+import type { InspectionService } from '../services/inspections.service.ts';
+import type { TimelineService } from '../services/timeline.service.ts';
+import type { TimelineEventOf } from '../contracts/timeline.ts';
+import type { ServerToClientEvents } from '../contracts/live-events.ts';
+import { recordingFolder } from '../archive/evidence-paths.ts';
+import { SessionVision, type BatchLine, type VisionDeps } from './session-vision.ts';
+
+/** What every live session on the node shares. */
+export interface LiveSessionDeps {
+  pool: MediaWorkerPool;
+  network: MediaNetwork;
+  inspections: InspectionService;
+  timeline: TimelineService;
+  alarms: AlarmService;
+  /** The site's cameras with the URLs to open them by. */
+  cameras: Pick<AdminService, 'liveCamerasForDeclaration'>;
+  vision: VisionDeps;
+  dataDir: string;
+  segmentSeconds: number;
+  cameraOfflineMs: number;
+  /** Queue the finalisation of a stopped recording. */
+  finalise: (recordingId: string) => Promise<void>;
+  /** Pushes to everybody in a session, or to its officers (and supervisors) only. */
+  push: SessionPush;
+  logger: Logger;
+}
+
+export interface SessionPush {
+  toSession<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: Parameters<ServerToClientEvents[E]>): void;
+  toOfficers<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: Parameters<ServerToClientEvents[E]>): void;
+}
+
+type LiveCamera = Awaited<ReturnType<AdminService['liveCamerasForDeclaration']>>[number];
+
+export class LiveSession {
+  private readonly recorders = new Map<string, { recorder: Recorder; recordingId: string }>();
+  private readonly cameras: Array<{ camera: LiveCamera; ingest: CameraIngest }> = [];
+  private readonly vision: SessionVision;
+  /** Cameras whose analysis is starting (the inference workers may still be loading): awaited by close(). */
+  private readonly attaching = new Set<Promise<void>>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly id: string,
+    readonly room: Room,
+    private readonly o: LiveSessionDeps,
+    /** Called once when the session's media ends (closed, or its worker died). */
+    private readonly onClosed: (session: LiveSession) => void,
+  ) {
+    this.vision = new SessionVision(id, { ...o.vision, toOfficers: (event, ...payload) => o.push.toOfficers(id, event, ...payload) });
+  }
+
+  /** Opens the session's room and brings in its site cameras. */
+  static async open(sessionId: string, declarationId: string, o: LiveSessionDeps, onClosed: (session: LiveSession) => void): Promise<LiveSession> {
+    const room = await Room.create(sessionId, o.pool, o.network);
+    const live = new LiveSession(sessionId, room, o, onClosed);
+    // The router went away under us (its worker died): wind down and let participants join again.
+    room.once('closed', () => void live.close('media_failed'));
+    room.on('produceradded', (info) => {
+      void live.record(info).catch((err) => o.logger.error({ err, sessionId }, 'cannot start recording'));
+      o.push.toSession(sessionId, 'media:newProducer', info);
+    });
+    room.on('producerclosed', (info) => {
+      o.push.toSession(sessionId, 'media:producerClosed', { producerId: info.producerId });
+      // The stream ended (participant left): its recording is complete.
+      void live.stopRecorder(info.producerId).catch((err) => o.logger.error({ err, sessionId }, 'cannot close recording'));
+    });
+    await live.startCameras(declarationId);
+    return live;
+  }
+
+  get closed(): boolean {
+    return this.closing !== null || this.room.closed;
+  }
+
+  /** For tests and operations: the processes working for the session now (camera ingests, recorders). */
+  processes() {
+    return {
+      cameras: this.cameras.map(({ camera, ingest }) => ({ cameraId: camera.id, pid: ingest.pid })),
+      recorders: [...this.recorders.values()].map((r) => ({ recordingId: r.recordingId, source: r.recorder.info.source, pid: r.recorder.pid })),
+    };
+  }
+
+  /** Takes a JPEG of any stream of the session and puts it on the timeline. */
+  async snapshot(producerId: string, actorId: string): Promise<TimelineEventOf<'snapshot'>> {
+    if (this.closed) throw new MediaError('room_closed', 'The session has no live media');
+    const { info } = this.room.producer(producerId);
+    const still = await grabStill(this.room, info);
+    return this.o.inspections.recordSnapshot(this.id, actorId, `${Date.now()}-${producerId.slice(0, 8)}.jpg`, still.jpeg, {
+      width: still.width,
+      height: still.height,
+      producerId,
+      source: info.source,
+      label: info.label,
+      name: info.displayName,
+    });
+  }
+
+  isCounting(cameraId: string): boolean {
+    return this.vision.isCounting(cameraId);
+  }
+
+  startBatch(cameraId: string, batchId: string, line: BatchLine): boolean {
+    return this.vision.startBatch(cameraId, batchId, line);
+  }
+
+  endBatch(batchId: string) {
+    return this.vision.endBatch(batchId);
+  }
+
+  /**
+   * Ends the session's media: recordings are closed and queued for finalisation. `reason` set: the media
+   * failed and participants are told to join again (on a live worker) while the old media winds down.
+   */
+  close(reason: string | null = null): Promise<void> {
+    return (this.closing ??= (async () => {
+      this.onClosed(this);
+      if (reason) this.o.push.toSession(this.id, 'media:reset', { reason });
+      const settle = (what: string) => (err: unknown) => this.o.logger.warn({ err, sessionId: this.id }, `while closing session media: ${what}`);
+      this.vision.close();
+      await Promise.all([...this.attaching].map((attaching) => attaching.catch(() => {})));
+      await Promise.all(this.cameras.map(({ ingest }) => ingest.stop().catch(settle('camera'))));
+      await Promise.all([...this.recorders.keys()].map((producerId) => this.stopRecorder(producerId).catch(settle('recording'))));
+      this.room.close();
+    })());
+  }
+
+  private async record(info: ProducerInfo): Promise<void> {
+    const { inspections, timeline } = this.o;
+    // Named for people reviewing it: `camera:<cameraId>:<name>` or `user:<userId>:<camera|microphone>`.
+    const source = info.userId ? `user:${info.userId}:${info.label}` : `${info.source}:${info.label}`;
+    const recordingId = await inspections.createRecording(this.id, source, info.kind);
+    let recorder: Recorder;
+    try {
+      recorder = await Recorder.start(this.room, info, { dir: path.join(this.o.dataDir, recordingFolder(this.id, recordingId)), segmentSeconds: this.o.segmentSeconds });
+    } catch (err) {
+      await inspections.recordingFailed(recordingId);
+      throw err;
+    }
+    this.recorders.set(info.producerId, { recorder, recordingId });
+    // The stream may have ended (or the session closed) while the recorder was starting.
+    if (this.closing || !this.room.producerInfos().some((p) => p.producerId === info.producerId)) await this.stopRecorder(info.producerId);
+    recorder.on('segment', (segment) => {
+      void inspections
+        .addSegment(recordingId, { ...segment, path: path.relative(this.o.dataDir, segment.path) })
+        .catch((err) => this.o.logger.error({ err, recordingId }, 'cannot store segment'));
+    });
+    recorder.on('restarted', ({ gapMs, reason }) => {
+      void timeline
+        .append({ sessionId: this.id, kind: 'note', actorId: null, payload: { kind: 'recording_gap', recordingId, gapMs, reason: reason.slice(0, 300) } })
+        .catch((err) => this.o.logger.error({ err, recordingId }, 'cannot note a recording gap'));
+    });
+    recorder.on('failed', (err) => this.o.logger.error({ err, recordingId }, 'recording failed'));
+  }
+
+  private async stopRecorder(producerId: string): Promise<void> {
+    const entry = this.recorders.get(producerId);
+    if (!entry) return;
+    this.recorders.delete(producerId);
+    const segments = await entry.recorder.stop();
+    // Segments announced during stop() were stored by the listener; store again idempotently to be sure.
+    for (const s of segments) await this.o.inspections.addSegment(entry.recordingId, { ...s, path: path.relative(this.o.dataDir, s.path) });
+    await this.o.inspections.recordingStopped(entry.recordingId);
+    await this.o.finalise(entry.recordingId);
+  }
+
+  private async startCameras(declarationId: string): Promise<void> {
+    for (const camera of await this.o.cameras.liveCamerasForDeclaration(declarationId)) {
+      try {
+        const ingest = await CameraIngest.start(this.room, { cameraId: camera.id, name: camera.name, sourceUrl: camera.liveSourceUrl }, { offlineAfterMs: this.o.cameraOfflineMs });
+        this.cameras.push({ camera, ingest });
+        ingest.on('offline', ({ silentMs }) => void this.cameraOffline(camera, silentMs).catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot raise camera_offline')));
+        ingest.on('online', () => this.o.push.toSession(this.id, 'camera:online', { cameraId: camera.id }));
+        ingest.on('restarting', ({ inMs, reason }) => this.o.logger.warn({ cameraId: camera.id, inMs, reason }, 'camera ingest restarting'));
+        if (camera.analysis.length > 0 && ingest.producerInfo) {
+          const attaching = this.vision
+            .attach(this.room, ingest.producerInfo, camera)
+            .catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot analyse camera'))
+            .finally(() => this.attaching.delete(attaching));
+          this.attaching.add(attaching);
+        }
+      } catch (err) {
+        this.o.logger.warn({ err, cameraId: camera.id }, 'cannot bring camera into the session');
+      }
+    }
+  }
+
+  private async cameraOffline(camera: LiveCamera, silentMs: number): Promise<void> {
+    const candidate = cameraHealth({ cameraId: camera.id, silentMs, unchangedMs: 0, offlineAfterMs: this.o.cameraOfflineMs, frozenAfterMs: Number.POSITIVE_INFINITY, frameAt: new Date() });
+    if (!candidate) return;
+    candidate.details.camera = camera.name;
+    const alarmId = await this.o.alarms.raise(candidate, { sessionId: this.id, siteId: camera.siteId, cameraId: camera.id });
+    if (alarmId) this.o.push.toSession(this.id, 'camera:offline', { cameraId: camera.id, silentMs, alarmId });
+  }
+}

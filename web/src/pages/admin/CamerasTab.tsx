@@ -1,0 +1,84 @@
+import { useEffect, useState } from 'react';
+import { api } from '../../api/client.ts';
+import { VISION_TASKS, type Camera } from '../../api/types.ts';
+import { ErrorBanner, Modal, Options, useErrorText, useLoad } from '../../components/common.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+import { AdminTable, CreateForm } from './admin-forms.tsx';
+
+export function CamerasTab() {
+  const { t } = useI18n();
+  const sites = useLoad(() => api.sites(), []);
+  const cameras = useLoad(() => api.cameras(), []);
+  const [preview, setPreview] = useState<Camera | null>(null);
+  return (
+    <section>
+      <ErrorBanner error={cameras.error ?? sites.error} />
+      <AdminTable
+        rows={cameras.data}
+        rowKey={(c) => c.id}
+        columns={[
+          { title: 'admin.name', cell: (c) => c.name },
+          { title: 'admin.site', cell: (c) => sites.data?.find((s) => s.id === c.siteId)?.name },
+          { title: 'admin.sourceUrl', cell: (c) => <code>{c.sourceUrl}</code> },
+          { title: 'admin.analysis', cell: (c) => c.analysis.map((a) => t(`task.${a as (typeof VISION_TASKS)[number]}`)).join(', ') || '—' },
+          {
+            cell: (c) => (
+              <button className="secondary" onClick={() => setPreview(c)} data-testid="camera-preview">
+                {t('admin.testCamera')}
+              </button>
+            ),
+          },
+        ]}
+      />
+      <CreateForm
+        title="admin.newCamera"
+        submit={(f, all) => api.createCamera({ siteId: f.siteId!, name: f.name!, sourceUrl: f.sourceUrl!, analysis: all.getAll('analysis').map(String) })}
+        done={cameras.reload}
+      >
+        <label>
+          {t('admin.site')}
+          <select name="siteId" required defaultValue="">
+            <option value="">{t('common.choose')}</option>
+            <Options items={sites.data} label={(s) => s.name} value={(s) => s.id} />
+          </select>
+        </label>
+        <label>
+          {t('admin.name')}
+          <input name="name" required maxLength={200} />
+        </label>
+        <label>
+          {t('admin.sourceUrl')}
+          <input name="sourceUrl" required placeholder="rtsp://192.0.2.10/stream1" />
+        </label>
+        <fieldset>
+          <legend>{t('admin.analysis')}</legend>
+          {VISION_TASKS.map((task) => (
+            <label key={task} className="check">
+              <input type="checkbox" name="analysis" value={task} /> {t(`task.${task}`)}
+            </label>
+          ))}
+        </fieldset>
+      </CreateForm>
+      {preview && <CameraPreview camera={preview} onClose={() => setPreview(null)} />}
+    </section>
+  );
+}
+
+/** Asks the server for one frame from the camera; its failure (unreachable, busy) is shown as such. */
+function CameraPreview({ camera, onClose }: { camera: Camera; onClose: () => void }) {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const image = useLoad(async () => URL.createObjectURL(await api.cameraPreview(camera.id)), [camera.id]);
+  // The picture is held in memory until the dialog closes.
+  useEffect(() => {
+    const url = image.data;
+    return () => {
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [image.data]);
+  return (
+    <Modal title={t('admin.previewOf', { name: camera.name })} onClose={onClose} wide>
+      {image.loading ? <p className="muted">{t('admin.previewWaiting')}</p> : image.error ? <p className="banner banner-error">{errorText(image.error)}</p> : <img className="preview-still" src={image.data} alt={camera.name} data-testid="camera-still" />}
+    </Modal>
+  );
+}

@@ -1,0 +1,190 @@
+/** The officer console's panels: the command bar, the alarms, a camera's loading batch and the verdict form. */
+import { useState } from 'react';
+import { api, mediaUrl } from '../../api/client.ts';
+import { VERDICT_OUTCOMES, type Alarm, type LoadingBatch } from '../../api/types.ts';
+import { ActionButton } from '../../components/common.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+import type { ProducerInfo } from '../../media/inspection-client.ts';
+import { cameraIdOf, type LiveAlarm } from './console-state.ts';
+
+/** The counting line of a loading batch, in picture fractions: across the picture, a little below the middle. */
+const BATCH_LINE = { a: [0.05, 0.6] as [number, number], b: [0.95, 0.6] as [number, number] };
+
+export function CommandBar({ presets, send, onError, pending }: { presets: string[]; send: (preset?: string, params?: Record<string, string | number>, text?: string) => Promise<unknown>; onError: (e: unknown) => void; pending: number }) {
+  const { t, tMaybe } = useI18n();
+  const [carton, setCarton] = useState(1);
+  const [text, setText] = useState('');
+  return (
+    <section className="panel command-bar" data-testid="command-bar">
+      <h2>
+        {t('console.commands')} {pending > 0 && <span className="muted">{t('console.awaitingAck', { n: pending })}</span>}
+      </h2>
+      <div className="command-buttons">
+        {presets.map((preset) =>
+          preset === 'open_carton' ? (
+            <span key={preset} className="inline">
+              <ActionButton action={() => send(preset, { n: carton })} onError={onError} data-preset={preset}>
+                {tMaybe(`command.${preset}`, { n: carton }) ?? preset}
+              </ActionButton>
+              <input type="number" min={1} max={9999} value={carton} onChange={(e) => setCarton(Math.max(1, Number(e.target.value)))} aria-label={t('console.cartonNumber')} />
+            </span>
+          ) : (
+            <ActionButton key={preset} action={() => send(preset)} onError={onError} data-preset={preset}>
+              {tMaybe(`command.${preset}`) ?? preset}
+            </ActionButton>
+          ),
+        )}
+      </div>
+      <form
+        className="inline"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (!text.trim()) return;
+          try {
+            await send(undefined, undefined, text.trim());
+            setText('');
+          } catch (err) {
+            onError(err);
+          }
+        }}
+      >
+        <input value={text} onChange={(e) => setText(e.target.value)} placeholder={t('console.freeCommand')} maxLength={500} />
+        <button type="submit">{t('console.send')}</button>
+      </form>
+    </section>
+  );
+}
+
+export function AlarmPanel({ alarms, canAcknowledge, onError, onAcknowledged }: { alarms: LiveAlarm[]; canAcknowledge: boolean; onError: (e: unknown) => void; onAcknowledged: (id: string) => void }) {
+  const { t, tMaybe, time } = useI18n();
+  const open = alarms.filter((a) => a.status === 'open').length;
+  return (
+    <section className={`panel alarm-panel${open ? ' has-open' : ''}`} data-testid="alarms">
+      <h2>
+        {t('console.alarms')} <span className="count">{open}</span>
+      </h2>
+      {alarms.length === 0 && <p className="muted">{t('console.noAlarms')}</p>}
+      <ul>
+        {alarms.slice(0, 50).map((a) => (
+          <li key={a.id} className={`alarm alarm-${a.status}`}>
+            {a.frameJpeg ? <img className="thumb" src={`data:image/jpeg;base64,${a.frameJpeg}`} alt="" /> : a.hasEvidence ? <img className="thumb" src={mediaUrl.alarmEvidence(a.id)} alt="" loading="lazy" /> : null}
+            <div>
+              <strong>{tMaybe(`rule.${a.rule}`) ?? a.rule}</strong> <time>{time(a.frameAt)}</time>
+              <p className="small">{alarmDetails(a, t)}</p>
+              {a.status === 'open' && canAcknowledge ? (
+                <ActionButton
+                  className="small"
+                  action={async () => {
+                    await api.acknowledgeAlarm(a.id);
+                    onAcknowledged(a.id);
+                  }}
+                  onError={onError}
+                >
+                  {t('console.acknowledge')}
+                </ActionButton>
+              ) : (
+                a.status === 'acknowledged' && <span className="badge">{t('console.acknowledged')}</span>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The values an alarm compared, in words. */
+function alarmDetails(a: Alarm, t: ReturnType<typeof useI18n>['t']): string {
+  const d = a.details as Record<string, unknown>;
+  const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
+  switch (a.rule) {
+    case 'plate_not_registered':
+    case 'plate_not_booked':
+      return t('alarm.plate', { plate: String(d.plate ?? ''), expected: list(d.booked ?? d.registered) || '—' });
+    case 'seal_mismatch':
+      return t('alarm.seal', { read: String(d.read ?? ''), declared: list(d.declared) });
+    case 'count_mismatch':
+      return t('alarm.count', { counted: Number(d.counted ?? 0), declared: Number(d.declared ?? 0) });
+    case 'camera_frozen':
+      return t('alarm.frozen', { camera: String(d.camera ?? ''), seconds: Math.round(Number(d.unchangedMs ?? 0) / 1000) });
+    case 'camera_offline':
+      return t('alarm.offline', { camera: String(d.camera ?? '') });
+    default:
+      return '';
+  }
+}
+
+export function BatchControl({ sessionId, camera, batches, totals, onChanged, onError }: {
+  sessionId: string;
+  camera: ProducerInfo;
+  batches: LoadingBatch[];
+  totals: Record<string, { net: number }>;
+  onChanged: () => void;
+  onError: (e: unknown) => void;
+}) {
+  const { t } = useI18n();
+  const cameraId = cameraIdOf(camera)!;
+  const open = batches.find((b) => b.cameraId === cameraId && !b.closedAt);
+  if (!open) {
+    return (
+      <ActionButton className="secondary" action={() => api.openBatch(sessionId, { cameraId, line: BATCH_LINE }).then(onChanged)} onError={onError}>
+        {t('console.startBatch', { camera: camera.label })}
+      </ActionButton>
+    );
+  }
+  return (
+    <span className="inline batch">
+      <span>{t('console.batchCount', { camera: camera.label, n: totals[open.id]?.net ?? 0, expected: open.expected ?? '—' })}</span>
+      <ActionButton action={() => api.closeBatch(sessionId, open.id).then(onChanged)} onError={onError}>
+        {t('console.closeBatch')}
+      </ActionButton>
+    </span>
+  );
+}
+
+export function VerdictForm({ sessionId, onDone, onError }: { sessionId: string; onDone: () => void; onError: (e: unknown) => void }) {
+  const { t } = useI18n();
+  const [outcome, setOutcome] = useState<string>('pass');
+  const [findings, setFindings] = useState('');
+  const [followUp, setFollowUp] = useState('');
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      className="panel verdict-form"
+      data-testid="verdict-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!window.confirm(t('verdict.confirmClose'))) return;
+        setBusy(true);
+        try {
+          await api.recordVerdict(sessionId, { outcome, findings, followUp: followUp || undefined });
+          onDone();
+        } catch (err) {
+          onError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <h2>{t('verdict.title')}</h2>
+      <div className="radio-row">
+        {VERDICT_OUTCOMES.map((o) => (
+          <label key={o} className={`radio verdict-${o}`}>
+            <input type="radio" name="outcome" value={o} checked={outcome === o} onChange={() => setOutcome(o)} /> {t(`verdict.${o}`)}
+          </label>
+        ))}
+      </div>
+      <label>
+        {t('verdict.findings')}
+        <textarea name="findings" value={findings} onChange={(e) => setFindings(e.target.value)} maxLength={5000} />
+      </label>
+      <label>
+        {t('verdict.followUp')}
+        <input name="followUp" value={followUp} onChange={(e) => setFollowUp(e.target.value)} maxLength={2000} />
+      </label>
+      <button type="submit" disabled={busy}>
+        {t('verdict.record')}
+      </button>
+    </form>
+  );
+}

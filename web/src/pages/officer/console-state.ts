@@ -1,0 +1,156 @@
+/**
+ * The officer console's live state: what the session's cameras detect, its alarms, its loading batches and
+ * their counts, the officer's microphone, the enterprise's voice, and which video is shown large.
+ * Live detections, alarms and batch counts reach the session's officers and supervisors only.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { Alarm, LoadingBatch } from '../../api/types.ts';
+import { TrackCache, type VisionResult } from '../../components/VideoTile.tsx';
+import type { InspectionClient, ProducerInfo } from '../../media/inspection-client.ts';
+import type { Inspection } from '../../media/use-inspection.ts';
+
+/** An alarm as the console holds it: one raised while the page is open carries its frame. */
+export interface LiveAlarm extends Alarm {
+  frameJpeg?: string | null;
+}
+
+export type BatchTotals = Record<string, { forward: number; backward: number; net: number }>;
+
+type OnError = (err: unknown) => void;
+
+/** The camera a stream comes from; null for the enterprise's own video. */
+export const cameraIdOf = (info: ProducerInfo) => (info.source.startsWith('camera:') ? info.source.slice('camera:'.length) : null);
+
+/** Subscribes to each stream once per join; null until the session is live. */
+export function useTrackCache({ client, status, generation }: Inspection): TrackCache | null {
+  return useMemo(() => (client && status === 'live' ? new TrackCache(client, generation) : null), [client, status, generation]);
+}
+
+/** The latest live detection of each task, per camera id. */
+export function useVisionResults(client: InspectionClient | null): Record<string, VisionResult[]> {
+  const [vision, setVision] = useState<Record<string, VisionResult[]>>({});
+  useEffect(() => {
+    if (!client) return;
+    const off = client.on<VisionResult>('vision:result', (r) => setVision((v) => ({ ...v, [r.cameraId]: [...(v[r.cameraId] ?? []).filter((x) => x.task !== r.task), r] })));
+    return () => off();
+  }, [client]);
+  return vision;
+}
+
+/** The session's alarms, newest first: those raised before the page was opened, then live as they are raised and acknowledged. */
+export function useLiveAlarms(sessionId: string, { client, status, generation }: Inspection, onError: OnError) {
+  const [alarms, setAlarms] = useState<LiveAlarm[]>([]);
+
+  useEffect(() => {
+    if (!client) return;
+    const offs = [
+      client.on<{ alarmId: string; rule: string; details: Record<string, unknown>; frameAt: string; cameraId: string | null; frameJpeg: string | null }>('alarm:raised', (a) =>
+        setAlarms((list) => [
+          { id: a.alarmId, rule: a.rule, details: a.details, frameAt: a.frameAt, cameraId: a.cameraId, status: 'open', createdAt: new Date().toISOString(), hasEvidence: !!a.frameJpeg, frameJpeg: a.frameJpeg },
+          ...list.filter((x) => x.id !== a.alarmId),
+        ]),
+      ),
+      client.on<{ alarmId: string }>('alarm:acknowledged', ({ alarmId }) => setAlarms((list) => list.map((a) => (a.id === alarmId ? { ...a, status: 'acknowledged' } : a)))),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [client]);
+
+  // What was raised before this page was opened.
+  useEffect(() => {
+    if (status !== 'live') return;
+    api.alarms(sessionId).then((list) => setAlarms((live) => [...live.filter((a) => !list.some((x) => x.id === a.id)), ...list.reverse()]), onError);
+  }, [sessionId, status, generation, onError]);
+
+  const markAcknowledged = (id: string) => setAlarms((list) => list.map((a) => (a.id === id ? { ...a, status: 'acknowledged' } : a)));
+  return { alarms, markAcknowledged };
+}
+
+/** The session's loading batches and each batch's live count; `reload` after opening or closing one. */
+export function useLoadingBatches(sessionId: string, { client, status, generation }: Inspection, onError: OnError) {
+  const [batches, setBatches] = useState<LoadingBatch[]>([]);
+  const [totals, setTotals] = useState<BatchTotals>({});
+
+  useEffect(() => {
+    if (!client) return;
+    const off = client.on<{ batchId: string; forward: number; backward: number; net: number }>('vision:batch', (b) => setTotals((totals) => ({ ...totals, [b.batchId]: b })));
+    return () => off();
+  }, [client]);
+
+  // What was opened before this page was.
+  useEffect(() => {
+    if (status !== 'live') return;
+    api.loadingBatches(sessionId).then(setBatches, onError);
+  }, [sessionId, status, generation, onError]);
+
+  const reload = () => api.loadingBatches(sessionId).then(setBatches, onError);
+  return { batches, totals, reload };
+}
+
+/** The officer's microphone, published to the enterprise while the session is live; others publish nothing. */
+export function useOfficerMicrophone({ client, status, joined, generation }: Inspection, onError: OnError) {
+  const role = joined?.role;
+  const [muted, setMuted] = useState(false);
+  const micProducer = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (!client || status !== 'live' || role !== 'officer') return;
+    let stopped = false;
+    let media: MediaStream | null = null;
+    navigator.mediaDevices
+      .getUserMedia({ audio: true })
+      .then(async (m) => {
+        media = m;
+        if (stopped) return m.getTracks().forEach((tr) => tr.stop());
+        const [producer] = await client.publish(m.getAudioTracks());
+        micProducer.current = producer?.id ?? null;
+      })
+      .catch(onError);
+    return () => {
+      stopped = true;
+      media?.getTracks().forEach((tr) => tr.stop());
+    };
+  }, [client, status, role, generation, onError]);
+
+  const toggleMute = async () => {
+    if (!micProducer.current || !client) return;
+    await client.request('media:setProducerPaused', { producerId: micProducer.current, paused: !muted }).then(() => setMuted(!muted), onError);
+  };
+  return { muted, toggleMute };
+}
+
+/** Plays the other side's audio (the enterprise's voice) in the returned <audio> element. */
+export function useRemoteVoice(cache: TrackCache | null, { client, producers }: Inspection, onError: OnError) {
+  const audioRef = useRef<HTMLAudioElement>(null);
+  useEffect(() => {
+    if (!cache || !client) return;
+    const mine = new Set(client.producers.keys());
+    const voices = producers.filter((p) => p.kind === 'audio' && !mine.has(p.producerId));
+    Promise.all(voices.map((v) => cache.track(v)))
+      .then((tracks) => {
+        if (audioRef.current && tracks.length) {
+          audioRef.current.srcObject = new MediaStream(tracks);
+          void audioRef.current.play().catch(() => {});
+        }
+      })
+      .catch(onError);
+  }, [cache, client, producers, onError]);
+  return audioRef;
+}
+
+/**
+ * The videos of the other side split for the page: the one shown large (the one clicked, else the
+ * enterprise's, else the first camera), the rest beside it, the site cameras for the wall, and the camera
+ * enlarged on the wall.
+ */
+export function useVideoLayout({ client, producers }: Inspection) {
+  const [focus, setFocus] = useState<string | null>(null);
+  const [enlarged, setEnlarged] = useState<ProducerInfo | null>(null);
+  const mine = new Set(client ? [...client.producers.keys()] : []);
+  const videos = producers.filter((p) => p.kind === 'video' && !mine.has(p.producerId));
+  const enterpriseVideos = videos.filter((p) => !cameraIdOf(p));
+  const cameras = videos.filter((p) => cameraIdOf(p));
+  const main = videos.find((p) => p.producerId === focus) ?? enterpriseVideos[0] ?? cameras[0];
+  const side = videos.filter((p) => p !== main);
+  return { main, side, cameras, focusOn: setFocus, enlarged, enlarge: setEnlarged };
+}
