@@ -141,14 +141,14 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   api.route(
     {
       method: 'get', path: '/officers', summary: 'Officers (for searching the archive)', tag: 'admin', access: ['admin', 'supervisor'],
-      response: z.array(z.object({ id: z.uuid(), displayName: z.string(), portId: z.uuid().nullable() })),
+      response: z.array(z.object({ id: z.uuid(), displayName: z.string(), portId: z.uuid().nullable() }).meta({ id: 'Officer' })),
     },
     ({ principal }) => admin.listOfficers(principal),
   );
   api.route(
     {
       method: 'get', path: '/admin/delegations', summary: 'Broker delegations, revoked ones included', tag: 'admin', access: ADMIN,
-      response: z.array(z.object({ brokerId: z.uuid(), brokerName: z.string(), enterpriseId: z.uuid(), enterpriseName: z.string(), grantedAt: date, expiresAt: date.nullable(), revokedAt: date.nullable() })),
+      response: z.array(z.object({ brokerId: z.uuid(), brokerName: z.string(), enterpriseId: z.uuid(), enterpriseName: z.string(), grantedAt: date, expiresAt: date.nullable(), revokedAt: date.nullable() }).meta({ id: 'Delegation' })),
     },
     ({ principal }) => admin.listDelegations(principal),
   );

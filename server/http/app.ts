@@ -1,5 +1,6 @@
 /** The express application: REST API, health, metrics, OpenAPI and (when built) the web app. */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -40,6 +41,34 @@ export interface AppDeps {
 }
 
 const BODY_LIMIT = '256kb';
+const API_INFO = { title: 'Watchpost', version: '0.1.0' };
+
+/** Every REST route, declared once: served by createApp, described by describeApi. */
+function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'cookieSecure'>): void {
+  const { services } = deps;
+  authRoutes(api, services.auth, { secure: deps.cookieSecure });
+  bookingRoutes(api, services.bookings);
+  declarationRoutes(api, services.declarations);
+  adminRoutes(api, services.admin, services.db);
+  sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
+  visionRoutes(api, { loadingBatches: deps.loadingBatches });
+}
+
+/**
+ * The OpenAPI description without a platform (the web app's REST types are generated from it): the routes
+ * are declared with dependencies that refuse to be used, since describing a route never calls it.
+ */
+export function describeApi() {
+  const unusable: never = new Proxy(() => {}, {
+    get: (_target, key) => (key === 'dataDir' ? os.tmpdir() : unusable),
+    apply: () => {
+      throw new Error('describeApi: a route dependency was used while only describing the routes');
+    },
+  }) as never;
+  const api = new Api(async () => null);
+  registerRoutes(api, { services: unusable, exports: unusable, loadingBatches: unusable, cookieSecure: false });
+  return api.openApiDocument(API_INFO);
+}
 
 export function createApp(deps: AppDeps): express.Express {
   const { services, logger, metrics } = deps;
@@ -80,13 +109,8 @@ export function createApp(deps: AppDeps): express.Express {
     const token = readSessionCookie(req.headers.cookie);
     return token ? services.auth.authenticate(token) : null;
   });
-  authRoutes(api, services.auth, { secure: deps.cookieSecure });
-  bookingRoutes(api, services.bookings);
-  declarationRoutes(api, services.declarations);
-  adminRoutes(api, services.admin, services.db);
-  sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
-  visionRoutes(api, { loadingBatches: deps.loadingBatches });
-  const openApi = api.openApiDocument({ title: 'Watchpost', version: '0.1.0' });
+  registerRoutes(api, deps);
+  const openApi = api.openApiDocument(API_INFO);
 
   app.use('/api', refuseCrossSiteWrites(deps.allowedOrigins ?? []));
   app.use('/api', express.json({ limit: BODY_LIMIT }));

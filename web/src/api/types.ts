@@ -1,4 +1,10 @@
-/** The shapes the REST API answers with (see /api/openapi.json). The enums are checked against the server's by tests/web-api.test.ts. */
+/**
+ * The shapes the REST API answers with: generated from the server's OpenAPI description into
+ * generated.ts (`npm run api:types`), re-exported here under the names the pages use. The enums the pages
+ * offer are checked against the server's by tests/web-api.test.ts.
+ */
+import type * as api from './generated.ts';
+
 export type Role = 'enterprise_user' | 'broker' | 'officer' | 'supervisor' | 'admin';
 export type Locale = 'zh-CN' | 'en' | 'ru';
 export const INSPECTION_TYPES = ['label_rectification', 'destination_inspection', 'routine_supervision', 'pre_export_sampling'] as const;
@@ -12,186 +18,33 @@ export const ROLES = ['enterprise_user', 'broker', 'officer', 'supervisor', 'adm
 export const SITE_KINDS = ['warehouse', 'factory', 'farm'] as const;
 export const VISION_TASKS = ['count', 'plate', 'seal'] as const;
 
-export interface Principal {
-  userId: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  locale: string;
-  enterpriseIds: string[];
-  portId: string | null;
-}
-
 export interface Page<T> {
   items: T[];
   total: number;
 }
 
-export interface Declaration {
-  id: string;
-  number: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  portId: string;
-  siteId: string | null;
-  goodsDescription: string;
-  declaredQuantity: number;
-  quantityUnit: string;
-  sealNumbers: string[];
-  createdAt: string;
-}
+export type Principal = api.Principal;
+export type Declaration = api.Declaration;
+export type Booking = api.Booking;
+export type TimelineEvent = api.TimelineEvent;
+export type Recording = api.Recording;
+export type Verdict = api.Verdict;
+export type Verification = api.Verification;
+export type ArchiveEntry = api.ArchiveEntry;
+export type Alarm = api.Alarm;
+export type Enterprise = api.Enterprise;
+export type Port = api.Port;
+export type User = api.User;
+export type Officer = api.Officer;
+export type Delegation = api.Delegation;
+export type Site = api.Site;
+export type Camera = api.Camera;
+export type Vehicle = api.Vehicle;
+export type LoadingBatch = api.LoadingBatch;
 
-export interface Booking {
-  id: string;
-  declarationId: string;
-  declarationNumber: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  portId: string;
-  type: InspectionType;
-  status: BookingStatus;
-  slotStart: string;
-  slotEnd: string;
-  officerId: string | null;
-  officerName: string | null;
-  note: string;
-  statusReason: string;
-  vehiclePlate: string | null;
-  sessionId: string | null;
-}
-
-export interface TimelineEvent {
-  id: number;
-  sessionId?: string;
-  kind: 'joined' | 'left' | 'command' | 'acknowledgement' | 'snapshot' | 'detection' | 'alarm' | 'verdict' | 'note';
-  at: string;
-  actorId: string | null;
-  payload: Record<string, unknown>;
-}
-
-export interface Recording {
-  id: string;
-  source: string;
-  mediaKind: string;
-  status: string;
-  startedAt: string;
-  endedAt: string | null;
-  durationMs: number | null;
-  sizeBytes: number | null;
-}
-
-export interface Verdict {
-  verdictId: string;
-  outcome: VerdictOutcome;
-  findings: string;
-  followUp: string;
-  recordedAt: string;
-  signatureValid: boolean;
-  declarationNumber: string;
-}
-
-export interface Verification {
-  ok: boolean;
-  checkedArtefacts: number;
-  checkedSegments: number;
-  problems: Array<{ item: string; problem: string; detail?: string }>;
-  deletedByRetention: string[];
-}
-
-export interface ArchiveEntry {
-  sessionId: string;
-  bookingId: string;
-  declarationNumber: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  officerName: string | null;
-  type: InspectionType;
-  startedAt: string;
-  endedAt: string | null;
-  verdict: VerdictOutcome | null;
-  alarms: number;
-  sealed: boolean;
-}
-
-export interface Alarm {
-  id: string;
-  cameraId: string | null;
-  rule: string;
-  details: Record<string, unknown>;
-  frameAt: string;
-  status: 'open' | 'acknowledged';
-  createdAt: string;
-  hasEvidence: boolean;
-}
-
-export interface Enterprise {
-  id: string;
-  name: string;
-  customsCode: string;
-  riskClass: (typeof RISK_CLASSES)[number];
-}
-
-export interface Port {
-  id: string;
-  code: string;
-  name: string;
-}
-
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  enterpriseId: string | null;
-  portId: string | null;
-  locale: string;
-  active: boolean;
-}
-
-export interface Officer {
-  id: string;
-  displayName: string;
-  portId: string | null;
-}
-
-export interface Delegation {
-  brokerId: string;
-  brokerName: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  grantedAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface Site {
-  id: string;
-  enterpriseId: string;
-  name: string;
-  kind: (typeof SITE_KINDS)[number];
-  address: string;
-}
-
-export interface Camera {
-  id: string;
-  siteId: string;
-  name: string;
-  sourceUrl: string;
-  enabled: boolean;
-  analysis: string[];
-}
-
-export interface Vehicle {
-  id: string;
-  enterpriseId: string;
-  plate: string;
-  description: string;
-}
-
-export interface LoadingBatch {
-  id: string;
-  cameraId: string;
-  expected: number | null;
-  closedAt: string | null;
-  counted: { forward: number; backward: number; net: number } | null;
-}
+/** An event of one kind, and the filter that narrows to it: `events.filter(ofKind('snapshot'))`. */
+export type TimelineEventOf<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
+export const ofKind =
+  <K extends TimelineEvent['kind']>(kind: K) =>
+  (event: TimelineEvent): event is TimelineEventOf<K> =>
+    event.kind === kind;

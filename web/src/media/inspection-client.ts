@@ -5,33 +5,11 @@
 import { Device } from 'mediasoup-client';
 import type { Consumer, Producer, RtpCapabilities, Transport } from 'mediasoup-client/types';
 import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ProducerInfo, ServerToClientEvents, SignallingMessage, SignallingReplies, SignallingReply } from '../../../server/contracts/live-events.ts';
 
-export interface ProducerInfo {
-  producerId: string;
-  kind: 'audio' | 'video';
-  source: string;
-  peerId: string | null;
-  userId: string | null;
-  displayName: string;
-  label: string;
-}
-
-export interface TimelineEvent {
-  id: number;
-  kind: string;
-  at: string;
-  actorId: string | null;
-  payload: Record<string, unknown>;
-}
-
-export interface JoinResult {
-  role: 'enterprise' | 'officer' | 'supervisor';
-  rtpCapabilities: RtpCapabilities;
-  producers: ProducerInfo[];
-  iceServers: RTCIceServer[];
-  timeline: TimelineEvent[];
-  commandPresets: Record<string, string>;
-}
+export type { ProducerInfo, VisionResult } from '../../../server/contracts/live-events.ts';
+export type { TimelineEvent } from '../../../server/contracts/timeline.ts';
+export type JoinResult = SignallingReplies['session:join'];
 
 export class SignallingError extends Error {
   constructor(
@@ -42,10 +20,8 @@ export class SignallingError extends Error {
   }
 }
 
-type Reply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
-
 export class InspectionClient {
-  readonly socket: Socket;
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private device?: Device;
   private sendTransport?: Transport;
   private recvTransport?: Transport;
@@ -61,18 +37,19 @@ export class InspectionClient {
     this.socket = io(url, { transports: ['websocket'], withCredentials: true });
   }
 
-  request<T>(event: string, message: Record<string, unknown>, timeoutMs = 15_000): Promise<T> {
-    return (this.socket.timeout(timeoutMs).emitWithAck(event, { sessionId: this.sessionId, ...message }) as Promise<Reply<T>>).then((reply) => {
+  request<M extends SignallingMessage>(event: M, message: Record<string, unknown>, timeoutMs = 15_000): Promise<SignallingReplies[M]> {
+    const emit = this.socket.timeout(timeoutMs).emitWithAck as (event: M, message: unknown) => Promise<SignallingReply<M>>;
+    return emit.call(this.socket.timeout(timeoutMs), event, { sessionId: this.sessionId, ...message }).then((reply) => {
       if (!reply.ok) throw new SignallingError(reply.error.code, reply.error.message);
       return reply.data;
     });
   }
 
   async join(): Promise<JoinResult> {
-    const joined = await this.request<JoinResult>('session:join', {});
+    const joined = await this.request('session:join', {});
     this.joined = joined;
     this.device = new Device();
-    await this.device.load({ routerRtpCapabilities: joined.rtpCapabilities });
+    await this.device.load({ routerRtpCapabilities: joined.rtpCapabilities as RtpCapabilities });
     return joined;
   }
 
@@ -92,33 +69,33 @@ export class InspectionClient {
   /** Receives one producer of the session; the returned track can be attached to a media element. */
   async subscribe(info: ProducerInfo): Promise<Consumer> {
     const transport = await this.transport('recv');
-    const params = await this.request<{ id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: never }>('media:consume', {
+    const params = await this.request('media:consume', {
       transportId: transport.id,
       producerId: info.producerId,
       rtpCapabilities: this.device!.rtpCapabilities,
     });
-    const consumer = await transport.consume({ id: params.id, producerId: params.producerId, kind: params.kind, rtpParameters: params.rtpParameters });
+    const consumer = await transport.consume({ id: params.id, producerId: params.producerId, kind: params.kind, rtpParameters: params.rtpParameters as never });
     this.consumers.set(consumer.id, { consumer, info });
     await this.request('media:setConsumerPaused', { consumerId: consumer.id, paused: false });
     return consumer;
   }
 
   sendCommand(preset: string, params?: Record<string, string | number>) {
-    return this.request<TimelineEvent>('session:command', { preset, params });
+    return this.request('session:command', { preset, params });
   }
 
   acknowledge(commandId: number) {
-    return this.request<TimelineEvent>('session:acknowledge', { commandId });
+    return this.request('session:acknowledge', { commandId });
   }
 
   snapshot(producerId: string) {
-    return this.request<TimelineEvent>('session:snapshot', { producerId });
+    return this.request('session:snapshot', { producerId });
   }
 
   /** Listens to a server event; returns the function that stops listening. */
-  on<T>(event: string, handler: (payload: T) => void): () => void {
-    this.socket.on(event, handler);
-    return () => void this.socket.off(event, handler);
+  on<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]): () => void {
+    this.socket.on(event, handler as never);
+    return () => void this.socket.off(event, handler as never);
   }
 
   /** Sends another track in place of a producer's (the phone's other camera) without renegotiating. */
@@ -151,15 +128,15 @@ export class InspectionClient {
   private async transport(direction: 'send' | 'recv'): Promise<Transport> {
     const existing = direction === 'send' ? this.sendTransport : this.recvTransport;
     if (existing) return existing;
-    const params = await this.request<{ id: string; iceParameters: never; iceCandidates: never; dtlsParameters: never }>('media:createTransport', { direction });
-    const options = { ...params, iceServers: this.joined?.iceServers ?? [] };
+    const params = await this.request('media:createTransport', { direction });
+    const options = { ...params, iceServers: this.joined?.iceServers ?? [] } as never;
     const transport = direction === 'send' ? this.device!.createSendTransport(options) : this.device!.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.request('media:connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
     });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-        this.request<{ producerId: string }>('media:produce', { transportId: transport.id, kind, rtpParameters, label: String(appData.label ?? kind) })
+        this.request('media:produce', { transportId: transport.id, kind, rtpParameters, label: String(appData.label ?? kind) })
           .then(({ producerId }) => callback({ id: producerId }), errback);
       });
       this.sendTransport = transport;

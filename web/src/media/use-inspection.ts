@@ -53,11 +53,12 @@ export function useInspection(sessionId: string): Inspection {
     });
     client.socket.on('disconnect', () => !disposed && setState((s) => (s.status === 'closed' ? s : { ...s, status: 'reconnecting' })));
     client.socket.on('connect_error', (err) => !disposed && setState((s) => ({ ...s, status: 'reconnecting', error: everConnected ? null : err })));
-    client.on<TimelineEvent>('session:timeline', (event) =>
-      setState((s) => ({ ...s, timeline: [...s.timeline.slice(-(MAX_TIMELINE - 1)), event], status: event.kind === 'verdict' ? 'closed' : s.status })),
+    client.on('session:timeline', (event) =>
+      // An event this page already has (its own, answered with the join) is not added twice.
+      setState((s) => (s.timeline.some((e) => e.id === event.id) ? s : { ...s, timeline: [...s.timeline.slice(-(MAX_TIMELINE - 1)), event], status: event.kind === 'verdict' ? 'closed' : s.status })),
     );
-    client.on<ProducerInfo>('media:newProducer', (info) => setState((s) => ({ ...s, producers: [...s.producers.filter((p) => p.producerId !== info.producerId), info] })));
-    client.on<{ producerId: string }>('media:producerClosed', ({ producerId }) => setState((s) => ({ ...s, producers: s.producers.filter((p) => p.producerId !== producerId) })));
+    client.on('media:newProducer', (info) => setState((s) => ({ ...s, producers: [...s.producers.filter((p) => p.producerId !== info.producerId), info] })));
+    client.on('media:producerClosed', ({ producerId }) => setState((s) => ({ ...s, producers: s.producers.filter((p) => p.producerId !== producerId) })));
     // The server lost the session's media (a worker died): join again.
     client.on('media:reset', () => void join());
     setState((s) => ({ ...s, client }));

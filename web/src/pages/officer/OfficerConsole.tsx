@@ -101,7 +101,7 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
             <div className="side-tiles">{side.map((p) => tile(p, false, () => focusOn(p.producerId)))}</div>
             {role === 'officer' && status === 'live' && client && (
               <>
-                <CommandBar presets={Object.keys(joined?.commandPresets ?? {})} send={(preset, params, text) => client.request<TimelineEvent>('session:command', { preset, params, text })} onError={onError} pending={pendingCommands(timeline).length} />
+                <CommandBar presets={Object.keys(joined?.commandPresets ?? {})} send={(preset, params, text) => client.request('session:command', { preset, params, text })} onError={onError} pending={pendingCommands(timeline).length} />
                 <div className="actions">
                   <ActionButton action={() => (main ? client.snapshot(main.producerId) : Promise.resolve())} onError={onError} disabled={!main} data-testid="snapshot">
                     {t('console.snapshot')}

@@ -94,7 +94,7 @@ export function AlarmPanel({ alarms, canAcknowledge, onError, onAcknowledged }: 
 }
 
 /** The values an alarm compared, in words. */
-function alarmDetails(a: Alarm, t: ReturnType<typeof useI18n>['t']): string {
+function alarmDetails(a: LiveAlarm, t: ReturnType<typeof useI18n>['t']): string {
   const d = a.details as Record<string, unknown>;
   const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
   switch (a.rule) {

@@ -11,16 +11,15 @@ import type { InspectionClient, ProducerInfo } from '../../media/inspection-clie
 import type { Inspection } from '../../media/use-inspection.ts';
 
 /** An alarm as the console holds it: one raised while the page is open carries its frame. */
-export interface LiveAlarm extends Alarm {
-  frameJpeg?: string | null;
-}
+/** An alarm as the console holds it: listed over REST, or pushed as it is raised (with its frame). */
+export type LiveAlarm = Pick<Alarm, 'id' | 'rule' | 'frameAt' | 'cameraId' | 'status' | 'createdAt' | 'hasEvidence'> & { details: Record<string, unknown>; frameJpeg?: string | null };
 
 export type BatchTotals = Record<string, { forward: number; backward: number; net: number }>;
 
 type OnError = (err: unknown) => void;
 
 /** The camera a stream comes from; null for the enterprise's own video. */
-export const cameraIdOf = (info: ProducerInfo) => (info.source.startsWith('camera:') ? info.source.slice('camera:'.length) : null);
+export const cameraIdOf = (info: ProducerInfo) => info.cameraId;
 
 /** Subscribes to each stream once per join; null until the session is live. */
 export function useTrackCache({ client, status, generation }: Inspection): TrackCache | null {
@@ -32,7 +31,7 @@ export function useVisionResults(client: InspectionClient | null): Record<string
   const [vision, setVision] = useState<Record<string, VisionResult[]>>({});
   useEffect(() => {
     if (!client) return;
-    const off = client.on<VisionResult>('vision:result', (r) => setVision((v) => ({ ...v, [r.cameraId]: [...(v[r.cameraId] ?? []).filter((x) => x.task !== r.task), r] })));
+    const off = client.on('vision:result', (r) => setVision((v) => ({ ...v, [r.cameraId]: [...(v[r.cameraId] ?? []).filter((x) => x.task !== r.task), r] })));
     return () => off();
   }, [client]);
   return vision;
@@ -45,13 +44,13 @@ export function useLiveAlarms(sessionId: string, { client, status, generation }:
   useEffect(() => {
     if (!client) return;
     const offs = [
-      client.on<{ alarmId: string; rule: string; details: Record<string, unknown>; frameAt: string; cameraId: string | null; frameJpeg: string | null }>('alarm:raised', (a) =>
+      client.on('alarm:raised', (a) =>
         setAlarms((list) => [
           { id: a.alarmId, rule: a.rule, details: a.details, frameAt: a.frameAt, cameraId: a.cameraId, status: 'open', createdAt: new Date().toISOString(), hasEvidence: !!a.frameJpeg, frameJpeg: a.frameJpeg },
           ...list.filter((x) => x.id !== a.alarmId),
         ]),
       ),
-      client.on<{ alarmId: string }>('alarm:acknowledged', ({ alarmId }) => setAlarms((list) => list.map((a) => (a.id === alarmId ? { ...a, status: 'acknowledged' } : a)))),
+      client.on('alarm:acknowledged', ({ alarmId }) => setAlarms((list) => list.map((a) => (a.id === alarmId ? { ...a, status: 'acknowledged' } : a)))),
     ];
     return () => offs.forEach((off) => off());
   }, [client]);
@@ -59,7 +58,7 @@ export function useLiveAlarms(sessionId: string, { client, status, generation }:
   // What was raised before this page was opened.
   useEffect(() => {
     if (status !== 'live') return;
-    api.alarms(sessionId).then((list) => setAlarms((live) => [...live.filter((a) => !list.some((x) => x.id === a.id)), ...list.reverse()]), onError);
+    api.alarms(sessionId).then((list) => setAlarms((live) => [...live.filter((a) => !list.some((x) => x.id === a.id)), ...list.reverse().map((a) => ({ ...a, details: (a.details ?? {}) as Record<string, unknown> }))]), onError);
   }, [sessionId, status, generation, onError]);
 
   const markAcknowledged = (id: string) => setAlarms((list) => list.map((a) => (a.id === id ? { ...a, status: 'acknowledged' } : a)));
@@ -73,7 +72,7 @@ export function useLoadingBatches(sessionId: string, { client, status, generatio
 
   useEffect(() => {
     if (!client) return;
-    const off = client.on<{ batchId: string; forward: number; backward: number; net: number }>('vision:batch', (b) => setTotals((totals) => ({ ...totals, [b.batchId]: b })));
+    const off = client.on('vision:batch', (b) => setTotals((totals) => ({ ...totals, [b.batchId]: b })));
     return () => off();
   }, [client]);
 

@@ -4,7 +4,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, mediaUrl, type ExportStatus } from '../../api/client.ts';
-import type { Recording, TimelineEvent } from '../../api/types.ts';
+import { ofKind, type Recording, type TimelineEvent } from '../../api/types.ts';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { ActionButton, ErrorBanner, Loading, VerdictBadge, describeEvent, useLoad } from '../../components/common.tsx';
 import { CountChart } from '../../components/CountChart.tsx';
@@ -33,7 +33,7 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
   const { start, end } = useMemo(() => sessionSpan(events, recordings.data ?? []), [events, recordings.data]);
   const span = Math.max(1, end - start);
   const marked = events.filter((e) => MARKED.includes(e.kind));
-  const counts = events.filter((e) => e.kind === 'detection' && e.payload.task === 'count');
+  const counts = events.filter(ofKind('detection')).filter((e) => e.payload.task === 'count');
   const snapshots = events.filter((e) => e.kind === 'snapshot');
 
   // Recordings are still being finalised right after a session closes: look again until they are ready.
@@ -241,8 +241,8 @@ function recordingLabel(r: Recording, events: TimelineEvent[], t: ReturnType<typ
   const [kind, id = '', ...rest] = r.source.split(':');
   const label = rest.join(':');
   if (kind === 'camera') return label;
-  const joined = events.find((e) => e.kind === 'joined' && e.actorId === id);
-  const name = String(joined?.payload.name ?? '');
+  const joined = events.filter(ofKind('joined')).find((e) => e.actorId === id);
+  const name = joined?.payload.name ?? '';
   return t(r.mediaKind === 'audio' ? 'player.audioOf' : 'player.videoOf', { name });
 }
 
