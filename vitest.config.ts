@@ -10,6 +10,7 @@ const databaseTests = [
   'tests/realtime.test.ts',
   'tests/web-api.test.ts',
   'tests/security.test.ts',
+  'tests/access-rule.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];
