@@ -192,7 +192,22 @@ async function planFor(sourceUrl: string, timeoutMs: number): Promise<Plan> {
   try {
     const { stdout } = await execFileAsync(
       FFPROBE,
-      ['-v', 'error', '-analyzeduration', '2000000', '-probesize', '2000000', ...input.slice(0, -2), '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,profile', '-of', 'json', input.at(-1)!],
+      [
+        '-v',
+        'error',
+        '-analyzeduration',
+        '2000000',
+        '-probesize',
+        '2000000',
+        ...input.slice(0, -2),
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=codec_name,profile',
+        '-of',
+        'json',
+        input.at(-1)!,
+      ],
       { timeout: timeoutMs },
     );
     const stream = (JSON.parse(stdout) as { streams?: Array<{ codec_name?: string; profile?: string }> }).streams?.[0];

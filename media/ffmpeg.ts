@@ -72,12 +72,17 @@ export function sdpForRtp(kind: 'audio' | 'video', rtp: RtpParameters, ports: { 
 /** Input options for an SDP given inline (a data: URI), so ffmpeg's stdin stays free. */
 function sdpInput(sdp: string): string[] {
   return [
-    '-protocol_whitelist', 'data,udp,rtp',
-    '-fflags', '+genpts',
+    '-protocol_whitelist',
+    'data,udp,rtp',
+    '-fflags',
+    '+genpts',
     // Loopback does not reorder packets: without a reorder queue nothing waits for a packet that never comes.
-    '-reorder_queue_size', '0',
-    '-f', 'sdp',
-    '-i', `data:application/sdp;base64,${Buffer.from(sdp).toString('base64')}`,
+    '-reorder_queue_size',
+    '0',
+    '-f',
+    'sdp',
+    '-i',
+    `data:application/sdp;base64,${Buffer.from(sdp).toString('base64')}`,
   ];
 }
 

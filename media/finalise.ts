@@ -28,12 +28,7 @@ export async function finaliseSegments(segmentPaths: string[], outputBase: strin
   const output = `${outputBase}.${ext}`;
   const list = `${outputBase}.concat.txt`;
   fs.writeFileSync(list, present.map((p) => `file '${path.resolve(p).replace(/'/g, "'\\''")}'`).join('\n') + '\n');
-  const concat = startFfmpeg([
-    '-y', '-f', 'concat', '-safe', '0', '-i', list,
-    '-c', 'copy',
-    ...(ext === 'mp4' ? ['-movflags', '+faststart'] : []),
-    output,
-  ]);
+  const concat = startFfmpeg(['-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', ...(ext === 'mp4' ? ['-movflags', '+faststart'] : []), output]);
   const { code } = await concat.exited;
   fs.rmSync(list, { force: true });
   if (code !== 0) throw new Error(`concatenating segments failed: ${concat.stderrTail().slice(-500)}`);

@@ -91,7 +91,10 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
       expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(s.sizeBytes).toBe(fs.statSync(s.path).size);
     }
-    const final = await finaliseSegments(segments.map((s) => s.path), path.join(dir, 'final'));
+    const final = await finaliseSegments(
+      segments.map((s) => s.path),
+      path.join(dir, 'final'),
+    );
     const probe = await ffprobe(final.path);
     expect(probe.streams[0]).toMatchObject({ codec_type: 'video', codec_name: 'h264', width: 640, height: 360 });
     expect(final.path).toMatch(/\.mp4$/);
@@ -103,7 +106,24 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
 
   it('records a camera that is an MP4 file (H.264 whose parameter sets are only in the file header)', async () => {
     const mp4 = path.join(dir, 'camera.mp4');
-    const encode = startFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15:duration=6', '-c:v', 'libx264', '-profile:v', 'baseline', '-g', '15', '-bf', '0', '-movflags', '+faststart', mp4]);
+    const encode = startFfmpeg([
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=15:duration=6',
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'baseline',
+      '-g',
+      '15',
+      '-bf',
+      '0',
+      '-movflags',
+      '+faststart',
+      mp4,
+    ]);
     expect((await encode.exited).code).toBe(0);
     const room = await Room.create('session-mp4', pool, { listenIp: '127.0.0.1' });
     const ingest = await CameraIngest.start(room, { cameraId: 'cam-mp4', name: 'File', sourceUrl: `file://${mp4}` });

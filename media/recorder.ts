@@ -130,18 +130,29 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const sdp = sdpForRtp(this.info.kind, this.consumer.rtpParameters, this.ports);
     this.ffmpeg = startFfmpeg(
       [
-        '-map', '0',
-        '-c', 'copy',
-        '-f', 'segment',
-        '-segment_time', String(this.options.segmentSeconds),
-        '-segment_format', 'matroska',
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-f',
+        'segment',
+        '-segment_time',
+        String(this.options.segmentSeconds),
+        '-segment_format',
+        'matroska',
         // Small clusters reach the disk at once, so a killed ffmpeg loses at most half a second.
-        '-segment_format_options', 'cluster_time_limit=100:flush_packets=1',
-        '-segment_start_number', String(this.nextSeq),
-        '-segment_list', this.listPath(run),
-        '-segment_list_type', 'csv',
-        '-segment_list_flags', '+live',
-        '-reset_timestamps', '1',
+        '-segment_format_options',
+        'cluster_time_limit=100:flush_packets=1',
+        '-segment_start_number',
+        String(this.nextSeq),
+        '-segment_list',
+        this.listPath(run),
+        '-segment_list_type',
+        'csv',
+        '-segment_list_flags',
+        '+live',
+        '-reset_timestamps',
+        '1',
         path.join(this.options.dir, `segment-%05d.${this.extension}`),
       ],
       { sdp },
@@ -169,13 +180,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.restarts += 1;
     const lastEnd = this.segments.at(-1);
     const recordedUntil = lastEnd ? lastEnd.startedAt.getTime() + lastEnd.durationMs : this.runStartedAt.getTime();
-    setTimeout(() => {
-      if (this.stopping) return;
-      this.pendingGapMs = Math.max(0, Date.now() - recordedUntil);
-      this.emit('restarted', { gapMs: this.pendingGapMs, reason });
-      this.spawn();
-      void this.consumer.requestKeyFrame().catch(() => {});
-    }, Math.min(5000, 250 * this.restarts));
+    setTimeout(
+      () => {
+        if (this.stopping) return;
+        this.pendingGapMs = Math.max(0, Date.now() - recordedUntil);
+        this.emit('restarted', { gapMs: this.pendingGapMs, reason });
+        this.spawn();
+        void this.consumer.requestKeyFrame().catch(() => {});
+      },
+      Math.min(5000, 250 * this.restarts),
+    );
   }
 
   /**

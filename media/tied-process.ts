@@ -4,11 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export function spawnTied(
-  command: string,
-  args: string[],
-  options: { stdout?: 'pipe' | 'ignore'; onParentDeath?: 'SIGKILL' | 'SIGTERM' } = {},
-): ChildProcess {
+export function spawnTied(command: string, args: string[], options: { stdout?: 'pipe' | 'ignore'; onParentDeath?: 'SIGKILL' | 'SIGTERM' } = {}): ChildProcess {
   return spawn('setpriv', ['--pdeathsig', options.onParentDeath ?? 'SIGKILL', '--', command, ...args], {
     stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'],
   });

@@ -82,9 +82,7 @@ try {
       const met = mape <= TARGETS.countMape;
       allMet &&= met;
       // Where the errors come from: the held-out variations one by one.
-      const scenes = labels
-        .map((l, i) => ({ scene: (l as { scene?: { floor: string; breeds: string[]; squash: number } }).scene, ...errors[i]! }))
-        .filter((e) => e.truth >= 5 && e.truth <= 60);
+      const scenes = labels.map((l, i) => ({ scene: (l as { scene?: { floor: string; breeds: string[]; squash: number } }).scene, ...errors[i]! })).filter((e) => e.truth >= 5 && e.truth <= 60);
       const mapeOf = (rows: typeof scenes) => (rows.length ? round((rows.reduce((s, e) => s + Math.abs(e.got - e.truth) / e.truth, 0) / rows.length) * 100, 2) : null);
       const unseenFloor = (r: (typeof scenes)[number]) => r.scene?.floor === 'rubber_mat';
       const unseenCoat = (r: (typeof scenes)[number]) => r.scene?.breeds.includes('muddy') ?? false;
@@ -160,7 +158,15 @@ async function evaluateCrossing(dir: string) {
   const mae = outcomes.reduce((s, o) => s + Math.abs(o.got - o.truth), 0) / outcomes.length;
   const total = outcomes.reduce((s, o) => s + o.truth, 0);
   const totalGot = outcomes.reduce((s, o) => s + o.got, 0);
-  return { clips: outcomes.length, framesPerClip: clips[0]?.frames.length ?? 0, exactClips: round(exact, 3), mae: round(mae, 2), animalsCrossed: total, counted: totalGot, examples: outcomes.slice(0, 6) };
+  return {
+    clips: outcomes.length,
+    framesPerClip: clips[0]?.frames.length ?? 0,
+    exactClips: round(exact, 3),
+    mae: round(mae, 2),
+    animalsCrossed: total,
+    counted: totalGot,
+    examples: outcomes.slice(0, 6),
+  };
 }
 
 function round(x: number, digits: number) {

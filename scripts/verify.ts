@@ -10,9 +10,7 @@ import { cliMain, runMaintenanceCommand } from './maintenance.ts';
 const target = process.argv[2];
 await cliMain(async () => {
   if (!target) throw new Error('usage: npm run verify -- SESSION_ID | package.zip');
-  const report = target.endsWith('.zip')
-    ? await verifyEvidencePackage(target)
-    : ((await runMaintenanceCommand('verify', { sessionId: target })) as { ok: boolean });
+  const report = target.endsWith('.zip') ? await verifyEvidencePackage(target) : ((await runMaintenanceCommand('verify', { sessionId: target })) as { ok: boolean });
   if (!report.ok) process.exitCode = 1;
   return report;
 });

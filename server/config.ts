@@ -2,83 +2,118 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /** Configuration is read from the environment once, at start-up, and validated here. */
-const booleanString = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-const configSchema = z.object({
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Where PGlite, the local Redis, recordings and keys live when no external service is configured. */
-  DATA_DIR: z.string().min(1).default('./data'),
-  /** A PostgreSQL server (postgres://...). Unset: embedded PGlite in DATA_DIR/pglite. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
-  /** A Redis server (redis://...). Unset: the app starts its own redis-server child process. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-  /** Prefix of every Redis key and channel (queues, socket.io), so several deployments can share a Redis. */
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('watchpost'),
-  /** The platform's Ed25519 private key (PEM). Default: DATA_DIR/keys/platform-ed25519.pem, created if missing. */
-  SIGNING_KEY_FILE: z.string().min(1).optional(),
-  /** The built web app to serve (default: web/dist of this checkout). */
-  WEB_DIST: z.string().min(1).optional(),
-  REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** How long a login lasts without use. */
-  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
-  /** Set true behind HTTPS so the session cookie is only sent over TLS. */
-  COOKIE_SECURE: booleanString.default(false),
-  /** Minutes before a confirmed inspection at which the enterprise and officer are reminded. */
-  REMINDER_MINUTES_BEFORE: z.coerce.number().int().min(1).max(24 * 60).default(15),
-  /** mediasoup workers; 0 means one per CPU core. */
-  MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
-  /** Where WebRTC media listens: 0.0.0.0 to accept phones from the network. */
-  MEDIA_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
-  /** The address announced to browsers when the listen address is not reachable as is (NAT, 0.0.0.0). */
-  MEDIA_ANNOUNCED_IP: z.string().min(1).optional(),
-  MEDIA_RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
-  MEDIA_RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
-  /** TURN servers (coturn) handed to browsers, comma-separated turn: / turns: URLs. */
-  TURN_URLS: z
-    .string()
-    .optional()
-    .transform((s) => (s ? s.split(',').map((u) => u.trim()).filter(Boolean) : []))
-    .pipe(z.array(z.string().regex(/^turns?:/, 'TURN URLs start with turn: or turns:'))),
-  TURN_USERNAME: z.string().optional(),
-  TURN_CREDENTIAL: z.string().optional(),
-  RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(300).default(10),
-  /** A site camera that sends nothing this long raises camera_offline. */
-  CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
-  /** A site camera whose picture does not change at all this long raises camera_frozen. */
-  CAMERA_FROZEN_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
-  /** The same alarm (rule, camera, value) is raised again at most once per this many seconds in a session. */
-  ALARM_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-  /** An S3-compatible bucket for finished evidence (recordings, posters, snapshots, seals). Unset: DATA_DIR. */
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
-  /** The S3-compatible server (MinIO, Ceph, ...), e.g. http://127.0.0.1:9000. Unset: AWS. */
-  S3_ENDPOINT: z.url().optional(),
-  S3_REGION: z.string().min(1).default('us-east-1'),
-  /** Key prefix inside the bucket, e.g. "watchpost/". */
-  S3_PREFIX: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'segments ending with /').default(''),
-  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
-  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  /** Path-style URLs (bucket in the path); default true with S3_ENDPOINT, as most S3-compatible servers need. */
-  S3_FORCE_PATH_STYLE: booleanString.optional(),
-  /** Inference worker processes; 0 means one per CPU core. Started when the first analysed camera goes live. */
-  INFERENCE_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
-  /** SIGTERM: how long an orderly stop may take before the process exits anyway. */
-  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
-  /** Origins (scheme://host:port) besides the platform's own that may send state-changing requests, comma-separated. */
-  ALLOWED_ORIGINS: z
-    .string()
-    .optional()
-    .transform((s) => (s ? s.split(',').map((u) => u.trim()).filter(Boolean) : []))
-    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'origins look like https://host[:port]'))),
-  /** A folder of video files that cameras may use as a file: source (demos, tests). Unset: no file sources. */
-  CAMERA_MEDIA_DIR: z.string().min(1).optional(),
-}).refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] });
+const configSchema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Where PGlite, the local Redis, recordings and keys live when no external service is configured. */
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** A PostgreSQL server (postgres://...). Unset: embedded PGlite in DATA_DIR/pglite. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** A Redis server (redis://...). Unset: the app starts its own redis-server child process. */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** Prefix of every Redis key and channel (queues, socket.io), so several deployments can share a Redis. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/)
+      .default('watchpost'),
+    /** The platform's Ed25519 private key (PEM). Default: DATA_DIR/keys/platform-ed25519.pem, created if missing. */
+    SIGNING_KEY_FILE: z.string().min(1).optional(),
+    /** The built web app to serve (default: web/dist of this checkout). */
+    WEB_DIST: z.string().min(1).optional(),
+    REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How long a login lasts without use. */
+    SESSION_TTL_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(12),
+    /** Set true behind HTTPS so the session cookie is only sent over TLS. */
+    COOKIE_SECURE: booleanString.default(false),
+    /** Minutes before a confirmed inspection at which the enterprise and officer are reminded. */
+    REMINDER_MINUTES_BEFORE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
+    /** mediasoup workers; 0 means one per CPU core. */
+    MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+    /** Where WebRTC media listens: 0.0.0.0 to accept phones from the network. */
+    MEDIA_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+    /** The address announced to browsers when the listen address is not reachable as is (NAT, 0.0.0.0). */
+    MEDIA_ANNOUNCED_IP: z.string().min(1).optional(),
+    MEDIA_RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
+    MEDIA_RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
+    /** TURN servers (coturn) handed to browsers, comma-separated turn: / turns: URLs. */
+    TURN_URLS: z
+      .string()
+      .optional()
+      .transform((s) =>
+        s
+          ? s
+              .split(',')
+              .map((u) => u.trim())
+              .filter(Boolean)
+          : [],
+      )
+      .pipe(z.array(z.string().regex(/^turns?:/, 'TURN URLs start with turn: or turns:'))),
+    TURN_USERNAME: z.string().optional(),
+    TURN_CREDENTIAL: z.string().optional(),
+    RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(300).default(10),
+    /** A site camera that sends nothing this long raises camera_offline. */
+    CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
+    /** A site camera whose picture does not change at all this long raises camera_frozen. */
+    CAMERA_FROZEN_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+    /** The same alarm (rule, camera, value) is raised again at most once per this many seconds in a session. */
+    ALARM_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** An S3-compatible bucket for finished evidence (recordings, posters, snapshots, seals). Unset: DATA_DIR. */
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+      .optional(),
+    /** The S3-compatible server (MinIO, Ceph, ...), e.g. http://127.0.0.1:9000. Unset: AWS. */
+    S3_ENDPOINT: z.url().optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    /** Key prefix inside the bucket, e.g. "watchpost/". */
+    S3_PREFIX: z
+      .string()
+      .regex(/^([A-Za-z0-9_.-]+\/)*$/, 'segments ending with /')
+      .default(''),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** Path-style URLs (bucket in the path); default true with S3_ENDPOINT, as most S3-compatible servers need. */
+    S3_FORCE_PATH_STYLE: booleanString.optional(),
+    /** Inference worker processes; 0 means one per CPU core. Started when the first analysed camera goes live. */
+    INFERENCE_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+    /** SIGTERM: how long an orderly stop may take before the process exits anyway. */
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+    /** Origins (scheme://host:port) besides the platform's own that may send state-changing requests, comma-separated. */
+    ALLOWED_ORIGINS: z
+      .string()
+      .optional()
+      .transform((s) =>
+        s
+          ? s
+              .split(',')
+              .map((u) => u.trim())
+              .filter(Boolean)
+          : [],
+      )
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'origins look like https://host[:port]'))),
+    /** A folder of video files that cameras may use as a file: source (demos, tests). Unset: no file sources. */
+    CAMERA_MEDIA_DIR: z.string().min(1).optional(),
+  })
+  .refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; signingKeyFile: string };
 

@@ -12,7 +12,12 @@ export function redactError(err: unknown): Record<string, unknown> {
   const clean = (value: unknown): unknown => {
     if (typeof value === 'string') return maskCredentials(value.replace(/\nparams: .*/g, '\nparams: (not logged)'));
     if (Array.isArray(value)) return value.map(clean);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'params').map(([k, v]) => [k, clean(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([k]) => k !== 'params')
+          .map(([k, v]) => [k, clean(v)]),
+      );
     return value;
   };
   return clean(serialized) as Record<string, unknown>;

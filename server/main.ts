@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { startPlatform } from './platform.ts';
 
 async function main() {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (err) {

@@ -131,7 +131,16 @@ export async function startPlatform(config: Config, options: { database?: Databa
       rtcMaxPort: config.MEDIA_RTC_MAX_PORT,
     });
     cleanups.push(async () => pool.close());
-    const finaliser = startRecordingFinaliser({ connection, prefix: config.REDIS_PREFIX, dataDir: config.dataDir, store: services.store, inspections: services.inspections, archive: services.archive, logger, metrics });
+    const finaliser = startRecordingFinaliser({
+      connection,
+      prefix: config.REDIS_PREFIX,
+      dataDir: config.dataDir,
+      store: services.store,
+      inspections: services.inspections,
+      archive: services.archive,
+      logger,
+      metrics,
+    });
     cleanups.push(() => finaliser.close());
     const live = new LiveSessions({
       pool,
@@ -164,9 +173,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       // Without recordings to finalise, nothing else would seal it.
       await services.archive.sealIfComplete(booking.sessionId);
     });
-    const iceServers = config.TURN_URLS.length
-      ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }]
-      : [];
+    const iceServers = config.TURN_URLS.length ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }] : [];
     registerInspectionSignalling(sockets, { inspections: services.inspections, live, iceServers, logger });
     const loadingBatches = new LoadingBatchService({ db: database.db, inspections: services.inspections, alarms: services.alarms, timeline: services.timeline, counting: live, clock: options.clock });
 
@@ -180,9 +187,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       allowedOrigins: config.ALLOWED_ORIGINS,
       readiness: { database: () => database.ping(), redis: () => pingRedis(redisUrl), storage: async () => void (await store.list('readyz')) },
       webDist: config.WEB_DIST ? path.resolve(config.WEB_DIST) : path.join(repoRoot, 'web', 'dist'),
-      maintenance: maintenanceToken
-        ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } }
-        : undefined,
+      maintenance: maintenanceToken ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } } : undefined,
     });
     server.on('request', app);
 

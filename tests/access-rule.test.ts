@@ -64,7 +64,12 @@ describe('who may read a session', () => {
     expect(verdict.status, JSON.stringify(verdict.body)).toBe(201);
     // What was written holds to the timeline contract the web app and sealed exports rely on.
     const timeline = await clients.supervisor.http.get(`/api/sessions/${sessionId}/timeline`);
-    expect(timelineEventSchema.array().parse(timeline.body).map((e) => e.kind)).toContain('verdict');
+    expect(
+      timelineEventSchema
+        .array()
+        .parse(timeline.body)
+        .map((e) => e.kind),
+    ).toContain('verdict');
     const expectedToFind: Record<UserKey, boolean> = {
       entA: true,
       entB: false,

@@ -29,7 +29,22 @@ describe('the web app REST types', () => {
     expect(source).toContain('export type Either = Sample | Array<number>;');
     expect(source).toContain('export type Sample = {\n  id: string;\n  at: string | null;\n  note?: string;\n  kind: "a" | "b";\n};');
     const names = [...generateApiTypes(describeApi()).matchAll(/^export type (\w+) =/gm)].map((m) => m[1]);
-    for (const name of ['Alarm', 'ArchiveEntry', 'Booking', 'Camera', 'Declaration', 'Delegation', 'LoadingBatch', 'Officer', 'Principal', 'Recording', 'TimelineEvent', 'User', 'Verdict', 'Verification']) {
+    for (const name of [
+      'Alarm',
+      'ArchiveEntry',
+      'Booking',
+      'Camera',
+      'Declaration',
+      'Delegation',
+      'LoadingBatch',
+      'Officer',
+      'Principal',
+      'Recording',
+      'TimelineEvent',
+      'User',
+      'Verdict',
+      'Verification',
+    ]) {
       expect(names).toContain(name);
     }
   });

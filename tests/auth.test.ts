@@ -92,8 +92,6 @@ describe('health, readiness, metrics, OpenAPI', () => {
     for (const action of ['confirm', 'propose', 'accept', 'cancel', 'no-show', 'start', 'complete']) {
       expect(doc.paths[`/bookings/{id}/${action}`]?.post, action).toBeDefined();
     }
-    expect(doc.paths['/bookings'].post.requestBody.content['application/json'].schema.required).toEqual(
-      expect.arrayContaining(['declarationId', 'type', 'slotStart', 'slotEnd']),
-    );
+    expect(doc.paths['/bookings'].post.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['declarationId', 'type', 'slotStart', 'slotEnd']));
   });
 });

@@ -78,7 +78,14 @@ async function snapshot(id: string) {
 
 type Expect = Record<UserKey, number>;
 const officerOnly = (officer2: number): Expect => ({
-  entA: 403, brokerA: 403, entB: 403, officer1: 200, officer2, officerOtherPort: 404, supervisor: 403, admin: 403,
+  entA: 403,
+  brokerA: 403,
+  entB: 403,
+  officer1: 200,
+  officer2,
+  officerOtherPort: 404,
+  supervisor: 403,
+  admin: 403,
 });
 
 const matrix: Array<{ route: string; stage: Stage; body?: () => unknown; expect: Expect }> = [
@@ -130,7 +137,7 @@ describe('GET /api/bookings/:id', () => {
 
 describe('POST /api/bookings', () => {
   const expected: Expect = { entA: 201, brokerA: 201, entB: 404, officer1: 403, officer2: 403, officerOtherPort: 403, supervisor: 403, admin: 403 };
-  it.each(ROLES)('for enterprise A\'s declaration, as %s', async (role) => {
+  it.each(ROLES)("for enterprise A's declaration, as %s", async (role) => {
     clock.set(BASE);
     const [before] = await platform.database.db.select({ n: count() }).from(bookings);
     const slotStart = new Date(BASE.getTime() + (1000 + nextSlot++) * HOUR);

@@ -144,7 +144,12 @@ describe('inference pool', () => {
   it('refuses one-off work beyond its bound instead of queueing without limit', async () => {
     const small = await InferencePool.start({ workers: 1, maxQueuedJobs: 2 });
     try {
-      const jobs = Array.from({ length: 5 }, () => small.run('count', sealImage).then(() => 'done', (e: { code: string }) => e.code));
+      const jobs = Array.from({ length: 5 }, () =>
+        small.run('count', sealImage).then(
+          () => 'done',
+          (e: { code: string }) => e.code,
+        ),
+      );
       const outcomes = await Promise.all(jobs);
       // One runs at once, two wait; the rest are refused.
       expect(outcomes.filter((o) => o === 'queue_full').length).toBe(2);
@@ -162,11 +167,16 @@ describe('npm run infer', () => {
     fs.writeFileSync(corrupt, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 7)]));
     const seal = path.join(fixtures, 'seal.jpg');
     const run = promisify(execFile);
-    const outcome = await run(process.execPath, ['--import', 'tsx', 'scripts/infer.ts', '--task', 'seal', corrupt, seal, path.join(dir, 'missing.png')], { cwd: path.join(import.meta.dirname, '..') }).then(
+    const outcome = await run(process.execPath, ['--import', 'tsx', 'scripts/infer.ts', '--task', 'seal', corrupt, seal, path.join(dir, 'missing.png')], {
+      cwd: path.join(import.meta.dirname, '..'),
+    }).then(
       (r) => ({ code: 0, stdout: r.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );
-    const lines = outcome.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = outcome.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(outcome.code).toBe(1);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ file: corrupt, error: expect.any(String) });

@@ -38,8 +38,7 @@ const principals = {} as Record<UserKey, Principal>;
 
 const client = (username: UserKey) => connectClient(platform.url, username, sockets);
 
-const fetchAs = (cookie: string, urlPath: string, headers: Record<string, string> = {}) =>
-  fetch(`${platform.url}${urlPath}`, { headers: { ...headers, ...(cookie ? { cookie } : {}) } });
+const fetchAs = (cookie: string, urlPath: string, headers: Record<string, string> = {}) => fetch(`${platform.url}${urlPath}`, { headers: { ...headers, ...(cookie ? { cookie } : {}) } });
 
 beforeAll(async () => {
   platform = await startTestPlatform({ env: { RECORDING_SEGMENT_SECONDS: '3', CAMERA_OFFLINE_SECONDS: '3', LOG_LEVEL: 'warn' } });
@@ -148,7 +147,14 @@ describe('a live inspection session', () => {
 
   it('raises camera_offline when the camera stops sending', async () => {
     // Let the camera settle after the worker restart, then cut it off.
-    await waitFor(() => platform.media.live.existingRoom(sessionId)?.producerInfos().some((p) => p.source.startsWith('camera:')), 'the camera back in the room');
+    await waitFor(
+      () =>
+        platform.media.live
+          .existingRoom(sessionId)
+          ?.producerInfos()
+          .some((p) => p.source.startsWith('camera:')),
+      'the camera back in the room',
+    );
     await new Promise((r) => setTimeout(r, 4000));
     await simulator.stop();
     const stoppedAt = new Date();
@@ -190,11 +196,15 @@ describe('a live inspection session', () => {
     expect((await (await client('entB')).http.get(`/api/sessions/${sessionId}/verdict`)).status).toBe(404);
 
     let lastSeen: string[] = [];
-    const ready = await waitFor(async () => {
-      const rows = await platform.database.db.select().from(recordings).where(eq(recordings.sessionId, sessionId));
-      lastSeen = rows.map((r) => `${r.source}:${r.status}`);
-      return rows.length > 0 && rows.every((r) => r.status === 'ready' || r.status === 'failed') ? rows : null;
-    }, 'finalised recordings', 40_000).catch((err) => {
+    const ready = await waitFor(
+      async () => {
+        const rows = await platform.database.db.select().from(recordings).where(eq(recordings.sessionId, sessionId));
+        lastSeen = rows.map((r) => `${r.source}:${r.status}`);
+        return rows.length > 0 && rows.every((r) => r.status === 'ready' || r.status === 'failed') ? rows : null;
+      },
+      'finalised recordings',
+      40_000,
+    ).catch((err) => {
       throw new Error(`${err.message}: ${lastSeen.join(', ')}`);
     });
     const done = ready.filter((r) => r.status === 'ready');
@@ -234,10 +244,14 @@ describe('a live inspection session', () => {
   }, 60_000);
 
   it('seals the session; verification passes, then names each tampered item', async () => {
-    const seal = await waitFor(async () => {
-      const [row] = await platform.database.db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
-      return row;
-    }, 'the session seal', 30_000);
+    const seal = await waitFor(
+      async () => {
+        const [row] = await platform.database.db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
+        return row;
+      },
+      'the session seal',
+      30_000,
+    );
     const manifest = seal.manifest as { artefacts: Array<{ path: string; kind: string }> };
     expect(new Set(manifest.artefacts.map((a) => a.kind))).toEqual(new Set(['recording', 'poster', 'snapshot', 'timeline', 'verdict']));
     const supervisor = await client('supervisor');
@@ -260,7 +274,12 @@ describe('a live inspection session', () => {
     fs.writeFileSync(recordingFile, original);
 
     // One byte of a segment the recording was joined from (kept on disk, hashed as it closed).
-    const [segment] = await platform.database.db.select().from(recordingSegments).innerJoin(recordings, eq(recordings.id, recordingSegments.recordingId)).where(eq(recordings.sessionId, sessionId)).limit(1);
+    const [segment] = await platform.database.db
+      .select()
+      .from(recordingSegments)
+      .innerJoin(recordings, eq(recordings.id, recordingSegments.recordingId))
+      .where(eq(recordings.sessionId, sessionId))
+      .limit(1);
     const segmentFile = path.join(platform.dataDir, segment!.recording_segments.path);
     const segmentBytes = fs.readFileSync(segmentFile);
     const segmentChanged = Buffer.from(segmentBytes);
@@ -276,10 +295,7 @@ describe('a live inspection session', () => {
     const stray = path.join(path.dirname(snapshotFile), 'extra.jpg');
     fs.writeFileSync(stray, 'not evidence');
     expect((await verify()).problems).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ item: snapshot.path, problem: 'missing' }),
-        expect.objectContaining({ item: path.relative(platform.dataDir, stray), problem: 'added' }),
-      ]),
+      expect.arrayContaining([expect.objectContaining({ item: snapshot.path, problem: 'missing' }), expect.objectContaining({ item: path.relative(platform.dataDir, stray), problem: 'added' })]),
     );
     fs.writeFileSync(snapshotFile, snapshotBytes);
     fs.rmSync(stray);
@@ -287,7 +303,10 @@ describe('a live inspection session', () => {
 
     // A timeline row edited in the database.
     const [command] = await platform.database.db.select().from(timelineEvents).where(eq(timelineEvents.kind, 'command'));
-    await platform.database.db.update(timelineEvents).set({ payload: { ...(command!.payload as object), text: 'Open carton 4' } }).where(eq(timelineEvents.id, command!.id));
+    await platform.database.db
+      .update(timelineEvents)
+      .set({ payload: { ...(command!.payload as object), text: 'Open carton 4' } })
+      .where(eq(timelineEvents.id, command!.id));
     expect((await verify()).problems).toEqual([expect.objectContaining({ item: 'timeline', problem: 'changed' })]);
     await platform.database.db.update(timelineEvents).set({ payload: command!.payload }).where(eq(timelineEvents.id, command!.id));
 
@@ -321,7 +340,10 @@ describe('a live inspection session', () => {
   it('finds the session in the archive by what a supervisor searches for, and only for those who may see it', async () => {
     const search = async (who: UserKey, query: string) => (await (await client(who)).http.get(`/api/archive/sessions?${query}`)).body;
     const found = await search('supervisor', 'declarationNumber=530120261000000099');
-    expect(found).toMatchObject({ total: 1, items: [{ sessionId, bookingId, verdict: 'rectify', sealed: true, enterpriseId: world.enterprises.a, officerName: 'officer1', type: 'routine_supervision' }] });
+    expect(found).toMatchObject({
+      total: 1,
+      items: [{ sessionId, bookingId, verdict: 'rectify', sealed: true, enterpriseId: world.enterprises.a, officerName: 'officer1', type: 'routine_supervision' }],
+    });
     expect(found.items[0].alarms).toBeGreaterThan(0);
     expect((await search('supervisor', 'declarationNumber=530120261000000099&hasAlarms=false')).total).toBe(0);
     expect((await search('supervisor', 'declarationNumber=530120261000000099&verdict=pass')).total).toBe(0);
@@ -362,7 +384,9 @@ describe('a live inspection session', () => {
     const at = tampered.indexOf(Buffer.from('ftyp')) + 2000;
     tampered[at] = tampered[at]! ^ 0xff;
     fs.writeFileSync(zipFile, tampered);
-    const failed = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', zipFile], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' } }).catch((e) => e);
+    const failed = await run(path.join(root, 'node_modules/.bin/tsx'), ['scripts/verify.ts', zipFile], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root' } }).catch(
+      (e) => e,
+    );
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout).problems).toEqual([expect.objectContaining({ problem: 'changed' })]);
   }, 60_000);
@@ -383,7 +407,11 @@ describe('a live inspection session', () => {
 
   it('fails an export of evidence changed since sealing, once and visibly, and keeps running', async () => {
     const supervisor = await client('supervisor');
-    const [recording] = await platform.database.db.select().from(recordings).where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'ready'))).limit(1);
+    const [recording] = await platform.database.db
+      .select()
+      .from(recordings)
+      .where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'ready')))
+      .limit(1);
     const file = path.join(platform.dataDir, recording!.path!);
     const original = fs.readFileSync(file);
     fs.writeFileSync(file, original.subarray(0, original.length - 1)); // one byte short
@@ -407,7 +435,12 @@ describe('a live inspection session', () => {
     const dbUrl = platform.database.url;
     const env = cliEnv;
     const verifyWith = (dataDir: string, databaseUrl: string | undefined) =>
-      run(tsx, ['scripts/verify.ts', sessionId], { cwd: root, env: env(dataDir, databaseUrl) }).then((r) => r.stdout, (e) => e.stdout as string).then((out) => JSON.parse(out));
+      run(tsx, ['scripts/verify.ts', sessionId], { cwd: root, env: env(dataDir, databaseUrl) })
+        .then(
+          (r) => r.stdout,
+          (e) => e.stdout as string,
+        )
+        .then((out) => JSON.parse(out));
     const before = await verifyWith(platform.dataDir, dbUrl);
 
     const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-backup-'));
@@ -432,4 +465,3 @@ describe('a live inspection session', () => {
     fs.rmSync(newDataDir, { recursive: true, force: true });
   }, 90_000);
 });
-

@@ -91,12 +91,16 @@ describe('vision on a live inspection', () => {
     // An early, half-decoded frame may be misread twice in a row and raise its own alarm: look for the true values.
     const plateText = labels['plate-hong-kong.jpg']!.text;
     const sealText = labels['seal.jpg']!.text;
-    const [plateAlarm, sealAlarm] = await waitFor(() => {
-      const raised = eventsOf(officer, 'alarm:raised');
-      const plate = raised.find((a) => a.rule === 'plate_not_registered' && a.details.plate === plateText);
-      const seal = raised.find((a) => a.rule === 'seal_mismatch' && a.details.read === sealText);
-      return plate && seal ? [plate, seal] : null;
-    }, 'plate and seal alarms', 90_000);
+    const [plateAlarm, sealAlarm] = await waitFor(
+      () => {
+        const raised = eventsOf(officer, 'alarm:raised');
+        const plate = raised.find((a) => a.rule === 'plate_not_registered' && a.details.plate === plateText);
+        const seal = raised.find((a) => a.rule === 'seal_mismatch' && a.details.read === sealText);
+        return plate && seal ? [plate, seal] : null;
+      },
+      'plate and seal alarms',
+      90_000,
+    );
     expect(plateAlarm).toMatchObject({ cameraId: cameraIds.gate, details: { plate: labels['plate-hong-kong.jpg']!.text, registered: ['粤ZA123港'], camera: 'Gate' } });
     // The evidence is a JPEG of the analysed frame, pushed and stored.
     const jpeg = Buffer.from(plateAlarm.frameJpeg, 'base64');

@@ -41,7 +41,7 @@ describe('POST /api/bookings with bad input', () => {
     ['a slot ending before it starts', () => ({ ...valid(), slotStart: inHours(26), slotEnd: inHours(25) }), 422, 'slot_invalid'],
     ['a slot in the past', () => ({ ...valid(), slotStart: inHours(-3), slotEnd: inHours(-2) }), 422, 'slot_invalid'],
     ['a declaration that does not exist', () => ({ ...valid(), declarationId: '00000000-0000-4000-8000-000000000000' }), 404, 'not_found'],
-    ['a JSON array', () => ([valid()]), 400, 'validation_failed'],
+    ['a JSON array', () => [valid()], 400, 'validation_failed'],
   ];
 
   it.each(cases)('refuses %s', async (_title, body, status, code, messageMatch) => {

@@ -7,16 +7,35 @@ import { createTestDatabase } from './support/database.ts';
 import { rejectionText } from './support/errors.ts';
 
 async function tableNames(database: Database): Promise<string[]> {
-  const result = (await database.db.execute(
-    sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
-  )) as unknown as { rows: Array<{ table_name: string }> };
+  const result = (await database.db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`)) as unknown as {
+    rows: Array<{ table_name: string }>;
+  };
   return result.rows.map((r) => r.table_name);
 }
 
 const EXPECTED_TABLES = [
-  'alarms', 'audit_log', 'auth_sessions', 'bookings', 'broker_delegations', 'cameras', 'declarations', 'enterprises',
-  'inspection_sessions', 'loading_batches', 'login_throttles', 'notifications', 'ports', 'recording_segments', 'recordings', 'retention_policies', 'session_seals', 'sites', 'timeline_events',
-  'users', 'vehicles', 'verdicts',
+  'alarms',
+  'audit_log',
+  'auth_sessions',
+  'bookings',
+  'broker_delegations',
+  'cameras',
+  'declarations',
+  'enterprises',
+  'inspection_sessions',
+  'loading_batches',
+  'login_throttles',
+  'notifications',
+  'ports',
+  'recording_segments',
+  'recordings',
+  'retention_policies',
+  'session_seals',
+  'sites',
+  'timeline_events',
+  'users',
+  'vehicles',
+  'verdicts',
 ];
 
 describe.each([

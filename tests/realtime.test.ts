@@ -40,11 +40,13 @@ const connected = (socket: Socket) =>
     socket.once('connect_error', reject);
   });
 
-
 describe('socket.io', () => {
   it('refuses a connection without a valid session', async () => {
     const { socket } = await socketFor(null);
-    const err = await connected(socket).then(() => null, (e: Error & { data?: { code: string } }) => e);
+    const err = await connected(socket).then(
+      () => null,
+      (e: Error & { data?: { code: string } }) => e,
+    );
     expect(err?.message).toBe('unauthenticated');
     expect(err?.data?.code).toBe('unauthenticated');
   });
@@ -67,10 +69,7 @@ describe('socket.io', () => {
     await waitFor(() => officer.events.find(([e, p]) => e === 'booking:changed' && p.booking.id === booking.id), 'officer push');
 
     await officer.http.post(`/api/bookings/${booking.id}/confirm`);
-    const pushed = await waitFor(
-      () => ent.events.find(([e, p]) => e === 'booking:changed' && p.action === 'confirm'),
-      'enterprise push of the confirmation',
-    );
+    const pushed = await waitFor(() => ent.events.find(([e, p]) => e === 'booking:changed' && p.action === 'confirm'), 'enterprise push of the confirmation');
     expect(pushed[1].booking).toMatchObject({ id: booking.id, status: 'confirmed', officerId: world.users.officer1.id });
 
     const reminder = await waitFor(() => ent.events.find(([e]) => e === 'notification'), 'reminder notification');

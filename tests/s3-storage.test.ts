@@ -14,7 +14,7 @@ import { startFfmpeg } from '../media/index.ts';
 import { hashFile } from '../media/files.ts';
 import { verifyEvidencePackage } from '../server/archive/evidence-package.ts';
 import { openPostgres } from '../server/db/database.ts';
-import { evidenceStoreFor, s3EvidenceStore } from '../server/infra/evidence-store.ts';
+import { evidenceStoreFor, type s3EvidenceStore } from '../server/infra/evidence-store.ts';
 import { finaliseRecording } from '../server/jobs/recording-finalise.ts';
 import { backup, restore } from '../server/maintenance/backup.ts';
 import type { Platform } from '../server/platform.ts';
@@ -57,7 +57,23 @@ beforeAll(async () => {
   recordingId = await services.inspections.createRecording(sessionId, 'camera:test', 'video');
   const segment = path.join('sessions', sessionId, 'recordings', recordingId, 'segment-00000.mkv');
   fs.mkdirSync(path.dirname(path.join(platform.dataDir, segment)), { recursive: true });
-  const encode = startFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-f', 'matroska', path.join(platform.dataDir, segment)]);
+  const encode = startFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-t',
+    '3',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    '-f',
+    'matroska',
+    path.join(platform.dataDir, segment),
+  ]);
   expect((await encode.exited).code).toBe(0);
   const { sha256, sizeBytes } = await hashFile(path.join(platform.dataDir, segment));
   await services.inspections.addSegment(recordingId, { seq: 0, path: segment, startedAt: new Date(), durationMs: 3000, sizeBytes, sha256, gapBeforeMs: 0 });
@@ -94,8 +110,13 @@ describe('evidence in S3-compatible storage', () => {
     const base = `sessions/${sessionId}`;
     expect(stored).toEqual(
       [
-        `${base}/evidence/manifest.json`, `${base}/evidence/manifest.sig`, `${base}/evidence/timeline.json`, `${base}/evidence/verdict.json`,
-        `${base}/recordings/${recordingId}/recording.poster.jpg`, `${base}/recordings/${recordingId}/recording.mp4`, `${base}/snapshots/snap-1.jpg`,
+        `${base}/evidence/manifest.json`,
+        `${base}/evidence/manifest.sig`,
+        `${base}/evidence/timeline.json`,
+        `${base}/evidence/verdict.json`,
+        `${base}/recordings/${recordingId}/recording.poster.jpg`,
+        `${base}/recordings/${recordingId}/recording.mp4`,
+        `${base}/snapshots/snap-1.jpg`,
       ].sort(),
     );
     // The local copy of the finished recording is gone; the segment (working file) stays.
@@ -191,7 +212,10 @@ describe('evidence in S3-compatible storage', () => {
     // Pretend the session ended two days ago.
     const { inspectionSessions } = await import('../server/db/schema.ts');
     const { eq } = await import('drizzle-orm');
-    await platform.database.db.update(inspectionSessions).set({ endedAt: new Date(Date.now() - 2 * 86_400_000) }).where(eq(inspectionSessions.id, sessionId));
+    await platform.database.db
+      .update(inspectionSessions)
+      .set({ endedAt: new Date(Date.now() - 2 * 86_400_000) })
+      .where(eq(inspectionSessions.id, sessionId));
     const run = await services.retention.run();
     expect(run.deleted).toEqual([expect.objectContaining({ recordingId, sessionId })]);
     expect(await services.store.size(`sessions/${sessionId}/recordings/${recordingId}/recording.mp4`)).toBeNull();

@@ -115,7 +115,13 @@ describe('input the database cannot store', () => {
   it('answers 400 to a NUL character in any text, and to a compressed body that does not decompress', async () => {
     const client = new HttpClient(platform.url);
     await client.login('entA', PASSWORD);
-    const nul = await client.post('/api/bookings', { declarationId: world.declarations.a, type: 'label_rectification', slotStart: new Date(Date.now() + 86_400_000).toISOString(), slotEnd: new Date(Date.now() + 90_000_000).toISOString(), note: 'carton\u0000 3' });
+    const nul = await client.post('/api/bookings', {
+      declarationId: world.declarations.a,
+      type: 'label_rectification',
+      slotStart: new Date(Date.now() + 86_400_000).toISOString(),
+      slotEnd: new Date(Date.now() + 90_000_000).toISOString(),
+      note: 'carton\u0000 3',
+    });
     expect([nul.status, nul.body.error.code]).toEqual([400, 'validation_failed']);
     const login = await fetch(`${platform.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: 'not brotli at all' });
     expect(login.status).toBeGreaterThanOrEqual(400);

@@ -95,10 +95,14 @@ describe('npm start', () => {
       expect(started.status, JSON.stringify(started.body)).toBe(200);
       const sessionId = started.body.sessionId as string;
       expect((await officer.post(`/api/sessions/${sessionId}/verdict`, { outcome: 'pass' })).status).toBe(201);
-      const verified = await waitFor(async () => {
-        const report = (await officer.get(`/api/sessions/${sessionId}/verify`)).body;
-        return report.ok ? report : null;
-      }, 'the session sealed and verified', 30_000);
+      const verified = await waitFor(
+        async () => {
+          const report = (await officer.get(`/api/sessions/${sessionId}/verify`)).body;
+          return report.ok ? report : null;
+        },
+        'the session sealed and verified',
+        30_000,
+      );
       expect(verified).toMatchObject({ sessionId, ok: true, problems: [] });
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       const cli = JSON.parse((await run(tsx, ['scripts/verify.ts', sessionId], { cwd: root, env })).stdout);
@@ -107,10 +111,14 @@ describe('npm start', () => {
       await supervisor.login('demo.supervisor', 'watchpost-demo');
       const exported = await supervisor.post(`/api/sessions/${sessionId}/exports`, { locale: 'zh-CN' });
       expect(exported.status, JSON.stringify(exported.body)).toBe(202);
-      const done = await waitFor(async () => {
-        const status = (await supervisor.get(`/api/exports/${exported.body.exportId}`)).body;
-        return status.state === 'completed' ? status : null;
-      }, 'the evidence package', 30_000);
+      const done = await waitFor(
+        async () => {
+          const status = (await supervisor.get(`/api/exports/${exported.body.exportId}`)).body;
+          return status.state === 'completed' ? status : null;
+        },
+        'the evidence package',
+        30_000,
+      );
       const zip = await fetch(`${url}/api/exports/${done.exportId}/file`, { headers: { cookie: supervisor.cookieHeader() } });
       expect(zip.status).toBe(200);
       const zipFile = path.join(dataDir, 'package.zip');

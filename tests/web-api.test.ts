@@ -47,7 +47,10 @@ afterAll(async () => {
 });
 
 const upload = (who: TestSocketClient, body: Buffer, type = 'image/jpeg') =>
-  fetch(`${platform.url}/api/sessions/${sessionId}/photos`, { method: 'POST', headers: { cookie: who.cookie, 'content-type': type }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  fetch(`${platform.url}/api/sessions/${sessionId}/photos`, { method: 'POST', headers: { cookie: who.cookie, 'content-type': type }, body }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as any,
+  }));
 
 describe('the web app and the server agree', () => {
   it('on the enums the pages offer', () => {
@@ -70,7 +73,10 @@ describe('the web app and the server agree', () => {
       }
     }
     // Every error code the server can answer with has a message.
-    const codes = fs.readFileSync(path.join(import.meta.dirname, '../server/errors.ts'), 'utf8').match(/\| '(\w+)'/g)!.map((c) => c.slice(3, -1));
+    const codes = fs
+      .readFileSync(path.join(import.meta.dirname, '../server/errors.ts'), 'utf8')
+      .match(/\| '(\w+)'/g)!
+      .map((c) => c.slice(3, -1));
     for (const code of [...codes, 'internal_error', 'network']) expect(Object.keys(en), code).toContain(`error.${code}`);
   });
 });
@@ -96,7 +102,7 @@ describe('administration lists', () => {
     }
   });
 
-  it('changes an enterprise\'s risk class (audited), refusing a bad class and non-administrators', async () => {
+  it("changes an enterprise's risk class (audited), refusing a bad class and non-administrators", async () => {
     const url = `/api/admin/enterprises/${world.enterprises.b}/risk-class`;
     const ok = await clients.admin.http.request('PUT', url, { riskClass: 'D' });
     expect(ok.body).toMatchObject({ id: world.enterprises.b, riskClass: 'D' });
@@ -115,7 +121,11 @@ describe('administration lists', () => {
 
   it('answers a camera test it cannot get a picture for with camera_unreachable', async () => {
     const site = await platform.services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, name: 'Empty yard', kind: 'farm' });
-    const camera = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Missing', sourceUrl: `file://${path.join(import.meta.dirname, 'fixtures/no-such-camera.mp4')}` });
+    const camera = await platform.services.admin.createCamera(principals.admin, {
+      siteId: site.id,
+      name: 'Missing',
+      sourceUrl: `file://${path.join(import.meta.dirname, 'fixtures/no-such-camera.mp4')}`,
+    });
     const res = await clients.admin.http.get(`/api/admin/cameras/${camera.id}/preview`);
     expect([res.status, res.body.error.code]).toEqual([502, 'camera_unreachable']);
     // ffmpeg's reason quotes the source URL: the camera's password in it is masked, as in the lists.
@@ -124,7 +134,11 @@ describe('administration lists', () => {
     expect([refused.status, refused.body.error.code]).toEqual([502, 'camera_unreachable']);
     expect(refused.body.error.message).toContain('rtsp://viewer:***@127.0.0.1:9/stream1');
     expect(refused.body.error.message).not.toContain('s3cret');
-    const still = await platform.services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Still', sourceUrl: `file://${path.join(import.meta.dirname, 'fixtures/vision/pigs-few.jpg')}` });
+    const still = await platform.services.admin.createCamera(principals.admin, {
+      siteId: site.id,
+      name: 'Still',
+      sourceUrl: `file://${path.join(import.meta.dirname, 'fixtures/vision/pigs-few.jpg')}`,
+    });
     const picture = await fetch(`${platform.url}/api/admin/cameras/${still.id}/preview`, { headers: { cookie: clients.admin.cookie } });
     expect(picture.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await picture.arrayBuffer()).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
@@ -155,7 +169,9 @@ describe('a session for the web app', () => {
     expect(await upload(clients.entA, Buffer.alloc(13 * 1024 * 1024))).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
     // Truncated halfway, and a tiny PNG that decodes to 49 megapixels.
     expect(await upload(clients.entA, jpeg.subarray(0, jpeg.length >> 1))).toMatchObject({ status: 400, body: { error: { code: 'invalid_image' } } });
-    const bomb = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer();
+    const bomb = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#000' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     expect(await upload(clients.entA, bomb, 'image/png')).toMatchObject({ status: 400, body: { error: { code: 'invalid_image' } } });
     expect((await upload(clients.officer1, jpeg)).status).toBe(403);
     // Another enterprise's session is answered as a missing one (a 403 would tell it exists).
@@ -163,7 +179,7 @@ describe('a session for the web app', () => {
     expect((await clients.officer1.http.get(`/api/sessions/${sessionId}/timeline`)).body.length).toBe(before);
   });
 
-  it('lists a session\'s alarms with their evidence for its officer, not for the enterprise', async () => {
+  it("lists a session's alarms with their evidence for its officer, not for the enterprise", async () => {
     const frameAt = new Date();
     const alarmId = await platform.services.alarms.raise(
       { rule: 'seal_mismatch', details: { read: 'XY1234567', declared: [] }, frameAt, dedupeKey: 'seal:XY1234567' },

@@ -31,14 +31,7 @@ export function countMismatch(input: { declared: number; counted: number; batchI
 }
 
 /** A plate read at a supervised site: registered for the enterprise, and the booked vehicle when there is one. */
-export function plateCheck(input: {
-  plate: string;
-  confidence: number;
-  registeredPlates: string[];
-  bookedPlate?: string | null;
-  frameAt: Date;
-  minConfidence?: number;
-}): AlarmCandidate | null {
+export function plateCheck(input: { plate: string; confidence: number; registeredPlates: string[]; bookedPlate?: string | null; frameAt: Date; minConfidence?: number }): AlarmCandidate | null {
   if (input.confidence < (input.minConfidence ?? 0.8)) return null; // an unsure read is not evidence
   const plate = normaliseCode(input.plate);
   const registered = new Set(input.registeredPlates.map(normaliseCode));

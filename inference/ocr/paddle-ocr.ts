@@ -176,7 +176,14 @@ export class TextRecognizer {
     dictionaryFile: string,
   ) {
     // Index 0 is the CTC blank; the model's last class is a space.
-    this.dictionary = ['', ...fs.readFileSync(dictionaryFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l.length > 0 || i < all.length - 1), ' '];
+    this.dictionary = [
+      '',
+      ...fs
+        .readFileSync(dictionaryFile, 'utf8')
+        .split(/\r?\n/)
+        .filter((l, i, all) => l.length > 0 || i < all.length - 1),
+      ' ',
+    ];
   }
 
   /** Reads text lines of `image`; lines are cut out upright (rotated by their angle). */

@@ -263,7 +263,12 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
       for (const s of readyStreams) if (batch.length < this.maxBatch && s !== first && s.options.task === 'count') batch.push(s);
     }
     const items = batch.map((stream) => ({ stream, frame: stream.take()! }));
-    this.send(worker, { streams: items }, first.options.task, items.map((i) => i.frame));
+    this.send(
+      worker,
+      { streams: items },
+      first.options.task,
+      items.map((i) => i.frame),
+    );
     return true;
   }
 

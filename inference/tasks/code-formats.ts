@@ -21,8 +21,27 @@ const TO_DIGIT: Record<string, string> = { O: '0', D: '0', Q: '0', U: '0', I: '1
 const TO_LETTER: Record<string, string> = { '0': 'O', '1': 'I', '2': 'Z', '5': 'S', '6': 'G', '8': 'B', '4': 'A', '7': 'T' };
 /** Characters the recogniser reads in place of a province's (traditional forms and look-alikes). */
 const PROVINCE_LOOKALIKES: Record<string, string> = {
-  奥: '粤', 粵: '粤', 泸: '沪', 滬: '沪', 亰: '京', 蘇: '苏', 魯: '鲁', 閩: '闽', 贛: '赣', 陝: '陕', 貴: '贵',
-  遼: '辽', 黒: '黑', 瓊: '琼', 寧: '宁', 雲: '云', 晉: '晋', 翼: '冀', 豬: '豫', 湖: '湘', 浏: '浙',
+  奥: '粤',
+  粵: '粤',
+  泸: '沪',
+  滬: '沪',
+  亰: '京',
+  蘇: '苏',
+  魯: '鲁',
+  閩: '闽',
+  贛: '赣',
+  陝: '陕',
+  貴: '贵',
+  遼: '辽',
+  黒: '黑',
+  瓊: '琼',
+  寧: '宁',
+  雲: '云',
+  晉: '晋',
+  翼: '冀',
+  豬: '豫',
+  湖: '湘',
+  浏: '浙',
 };
 const isDigit = (c: string) => c >= '0' && c <= '9';
 const isLetter = (c: string) => c >= 'A' && c <= 'Z';

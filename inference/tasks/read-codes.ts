@@ -5,7 +5,7 @@
  */
 import type { ModelSession } from '../backend.ts';
 import type { Box, RgbImage } from '../image.ts';
-import { detectText, lineBox, TextRecognizer, type TextLine } from '../ocr/paddle-ocr.ts';
+import { detectText, lineBox, type TextRecognizer, type TextLine } from '../ocr/paddle-ocr.ts';
 import { parsePlate, parseSeal, type CodeFit } from './code-formats.ts';
 
 export type CodeKind = 'plate' | 'seal';

@@ -61,7 +61,11 @@ describe('line crossing counter', () => {
     const short = new LineCrossingCounter({ a: [0, 100], b: [100, 100] }, { maxJump: 30, maxTracks: 20 });
     [140, 120, 100, 80, 60].forEach((y, f) => short.update([[250, y]], f));
     expect(short.forward).toBe(0);
-    for (let f = 0; f < 50; f++) short.update(Array.from({ length: 40 }, (_, i) => [i * 50 + f * 1000, 10] as [number, number]), f);
+    for (let f = 0; f < 50; f++)
+      short.update(
+        Array.from({ length: 40 }, (_, i) => [i * 50 + f * 1000, 10] as [number, number]),
+        f,
+      );
     expect(short.activeTracks).toBeLessThanOrEqual(20);
   });
 });

@@ -24,10 +24,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 try {
   const first = path.join(dir, 'segment-00000.mkv');
-  const encode = startFfmpeg([
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '10',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '1M', '-g', '25', '-f', 'matroska', first,
-  ]);
+  const encode = startFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '10', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '1M', '-g', '25', '-f', 'matroska', first]);
   if ((await encode.exited).code !== 0) throw new Error(encode.stderrTail());
   const count = minutes * 6;
   const segments = [first];
@@ -36,7 +33,7 @@ try {
     fs.copyFileSync(first, file);
     segments.push(file);
   }
-  console.log(`${count} segments of 10 s (${(fs.statSync(first).size * count / 1e6).toFixed(0)} MB) = ${minutes} min of recording`);
+  console.log(`${count} segments of 10 s (${((fs.statSync(first).size * count) / 1e6).toFixed(0)} MB) = ${minutes} min of recording`);
 
   let t = performance.now();
   const final = await finaliseSegments(segments, path.join(dir, 'recording'));
@@ -44,7 +41,9 @@ try {
   console.log(`finalise (concat to MP4 + poster + sha256): ${seconds(finaliseMs)}, file ${(final.sizeBytes / 1e6).toFixed(0)} MB lasting ${(final.durationMs / 60000).toFixed(1)} min`);
 
   t = performance.now();
-  for await (const _chunk of fs.createReadStream(final.path)) { /* read only */ }
+  for await (const _chunk of fs.createReadStream(final.path)) {
+    /* read only */
+  }
   const readMs = performance.now() - t;
   t = performance.now();
   await hashFile(final.path);
@@ -56,13 +55,19 @@ try {
   // Evidence package of that session (the recording and its poster), built and verified offline.
   const key = loadSigningKey(path.join(dir, 'key.pem'));
   const artefacts = [];
-  for (const [file, kind] of [[final.path, 'recording'], [final.posterPath!, 'poster']] as const) {
+  for (const [file, kind] of [
+    [final.path, 'recording'],
+    [final.posterPath!, 'poster'],
+  ] as const) {
     artefacts.push({ path: path.relative(dir, file), kind, ...(await hashFile(file)) });
   }
   const manifest = { version: 1 as const, sessionId: 'bench', bookingId: 'bench', sealedAt: new Date().toISOString(), keyId: key.keyId, artefacts, auditHead: null };
   t = performance.now();
   const pkg = await buildEvidencePackage({
-    manifest, signature: key.sign(canonicalJson(manifest)), publicKeyPem: key.publicKeyPem, summary: 'bench',
+    manifest,
+    signature: key.sign(canonicalJson(manifest)),
+    publicKeyPem: key.publicKeyPem,
+    summary: 'bench',
     open: async (relative) => fs.createReadStream(path.join(dir, relative)),
     sizeOf: async (relative) => fs.statSync(path.join(dir, relative)).size,
     outFile: path.join(dir, 'package.zip'),
@@ -71,7 +76,9 @@ try {
   t = performance.now();
   const verified = await verifyEvidencePackage(path.join(dir, 'package.zip'));
   const verifyPackageMs = performance.now() - t;
-  console.log(`evidence package (${(pkg.sizeBytes / 1e6).toFixed(0)} MB zip): built in ${seconds(packageMs)} = ${(packageMs / readMs).toFixed(1)}x the plain read; verified offline in ${seconds(verifyPackageMs)} (${verified.ok ? 'ok' : 'FAILED'})`);
+  console.log(
+    `evidence package (${(pkg.sizeBytes / 1e6).toFixed(0)} MB zip): built in ${seconds(packageMs)} = ${(packageMs / readMs).toFixed(1)}x the plain read; verified offline in ${seconds(verifyPackageMs)} (${verified.ok ? 'ok' : 'FAILED'})`,
+  );
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -71,10 +71,13 @@ for (const k of [1, 2, 4, 6, 8, 12, 16, 24, 32]) {
   streams.forEach((s, i) => {
     const push = () => s.push({ ...inputs.count, capturedAt: Date.now() });
     timers.push(
-      setTimeout(() => {
-        push();
-        timers.push(setInterval(push, 200));
-      }, (200 / k) * i),
+      setTimeout(
+        () => {
+          push();
+          timers.push(setInterval(push, 200));
+        },
+        (200 / k) * i,
+      ),
     );
   });
   await new Promise((r) => setTimeout(r, trialSeconds * 1000));
@@ -88,7 +91,9 @@ for (const k of [1, 2, 4, 6, 8, 12, 16, 24, 32]) {
   const p95 = percentile(latencies, 95);
   const share = analysed / Math.max(1, received);
   const keepsUp = p95 < 500 && share >= 0.9;
-  console.log(`  K=${String(k).padStart(2)}  latency p50 ${String(Math.round(p50)).padStart(4)} ms  p95 ${String(Math.round(p95)).padStart(4)} ms  analysed ${(share * 100).toFixed(1).padStart(5)} % (${analysed}/${received}, ${dropped} stale dropped)  ${keepsUp ? 'keeps up' : 'falls behind'}`);
+  console.log(
+    `  K=${String(k).padStart(2)}  latency p50 ${String(Math.round(p50)).padStart(4)} ms  p95 ${String(Math.round(p95)).padStart(4)} ms  analysed ${(share * 100).toFixed(1).padStart(5)} % (${analysed}/${received}, ${dropped} stale dropped)  ${keepsUp ? 'keeps up' : 'falls behind'}`,
+  );
   streams.forEach((s) => s.close());
   if (!keepsUp) break;
   best = k;

@@ -50,7 +50,30 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-load-'));
 // looped in real time without re-encoding, so the load generator costs little of the machine's CPU.
 const clip = path.join(dataDir, 'camera.ts');
 {
-  const encode = startFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=15:duration=20', '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'baseline', '-x264-params', 'repeat-headers=1', '-b:v', '800k', '-g', '15', '-bf', '0', '-f', 'mpegts', clip]);
+  const encode = startFfmpeg([
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=15:duration=20',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-profile:v',
+    'baseline',
+    '-x264-params',
+    'repeat-headers=1',
+    '-b:v',
+    '800k',
+    '-g',
+    '15',
+    '-bf',
+    '0',
+    '-f',
+    'mpegts',
+    clip,
+  ]);
   if ((await encode.exited).code !== 0) throw new Error('cannot encode the camera clip');
 }
 const startCamera = (to: string) => startFfmpeg(['-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'mpegts', `${to}?pkt_size=1316`]);
@@ -212,9 +235,18 @@ function sample() {
   const machine = machineTicks();
   const machinePercent = Math.round(((machine.busy - lastMachine.busy) / Math.max(1, machine.total - lastMachine.total)) * 100);
   lastMachine = machine;
-  const s = { at: Math.round((now - startedAt) / 1000), sessions: sessionCount, cpuPercent: Math.round(cpuPercent), machinePercent, rssMb: Math.round(usage.rssBytes / 1e6), processes: usage.processes };
+  const s = {
+    at: Math.round((now - startedAt) / 1000),
+    sessions: sessionCount,
+    cpuPercent: Math.round(cpuPercent),
+    machinePercent,
+    rssMb: Math.round(usage.rssBytes / 1e6),
+    processes: usage.processes,
+  };
   samples.push(s);
-  console.log(`t=${String(s.at).padStart(4)} s  sessions ${String(s.sessions).padStart(3)}  node CPU ${String(s.cpuPercent).padStart(4)} % of a core  machine ${String(machinePercent).padStart(3)} %  memory ${String(s.rssMb).padStart(5)} MB  (${s.processes} processes)  acks p95 ${percentile(ackMs.slice(-200), 95).toFixed(0)} ms`);
+  console.log(
+    `t=${String(s.at).padStart(4)} s  sessions ${String(s.sessions).padStart(3)}  node CPU ${String(s.cpuPercent).padStart(4)} % of a core  machine ${String(machinePercent).padStart(3)} %  memory ${String(s.rssMb).padStart(5)} MB  (${s.processes} processes)  acks p95 ${percentile(ackMs.slice(-200), 95).toFixed(0)} ms`,
+  );
 }
 
 // ---- the world: one port, one enterprise; per session a site, a camera, an officer, a declaration ----
@@ -262,9 +294,22 @@ async function addSession(n: number): Promise<void> {
   await admin.must('POST', '/api/admin/users', { username: `load.officer${n}`, displayName: `Officer ${n}`, password: PASSWORD, role: 'officer', portId: port.id });
   const officer = await Http.as(`load.officer${n}`);
   const number = String(531620260000000000n + BigInt(n));
-  const declaration = await admin.must('POST', '/api/declarations', { number, enterpriseId: enterprise.id, portId: port.id, siteId: site.id, goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head' });
+  const declaration = await admin.must('POST', '/api/declarations', {
+    number,
+    enterpriseId: enterprise.id,
+    portId: port.id,
+    siteId: site.id,
+    goodsDescription: 'Live pigs',
+    declaredQuantity: 40,
+    quantityUnit: 'head',
+  });
   const slotStart = new Date(Date.now() + 5 * 60_000);
-  const booking = await enterpriseHttp.must('POST', '/api/bookings', { declarationId: declaration.id, type: 'routine_supervision', slotStart: slotStart.toISOString(), slotEnd: new Date(slotStart.getTime() + 3_600_000).toISOString() });
+  const booking = await enterpriseHttp.must('POST', '/api/bookings', {
+    declarationId: declaration.id,
+    type: 'routine_supervision',
+    slotStart: slotStart.toISOString(),
+    slotEnd: new Date(slotStart.getTime() + 3_600_000).toISOString(),
+  });
   await officer.must('POST', `/api/bookings/${booking.id}/confirm`);
   const { sessionId } = await officer.must('POST', `/api/bookings/${booking.id}/start`);
   const officerSocket = await socketFor(officer);
@@ -365,12 +410,16 @@ try {
   console.log(`commands:             ${sentTotal} acknowledged by the server, ${lost} lost`);
   console.log(`failed requests:      ${failures.size === 0 ? 'none' : JSON.stringify(Object.fromEntries(failures))}`);
   if (memory.length >= 4) {
-    console.log(`memory:               max ${firstHalfMax} MB in the first half of the steady phase, ${secondHalfMax} MB in the second (${secondHalfMax <= firstHalfMax * 1.1 ? 'levels off' : 'still growing'}; RSS summed over the node's processes)`);
+    console.log(
+      `memory:               max ${firstHalfMax} MB in the first half of the steady phase, ${secondHalfMax} MB in the second (${secondHalfMax <= firstHalfMax * 1.1 ? 'levels off' : 'still growing'}; RSS summed over the node's processes)`,
+    );
   } else {
     console.log(`memory:               max ${Math.max(...samples.map((s) => s.rssMb))} MB (ramp: no steady phase to compare)`);
   }
   const mean = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)).toFixed(0);
-  console.log(`CPU:                  node mean ${mean(during.map((s) => s.cpuPercent))} % of one core (server, mediasoup workers, ffmpeg, redis); machine ${mean(during.map((s) => s.machinePercent))} % of ${os.cpus().length} cores (the load generator included)`);
+  console.log(
+    `CPU:                  node mean ${mean(during.map((s) => s.cpuPercent))} % of one core (server, mediasoup workers, ffmpeg, redis); machine ${mean(during.map((s) => s.machinePercent))} % of ${os.cpus().length} cores (the load generator included)`,
+  );
   console.log(`sealed and verified:  ${sealed} of ${live.length} sessions, ${sealSeconds.toFixed(0)} s after the verdicts`);
   if (lost > 0 || sealed < live.length) process.exitCode = 1;
 } catch (err) {

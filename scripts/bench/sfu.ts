@@ -86,9 +86,34 @@ async function captureStream(seconds: number): Promise<CapturedPacket[]> {
     if (pt === PAYLOAD_TYPE) packets.push({ at: performance.now(), data: Buffer.from(data) });
   });
   const ffmpeg = startFfmpeg([
-    '-re', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25`, '-t', String(seconds),
-    '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M', '-minrate', '1M', '-maxrate', '1M', '-g', '50',
-    '-f', 'rtp', '-payload_type', String(PAYLOAD_TYPE), '-ssrc', String(SSRC), `rtp://127.0.0.1:${socket.address().port}?pkt_size=1200`,
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=640x360:rate=25`,
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libvpx',
+    '-deadline',
+    'realtime',
+    '-cpu-used',
+    '8',
+    '-b:v',
+    '1M',
+    '-minrate',
+    '1M',
+    '-maxrate',
+    '1M',
+    '-g',
+    '50',
+    '-f',
+    'rtp',
+    '-payload_type',
+    String(PAYLOAD_TYPE),
+    '-ssrc',
+    String(SSRC),
+    `rtp://127.0.0.1:${socket.address().port}?pkt_size=1200`,
   ]);
   await ffmpeg.exited;
   socket.close();
@@ -164,7 +189,9 @@ async function baseline(packets: CapturedPacket[]): Promise<{ p50: number; p95: 
 async function main() {
   const packets = await captureStream(8);
   const mbits = (packets.reduce((n, p) => n + p.data.length, 0) * 8) / (packets.at(-1)!.at / 1000) / 1e6;
-  console.log(`SFU bench: one worker, VP8 ${mbits.toFixed(2)} Mbit/s (${Math.round(packets.length / (packets.at(-1)!.at / 1000))} packets/s) in, consumers up to ${MAX} in steps of ${STEP}, ${WINDOW_MS / 1000} s per step`);
+  console.log(
+    `SFU bench: one worker, VP8 ${mbits.toFixed(2)} Mbit/s (${Math.round(packets.length / (packets.at(-1)!.at / 1000))} packets/s) in, consumers up to ${MAX} in steps of ${STEP}, ${WINDOW_MS / 1000} s per step`,
+  );
   const direct = await baseline(packets);
   console.log(`baseline (loopback, no SFU): latency p50 ${direct.p50.toFixed(3)} ms, p95 ${direct.p95.toFixed(3)} ms`);
 
@@ -221,7 +248,7 @@ async function main() {
     const row = { consumers, loss: sfuLoss, receiverLoss: loss, cpu, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
     rows.push(row);
     console.log(
-      `${String(consumers).padStart(5)} consumers  ${((((sender.bytes() - bytesBefore) * 8 * consumers) / (WINDOW_MS / 1000)) / 1e6).toFixed(0).padStart(5)} Mbit/s offered out  SFU loss ${(sfuLoss * 100).toFixed(2).padStart(5)} %  received ${((1 - loss) * 100).toFixed(1).padStart(5)} %  worker CPU ${(cpu * 100).toFixed(0).padStart(3)} %  latency p50 ${row.p50.toFixed(2)} ms p95 ${row.p95.toFixed(2)} ms`,
+      `${String(consumers).padStart(5)} consumers  ${(((sender.bytes() - bytesBefore) * 8 * consumers) / (WINDOW_MS / 1000) / 1e6).toFixed(0).padStart(5)} Mbit/s offered out  SFU loss ${(sfuLoss * 100).toFixed(2).padStart(5)} %  received ${((1 - loss) * 100).toFixed(1).padStart(5)} %  worker CPU ${(cpu * 100).toFixed(0).padStart(3)} %  latency p50 ${row.p50.toFixed(2)} ms p95 ${row.p95.toFixed(2)} ms`,
     );
     if (sfuLoss > 0.01) {
       limit = `SFU loss above 1 % at ${consumers} consumers`;
@@ -242,7 +269,9 @@ async function main() {
   console.log(`limit: ${limit || `reached --max ${MAX} without loss or saturation`}`);
   if (best) {
     console.log(`consumers forwarded by one worker within 1 % loss: ${best.consumers} (${(best.consumers / 500).toFixed(2)}x mediasoup's ~500 per worker)`);
-    console.log(`added latency through the SFU at ${best.consumers} consumers: p50 ${(best.p50 - direct.p50).toFixed(2)} ms, p95 ${(best.p95 - direct.p95).toFixed(2)} ms (${(best.p50 / direct.p50).toFixed(1)}x the loopback baseline at p50)`);
+    console.log(
+      `added latency through the SFU at ${best.consumers} consumers: p50 ${(best.p50 - direct.p50).toFixed(2)} ms, p95 ${(best.p95 - direct.p95).toFixed(2)} ms (${(best.p50 / direct.p50).toFixed(1)}x the loopback baseline at p50)`,
+    );
     const first = rows[0]!;
     console.log(`added latency at ${first.consumers} consumers: p50 ${(first.p50 - direct.p50).toFixed(2)} ms, p95 ${(first.p95 - direct.p95).toFixed(2)} ms`);
   }

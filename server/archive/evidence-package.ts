@@ -30,7 +30,10 @@ export interface PackageInput {
 
 /** A sealed file no longer matches its manifest: the package cannot be built (verification says why). */
 export class EvidenceChangedError extends Error {
-  constructor(readonly item: string, detail: string) {
+  constructor(
+    readonly item: string,
+    detail: string,
+  ) {
     super(`${item} ${detail} since the session was sealed; verify the session`);
   }
 }
@@ -102,9 +105,7 @@ export interface PackageVerification {
 }
 
 export async function verifyEvidencePackage(zipPath: string): Promise<PackageVerification> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(zipPath, { lazyEntries: true, autoClose: true }, (err, z) => (err ? reject(err) : resolve(z!))),
-  );
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(zipPath, { lazyEntries: true, autoClose: true }, (err, z) => (err ? reject(err) : resolve(z!))));
   const small = new Map<string, Buffer>();
   const hashes = new Map<string, { sha256: string; sizeBytes: number }>();
   await new Promise<void>((resolve, reject) => {
@@ -143,7 +144,10 @@ export async function verifyEvidencePackage(zipPath: string): Promise<PackageVer
   }
   const manifest = JSON.parse(manifestBytes.toString()) as SessionManifest;
   const publicKey = crypto.createPublicKey(publicKeyPem);
-  const keyId = crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  const keyId = crypto
+    .createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
   let signatureOk = false;
   try {
     signatureOk = keyId === manifest.keyId && crypto.verify(null, Buffer.from(canonicalJson(manifest)), publicKey, Buffer.from(signature, 'base64'));

@@ -64,7 +64,12 @@ const outcomes: Record<SummaryLocale, Record<string, string>> = {
 const types: Record<SummaryLocale, Record<string, string>> = {
   en: { label_rectification: 'label rectification', destination_inspection: 'destination inspection', routine_supervision: 'routine supervision', pre_export_sampling: 'pre-export sampling' },
   'zh-CN': { label_rectification: '标签整改', destination_inspection: '目的地检查', routine_supervision: '日常监管', pre_export_sampling: '出口前抽样' },
-  ru: { label_rectification: 'исправление маркировки', destination_inspection: 'досмотр в месте назначения', routine_supervision: 'плановый надзор', pre_export_sampling: 'отбор проб перед экспортом' },
+  ru: {
+    label_rectification: 'исправление маркировки',
+    destination_inspection: 'досмотр в месте назначения',
+    routine_supervision: 'плановый надзор',
+    pre_export_sampling: 'отбор проб перед экспортом',
+  },
 };
 
 export interface SummaryFacts {
@@ -91,7 +96,7 @@ export function renderSummary(locale: SummaryLocale, f: SummaryFacts): string {
     `${t.type}: ${types[locale][f.type] ?? f.type}`,
     `${t.started}: ${f.startedAt}`,
     `${t.ended}: ${f.endedAt ?? t.none}`,
-    `${t.verdict}: ${f.verdict ? outcomes[locale][f.verdict.outcome] ?? f.verdict.outcome : t.none}`,
+    `${t.verdict}: ${f.verdict ? (outcomes[locale][f.verdict.outcome] ?? f.verdict.outcome) : t.none}`,
     `${t.findings}: ${f.verdict?.findings || t.none}`,
     `${t.followUp}: ${f.verdict?.followUp || t.none}`,
     `${t.sealed}: ${f.sealedAt}`,

@@ -23,7 +23,13 @@ export type CommandPreset = keyof typeof commandPresets;
 const sessionRef = z.object({ sessionId: z.uuid() });
 const id = z.string().min(1).max(100);
 // mediasoup validates the RTP/DTLS parameters in depth; here only their shape and size.
-const dtlsParameters = z.object({ role: z.enum(['auto', 'client', 'server']).optional(), fingerprints: z.array(z.object({ algorithm: z.string(), value: z.string() })).min(1).max(8) });
+const dtlsParameters = z.object({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z
+    .array(z.object({ algorithm: z.string(), value: z.string() }))
+    .min(1)
+    .max(8),
+});
 const rtpParameters = z.object({ codecs: z.array(z.record(z.string(), z.unknown())).min(1).max(10), encodings: z.array(z.record(z.string(), z.unknown())).max(10).optional() }).loose();
 const rtpCapabilities = z.object({ codecs: z.array(z.record(z.string(), z.unknown())).max(100).optional(), headerExtensions: z.array(z.record(z.string(), z.unknown())).max(100).optional() }).loose();
 

@@ -51,9 +51,7 @@ export const timelinePayloads = {
     to: z.string(),
   }),
   /** An alarm was raised; the rule's own details (plate, seal, camera...) are spread alongside. */
-  alarm: z
-    .object({ alarmId: z.string(), rule: z.string(), frameAt: z.string(), evidencePath: z.string().nullable() })
-    .catchall(z.unknown()),
+  alarm: z.object({ alarmId: z.string(), rule: z.string(), frameAt: z.string(), evidencePath: z.string().nullable() }).catchall(z.unknown()),
   verdict: z.object({ verdictId: z.string(), outcome: z.enum(['pass', 'rectify', 'fail']), findings: z.string(), followUp: z.string() }),
   /** Things the platform noted on its own or on an action outside the conversation. */
   note: z.discriminatedUnion('kind', [

@@ -116,9 +116,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
 }
 
 export function openDatabase(config: { DATABASE_URL?: string; dataDir: string }, onConnectionError?: (err: Error) => void): Promise<Database> {
-  return config.DATABASE_URL
-    ? openPostgres(config.DATABASE_URL, { onConnectionError })
-    : openPglite(path.join(config.dataDir, 'pglite'));
+  return config.DATABASE_URL ? openPostgres(config.DATABASE_URL, { onConnectionError }) : openPglite(path.join(config.dataDir, 'pglite'));
 }
 
 /** Whether a database error (possibly wrapped by Drizzle in `cause`) is a unique-constraint violation. */

@@ -3,23 +3,7 @@
  * (drizzle-kit) and must stay within what PostgreSQL 15 accepts: the same SQL runs on PGlite.
  */
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  bigserial,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  numeric,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timelineKinds } from '../contracts/timeline.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
@@ -36,12 +20,7 @@ export const roleEnum = pgEnum('user_role', roles);
 export const siteKinds = ['warehouse', 'factory', 'farm'] as const;
 export const siteKindEnum = pgEnum('site_kind', siteKinds);
 
-export const inspectionTypes = [
-  'label_rectification',
-  'destination_inspection',
-  'routine_supervision',
-  'pre_export_sampling',
-] as const;
+export const inspectionTypes = ['label_rectification', 'destination_inspection', 'routine_supervision', 'pre_export_sampling'] as const;
 export type InspectionType = (typeof inspectionTypes)[number];
 export const inspectionTypeEnum = pgEnum('inspection_type', inspectionTypes);
 
@@ -108,10 +87,7 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex('users_username_lower_idx').on(sql`lower(${t.username})`),
-    check(
-      'users_role_scope',
-      sql`(${t.role} <> 'enterprise_user' OR ${t.enterpriseId} IS NOT NULL) AND (${t.role} <> 'officer' OR ${t.portId} IS NOT NULL)`,
-    ),
+    check('users_role_scope', sql`(${t.role} <> 'enterprise_user' OR ${t.enterpriseId} IS NOT NULL) AND (${t.role} <> 'officer' OR ${t.portId} IS NOT NULL)`),
   ],
 );
 

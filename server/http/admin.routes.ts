@@ -13,9 +13,7 @@ const ADMIN = ['admin'] as const;
 const date = z.date();
 
 const port = z.object({ id: z.uuid(), code: z.string(), name: z.string(), createdAt: date }).meta({ id: 'Port' });
-const enterprise = z
-  .object({ id: z.uuid(), name: z.string(), customsCode: z.string(), riskClass: z.enum(riskClasses), createdAt: date })
-  .meta({ id: 'Enterprise' });
+const enterprise = z.object({ id: z.uuid(), name: z.string(), customsCode: z.string(), riskClass: z.enum(riskClasses), createdAt: date }).meta({ id: 'Enterprise' });
 const user = z
   .object({
     id: z.uuid(),
@@ -32,25 +30,31 @@ const user = z
 const created = z.object({ id: z.uuid() }).loose();
 
 export function adminRoutes(api: Api, admin: AdminService, db: Db) {
-  api.route(
-    { method: 'get', path: '/ports', summary: 'Customs ports', tag: 'admin', access: 'any', response: z.array(port) },
-    () => admin.listPorts(),
-  );
+  api.route({ method: 'get', path: '/ports', summary: 'Customs ports', tag: 'admin', access: 'any', response: z.array(port) }, () => admin.listPorts());
   api.route(
     {
-      method: 'post', path: '/admin/ports', summary: 'Create a customs port', tag: 'admin', access: ADMIN, status: 201,
+      method: 'post',
+      path: '/admin/ports',
+      summary: 'Create a customs port',
+      tag: 'admin',
+      access: ADMIN,
+      status: 201,
       body: z.object({ code: z.string().regex(/^[0-9A-Z]{2,10}$/), name: z.string().min(1).max(200) }),
       response: port,
     },
     ({ principal, body }) => admin.createPort(principal, body),
   );
-  api.route(
-    { method: 'get', path: '/enterprises', summary: 'Enterprises', tag: 'admin', access: ['admin', 'supervisor', 'officer'], response: z.array(enterprise) },
-    ({ principal }) => admin.listEnterprises(principal),
+  api.route({ method: 'get', path: '/enterprises', summary: 'Enterprises', tag: 'admin', access: ['admin', 'supervisor', 'officer'], response: z.array(enterprise) }, ({ principal }) =>
+    admin.listEnterprises(principal),
   );
   api.route(
     {
-      method: 'post', path: '/admin/enterprises', summary: 'Register an enterprise', tag: 'admin', access: ADMIN, status: 201,
+      method: 'post',
+      path: '/admin/enterprises',
+      summary: 'Register an enterprise',
+      tag: 'admin',
+      access: ADMIN,
+      status: 201,
       body: z.object({
         name: z.string().min(1).max(200),
         customsCode: z.string().regex(/^[0-9A-Z]{10}$/, 'a customs registration code has 10 characters'),
@@ -60,13 +64,15 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     },
     ({ principal, body }) => admin.createEnterprise(principal, body),
   );
-  api.route(
-    { method: 'get', path: '/admin/users', summary: 'Users', tag: 'admin', access: ADMIN, response: z.array(user) },
-    ({ principal }) => admin.listUsers(principal),
-  );
+  api.route({ method: 'get', path: '/admin/users', summary: 'Users', tag: 'admin', access: ADMIN, response: z.array(user) }, ({ principal }) => admin.listUsers(principal));
   api.route(
     {
-      method: 'post', path: '/admin/users', summary: 'Create a user with a role', tag: 'admin', access: ADMIN, status: 201,
+      method: 'post',
+      path: '/admin/users',
+      summary: 'Create a user with a role',
+      tag: 'admin',
+      access: ADMIN,
+      status: 201,
       body: z.object({
         username: z.string().regex(/^[A-Za-z0-9_.@-]{3,64}$/),
         displayName: z.string().min(1).max(200),
@@ -83,8 +89,19 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   const delegation = z.object({ brokerId: z.uuid(), enterpriseId: z.uuid() });
   api.route(
     {
-      method: 'post', path: '/admin/delegations', summary: 'Let a broker act for an enterprise', tag: 'admin', access: ADMIN, status: 201,
-      body: delegation.extend({ expiresAt: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).nullable().optional() }),
+      method: 'post',
+      path: '/admin/delegations',
+      summary: 'Let a broker act for an enterprise',
+      tag: 'admin',
+      access: ADMIN,
+      status: 201,
+      body: delegation.extend({
+        expiresAt: z.iso
+          .datetime({ offset: true })
+          .transform((s) => new Date(s))
+          .nullable()
+          .optional(),
+      }),
       response: okResponse,
     },
     async ({ principal, body }) => {
@@ -101,10 +118,18 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   );
   api.route(
     {
-      method: 'post', path: '/admin/sites', summary: 'Register a site', tag: 'admin', access: ADMIN, status: 201,
+      method: 'post',
+      path: '/admin/sites',
+      summary: 'Register a site',
+      tag: 'admin',
+      access: ADMIN,
+      status: 201,
       body: z.object({
-        enterpriseId: z.uuid(), portId: z.uuid().nullable().optional(), name: z.string().min(1).max(200),
-        kind: z.enum(siteKinds), address: z.string().max(500).default(''),
+        enterpriseId: z.uuid(),
+        portId: z.uuid().nullable().optional(),
+        name: z.string().min(1).max(200),
+        kind: z.enum(siteKinds),
+        address: z.string().max(500).default(''),
       }),
       response: created,
     },
@@ -112,10 +137,19 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   );
   api.route(
     {
-      method: 'post', path: '/admin/cameras', summary: 'Register a site camera', tag: 'admin', access: ADMIN, status: 201,
+      method: 'post',
+      path: '/admin/cameras',
+      summary: 'Register a site camera',
+      tag: 'admin',
+      access: ADMIN,
+      status: 201,
       body: z.object({
-        siteId: z.uuid(), name: z.string().min(1).max(200),
-        sourceUrl: z.string().max(2000).regex(new RegExp(`^(${CAMERA_SCHEMES.join('|')})://\\S+$`), `an ${CAMERA_SCHEMES.join(', ')} URL`),
+        siteId: z.uuid(),
+        name: z.string().min(1).max(200),
+        sourceUrl: z
+          .string()
+          .max(2000)
+          .regex(new RegExp(`^(${CAMERA_SCHEMES.join('|')})://\\S+$`), `an ${CAMERA_SCHEMES.join(', ')} URL`),
         enabled: z.boolean().default(true),
         analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length).default([]).meta({ description: 'Vision tasks to run on the live feed' }),
       }),
@@ -125,7 +159,12 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   );
   api.route(
     {
-      method: 'post', path: '/admin/vehicles', summary: 'Register a vehicle plate for an enterprise', tag: 'admin', access: ADMIN, status: 201,
+      method: 'post',
+      path: '/admin/vehicles',
+      summary: 'Register a vehicle plate for an enterprise',
+      tag: 'admin',
+      access: ADMIN,
+      status: 201,
       body: z.object({ enterpriseId: z.uuid(), plate: z.string().min(2).max(20), description: z.string().max(200).optional() }),
       response: created,
     },
@@ -133,48 +172,73 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   );
   api.route(
     {
-      method: 'put', path: '/admin/enterprises/:id/risk-class', summary: 'Set an enterprise\'s risk class', tag: 'admin', access: ADMIN,
-      params: uuidParam, body: z.object({ riskClass: z.enum(riskClasses) }), response: enterprise,
+      method: 'put',
+      path: '/admin/enterprises/:id/risk-class',
+      summary: "Set an enterprise's risk class",
+      tag: 'admin',
+      access: ADMIN,
+      params: uuidParam,
+      body: z.object({ riskClass: z.enum(riskClasses) }),
+      response: enterprise,
     },
     ({ principal, params, body }) => admin.setRiskClass(principal, params.id, body.riskClass),
   );
   api.route(
     {
-      method: 'get', path: '/officers', summary: 'Officers (for searching the archive)', tag: 'admin', access: ['admin', 'supervisor'],
+      method: 'get',
+      path: '/officers',
+      summary: 'Officers (for searching the archive)',
+      tag: 'admin',
+      access: ['admin', 'supervisor'],
       response: z.array(z.object({ id: z.uuid(), displayName: z.string(), portId: z.uuid().nullable() }).meta({ id: 'Officer' })),
     },
     ({ principal }) => admin.listOfficers(principal),
   );
   api.route(
     {
-      method: 'get', path: '/admin/delegations', summary: 'Broker delegations, revoked ones included', tag: 'admin', access: ADMIN,
-      response: z.array(z.object({ brokerId: z.uuid(), brokerName: z.string(), enterpriseId: z.uuid(), enterpriseName: z.string(), grantedAt: date, expiresAt: date.nullable(), revokedAt: date.nullable() }).meta({ id: 'Delegation' })),
+      method: 'get',
+      path: '/admin/delegations',
+      summary: 'Broker delegations, revoked ones included',
+      tag: 'admin',
+      access: ADMIN,
+      response: z.array(
+        z
+          .object({ brokerId: z.uuid(), brokerName: z.string(), enterpriseId: z.uuid(), enterpriseName: z.string(), grantedAt: date, expiresAt: date.nullable(), revokedAt: date.nullable() })
+          .meta({ id: 'Delegation' }),
+      ),
     },
     ({ principal }) => admin.listDelegations(principal),
   );
   const site = z.object({ id: z.uuid(), enterpriseId: z.uuid(), portId: z.uuid().nullable(), name: z.string(), kind: z.enum(siteKinds), address: z.string(), createdAt: date }).meta({ id: 'Site' });
-  api.route(
-    { method: 'get', path: '/admin/sites', summary: 'Supervised sites', tag: 'admin', access: ['admin', 'supervisor'], response: z.array(site) },
-    ({ principal }) => admin.listSites(principal),
+  api.route({ method: 'get', path: '/admin/sites', summary: 'Supervised sites', tag: 'admin', access: ['admin', 'supervisor'], response: z.array(site) }, ({ principal }) =>
+    admin.listSites(principal),
   );
-  const camera = z
-    .object({ id: z.uuid(), siteId: z.uuid(), name: z.string(), sourceUrl: z.string(), enabled: z.boolean(), analysis: z.array(z.string()), createdAt: date })
-    .meta({ id: 'Camera' });
+  const camera = z.object({ id: z.uuid(), siteId: z.uuid(), name: z.string(), sourceUrl: z.string(), enabled: z.boolean(), analysis: z.array(z.string()), createdAt: date }).meta({ id: 'Camera' });
   api.route(
     {
-      method: 'get', path: '/admin/cameras', summary: 'Site cameras', tag: 'admin', access: ['admin', 'supervisor'],
-      query: z.object({ siteId: z.uuid().optional() }), response: z.array(camera),
+      method: 'get',
+      path: '/admin/cameras',
+      summary: 'Site cameras',
+      tag: 'admin',
+      access: ['admin', 'supervisor'],
+      query: z.object({ siteId: z.uuid().optional() }),
+      response: z.array(camera),
     },
     ({ principal, query }) => admin.listCameras(principal, query.siteId),
   );
   api.route(
     {
-      method: 'get', path: '/admin/cameras/:id/preview', summary: 'Test a camera: one frame from its source as a JPEG', tag: 'admin', access: ADMIN,
-      params: uuidParam, response: z.any().meta({ type: 'string', format: 'binary' }),
+      method: 'get',
+      path: '/admin/cameras/:id/preview',
+      summary: 'Test a camera: one frame from its source as a JPEG',
+      tag: 'admin',
+      access: ADMIN,
+      params: uuidParam,
+      response: z.any().meta({ type: 'string', format: 'binary' }),
     },
     async ({ principal, params, res }) => {
       const cam = await admin.camera(principal, params.id);
-      let still;
+      let still: Awaited<ReturnType<typeof grabCameraStill>>;
       try {
         still = await grabCameraStill(admin.liveSourceUrl(cam));
       } catch (err) {
@@ -184,13 +248,16 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     },
   );
   const vehicle = z.object({ id: z.uuid(), enterpriseId: z.uuid(), plate: z.string(), description: z.string(), createdAt: date }).meta({ id: 'Vehicle' });
-  api.route(
-    { method: 'get', path: '/admin/vehicles', summary: 'Registered vehicles', tag: 'admin', access: ['admin', 'supervisor'], response: z.array(vehicle) },
-    ({ principal }) => admin.listVehicles(principal),
+  api.route({ method: 'get', path: '/admin/vehicles', summary: 'Registered vehicles', tag: 'admin', access: ['admin', 'supervisor'], response: z.array(vehicle) }, ({ principal }) =>
+    admin.listVehicles(principal),
   );
   api.route(
     {
-      method: 'get', path: '/audit/verify', summary: 'Re-check the whole audit hash chain', tag: 'audit', access: ['admin', 'supervisor'],
+      method: 'get',
+      path: '/audit/verify',
+      summary: 'Re-check the whole audit hash chain',
+      tag: 'audit',
+      access: ['admin', 'supervisor'],
       response: z.object({
         ok: z.boolean(),
         checked: z.number().int(),

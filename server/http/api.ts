@@ -63,16 +63,13 @@ export class Api {
     });
   }
 
-  route<B = undefined, Q = undefined, P = undefined, R = unknown>(
-    spec: RouteSpec<B, Q, P, R>,
-    handler: (ctx: RouteContext<B, Q, P>) => Promise<R>,
-  ): void {
+  route<B = undefined, Q = undefined, P = undefined, R = unknown>(spec: RouteSpec<B, Q, P, R>, handler: (ctx: RouteContext<B, Q, P>) => Promise<R>): void {
     this.describe(spec);
     this.router[spec.method](spec.path, async (req, res, next) => {
       // The route pattern (not the URL) labels metrics, so label cardinality stays bounded.
       res.locals.route = `${req.baseUrl}${spec.path}`;
       try {
-        let principal = await this.resolvePrincipal(req);
+        const principal = await this.resolvePrincipal(req);
         if (spec.access !== 'public') {
           if (!principal) throw new AppError('unauthenticated', 'Log in first');
           if (spec.access !== 'any' && !spec.access.includes(principal.role)) {

@@ -42,20 +42,14 @@ export function authRoutes(api: Api, auth: AuthService, cookie: { secure: boolea
     },
   );
 
-  api.route(
-    { method: 'post', path: '/auth/logout', summary: 'End this login', tag: 'auth', access: 'public', response: okResponse },
-    async ({ req, res }) => {
-      const token = readSessionCookie(req.headers.cookie);
-      if (token) await auth.logout(token);
-      res.clearCookie(SESSION_COOKIE, { path: '/' });
-      return { ok: true as const };
-    },
-  );
+  api.route({ method: 'post', path: '/auth/logout', summary: 'End this login', tag: 'auth', access: 'public', response: okResponse }, async ({ req, res }) => {
+    const token = readSessionCookie(req.headers.cookie);
+    if (token) await auth.logout(token);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true as const };
+  });
 
-  api.route(
-    { method: 'get', path: '/auth/me', summary: 'Who is logged in', tag: 'auth', access: 'any', response: principalResponse },
-    async ({ principal }) => principal,
-  );
+  api.route({ method: 'get', path: '/auth/me', summary: 'Who is logged in', tag: 'auth', access: 'any', response: principalResponse }, async ({ principal }) => principal);
 }
 
 export function readSessionCookie(header: string | undefined): string | null {

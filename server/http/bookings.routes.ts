@@ -76,9 +76,8 @@ export function bookingRoutes(api: Api, bookings: BookingService) {
     ({ principal, query }) => bookings.list(principal, query),
   );
 
-  api.route(
-    { method: 'get', path: '/bookings/:id', summary: 'One booking', tag: 'bookings', access: 'any', params: uuidParam, response: bookingResponse },
-    ({ principal, params }) => bookings.get(principal, params.id),
+  api.route({ method: 'get', path: '/bookings/:id', summary: 'One booking', tag: 'bookings', access: 'any', params: uuidParam, response: bookingResponse }, ({ principal, params }) =>
+    bookings.get(principal, params.id),
   );
 
   const action = (
@@ -87,9 +86,8 @@ export function bookingRoutes(api: Api, bookings: BookingService) {
     access: readonly ('enterprise_user' | 'broker' | 'officer')[],
     run: (principal: Principal, id: string, body: { reason: string }) => Promise<BookingView>,
   ) =>
-    api.route(
-      { method: 'post', path: `/bookings/:id/${path}`, summary, tag: 'bookings', access, params: uuidParam, body: reasonBody, response: bookingResponse },
-      ({ principal, params, body }) => run(principal, params.id, body),
+    api.route({ method: 'post', path: `/bookings/:id/${path}`, summary, tag: 'bookings', access, params: uuidParam, body: reasonBody, response: bookingResponse }, ({ principal, params, body }) =>
+      run(principal, params.id, body),
     );
 
   action('confirm', 'Officer: take the requested slot', OFFICER, (p, id) => bookings.confirm(p, id));

@@ -33,9 +33,8 @@ export function declarationRoutes(api: Api, declarations: DeclarationService) {
     ({ principal, query }) => declarations.list(principal, query),
   );
 
-  api.route(
-    { method: 'get', path: '/declarations/:id', summary: 'One declaration', tag: 'declarations', access: 'any', params: uuidParam, response: declarationResponse },
-    ({ principal, params }) => declarations.get(principal, params.id),
+  api.route({ method: 'get', path: '/declarations/:id', summary: 'One declaration', tag: 'declarations', access: 'any', params: uuidParam, response: declarationResponse }, ({ principal, params }) =>
+    declarations.get(principal, params.id),
   );
 
   api.route(
@@ -53,7 +52,10 @@ export function declarationRoutes(api: Api, declarations: DeclarationService) {
         goodsDescription: z.string().min(1).max(2000),
         declaredQuantity: z.number().positive().max(1e10),
         quantityUnit: z.string().min(1).max(20),
-        sealNumbers: z.array(z.string().regex(/^[A-Za-z0-9 \-]{4,30}$/, 'letters and digits')).max(50).default([]),
+        sealNumbers: z
+          .array(z.string().regex(/^[A-Za-z0-9 -]{4,30}$/, 'letters and digits'))
+          .max(50)
+          .default([]),
       }),
       response: declarationResponse,
       status: 201,

@@ -20,16 +20,32 @@ const timelineEvent = timelineEventSchema;
 
 const recording = z
   .object({
-    id: z.uuid(), sessionId: z.uuid(), source: z.string(), mediaKind: z.string(), status: z.string(),
-    startedAt: z.date(), endedAt: z.date().nullable(), durationMs: z.number().nullable(), sizeBytes: z.number().nullable(), sha256: z.string().nullable(),
+    id: z.uuid(),
+    sessionId: z.uuid(),
+    source: z.string(),
+    mediaKind: z.string(),
+    status: z.string(),
+    startedAt: z.date(),
+    endedAt: z.date().nullable(),
+    durationMs: z.number().nullable(),
+    sizeBytes: z.number().nullable(),
+    sha256: z.string().nullable(),
   })
   .loose()
   .meta({ id: 'Recording' });
 
 const verdict = z
   .object({
-    verdictId: z.uuid(), sessionId: z.uuid(), bookingId: z.uuid(), declarationNumber: z.string(), officerId: z.uuid(),
-    outcome: z.enum(verdictOutcomes), findings: z.string(), followUp: z.string(), recordedAt: z.string(), keyId: z.string(),
+    verdictId: z.uuid(),
+    sessionId: z.uuid(),
+    bookingId: z.uuid(),
+    declarationNumber: z.string(),
+    officerId: z.uuid(),
+    outcome: z.enum(verdictOutcomes),
+    findings: z.string(),
+    followUp: z.string(),
+    recordedAt: z.string(),
+    keyId: z.string(),
     signature: z.string().meta({ description: 'Ed25519 over the canonical JSON (sorted keys) of the other fields but signatureValid' }),
     signatureValid: z.boolean(),
   })
@@ -66,19 +82,42 @@ export function sessionRoutes(
   const { inspections, verdicts, archive, archiveSearch, retention, alarms, exports, key, dataDir, store } = deps;
   api.route(
     {
-      method: 'post', path: '/alarms/:id/acknowledge', summary: 'Acknowledge an alarm (officer of the session or supervisor)', tag: 'sessions', access: ['officer', 'supervisor'],
-      params: uuidParam, response: z.object({ alarmId: z.uuid(), status: z.literal('acknowledged'), acknowledgedBy: z.uuid(), acknowledgedAt: z.string() }),
+      method: 'post',
+      path: '/alarms/:id/acknowledge',
+      summary: 'Acknowledge an alarm (officer of the session or supervisor)',
+      tag: 'sessions',
+      access: ['officer', 'supervisor'],
+      params: uuidParam,
+      response: z.object({ alarmId: z.uuid(), status: z.literal('acknowledged'), acknowledgedBy: z.uuid(), acknowledgedAt: z.string() }),
     },
     ({ principal, params }) => alarms.acknowledge(principal, params.id),
   );
   const alarm = z
     .object({
-      id: z.uuid(), sessionId: z.uuid().nullable(), siteId: z.uuid().nullable(), cameraId: z.uuid().nullable(), rule: z.string(), details: z.unknown(),
-      frameAt: z.date(), status: z.enum(['open', 'acknowledged']), acknowledgedBy: z.uuid().nullable(), acknowledgedAt: z.date().nullable(), createdAt: z.date(), hasEvidence: z.boolean(),
+      id: z.uuid(),
+      sessionId: z.uuid().nullable(),
+      siteId: z.uuid().nullable(),
+      cameraId: z.uuid().nullable(),
+      rule: z.string(),
+      details: z.unknown(),
+      frameAt: z.date(),
+      status: z.enum(['open', 'acknowledged']),
+      acknowledgedBy: z.uuid().nullable(),
+      acknowledgedAt: z.date().nullable(),
+      createdAt: z.date(),
+      hasEvidence: z.boolean(),
     })
     .meta({ id: 'Alarm' });
   api.route(
-    { method: 'get', path: '/sessions/:id/alarms', summary: 'Alarms of a session (officers and supervisors)', tag: 'sessions', access: ['officer', 'supervisor', 'admin'], params: uuidParam, response: z.array(alarm) },
+    {
+      method: 'get',
+      path: '/sessions/:id/alarms',
+      summary: 'Alarms of a session (officers and supervisors)',
+      tag: 'sessions',
+      access: ['officer', 'supervisor', 'admin'],
+      params: uuidParam,
+      response: z.array(alarm),
+    },
     ({ principal, params }) => alarms.listForSession(principal, params.id),
   );
   api.route(
@@ -87,8 +126,14 @@ export function sessionRoutes(
   );
   api.route(
     {
-      method: 'post', path: '/sessions/:id/photos', summary: 'Enterprise: upload a photo the officer asked for (body: the JPEG or PNG itself)', tag: 'sessions',
-      access: ['enterprise_user', 'broker'], params: uuidParam, status: 201, response: timelineEvent,
+      method: 'post',
+      path: '/sessions/:id/photos',
+      summary: 'Enterprise: upload a photo the officer asked for (body: the JPEG or PNG itself)',
+      tag: 'sessions',
+      access: ['enterprise_user', 'broker'],
+      params: uuidParam,
+      status: 201,
+      response: timelineEvent,
     },
     async ({ principal, params, req }) => {
       if (!Buffer.isBuffer(req.body)) throw new AppError('invalid_image', 'Send the photo itself with Content-Type image/jpeg or image/png');
@@ -97,23 +142,37 @@ export function sessionRoutes(
   );
   api.route(
     {
-      method: 'put', path: '/sessions/:id/legal-hold', summary: 'Supervisor: keep (or release) a session\'s recordings beyond retention', tag: 'archive', access: ['supervisor', 'admin'],
-      params: uuidParam, body: z.object({ hold: z.boolean(), reason: z.string().min(1).max(500) }),
+      method: 'put',
+      path: '/sessions/:id/legal-hold',
+      summary: "Supervisor: keep (or release) a session's recordings beyond retention",
+      tag: 'archive',
+      access: ['supervisor', 'admin'],
+      params: uuidParam,
+      body: z.object({ hold: z.boolean(), reason: z.string().min(1).max(500) }),
       response: z.object({ sessionId: z.uuid(), legalHold: z.boolean(), recordings: z.number().int() }),
     },
     ({ principal, params, body }) => retention.setLegalHold(principal, params.id, body.hold, body.reason),
   );
   api.route(
     {
-      method: 'get', path: '/admin/retention', summary: 'Retention policies per inspection type', tag: 'admin', access: ['admin', 'supervisor'],
+      method: 'get',
+      path: '/admin/retention',
+      summary: 'Retention policies per inspection type',
+      tag: 'admin',
+      access: ['admin', 'supervisor'],
       response: z.array(z.object({ inspectionType: z.enum(inspectionTypes), keepDays: z.number().int(), updatedAt: z.date() })),
     },
     ({ principal }) => retention.policies(principal),
   );
   api.route(
     {
-      method: 'put', path: '/admin/retention/:type', summary: 'Set how long recordings of an inspection type are kept', tag: 'admin', access: ['admin'],
-      params: z.object({ type: z.enum(inspectionTypes) }), body: z.object({ keepDays: z.number().int().min(1).max(36500) }),
+      method: 'put',
+      path: '/admin/retention/:type',
+      summary: 'Set how long recordings of an inspection type are kept',
+      tag: 'admin',
+      access: ['admin'],
+      params: z.object({ type: z.enum(inspectionTypes) }),
+      body: z.object({ keepDays: z.number().int().min(1).max(36500) }),
       response: z.object({ inspectionType: z.enum(inspectionTypes), keepDays: z.number().int() }),
     },
     ({ principal, params, body }) => retention.setPolicy(principal, params.type, body.keepDays),
@@ -123,8 +182,15 @@ export function sessionRoutes(
     .meta({ id: 'EvidenceExport' });
   api.route(
     {
-      method: 'post', path: '/sessions/:id/exports', summary: 'Build the evidence package (zip) of a sealed session; progress is pushed as export:progress', tag: 'archive', access: 'any', status: 202,
-      params: uuidParam, body: z.object({ locale: z.enum(['zh-CN', 'en', 'ru']).optional() }), response: exportStatus,
+      method: 'post',
+      path: '/sessions/:id/exports',
+      summary: 'Build the evidence package (zip) of a sealed session; progress is pushed as export:progress',
+      tag: 'archive',
+      access: 'any',
+      status: 202,
+      params: uuidParam,
+      body: z.object({ locale: z.enum(['zh-CN', 'en', 'ru']).optional() }),
+      response: exportStatus,
     },
     ({ principal, params, body }) => exports.request(principal, params.id, body.locale ?? (principal.locale as 'zh-CN' | 'en' | 'ru')),
   );
@@ -144,7 +210,11 @@ export function sessionRoutes(
 
   api.route(
     {
-      method: 'get', path: '/archive/sessions', summary: 'Search the archive of inspection sessions the caller may see, newest first', tag: 'archive', access: 'any',
+      method: 'get',
+      path: '/archive/sessions',
+      summary: 'Search the archive of inspection sessions the caller may see, newest first',
+      tag: 'archive',
+      access: 'any',
       query: pageQuery.extend({
         declarationNumber: z.string().max(40).optional(),
         enterpriseId: z.uuid().optional(),
@@ -154,16 +224,32 @@ export function sessionRoutes(
         to: isoDateTime.optional(),
         type: z.enum(inspectionTypes).optional(),
         verdict: z.enum(verdictOutcomes).optional(),
-        hasAlarms: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+        hasAlarms: z
+          .enum(['true', 'false'])
+          .transform((v) => v === 'true')
+          .optional(),
       }),
       response: z.object({
         total: z.number().int(),
         items: z.array(
-          z.object({
-            sessionId: z.uuid(), bookingId: z.uuid(), declarationNumber: z.string(), enterpriseId: z.uuid(), enterpriseName: z.string(),
-            siteId: z.uuid().nullable(), officerId: z.uuid().nullable(), officerName: z.string().nullable(), type: z.enum(inspectionTypes),
-            startedAt: z.string(), endedAt: z.string().nullable(), verdict: z.enum(verdictOutcomes).nullable(), alarms: z.number().int(), sealed: z.boolean(),
-          }).meta({ id: 'ArchiveEntry' }),
+          z
+            .object({
+              sessionId: z.uuid(),
+              bookingId: z.uuid(),
+              declarationNumber: z.string(),
+              enterpriseId: z.uuid(),
+              enterpriseName: z.string(),
+              siteId: z.uuid().nullable(),
+              officerId: z.uuid().nullable(),
+              officerName: z.string().nullable(),
+              type: z.enum(inspectionTypes),
+              startedAt: z.string(),
+              endedAt: z.string().nullable(),
+              verdict: z.enum(verdictOutcomes).nullable(),
+              alarms: z.number().int(),
+              sealed: z.boolean(),
+            })
+            .meta({ id: 'ArchiveEntry' }),
         ),
       }),
     },
@@ -174,7 +260,15 @@ export function sessionRoutes(
   const exportsStore = localEvidenceStore(dataDir);
   const recordingParams = uuidParam.extend({ recordingId: z.uuid() });
   api.route(
-    { method: 'get', path: '/sessions/:id/recordings/:recordingId/file', summary: 'Play a recording (Range requests supported)', tag: 'sessions', access: 'any', params: recordingParams, response: binary },
+    {
+      method: 'get',
+      path: '/sessions/:id/recordings/:recordingId/file',
+      summary: 'Play a recording (Range requests supported)',
+      tag: 'sessions',
+      access: 'any',
+      params: recordingParams,
+      response: binary,
+    },
     async ({ principal, params, req, res }) => sendStored(req, res, store, await inspections.mediaFile(principal, params.id, { recordingId: params.recordingId })),
   );
   api.route(
@@ -183,18 +277,36 @@ export function sessionRoutes(
   );
   api.route(
     {
-      method: 'get', path: '/sessions/:id/snapshots/:eventId', summary: 'A snapshot (JPEG) by its timeline event', tag: 'sessions', access: 'any',
-      params: uuidParam.extend({ eventId: z.coerce.number().int().positive() }), response: binary,
+      method: 'get',
+      path: '/sessions/:id/snapshots/:eventId',
+      summary: 'A snapshot (JPEG) by its timeline event',
+      tag: 'sessions',
+      access: 'any',
+      params: uuidParam.extend({ eventId: z.coerce.number().int().positive() }),
+      response: binary,
     },
     async ({ principal, params, req, res }) => sendStored(req, res, store, await inspections.mediaFile(principal, params.id, { snapshotEventId: params.eventId })),
   );
   api.route(
-    { method: 'get', path: '/sessions/:id/verify', summary: 'Re-check the sealed evidence of a session and name what differs', tag: 'sessions', access: 'any', params: uuidParam, response: verification },
+    {
+      method: 'get',
+      path: '/sessions/:id/verify',
+      summary: 'Re-check the sealed evidence of a session and name what differs',
+      tag: 'sessions',
+      access: 'any',
+      params: uuidParam,
+      response: verification,
+    },
     ({ principal, params }) => archive.verify(principal, params.id),
   );
   api.route(
     {
-      method: 'post', path: '/sessions/:id/verdict', summary: 'Officer: record the signed verdict; completes the inspection', tag: 'sessions', access: ['officer'], status: 201,
+      method: 'post',
+      path: '/sessions/:id/verdict',
+      summary: 'Officer: record the signed verdict; completes the inspection',
+      tag: 'sessions',
+      access: ['officer'],
+      status: 201,
       params: uuidParam,
       body: z.object({ outcome: z.enum(verdictOutcomes), findings: z.string().max(5000).default(''), followUp: z.string().max(2000).optional() }),
       response: verdict,
@@ -207,7 +319,11 @@ export function sessionRoutes(
   );
   api.route(
     {
-      method: 'get', path: '/keys/platform', summary: 'The public key that verifies verdicts and evidence', tag: 'sessions', access: 'public',
+      method: 'get',
+      path: '/keys/platform',
+      summary: 'The public key that verifies verdicts and evidence',
+      tag: 'sessions',
+      access: 'public',
       response: z.object({ algorithm: z.literal('Ed25519'), keyId: z.string(), publicKeyPem: z.string() }),
     },
     async () => ({ algorithm: 'Ed25519' as const, keyId: key.keyId, publicKeyPem: key.publicKeyPem }),

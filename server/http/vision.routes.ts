@@ -29,7 +29,12 @@ export function visionRoutes(api: Api, deps: { loadingBatches: LoadingBatchServi
   const { loadingBatches } = deps;
   api.route(
     {
-      method: 'post', path: '/sessions/:id/loading-batches', summary: 'Officer: start counting animals crossing a line on a site camera', tag: 'sessions', access: ['officer'], status: 201,
+      method: 'post',
+      path: '/sessions/:id/loading-batches',
+      summary: 'Officer: start counting animals crossing a line on a site camera',
+      tag: 'sessions',
+      access: ['officer'],
+      status: 201,
       params: uuidParam,
       body: z.object({ cameraId: z.uuid(), line: batchLine, expected: z.number().int().min(0).max(100_000).optional().meta({ description: 'Default: the declared quantity' }) }),
       response: loadingBatch,
@@ -38,7 +43,11 @@ export function visionRoutes(api: Api, deps: { loadingBatches: LoadingBatchServi
   );
   api.route(
     {
-      method: 'post', path: '/sessions/:id/loading-batches/:batchId/close', summary: 'Officer: close a loading batch; a count that differs from the expected raises count_mismatch', tag: 'sessions', access: ['officer'],
+      method: 'post',
+      path: '/sessions/:id/loading-batches/:batchId/close',
+      summary: 'Officer: close a loading batch; a count that differs from the expected raises count_mismatch',
+      tag: 'sessions',
+      access: ['officer'],
       params: z.object({ id: z.uuid(), batchId: z.uuid() }),
       response: loadingBatch,
     },

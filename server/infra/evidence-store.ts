@@ -161,7 +161,6 @@ export async function downloadAll(store: EvidenceStore, folder: string, target: 
   return files.length;
 }
 
-
 /** The store the configuration asks for: S3 when S3_BUCKET is set, else local disk under the data dir. */
 export function evidenceStoreFor(config: Config): EvidenceStore {
   if (!config.S3_BUCKET) return localEvidenceStore(config.dataDir);

@@ -65,17 +65,26 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
   fs.mkdirSync(options.dir, { recursive: true });
   const port = await freePort();
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', options.dir,
-    '--save', '',
-    '--appendonly', options.persist ? 'yes' : 'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    options.dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.persist ? 'yes' : 'no',
     // Every acknowledged write is on disk before the answer: a killed redis-server loses no queued job.
-    '--appendfsync', 'always',
-    '--daemonize', 'no',
-    '--protected-mode', 'yes',
+    '--appendfsync',
+    'always',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
     // BullMQ requires that Redis never evicts its keys.
-    '--maxmemory-policy', 'noeviction',
+    '--maxmemory-policy',
+    'noeviction',
   ];
   let child = await spawnRedis(options.bin ?? 'redis-server', args, port);
   let stopping = false;

@@ -47,10 +47,14 @@ export function startBookingReminders(deps: {
     await queue.remove(jobIdFor(booking.id));
     if (booking.status !== 'confirmed') return;
     const remindAt = Date.parse(booking.slotStart) - deps.minutesBefore * 60_000;
-    await queue.add('remind', { bookingId: booking.id, slotStart: booking.slotStart }, {
-      jobId: jobIdFor(booking.id),
-      delay: Math.max(0, remindAt - clock().getTime()),
-    });
+    await queue.add(
+      'remind',
+      { bookingId: booking.id, slotStart: booking.slotStart },
+      {
+        jobId: jobIdFor(booking.id),
+        delay: Math.max(0, remindAt - clock().getTime()),
+      },
+    );
   });
 
   const worker = new Worker<ReminderData>(

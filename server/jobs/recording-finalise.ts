@@ -39,7 +39,10 @@ export async function finaliseRecording(deps: FinaliseDeps, recordingId: string,
   }
   await progress(10);
   const dir = path.dirname(path.join(deps.dataDir, segments[0]!.path));
-  const result = await finaliseSegments(segments.map((s) => path.join(deps.dataDir, s.path)), path.join(dir, 'recording'));
+  const result = await finaliseSegments(
+    segments.map((s) => path.join(deps.dataDir, s.path)),
+    path.join(dir, 'recording'),
+  );
   await progress(80);
   const stored = { path: path.relative(deps.dataDir, result.path), posterPath: result.posterPath ? path.relative(deps.dataDir, result.posterPath) : null };
   await deps.store.keep(stored.path);
@@ -49,12 +52,14 @@ export async function finaliseRecording(deps: FinaliseDeps, recordingId: string,
   return { recordingId, status: 'ready' as const, durationMs: result.durationMs };
 }
 
-export function startRecordingFinaliser(deps: FinaliseDeps & {
-  connection: ConnectionOptions;
-  prefix: string;
-  logger: Logger;
-  metrics: Metrics;
-}) {
+export function startRecordingFinaliser(
+  deps: FinaliseDeps & {
+    connection: ConnectionOptions;
+    prefix: string;
+    logger: Logger;
+    metrics: Metrics;
+  },
+) {
   const queue = new Queue<{ recordingId: string }>(RECORDING_FINALISE_QUEUE, {
     connection: deps.connection,
     prefix: deps.prefix,

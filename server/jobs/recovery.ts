@@ -41,10 +41,7 @@ export async function recoverUnfinishedWork(deps: {
 }
 
 /** Segment files on disk after the last hashed one: ffmpeg wrote them but the process died before hashing. */
-async function salvageUnhashedSegments(
-  deps: { dataDir: string; inspections: InspectionService },
-  recording: { id: string; sessionId: string; startedAt: Date },
-): Promise<number> {
+async function salvageUnhashedSegments(deps: { dataDir: string; inspections: InspectionService }, recording: { id: string; sessionId: string; startedAt: Date }): Promise<number> {
   const dir = path.join(deps.dataDir, recordingFolder(recording.sessionId, recording.id));
   const known = await deps.inspections.segmentsOf(recording.id);
   const last = known.at(-1);

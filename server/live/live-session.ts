@@ -152,9 +152,7 @@ export class LiveSession {
     // The stream may have ended (or the session closed) while the recorder was starting.
     if (this.closing || !this.room.producerInfos().some((p) => p.producerId === info.producerId)) await this.stopRecorder(info.producerId);
     recorder.on('segment', (segment) => {
-      void inspections
-        .addSegment(recordingId, { ...segment, path: path.relative(this.o.dataDir, segment.path) })
-        .catch((err) => this.o.logger.error({ err, recordingId }, 'cannot store segment'));
+      void inspections.addSegment(recordingId, { ...segment, path: path.relative(this.o.dataDir, segment.path) }).catch((err) => this.o.logger.error({ err, recordingId }, 'cannot store segment'));
     });
     recorder.on('restarted', ({ gapMs, reason }) => {
       void timeline

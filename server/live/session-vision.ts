@@ -156,7 +156,11 @@ export class SessionVision {
   }
 
   /** One result of one camera: pushed to the officers, checked against the rules. */
-  private async handleResult(camera: VisionCamera, result: TaskResult, meta: Pick<StreamResultMeta, 'capturedAt' | 'latencyMs'> & { frame: { data: Uint8Array; width: number; height: number } }): Promise<void> {
+  private async handleResult(
+    camera: VisionCamera,
+    result: TaskResult,
+    meta: Pick<StreamResultMeta, 'capturedAt' | 'latencyMs'> & { frame: { data: Uint8Array; width: number; height: number } },
+  ): Promise<void> {
     const { width, height } = meta.frame;
     const frameAt = new Date(meta.capturedAt);
     this.o.toOfficers('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });

@@ -38,12 +38,24 @@ export async function seedDemo(services: Services) {
 
   const actor = { userId: adminUser.id, username: adminUser.username, displayName: adminUser.displayName, role: 'admin' as const, locale: 'en', enterpriseIds: [], portId: null };
   const pigs = await declarations.create(actor, {
-    number: '531620260000012345', enterpriseId: farm.id, portId: port.id, siteId: farmSite.id,
-    goodsDescription: 'Live pigs for slaughter, for Hong Kong', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['SL8472913'],
+    number: '531620260000012345',
+    enterpriseId: farm.id,
+    portId: port.id,
+    siteId: farmSite.id,
+    goodsDescription: 'Live pigs for slaughter, for Hong Kong',
+    declaredQuantity: 40,
+    quantityUnit: 'head',
+    sealNumbers: ['SL8472913'],
   });
   const dumplings = await declarations.create(actor, {
-    number: '531620260000012346', enterpriseId: foods.id, portId: port.id, siteId: warehouse.id,
-    goodsDescription: 'Frozen dumplings, pre-packaged (label rectification)', declaredQuantity: 1200, quantityUnit: 'carton', sealNumbers: ['CN1234567'],
+    number: '531620260000012346',
+    enterpriseId: foods.id,
+    portId: port.id,
+    siteId: warehouse.id,
+    goodsDescription: 'Frozen dumplings, pre-packaged (label rectification)',
+    declaredQuantity: 1200,
+    quantityUnit: 'carton',
+    sealNumbers: ['CN1234567'],
   });
   return {
     seeded: true,

@@ -4,17 +4,7 @@
  */
 import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import {
-  brokerDelegations,
-  cameras,
-  declarations,
-  enterprises,
-  ports,
-  sites,
-  users,
-  vehicles,
-  type Role,
-} from '../db/schema.ts';
+import { brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { requireRole, type Principal } from './access.ts';
@@ -58,7 +48,10 @@ export class AdminService {
     if (input.role === 'enterprise_user' && !input.enterpriseId) throw new AppError('bad_request', 'An enterprise user needs an enterprise');
     if (input.role === 'officer' && !input.portId) throw new AppError('bad_request', 'An officer needs a port');
     const { db } = this.deps;
-    const [taken] = await db.select({ id: users.id }).from(users).where(eq(sql`lower(${users.username})`, input.username.toLowerCase()));
+    const [taken] = await db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(sql`lower(${users.username})`, input.username.toLowerCase()));
     if (taken) throw new AppError('conflict', `The username ${input.username} is taken`);
     await this.requireExists(db, input.enterpriseId, enterprises, 'Enterprise');
     await this.requireExists(db, input.portId, ports, 'Port');
@@ -139,13 +132,7 @@ export class AdminService {
       const revoked = await tx
         .update(brokerDelegations)
         .set({ revokedAt: new Date() })
-        .where(
-          and(
-            eq(brokerDelegations.brokerId, input.brokerId),
-            eq(brokerDelegations.enterpriseId, input.enterpriseId),
-            isNull(brokerDelegations.revokedAt),
-          ),
-        )
+        .where(and(eq(brokerDelegations.brokerId, input.brokerId), eq(brokerDelegations.enterpriseId, input.enterpriseId), isNull(brokerDelegations.revokedAt)))
         .returning();
       if (revoked.length === 0) throw notFound('Delegation');
       await this.audit(tx, actor, 'delegation.revoke', 'enterprise', input.enterpriseId, { brokerId: input.brokerId });
@@ -196,12 +183,7 @@ export class AdminService {
   /** Officers by name, for the supervisor's archive filter. */
   async listOfficers(actor: Principal) {
     requireRole(actor, 'admin', 'supervisor');
-    return this.deps.db
-      .select({ id: users.id, displayName: users.displayName, portId: users.portId })
-      .from(users)
-      .where(eq(users.role, 'officer'))
-      .orderBy(asc(users.displayName))
-      .limit(LIST_LIMIT);
+    return this.deps.db.select({ id: users.id, displayName: users.displayName, portId: users.portId }).from(users).where(eq(users.role, 'officer')).orderBy(asc(users.displayName)).limit(LIST_LIMIT);
   }
 
   async listDelegations(actor: Principal) {
@@ -253,7 +235,10 @@ export class AdminService {
     const { db } = this.deps;
     const [declaration] = await db.select({ siteId: declarations.siteId }).from(declarations).where(eq(declarations.id, declarationId));
     if (!declaration?.siteId) return [];
-    const rows = await db.select().from(cameras).where(and(eq(cameras.siteId, declaration.siteId), eq(cameras.enabled, true)));
+    const rows = await db
+      .select()
+      .from(cameras)
+      .where(and(eq(cameras.siteId, declaration.siteId), eq(cameras.enabled, true)));
     return rows.map((c) => ({ id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
   }
 
@@ -271,7 +256,10 @@ export class AdminService {
     for (const row of rows) {
       const { sourceUrl, password } = splitPassword(row.sourceUrl);
       if (password === null) continue;
-      await this.deps.db.update(cameras).set({ sourceUrl, sourcePassword: this.deps.secrets.seal(password) }).where(eq(cameras.id, row.id));
+      await this.deps.db
+        .update(cameras)
+        .set({ sourceUrl, sourcePassword: this.deps.secrets.seal(password) })
+        .where(eq(cameras.id, row.id));
       moved += 1;
     }
     return moved;
@@ -282,12 +270,7 @@ export class AdminService {
     return this.deps.db.select().from(vehicles).orderBy(asc(vehicles.plate)).limit(LIST_LIMIT);
   }
 
-  private async requireExists(
-    db: DbOrTx,
-    id: string | null | undefined,
-    table: typeof enterprises | typeof ports | typeof sites,
-    what: string,
-  ) {
+  private async requireExists(db: DbOrTx, id: string | null | undefined, table: typeof enterprises | typeof ports | typeof sites, what: string) {
     if (!id) return;
     const [row] = await db.select({ id: table.id }).from(table).where(eq(table.id, id));
     if (!row) throw new AppError('bad_request', `${what} ${id} does not exist`);
@@ -304,7 +287,10 @@ export class AdminService {
   ): Promise<T['$inferSelect']> {
     try {
       return await this.deps.db.transaction(async (tx) => {
-        const [row] = (await tx.insert(table).values(values as never).returning()) as Array<T['$inferSelect'] & { id: string }>;
+        const [row] = (await tx
+          .insert(table)
+          .values(values as never)
+          .returning()) as Array<T['$inferSelect'] & { id: string }>;
         await this.audit(tx, actor, `${entityType}.create`, entityType, row!.id, audited);
         return row!;
       });

@@ -82,7 +82,10 @@ export class ArchiveService {
   async sealIfComplete(sessionId: string): Promise<boolean> {
     // Recordings are hashed first, outside the transaction: a long hash must not hold the database
     // (PGlite has one connection, so a transaction stops every other query until it ends).
-    const ready = await this.deps.db.select().from(recordings).where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'ready')));
+    const ready = await this.deps.db
+      .select()
+      .from(recordings)
+      .where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'ready')));
     const hashed = new Map<string, { sha256: string; sizeBytes: number }>();
     for (const relative of ready.flatMap((r) => [r.path, r.posterPath])) {
       if (relative) hashed.set(relative, await hashStored(this.deps.store, relative));
@@ -175,7 +178,10 @@ export class ArchiveService {
     }
     const listed = new Set<string>();
     const deletedByRetention: string[] = [];
-    const retained = await db.select({ path: recordings.path, posterPath: recordings.posterPath }).from(recordings).where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'deleted')));
+    const retained = await db
+      .select({ path: recordings.path, posterPath: recordings.posterPath })
+      .from(recordings)
+      .where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'deleted')));
     const retentionDeleted = new Set(retained.flatMap((r) => [r.path, r.posterPath]).filter(Boolean));
     for (const artefact of manifest.artefacts) {
       listed.add(artefact.path);
@@ -225,7 +231,8 @@ export class ArchiveService {
     if (!chain.ok) problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${chain.firstBad?.seq}: ${chain.firstBad?.problem}` });
     if (manifest.auditHead) {
       const [entry] = await db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, manifest.auditHead.seq));
-      if (entry?.hash !== manifest.auditHead.hash) problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${manifest.auditHead.seq} sealed with the session is gone or changed` });
+      if (entry?.hash !== manifest.auditHead.hash)
+        problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${manifest.auditHead.seq} sealed with the session is gone or changed` });
     }
     return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, checkedSegments: segments.length, problems, deletedByRetention };
   }

@@ -77,12 +77,7 @@ export async function verifyAuditChain(db: Db, pageSize = 1000): Promise<AuditCh
   let afterSeq = 0;
   let checked = 0;
   for (;;) {
-    const rows = await db
-      .select()
-      .from(auditLog)
-      .where(gt(auditLog.seq, afterSeq))
-      .orderBy(asc(auditLog.seq))
-      .limit(pageSize);
+    const rows = await db.select().from(auditLog).where(gt(auditLog.seq, afterSeq)).orderBy(asc(auditLog.seq)).limit(pageSize);
     for (const row of rows) {
       const at = { seq: row.seq, action: row.action, entityId: row.entityId };
       if (row.prevHash !== prevHash) return { ok: false, checked, firstBad: { ...at, problem: 'broken_link' } };

@@ -42,7 +42,10 @@ export class AuthService {
       await verifyPassword(password, await decoyPasswordHash());
       throw new AppError('account_locked', `Too many failed logins; try again after ${retryAt.toISOString()}`, { retryAt: retryAt.toISOString() });
     }
-    const [user] = await db.select().from(users).where(eq(sql`lower(${users.username})`, username.toLowerCase()));
+    const [user] = await db
+      .select()
+      .from(users)
+      .where(eq(sql`lower(${users.username})`, username.toLowerCase()));
     if (!user || !user.active) {
       await verifyPassword(password, await decoyPasswordHash());
       throw new AppError('invalid_credentials', 'Wrong username or password');
@@ -92,7 +95,10 @@ export class AuthService {
     // Sliding expiry, written at most about once a minute per login.
     const renewed = new Date(now.getTime() + sessionTtlMs);
     if (renewed.getTime() - row.expiresAt.getTime() > 60_000) {
-      await db.update(authSessions).set({ expiresAt: renewed }).where(eq(authSessions.tokenHash, sha256(token)));
+      await db
+        .update(authSessions)
+        .set({ expiresAt: renewed })
+        .where(eq(authSessions.tokenHash, sha256(token)));
     }
     return this.principalFor(row.user, now);
   }

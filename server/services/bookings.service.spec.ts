@@ -149,19 +149,13 @@ describe('double-booking', () => {
     const held = await request(72);
     await services.bookings.confirm(principals.officer1, held.id);
     const other = await request(80);
-    await expectError(
-      services.bookings.propose(principals.officer1, other.id, { slotStart: new Date(held.slotStart), slotEnd: new Date(held.slotEnd) }),
-      'officer_double_booked',
-    );
+    await expectError(services.bookings.propose(principals.officer1, other.id, { slotStart: new Date(held.slotStart), slotEnd: new Date(held.slotEnd) }), 'officer_double_booked');
   });
 
   it('lets only one of two concurrent confirmations of the same officer win', async () => {
     const one = await request(100);
     const two = await request(100);
-    const results = await Promise.allSettled([
-      services.bookings.confirm(principals.officer2, one.id),
-      services.bookings.confirm(principals.officer2, two.id),
-    ]);
+    const results = await Promise.allSettled([services.bookings.confirm(principals.officer2, one.id), services.bookings.confirm(principals.officer2, two.id)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((rejected.reason as AppError).code).toBe('officer_double_booked');
@@ -169,7 +163,7 @@ describe('double-booking', () => {
 });
 
 describe('access', () => {
-  it('hides another enterprise\'s declaration and bookings', async () => {
+  it("hides another enterprise's declaration and bookings", async () => {
     await expectError(request(6, 'entA', 'b'), 'not_found');
     const ofB = await request(7, 'entB', 'b');
     await expectError(services.bookings.get(principals.entA, ofB.id), 'not_found');
@@ -192,7 +186,7 @@ describe('access', () => {
     await expectError(services.bookings.start(principals.supervisor, booking.id), 'forbidden');
   });
 
-  it('loses a broker\'s access when the delegation is revoked', async () => {
+  it("loses a broker's access when the delegation is revoked", async () => {
     const booking = await request(11, 'brokerA');
     await services.admin.revokeDelegation(principals.admin, { brokerId: world.users.brokerA.id, enterpriseId: world.enterprises.a });
     const fresh = (await services.auth.login('brokerA', PASSWORD)).principal;
@@ -205,8 +199,13 @@ describe('access', () => {
 describe('declarations', () => {
   it('refuses a second declaration with the same number, also when two arrive together', async () => {
     const input = {
-      number: '530120261000000777', enterpriseId: world.enterprises.a, portId: world.ports.main,
-      goodsDescription: 'Frozen fish', declaredQuantity: 10, quantityUnit: 'carton', sealNumbers: [],
+      number: '530120261000000777',
+      enterpriseId: world.enterprises.a,
+      portId: world.ports.main,
+      goodsDescription: 'Frozen fish',
+      declaredQuantity: 10,
+      quantityUnit: 'carton',
+      sealNumbers: [],
     };
     const results = await Promise.allSettled([services.declarations.create(principals.entA, input), services.declarations.create(principals.brokerA, input)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

@@ -6,16 +6,7 @@
 import { normaliseCode } from '../../inference/index.ts';
 import { aliasedTable, and, asc, count, eq, gt, gte, inArray, lt, lte, ne, or, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
-import {
-  bookings,
-  declarations,
-  enterprises,
-  inspectionSessions,
-  notifications,
-  users,
-  type BookingStatus,
-  type InspectionType,
-} from '../db/schema.ts';
+import { bookings, declarations, enterprises, inspectionSessions, notifications, users, type BookingStatus, type InspectionType } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { isEnterpriseSide, mayHandleBooking, mayRead, readableBookings, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
@@ -123,13 +114,17 @@ export class BookingService {
           updatedAt: now,
         })
         .returning({ id: bookings.id });
-      await appendAudit(tx, {
-        actorId: p.userId,
-        action: 'booking.request',
-        entityType: 'booking',
-        entityId: row!.id,
-        details: { declarationId: declaration.id, type: input.type, slotStart: input.slotStart, slotEnd: input.slotEnd },
-      }, now);
+      await appendAudit(
+        tx,
+        {
+          actorId: p.userId,
+          action: 'booking.request',
+          entityType: 'booking',
+          entityId: row!.id,
+          details: { declarationId: declaration.id, type: input.type, slotStart: input.slotStart, slotEnd: input.slotEnd },
+        },
+        now,
+      );
       return row!.id;
     });
     return this.announce(id, 'request', p);
@@ -150,71 +145,103 @@ export class BookingService {
 
   /** An officer of the booking's port takes the requested slot. */
   confirm(p: Principal, id: string): Promise<BookingView> {
-    return this.change(p, id, 'confirm', (b) => this.requireOfficerFor(p, b), async (tx, booking, now) => {
-      if (booking.slotStart <= now) {
-        throw new AppError('slot_invalid', 'The requested slot has already started; propose another slot');
-      }
-      await assertOfficerFree(tx, p.userId, booking, booking.id);
-      return { officerId: p.userId };
-    });
+    return this.change(
+      p,
+      id,
+      'confirm',
+      (b) => this.requireOfficerFor(p, b),
+      async (tx, booking, now) => {
+        if (booking.slotStart <= now) {
+          throw new AppError('slot_invalid', 'The requested slot has already started; propose another slot');
+        }
+        await assertOfficerFree(tx, p.userId, booking, booking.id);
+        return { officerId: p.userId };
+      },
+    );
   }
 
   /** An officer offers another slot; the enterprise accepts it (or cancels). */
   propose(p: Principal, id: string, slot: SlotInput & { reason?: string }): Promise<BookingView> {
-    return this.change(p, id, 'propose', (b) => this.requireOfficerFor(p, b), async (tx, booking, now) => {
-      validateSlot(slot, now);
-      await assertOfficerFree(tx, p.userId, slot, booking.id);
-      return { officerId: p.userId, slotStart: slot.slotStart, slotEnd: slot.slotEnd, statusReason: slot.reason ?? '' };
-    });
+    return this.change(
+      p,
+      id,
+      'propose',
+      (b) => this.requireOfficerFor(p, b),
+      async (tx, booking, now) => {
+        validateSlot(slot, now);
+        await assertOfficerFree(tx, p.userId, slot, booking.id);
+        return { officerId: p.userId, slotStart: slot.slotStart, slotEnd: slot.slotEnd, statusReason: slot.reason ?? '' };
+      },
+    );
   }
 
   /** The enterprise accepts the slot an officer proposed. */
   accept(p: Principal, id: string): Promise<BookingView> {
-    return this.change(p, id, 'accept', (b) => requireActsFor(p, b.enterpriseId), async (tx, booking, now) => {
-      if (booking.slotStart <= now) throw new AppError('slot_invalid', 'The proposed slot has already started');
-      // The proposing officer may have been booked for the same time since.
-      if (booking.officerId) await assertOfficerFree(tx, booking.officerId, booking, booking.id);
-      return {};
-    });
+    return this.change(
+      p,
+      id,
+      'accept',
+      (b) => requireActsFor(p, b.enterpriseId),
+      async (tx, booking, now) => {
+        if (booking.slotStart <= now) throw new AppError('slot_invalid', 'The proposed slot has already started');
+        // The proposing officer may have been booked for the same time since.
+        if (booking.officerId) await assertOfficerFree(tx, booking.officerId, booking, booking.id);
+        return {};
+      },
+    );
   }
 
   cancel(p: Principal, id: string, reason = ''): Promise<BookingView> {
-    const authorize = (b: BookingRow) =>
-      isEnterpriseSide(p) ? requireActsFor(p, b.enterpriseId) : this.requireOfficerFor(p, b);
+    const authorize = (b: BookingRow) => (isEnterpriseSide(p) ? requireActsFor(p, b.enterpriseId) : this.requireOfficerFor(p, b));
     return this.change(p, id, 'cancel', authorize, async () => ({ statusReason: reason }));
   }
 
   /** The assigned officer records that the enterprise did not join. Only once the slot has started. */
   markNoShow(p: Principal, id: string): Promise<BookingView> {
-    return this.change(p, id, 'no_show', (b) => this.requireAssignedOfficer(p, b), async (_tx, booking, now) => {
-      if (now < booking.slotStart) {
-        throw new AppError('invalid_transition', 'A no-show can only be recorded once the slot has started');
-      }
-      return {};
-    });
+    return this.change(
+      p,
+      id,
+      'no_show',
+      (b) => this.requireAssignedOfficer(p, b),
+      async (_tx, booking, now) => {
+        if (now < booking.slotStart) {
+          throw new AppError('invalid_transition', 'A no-show can only be recorded once the slot has started');
+        }
+        return {};
+      },
+    );
   }
 
   /** The assigned officer opens the live inspection session. */
   start(p: Principal, id: string): Promise<BookingView> {
-    return this.change(p, id, 'start', (b) => this.requireAssignedOfficer(p, b), async (tx, booking, now) => {
-      if (now.getTime() < booking.slotStart.getTime() - EARLY_START_MINUTES * 60_000) {
-        throw new AppError('invalid_transition', `The session can be opened at most ${EARLY_START_MINUTES} minutes before the slot`);
-      }
-      if (now > booking.slotEnd) throw new AppError('invalid_transition', 'The slot is over; propose another slot');
-      await tx.insert(inspectionSessions).values({ bookingId: booking.id, startedAt: now });
-      return {};
-    });
+    return this.change(
+      p,
+      id,
+      'start',
+      (b) => this.requireAssignedOfficer(p, b),
+      async (tx, booking, now) => {
+        if (now.getTime() < booking.slotStart.getTime() - EARLY_START_MINUTES * 60_000) {
+          throw new AppError('invalid_transition', `The session can be opened at most ${EARLY_START_MINUTES} minutes before the slot`);
+        }
+        if (now > booking.slotEnd) throw new AppError('invalid_transition', 'The slot is over; propose another slot');
+        await tx.insert(inspectionSessions).values({ bookingId: booking.id, startedAt: now });
+        return {};
+      },
+    );
   }
 
   /** Closes the session of a booking in progress (normally when the verdict is recorded). */
   complete(p: Principal, id: string): Promise<BookingView> {
-    return this.change(p, id, 'complete', (b) => this.requireAssignedOfficer(p, b), async (tx, booking, now) => {
-      await tx
-        .update(inspectionSessions)
-        .set({ status: 'closed', endedAt: now })
-        .where(eq(inspectionSessions.bookingId, booking.id));
-      return {};
-    });
+    return this.change(
+      p,
+      id,
+      'complete',
+      (b) => this.requireAssignedOfficer(p, b),
+      async (tx, booking, now) => {
+        await tx.update(inspectionSessions).set({ status: 'closed', endedAt: now }).where(eq(inspectionSessions.bookingId, booking.id));
+        return {};
+      },
+    );
   }
 
   /**
@@ -246,13 +273,17 @@ export class BookingService {
         .update(bookings)
         .set({ ...changes, status: rule.to, updatedAt: now })
         .where(eq(bookings.id, id));
-      await appendAudit(tx, {
-        actorId: p.userId,
-        action: `booking.${action}`,
-        entityType: 'booking',
-        entityId: id,
-        details: { from: booking.status, to: rule.to, ...changes },
-      }, now);
+      await appendAudit(
+        tx,
+        {
+          actorId: p.userId,
+          action: `booking.${action}`,
+          entityType: 'booking',
+          entityId: id,
+          details: { from: booking.status, to: rule.to, ...changes },
+        },
+        now,
+      );
     });
     return this.announce(id, action, p);
   }
@@ -271,7 +302,10 @@ export class BookingService {
     const { db } = this.deps;
     const [booking] = await db.select().from(bookings).where(eq(bookings.id, bookingId));
     if (!booking || booking.status !== 'confirmed' || booking.slotStart.toISOString() !== slotStart) return null;
-    const enterpriseUsers = await db.select({ id: users.id }).from(users).where(and(eq(users.enterpriseId, booking.enterpriseId), eq(users.active, true)));
+    const enterpriseUsers = await db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.enterpriseId, booking.enterpriseId), eq(users.active, true)));
     const recipients = [...enterpriseUsers.map((u) => u.id), ...(booking.officerId ? [booking.officerId] : [])];
     const payload = { bookingId: booking.id, slotStart: booking.slotStart.toISOString(), type: booking.type };
     if (recipients.length > 0) await db.insert(notifications).values(recipients.map((userId) => ({ userId, kind: 'booking.reminder', payload })));
@@ -301,11 +335,7 @@ export class BookingService {
     return conditions;
   }
 
-  private async selectViews(
-    db: DbOrTx,
-    where: SQL | undefined,
-    page: { limit: number; offset: number },
-  ): Promise<BookingView[]> {
+  private async selectViews(db: DbOrTx, where: SQL | undefined, page: { limit: number; offset: number }): Promise<BookingView[]> {
     const rows = await db
       .select({
         booking: bookings,
@@ -367,15 +397,7 @@ async function assertOfficerFree(tx: DbOrTx, officerId: string, slot: SlotInput,
   const [clash] = await tx
     .select({ id: bookings.id, slotStart: bookings.slotStart, slotEnd: bookings.slotEnd })
     .from(bookings)
-    .where(
-      and(
-        eq(bookings.officerId, officerId),
-        inArray(bookings.status, OCCUPYING),
-        ne(bookings.id, exceptBookingId),
-        lt(bookings.slotStart, slot.slotEnd),
-        gt(bookings.slotEnd, slot.slotStart),
-      ),
-    )
+    .where(and(eq(bookings.officerId, officerId), inArray(bookings.status, OCCUPYING), ne(bookings.id, exceptBookingId), lt(bookings.slotStart, slot.slotEnd), gt(bookings.slotEnd, slot.slotStart)))
     .limit(1);
   if (clash) {
     throw new AppError('officer_double_booked', 'The officer already has an inspection at that time', {

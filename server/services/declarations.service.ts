@@ -61,24 +61,26 @@ export class DeclarationService {
       const [site] = await db.select().from(sites).where(eq(sites.id, input.siteId));
       if (!site || site.enterpriseId !== input.enterpriseId) throw new AppError('bad_request', 'The site does not belong to this enterprise');
     }
-    const id = await db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(declarations)
-        .values({
-          ...input,
-          siteId: input.siteId ?? null,
-          declaredQuantity: String(input.declaredQuantity),
-          sealNumbers: [...new Set(input.sealNumbers.map(normaliseSealNumber))],
-          createdAt: now,
-        })
-        .returning({ id: declarations.id });
-      await appendAudit(tx, { actorId: p.userId, action: 'declaration.create', entityType: 'declaration', entityId: row!.id, details: { number: input.number } }, now);
-      return row!.id;
-    }).catch((err: unknown) => {
-      // The unique declaration number decides, also between two requests arriving together.
-      if (isUniqueViolation(err)) throw new AppError('conflict', `Declaration ${input.number} is already registered`);
-      throw err;
-    });
+    const id = await db
+      .transaction(async (tx) => {
+        const [row] = await tx
+          .insert(declarations)
+          .values({
+            ...input,
+            siteId: input.siteId ?? null,
+            declaredQuantity: String(input.declaredQuantity),
+            sealNumbers: [...new Set(input.sealNumbers.map(normaliseSealNumber))],
+            createdAt: now,
+          })
+          .returning({ id: declarations.id });
+        await appendAudit(tx, { actorId: p.userId, action: 'declaration.create', entityType: 'declaration', entityId: row!.id, details: { number: input.number } }, now);
+        return row!.id;
+      })
+      .catch((err: unknown) => {
+        // The unique declaration number decides, also between two requests arriving together.
+        if (isUniqueViolation(err)) throw new AppError('conflict', `Declaration ${input.number} is already registered`);
+        throw err;
+      });
     return this.get(p, id);
   }
 

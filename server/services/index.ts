@@ -41,7 +41,17 @@ export interface Services {
   store: EvidenceStore;
 }
 
-export function createServices(options: { db: Db; sessionTtlMs: number; signingKey: SigningKey; dataDir: string; store?: EvidenceStore; clock?: () => Date; alarmCooldownMs?: number; cameraMediaDir?: string; secrets?: SecretBox }): Services {
+export function createServices(options: {
+  db: Db;
+  sessionTtlMs: number;
+  signingKey: SigningKey;
+  dataDir: string;
+  store?: EvidenceStore;
+  clock?: () => Date;
+  alarmCooldownMs?: number;
+  cameraMediaDir?: string;
+  secrets?: SecretBox;
+}): Services {
   // Finished evidence goes to local disk under the data dir unless another store is given (S3).
   const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
   const events = new DomainEvents();

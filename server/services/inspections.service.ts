@@ -141,7 +141,10 @@ export class InspectionService {
   }
 
   async addSegment(recordingId: string, segment: { seq: number; path: string; startedAt: Date; durationMs: number; sizeBytes: number; sha256: string; gapBeforeMs: number }) {
-    await this.deps.db.insert(recordingSegments).values({ recordingId, ...segment }).onConflictDoNothing();
+    await this.deps.db
+      .insert(recordingSegments)
+      .values({ recordingId, ...segment })
+      .onConflictDoNothing();
   }
 
   async recordingStopped(recordingId: string) {
@@ -162,7 +165,10 @@ export class InspectionService {
   }
 
   async recordingFinalised(recordingId: string, result: { path: string; posterPath: string | null; durationMs: number; sizeBytes: number; sha256: string }) {
-    await this.deps.db.update(recordings).set({ ...result, status: 'ready' }).where(eq(recordings.id, recordingId));
+    await this.deps.db
+      .update(recordings)
+      .set({ ...result, status: 'ready' })
+      .where(eq(recordings.id, recordingId));
   }
 
   async recordingFailed(recordingId: string) {
@@ -227,7 +233,10 @@ export class InspectionService {
   async mediaFile(p: Principal, sessionId: string, what: { recordingId?: string; poster?: boolean; snapshotEventId?: number }): Promise<string | null> {
     await assertMayReadSession(this.deps.db, p, sessionId);
     if (what.recordingId) {
-      const [row] = await this.deps.db.select().from(recordings).where(and(eq(recordings.id, what.recordingId), eq(recordings.sessionId, sessionId)));
+      const [row] = await this.deps.db
+        .select()
+        .from(recordings)
+        .where(and(eq(recordings.id, what.recordingId), eq(recordings.sessionId, sessionId)));
       if (!row || row.status !== 'ready') return null;
       return what.poster ? row.posterPath : row.path;
     }
@@ -236,7 +245,6 @@ export class InspectionService {
     }
     return null;
   }
-
 }
 
 function fillPreset(template: string, params: Record<string, string | number>): string {

@@ -79,7 +79,10 @@ export class LoadingBatchService {
     const grant = await this.deps.inspections.authorizeJoin(p, sessionId);
     if (!mayConductSession(p, grant.parties)) throw forbidden('Only the officer of the inspection counts loading batches');
     const { db } = this.deps;
-    const [batch] = await db.select().from(loadingBatches).where(and(eq(loadingBatches.id, batchId), eq(loadingBatches.sessionId, sessionId)));
+    const [batch] = await db
+      .select()
+      .from(loadingBatches)
+      .where(and(eq(loadingBatches.id, batchId), eq(loadingBatches.sessionId, sessionId)));
     if (!batch) throw notFound('Loading batch');
     if (batch.closedAt) throw new AppError('conflict', 'This loading batch is closed already');
     const counted = this.deps.counting.endBatch(batchId);
@@ -87,7 +90,9 @@ export class LoadingBatchService {
     const now = this.now();
     const [camera] = await db.select().from(cameras).where(eq(cameras.id, batch.cameraId));
     const candidate = countMismatch({ declared: batch.expected, counted: counted.net, batchId, frameAt: now });
-    const alarmId = candidate ? await this.deps.alarms.raise({ ...candidate, details: { ...candidate.details, camera: camera?.name ?? '' } }, { sessionId, siteId: camera?.siteId, cameraId: batch.cameraId }) : null;
+    const alarmId = candidate
+      ? await this.deps.alarms.raise({ ...candidate, details: { ...candidate.details, camera: camera?.name ?? '' } }, { sessionId, siteId: camera?.siteId, cameraId: batch.cameraId })
+      : null;
     const [row] = await db.transaction(async (tx) => {
       const updated = await tx
         .update(loadingBatches)
@@ -98,7 +103,16 @@ export class LoadingBatchService {
       await appendAudit(tx, { actorId: p.userId, action: 'loading_batch.close', entityType: 'loading_batch', entityId: batchId, details: { expected: batch.expected, ...counted } }, now);
       return updated;
     });
-    await this.note(sessionId, p.userId, { kind: 'loading_batch_closed', batchId, cameraId: batch.cameraId, expected: batch.expected, counted: counted.net, forward: counted.forward, backward: counted.backward, alarmId });
+    await this.note(sessionId, p.userId, {
+      kind: 'loading_batch_closed',
+      batchId,
+      cameraId: batch.cameraId,
+      expected: batch.expected,
+      counted: counted.net,
+      forward: counted.forward,
+      backward: counted.backward,
+      alarmId,
+    });
     return toView(row!);
   }
 

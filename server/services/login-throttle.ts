@@ -53,10 +53,7 @@ export class LoginThrottle {
       .set({ attempts: sql`greatest(${loginThrottles.attempts} - 1, 0)` })
       .where(inArray(loginThrottles.key, [k.address, k.account]));
     const expiresAt = new Date(now.getTime() + TRUSTED_MS);
-    await this.db
-      .insert(loginThrottles)
-      .values({ key: k.trusted, attempts: 0, windowStartedAt: now, expiresAt })
-      .onConflictDoUpdate({ target: loginThrottles.key, set: { expiresAt } });
+    await this.db.insert(loginThrottles).values({ key: k.trusted, attempts: 0, windowStartedAt: now, expiresAt }).onConflictDoUpdate({ target: loginThrottles.key, set: { expiresAt } });
     // Old rows go now and then, bounded by the rows that exist.
     await this.db.delete(loginThrottles).where(lt(loginThrottles.expiresAt, now));
   }

@@ -7,7 +7,7 @@ import { servicesWithWorld, type ServiceWorld } from '../../tests/support/servic
 import { testClock } from '../../tests/support/platform.ts';
 import type { UserKey, World } from '../../tests/support/world.ts';
 import { auditLog, recordings, recordingSegments, type InspectionType } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
+import type { AppError } from '../errors.ts';
 import type { Principal } from './access.ts';
 import type { Services } from './index.ts';
 
@@ -78,7 +78,7 @@ describe('retention', () => {
     const audit = await database.db.select().from(auditLog).where(eq(auditLog.action, 'retention.delete'));
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ entityId: expired.recordingId, details: { sessionId: expired.sessionId, keepDays: 30 } });
-    expect((await database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, expired.recordingId)))).toHaveLength(1);
+    expect(await database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, expired.recordingId))).toHaveLength(1);
     // The sealed session still verifies: its deleted files are reported as retention's, not as tampering.
     const report = await services.archive.verify(null, expired.sessionId);
     expect(report).toMatchObject({ ok: true, problems: [] });

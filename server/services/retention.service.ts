@@ -51,7 +51,11 @@ export class RetentionService {
       const [session] = await tx.select({ id: inspectionSessions.id }).from(inspectionSessions).where(eq(inspectionSessions.id, sessionId));
       if (!session) throw notFound('Session');
       const updated = await tx.update(recordings).set({ legalHold: hold }).where(eq(recordings.sessionId, sessionId)).returning({ id: recordings.id });
-      await appendAudit(tx, { actorId: p.userId, action: hold ? 'legal_hold.set' : 'legal_hold.release', entityType: 'session', entityId: sessionId, details: { reason, recordings: updated.length } }, now);
+      await appendAudit(
+        tx,
+        { actorId: p.userId, action: hold ? 'legal_hold.set' : 'legal_hold.release', entityType: 'session', entityId: sessionId, details: { reason, recordings: updated.length } },
+        now,
+      );
       return { sessionId, legalHold: hold, recordings: updated.length };
     });
   }
@@ -68,14 +72,7 @@ export class RetentionService {
         .from(recordings)
         .innerJoin(inspectionSessions, eq(inspectionSessions.id, recordings.sessionId))
         .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
-        .where(
-          and(
-            eq(bookings.type, policy.inspectionType),
-            isNotNull(inspectionSessions.endedAt),
-            lt(inspectionSessions.endedAt, expiredBefore),
-            inArray(recordings.status, ['ready', 'failed']),
-          ),
-        );
+        .where(and(eq(bookings.type, policy.inspectionType), isNotNull(inspectionSessions.endedAt), lt(inspectionSessions.endedAt, expiredBefore), inArray(recordings.status, ['ready', 'failed'])));
       for (const { recording } of expired) {
         if (recording.legalHold) {
           result.keptOnHold += 1;
@@ -88,13 +85,17 @@ export class RetentionService {
         for (const s of segments) fs.rmSync(path.join(dataDir, s.path), { force: true });
         await db.transaction(async (tx) => {
           await tx.update(recordings).set({ status: 'deleted' }).where(eq(recordings.id, recording.id));
-          await appendAudit(tx, {
-            actorId: null,
-            action: 'retention.delete',
-            entityType: 'recording',
-            entityId: recording.id,
-            details: { sessionId: recording.sessionId, keepDays: policy.keepDays, sha256: recording.sha256, files },
-          }, now);
+          await appendAudit(
+            tx,
+            {
+              actorId: null,
+              action: 'retention.delete',
+              entityType: 'recording',
+              entityId: recording.id,
+              details: { sessionId: recording.sessionId, keepDays: policy.keepDays, sha256: recording.sha256, files },
+            },
+            now,
+          );
         });
         result.deleted.push({ recordingId: recording.id, sessionId: recording.sessionId, files: files.length });
       }

@@ -52,12 +52,7 @@ export class TimelineService {
 
   /** A session's events in the order they happened (ties by id), at most `limit`. No access check: callers do it. */
   async events(sessionId: string, limit: number): Promise<TimelineEvent[]> {
-    const rows = await this.deps.db
-      .select()
-      .from(timelineEvents)
-      .where(eq(timelineEvents.sessionId, sessionId))
-      .orderBy(asc(timelineEvents.at), asc(timelineEvents.id))
-      .limit(limit);
+    const rows = await this.deps.db.select().from(timelineEvents).where(eq(timelineEvents.sessionId, sessionId)).orderBy(asc(timelineEvents.at), asc(timelineEvents.id)).limit(limit);
     return rows.map(toEvent);
   }
 

@@ -5,7 +5,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { bookings, declarations, inspectionSessions, verdicts, verdictOutcomes } from '../db/schema.ts';
+import { bookings, declarations, inspectionSessions, verdicts, type verdictOutcomes } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -43,9 +43,7 @@ export interface VerdictView extends SignedVerdict {
 }
 
 export class VerdictService {
-  constructor(
-    private readonly deps: { db: Db; key: SigningKey; bookings: BookingService; timeline: TimelineService; clock?: () => Date },
-  ) {}
+  constructor(private readonly deps: { db: Db; key: SigningKey; bookings: BookingService; timeline: TimelineService; clock?: () => Date }) {}
 
   async record(p: Principal, sessionId: string, input: VerdictInput): Promise<VerdictView> {
     const { db, key } = this.deps;
@@ -73,24 +71,26 @@ export class VerdictService {
     };
     const signature = key.sign(canonicalJson(signed));
     // The unique session_id of verdicts decides between two officers' clicks arriving together.
-    await this.deps.timeline.transaction(async (tx, appendTimeline) => {
-      await tx.insert(verdicts).values({
-        id: verdictId,
-        sessionId,
-        officerId: p.userId,
-        outcome: signed.outcome,
-        findings: signed.findings,
-        followUp: signed.followUp,
-        signature,
-        signingKeyId: key.keyId,
-        createdAt: now,
+    await this.deps.timeline
+      .transaction(async (tx, appendTimeline) => {
+        await tx.insert(verdicts).values({
+          id: verdictId,
+          sessionId,
+          officerId: p.userId,
+          outcome: signed.outcome,
+          findings: signed.findings,
+          followUp: signed.followUp,
+          signature,
+          signingKeyId: key.keyId,
+          createdAt: now,
+        });
+        await appendTimeline({ sessionId, kind: 'verdict', actorId: p.userId, at: now, payload: { verdictId, outcome: signed.outcome, findings: signed.findings, followUp: signed.followUp } });
+        await appendAudit(tx, { actorId: p.userId, action: 'verdict.record', entityType: 'session', entityId: sessionId, details: { verdictId, outcome: signed.outcome, signature } }, now);
+      })
+      .catch((err: unknown) => {
+        if (isUniqueViolation(err)) throw new AppError('conflict', 'A verdict was recorded for this inspection already');
+        throw err;
       });
-      await appendTimeline({ sessionId, kind: 'verdict', actorId: p.userId, at: now, payload: { verdictId, outcome: signed.outcome, findings: signed.findings, followUp: signed.followUp } });
-      await appendAudit(tx, { actorId: p.userId, action: 'verdict.record', entityType: 'session', entityId: sessionId, details: { verdictId, outcome: signed.outcome, signature } }, now);
-    }).catch((err: unknown) => {
-      if (isUniqueViolation(err)) throw new AppError('conflict', 'A verdict was recorded for this inspection already');
-      throw err;
-    });
     await this.deps.bookings.complete(p, booking.id);
     return { ...signed, signature, signatureValid: true };
   }

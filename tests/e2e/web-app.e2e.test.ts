@@ -30,8 +30,7 @@ const stops: Array<() => Promise<unknown>> = [];
 let sessionId: string;
 
 const text = { en, 'zh-CN': zhCN, ru } as const;
-const L = (locale: Locale, key: keyof typeof en, params: Record<string, string | number> = {}) =>
-  text[locale][key].replace(/\{(\w+)\}/g, (_, k: string) => String(params[k]));
+const L = (locale: Locale, key: keyof typeof en, params: Record<string, string | number> = {}) => text[locale][key].replace(/\{(\w+)\}/g, (_, k: string) => String(params[k]));
 
 /** Frames the page's first video in `selector` has decoded. */
 const framesDecoded = (page: Page, selector: string) =>
@@ -54,7 +53,9 @@ async function walkLanguages(page: Page, what: string, back: Locale) {
 const diagnose = (page: Page) => async (err: unknown) => {
   const videos = await page.evaluate(() =>
     [...document.querySelectorAll('video')].map((v) => ({
-      ready: v.readyState, paused: v.paused, frames: v.getVideoPlaybackQuality().totalVideoFrames,
+      ready: v.readyState,
+      paused: v.paused,
+      frames: v.getVideoPlaybackQuality().totalVideoFrames,
       tracks: (v.srcObject as MediaStream | null)?.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted ? 'muted' : 'unmuted'}`),
     })),
   );
@@ -78,8 +79,14 @@ beforeAll(async () => {
   stops.push(() => sim.stop());
   await services.admin.createCamera(admin, { siteId: site.id, name: 'Pen 1', sourceUrl: url, analysis: ['count'] });
   await services.declarations.create(admin, {
-    number: DECLARATION, enterpriseId: world.enterprises.a, portId: world.ports.main, siteId: site.id,
-    goodsDescription: 'Live pigs for Hong Kong', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['CN1234567'],
+    number: DECLARATION,
+    enterpriseId: world.enterprises.a,
+    portId: world.ports.main,
+    siteId: site.id,
+    goodsDescription: 'Live pigs for Hong Kong',
+    declaredQuantity: 40,
+    quantityUnit: 'head',
+    sealNumbers: ['CN1234567'],
   });
   browsers.push(await launchChromium(), await launchChromium());
 }, 120_000);
@@ -146,7 +153,10 @@ describe('the web app', () => {
     await officer.waitForTimeout(2000);
     expect(await framesDecoded(officer, '[data-testid=enterprise-video]')).toBeGreaterThan(before + 20); // the fake camera runs at ~30 fps
     // The site camera is beside it, with the animals counted live and drawn over the picture.
-    await expect.poll(() => framesDecoded(officer, '[data-testid=camera-tile]'), { timeout: 60_000 }).toBeGreaterThan(5).catch(diagnose(officer));
+    await expect
+      .poll(() => framesDecoded(officer, '[data-testid=camera-tile]'), { timeout: 60_000 })
+      .toBeGreaterThan(5)
+      .catch(diagnose(officer));
     const liveCount = officer.locator('[data-testid=camera-tile] [data-testid=live-count]');
     await liveCount.waitFor({ timeout: 120_000 });
     expect(Number(await liveCount.textContent())).toBeGreaterThan(0);
@@ -168,9 +178,7 @@ describe('the web app', () => {
     await expect.poll(() => framesDecoded(officer, '[data-testid=enterprise-video]'), { timeout: 30_000 }).toBeGreaterThan(10);
 
     // The officer talks: the enterprise plays the officer's audio.
-    await expect
-      .poll(() => enterprise.evaluate(() => (document.querySelector('[data-testid=officer-audio]') as HTMLAudioElement).currentTime), { timeout: 20_000 })
-      .toBeGreaterThan(0.5);
+    await expect.poll(() => enterprise.evaluate(() => (document.querySelector('[data-testid=officer-audio]') as HTMLAudioElement).currentTime), { timeout: 20_000 }).toBeGreaterThan(0.5);
 
     // A command, shown large on the phone and acknowledged there.
     await officer.locator('[data-testid=command-bar] input[type=number]').fill('3');
@@ -204,7 +212,10 @@ describe('the web app', () => {
     await officer.locator('[data-testid=wall-link]').click();
     await officer.locator('[data-testid=camera-wall] [data-testid=camera-tile]').first().click();
     await officer.locator('[role=dialog] [data-testid=camera-tile]').waitFor();
-    await expect.poll(() => framesDecoded(officer, '[role=dialog] [data-testid=camera-tile]'), { timeout: 20_000 }).toBeGreaterThan(5).catch(diagnose(officer));
+    await expect
+      .poll(() => framesDecoded(officer, '[role=dialog] [data-testid=camera-tile]'), { timeout: 20_000 })
+      .toBeGreaterThan(5)
+      .catch(diagnose(officer));
     await screenshot(officer, 'camera-wall-enlarged');
     await officer.keyboard.press('Escape');
     await expectInLanguage(officer, 'en', 'camera wall');

@@ -81,46 +81,76 @@ describe('faults during a live inspection', () => {
   }, 90_000);
 
   it('goes on counting when an inference worker is killed', async () => {
-    const pids = await waitFor(async () => {
-      const list = await platform.inferencePids();
-      return list.length > 0 ? list : null;
-    }, 'the inference workers', 60_000);
+    const pids = await waitFor(
+      async () => {
+        const list = await platform.inferencePids();
+        return list.length > 0 ? list : null;
+      },
+      'the inference workers',
+      60_000,
+    );
     process.kill(pids[0]!, 'SIGKILL');
-    await waitFor(async () => {
-      const now = await platform.inferencePids();
-      return now.length === pids.length && !now.includes(pids[0]!);
-    }, 'the inference worker replaced', 30_000);
+    await waitFor(
+      async () => {
+        const now = await platform.inferencePids();
+        return now.length === pids.length && !now.includes(pids[0]!);
+      },
+      'the inference worker replaced',
+      30_000,
+    );
     const killedAt = new Date();
     // Count samples go on the timeline every 10 s while the camera is analysed.
-    const sample = await waitFor(async () => {
-      const rows = await platform.database.db.select().from(timelineEvents).where(and(eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'detection'), gt(timelineEvents.at, killedAt)));
-      return rows[0] ?? null;
-    }, 'a count sample after the worker was replaced', 40_000);
+    const sample = await waitFor(
+      async () => {
+        const rows = await platform.database.db
+          .select()
+          .from(timelineEvents)
+          .where(and(eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'detection'), gt(timelineEvents.at, killedAt)));
+        return rows[0] ?? null;
+      },
+      'a count sample after the worker was replaced',
+      40_000,
+    );
     expect(typeof (sample.payload as { count?: unknown }).count).toBe('number');
   }, 120_000);
 
-  it.runIf(testBackend === 'postgres')('comes back when the database server crashes and starts again', async () => {
-    postgres!.restart();
-    // The next commands may fail while connections are replaced; within seconds they land again.
-    const reply = await waitFor(async () => {
-      const r = await officer.send('session:command', { sessionId, text: 'Show the feeder again' });
-      return r.ok ? r : null;
-    }, 'a command accepted after the restart', 30_000);
-    expect(reply.ok).toBe(true);
-    expect((await fetch(`${platform.url}/readyz`)).status).toBe(200);
-  }, 60_000);
+  it.runIf(testBackend === 'postgres')(
+    'comes back when the database server crashes and starts again',
+    async () => {
+      postgres!.restart();
+      // The next commands may fail while connections are replaced; within seconds they land again.
+      const reply = await waitFor(
+        async () => {
+          const r = await officer.send('session:command', { sessionId, text: 'Show the feeder again' });
+          return r.ok ? r : null;
+        },
+        'a command accepted after the restart',
+        30_000,
+      );
+      expect(reply.ok).toBe(true);
+      expect((await fetch(`${platform.url}/readyz`)).status).toBe(200);
+    },
+    60_000,
+  );
 
   it('seals the session afterwards; every segment recorded across the faults verifies', async () => {
     const recorded = await segmentCount();
     const verdict = await officer.http.post(`/api/sessions/${sessionId}/verdict`, { outcome: 'pass' });
     expect(verdict.status, JSON.stringify(verdict.body)).toBe(201);
-    const report = await waitFor(async () => {
-      const r = (await officer.http.get(`/api/sessions/${sessionId}/verify`)).body;
-      return r.ok ? r : null;
-    }, 'the session sealed and verified', 60_000);
+    const report = await waitFor(
+      async () => {
+        const r = (await officer.http.get(`/api/sessions/${sessionId}/verify`)).body;
+        return r.ok ? r : null;
+      },
+      'the session sealed and verified',
+      60_000,
+    );
     expect(report.checkedSegments).toBeGreaterThanOrEqual(recorded);
     // The recorder's restart left its gap on the (sealed) timeline.
-    const notes = await platform.database.db.select().from(timelineEvents).where(and(eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'note')));
+    const notes = await platform.database.db
+      .select()
+      .from(timelineEvents)
+      .where(and(eq(timelineEvents.sessionId, sessionId), eq(timelineEvents.kind, 'note')));
     expect(notes.map((n) => (n.payload as { kind?: string }).kind)).toContain('recording_gap');
   }, 120_000);
 });

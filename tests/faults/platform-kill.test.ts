@@ -78,12 +78,24 @@ describe.runIf(testBackend === 'postgres')('npm start killed with SIGKILL during
     const simulator = startCameraSimulator({ to: source, width: 320, height: 240, fps: 10 });
     cleanups.push(() => simulator.stop());
     await must(admin.post('/api/admin/cameras', { siteId: site.id, name: 'Ramp', sourceUrl: source }));
-    const declaration = await must(admin.post('/api/declarations', { number: '531620260000099999', enterpriseId: enterprise.id, portId: port.id, siteId: site.id, goodsDescription: 'Live pigs', declaredQuantity: 20, quantityUnit: 'head' }));
+    const declaration = await must(
+      admin.post('/api/declarations', {
+        number: '531620260000099999',
+        enterpriseId: enterprise.id,
+        portId: port.id,
+        siteId: site.id,
+        goodsDescription: 'Live pigs',
+        declaredQuantity: 20,
+        quantityUnit: 'head',
+      }),
+    );
 
     const farm = new HttpClient(first.url);
     await farm.login('kill.farm', PASSWORD);
     const slotStart = new Date(Date.now() + 5 * 60_000);
-    const booking = await must(farm.post('/api/bookings', { declarationId: declaration.id, type: 'routine_supervision', slotStart: slotStart.toISOString(), slotEnd: new Date(slotStart.getTime() + 3_600_000).toISOString() }));
+    const booking = await must(
+      farm.post('/api/bookings', { declarationId: declaration.id, type: 'routine_supervision', slotStart: slotStart.toISOString(), slotEnd: new Date(slotStart.getTime() + 3_600_000).toISOString() }),
+    );
     const officer = new HttpClient(first.url);
     await officer.login('kill.officer', PASSWORD);
     await must(officer.post(`/api/bookings/${booking.id}/confirm`));
@@ -97,7 +109,13 @@ describe.runIf(testBackend === 'postgres')('npm start killed with SIGKILL during
     });
     expect(((await socket.timeout(20_000).emitWithAck('session:join', { sessionId })) as { ok: boolean }).ok).toBe(true);
     const recordingsDir = path.join(dataDir, 'sessions', sessionId, 'recordings');
-    const segmentFiles = () => (fs.existsSync(recordingsDir) ? fs.readdirSync(recordingsDir, { recursive: true }).map(String).filter((f) => /segment-\d+\.mkv$/.test(f)) : []);
+    const segmentFiles = () =>
+      fs.existsSync(recordingsDir)
+        ? fs
+            .readdirSync(recordingsDir, { recursive: true })
+            .map(String)
+            .filter((f) => /segment-\d+\.mkv$/.test(f))
+        : [];
     await waitFor(() => segmentFiles().length >= 3, 'three segments on disk', 40_000);
     socket.close();
 
@@ -111,10 +129,14 @@ describe.runIf(testBackend === 'postgres')('npm start killed with SIGKILL during
     const again = new HttpClient(second.url);
     await again.login('kill.officer', PASSWORD);
     expect((await again.post(`/api/sessions/${sessionId}/verdict`, { outcome: 'pass' })).status).toBe(201);
-    const report = await waitFor(async () => {
-      const r = (await again.get(`/api/sessions/${sessionId}/verify`)).body;
-      return r.ok ? r : null;
-    }, 'the session sealed and verified after the restart', 60_000);
+    const report = await waitFor(
+      async () => {
+        const r = (await again.get(`/api/sessions/${sessionId}/verify`)).body;
+        return r.ok ? r : null;
+      },
+      'the session sealed and verified after the restart',
+      60_000,
+    );
     // Every segment with media on disk at the kill (the unfinished one repaired) is in the recording, verified.
     expect(report.checkedSegments).toBeGreaterThanOrEqual(withMedia);
     const recordings = (await again.get(`/api/sessions/${sessionId}/recordings`)).body as Array<{ status: string; durationMs: number | null }>;

@@ -49,7 +49,14 @@ describe('the platform killed during a recording', () => {
     const closed = path.join(dir, segmentFileName(0));
     await writeSegment(closed, 3);
     const { hashFile } = await import('../../media/index.ts');
-    await first.services.inspections.addSegment(recordingId, { seq: 0, path: path.relative(first.dataDir, closed), startedAt: new Date(), durationMs: 3000, gapBeforeMs: 0, ...(await hashFile(closed)) });
+    await first.services.inspections.addSegment(recordingId, {
+      seq: 0,
+      path: path.relative(first.dataDir, closed),
+      startedAt: new Date(),
+      durationMs: 3000,
+      gapBeforeMs: 0,
+      ...(await hashFile(closed)),
+    });
     const open = path.join(dir, segmentFileName(1));
     await writeSegment(open, 3);
     fs.truncateSync(open, Math.floor(fs.statSync(open).size * 0.6));
@@ -65,10 +72,14 @@ describe('the platform killed during a recording', () => {
     const segments = await second.database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, recordingId));
     expect(segments.map((s) => s.seq).sort()).toEqual([0, 1]);
     expect(segments.find((s) => s.seq === 1)!.durationMs).toBeGreaterThan(500);
-    const report = await waitFor(async () => {
-      const r = await second.services.archive.verify(null, sessionId);
-      return r.ok ? r : null;
-    }, 'the session sealed and verified after the restart', 40_000);
+    const report = await waitFor(
+      async () => {
+        const r = await second.services.archive.verify(null, sessionId);
+        return r.ok ? r : null;
+      },
+      'the session sealed and verified after the restart',
+      40_000,
+    );
     expect(report.checkedArtefacts).toBeGreaterThanOrEqual(3);
     const [row] = await second.database.db.select().from(recordings).where(eq(recordings.id, recordingId));
     expect(row).toMatchObject({ status: 'ready' });

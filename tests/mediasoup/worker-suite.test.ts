@@ -13,7 +13,10 @@ const require = createRequire(import.meta.url);
 const testsDir = path.join(path.dirname(require.resolve('mediasoup/package.json')), 'node', 'lib', 'tests');
 (globalThis as { jest?: unknown }).jest = vi;
 
-for (const file of fs.readdirSync(testsDir).filter((f) => /^test-.*\.js$/.test(f)).sort()) {
+for (const file of fs
+  .readdirSync(testsDir)
+  .filter((f) => /^test-.*\.js$/.test(f))
+  .sort()) {
   describe(file.replace(/\.js$/, ''), () => {
     require(path.join(testsDir, file));
   });

@@ -44,9 +44,7 @@ export type TestPlatform = Platform & {
  * `restartOf`: start again on that platform's database, data dir and Redis prefix (as after a crash); the
  * first platform's stop() then only stops its own process parts, the last one cleans up.
  */
-export async function startTestPlatform(
-  options: { clock?: () => Date; env?: Record<string, string>; restartOf?: TestPlatform; database?: TestPlatform['database'] } = {},
-): Promise<TestPlatform> {
+export async function startTestPlatform(options: { clock?: () => Date; env?: Record<string, string>; restartOf?: TestPlatform; database?: TestPlatform['database'] } = {}): Promise<TestPlatform> {
   const reused = options.restartOf;
   const database = reused?.database ?? options.database ?? (await createTestDatabase());
   const dataDir = reused?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-data-'));

@@ -46,12 +46,22 @@ export async function createWorld(services: Services): Promise<World> {
 
   const adminPrincipal = await services.auth.login(users.admin.username, PASSWORD).then((r) => r.principal);
   const declA = await declarations.create(adminPrincipal, {
-    number: '530120261000000001', enterpriseId: a.id, portId: main.id, goodsDescription: 'Frozen dumplings, pre-packaged',
-    declaredQuantity: 1200, quantityUnit: 'carton', sealNumbers: ['cn 1234567'],
+    number: '530120261000000001',
+    enterpriseId: a.id,
+    portId: main.id,
+    goodsDescription: 'Frozen dumplings, pre-packaged',
+    declaredQuantity: 1200,
+    quantityUnit: 'carton',
+    sealNumbers: ['cn 1234567'],
   });
   const declB = await declarations.create(adminPrincipal, {
-    number: '530120261000000002', enterpriseId: b.id, portId: main.id, goodsDescription: 'Live pigs for Hong Kong',
-    declaredQuantity: 40, quantityUnit: 'head', sealNumbers: ['SL8472913'],
+    number: '530120261000000002',
+    enterpriseId: b.id,
+    portId: main.id,
+    goodsDescription: 'Live pigs for Hong Kong',
+    declaredQuantity: 40,
+    quantityUnit: 'head',
+    sealNumbers: ['SL8472913'],
   });
   return { ports: { main: main.id, other: other.id }, enterprises: { a: a.id, b: b.id }, users, declarations: { a: declA.id, b: declB.id } };
 }

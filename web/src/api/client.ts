@@ -1,5 +1,25 @@
 /** REST calls to the platform (same origin; the httpOnly session cookie authenticates). */
-import type { Alarm, ArchiveEntry, Booking, Camera, Declaration, Delegation, Enterprise, LoadingBatch, Officer, Page, Port, Principal, Recording, Site, TimelineEvent, User, Vehicle, Verdict, Verification } from './types.ts';
+import type {
+  Alarm,
+  ArchiveEntry,
+  Booking,
+  Camera,
+  Declaration,
+  Delegation,
+  Enterprise,
+  LoadingBatch,
+  Officer,
+  Page,
+  Port,
+  Principal,
+  Recording,
+  Site,
+  TimelineEvent,
+  User,
+  Vehicle,
+  Verdict,
+  Verification,
+} from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
 export class ApiError extends Error {
@@ -32,7 +52,11 @@ interface RequestOptions {
 /** Sends a request; a failure (no answer, or an error status) is thrown as an ApiError. */
 async function send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
   const qs = options.query
-    ? new URLSearchParams(Object.entries(options.query).filter((e): e is [string, string | number | boolean] => e[1] !== undefined && e[1] !== null && e[1] !== '').map(([k, v]) => [k, String(v)])).toString()
+    ? new URLSearchParams(
+        Object.entries(options.query)
+          .filter((e): e is [string, string | number | boolean] => e[1] !== undefined && e[1] !== null && e[1] !== '')
+          .map(([k, v]) => [k, String(v)]),
+      ).toString()
     : '';
   let res: Response;
   try {
@@ -87,7 +111,8 @@ export const api = {
   verify: (sessionId: string) => get<Verification>(`/sessions/${sessionId}/verify`),
   uploadPhoto: (sessionId: string, file: Blob) => request<TimelineEvent>('POST', `/sessions/${sessionId}/photos`, { raw: file }),
   loadingBatches: (sessionId: string) => get<LoadingBatch[]>(`/sessions/${sessionId}/loading-batches`),
-  openBatch: (sessionId: string, body: { cameraId: string; line: { a: [number, number]; b: [number, number] }; expected?: number }) => post<LoadingBatch>(`/sessions/${sessionId}/loading-batches`, body),
+  openBatch: (sessionId: string, body: { cameraId: string; line: { a: [number, number]; b: [number, number] }; expected?: number }) =>
+    post<LoadingBatch>(`/sessions/${sessionId}/loading-batches`, body),
   closeBatch: (sessionId: string, batchId: string) => post<LoadingBatch & { alarmId: string | null }>(`/sessions/${sessionId}/loading-batches/${batchId}/close`),
   requestExport: (sessionId: string, locale: string) => post<ExportStatus>(`/sessions/${sessionId}/exports`, { locale }),
   exportStatus: (exportId: string) => get<ExportStatus>(`/exports/${exportId}`),

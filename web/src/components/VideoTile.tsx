@@ -38,7 +38,17 @@ export class TrackCache {
 /** Detections older than this are not drawn: the picture has moved on. */
 const STALE_MS = 2500;
 
-export function VideoTile({ cache, info, vision, label, badges, onClick, onError, large, testId }: {
+export function VideoTile({
+  cache,
+  info,
+  vision,
+  label,
+  badges,
+  onClick,
+  onError,
+  large,
+  testId,
+}: {
   cache: TrackCache;
   info: ProducerInfo;
   vision?: VisionResult[];

@@ -61,7 +61,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
 }
 
 /** A button that runs an async action, shows that it is busy, and reports a failure through onError. */
-export function ActionButton({ action, onError, children, ...rest }: { action: () => Promise<unknown>; onError: (err: unknown) => void; children: ReactNode } & Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'onError'>) {
+export function ActionButton({
+  action,
+  onError,
+  children,
+  ...rest
+}: { action: () => Promise<unknown>; onError: (err: unknown) => void; children: ReactNode } & Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'onError'>) {
   const [busy, setBusy] = useState(false);
   return (
     <button
@@ -138,7 +143,8 @@ export function describeEvent(event: { kind: string; payload: Record<string, unk
     case 'verdict':
       return t('timeline.verdict', { outcome: tMaybe(`verdict.${String(p.outcome)}`) ?? String(p.outcome) });
     default:
-      if (p.kind === 'loading_batch_closed' || p.kind === 'loading_batch_opened') return tMaybe(`timeline.${p.kind}`, { camera: String(p.camera ?? ''), counted: Number(p.counted ?? 0), expected: Number(p.expected ?? 0) }) ?? String(p.kind);
+      if (p.kind === 'loading_batch_closed' || p.kind === 'loading_batch_opened')
+        return tMaybe(`timeline.${p.kind}`, { camera: String(p.camera ?? ''), counted: Number(p.counted ?? 0), expected: Number(p.expected ?? 0) }) ?? String(p.kind);
       if (p.kind === 'recording_gap') return t('timeline.recording_gap', { seconds: Math.round(Number(p.gapMs ?? 0) / 1000) });
       return t('timeline.note');
   }

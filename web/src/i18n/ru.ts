@@ -187,7 +187,7 @@ export const ru: Messages = {
   'timeline.command': 'Команда: {text}',
   'timeline.acknowledgement': 'Предприятие подтвердило команду',
   'timeline.snapshot': 'Снимок: {label}',
-  'timeline.snapshotOfPerson': "Снимок камеры: {name}",
+  'timeline.snapshotOfPerson': 'Снимок камеры: {name}',
   'timeline.snapshotAlt': 'Снимок',
   'timeline.photo': 'Предприятие прислало фото',
   'timeline.count': '{camera}: {count} голов',

@@ -187,7 +187,7 @@ export const zhCN: Messages = {
   'timeline.command': '指令：{text}',
   'timeline.acknowledgement': '企业已确认指令',
   'timeline.snapshot': '截图：{label}',
-  'timeline.snapshotOfPerson': "{name} 的画面截图",
+  'timeline.snapshotOfPerson': '{name} 的画面截图',
   'timeline.snapshotAlt': '截图',
   'timeline.photo': '企业发送了照片',
   'timeline.count': '{camera}：{count} 头',

@@ -136,8 +136,7 @@ export class InspectionClient {
     });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-        this.request('media:produce', { transportId: transport.id, kind, rtpParameters, label: String(appData.label ?? kind) })
-          .then(({ producerId }) => callback({ id: producerId }), errback);
+        this.request('media:produce', { transportId: transport.id, kind, rtpParameters, label: String(appData.label ?? kind) }).then(({ producerId }) => callback({ id: producerId }), errback);
       });
       this.sendTransport = transport;
     } else {

@@ -78,7 +78,13 @@ function CameraPreview({ camera, onClose }: { camera: Camera; onClose: () => voi
   }, [image.data]);
   return (
     <Modal title={t('admin.previewOf', { name: camera.name })} onClose={onClose} wide>
-      {image.loading ? <p className="muted">{t('admin.previewWaiting')}</p> : image.error ? <p className="banner banner-error">{errorText(image.error)}</p> : <img className="preview-still" src={image.data} alt={camera.name} data-testid="camera-still" />}
+      {image.loading ? (
+        <p className="muted">{t('admin.previewWaiting')}</p>
+      ) : image.error ? (
+        <p className="banner banner-error">{errorText(image.error)}</p>
+      ) : (
+        <img className="preview-still" src={image.data} alt={camera.name} data-testid="camera-still" />
+      )}
     </Modal>
   );
 }

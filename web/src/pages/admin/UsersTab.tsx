@@ -25,7 +25,9 @@ export function UsersTab({ enterprises }: { enterprises: Enterprise[] }) {
       />
       <CreateForm
         title="admin.newUser"
-        submit={(f) => api.createUser({ username: f.username, displayName: f.displayName, password: f.password, role: f.role, enterpriseId: f.enterpriseId || null, portId: f.portId || null, locale: f.locale })}
+        submit={(f) =>
+          api.createUser({ username: f.username, displayName: f.displayName, password: f.password, role: f.role, enterpriseId: f.enterpriseId || null, portId: f.portId || null, locale: f.locale })
+        }
         done={users.reload}
       >
         <label>

@@ -13,7 +13,17 @@ export interface AdminColumn<T> {
 }
 
 /** A tab's list: one heading per column, one row per item (none while the items are loading). */
-export function AdminTable<T>({ columns, rows, rowKey, rowClassName }: { columns: AdminColumn<T>[]; rows: readonly T[] | undefined; rowKey: (row: T) => string; rowClassName?: (row: T) => string | undefined }) {
+export function AdminTable<T>({
+  columns,
+  rows,
+  rowKey,
+  rowClassName,
+}: {
+  columns: AdminColumn<T>[];
+  rows: readonly T[] | undefined;
+  rowKey: (row: T) => string;
+  rowClassName?: (row: T) => string | undefined;
+}) {
   const { t } = useI18n();
   return (
     <table className="table">
@@ -40,7 +50,17 @@ export function AdminTable<T>({ columns, rows, rowKey, rowClassName }: { columns
 }
 
 /** A create form: runs `submit` with the form's fields, shows its error, resets and calls `done` on success. */
-export function CreateForm({ title, submit, done, children }: { title: MessageKey; submit: (fields: Record<string, string>, all: FormData) => Promise<unknown>; done: () => void; children: ReactNode }) {
+export function CreateForm({
+  title,
+  submit,
+  done,
+  children,
+}: {
+  title: MessageKey;
+  submit: (fields: Record<string, string>, all: FormData) => Promise<unknown>;
+  done: () => void;
+  children: ReactNode;
+}) {
   const { t } = useI18n();
   const [error, setError] = useState<unknown>(null);
   const onSubmit = async (e: FormEvent<HTMLFormElement>) => {

@@ -101,7 +101,12 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
             <div className="side-tiles">{side.map((p) => tile(p, false, () => focusOn(p.producerId)))}</div>
             {role === 'officer' && status === 'live' && client && (
               <>
-                <CommandBar presets={Object.keys(joined?.commandPresets ?? {})} send={(preset, params, text) => client.request('session:command', { preset, params, text })} onError={onError} pending={pendingCommands(timeline).length} />
+                <CommandBar
+                  presets={Object.keys(joined?.commandPresets ?? {})}
+                  send={(preset, params, text) => client.request('session:command', { preset, params, text })}
+                  onError={onError}
+                  pending={pendingCommands(timeline).length}
+                />
                 <div className="actions">
                   <ActionButton action={() => (main ? client.snapshot(main.producerId) : Promise.resolve())} onError={onError} disabled={!main} data-testid="snapshot">
                     {t('console.snapshot')}
@@ -120,12 +125,16 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
             <section className="panel timeline-panel">
               <h2>{t('console.timeline')}</h2>
               <ol className="timeline" data-testid="timeline">
-                {[...timeline].reverse().filter((e) => e.kind !== 'detection').slice(0, 200).map((e) => (
-                  <li key={e.id} className={`tl tl-${e.kind}`} data-kind={e.kind}>
-                    <time>{time(e.at)}</time> {describeEvent(e, t, tMaybe)}
-                    {e.kind === 'snapshot' && <img className="thumb" src={mediaUrl.snapshot(sessionId, e.id)} alt={t('timeline.snapshotAlt')} loading="lazy" />}
-                  </li>
-                ))}
+                {[...timeline]
+                  .reverse()
+                  .filter((e) => e.kind !== 'detection')
+                  .slice(0, 200)
+                  .map((e) => (
+                    <li key={e.id} className={`tl tl-${e.kind}`} data-kind={e.kind}>
+                      <time>{time(e.at)}</time> {describeEvent(e, t, tMaybe)}
+                      {e.kind === 'snapshot' && <img className="thumb" src={mediaUrl.snapshot(sessionId, e.id)} alt={t('timeline.snapshotAlt')} loading="lazy" />}
+                    </li>
+                  ))}
               </ol>
             </section>
             {role === 'officer' && !verdictRecorded && <VerdictForm sessionId={sessionId} onDone={() => navigate(`/archive/session/${sessionId}`)} onError={onError} />}

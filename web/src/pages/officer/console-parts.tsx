@@ -10,7 +10,17 @@ import { cameraIdOf, type LiveAlarm } from './console-state.ts';
 /** The counting line of a loading batch, in picture fractions: across the picture, a little below the middle. */
 const BATCH_LINE = { a: [0.05, 0.6] as [number, number], b: [0.95, 0.6] as [number, number] };
 
-export function CommandBar({ presets, send, onError, pending }: { presets: string[]; send: (preset?: string, params?: Record<string, string | number>, text?: string) => Promise<unknown>; onError: (e: unknown) => void; pending: number }) {
+export function CommandBar({
+  presets,
+  send,
+  onError,
+  pending,
+}: {
+  presets: string[];
+  send: (preset?: string, params?: Record<string, string | number>, text?: string) => Promise<unknown>;
+  onError: (e: unknown) => void;
+  pending: number;
+}) {
   const { t, tMaybe } = useI18n();
   const [carton, setCarton] = useState(1);
   const [text, setText] = useState('');
@@ -67,7 +77,11 @@ export function AlarmPanel({ alarms, canAcknowledge, onError, onAcknowledged }: 
       <ul>
         {alarms.slice(0, 50).map((a) => (
           <li key={a.id} className={`alarm alarm-${a.status}`}>
-            {a.frameJpeg ? <img className="thumb" src={`data:image/jpeg;base64,${a.frameJpeg}`} alt="" /> : a.hasEvidence ? <img className="thumb" src={mediaUrl.alarmEvidence(a.id)} alt="" loading="lazy" /> : null}
+            {a.frameJpeg ? (
+              <img className="thumb" src={`data:image/jpeg;base64,${a.frameJpeg}`} alt="" />
+            ) : a.hasEvidence ? (
+              <img className="thumb" src={mediaUrl.alarmEvidence(a.id)} alt="" loading="lazy" />
+            ) : null}
             <div>
               <strong>{tMaybe(`rule.${a.rule}`) ?? a.rule}</strong> <time>{time(a.frameAt)}</time>
               <p className="small">{alarmDetails(a, t)}</p>
@@ -114,7 +128,14 @@ function alarmDetails(a: LiveAlarm, t: ReturnType<typeof useI18n>['t']): string 
   }
 }
 
-export function BatchControl({ sessionId, camera, batches, totals, onChanged, onError }: {
+export function BatchControl({
+  sessionId,
+  camera,
+  batches,
+  totals,
+  onChanged,
+  onError,
+}: {
   sessionId: string;
   camera: ProducerInfo;
   batches: LoadingBatch[];

@@ -46,7 +46,17 @@ export function useLiveAlarms(sessionId: string, { client, status, generation }:
     const offs = [
       client.on('alarm:raised', (a) =>
         setAlarms((list) => [
-          { id: a.alarmId, rule: a.rule, details: a.details, frameAt: a.frameAt, cameraId: a.cameraId, status: 'open', createdAt: new Date().toISOString(), hasEvidence: !!a.frameJpeg, frameJpeg: a.frameJpeg },
+          {
+            id: a.alarmId,
+            rule: a.rule,
+            details: a.details,
+            frameAt: a.frameAt,
+            cameraId: a.cameraId,
+            status: 'open',
+            createdAt: new Date().toISOString(),
+            hasEvidence: !!a.frameJpeg,
+            frameJpeg: a.frameJpeg,
+          },
           ...list.filter((x) => x.id !== a.alarmId),
         ]),
       ),
@@ -58,7 +68,12 @@ export function useLiveAlarms(sessionId: string, { client, status, generation }:
   // What was raised before this page was opened.
   useEffect(() => {
     if (status !== 'live') return;
-    api.alarms(sessionId).then((list) => setAlarms((live) => [...live.filter((a) => !list.some((x) => x.id === a.id)), ...list.reverse().map((a) => ({ ...a, details: (a.details ?? {}) as Record<string, unknown> }))]), onError);
+    api
+      .alarms(sessionId)
+      .then(
+        (list) => setAlarms((live) => [...live.filter((a) => !list.some((x) => x.id === a.id)), ...list.reverse().map((a) => ({ ...a, details: (a.details ?? {}) as Record<string, unknown> }))]),
+        onError,
+      );
   }, [sessionId, status, generation, onError]);
 
   const markAcknowledged = (id: string) => setAlarms((list) => list.map((a) => (a.id === id ? { ...a, status: 'acknowledged' } : a)));

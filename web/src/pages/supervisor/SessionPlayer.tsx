@@ -177,11 +177,14 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
           <section className="panel timeline-panel">
             <h2>{t('console.timeline')}</h2>
             <ol className="timeline" data-testid="player-timeline">
-              {marked.concat(events.filter((e) => e.kind === 'joined' || e.kind === 'left')).sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id).map((e) => (
-                <li key={e.id} className={`tl tl-${e.kind} clickable`} data-kind={e.kind} onClick={() => seek(new Date(e.at).getTime())}>
-                  <time>{time(e.at)}</time> {describeEvent(e, t, tMaybe)}
-                </li>
-              ))}
+              {marked
+                .concat(events.filter((e) => e.kind === 'joined' || e.kind === 'left'))
+                .sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id)
+                .map((e) => (
+                  <li key={e.id} className={`tl tl-${e.kind} clickable`} data-kind={e.kind} onClick={() => seek(new Date(e.at).getTime())}>
+                    <time>{time(e.at)}</time> {describeEvent(e, t, tMaybe)}
+                  </li>
+                ))}
             </ol>
           </section>
         </aside>
@@ -193,10 +196,20 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
 function IntegrityBadge({ loading, ok, problems }: { loading: boolean; ok?: boolean; problems: Array<{ item: string; problem: string }> }) {
   const { t, tMaybe } = useI18n();
   if (loading) return <span className="badge">{t('integrity.checking')}</span>;
-  if (ok) return <span className="badge badge-ok" data-testid="integrity" data-ok="true">{t('integrity.verified')}</span>;
+  if (ok)
+    return (
+      <span className="badge badge-ok" data-testid="integrity" data-ok="true">
+        {t('integrity.verified')}
+      </span>
+    );
   const notSealed = problems.some((p) => p.problem === 'not_sealed');
   return (
-    <span className={`badge ${notSealed ? '' : 'badge-bad'}`} data-testid="integrity" data-ok="false" title={problems.map((p) => `${p.item}: ${tMaybe(`integrity.${p.problem}`) ?? p.problem}`).join('\n')}>
+    <span
+      className={`badge ${notSealed ? '' : 'badge-bad'}`}
+      data-testid="integrity"
+      data-ok="false"
+      title={problems.map((p) => `${p.item}: ${tMaybe(`integrity.${p.problem}`) ?? p.problem}`).join('\n')}
+    >
       {notSealed ? t('integrity.notSealed') : t('integrity.failed', { n: problems.length })}
     </span>
   );
