@@ -7,8 +7,9 @@ import type { RtpParameters } from 'mediasoup/node/lib/RtpParameters.js';
 import { LOOPBACK } from './network.ts';
 
 const execFileAsync = promisify(execFile);
-export const FFMPEG = process.env.FFMPEG_BIN ?? 'ffmpeg';
-export const FFPROBE = process.env.FFPROBE_BIN ?? 'ffprobe';
+/** Debian's ffmpeg on the PATH (npm run setup installs it); the media plane reads no environment. */
+export const FFMPEG = 'ffmpeg';
+export const FFPROBE = 'ffprobe';
 
 export interface FfmpegProcess {
   child: ChildProcess;

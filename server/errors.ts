@@ -107,4 +107,7 @@ export function errorReply(err: unknown): ErrorReply | null {
   return null;
 }
 
+/** Every code a caller can be answered with, over HTTP or a socket (the web app has a message for each). */
+export const answerableCodes = [...Object.keys(statusByCode), ...Object.keys(statusByMediaCode)];
+
 export const internalErrorReply: ErrorReply = { status: 500, code: 'internal_error', message: 'Something went wrong on the server' };

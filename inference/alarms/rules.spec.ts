@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlarmCooldown, RepeatedRead, cameraHealth, countMismatch, normaliseCode, plateCheck, sealCheck } from './rules.ts';
+import { AlarmCooldown, RepeatedRead, cameraFrozen, cameraOffline, countMismatch, normaliseCode, plateCheck, sealCheck } from './rules.ts';
 
 const frameAt = new Date('2026-11-25T08:00:00Z');
 
@@ -37,9 +37,10 @@ describe('alarm rules', () => {
 
   it('camera rules: offline when silent, frozen when the picture does not change, nothing when healthy', () => {
     const base = { cameraId: 'c1', offlineAfterMs: 10_000, frozenAfterMs: 30_000, frameAt };
-    expect(cameraHealth({ ...base, silentMs: 500, unchangedMs: 1000 })).toBeNull();
-    expect(cameraHealth({ ...base, silentMs: 12_000, unchangedMs: 0 })).toMatchObject({ rule: 'camera_offline', details: { silentMs: 12_000 } });
-    expect(cameraHealth({ ...base, silentMs: 0, unchangedMs: 31_000 })).toMatchObject({ rule: 'camera_frozen', details: { unchangedMs: 31_000 } });
+    expect(cameraOffline({ ...base, silentMs: 500 })).toBeNull();
+    expect(cameraOffline({ ...base, silentMs: 10_000 })).toMatchObject({ rule: 'camera_offline', details: { cameraId: 'c1', silentMs: 10_000 } });
+    expect(cameraFrozen({ ...base, unchangedMs: 1000 })).toBeNull();
+    expect(cameraFrozen({ ...base, unchangedMs: 31_000 })).toMatchObject({ rule: 'camera_frozen', details: { cameraId: 'c1', unchangedMs: 31_000 } });
   });
 
   it('normalises codes as printed', () => {

@@ -54,23 +54,16 @@ export function sealCheck(input: { seal: string; confidence: number; declared: s
   return { rule: 'seal_mismatch', details: { read: seal, declared, confidence: input.confidence }, frameAt: input.frameAt, dedupeKey: `seal:${seal}` };
 }
 
-/** A camera that sends nothing, or the same picture, for too long. */
-export function cameraHealth(input: {
-  cameraId: string;
-  silentMs: number;
-  /** Time the picture has not changed (mean absolute frame difference below threshold). */
-  unchangedMs: number;
-  offlineAfterMs: number;
-  frozenAfterMs: number;
-  frameAt: Date;
-}): AlarmCandidate | null {
-  if (input.silentMs >= input.offlineAfterMs) {
-    return { rule: 'camera_offline', details: { cameraId: input.cameraId, silentMs: input.silentMs }, frameAt: input.frameAt, dedupeKey: `offline:${input.cameraId}` };
-  }
-  if (input.unchangedMs >= input.frozenAfterMs) {
-    return { rule: 'camera_frozen', details: { cameraId: input.cameraId, unchangedMs: input.unchangedMs }, frameAt: input.frameAt, dedupeKey: `frozen:${input.cameraId}` };
-  }
-  return null;
+/** A camera that has sent nothing for too long (the ingest measures the silence). */
+export function cameraOffline(input: { cameraId: string; silentMs: number; offlineAfterMs: number; frameAt: Date }): AlarmCandidate | null {
+  if (input.silentMs < input.offlineAfterMs) return null;
+  return { rule: 'camera_offline', details: { cameraId: input.cameraId, silentMs: input.silentMs }, frameAt: input.frameAt, dedupeKey: `offline:${input.cameraId}` };
+}
+
+/** A camera whose picture has not changed for too long (mean absolute frame difference below threshold). */
+export function cameraFrozen(input: { cameraId: string; unchangedMs: number; frozenAfterMs: number; frameAt: Date }): AlarmCandidate | null {
+  if (input.unchangedMs < input.frozenAfterMs) return null;
+  return { rule: 'camera_frozen', details: { cameraId: input.cameraId, unchangedMs: input.unchangedMs }, frameAt: input.frameAt, dedupeKey: `frozen:${input.cameraId}` };
 }
 
 /**

@@ -4,7 +4,7 @@
  * `close()` winds them all down in order (vision, cameras, recorders, room) and is safe to call twice.
  */
 import path from 'node:path';
-import { cameraHealth } from '../../inference/index.ts';
+import { cameraOffline } from '../../inference/index.ts';
 import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService } from '../services/admin.service.ts';
@@ -195,7 +195,7 @@ export class LiveSession {
   }
 
   private async cameraOffline(camera: LiveCamera, silentMs: number): Promise<void> {
-    const candidate = cameraHealth({ cameraId: camera.id, silentMs, unchangedMs: 0, offlineAfterMs: this.o.cameraOfflineMs, frozenAfterMs: Number.POSITIVE_INFINITY, frameAt: new Date() });
+    const candidate = cameraOffline({ cameraId: camera.id, silentMs, offlineAfterMs: this.o.cameraOfflineMs, frameAt: new Date() });
     if (!candidate) return;
     candidate.details.camera = camera.name;
     const alarmId = await this.o.alarms.raise(candidate, { sessionId: this.id, siteId: camera.siteId, cameraId: camera.id });

@@ -6,7 +6,7 @@
  * of an open loading batch. Alarms carry the JPEG of the frame they are about.
  */
 import {
-  cameraHealth,
+  cameraFrozen,
   encodeJpeg,
   crossingOptionsFor,
   LineCrossingCounter,
@@ -144,14 +144,7 @@ export class SessionVision {
     const stream = entry.streams[0];
     // Only while pictures arrive: a camera that sends nothing is offline (the ingest says so), not frozen.
     if (!stream || stream.stats.received === 0 || !entry.tap || entry.tap.closed || Date.now() - entry.lastFrameAt > 5000) return;
-    const candidate = cameraHealth({
-      cameraId: entry.camera.id,
-      silentMs: 0,
-      unchangedMs: stream.unchangedMs(),
-      offlineAfterMs: Number.POSITIVE_INFINITY,
-      frozenAfterMs: this.o.frozenAfterMs,
-      frameAt: new Date(),
-    });
+    const candidate = cameraFrozen({ cameraId: entry.camera.id, unchangedMs: stream.unchangedMs(), frozenAfterMs: this.o.frozenAfterMs, frameAt: new Date() });
     if (candidate) await this.raise(entry.camera, { ...candidate, details: { ...candidate.details, camera: entry.camera.name } }, null);
   }
 

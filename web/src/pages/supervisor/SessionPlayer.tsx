@@ -219,7 +219,7 @@ function ExportPanel({ sessionId, sealed, onError }: { sessionId: string; sealed
   const { t, locale } = useI18n();
   const [job, setJob] = useState<ExportStatus | null>(null);
   const done = job?.state === 'completed' || job?.state === 'failed';
-  useLiveEvent<{ exportId: string; progress: number }>('export:progress', (p) => {
+  useLiveEvent('export:progress', (p) => {
     if (job && p.exportId === job.exportId && !done) setJob({ ...job, progress: p.progress });
   });
   // The push says how far it is; the state (done, failed) is asked for.
