@@ -10,6 +10,7 @@ import type { Router } from 'mediasoup/node/lib/Router.js';
 import type { DtlsParameters } from 'mediasoup/node/lib/WebRtcTransport.js';
 import type { MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/node/lib/RtpParameters.js';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
+import { UnsupportedError } from 'mediasoup/node/lib/errors.js';
 import { MediaError, Peer, type PeerRole } from './peer.ts';
 import { plainListenOptions, webRtcListenOptions, type MediaNetwork } from './network.ts';
 import type { MediaWorkerPool } from './worker-pool.ts';
@@ -253,12 +254,15 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 }
 
-/** mediasoup refuses parameters a client sent with a TypeError: the client's mistake, not ours. */
+/**
+ * mediasoup refuses parameters a client sent with a TypeError (malformed) or an UnsupportedError (a codec
+ * the router does not have): the client's mistake, not ours. Anything else is ours and stays unexpected.
+ */
 async function fromClient<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof TypeError) throw new MediaError('invalid_parameters', err.message);
+    if (err instanceof TypeError || err instanceof UnsupportedError) throw new MediaError('invalid_parameters', err.message);
     throw err;
   }
 }

@@ -107,6 +107,12 @@ describe('a live inspection session', () => {
     expect(await supervisor.send('session:join', { sessionId })).toMatchObject({ ok: true, data: { role: 'supervisor' } });
     expect(await supervisor.send('media:createTransport', { sessionId, direction: 'send' })).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
     expect(await supervisor.send('media:createTransport', { sessionId, direction: 'recv' })).toMatchObject({ ok: true });
+    // Parameters mediasoup refuses are the client's mistake, answered as such (not an internal error).
+    const send = await officer.send('media:createTransport', { sessionId, direction: 'send' });
+    if (!send.ok) throw new Error(send.error.message);
+    const produce = (rtpParameters: unknown) => officer.send('media:produce', { sessionId, transportId: send.data.id, kind: 'video', rtpParameters });
+    expect(await produce({ codecs: [{ mimeType: 'video/nonsense', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 1111 }] })).toMatchObject({ ok: false, error: { code: 'invalid_parameters' } });
+    expect(await produce({ codecs: [{ mimeType: 42 }] })).toMatchObject({ ok: false, error: { code: 'invalid_parameters' } });
 
     const snapshot = await officer.send('session:snapshot', { sessionId, producerId: camera.producerId });
     expect(snapshot, JSON.stringify(snapshot)).toMatchObject({ ok: true, data: { kind: 'snapshot', payload: { width: 640, height: 360 } } });
