@@ -111,7 +111,10 @@ describe('a live inspection session', () => {
     const send = await officer.send('media:createTransport', { sessionId, direction: 'send' });
     if (!send.ok) throw new Error(send.error.message);
     const produce = (rtpParameters: unknown) => officer.send('media:produce', { sessionId, transportId: send.data.id, kind: 'video', rtpParameters });
-    expect(await produce({ codecs: [{ mimeType: 'video/nonsense', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 1111 }] })).toMatchObject({ ok: false, error: { code: 'invalid_parameters' } });
+    expect(await produce({ codecs: [{ mimeType: 'video/nonsense', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 1111 }] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_parameters' },
+    });
     expect(await produce({ codecs: [{ mimeType: 42 }] })).toMatchObject({ ok: false, error: { code: 'invalid_parameters' } });
 
     const snapshot = await officer.send('session:snapshot', { sessionId, producerId: camera.producerId });
