@@ -3,6 +3,18 @@ import { z } from 'zod';
 
 /** Configuration is read from the environment once, at start-up, and validated here. */
 const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** `a, b,c` -> ['a', 'b', 'c']; unset -> []. */
+const commaList = z
+  .string()
+  .optional()
+  .transform((s) =>
+    s
+      ? s
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 const configSchema = z
   .object({
@@ -55,18 +67,7 @@ const configSchema = z
     MEDIA_RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
     MEDIA_RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
     /** TURN servers (coturn) handed to browsers, comma-separated turn: / turns: URLs. */
-    TURN_URLS: z
-      .string()
-      .optional()
-      .transform((s) =>
-        s
-          ? s
-              .split(',')
-              .map((u) => u.trim())
-              .filter(Boolean)
-          : [],
-      )
-      .pipe(z.array(z.string().regex(/^turns?:/, 'TURN URLs start with turn: or turns:'))),
+    TURN_URLS: commaList.pipe(z.array(z.string().regex(/^turns?:/, 'TURN URLs start with turn: or turns:'))),
     TURN_USERNAME: z.string().optional(),
     TURN_CREDENTIAL: z.string().optional(),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(300).default(10),
@@ -98,18 +99,7 @@ const configSchema = z
     /** SIGTERM: how long an orderly stop may take before the process exits anyway. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
     /** Origins (scheme://host:port) besides the platform's own that may send state-changing requests, comma-separated. */
-    ALLOWED_ORIGINS: z
-      .string()
-      .optional()
-      .transform((s) =>
-        s
-          ? s
-              .split(',')
-              .map((u) => u.trim())
-              .filter(Boolean)
-          : [],
-      )
-      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'origins look like https://host[:port]'))),
+    ALLOWED_ORIGINS: commaList.pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'origins look like https://host[:port]'))),
     /** A folder of video files that cameras may use as a file: source (demos, tests). Unset: no file sources. */
     CAMERA_MEDIA_DIR: z.string().min(1).optional(),
   })

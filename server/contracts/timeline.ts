@@ -8,6 +8,7 @@
  * compared byte for byte when they are verified. New fields are added as optional; new kinds appended.
  */
 import { z } from 'zod';
+import { verdictOutcomes } from './records.ts';
 
 export const timelineKinds = ['joined', 'left', 'command', 'acknowledgement', 'snapshot', 'detection', 'alarm', 'verdict', 'note'] as const;
 export type TimelineKind = (typeof timelineKinds)[number];
@@ -52,7 +53,7 @@ export const timelinePayloads = {
   }),
   /** An alarm was raised; the rule's own details (plate, seal, camera...) are spread alongside. */
   alarm: z.object({ alarmId: z.string(), rule: z.string(), frameAt: z.string(), evidencePath: z.string().nullable() }).catchall(z.unknown()),
-  verdict: z.object({ verdictId: z.string(), outcome: z.enum(['pass', 'rectify', 'fail']), findings: z.string(), followUp: z.string() }),
+  verdict: z.object({ verdictId: z.string(), outcome: z.enum(verdictOutcomes), findings: z.string(), followUp: z.string() }),
   /** Things the platform noted on its own or on an action outside the conversation. */
   note: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('recording_gap'), recordingId: z.string(), gapMs: z.number(), reason: z.string() }),

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timelineKinds } from '../contracts/timeline.ts';
+import { bookingStatuses, inspectionTypes, verdictOutcomes, type BookingStatus, type InspectionType } from '../contracts/records.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -20,20 +21,10 @@ export const roleEnum = pgEnum('user_role', roles);
 export const siteKinds = ['warehouse', 'factory', 'farm'] as const;
 export const siteKindEnum = pgEnum('site_kind', siteKinds);
 
-export const inspectionTypes = ['label_rectification', 'destination_inspection', 'routine_supervision', 'pre_export_sampling'] as const;
-export type InspectionType = (typeof inspectionTypes)[number];
+export { inspectionTypes, type InspectionType };
 export const inspectionTypeEnum = pgEnum('inspection_type', inspectionTypes);
 
-export const bookingStatuses = [
-  'requested', // the enterprise asked for a slot
-  'proposed', // an officer proposed another slot; the enterprise accepts or cancels
-  'confirmed', // an officer is assigned to the slot
-  'in_progress', // the live session is open
-  'completed', // a verdict was recorded
-  'cancelled',
-  'no_show', // the enterprise did not join a confirmed slot
-] as const;
-export type BookingStatus = (typeof bookingStatuses)[number];
+export { bookingStatuses, type BookingStatus };
 export const bookingStatusEnum = pgEnum('booking_status', bookingStatuses);
 
 export const sessionStatuses = ['live', 'closed'] as const;
@@ -43,7 +34,7 @@ export const sessionStatusEnum = pgEnum('session_status', sessionStatuses);
 export { timelineKinds };
 export const timelineKindEnum = pgEnum('timeline_kind', timelineKinds);
 
-export const verdictOutcomes = ['pass', 'rectify', 'fail'] as const;
+export { verdictOutcomes };
 export const verdictOutcomeEnum = pgEnum('verdict_outcome', verdictOutcomes);
 
 export const alarmStatuses = ['open', 'acknowledged'] as const;

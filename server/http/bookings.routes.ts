@@ -1,36 +1,14 @@
 import { z } from 'zod';
 import type { Api } from './api.ts';
 import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
-import { bookingStatuses, inspectionTypes } from '../db/schema.ts';
+import { bookingRecord, bookingStatuses, inspectionTypes } from '../contracts/records.ts';
 import type { BookingService, BookingView } from '../services/bookings.service.ts';
 import type { Principal } from '../services/access.ts';
 
 const ENTERPRISE_SIDE = ['enterprise_user', 'broker'] as const;
 const OFFICER = ['officer'] as const;
 
-export const bookingResponse = z
-  .object({
-    id: z.uuid(),
-    declarationId: z.uuid(),
-    declarationNumber: z.string(),
-    enterpriseId: z.uuid(),
-    enterpriseName: z.string(),
-    portId: z.uuid(),
-    type: z.enum(inspectionTypes),
-    status: z.enum(bookingStatuses),
-    slotStart: z.string(),
-    slotEnd: z.string(),
-    officerId: z.uuid().nullable(),
-    officerName: z.string().nullable(),
-    requestedBy: z.uuid(),
-    note: z.string(),
-    statusReason: z.string(),
-    vehiclePlate: z.string().nullable(),
-    sessionId: z.uuid().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Booking' });
+export const bookingResponse = bookingRecord;
 
 const slotBody = z.object({ slotStart: isoDateTime, slotEnd: isoDateTime });
 const reasonBody = z.object({ reason: z.string().max(1000).default('') });

@@ -1,23 +1,10 @@
 import { z } from 'zod';
+import { declarationRecord } from '../contracts/records.ts';
 import type { Api } from './api.ts';
 import { pageQuery, uuidParam } from './common.schemas.ts';
 import type { DeclarationService } from '../services/declarations.service.ts';
 
-export const declarationResponse = z
-  .object({
-    id: z.uuid(),
-    number: z.string(),
-    enterpriseId: z.uuid(),
-    enterpriseName: z.string(),
-    portId: z.uuid(),
-    siteId: z.uuid().nullable(),
-    goodsDescription: z.string(),
-    declaredQuantity: z.number(),
-    quantityUnit: z.string(),
-    sealNumbers: z.array(z.string()),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'Declaration' });
+export const declarationResponse = declarationRecord;
 
 export function declarationRoutes(api: Api, declarations: DeclarationService) {
   api.route(

@@ -5,6 +5,7 @@ import type { Api } from './api.ts';
 import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
 import { inspectionTypes, verdictOutcomes } from '../db/schema.ts';
 import { timelineEventSchema } from '../contracts/timeline.ts';
+import { archiveEntryRecord, evidenceExportRecord } from '../contracts/records.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
@@ -177,9 +178,7 @@ export function sessionRoutes(
     },
     ({ principal, params, body }) => retention.setPolicy(principal, params.type, body.keepDays),
   );
-  const exportStatus = z
-    .object({ exportId: z.string(), sessionId: z.uuid(), state: z.string(), progress: z.number(), sizeBytes: z.number().nullable(), sha256: z.string().nullable(), error: z.string().nullable() })
-    .meta({ id: 'EvidenceExport' });
+  const exportStatus = evidenceExportRecord;
   api.route(
     {
       method: 'post',
@@ -231,26 +230,7 @@ export function sessionRoutes(
       }),
       response: z.object({
         total: z.number().int(),
-        items: z.array(
-          z
-            .object({
-              sessionId: z.uuid(),
-              bookingId: z.uuid(),
-              declarationNumber: z.string(),
-              enterpriseId: z.uuid(),
-              enterpriseName: z.string(),
-              siteId: z.uuid().nullable(),
-              officerId: z.uuid().nullable(),
-              officerName: z.string().nullable(),
-              type: z.enum(inspectionTypes),
-              startedAt: z.string(),
-              endedAt: z.string().nullable(),
-              verdict: z.enum(verdictOutcomes).nullable(),
-              alarms: z.number().int(),
-              sealed: z.boolean(),
-            })
-            .meta({ id: 'ArchiveEntry' }),
-        ),
+        items: z.array(archiveEntryRecord),
       }),
     },
     ({ principal, query }) => archiveSearch.search(principal, query),

@@ -10,6 +10,7 @@ import type { SummaryLocale } from '../archive/summary-i18n.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { SocketServer } from '../realtime/socket-server.ts';
+import type { ExportStatus } from '../contracts/records.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Principal } from '../services/access.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
@@ -29,15 +30,7 @@ interface ExportResult {
   sha256: string;
 }
 
-export interface ExportStatus {
-  exportId: string;
-  sessionId: string;
-  state: string;
-  progress: number;
-  sizeBytes: number | null;
-  sha256: string | null;
-  error: string | null;
-}
+export type { ExportStatus };
 
 export interface EvidenceExports {
   request(p: Principal, sessionId: string, locale: SummaryLocale): Promise<ExportStatus>;

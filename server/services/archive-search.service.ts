@@ -8,6 +8,7 @@ import type { Db } from '../db/database.ts';
 import { alarms, bookings, declarations, enterprises, inspectionSessions, sessionSeals, users, verdicts, type InspectionType } from '../db/schema.ts';
 import { readableBookings, type Principal } from './access.ts';
 import type { VerdictOutcome } from './verdicts.service.ts';
+import type { ArchiveEntry } from '../contracts/records.ts';
 
 export interface ArchiveFilter {
   sessionId?: string;
@@ -24,22 +25,7 @@ export interface ArchiveFilter {
   offset: number;
 }
 
-export interface ArchiveEntry {
-  sessionId: string;
-  bookingId: string;
-  declarationNumber: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  siteId: string | null;
-  officerId: string | null;
-  officerName: string | null;
-  type: InspectionType;
-  startedAt: string;
-  endedAt: string | null;
-  verdict: VerdictOutcome | null;
-  alarms: number;
-  sealed: boolean;
-}
+export type { ArchiveEntry };
 
 const archiveOfficers = aliasedTable(users, 'archive_officer');
 const alarmCount = sql<number>`(select count(*)::int from ${alarms} where ${alarms.sessionId} = ${inspectionSessions.id})`;

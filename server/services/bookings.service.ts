@@ -11,6 +11,7 @@ import { AppError, forbidden, notFound } from '../errors.ts';
 import { isEnterpriseSide, mayHandleBooking, mayRead, readableBookings, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
+import type { BookingView } from '../contracts/records.ts';
 
 export const SLOT_MIN_MINUTES = 15;
 export const SLOT_MAX_MINUTES = 4 * 60;
@@ -34,28 +35,7 @@ export const transitions: Record<BookingAction, { from: readonly BookingStatus[]
 /** Bookings that hold an officer's time. */
 const OCCUPYING: BookingStatus[] = ['confirmed', 'in_progress'];
 
-export interface BookingView {
-  id: string;
-  declarationId: string;
-  declarationNumber: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  portId: string;
-  type: InspectionType;
-  status: BookingStatus;
-  slotStart: string;
-  slotEnd: string;
-  officerId: string | null;
-  officerName: string | null;
-  requestedBy: string;
-  note: string;
-  statusReason: string;
-  /** The vehicle expected at the site, normalised (e.g. 粤ZA123港). */
-  vehiclePlate: string | null;
-  sessionId: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { BookingView };
 
 export interface SlotInput {
   slotStart: Date;

@@ -4,6 +4,7 @@ import { isUniqueViolation, type Db } from '../db/database.ts';
 import { declarations, enterprises, sites } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { isEnterpriseSide, mayRead, readableBy, requireActsFor, type Principal } from './access.ts';
+import type { DeclarationView } from '../contracts/records.ts';
 import { appendAudit } from './audit.service.ts';
 import { normaliseCode } from '../../inference/index.ts';
 
@@ -18,19 +19,7 @@ export interface DeclarationInput {
   sealNumbers: string[];
 }
 
-export interface DeclarationView {
-  id: string;
-  number: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  portId: string;
-  siteId: string | null;
-  goodsDescription: string;
-  declaredQuantity: number;
-  quantityUnit: string;
-  sealNumbers: string[];
-  createdAt: string;
-}
+export type { DeclarationView };
 
 /** Seal numbers as printed vary in spacing and case; they are stored as compared: uppercase without separators. */
 export const normaliseSealNumber = normaliseCode;

@@ -14,22 +14,11 @@ import { snapshotFile } from '../archive/evidence-paths.ts';
 import { Limiter } from './limiter.ts';
 import type { TimelineService } from './timeline.service.ts';
 import type { SessionRole, TimelineEvent, TimelineEventOf, TimelinePayload } from '../contracts/timeline.ts';
+import { commandPresets, type CommandPreset } from '../contracts/live-events.ts';
 
 export type { SessionRole };
 
-/** Commands an officer gives most often, one click away. `{n}` is filled from params. */
-export const commandPresets = {
-  show_label: 'Show the label close up',
-  open_carton: 'Open carton {n}',
-  pan_to_seal: 'Pan to the seal',
-  show_seal_number: 'Hold the camera on the seal number',
-  show_plate: 'Show the vehicle licence plate',
-  count_slowly: 'Walk the animals past the camera slowly',
-  show_documents: 'Show the shipping documents',
-  steady_camera: 'Hold the camera steady',
-  upload_photo: 'Take a photo and upload it',
-} as const;
-export type CommandPreset = keyof typeof commandPresets;
+export { commandPresets, type CommandPreset };
 
 /** What live vision checks its reads against. */
 export interface VisionContext {
