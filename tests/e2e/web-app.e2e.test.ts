@@ -160,6 +160,8 @@ describe('the web app', () => {
     const liveCount = officer.locator('[data-testid=camera-tile] [data-testid=live-count]');
     await liveCount.waitFor({ timeout: 120_000 });
     expect(Number(await liveCount.textContent())).toBeGreaterThan(0);
+    // Every tile subscribed at once when the console opened, over one receiving transport: no error shown.
+    expect(await officer.locator('[role=alert]').count()).toBe(0);
 
     // The still pen camera raises camera_frozen: in the alarm panel and on the camera, acknowledged there.
     const alarm = officer.locator('[data-testid=alarms] li', { hasText: L('en', 'rule.camera_frozen') });

@@ -23,8 +23,8 @@ export class SignallingError extends Error {
 export class InspectionClient {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private device?: Device;
-  private sendTransport?: Transport;
-  private recvTransport?: Transport;
+  /** One of each per join, shared by every stream: tiles subscribing at once must not each open one. */
+  private transports: Partial<Record<'send' | 'recv', Promise<Transport>>> = {};
   readonly producers = new Map<string, Producer>();
   readonly consumers = new Map<string, { consumer: Consumer; info: ProducerInfo }>();
   joined?: JoinResult;
@@ -114,10 +114,8 @@ export class InspectionClient {
     for (const { consumer } of this.consumers.values()) consumer.close();
     this.producers.clear();
     this.consumers.clear();
-    this.sendTransport?.close();
-    this.recvTransport?.close();
-    this.sendTransport = undefined;
-    this.recvTransport = undefined;
+    for (const opening of Object.values(this.transports)) void opening.then((transport) => transport.close(), () => {});
+    this.transports = {};
   }
 
   close() {
@@ -125,9 +123,19 @@ export class InspectionClient {
     this.socket.close();
   }
 
-  private async transport(direction: 'send' | 'recv'): Promise<Transport> {
-    const existing = direction === 'send' ? this.sendTransport : this.recvTransport;
+  private transport(direction: 'send' | 'recv'): Promise<Transport> {
+    const existing = this.transports[direction];
     if (existing) return existing;
+    const opening = this.openTransport(direction);
+    this.transports[direction] = opening;
+    // A transport that could not be opened is tried again by the next stream.
+    opening.catch(() => {
+      if (this.transports[direction] === opening) delete this.transports[direction];
+    });
+    return opening;
+  }
+
+  private async openTransport(direction: 'send' | 'recv'): Promise<Transport> {
     const params = await this.request('media:createTransport', { direction });
     const options = { ...params, iceServers: this.joined?.iceServers ?? [] } as never;
     const transport = direction === 'send' ? this.device!.createSendTransport(options) : this.device!.createRecvTransport(options);
@@ -138,9 +146,6 @@ export class InspectionClient {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
         this.request('media:produce', { transportId: transport.id, kind, rtpParameters, label: String(appData.label ?? kind) }).then(({ producerId }) => callback({ id: producerId }), errback);
       });
-      this.sendTransport = transport;
-    } else {
-      this.recvTransport = transport;
     }
     return transport;
   }
