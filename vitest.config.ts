@@ -11,6 +11,7 @@ const databaseTests = [
   'tests/web-api.test.ts',
   'tests/security.test.ts',
   'tests/access-rule.test.ts',
+  'tests/alarm-incidents.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

@@ -175,7 +175,7 @@ describe('a live inspection session', () => {
     const officer = await client('officer1');
     expect((await (await client('entB')).http.post(`/api/alarms/${alarm.id}/acknowledge`)).status).toBe(403);
     expect((await (await client('officerOtherPort')).http.post(`/api/alarms/${alarm.id}/acknowledge`)).status).toBe(404);
-    expect((await officer.http.post(`/api/alarms/${alarm.id}/acknowledge`)).body).toMatchObject({ alarmId: alarm.id, status: 'acknowledged', acknowledgedBy: world.users.officer1.id });
+    expect((await officer.http.post(`/api/alarms/${alarm.id}/acknowledge`)).body).toMatchObject({ id: alarm.id, status: 'acknowledged', acknowledgedBy: world.users.officer1.id });
     expect((await officer.http.post(`/api/alarms/${alarm.id}/acknowledge`)).status).toBe(409);
   }, 40_000);
 

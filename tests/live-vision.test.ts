@@ -68,6 +68,11 @@ afterAll(async () => {
 });
 
 const eventsOf = (client: TestSocketClient, name: string) => client.events.filter(([e]) => e === name).map(([, p]) => p);
+/** Incidents as raised (pushed once each; repeats come as `repeated` changes of the same alarm). */
+const raisedTo = (client: TestSocketClient) =>
+  eventsOf(client, 'alarm:changed')
+    .filter((c) => c.change === 'raised')
+    .map((c) => c.alarm);
 
 describe('vision on a live inspection', () => {
   it('pushes plate and seal reads with boxes to the officer only', async () => {
@@ -93,7 +98,7 @@ describe('vision on a live inspection', () => {
     const sealText = labels['seal.jpg']!.text;
     const [plateAlarm, sealAlarm] = await waitFor(
       () => {
-        const raised = eventsOf(officer, 'alarm:raised');
+        const raised = raisedTo(officer);
         const plate = raised.find((a) => a.rule === 'plate_not_registered' && a.details.plate === plateText);
         const seal = raised.find((a) => a.rule === 'seal_mismatch' && a.details.read === sealText);
         return plate && seal ? [plate, seal] : null;
@@ -101,12 +106,20 @@ describe('vision on a live inspection', () => {
       'plate and seal alarms',
       90_000,
     );
-    expect(plateAlarm).toMatchObject({ cameraId: cameraIds.gate, details: { plate: labels['plate-hong-kong.jpg']!.text, registered: ['粤ZA123港'], camera: 'Gate' } });
-    // The evidence is a JPEG of the analysed frame, pushed and stored.
-    const jpeg = Buffer.from(plateAlarm.frameJpeg, 'base64');
+    expect(plateAlarm).toMatchObject({
+      cameraId: cameraIds.gate,
+      status: 'open',
+      occurrences: 1,
+      hasEvidence: true,
+      details: { plate: labels['plate-hong-kong.jpg']!.text, registered: ['粤ZA123港'], camera: 'Gate' },
+    });
+    // The evidence is a JPEG of the analysed frame, stored and served to the officer.
+    const evidence = await fetch(`${platform.url}/api/alarms/${plateAlarm.id}/evidence`, { headers: { cookie: officer.cookie } });
+    expect(evidence.status).toBe(200);
+    const jpeg = Buffer.from(await evidence.arrayBuffer());
     expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect(sealAlarm.details).toMatchObject({ read: labels['seal.jpg']!.text, declared: ['CN1234567'] });
-    const [row] = await platform.database.db.select().from(alarms).where(eq(alarms.id, plateAlarm.alarmId));
+    const [row] = await platform.database.db.select().from(alarms).where(eq(alarms.id, plateAlarm.id));
     expect(row).toMatchObject({ sessionId, cameraId: cameraIds.gate, rule: 'plate_not_registered', status: 'open' });
     expect(fs.readFileSync(path.join(platform.dataDir, row!.evidencePath!)).equals(jpeg)).toBe(true);
     // The cameras keep showing the same plate and seal: the cooldown (longer than this file runs) keeps them to one alarm each.
@@ -115,11 +128,11 @@ describe('vision on a live inspection', () => {
     const alarmsFor = (rule: string, key: string, value: string) => rows.filter((a) => a.rule === rule && (a.details as Record<string, unknown>)[key] === value);
     expect(alarmsFor('plate_not_registered', 'plate', plateText!)).toHaveLength(1);
     expect(alarmsFor('seal_mismatch', 'read', sealText!)).toHaveLength(1);
-    expect(eventsOf(enterprise, 'alarm:raised')).toHaveLength(0);
+    expect(eventsOf(enterprise, 'alarm:changed')).toHaveLength(0);
   }, 120_000);
 
   it('raises camera_frozen when a picture does not change', async () => {
-    const frozen = await waitFor(() => eventsOf(officer, 'alarm:raised').find((a) => a.rule === 'camera_frozen'), 'a camera_frozen alarm', 60_000);
+    const frozen = await waitFor(() => raisedTo(officer).find((a) => a.rule === 'camera_frozen'), 'a camera_frozen alarm', 60_000);
     expect(Object.values(cameraIds)).toContain(frozen.cameraId);
     expect(frozen.details.unchangedMs).toBeGreaterThanOrEqual(6000);
   }, 90_000);

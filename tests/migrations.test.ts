@@ -14,6 +14,7 @@ async function tableNames(database: Database): Promise<string[]> {
 }
 
 const EXPECTED_TABLES = [
+  'alarm_mutes',
   'alarms',
   'audit_log',
   'auth_sessions',

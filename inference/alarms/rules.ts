@@ -83,6 +83,11 @@ export class AlarmCooldown {
     return true;
   }
 
+  /** The condition cleared: the next occurrence is admitted at once. */
+  forget(dedupeKey: string): void {
+    this.lastFired.delete(dedupeKey);
+  }
+
   get size(): number {
     return this.lastFired.size;
   }

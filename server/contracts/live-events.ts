@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { SessionRole, TimelineEvent, TimelineEventOf } from './timeline.ts';
+import type { AlarmChange, AlarmView } from './records.ts';
 
 /** Commands an officer gives most often, one click away. `{n}` is filled from params. */
 export const commandPresets = {
@@ -122,8 +123,8 @@ export interface ServerToClientEvents {
   /** To the officers and supervisors of a session only. */
   'vision:result': (result: VisionResult) => void;
   'vision:batch': (batch: { batchId: string; cameraId: string; forward: number; backward: number; net: number }) => void;
-  'alarm:raised': (alarm: { alarmId: string; rule: string; details: Record<string, unknown>; frameAt: string; cameraId: string; frameJpeg: string | null }) => void;
-  'alarm:acknowledged': (ack: { alarmId: string; by: string }) => void;
+  /** An alarm incident was raised, seen again, acknowledged or cleared: its state now. */
+  'alarm:changed': (changed: { change: AlarmChange; alarm: AlarmView }) => void;
   /** To the users a booking concerns (its enterprise, port, officer, supervisors). */
   'booking:changed': (change: { action: string; booking: { id: string; status: string; sessionId: string | null } }) => void;
   /** To one user. */

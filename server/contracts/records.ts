@@ -90,3 +90,41 @@ export const evidenceExportRecord = z
   .object({ exportId: z.string(), sessionId: z.uuid(), state: z.string(), progress: z.number(), sizeBytes: z.number().nullable(), sha256: z.string().nullable(), error: z.string().nullable() })
   .meta({ id: 'EvidenceExport' });
 export type ExportStatus = z.output<typeof evidenceExportRecord>;
+
+export const alarmStatuses = ['open', 'acknowledged', 'cleared'] as const;
+export const alarmChanges = ['raised', 'repeated', 'acknowledged', 'cleared'] as const;
+
+/**
+ * An alarm is an incident: the first time a rule fires for a camera and value it is raised (and put on
+ * the timeline); while it is open, the same condition again counts as an occurrence of it; it closes when
+ * acknowledged or when its condition clears (the camera is back, the picture moves again).
+ */
+export const alarmRecord = z
+  .object({
+    id: z.uuid(),
+    sessionId: z.uuid().nullable(),
+    siteId: z.uuid().nullable(),
+    cameraId: z.uuid().nullable(),
+    rule: z.string(),
+    /** What the rule compared, e.g. {plate, registered} or {declared, counted}; the latest occurrence's. */
+    details: z.record(z.string(), z.unknown()),
+    frameAt: z.string(),
+    status: z.enum(alarmStatuses),
+    occurrences: z.number().int(),
+    lastSeenAt: z.string(),
+    acknowledgedBy: z.uuid().nullable(),
+    acknowledgedAt: z.string().nullable(),
+    clearedAt: z.string().nullable(),
+    createdAt: z.string(),
+    /** The JPEG of the first frame it was seen in: GET /api/alarms/{id}/evidence. */
+    hasEvidence: z.boolean(),
+  })
+  .meta({ id: 'Alarm' });
+export type AlarmView = z.output<typeof alarmRecord>;
+export type AlarmChange = (typeof alarmChanges)[number];
+
+/** A camera's alarms of one rule silenced for a while. */
+export const alarmMuteRecord = z
+  .object({ id: z.uuid(), cameraId: z.uuid(), rule: z.string(), until: z.string(), mutedBy: z.uuid(), reason: z.string(), createdAt: z.string() })
+  .meta({ id: 'AlarmMute' });
+export type AlarmMuteView = z.output<typeof alarmMuteRecord>;

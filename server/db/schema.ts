@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timelineKinds } from '../contracts/timeline.ts';
-import { bookingStatuses, inspectionTypes, verdictOutcomes, type BookingStatus, type InspectionType } from '../contracts/records.ts';
+import { alarmStatuses, bookingStatuses, inspectionTypes, verdictOutcomes, type BookingStatus, type InspectionType } from '../contracts/records.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -37,7 +37,7 @@ export const timelineKindEnum = pgEnum('timeline_kind', timelineKinds);
 export { verdictOutcomes };
 export const verdictOutcomeEnum = pgEnum('verdict_outcome', verdictOutcomes);
 
-export const alarmStatuses = ['open', 'acknowledged'] as const;
+export { alarmStatuses };
 export const alarmStatusEnum = pgEnum('alarm_status', alarmStatuses);
 
 export const recordingStatuses = ['recording', 'finalising', 'ready', 'failed', 'deleted'] as const;
@@ -310,8 +310,38 @@ export const alarms = pgTable(
     acknowledgedBy: uuid('acknowledged_by').references(() => users.id),
     acknowledgedAt: at('acknowledged_at'),
     createdAt: createdAt(),
+    /** What makes a repeat the same incident (rule, camera, value), e.g. `plate:粤ZA123港`. */
+    dedupeKey: text('dedupe_key'),
+    /** How many times the condition was seen while the incident was open (repeats update the row). */
+    occurrences: integer('occurrences').notNull().default(1),
+    lastSeenAt: at('last_seen_at'),
+    clearedAt: at('cleared_at'),
   },
-  (t) => [index('alarms_session_idx').on(t.sessionId), index('alarms_site_idx').on(t.siteId)],
+  (t) => [
+    index('alarms_session_idx').on(t.sessionId),
+    index('alarms_site_idx').on(t.siteId),
+    // At most one open incident per scope (the session, else the site) and dedupe key: repeats find it.
+    uniqueIndex('alarms_open_incident_idx').on(sql`coalesce(${t.sessionId}::text, ${t.siteId}::text, '')`, t.dedupeKey).where(sql`${t.status} = 'open' and ${t.dedupeKey} is not null`),
+  ],
+);
+
+/** A camera's alarms of one rule silenced until a time, by an officer or supervisor (audited). */
+export const alarmMutes = pgTable(
+  'alarm_mutes',
+  {
+    id: id(),
+    cameraId: uuid('camera_id')
+      .notNull()
+      .references(() => cameras.id),
+    rule: text('rule').notNull(),
+    until: at('until').notNull(),
+    mutedBy: uuid('muted_by')
+      .notNull()
+      .references(() => users.id),
+    reason: text('reason').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('alarm_mutes_camera_idx').on(t.cameraId, t.rule)],
 );
 
 export const verdicts = pgTable('verdicts', {

@@ -5,7 +5,8 @@ import type { Api } from './api.ts';
 import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
 import { inspectionTypes, verdictOutcomes } from '../db/schema.ts';
 import { timelineEventSchema } from '../contracts/timeline.ts';
-import { archiveEntryRecord, evidenceExportRecord } from '../contracts/records.ts';
+import { alarmMuteRecord, alarmRecord, archiveEntryRecord, evidenceExportRecord } from '../contracts/records.ts';
+import { MAX_ACKNOWLEDGED_AT_ONCE } from '../services/alarms.service.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
@@ -85,30 +86,62 @@ export function sessionRoutes(
     {
       method: 'post',
       path: '/alarms/:id/acknowledge',
-      summary: 'Acknowledge an alarm (officer of the session or supervisor)',
+      summary: 'Acknowledge an open alarm (officer of the session or supervisor)',
       tag: 'sessions',
       access: ['officer', 'supervisor'],
       params: uuidParam,
-      response: z.object({ alarmId: z.uuid(), status: z.literal('acknowledged'), acknowledgedBy: z.uuid(), acknowledgedAt: z.string() }),
+      response: alarmRecord,
     },
     ({ principal, params }) => alarms.acknowledge(principal, params.id),
   );
-  const alarm = z
-    .object({
-      id: z.uuid(),
-      sessionId: z.uuid().nullable(),
-      siteId: z.uuid().nullable(),
-      cameraId: z.uuid().nullable(),
-      rule: z.string(),
-      details: z.unknown(),
-      frameAt: z.date(),
-      status: z.enum(['open', 'acknowledged']),
-      acknowledgedBy: z.uuid().nullable(),
-      acknowledgedAt: z.date().nullable(),
-      createdAt: z.date(),
-      hasEvidence: z.boolean(),
-    })
-    .meta({ id: 'Alarm' });
+  api.route(
+    {
+      method: 'post',
+      path: '/alarms/acknowledge',
+      summary: 'Acknowledge several open alarms at once; those closed meanwhile are listed as skipped',
+      tag: 'sessions',
+      access: ['officer', 'supervisor'],
+      body: z.object({ alarmIds: z.array(z.uuid()).min(1).max(MAX_ACKNOWLEDGED_AT_ONCE) }),
+      response: z.object({ acknowledged: z.array(z.uuid()), skipped: z.array(z.uuid()) }),
+    },
+    ({ principal, body }) => alarms.acknowledgeMany(principal, body.alarmIds),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/sessions/:id/alarm-mutes',
+      summary: "Mute one rule of one of the session's cameras for a while (audited)",
+      tag: 'sessions',
+      access: ['officer', 'supervisor'],
+      status: 201,
+      params: uuidParam,
+      body: z.object({
+        cameraId: z.uuid(),
+        rule: z.string().min(1).max(60),
+        minutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60),
+        reason: z.string().trim().min(1).max(500),
+      }),
+      response: alarmMuteRecord,
+    },
+    ({ principal, params, body }) => alarms.mute(principal, params.id, body),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/sessions/:id/alarm-mutes',
+      summary: "Mutes in force on the session's cameras",
+      tag: 'sessions',
+      access: ['officer', 'supervisor', 'admin'],
+      params: uuidParam,
+      response: z.array(alarmMuteRecord),
+    },
+    ({ principal, params }) => alarms.mutesForSession(principal, params.id),
+  );
+  const alarm = alarmRecord;
   api.route(
     {
       method: 'get',

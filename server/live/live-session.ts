@@ -179,7 +179,13 @@ export class LiveSession {
         const ingest = await CameraIngest.start(this.room, { cameraId: camera.id, name: camera.name, sourceUrl: camera.liveSourceUrl }, { offlineAfterMs: this.o.cameraOfflineMs });
         this.cameras.push({ camera, ingest });
         ingest.on('offline', ({ silentMs }) => void this.cameraOffline(camera, silentMs).catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot raise camera_offline')));
-        ingest.on('online', () => this.o.push.toSession(this.id, 'camera:online', { cameraId: camera.id }));
+        ingest.on('online', () => {
+          this.o.push.toSession(this.id, 'camera:online', { cameraId: camera.id });
+          // Sending again: its camera_offline incident closes by itself.
+          void this.o.alarms
+            .clear({ sessionId: this.id, siteId: camera.siteId, cameraId: camera.id }, { dedupeKey: `offline:${camera.id}` })
+            .catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot clear camera_offline'));
+        });
         ingest.on('restarting', ({ inMs, reason }) => this.o.logger.warn({ cameraId: camera.id, inMs, reason }, 'camera ingest restarting'));
         if (camera.analysis.length > 0 && ingest.producerInfo) {
           const attaching = this.vision

@@ -59,7 +59,7 @@ export interface VisionDeps {
 }
 
 /** Pushes to the officers (and supervisors) of the session only. */
-export type ToOfficers = <E extends 'vision:result' | 'vision:batch' | 'alarm:raised'>(event: E, ...payload: Parameters<ServerToClientEvents[E]>) => void;
+export type ToOfficers = <E extends 'vision:result' | 'vision:batch'>(event: E, ...payload: Parameters<ServerToClientEvents[E]>) => void;
 
 type CountSample = TimelinePayload<'detection'>;
 
@@ -84,6 +84,8 @@ interface CameraVision {
   countsSince: number;
   /** A read must repeat before it is checked (single-frame misreads are noise). */
   reads: RepeatedRead;
+  /** A camera_frozen incident was raised and has not cleared yet. */
+  frozen?: boolean;
 }
 
 export class SessionVision {
@@ -145,7 +147,13 @@ export class SessionVision {
     // Only while pictures arrive: a camera that sends nothing is offline (the ingest says so), not frozen.
     if (!stream || stream.stats.received === 0 || !entry.tap || entry.tap.closed || Date.now() - entry.lastFrameAt > 5000) return;
     const candidate = cameraFrozen({ cameraId: entry.camera.id, unchangedMs: stream.unchangedMs(), frozenAfterMs: this.o.frozenAfterMs, frameAt: new Date() });
-    if (candidate) await this.raise(entry.camera, { ...candidate, details: { ...candidate.details, camera: entry.camera.name } }, null);
+    if (candidate) {
+      if (await this.raise(entry.camera, { ...candidate, details: { ...candidate.details, camera: entry.camera.name } }, null)) entry.frozen = true;
+    } else if (entry.frozen) {
+      // The picture moves again: the incident closes by itself.
+      entry.frozen = false;
+      await this.o.alarms.clear({ sessionId: this.sessionId, siteId: entry.camera.siteId, cameraId: entry.camera.id }, { dedupeKey: `frozen:${entry.camera.id}` });
+    }
   }
 
   /** One result of one camera: pushed to the officers, checked against the rules. */
@@ -203,31 +211,21 @@ export class SessionVision {
     await this.o.timeline.append({ sessionId: this.sessionId, kind: 'detection', actorId: null, payload: sample });
   }
 
-  private async raise(camera: VisionCamera, candidate: AlarmCandidate, frame: { data: Uint8Array; width: number; height: number } | null): Promise<void> {
-    let jpeg: Buffer | null = null;
+  /** Raised (or counted as an occurrence) by AlarmService, which tells the officers; the frame is kept as evidence. */
+  private async raise(camera: VisionCamera, candidate: AlarmCandidate, frame: { data: Uint8Array; width: number; height: number } | null): Promise<string | null> {
     const { sessionId } = this;
-    const alarmId = await this.o.alarms.raise(candidate, {
+    return this.o.alarms.raise(candidate, {
       sessionId,
       siteId: camera.siteId,
       cameraId: camera.id,
-      // Written only when the alarm is new (not a repeat within the cooldown).
+      // Written only when a new incident is raised (not for an occurrence of an open one).
       saveEvidence: frame
         ? async () => {
-            jpeg = await encodeJpeg(frame, 80);
             const file = alarmFrameFile(sessionId, candidate.frameAt, candidate.rule);
-            await this.o.store.write(file, jpeg);
+            await this.o.store.write(file, await encodeJpeg(frame, 80));
             return file;
           }
         : undefined,
-    });
-    if (!alarmId) return;
-    this.o.toOfficers('alarm:raised', {
-      alarmId,
-      rule: candidate.rule,
-      details: candidate.details,
-      frameAt: candidate.frameAt.toISOString(),
-      cameraId: camera.id,
-      frameJpeg: jpeg ? (jpeg as Buffer).toString('base64') : null,
     });
   }
 

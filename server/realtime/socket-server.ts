@@ -91,7 +91,10 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     if (!closing) io.in(tokenHash ? rooms.login(tokenHash) : rooms.user(userId)).disconnectSockets(true);
   });
   deps.services.events.on('session.timeline', ({ sessionId, event }) => emitTo(rooms.session(sessionId), 'session:timeline', event));
-  deps.services.events.on('alarm.acknowledged', ({ sessionId, alarmId, by }) => emitTo(rooms.session(sessionId), 'alarm:acknowledged', { alarmId, by }));
+  // Alarms are for the officers' side of a session: the enterprise is not told.
+  deps.services.events.on('alarm.changed', ({ sessionId, change, alarm }) => {
+    if (sessionId) emitTo(rooms.sessionOfficers(sessionId), 'alarm:changed', { change, alarm });
+  });
   deps.services.events.on('booking.changed', ({ booking, action }) => {
     emitTo(roomsForBooking(booking), 'booking:changed', { action, booking });
   });

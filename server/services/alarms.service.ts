@@ -1,16 +1,20 @@
 /**
- * Alarms: rule results (inference/alarms/rules.ts) become persisted alarms on the session timeline,
- * pushed live, de-duplicated per session with a cooldown; an officer of the session acknowledges them.
+ * Alarms as incidents. A rule result (inference/alarms/rules.ts) for a camera and value raises an
+ * incident, persisted and put on the session timeline; while it is open, the same condition again only
+ * counts as an occurrence of it (at most one per cooldown, so a frozen camera cannot flood anyone); it
+ * closes when acknowledged or when the condition clears. A camera's rule can be muted for a while.
+ * Every change is announced once (`alarm.changed`), which the socket layer pushes to the session's officers.
  */
-import { asc, eq } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
-import { alarms, bookings, inspectionSessions } from '../db/schema.ts';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { isUniqueViolation, type Db } from '../db/database.ts';
+import { alarmMutes, alarms, bookings, cameras, declarations, inspectionSessions } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
 import { assertMayReadSession, mayAcknowledgeAlarms, maySeeAlarms, type Principal } from './access.ts';
-import type { TimelineService } from './timeline.service.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
+import type { TimelineService } from './timeline.service.ts';
+import type { AlarmMuteView, AlarmView } from '../contracts/records.ts';
 
 export interface AlarmContext {
   sessionId: string | null;
@@ -18,65 +22,99 @@ export interface AlarmContext {
   cameraId?: string | null;
   /** Relative path of the JPEG of the frame the alarm is about. */
   evidencePath?: string | null;
-  /** Writes the evidence picture and returns its relative path; called only for a new (not repeated) alarm. */
+  /** Writes the evidence picture and returns its relative path; called only when a new incident is raised. */
   saveEvidence?: () => Promise<string>;
 }
 
 const COOLDOWN_MS = 60_000;
 /** Cooldown trackers per session (or per site without a session); bounded by the number of live scopes. */
 const MAX_SCOPES = 10_000;
-/** The cooldown keeps a session to a few alarms a minute; this bounds a pathological one. */
+/** Incidents keep a session to a handful of rows; this bounds a pathological one. */
 const MAX_LISTED = 2000;
+/** One request acknowledges at most this many. */
+export const MAX_ACKNOWLEDGED_AT_ONCE = 200;
+
+type AlarmRow = typeof alarms.$inferSelect;
 
 export class AlarmService {
   private readonly cooldowns = new Map<string, AlarmCooldown>();
 
   constructor(private readonly deps: { db: Db; events: DomainEvents; timeline: TimelineService; clock?: () => Date; cooldownMs?: number }) {}
 
-  /** Persists and announces an alarm unless the same one fired within the cooldown. Returns its id or null. */
-  async raise(candidate: AlarmCandidate, context: AlarmContext): Promise<string | null> {
-    const scope = context.sessionId ?? `site:${context.siteId ?? 'none'}`;
-    let cooldown = this.cooldowns.get(scope);
-    if (!cooldown) {
-      if (this.cooldowns.size >= MAX_SCOPES) this.cooldowns.delete(this.cooldowns.keys().next().value!);
-      cooldown = new AlarmCooldown(this.deps.cooldownMs ?? COOLDOWN_MS);
-      this.cooldowns.set(scope, cooldown);
-    }
-    if (!cooldown.admit(candidate, (this.deps.clock?.() ?? new Date()).getTime())) return null;
-    const evidencePath = context.saveEvidence ? await context.saveEvidence() : (context.evidencePath ?? null);
-    const alarm = await this.deps.timeline.transaction(async (tx, appendTimeline) => {
-      const [alarm] = await tx
-        .insert(alarms)
-        .values({
-          sessionId: context.sessionId,
-          siteId: context.siteId ?? null,
-          cameraId: context.cameraId ?? null,
-          rule: candidate.rule,
-          details: candidate.details,
-          frameAt: candidate.frameAt,
-          evidencePath,
-        })
-        .returning();
-      if (context.sessionId) {
-        await appendTimeline({
-          sessionId: context.sessionId,
-          kind: 'alarm',
-          actorId: null,
-          at: alarm!.createdAt,
-          payload: { alarmId: alarm!.id, rule: candidate.rule, ...candidate.details, frameAt: candidate.frameAt.toISOString(), evidencePath },
-        });
-      }
-      return alarm!;
-    });
-    return alarm.id;
+  private now(): Date {
+    return this.deps.clock?.() ?? new Date();
   }
 
-  /** The alarms of a session, oldest first, for its officer and supervisors (the enterprise is not told). */
-  async listForSession(p: Principal, sessionId: string) {
+  /**
+   * A rule fired: raises a new incident, or counts an occurrence of the open one for the same camera and
+   * value. Returns the incident's id, or null when muted or seen again within the cooldown (not counted).
+   */
+  async raise(candidate: AlarmCandidate, context: AlarmContext): Promise<string | null> {
+    const now = this.now();
+    const key = incidentKey(candidate, context);
+    if (!this.cooldown(context).admit({ ...candidate, dedupeKey: key }, now.getTime())) return null;
+    if (context.cameraId && (await this.isMuted(context.cameraId, candidate.rule, now))) return null;
+    const open = await this.openIncident(context, key);
+    if (open) return this.repeat(open, candidate, now);
+    const evidencePath = context.saveEvidence ? await context.saveEvidence() : (context.evidencePath ?? null);
+    try {
+      const alarm = await this.deps.timeline.transaction(async (tx, appendTimeline) => {
+        const [alarm] = await tx
+          .insert(alarms)
+          .values({
+            sessionId: context.sessionId,
+            siteId: context.siteId ?? null,
+            cameraId: context.cameraId ?? null,
+            rule: candidate.rule,
+            details: candidate.details,
+            frameAt: candidate.frameAt,
+            evidencePath,
+            dedupeKey: key,
+            lastSeenAt: now,
+          })
+          .returning();
+        if (context.sessionId) {
+          await appendTimeline({
+            sessionId: context.sessionId,
+            kind: 'alarm',
+            actorId: null,
+            at: alarm!.createdAt,
+            payload: { alarmId: alarm!.id, rule: candidate.rule, ...candidate.details, frameAt: candidate.frameAt.toISOString(), evidencePath },
+          });
+        }
+        return alarm!;
+      });
+      this.announce(alarm, 'raised');
+      return alarm.id;
+    } catch (err) {
+      // Raised at the same moment by another node or request: this one is an occurrence of that one.
+      if (!isUniqueViolation(err)) throw err;
+      const raced = await this.openIncident(context, key);
+      if (!raced) throw err;
+      return this.repeat(raced, candidate, now);
+    }
+  }
+
+  /** The condition of an open incident went away (the camera sends again, the picture moves): it closes. */
+  async clear(context: { sessionId: string | null; siteId?: string | null; cameraId?: string | null }, candidate: Pick<AlarmCandidate, 'dedupeKey'>): Promise<void> {
+    const key = incidentKey(candidate, context);
+    this.cooldown(context).forget(key);
+    const open = await this.openIncident(context, key);
+    if (!open) return;
+    const [cleared] = await this.deps.db
+      .update(alarms)
+      .set({ status: 'cleared', clearedAt: this.now() })
+      .where(and(eq(alarms.id, open.id), eq(alarms.status, 'open')))
+      .returning();
+    if (cleared) this.announce(cleared, 'cleared');
+  }
+
+  /** The alarms of a session, oldest first, for its officers and supervisors (the enterprise is not told). */
+  async listForSession(p: Principal, sessionId: string): Promise<AlarmView[]> {
     const session = await assertMayReadSession(this.deps.db, p, sessionId);
     if (!maySeeAlarms(p, session)) throw forbidden('Alarms are for officers and supervisors');
     const rows = await this.deps.db.select().from(alarms).where(eq(alarms.sessionId, sessionId)).orderBy(asc(alarms.createdAt)).limit(MAX_LISTED);
-    return rows.map(({ evidencePath, ...alarm }) => ({ ...alarm, hasEvidence: evidencePath !== null }));
+    return rows.map(toView);
   }
 
   /** The stored frame of an alarm, for those who may see the alarm. */
@@ -90,10 +128,10 @@ export class AlarmService {
     return row.evidencePath;
   }
 
-  /** An officer of the session (or a supervisor) acknowledges an open alarm, once. */
-  async acknowledge(p: Principal, alarmId: string) {
+  /** The officer conducting the session (or a supervisor) acknowledges an open incident, once. */
+  async acknowledge(p: Principal, alarmId: string): Promise<AlarmView> {
     const { db } = this.deps;
-    const now = this.deps.clock?.() ?? new Date();
+    const now = this.now();
     const [row] = await db
       .select({ alarm: alarms, booking: bookings })
       .from(alarms)
@@ -103,13 +141,157 @@ export class AlarmService {
     if (!row || (row.booking ? !maySeeAlarms(p, row.booking) : p.role !== 'supervisor' && p.role !== 'admin')) throw notFound('Alarm');
     if (!mayAcknowledgeAlarms(p, row.booking)) throw forbidden('The officer of the session or a supervisor acknowledges alarms');
     if (row.alarm.status === 'acknowledged') throw new AppError('conflict', 'This alarm was acknowledged already');
-    await db.transaction(async (tx) => {
-      await tx.update(alarms).set({ status: 'acknowledged', acknowledgedBy: p.userId, acknowledgedAt: now }).where(eq(alarms.id, alarmId));
-      await appendAudit(tx, { actorId: p.userId, action: 'alarm.acknowledge', entityType: 'alarm', entityId: alarmId, details: { rule: row.alarm.rule } }, now);
+    if (row.alarm.status === 'cleared') throw new AppError('conflict', 'This alarm cleared by itself');
+    const updated = await db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(alarms)
+        .set({ status: 'acknowledged', acknowledgedBy: p.userId, acknowledgedAt: now })
+        .where(and(eq(alarms.id, alarmId), eq(alarms.status, 'open')))
+        .returning();
+      if (!updated) throw new AppError('conflict', 'This alarm is closed already');
+      await appendAudit(tx, { actorId: p.userId, action: 'alarm.acknowledge', entityType: 'alarm', entityId: alarmId, details: { rule: row.alarm.rule, occurrences: updated.occurrences } }, now);
+      return updated;
     });
-    if (row.alarm.sessionId) {
-      this.deps.events.emit('alarm.acknowledged', { sessionId: row.alarm.sessionId, alarmId, by: p.userId });
-    }
-    return { alarmId, status: 'acknowledged' as const, acknowledgedBy: p.userId, acknowledgedAt: now.toISOString() };
+    this.announce(updated, 'acknowledged');
+    return toView(updated);
   }
+
+  /** Acknowledges several open incidents; those that closed meanwhile are reported as skipped, not refused. */
+  async acknowledgeMany(p: Principal, alarmIds: string[]): Promise<{ acknowledged: string[]; skipped: string[] }> {
+    if (alarmIds.length > MAX_ACKNOWLEDGED_AT_ONCE) throw new AppError('bad_request', `At most ${MAX_ACKNOWLEDGED_AT_ONCE} alarms at once`);
+    const acknowledged: string[] = [];
+    const skipped: string[] = [];
+    for (const id of new Set(alarmIds)) {
+      try {
+        await this.acknowledge(p, id);
+        acknowledged.push(id);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'conflict') throw err;
+        skipped.push(id);
+      }
+    }
+    return { acknowledged, skipped };
+  }
+
+  /**
+   * Silences one rule of one of the session's cameras until `minutes` from now (the officer conducting the
+   * session or a supervisor; audited). Open incidents stay open; nothing new is raised or counted meanwhile.
+   */
+  async mute(p: Principal, sessionId: string, input: { cameraId: string; rule: string; minutes: number; reason: string }): Promise<AlarmMuteView> {
+    const session = await assertMayReadSession(this.deps.db, p, sessionId);
+    if (!maySeeAlarms(p, session)) throw notFound('Session');
+    if (!mayAcknowledgeAlarms(p, session)) throw forbidden('The officer of the session or a supervisor mutes alarms');
+    const { db } = this.deps;
+    const [camera] = await db
+      .select({ id: cameras.id })
+      .from(cameras)
+      .innerJoin(declarations, eq(declarations.siteId, cameras.siteId))
+      .innerJoin(bookings, eq(bookings.declarationId, declarations.id))
+      .innerJoin(inspectionSessions, eq(inspectionSessions.bookingId, bookings.id))
+      .where(and(eq(cameras.id, input.cameraId), eq(inspectionSessions.id, sessionId)));
+    if (!camera) throw notFound('Camera');
+    const now = this.now();
+    const until = new Date(now.getTime() + input.minutes * 60_000);
+    const mute = await db.transaction(async (tx) => {
+      const [mute] = await tx.insert(alarmMutes).values({ cameraId: input.cameraId, rule: input.rule, until, mutedBy: p.userId, reason: input.reason, createdAt: now }).returning();
+      await appendAudit(
+        tx,
+        { actorId: p.userId, action: 'alarm.mute', entityType: 'camera', entityId: input.cameraId, details: { sessionId, rule: input.rule, until: until.toISOString(), reason: input.reason } },
+        now,
+      );
+      return mute!;
+    });
+    return { ...mute, until: mute.until.toISOString(), createdAt: mute.createdAt.toISOString() };
+  }
+
+  /** Mutes in force on the cameras of a session's site. */
+  async mutesForSession(p: Principal, sessionId: string): Promise<AlarmMuteView[]> {
+    const session = await assertMayReadSession(this.deps.db, p, sessionId);
+    if (!maySeeAlarms(p, session)) throw forbidden('Alarms are for officers and supervisors');
+    const siteCameras = this.deps.db
+      .select({ id: cameras.id })
+      .from(cameras)
+      .innerJoin(declarations, eq(declarations.siteId, cameras.siteId))
+      .innerJoin(bookings, eq(bookings.declarationId, declarations.id))
+      .innerJoin(inspectionSessions, eq(inspectionSessions.bookingId, bookings.id))
+      .where(eq(inspectionSessions.id, sessionId));
+    const rows = await this.deps.db
+      .select()
+      .from(alarmMutes)
+      .where(and(inArray(alarmMutes.cameraId, siteCameras), gt(alarmMutes.until, this.now())))
+      .orderBy(asc(alarmMutes.until))
+      .limit(MAX_LISTED);
+    return rows.map((m) => ({ ...m, until: m.until.toISOString(), createdAt: m.createdAt.toISOString() }));
+  }
+
+  private cooldown(context: { sessionId: string | null; siteId?: string | null }): AlarmCooldown {
+    const scope = scopeOf(context);
+    let cooldown = this.cooldowns.get(scope);
+    if (!cooldown) {
+      if (this.cooldowns.size >= MAX_SCOPES) this.cooldowns.delete(this.cooldowns.keys().next().value!);
+      cooldown = new AlarmCooldown(this.deps.cooldownMs ?? COOLDOWN_MS);
+      this.cooldowns.set(scope, cooldown);
+    }
+    return cooldown;
+  }
+
+  private async isMuted(cameraId: string, rule: string, now: Date): Promise<boolean> {
+    const [mute] = await this.deps.db
+      .select({ id: alarmMutes.id })
+      .from(alarmMutes)
+      .where(and(eq(alarmMutes.cameraId, cameraId), eq(alarmMutes.rule, rule), gt(alarmMutes.until, now)))
+      .limit(1);
+    return mute !== undefined;
+  }
+
+  private async openIncident(context: { sessionId: string | null; siteId?: string | null }, key: string): Promise<AlarmRow | null> {
+    const [row] = await this.deps.db
+      .select()
+      .from(alarms)
+      .where(and(sql`coalesce(${alarms.sessionId}::text, ${alarms.siteId}::text, '') = ${scopeOf(context, '')}`, eq(alarms.dedupeKey, key), eq(alarms.status, 'open')));
+    return row ?? null;
+  }
+
+  private async repeat(open: AlarmRow, candidate: AlarmCandidate, now: Date): Promise<string> {
+    const [repeated] = await this.deps.db
+      .update(alarms)
+      .set({ occurrences: sql`${alarms.occurrences} + 1`, lastSeenAt: now, details: candidate.details })
+      .where(and(eq(alarms.id, open.id), eq(alarms.status, 'open')))
+      .returning();
+    if (repeated) this.announce(repeated, 'repeated');
+    return open.id;
+  }
+
+  private announce(row: AlarmRow, change: 'raised' | 'repeated' | 'acknowledged' | 'cleared'): void {
+    this.deps.events.emit('alarm.changed', { sessionId: row.sessionId, change, alarm: toView(row) });
+  }
+}
+
+/** The same rule, camera and value: one incident. */
+function incidentKey(candidate: Pick<AlarmCandidate, 'dedupeKey'>, context: { cameraId?: string | null }): string {
+  return `${context.cameraId ?? '-'}|${candidate.dedupeKey}`;
+}
+
+function scopeOf(context: { sessionId: string | null; siteId?: string | null }, none = 'none'): string {
+  return context.sessionId ?? context.siteId ?? none;
+}
+
+function toView(row: AlarmRow): AlarmView {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    siteId: row.siteId,
+    cameraId: row.cameraId,
+    rule: row.rule,
+    details: row.details as Record<string, unknown>,
+    frameAt: row.frameAt.toISOString(),
+    status: row.status,
+    occurrences: row.occurrences,
+    lastSeenAt: (row.lastSeenAt ?? row.createdAt).toISOString(),
+    acknowledgedBy: row.acknowledgedBy,
+    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
+    clearedAt: row.clearedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    hasEvidence: row.evidencePath !== null,
+  };
 }

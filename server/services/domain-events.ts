@@ -5,12 +5,14 @@
 import { EventEmitter } from 'node:events';
 import type { BookingView } from './bookings.service.ts';
 import type { TimelineEvent } from '../contracts/timeline.ts';
+import type { AlarmChange, AlarmView } from '../contracts/records.ts';
 
 export interface DomainEventMap {
   'booking.changed': [{ booking: BookingView; action: string; actorId: string }];
   /** An event was added to a session's timeline (announced by TimelineService only, once committed). */
   'session.timeline': [{ sessionId: string; event: TimelineEvent }];
-  'alarm.acknowledged': [{ sessionId: string; alarmId: string; by: string }];
+  /** An alarm incident was raised, seen again, acknowledged or cleared (announced by AlarmService only). */
+  'alarm.changed': [{ sessionId: string | null; change: AlarmChange; alarm: AlarmView }];
   /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */
   'auth.revoked': [{ userId: string; tokenHash?: string }];
 }

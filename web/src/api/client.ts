@@ -1,6 +1,7 @@
 /** REST calls to the platform (same origin; the httpOnly session cookie authenticates). */
 import type {
   Alarm,
+  AlarmMute,
   ArchiveEntry,
   Booking,
   Camera,
@@ -105,7 +106,9 @@ export const api = {
   timeline: (sessionId: string) => get<TimelineEvent[]>(`/sessions/${sessionId}/timeline`),
   recordings: (sessionId: string) => get<Recording[]>(`/sessions/${sessionId}/recordings`),
   alarms: (sessionId: string) => get<Alarm[]>(`/sessions/${sessionId}/alarms`),
-  acknowledgeAlarm: (alarmId: string) => post<{ alarmId: string }>(`/alarms/${alarmId}/acknowledge`),
+  acknowledgeAlarm: (alarmId: string) => post<Alarm>(`/alarms/${alarmId}/acknowledge`),
+  acknowledgeAlarms: (alarmIds: string[]) => post<{ acknowledged: string[]; skipped: string[] }>('/alarms/acknowledge', { alarmIds }),
+  muteAlarms: (sessionId: string, body: { cameraId: string; rule: string; minutes: number; reason: string }) => post<AlarmMute>(`/sessions/${sessionId}/alarm-mutes`, body),
   verdict: (sessionId: string) => get<Verdict>(`/sessions/${sessionId}/verdict`),
   recordVerdict: (sessionId: string, body: { outcome: string; findings: string; followUp?: string }) => post<Verdict>(`/sessions/${sessionId}/verdict`, body),
   verify: (sessionId: string) => get<Verification>(`/sessions/${sessionId}/verify`),

@@ -7,13 +7,26 @@ export type Alarm = {
   siteId: string | null;
   cameraId: string | null;
   rule: string;
-  details?: unknown | null;
+  details: Record<string, unknown>;
   frameAt: string;
-  status: "open" | "acknowledged";
+  status: "open" | "acknowledged" | "cleared";
+  occurrences: number;
+  lastSeenAt: string;
   acknowledgedBy: string | null;
   acknowledgedAt: string | null;
+  clearedAt: string | null;
   createdAt: string;
   hasEvidence: boolean;
+};
+
+export type AlarmMute = {
+  id: string;
+  cameraId: string;
+  rule: string;
+  until: string;
+  mutedBy: string;
+  reason: string;
+  createdAt: string;
 };
 
 export type ArchiveEntry = {

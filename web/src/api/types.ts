@@ -32,6 +32,7 @@ export type Verdict = api.Verdict;
 export type Verification = api.Verification;
 export type ArchiveEntry = api.ArchiveEntry;
 export type Alarm = api.Alarm;
+export type AlarmMute = api.AlarmMute;
 export type Enterprise = api.Enterprise;
 export type Port = api.Port;
 export type User = api.User;

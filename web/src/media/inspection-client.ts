@@ -114,7 +114,11 @@ export class InspectionClient {
     for (const { consumer } of this.consumers.values()) consumer.close();
     this.producers.clear();
     this.consumers.clear();
-    for (const opening of Object.values(this.transports)) void opening.then((transport) => transport.close(), () => {});
+    for (const opening of Object.values(this.transports))
+      void opening.then(
+        (transport) => transport.close(),
+        () => {},
+      );
     this.transports = {};
   }
 

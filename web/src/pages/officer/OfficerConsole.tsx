@@ -13,7 +13,7 @@ import { VideoTile } from '../../components/VideoTile.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import type { ProducerInfo } from '../../media/inspection-client.ts';
 import { pendingCommands, useInspection } from '../../media/use-inspection.ts';
-import { AlarmPanel, BatchControl, CommandBar, VerdictForm } from './console-parts.tsx';
+import { AlarmPanel, BatchControl, CameraState, CommandBar, VerdictForm } from './console-parts.tsx';
 import { cameraIdOf, useLiveAlarms, useLoadingBatches, useOfficerMicrophone, useRemoteVoice, useTrackCache, useVideoLayout, useVisionResults } from './console-state.ts';
 
 export function OfficerConsole({ sessionId, view }: { sessionId: string; view: 'console' | 'wall' }) {
@@ -27,14 +27,13 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
 
   const cache = useTrackCache(inspection);
   const vision = useVisionResults(client);
-  const { alarms, markAcknowledged } = useLiveAlarms(sessionId, inspection, onError);
+  const { alarms, upsert: alarmChanged } = useLiveAlarms(sessionId, inspection, onError);
   const { batches, totals: batchTotals, reload: reloadBatches } = useLoadingBatches(sessionId, inspection, onError);
   const mic = useOfficerMicrophone(inspection, onError);
   const audioRef = useRemoteVoice(cache, inspection, onError);
   const { main, side, cameras, focusOn, enlarged, enlarge } = useVideoLayout(inspection);
 
   const openAlarms = alarms.filter((a) => a.status === 'open');
-  const alarmsOf = (cameraId: string | null) => openAlarms.filter((a) => a.cameraId === cameraId).length;
   const labelOf = (p: ProducerInfo) => (cameraIdOf(p) ? p.label : t('console.enterpriseVideo', { name: p.displayName }));
   const verdictRecorded = status === 'closed' || timeline.some((e) => e.kind === 'verdict');
 
@@ -50,7 +49,7 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
         onClick={onClick}
         onError={onError}
         testId={cameraIdOf(p) ? 'camera-tile' : 'enterprise-video'}
-        badges={alarmsOf(cameraIdOf(p)) > 0 && cameraIdOf(p) ? <span className="alarm-badge">{t('console.alarmsBadge', { n: alarmsOf(cameraIdOf(p)) })}</span> : null}
+        badges={cameraIdOf(p) ? <CameraState alarms={openAlarms.filter((a) => a.cameraId === cameraIdOf(p))} /> : null}
       />
     );
 
@@ -121,7 +120,7 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
             )}
           </section>
           <aside className="panels">
-            <AlarmPanel alarms={alarms} canAcknowledge={role === 'officer' || role === 'supervisor'} onError={onError} onAcknowledged={markAcknowledged} />
+            <AlarmPanel sessionId={sessionId} alarms={alarms} canAcknowledge={role === 'officer' || role === 'supervisor'} onError={onError} onChanged={alarmChanged} />
             <section className="panel timeline-panel">
               <h2>{t('console.timeline')}</h2>
               <ol className="timeline" data-testid="timeline">

@@ -65,45 +65,99 @@ export function CommandBar({
   );
 }
 
-export function AlarmPanel({ alarms, canAcknowledge, onError, onAcknowledged }: { alarms: LiveAlarm[]; canAcknowledge: boolean; onError: (e: unknown) => void; onAcknowledged: (id: string) => void }) {
+export function AlarmPanel({
+  sessionId,
+  alarms,
+  canAcknowledge,
+  onError,
+  onChanged,
+}: {
+  sessionId: string;
+  alarms: LiveAlarm[];
+  canAcknowledge: boolean;
+  onError: (e: unknown) => void;
+  onChanged: (alarm: LiveAlarm) => void;
+}) {
   const { t, tMaybe, time } = useI18n();
-  const open = alarms.filter((a) => a.status === 'open').length;
+  // Mutes set from this console: camera and rule -> until.
+  const [muted, setMuted] = useState<Record<string, string>>({});
+  const openIds = alarms.filter((a) => a.status === 'open').map((a) => a.id);
   return (
-    <section className={`panel alarm-panel${open ? ' has-open' : ''}`} data-testid="alarms">
+    <section className={`panel alarm-panel${openIds.length ? ' has-open' : ''}`} data-testid="alarms">
       <h2>
-        {t('console.alarms')} <span className="count">{open}</span>
+        {t('console.alarms')} <span className="count">{openIds.length}</span>
+        {canAcknowledge && openIds.length > 1 && (
+          <ActionButton className="small" action={() => api.acknowledgeAlarms(openIds)} onError={onError} data-testid="acknowledge-all">
+            {t('console.acknowledgeAll', { n: openIds.length })}
+          </ActionButton>
+        )}
       </h2>
       {alarms.length === 0 && <p className="muted">{t('console.noAlarms')}</p>}
       <ul>
-        {alarms.slice(0, 50).map((a) => (
-          <li key={a.id} className={`alarm alarm-${a.status}`}>
-            {a.frameJpeg ? (
-              <img className="thumb" src={`data:image/jpeg;base64,${a.frameJpeg}`} alt="" />
-            ) : a.hasEvidence ? (
-              <img className="thumb" src={mediaUrl.alarmEvidence(a.id)} alt="" loading="lazy" />
-            ) : null}
-            <div>
-              <strong>{tMaybe(`rule.${a.rule}`) ?? a.rule}</strong> <time>{time(a.frameAt)}</time>
-              <p className="small">{alarmDetails(a, t)}</p>
-              {a.status === 'open' && canAcknowledge ? (
-                <ActionButton
-                  className="small"
-                  action={async () => {
-                    await api.acknowledgeAlarm(a.id);
-                    onAcknowledged(a.id);
-                  }}
-                  onError={onError}
-                >
-                  {t('console.acknowledge')}
-                </ActionButton>
-              ) : (
-                a.status === 'acknowledged' && <span className="badge">{t('console.acknowledged')}</span>
-              )}
-            </div>
-          </li>
-        ))}
+        {alarms.slice(0, 50).map((a) => {
+          const muteKey = `${a.cameraId}|${a.rule}`;
+          return (
+            <li key={a.id} className={`alarm alarm-${a.status}`} data-alarm-status={a.status} data-occurrences={a.occurrences}>
+              {a.hasEvidence && <img className="thumb" src={mediaUrl.alarmEvidence(a.id)} alt="" loading="lazy" />}
+              <div>
+                <strong>{tMaybe(`rule.${a.rule}`) ?? a.rule}</strong> <time>{time(a.frameAt)}</time>
+                <p className="small">{alarmDetails(a, t)}</p>
+                {a.occurrences > 1 && <p className="small occurrences">{t('console.occurrences', { n: a.occurrences, time: time(a.lastSeenAt) })}</p>}
+                {a.status === 'open' && canAcknowledge ? (
+                  <span className="alarm-actions">
+                    <ActionButton className="small" action={async () => onChanged(await api.acknowledgeAlarm(a.id))} onError={onError}>
+                      {t('console.acknowledge')}
+                    </ActionButton>
+                    {a.cameraId &&
+                      (muted[muteKey] ? (
+                        <span className="badge">{t('console.mutedUntil', { time: time(muted[muteKey]) })}</span>
+                      ) : (
+                        <ActionButton
+                          className="small secondary"
+                          action={async () => {
+                            const mute = await api.muteAlarms(sessionId, { cameraId: a.cameraId!, rule: a.rule, minutes: 60, reason: t('console.muteReason') });
+                            setMuted((m) => ({ ...m, [muteKey]: mute.until }));
+                          }}
+                          onError={onError}
+                        >
+                          {t('console.muteAlarm')}
+                        </ActionButton>
+                      ))}
+                  </span>
+                ) : a.status === 'acknowledged' ? (
+                  <span className="badge">{t('console.acknowledged')}</span>
+                ) : (
+                  a.status === 'cleared' && <span className="badge">{t('console.cleared')}</span>
+                )}
+              </div>
+            </li>
+          );
+        })}
       </ul>
     </section>
+  );
+}
+
+/** Over a camera's tile: offline or frozen since when (its open incidents say so), and how many alarms are open. */
+export function CameraState({ alarms }: { alarms: LiveAlarm[] }) {
+  const { t, time } = useI18n();
+  const offline = alarms.find((a) => a.rule === 'camera_offline');
+  const frozen = alarms.find((a) => a.rule === 'camera_frozen');
+  return (
+    <>
+      {offline ? (
+        <span className="camera-state camera-offline" data-testid="camera-state" data-state="offline">
+          {t('camera.offlineSince', { time: time(offline.createdAt) })}
+        </span>
+      ) : (
+        frozen && (
+          <span className="camera-state camera-frozen" data-testid="camera-state" data-state="frozen">
+            {t('camera.frozenSince', { time: time(frozen.createdAt) })}
+          </span>
+        )
+      )}
+      {alarms.length > 0 && <span className="alarm-badge">{t('console.alarmsBadge', { n: alarms.length })}</span>}
+    </>
   );
 }
 

@@ -3,7 +3,7 @@
  * their counts, the officer's microphone, the enterprise's voice, and which video is shown large.
  * Live detections, alarms and batch counts reach the session's officers and supervisors only.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { Alarm, LoadingBatch } from '../../api/types.ts';
 import { TrackCache, type VisionResult } from '../../components/VideoTile.tsx';
@@ -11,8 +11,8 @@ import type { InspectionClient, ProducerInfo } from '../../media/inspection-clie
 import type { Inspection } from '../../media/use-inspection.ts';
 
 /** An alarm as the console holds it: one raised while the page is open carries its frame. */
-/** An alarm as the console holds it: listed over REST, or pushed as it is raised (with its frame). */
-export type LiveAlarm = Pick<Alarm, 'id' | 'rule' | 'frameAt' | 'cameraId' | 'status' | 'createdAt' | 'hasEvidence'> & { details: Record<string, unknown>; frameJpeg?: string | null };
+/** An alarm incident as the console holds it (listed over REST, then kept up to date by pushes). */
+export type LiveAlarm = Alarm;
 
 export type BatchTotals = Record<string, { forward: number; backward: number; net: number }>;
 
@@ -37,47 +37,27 @@ export function useVisionResults(client: InspectionClient | null): Record<string
   return vision;
 }
 
-/** The session's alarms, newest first: those raised before the page was opened, then live as they are raised and acknowledged. */
+/**
+ * The session's alarm incidents, newest first: those raised before the page was opened, then kept up to
+ * date by the server's `alarm:changed` pushes (raised, seen again, acknowledged, cleared).
+ */
 export function useLiveAlarms(sessionId: string, { client, status, generation }: Inspection, onError: OnError) {
   const [alarms, setAlarms] = useState<LiveAlarm[]>([]);
+  const upsert = useCallback((alarm: LiveAlarm) => setAlarms((list) => [alarm, ...list.filter((x) => x.id !== alarm.id)].sort((x, y) => y.createdAt.localeCompare(x.createdAt))), []);
 
   useEffect(() => {
     if (!client) return;
-    const offs = [
-      client.on('alarm:raised', (a) =>
-        setAlarms((list) => [
-          {
-            id: a.alarmId,
-            rule: a.rule,
-            details: a.details,
-            frameAt: a.frameAt,
-            cameraId: a.cameraId,
-            status: 'open',
-            createdAt: new Date().toISOString(),
-            hasEvidence: !!a.frameJpeg,
-            frameJpeg: a.frameJpeg,
-          },
-          ...list.filter((x) => x.id !== a.alarmId),
-        ]),
-      ),
-      client.on('alarm:acknowledged', ({ alarmId }) => setAlarms((list) => list.map((a) => (a.id === alarmId ? { ...a, status: 'acknowledged' } : a)))),
-    ];
-    return () => offs.forEach((off) => off());
-  }, [client]);
+    const off = client.on('alarm:changed', ({ alarm }) => upsert(alarm));
+    return () => off();
+  }, [client, upsert]);
 
-  // What was raised before this page was opened.
+  // What was raised before this page was opened (the pushes since are newer than the list).
   useEffect(() => {
     if (status !== 'live') return;
-    api
-      .alarms(sessionId)
-      .then(
-        (list) => setAlarms((live) => [...live.filter((a) => !list.some((x) => x.id === a.id)), ...list.reverse().map((a) => ({ ...a, details: (a.details ?? {}) as Record<string, unknown> }))]),
-        onError,
-      );
+    api.alarms(sessionId).then((list) => setAlarms((live) => [...live, ...list.filter((a) => !live.some((x) => x.id === a.id)).reverse()]), onError);
   }, [sessionId, status, generation, onError]);
 
-  const markAcknowledged = (id: string) => setAlarms((list) => list.map((a) => (a.id === id ? { ...a, status: 'acknowledged' } : a)));
-  return { alarms, markAcknowledged };
+  return { alarms, upsert };
 }
 
 /** The session's loading batches and each batch's live count; `reload` after opening or closing one. */
