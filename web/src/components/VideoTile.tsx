@@ -130,7 +130,13 @@ export function VideoTile({
 
   const count = vision?.find((r) => r.task === 'count');
   return (
-    <figure className={`tile${large ? ' tile-large' : ''}${onClick ? ' clickable' : ''}`} onClick={onClick} data-testid={testId} data-producer={info.producerId}>
+    <figure
+      className={`tile${large ? ' tile-large' : ''}${onClick ? ' clickable' : ''}`}
+      onClick={onClick}
+      data-testid={testId}
+      data-producer={info.producerId}
+      data-camera={info.cameraId ?? undefined}
+    >
       <video ref={video} autoPlay playsInline muted />
       <canvas ref={canvas} className="overlay" />
       <figcaption>
