@@ -333,7 +333,7 @@ describe('the web app', () => {
     const context = await newContext(browser, { locale: 'en' });
     const page = await context.newPage();
     await login(page, platform.url, 'admin', PASSWORD, '/admin?tab=cameras');
-    await page.locator('[data-testid=camera-preview]').first().click();
+    await page.locator('tr', { hasText: 'Pen 1' }).locator('[data-testid=camera-preview]').click();
     await page.locator('[data-testid=camera-still]').waitFor({ timeout: 30_000 });
     await screenshot(page, 'admin-camera-test');
     await context.close();
