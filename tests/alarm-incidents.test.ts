@@ -73,7 +73,13 @@ describe('alarm incidents', () => {
       ['repeated', 2],
       ['repeated', 3],
     ]);
+    // The enterprise is told of no alarm: neither pushed nor in the timeline it reads.
     expect(clients.entA.events.filter(([e]) => e === 'alarm:changed')).toHaveLength(0);
+    await waitFor(() => clients.officer1.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'alarm'), 'the alarm on the officer timeline');
+    expect(clients.entA.events.filter(([e, p]) => e === 'session:timeline' && p.kind === 'alarm')).toHaveLength(0);
+    const kinds = async (who: TestSocketClient) => ((await who.http.get(`/api/sessions/${sessionId}/timeline`)).body as Array<{ kind: string }>).map((e) => e.kind);
+    expect(await kinds(clients.officer1)).toContain('alarm');
+    expect(await kinds(clients.entA)).not.toContain('alarm');
   });
 
   it('closes by itself when its condition clears; the next occurrence is a new incident', async () => {

@@ -12,6 +12,8 @@ import { verdictOutcomes } from './records.ts';
 
 export const timelineKinds = ['joined', 'left', 'command', 'acknowledgement', 'snapshot', 'detection', 'alarm', 'verdict', 'note'] as const;
 export type TimelineKind = (typeof timelineKinds)[number];
+/** Kinds the enterprise side neither hears nor reads (alarms and machine-vision measurements are for the officers). */
+export const officersOnlyKinds: readonly TimelineKind[] = ['alarm', 'detection'];
 
 export const sessionRoles = ['enterprise', 'officer', 'supervisor'] as const;
 export type SessionRole = (typeof sessionRoles)[number];

@@ -90,7 +90,7 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
   deps.services.events.on('auth.revoked', ({ userId, tokenHash }) => {
     if (!closing) io.in(tokenHash ? rooms.login(tokenHash) : rooms.user(userId)).disconnectSockets(true);
   });
-  deps.services.events.on('session.timeline', ({ sessionId, event }) => emitTo(rooms.session(sessionId), 'session:timeline', event));
+  deps.services.events.on('session.timeline', ({ sessionId, event, officersOnly }) => emitTo(officersOnly ? rooms.sessionOfficers(sessionId) : rooms.session(sessionId), 'session:timeline', event));
   // Alarms are for the officers' side of a session: the enterprise is not told.
   deps.services.events.on('alarm.changed', ({ sessionId, change, alarm }) => {
     if (sessionId) emitTo(rooms.sessionOfficers(sessionId), 'alarm:changed', { change, alarm });

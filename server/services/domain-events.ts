@@ -10,7 +10,7 @@ import type { AlarmChange, AlarmView } from '../contracts/records.ts';
 export interface DomainEventMap {
   'booking.changed': [{ booking: BookingView; action: string; actorId: string }];
   /** An event was added to a session's timeline (announced by TimelineService only, once committed). */
-  'session.timeline': [{ sessionId: string; event: TimelineEvent }];
+  'session.timeline': [{ sessionId: string; event: TimelineEvent; officersOnly: boolean }];
   /** An alarm incident was raised, seen again, acknowledged or cleared (announced by AlarmService only). */
   'alarm.changed': [{ sessionId: string | null; change: AlarmChange; alarm: AlarmView }];
   /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */

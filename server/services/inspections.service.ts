@@ -6,7 +6,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { bookings, declarations, inspectionSessions, recordings, recordingSegments, vehicles } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { assertMayReadSession, mayConductSession, mayRead, sessionRoleOf, type Principal } from './access.ts';
+import { assertMayReadSession, isEnterpriseSide, mayConductSession, mayRead, sessionRoleOf, type Principal } from './access.ts';
 import sharp, { type Metadata } from 'sharp';
 import { sha256Hex } from '../../media/files.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
@@ -84,7 +84,7 @@ export class InspectionService {
 
   async timeline(p: Principal, sessionId: string): Promise<TimelineEvent[]> {
     await assertMayReadSession(this.deps.db, p, sessionId);
-    return this.deps.timeline.events(sessionId, TIMELINE_PAGE);
+    return this.deps.timeline.events(sessionId, TIMELINE_PAGE, isEnterpriseSide(p) ? 'enterprise' : 'officers');
   }
 
   /** The seals declared, the enterprise's registered vehicles and the booked one (no access check: the live layer asks). */

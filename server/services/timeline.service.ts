@@ -3,10 +3,10 @@
  * (server/contracts/timeline.ts), stored, and announced (`session.timeline`, which the socket layer pushes
  * to the session) only once it is committed. Reads of the table go through here as well.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
 import { timelineEvents } from '../db/schema.ts';
-import { timelinePayloads, type SealedTimelineEvent, type TimelineEvent, type TimelineEventOf, type TimelineKind, type TimelinePayload } from '../contracts/timeline.ts';
+import { officersOnlyKinds, timelinePayloads, type SealedTimelineEvent, type TimelineEvent, type TimelineEventOf, type TimelineKind, type TimelinePayload } from '../contracts/timeline.ts';
 import type { DomainEvents } from './domain-events.ts';
 
 export interface TimelineEntry<K extends TimelineKind> {
@@ -50,9 +50,18 @@ export class TimelineService {
     return result;
   }
 
-  /** A session's events in the order they happened (ties by id), at most `limit`. No access check: callers do it. */
-  async events(sessionId: string, limit: number): Promise<TimelineEvent[]> {
-    const rows = await this.deps.db.select().from(timelineEvents).where(eq(timelineEvents.sessionId, sessionId)).orderBy(asc(timelineEvents.at), asc(timelineEvents.id)).limit(limit);
+  /**
+   * A session's events in the order they happened (ties by id), at most `limit`; for the enterprise side,
+   * without the officers-only kinds. No access check: callers do it.
+   */
+  async events(sessionId: string, limit: number, audience: 'officers' | 'enterprise' = 'officers'): Promise<TimelineEvent[]> {
+    const hidden = audience === 'enterprise' ? notInArray(timelineEvents.kind, [...officersOnlyKinds]) : undefined;
+    const rows = await this.deps.db
+      .select()
+      .from(timelineEvents)
+      .where(and(eq(timelineEvents.sessionId, sessionId), hidden))
+      .orderBy(asc(timelineEvents.at), asc(timelineEvents.id))
+      .limit(limit);
     return rows.map(toEvent);
   }
 
@@ -92,7 +101,7 @@ export class TimelineService {
   }
 
   private announce(event: TimelineEvent): void {
-    this.deps.events.emit('session.timeline', { sessionId: event.sessionId, event });
+    this.deps.events.emit('session.timeline', { sessionId: event.sessionId, event, officersOnly: officersOnlyKinds.includes(event.kind) });
   }
 }
 
