@@ -20,6 +20,8 @@ export interface SimulatorOptions {
   height?: number;
   fps?: number;
   bitrate?: string;
+  /** Move the picture gently, as a mounted camera in the wind does: a still picture is then not "frozen". */
+  sway?: boolean;
 }
 
 export function startCameraSimulator(options: SimulatorOptions): FfmpegProcess {
@@ -37,7 +39,7 @@ export function startCameraSimulator(options: SimulatorOptions): FfmpegProcess {
     ...duration,
     '-an',
     '-vf',
-    `scale=${width}:${height},format=yuv420p`,
+    `${options.sway ? 'crop=iw-48:ih-48:24+24*sin(t/2):24+16*cos(t/3),' : ''}scale=${width}:${height},format=yuv420p`,
     // Real cameras repeat SPS/PPS with every keyframe, so a receiver can join mid-stream.
     '-c:v',
     'libx264',

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_CAMERAS } from '../server/maintenance/seed-demo.ts';
 import { HttpClient } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -62,6 +63,12 @@ describe('npm start', () => {
       });
       const admin = new HttpClient(url);
       expect((await admin.login('root', 'a long admin password')).body.role).toBe('admin');
+      // The demo farm's cameras are the ones `npm run demo` streams to, analysed as it says.
+      const cameras = (await admin.get('/api/admin/cameras')).body as Array<{ name: string; sourceUrl: string; analysis: string[] }>;
+      for (const demo of DEMO_CAMERAS) {
+        expect(cameras).toContainEqual(expect.objectContaining({ name: demo.name, sourceUrl: `udp://127.0.0.1:${demo.port}`, analysis: [...demo.analysis] }));
+        expect(fs.existsSync(path.join(root, 'tests', 'fixtures', 'vision', demo.picture))).toBe(true);
+      }
 
       // The README's walk-through: the enterprise books, the officer confirms.
       const enterprise = new HttpClient(url);

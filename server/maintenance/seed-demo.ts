@@ -4,6 +4,14 @@ import { eq } from 'drizzle-orm';
 import { users } from '../db/schema.ts';
 
 export const DEMO_PASSWORD = 'watchpost-demo';
+/**
+ * The demo farm's cameras: `npm run demo` streams a picture to each port (as the farm's IP cameras would),
+ * so a demo session shows a plate read against the registered vehicles, and animals counted.
+ */
+export const DEMO_CAMERAS = [
+  { name: 'Ramp camera', port: 5004, analysis: ['plate', 'seal'], picture: 'plate-hong-kong.jpg' },
+  { name: 'Truck deck camera', port: 5006, analysis: ['count'], picture: 'pigs-pen.jpg' },
+] as const;
 export const DEMO_USERS = {
   enterprise: 'demo.enterprise',
   broker: 'demo.broker',
@@ -22,8 +30,9 @@ export async function seedDemo(services: Services) {
   const foods = await admin.createEnterprise(null, { name: 'Pearl River Foods Import Co., Ltd.', customsCode: '4401230002', riskClass: 'C' });
   const farmSite = await admin.createSite(null, { enterpriseId: farm.id, portId: port.id, name: 'Lianhua farm, loading ramp', kind: 'farm', address: 'Qingxi, Dongguan' });
   const warehouse = await admin.createSite(null, { enterpriseId: foods.id, portId: port.id, name: 'Bonded warehouse 7', kind: 'warehouse', address: 'Huangpu, Guangzhou' });
-  await admin.createCamera(null, { siteId: farmSite.id, name: 'Ramp camera', sourceUrl: 'rtsp://127.0.0.1:8554/farm-ramp' });
-  await admin.createCamera(null, { siteId: farmSite.id, name: 'Truck deck camera', sourceUrl: 'rtsp://127.0.0.1:8554/farm-deck' });
+  for (const camera of DEMO_CAMERAS) {
+    await admin.createCamera(null, { siteId: farmSite.id, name: camera.name, sourceUrl: `udp://127.0.0.1:${camera.port}`, analysis: [...camera.analysis] });
+  }
   await admin.createVehicle(null, { enterpriseId: farm.id, plate: '粤ZA123港', description: 'Livestock truck' });
 
   const make = (username: string, displayName: string, role: 'enterprise_user' | 'broker' | 'officer' | 'supervisor' | 'admin', extra = {}) =>
