@@ -12,6 +12,7 @@ const databaseTests = [
   'tests/security.test.ts',
   'tests/access-rule.test.ts',
   'tests/alarm-incidents.test.ts',
+  'tests/readme-curl.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];
