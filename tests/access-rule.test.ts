@@ -7,6 +7,7 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timelineEventSchema } from '../server/contracts/timeline.ts';
+import { archiveCsv } from '../server/archive/archive-csv.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
 import { startTestPlatform } from './support/platform.ts';
@@ -96,4 +97,48 @@ describe('who may read a session', () => {
     }
     expect(Object.fromEntries(everyone.map((k) => [k, answers[k]!.found]))).toEqual(expectedToFind);
   }, 60_000);
+  it('is found by part of its number or its enterprise name, and downloaded as CSV within the same rule', async () => {
+    const search = async (who: UserKey, query: string) => ((await clients[who].http.get(`/api/archive/sessions?${query}`)).body.items as Array<{ sessionId: string }>).map((i) => i.sessionId);
+    expect(await search('supervisor', 'declarationNumber=0000777')).toEqual([sessionId]);
+    expect(await search('supervisor', 'text=lpha%20foo')).toContain(sessionId); // part of "Alpha Foods", any case
+    expect(await search('supervisor', 'text=%25')).toEqual([]); // a literal %, not "anything"
+    expect(await search('officerOtherPort', 'declarationNumber=0000777')).toEqual([]);
+    expect((await clients.supervisor.http.get(`/api/archive/sessions?text=${'x'.repeat(101)}`)).status).toBe(400);
+
+    const csv = async (who: UserKey) => {
+      const res = await fetch(`${platform.url}/api/archive/sessions.csv?declarationNumber=777`, { headers: { cookie: clients[who].cookie } });
+      expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 for spreadsheets
+      return bytes.subarray(3).toString('utf8').split('\r\n').filter(Boolean);
+    };
+    const rows = await csv('officer2');
+    expect(rows[0]).toBe('session_id,declaration_number,enterprise,site,officer,inspection_type,started_at,ended_at,verdict,alarms,sealed');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatch(new RegExp(`^${sessionId},530120261000000777,Alpha Foods,`));
+    expect(await csv('officerOtherPort')).toHaveLength(1);
+  });
+
+  it('writes CSV cells a spreadsheet reads as text: quoted when needed, formulas made inert', () => {
+    const [, row] = archiveCsv([
+      {
+        sessionId: 's',
+        bookingId: 'b',
+        declarationNumber: '1',
+        enterpriseId: 'e',
+        enterpriseName: '=HYPERLINK("x")',
+        siteId: null,
+        siteName: 'Farm, "north"',
+        officerId: null,
+        officerName: null,
+        type: 'routine_supervision',
+        startedAt: 'a',
+        endedAt: null,
+        verdict: null,
+        alarms: 0,
+        sealed: true,
+      },
+    ]).split('\r\n');
+    expect(row).toBe(`s,1,"'=HYPERLINK(""x"")","Farm, ""north""",,routine_supervision,a,,,0,true`);
+  });
 });

@@ -73,6 +73,7 @@ export const archiveEntryRecord = z
     enterpriseId: z.uuid(),
     enterpriseName: z.string(),
     siteId: z.uuid().nullable(),
+    siteName: z.string().nullable(),
     officerId: z.uuid().nullable(),
     officerName: z.string().nullable(),
     type: z.enum(inspectionTypes),

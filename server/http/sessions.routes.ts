@@ -7,6 +7,7 @@ import { inspectionTypes, verdictOutcomes } from '../db/schema.ts';
 import { timelineEventSchema } from '../contracts/timeline.ts';
 import { alarmMuteRecord, alarmRecord, archiveEntryRecord, evidenceExportRecord } from '../contracts/records.ts';
 import { MAX_ACKNOWLEDGED_AT_ONCE } from '../services/alarms.service.ts';
+import { ARCHIVE_CSV_ROWS, archiveCsv } from '../archive/archive-csv.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
@@ -240,6 +241,21 @@ export function sessionRoutes(
     },
   );
 
+  const archiveFilter = z.object({
+    declarationNumber: z.string().trim().max(40).optional().meta({ description: 'Part of the declaration number' }),
+    text: z.string().trim().max(100).optional().meta({ description: "Part of the declaration number, the enterprise's name or the site's name" }),
+    enterpriseId: z.uuid().optional(),
+    siteId: z.uuid().optional(),
+    officerId: z.uuid().optional(),
+    from: isoDateTime.optional(),
+    to: isoDateTime.optional(),
+    type: z.enum(inspectionTypes).optional(),
+    verdict: z.enum(verdictOutcomes).optional(),
+    hasAlarms: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+  });
   api.route(
     {
       method: 'get',
@@ -247,26 +263,28 @@ export function sessionRoutes(
       summary: 'Search the archive of inspection sessions the caller may see, newest first',
       tag: 'archive',
       access: 'any',
-      query: pageQuery.extend({
-        declarationNumber: z.string().max(40).optional(),
-        enterpriseId: z.uuid().optional(),
-        siteId: z.uuid().optional(),
-        officerId: z.uuid().optional(),
-        from: isoDateTime.optional(),
-        to: isoDateTime.optional(),
-        type: z.enum(inspectionTypes).optional(),
-        verdict: z.enum(verdictOutcomes).optional(),
-        hasAlarms: z
-          .enum(['true', 'false'])
-          .transform((v) => v === 'true')
-          .optional(),
-      }),
+      query: pageQuery.extend(archiveFilter.shape),
       response: z.object({
         total: z.number().int(),
         items: z.array(archiveEntryRecord),
       }),
     },
     ({ principal, query }) => archiveSearch.search(principal, query),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/archive/sessions.csv',
+      summary: `The same search as a CSV file (UTF-8, for spreadsheets), newest first, at most ${ARCHIVE_CSV_ROWS} rows`,
+      tag: 'archive',
+      access: 'any',
+      query: archiveFilter,
+      response: z.any().meta({ type: 'string', description: 'text/csv, UTF-8 with a byte-order mark' }),
+    },
+    async ({ principal, query, res }) => {
+      const { items } = await archiveSearch.search(principal, { ...query, limit: ARCHIVE_CSV_ROWS, offset: 0 });
+      res.type('text/csv; charset=utf-8').attachment('watchpost-archive.csv').send(archiveCsv(items));
+    },
   );
 
   // Evidence files: streamed with Range support (seekable in a browser), behind the session's access check.

@@ -3,16 +3,19 @@
  * verdict and alarms, limited to what the caller may read (the access module's rule, the same one that
  * decides whether a found session may be opened).
  */
-import { aliasedTable, and, asc, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { aliasedTable, and, asc, count, desc, eq, gte, ilike, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { alarms, bookings, declarations, enterprises, inspectionSessions, sessionSeals, users, verdicts, type InspectionType } from '../db/schema.ts';
+import { alarms, bookings, declarations, enterprises, inspectionSessions, sessionSeals, sites, users, verdicts, type InspectionType } from '../db/schema.ts';
 import { readableBookings, type Principal } from './access.ts';
 import type { VerdictOutcome } from './verdicts.service.ts';
 import type { ArchiveEntry } from '../contracts/records.ts';
 
 export interface ArchiveFilter {
   sessionId?: string;
+  /** Part of the declaration number. */
   declarationNumber?: string;
+  /** Part of the declaration number, the enterprise's name or the site's name. */
+  text?: string;
   enterpriseId?: string;
   siteId?: string;
   officerId?: string;
@@ -39,7 +42,8 @@ export class ArchiveSearchService {
       // The same rule that decides who may open a session: what is found here can be opened.
       readableBookings(p),
       f.sessionId ? eq(inspectionSessions.id, f.sessionId) : undefined,
-      f.declarationNumber ? eq(declarations.number, f.declarationNumber) : undefined,
+      f.declarationNumber ? ilike(declarations.number, contains(f.declarationNumber)) : undefined,
+      f.text ? or(ilike(declarations.number, contains(f.text)), ilike(enterprises.name, contains(f.text)), ilike(sites.name, contains(f.text))) : undefined,
       f.enterpriseId ? eq(bookings.enterpriseId, f.enterpriseId) : undefined,
       f.siteId ? eq(declarations.siteId, f.siteId) : undefined,
       f.officerId ? eq(bookings.officerId, f.officerId) : undefined,
@@ -65,6 +69,7 @@ export class ArchiveSearchService {
           booking: bookings,
           declarationNumber: declarations.number,
           siteId: declarations.siteId,
+          siteName: sites.name,
           enterpriseName: enterprises.name,
           officerName: archiveOfficers.displayName,
           verdict: verdicts.outcome,
@@ -75,6 +80,7 @@ export class ArchiveSearchService {
         .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
         .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
         .innerJoin(enterprises, eq(enterprises.id, bookings.enterpriseId))
+        .leftJoin(sites, eq(sites.id, declarations.siteId))
         .leftJoin(archiveOfficers, eq(archiveOfficers.id, bookings.officerId))
         .leftJoin(verdicts, eq(verdicts.sessionId, inspectionSessions.id))
         .leftJoin(sessionSeals, eq(sessionSeals.sessionId, inspectionSessions.id))
@@ -90,6 +96,7 @@ export class ArchiveSearchService {
         enterpriseId: r.booking.enterpriseId,
         enterpriseName: r.enterpriseName,
         siteId: r.siteId,
+        siteName: r.siteName,
         officerId: r.booking.officerId,
         officerName: r.officerName,
         type: r.booking.type,
@@ -101,4 +108,9 @@ export class ArchiveSearchService {
       })),
     };
   }
+}
+
+/** An ILIKE pattern for text containing `part` literally (its % and _ match themselves). */
+function contains(part: string): string {
+  return `%${part.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

@@ -256,10 +256,20 @@ describe('the web app', () => {
     const supervisor = await (await newContext(officerBrowser, { locale: 'ru' })).newPage();
     await login(supervisor, base, 'supervisor', PASSWORD);
     await supervisor.waitForURL(`${base}/supervisor`);
-    await supervisor.locator('input[name=declarationNumber]').fill(DECLARATION);
+    // By part of the farm's name, then by the last digits of the declaration.
+    await supervisor.locator('input[name=text]').fill('pig farm');
     await supervisor.locator('[data-testid=archive-search] button[type=submit]').click();
     const rows = supervisor.locator('[data-testid=archive-row]');
     await expect.poll(() => rows.count()).toBe(1);
+    await supervisor.locator('input[name=text]').fill('');
+    await supervisor.locator('input[name=declarationNumber]').fill(DECLARATION.slice(-6));
+    await supervisor.locator('[data-testid=archive-search] button[type=submit]').click();
+    await expect.poll(() => supervisor.url()).toContain(`declarationNumber=${DECLARATION.slice(-6)}`);
+    await expect.poll(() => rows.count()).toBe(1);
+    // The result as CSV: the same session, in the file a spreadsheet opens.
+    const [download] = await Promise.all([supervisor.waitForEvent('download'), supervisor.locator('[data-testid=archive-csv]').click()]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[1]).toContain(`${sessionId},${DECLARATION},`);
     await walkLanguages(supervisor, 'archive', 'ru');
     await screenshot(supervisor, 'archive');
     await rows.first().locator('a').click();

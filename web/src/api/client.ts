@@ -51,14 +51,17 @@ interface RequestOptions {
 }
 
 /** Sends a request; a failure (no answer, or an error status) is thrown as an ApiError. */
+/** The query string of the set values (empty ones are left out). */
+function queryString(query: Query): string {
+  return new URLSearchParams(
+    Object.entries(query)
+      .filter((e): e is [string, string | number | boolean] => e[1] !== undefined && e[1] !== null && e[1] !== '')
+      .map(([k, v]) => [k, String(v)]),
+  ).toString();
+}
+
 async function send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-  const qs = options.query
-    ? new URLSearchParams(
-        Object.entries(options.query)
-          .filter((e): e is [string, string | number | boolean] => e[1] !== undefined && e[1] !== null && e[1] !== '')
-          .map(([k, v]) => [k, String(v)]),
-      ).toString()
-    : '';
+  const qs = options.query ? queryString(options.query) : '';
   let res: Response;
   try {
     res = await fetch(`/api${path}${qs ? `?${qs}` : ''}`, {
@@ -156,4 +159,6 @@ export const mediaUrl = {
   snapshot: (sessionId: string, eventId: number) => `/api/sessions/${sessionId}/snapshots/${eventId}`,
   alarmEvidence: (alarmId: string) => `/api/alarms/${alarmId}/evidence`,
   exportFile: (exportId: string) => `/api/exports/${exportId}/file`,
+  /** The archive search as a CSV download. */
+  archiveCsv: (query: Query) => `/api/archive/sessions.csv?${queryString(query)}`,
 };

@@ -36,6 +36,7 @@ export type ArchiveEntry = {
   enterpriseId: string;
   enterpriseName: string;
   siteId: string | null;
+  siteName: string | null;
   officerId: string | null;
   officerName: string | null;
   type: "label_rectification" | "destination_inspection" | "routine_supervision" | "pre_export_sampling";

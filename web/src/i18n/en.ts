@@ -205,6 +205,9 @@ export const en = {
   'timeline.recording_gap': 'Recording interrupted for {seconds} s',
 
   'archive.title': 'Archive',
+  'archive.text': 'Enterprise, site or number',
+  'archive.site': 'Site',
+  'archive.exportCsv': 'Download as CSV',
   'archive.declarationNumber': 'Declaration number',
   'archive.officer': 'Officer',
   'archive.from': 'From',

@@ -207,6 +207,9 @@ export const ru: Messages = {
   'timeline.recording_gap': 'Запись прервалась на {seconds} с',
 
   'archive.title': 'Архив',
+  'archive.text': 'Предприятие, площадка или номер',
+  'archive.site': 'Площадка',
+  'archive.exportCsv': 'Скачать CSV',
   'archive.declarationNumber': 'Номер декларации',
   'archive.officer': 'Инспектор',
   'archive.from': 'С',

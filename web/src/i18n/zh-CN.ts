@@ -207,6 +207,9 @@ export const zhCN: Messages = {
   'timeline.recording_gap': '录像中断 {seconds} 秒',
 
   'archive.title': '档案',
+  'archive.text': '企业、场所或报关单号',
+  'archive.site': '场所',
+  'archive.exportCsv': '导出 CSV',
   'archive.declarationNumber': '报关单号',
   'archive.officer': '关员',
   'archive.from': '开始日期',

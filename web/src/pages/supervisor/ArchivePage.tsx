@@ -1,13 +1,13 @@
 /** The supervisor's archive: search sessions by what they are known by, page through the results. */
 import { useState } from 'react';
-import { api } from '../../api/client.ts';
+import { api, mediaUrl } from '../../api/client.ts';
 import { INSPECTION_TYPES, VERDICT_OUTCOMES } from '../../api/types.ts';
 import { Link, useRouter } from '../../app/router.tsx';
 import { Empty, ErrorBanner, Loading, Options, useLoad, VerdictBadge } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 const PAGE = 20;
-const FILTERS = ['declarationNumber', 'enterpriseId', 'officerId', 'from', 'to', 'type', 'verdict', 'hasAlarms'] as const;
+const FILTERS = ['text', 'declarationNumber', 'enterpriseId', 'officerId', 'from', 'to', 'type', 'verdict', 'hasAlarms'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 export function ArchivePage() {
@@ -20,17 +20,13 @@ export function ArchivePage() {
   const enterprises = useLoad(() => api.enterprises(), []);
   const officers = useLoad(() => api.officers(), []);
   const key = JSON.stringify([applied, offset]);
-  const results = useLoad(
-    () =>
-      api.archive({
-        ...applied,
-        from: applied.from ? new Date(applied.from).toISOString() : undefined,
-        to: applied.to ? new Date(`${applied.to}T23:59:59`).toISOString() : undefined,
-        limit: PAGE,
-        offset,
-      }),
-    [key],
-  );
+  // The dates of the form are days in the user's time zone; the API takes instants.
+  const query = {
+    ...applied,
+    from: applied.from ? new Date(applied.from).toISOString() : undefined,
+    to: applied.to ? new Date(`${applied.to}T23:59:59`).toISOString() : undefined,
+  };
+  const results = useLoad(() => api.archive({ ...query, limit: PAGE, offset }), [key]);
   const go = (filters: Filters, nextOffset = 0) => {
     const qs = new URLSearchParams(Object.entries({ ...filters, offset: nextOffset ? String(nextOffset) : '' }).filter(([, v]) => v) as Array<[string, string]>);
     navigate(`/supervisor${qs.size ? `?${qs}` : ''}`);
@@ -49,6 +45,10 @@ export function ArchivePage() {
           go(form);
         }}
       >
+        <label>
+          {t('archive.text')}
+          <input name="text" value={form.text ?? ''} onChange={set('text')} maxLength={100} />
+        </label>
         <label>
           {t('archive.declarationNumber')}
           <input name="declarationNumber" value={form.declarationNumber ?? ''} onChange={set('declarationNumber')} maxLength={40} />
@@ -118,13 +118,19 @@ export function ArchivePage() {
         <Empty>{t('archive.noResults')}</Empty>
       ) : (
         <>
-          <p className="muted">{t('archive.resultCount', { from: offset + 1, to: Math.min(offset + PAGE, total), total })}</p>
+          <p className="muted">
+            {t('archive.resultCount', { from: offset + 1, to: Math.min(offset + PAGE, total), total })}{' '}
+            <a href={mediaUrl.archiveCsv(query)} download data-testid="archive-csv">
+              {t('archive.exportCsv')}
+            </a>
+          </p>
           <table className="table" data-testid="archive-results">
             <thead>
               <tr>
                 <th>{t('archive.started')}</th>
                 <th>{t('booking.declaration')}</th>
                 <th>{t('booking.enterprise')}</th>
+                <th>{t('archive.site')}</th>
                 <th>{t('archive.officer')}</th>
                 <th>{t('booking.type')}</th>
                 <th>{t('archive.verdict')}</th>
@@ -148,6 +154,7 @@ export function ArchivePage() {
                   </td>
                   <td>{s.declarationNumber}</td>
                   <td>{s.enterpriseName}</td>
+                  <td>{s.siteName ?? '—'}</td>
                   <td>{s.officerName ?? '—'}</td>
                   <td>{t(`type.${s.type}`)}</td>
                   <td>
