@@ -8,10 +8,12 @@ import path from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../server/db/schema.ts';
+import { isArgumentElement, isDateElement, isNumberElement, isPluralElement, isSelectElement, isTimeElement, parse, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { answerableCodes } from '../server/errors.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
 import * as web from '../web/src/api/types.ts';
+import { formatMessage } from '../web/src/i18n/format.ts';
 import { en } from '../web/src/i18n/en.ts';
 import { ru } from '../web/src/i18n/ru.ts';
 import { zhCN } from '../web/src/i18n/zh-CN.ts';
@@ -65,7 +67,13 @@ describe('the web app and the server agree', () => {
   });
 
   it('on the words: every language has every message, with the same {placeholders}', () => {
-    const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    // Messages are ICU: every language must parse and use the same arguments (plural forms may differ).
+    const argumentsOf = (elements: MessageFormatElement[]): string[] =>
+      elements.flatMap((e) => {
+        if (isPluralElement(e) || isSelectElement(e)) return [e.value, ...Object.values(e.options).flatMap((option) => argumentsOf(option.value))];
+        return isArgumentElement(e) || isNumberElement(e) || isDateElement(e) || isTimeElement(e) ? [e.value] : [];
+      });
+    const placeholders = (s: string) => [...new Set(argumentsOf(parse(s, { ignoreTag: true })))].sort();
     for (const catalogue of [zhCN, ru] as Record<string, string>[]) {
       expect(Object.keys(catalogue).sort()).toEqual(Object.keys(en).sort());
       for (const [key, text] of Object.entries(en)) {
@@ -75,6 +83,12 @@ describe('the web app and the server agree', () => {
     }
     // Every error code the server can answer with has a message.
     for (const code of [...answerableCodes, 'network']) expect(Object.keys(en), code).toContain(`error.${code}`);
+    // Counts in the language's plural forms (Russian has three), not "1 alarm(s)".
+    const badge = (locale: string, catalogue: Record<string, string>, n: number) => formatMessage(locale, catalogue['console.alarmsBadge']!, { n });
+    expect([1, 2].map((n) => badge('en', en, n))).toEqual(['1 alarm', '2 alarms']);
+    expect([1, 3, 5, 21].map((n) => badge('ru', ru, n))).toEqual(['1 тревога', '3 тревоги', '5 тревог', '21 тревога']);
+    expect(badge('zh-CN', zhCN, 2)).toBe('2 条告警');
+    expect(formatMessage('en', en['console.occurrences'], { n: 1, time: '12:00' })).toBe('Seen once, last at 12:00');
   });
 });
 

@@ -4,6 +4,7 @@
  * which the language walk test looks for.
  */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { formatMessage } from './format.ts';
 import { en, type MessageKey, type Messages } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 import { ru } from './ru.ts';
@@ -44,10 +45,6 @@ export function initialLocale(): Locale {
   return 'zh-CN';
 }
 
-function fill(template: string, params?: Record<string, string | number>): string {
-  return params ? template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)) : template;
-}
-
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [locale, setLocaleState] = useState<Locale>(initialLocale);
   const setLocale = useCallback((next: Locale) => {
@@ -64,8 +61,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     return {
       locale,
       setLocale,
-      t: (key, params) => fill(messages[key] ?? key, params),
-      tMaybe: (key, params) => (key in messages ? fill(messages[key as MessageKey], params) : null),
+      t: (key, params) => formatMessage(locale, messages[key] ?? key, params),
+      tMaybe: (key, params) => (key in messages ? formatMessage(locale, messages[key as MessageKey], params) : null),
       dateTime: (iso) => dateFormat.format(new Date(iso)),
       time: (iso) => timeFormat.format(new Date(iso)),
       clock: (iso) => clockFormat.format(new Date(iso)),
