@@ -140,19 +140,19 @@ export function AlarmPanel({
 
 /** Over a camera's tile: offline or frozen since when (its open incidents say so), and how many alarms are open. */
 export function CameraState({ alarms }: { alarms: LiveAlarm[] }) {
-  const { t, time } = useI18n();
+  const { t, clock } = useI18n();
   const offline = alarms.find((a) => a.rule === 'camera_offline');
   const frozen = alarms.find((a) => a.rule === 'camera_frozen');
   return (
     <>
       {offline ? (
         <span className="camera-state camera-offline" data-testid="camera-state" data-state="offline">
-          {t('camera.offlineSince', { time: time(offline.createdAt) })}
+          {t('camera.offlineSince', { time: clock(offline.createdAt) })}
         </span>
       ) : (
         frozen && (
           <span className="camera-state camera-frozen" data-testid="camera-state" data-state="frozen">
-            {t('camera.frozenSince', { time: time(frozen.createdAt) })}
+            {t('camera.frozenSince', { time: clock(frozen.createdAt) })}
           </span>
         )
       )}
