@@ -18,8 +18,6 @@ import { commandPresets, type CommandPreset } from '../contracts/live-events.ts'
 
 export type { SessionRole };
 
-export { commandPresets, type CommandPreset };
-
 /** What live vision checks its reads against. */
 export interface VisionContext {
   declaredSeals: string[];
