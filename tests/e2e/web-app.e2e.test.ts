@@ -123,6 +123,7 @@ describe('the web app', () => {
     await form.locator('input[name=slotStart]').fill(`${start.getFullYear()}-${pad(start.getMonth() + 1)}-${pad(start.getDate())}T${pad(start.getHours())}:${pad(start.getMinutes())}`);
     await form.locator('select[name=type]').selectOption('routine_supervision');
     await form.locator('input[name=vehiclePlate]').fill('粤Z·A123港');
+    await form.locator('textarea[name=note]').fill('Truck arrives at gate 2');
     await screenshot(enterprise, 'enterprise-request');
     await form.locator('button[type=submit]').click();
     const booking = enterprise.locator('[data-testid=booking]', { hasText: DECLARATION });
@@ -137,9 +138,13 @@ describe('the web app', () => {
     await login(officer, base, 'officer1', PASSWORD);
     await officer.waitForURL(`${base}/officer`);
     const request = officer.locator('[data-testid=group-requests] [data-testid=booking-row]', { hasText: DECLARATION });
+    // The enterprise's note reaches the officer.
+    await request.locator('[data-testid=booking-note]', { hasText: 'Truck arrives at gate 2' }).waitFor();
     await request.getByRole('button', { name: L('en', 'booking.confirm') }).click();
     const confirmed = officer.locator('[data-testid=group-today] [data-testid=booking-row]', { hasText: DECLARATION });
     await confirmed.waitFor();
+    // The slot has not begun: no-show is not offered yet.
+    expect(await confirmed.getByRole('button', { name: L('en', 'booking.noShow') }).count()).toBe(0);
     await expectInLanguage(officer, 'en', 'officer bookings');
     await screenshot(officer, 'officer-bookings');
     await expect.poll(() => booking.getAttribute('data-status')).toBe('confirmed'); // pushed to the phone

@@ -91,6 +91,8 @@ export const en = {
   'booking.newStart': 'New start',
   'booking.reasonLabel': 'Reason',
   'booking.start': 'Start inspection',
+  'booking.noteFromEnterprise': 'Note: {note}',
+  'booking.noShowConfirm': 'Record that {enterprise} did not join? This cannot be undone.',
   'booking.noShow': 'Mark no-show',
   'booking.enter': 'Open console',
   'booking.slot': 'Time',

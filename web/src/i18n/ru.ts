@@ -93,6 +93,8 @@ export const ru: Messages = {
   'booking.newStart': 'Новое начало',
   'booking.reasonLabel': 'Причина',
   'booking.start': 'Начать досмотр',
+  'booking.noteFromEnterprise': 'Примечание: {note}',
+  'booking.noShowConfirm': 'Отметить, что {enterprise} не подключилось? Это нельзя отменить.',
   'booking.noShow': 'Отметить неявку',
   'booking.enter': 'Открыть пульт',
   'booking.slot': 'Время',

@@ -93,6 +93,8 @@ export const zhCN: Messages = {
   'booking.newStart': '新的开始时间',
   'booking.reasonLabel': '原因',
   'booking.start': '开始查验',
+  'booking.noteFromEnterprise': '企业备注：{note}',
+  'booking.noShowConfirm': '确认记录 {enterprise} 未按时加入？此操作无法撤销。',
   'booking.noShow': '标记未到场',
   'booking.enter': '进入控制台',
   'booking.slot': '时间',

@@ -28,7 +28,15 @@ export function EnterpriseHome() {
         {bookings.loading && !bookings.data ? <Loading /> : active.length === 0 ? <Empty>{t('enterprise.noBookings')}</Empty> : null}
         <ul className="cards">
           {active.map((b) => (
-            <BookingCard key={b.id} booking={b} onChanged={bookings.reload} onError={setError} />
+            <BookingCard
+              key={b.id}
+              booking={b}
+              onChanged={() => {
+                setError(null);
+                bookings.reload();
+              }}
+              onError={setError}
+            />
           ))}
         </ul>
       </section>
@@ -123,7 +131,8 @@ function RequestForm({ declaration, onDone, onCancel }: { declaration: Declarati
   const { t } = useI18n();
   const tomorrow = new Date(Date.now() + 24 * 3_600_000);
   tomorrow.setMinutes(0, 0, 0);
-  const [type, setType] = useState<string>('label_rectification');
+  // Chosen by the enterprise every time: a default would book the wrong kind of inspection unnoticed.
+  const [type, setType] = useState<string>('');
   const [start, setStart] = useState(toLocalInput(tomorrow));
   const [minutes, setMinutes] = useState(60);
   const [note, setNote] = useState('');
@@ -156,7 +165,10 @@ function RequestForm({ declaration, onDone, onCancel }: { declaration: Declarati
       <ErrorBanner error={error} />
       <label>
         {t('booking.type')}
-        <select name="type" value={type} onChange={(e) => setType(e.target.value)}>
+        <select name="type" value={type} onChange={(e) => setType(e.target.value)} required>
+          <option value="" disabled>
+            {t('common.choose')}
+          </option>
           <Options items={INSPECTION_TYPES} label={(ty) => t(`type.${ty}`)} />
         </select>
       </label>

@@ -53,7 +53,17 @@ export function OfficerHome() {
               </thead>
               <tbody>
                 {g.items.map((b) => (
-                  <BookingRow key={b.id} booking={b} onChanged={bookings.reload} onError={setError} onPropose={() => setProposing(b)} />
+                  <BookingRow
+                    key={b.id}
+                    booking={b}
+                    onChanged={() => {
+                      // A success replaces the last failure: its banner would otherwise stay.
+                      setError(null);
+                      bookings.reload();
+                    }}
+                    onError={setError}
+                    onPropose={() => setProposing(b)}
+                  />
                 ))}
               </tbody>
             </table>
@@ -84,7 +94,14 @@ function BookingRow({ booking: b, onChanged, onError, onPropose }: { booking: Bo
       <td>
         {dateTime(b.slotStart)} – {clock(b.slotEnd)}
       </td>
-      <td>{b.declarationNumber}</td>
+      <td>
+        {b.declarationNumber}
+        {b.note && (
+          <p className="small muted" data-testid="booking-note">
+            {t('booking.noteFromEnterprise', { note: b.note })}
+          </p>
+        )}
+      </td>
       <td>{b.enterpriseName}</td>
       <td>{t(`type.${b.type}`)}</td>
       <td>
@@ -113,9 +130,18 @@ function BookingRow({ booking: b, onChanged, onError, onPropose }: { booking: Bo
             >
               {t('booking.start')}
             </ActionButton>
-            <ActionButton className="secondary" action={() => api.bookingAction(b.id, 'no-show').then(onChanged)} onError={onError}>
-              {t('booking.noShow')}
-            </ActionButton>
+            {/* A no-show can be recorded only once the slot has begun, and only when the officer says so twice. */}
+            {new Date(b.slotStart).getTime() <= Date.now() && (
+              <ActionButton
+                className="secondary"
+                action={async () => {
+                  if (window.confirm(t('booking.noShowConfirm', { enterprise: b.enterpriseName }))) await api.bookingAction(b.id, 'no-show').then(onChanged);
+                }}
+                onError={onError}
+              >
+                {t('booking.noShow')}
+              </ActionButton>
+            )}
           </>
         )}
         {b.status === 'in_progress' && b.sessionId && mine && (
