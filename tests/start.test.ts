@@ -2,7 +2,6 @@
  * `npm start` with no configuration: embedded PGlite in the data dir, its own redis-server, and the CLI
  * tools working against the running server. Runs the real entry point as a child process.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_CAMERAS } from '../server/maintenance/seed-demo.ts';
+import { startNpmStart } from './support/npm-start.ts';
 import { HttpClient } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -23,24 +23,7 @@ const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', DATA_D
 const backupDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-backup-')), 'backup');
 let bookingId = '';
 
-function startServer(serverEnv: Record<string, string> = env): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = spawn(tsx, ['server/main.ts'], { cwd: root, env: serverEnv });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no start-up line in 60 s:\n${out}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Watchpost is running at (http:\/\/\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]! });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-}
+const startServer = (serverEnv: Record<string, string> = env) => startNpmStart(serverEnv);
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 

@@ -185,10 +185,7 @@ export class AlarmService {
     const [camera] = await db
       .select({ id: cameras.id })
       .from(cameras)
-      .innerJoin(declarations, eq(declarations.siteId, cameras.siteId))
-      .innerJoin(bookings, eq(bookings.declarationId, declarations.id))
-      .innerJoin(inspectionSessions, eq(inspectionSessions.bookingId, bookings.id))
-      .where(and(eq(cameras.id, input.cameraId), eq(inspectionSessions.id, sessionId)));
+      .where(and(eq(cameras.id, input.cameraId), inArray(cameras.id, this.siteCameras(sessionId))));
     if (!camera) throw notFound('Camera');
     const now = this.now();
     const until = new Date(now.getTime() + input.minutes * 60_000);
@@ -208,20 +205,24 @@ export class AlarmService {
   async mutesForSession(p: Principal, sessionId: string): Promise<AlarmMuteView[]> {
     const session = await assertMayReadSession(this.deps.db, p, sessionId);
     if (!maySeeAlarms(p, session)) throw forbidden('Alarms are for officers and supervisors');
-    const siteCameras = this.deps.db
+    const rows = await this.deps.db
+      .select()
+      .from(alarmMutes)
+      .where(and(inArray(alarmMutes.cameraId, this.siteCameras(sessionId)), gt(alarmMutes.until, this.now())))
+      .orderBy(asc(alarmMutes.until))
+      .limit(MAX_LISTED);
+    return rows.map((m) => ({ ...m, until: m.until.toISOString(), createdAt: m.createdAt.toISOString() }));
+  }
+
+  /** The ids of the cameras of a session's site, as a subquery. */
+  private siteCameras(sessionId: string) {
+    return this.deps.db
       .select({ id: cameras.id })
       .from(cameras)
       .innerJoin(declarations, eq(declarations.siteId, cameras.siteId))
       .innerJoin(bookings, eq(bookings.declarationId, declarations.id))
       .innerJoin(inspectionSessions, eq(inspectionSessions.bookingId, bookings.id))
       .where(eq(inspectionSessions.id, sessionId));
-    const rows = await this.deps.db
-      .select()
-      .from(alarmMutes)
-      .where(and(inArray(alarmMutes.cameraId, siteCameras), gt(alarmMutes.until, this.now())))
-      .orderBy(asc(alarmMutes.until))
-      .limit(MAX_LISTED);
-    return rows.map((m) => ({ ...m, until: m.until.toISOString(), createdAt: m.createdAt.toISOString() }));
   }
 
   private cooldown(context: { sessionId: string | null; siteId?: string | null }): AlarmCooldown {
@@ -248,7 +249,7 @@ export class AlarmService {
     const [row] = await this.deps.db
       .select()
       .from(alarms)
-      .where(and(sql`coalesce(${alarms.sessionId}::text, ${alarms.siteId}::text, '') = ${scopeOf(context, '')}`, eq(alarms.dedupeKey, key), eq(alarms.status, 'open')));
+      .where(and(sql`coalesce(${alarms.sessionId}::text, ${alarms.siteId}::text, '') = ${scopeOf(context)}`, eq(alarms.dedupeKey, key), eq(alarms.status, 'open')));
     return row ?? null;
   }
 
@@ -272,8 +273,9 @@ function incidentKey(candidate: Pick<AlarmCandidate, 'dedupeKey'>, context: { ca
   return `${context.cameraId ?? '-'}|${candidate.dedupeKey}`;
 }
 
-function scopeOf(context: { sessionId: string | null; siteId?: string | null }, none = 'none'): string {
-  return context.sessionId ?? context.siteId ?? none;
+/** An alarm's scope: its session, else its site (as the open-incident index computes it). */
+function scopeOf(context: { sessionId: string | null; siteId?: string | null }): string {
+  return context.sessionId ?? context.siteId ?? '';
 }
 
 function toView(row: AlarmRow): AlarmView {

@@ -4,7 +4,7 @@
  * (the one being written repaired), the recording is finalised, and the verdict seals a session that
  * verifies. Runs once (its subject is npm start's own defaults, whatever the suite's database).
  */
-import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freeUdpPortPair } from '../../media/network.ts';
 import { startCameraSimulator } from '../../scripts/camera-simulator.ts';
 import { testBackend } from '../support/database.ts';
+import { startNpmStart } from '../support/npm-start.ts';
 import { HttpClient } from '../support/platform.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -31,24 +32,7 @@ afterAll(async () => {
 });
 
 /** `npm start` in a process group of its own, so a SIGKILL takes the whole platform at once. */
-function startServer(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = spawn(tsx, ['server/main.ts'], { cwd: root, env, detached: true });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no start-up line in 60 s:\n${out}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Watchpost is running at (http:\/\/\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]! });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-}
+const startServer = () => startNpmStart(env, { detached: true });
 const killGroup = (child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals) =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
