@@ -13,6 +13,7 @@ const databaseTests = [
   'tests/access-rule.test.ts',
   'tests/alarm-incidents.test.ts',
   'tests/readme-curl.test.ts',
+  'tests/administration.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

@@ -51,15 +51,69 @@ const statusByCode: Record<ErrorCode, number> = {
   internal_error: 500,
 };
 
+/**
+ * What exactly went wrong, finer than the code, for the web app to say in the reader's language
+ * (`error.reason.<reason>` with `params`); the English `message` is for logs and API clients only.
+ */
+export const errorReasons = [
+  'password_too_short',
+  'password_unchanged',
+  'current_password_wrong',
+  'enterprise_required',
+  'port_required',
+  'username_taken',
+  'broker_required',
+  'reference_missing',
+  'name_taken',
+  'code_taken',
+  'in_use',
+  'account_disabled',
+  'account_locked_until',
+  'cannot_disable_self',
+  'site_not_of_enterprise',
+  'declaration_number_taken',
+  'declaration_already_booked',
+  'camera_not_counting',
+  'camera_not_live',
+  'batch_already_open',
+  'batch_closed',
+  'batch_not_counted',
+  'alarm_already_acknowledged',
+  'alarm_already_cleared',
+  'too_many_at_once',
+  'findings_required',
+  'slot_started',
+  'slot_over',
+  'slot_in_past',
+  'slot_length',
+  'slot_too_far',
+  'no_show_before_slot',
+  'too_early_to_start',
+  'transition_not_allowed',
+  'not_acting_for_enterprise',
+  'session_not_sealed',
+  'package_not_ready',
+  'text_contains_nul',
+  'photo_missing',
+] as const;
+export type ErrorReason = (typeof errorReasons)[number];
+export type ErrorParams = Record<string, string | number>;
+
 export class AppError extends Error {
   readonly status: number;
+  readonly reason?: ErrorReason;
+  readonly params?: ErrorParams;
+  readonly details?: unknown;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
+    extra: { reason?: ErrorReason; params?: ErrorParams; details?: unknown } = {},
   ) {
     super(message);
     this.status = statusByCode[code];
+    this.reason = extra.reason;
+    this.params = extra.params;
+    this.details = extra.details;
   }
 }
 
@@ -80,13 +134,15 @@ const statusByMediaCode: Record<MediaErrorCode, number> = {
 export interface ErrorReply {
   status: number;
   code: string;
+  reason?: ErrorReason;
+  params?: ErrorParams;
   message: string;
   details?: unknown;
 }
 
 /** What the caller is told about `err`; null when it is not the caller's doing (a bug or an outage of ours). */
 export function errorReply(err: unknown): ErrorReply | null {
-  if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  if (err instanceof AppError) return { status: err.status, code: err.code, reason: err.reason, params: err.params, message: err.message, details: err.details };
   if (err instanceof MediaError) return { status: statusByMediaCode[err.code], code: err.code, message: err.message };
   if (err instanceof ZodError) {
     return {

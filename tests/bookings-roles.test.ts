@@ -93,7 +93,11 @@ const matrix: Array<{ route: string; stage: Stage; body?: () => unknown; expect:
   {
     route: 'propose',
     stage: 'requested',
-    body: () => ({ slotStart: new Date(clock.now().getTime() + 500 * HOUR).toISOString(), slotEnd: new Date(clock.now().getTime() + 501 * HOUR).toISOString() }),
+    // A slot of its own each time: two bookings of one declaration may not overlap.
+    body: () => {
+      const start = clock.now().getTime() + (500 + 2 * nextSlot++) * HOUR;
+      return { slotStart: new Date(start).toISOString(), slotEnd: new Date(start + HOUR).toISOString() };
+    },
     expect: officerOnly(200),
   },
   {

@@ -9,7 +9,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../server/db/schema.ts';
 import { isArgumentElement, isDateElement, isNumberElement, isPluralElement, isSelectElement, isTimeElement, parse, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
-import { answerableCodes } from '../server/errors.ts';
+import { answerableCodes, errorReasons } from '../server/errors.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
 import * as web from '../web/src/api/types.ts';
@@ -83,6 +83,7 @@ describe('the web app and the server agree', () => {
     }
     // Every error code the server can answer with has a message.
     for (const code of [...answerableCodes, 'network']) expect(Object.keys(en), code).toContain(`error.${code}`);
+    for (const reason of errorReasons) expect(Object.keys(en), reason).toContain(`error.reason.${reason}`);
     // Counts in the language's plural forms (Russian has three), not "1 alarm(s)".
     const badge = (locale: string, catalogue: Record<string, string>, n: number) => formatMessage(locale, catalogue['console.alarmsBadge']!, { n });
     expect([1, 2].map((n) => badge('en', en, n))).toEqual(['1 alarm', '2 alarms']);

@@ -1,9 +1,11 @@
-/** Archive search results as CSV for spreadsheets: a byte-order mark so Excel reads UTF-8 (Chinese names), RFC 4180 quoting. */
+/** Archive search results for spreadsheets: the columns, and CSV with a byte-order mark so Excel reads UTF-8 (Chinese names), RFC 4180 quoting. */
 import type { ArchiveEntry } from '../contracts/records.ts';
 
 export const ARCHIVE_CSV_ROWS = 10_000;
 
-const COLUMNS: Array<[string, (e: ArchiveEntry) => string | number | boolean | null]> = [
+export type CellValue = string | number | boolean | null;
+
+export const ARCHIVE_COLUMNS: Array<[string, (e: ArchiveEntry) => CellValue]> = [
   ['session_id', (e) => e.sessionId],
   ['declaration_number', (e) => e.declarationNumber],
   ['enterprise', (e) => e.enterpriseName],
@@ -18,12 +20,12 @@ const COLUMNS: Array<[string, (e: ArchiveEntry) => string | number | boolean | n
 ];
 
 export function archiveCsv(entries: ArchiveEntry[]): string {
-  const cell = (value: string | number | boolean | null) => {
+  const cell = (value: CellValue) => {
     const text = value === null ? '' : String(value);
     // Quoted when needed; a leading = + - @ is made inert so a spreadsheet does not run it as a formula.
     const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
     return /[",\r\n]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
-  const lines = [COLUMNS.map(([name]) => name).join(','), ...entries.map((e) => COLUMNS.map(([, get]) => cell(get(e))).join(','))];
+  const lines = [ARCHIVE_COLUMNS.map(([name]) => name).join(','), ...entries.map((e) => ARCHIVE_COLUMNS.map(([, get]) => cell(get(e))).join(','))];
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }

@@ -95,7 +95,15 @@ export interface SignallingReplies {
 }
 
 /** Every acknowledgement: the answer, or an error whose code the web app translates. */
-export type SignallingReply<M extends SignallingMessage> = { ok: true; data: SignallingReplies[M] } | { ok: false; error: { code: string; message: string } };
+export type SignallingReply<M extends SignallingMessage> = { ok: true; data: SignallingReplies[M] } | { ok: false; error: SignallingFailure };
+
+/** A refused message: the code, and where the server knows more, the reason and its parameters for the reader's language. */
+export interface SignallingFailure {
+  code: string;
+  reason?: string;
+  params?: Record<string, string | number>;
+  message: string;
+}
 
 /** One result of machine vision on a camera, drawn over its video on the officers' screens. */
 export type VisionResult = {

@@ -120,9 +120,13 @@ export function openDatabase(config: { DATABASE_URL?: string; dataDir: string },
 }
 
 /** Whether a database error (possibly wrapped by Drizzle in `cause`) is a unique-constraint violation. */
-export function isUniqueViolation(err: unknown): boolean {
+export const isUniqueViolation = (err: unknown) => hasPostgresCode(err, '23505');
+/** A row still referred to by another (a user with sessions, a camera with recordings). */
+export const isForeignKeyViolation = (err: unknown) => hasPostgresCode(err, '23503');
+
+function hasPostgresCode(err: unknown, code: string): boolean {
   for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === '23505') return true;
+    if ((e as { code?: string }).code === code) return true;
   }
   return false;
 }

@@ -44,7 +44,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     },
     ({ principal, body }) => admin.createPort(principal, body),
   );
-  api.route({ method: 'get', path: '/enterprises', summary: 'Enterprises', tag: 'admin', access: ['admin', 'supervisor', 'officer'], response: z.array(enterprise) }, ({ principal }) =>
+  api.route({ method: 'get', path: '/enterprises', summary: 'Enterprises the caller may see', tag: 'admin', access: 'any', response: z.array(enterprise) }, ({ principal }) =>
     admin.listEnterprises(principal),
   );
   api.route(
@@ -85,6 +85,54 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       response: user,
     },
     ({ principal, body }) => admin.createUser(principal, body),
+  );
+  api.route(
+    {
+      method: 'patch',
+      path: '/admin/users/:id',
+      summary: 'Edit a user; active=false disables the account (its logins end, its archived work stays)',
+      tag: 'admin',
+      access: ADMIN,
+      params: uuidParam,
+      body: z
+        .object({
+          displayName: z.string().min(1).max(200),
+          enterpriseId: z.uuid().nullable(),
+          portId: z.uuid().nullable(),
+          locale: z.enum(['zh-CN', 'en', 'ru']),
+          active: z.boolean(),
+        })
+        .partial(),
+      response: user,
+    },
+    ({ principal, params, body }) => admin.updateUser(principal, params.id, body),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/admin/users/:id/reset-password',
+      summary: 'Give a user a new random password, shown once in this answer; their logins end',
+      tag: 'admin',
+      access: ADMIN,
+      params: uuidParam,
+      response: z.object({ temporaryPassword: z.string() }),
+    },
+    ({ principal, params }) => admin.resetPassword(principal, params.id),
+  );
+  api.route(
+    {
+      method: 'delete',
+      path: '/admin/users/:id',
+      summary: 'Delete a user who has done nothing on record (else 409 in_use: disable it)',
+      tag: 'admin',
+      access: ADMIN,
+      params: uuidParam,
+      response: okResponse,
+    },
+    async ({ principal, params }) => {
+      await admin.deleteUser(principal, params.id);
+      return { ok: true as const };
+    },
   );
   const delegation = z.object({ brokerId: z.uuid(), enterpriseId: z.uuid() });
   api.route(
@@ -189,7 +237,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       path: '/officers',
       summary: 'Officers (for searching the archive)',
       tag: 'admin',
-      access: ['admin', 'supervisor'],
+      access: ['admin', 'supervisor', 'officer'],
       response: z.array(z.object({ id: z.uuid(), displayName: z.string(), portId: z.uuid().nullable() }).meta({ id: 'Officer' })),
     },
     ({ principal }) => admin.listOfficers(principal),
@@ -210,6 +258,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     ({ principal }) => admin.listDelegations(principal),
   );
   const site = z.object({ id: z.uuid(), enterpriseId: z.uuid(), portId: z.uuid().nullable(), name: z.string(), kind: z.enum(siteKinds), address: z.string(), createdAt: date }).meta({ id: 'Site' });
+  api.route({ method: 'get', path: '/sites', summary: 'Sites the caller may see', tag: 'admin', access: 'any', response: z.array(site) }, ({ principal }) => admin.listVisibleSites(principal));
   api.route({ method: 'get', path: '/admin/sites', summary: 'Supervised sites', tag: 'admin', access: ['admin', 'supervisor'], response: z.array(site) }, ({ principal }) =>
     admin.listSites(principal),
   );
@@ -266,4 +315,32 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     },
     () => verifyAuditChain(db),
   );
+  const editable = {
+    port: z.object({ name: z.string().min(1).max(200) }),
+    enterprise: z.object({ name: z.string().min(1).max(200) }),
+    site: z.object({ name: z.string().min(1).max(200), address: z.string().max(500), portId: z.uuid().nullable() }),
+    camera: z.object({ name: z.string().min(1).max(200), enabled: z.boolean(), analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length) }),
+  };
+  const plural = { port: 'ports', enterprise: 'enterprises', site: 'sites', camera: 'cameras' } as const;
+  for (const kind of Object.keys(editable) as Array<keyof typeof editable>) {
+    api.route(
+      { method: 'patch', path: `/admin/${plural[kind]}/:id`, summary: `Edit a ${kind}`, tag: 'admin', access: ADMIN, params: uuidParam, body: editable[kind].partial(), response: created },
+      ({ principal, params, body }) => admin.update(principal, kind, params.id, body),
+    );
+    api.route(
+      {
+        method: 'delete',
+        path: `/admin/${plural[kind]}/:id`,
+        summary: `Delete a ${kind} nothing refers to yet (else 409 in_use)`,
+        tag: 'admin',
+        access: ADMIN,
+        params: uuidParam,
+        response: okResponse,
+      },
+      async ({ principal, params }) => {
+        await admin.remove(principal, kind, params.id);
+        return { ok: true as const };
+      },
+    );
+  }
 }

@@ -77,7 +77,7 @@ export class Api {
           }
         }
         if (containsNul(req.body) || containsNul(req.query) || containsNul(req.params)) {
-          throw new AppError('validation_failed', 'Text may not contain the NUL character');
+          throw new AppError('validation_failed', 'Text may not contain the NUL character', { reason: 'text_contains_nul' });
         }
         const ctx: RouteContext<B, Q, P> = {
           principal: principal as Principal,

@@ -49,6 +49,22 @@ export function authRoutes(api: Api, auth: AuthService, cookie: { secure: boolea
     return { ok: true as const };
   });
 
+  api.route(
+    {
+      method: 'post',
+      path: '/auth/password',
+      summary: "Change one's own password (the current one is asked again); other logins end",
+      tag: 'auth',
+      access: 'any',
+      body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: z.string().min(1).max(200) }),
+      response: okResponse,
+    },
+    async ({ principal, body, req }) => {
+      await auth.changePassword(principal, readSessionCookie(req.headers.cookie) ?? '', body.currentPassword, body.newPassword);
+      return { ok: true as const };
+    },
+  );
+
   api.route({ method: 'get', path: '/auth/me', summary: 'Who is logged in', tag: 'auth', access: 'any', response: principalResponse }, async ({ principal }) => principal);
 }
 

@@ -8,6 +8,7 @@ import { timelineEventSchema } from '../contracts/timeline.ts';
 import { alarmMuteRecord, alarmRecord, archiveEntryRecord, evidenceExportRecord } from '../contracts/records.ts';
 import { MAX_ACKNOWLEDGED_AT_ONCE } from '../services/alarms.service.ts';
 import { ARCHIVE_CSV_ROWS, archiveCsv } from '../archive/archive-csv.ts';
+import { archiveXlsx } from '../archive/archive-xlsx.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import type { VerdictService } from '../services/verdicts.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
@@ -156,6 +157,17 @@ export function sessionRoutes(
     ({ principal, params }) => alarms.listForSession(principal, params.id),
   );
   api.route(
+    {
+      method: 'get',
+      path: '/alarms/open',
+      summary: "Open alarms of the sessions the caller may read (an officer's own and their port's), newest first",
+      tag: 'sessions',
+      access: ['officer', 'supervisor', 'admin'],
+      response: z.array(alarm),
+    },
+    ({ principal }) => alarms.openForOfficer(principal),
+  );
+  api.route(
     { method: 'get', path: '/alarms/:id/evidence', summary: 'The frame (JPEG) an alarm is about', tag: 'sessions', access: ['officer', 'supervisor', 'admin'], params: uuidParam, response: binary },
     async ({ principal, params, req, res }) => sendStored(req, res, store, await alarms.evidenceFile(principal, params.id)),
   );
@@ -171,7 +183,7 @@ export function sessionRoutes(
       response: timelineEvent,
     },
     async ({ principal, params, req }) => {
-      if (!Buffer.isBuffer(req.body)) throw new AppError('invalid_image', 'Send the photo itself with Content-Type image/jpeg or image/png');
+      if (!Buffer.isBuffer(req.body)) throw new AppError('invalid_image', 'Send the photo itself with Content-Type image/jpeg or image/png', { reason: 'photo_missing' });
       return inspections.addPhoto(principal, params.id, req.body);
     },
   );
@@ -284,6 +296,24 @@ export function sessionRoutes(
     async ({ principal, query, res }) => {
       const { items } = await archiveSearch.search(principal, { ...query, limit: ARCHIVE_CSV_ROWS, offset: 0 });
       res.type('text/csv; charset=utf-8').attachment('watchpost-archive.csv').send(archiveCsv(items));
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/archive/sessions.xlsx',
+      summary: `The same search as an Excel workbook, newest first, at most ${ARCHIVE_CSV_ROWS} rows`,
+      tag: 'archive',
+      access: 'any',
+      query: archiveFilter,
+      response: z.any().meta({ type: 'string', format: 'binary', description: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }),
+    },
+    async ({ principal, query, res }) => {
+      const { items } = await archiveSearch.search(principal, { ...query, limit: ARCHIVE_CSV_ROWS, offset: 0 });
+      res
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .attachment('watchpost-archive.xlsx')
+        .send(await archiveXlsx(items));
     },
   );
 

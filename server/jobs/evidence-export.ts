@@ -121,7 +121,7 @@ export function startEvidenceExports(deps: {
     },
     async file(p, exportId) {
       const job = await owned(p, exportId);
-      if ((await job.getState()) !== 'completed' || !job.returnvalue) throw new AppError('conflict', 'The package is not ready yet');
+      if ((await job.getState()) !== 'completed' || !job.returnvalue) throw new AppError('conflict', 'The package is not ready yet', { reason: 'package_not_ready' });
       return job.returnvalue.file;
     },
     async close() {

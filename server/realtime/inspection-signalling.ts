@@ -151,8 +151,8 @@ export function registerInspectionSignalling(
         } catch (err) {
           const reply = errorReply(err);
           if (!reply) deps.logger.error({ err, message: name }, 'signalling handler failed');
-          const { code, message } = reply ?? internalErrorReply;
-          ack({ ok: false, error: { code, message } });
+          const { code, reason, params, message } = reply ?? internalErrorReply;
+          ack({ ok: false, error: { code, reason, params, message } });
         }
       });
     }

@@ -79,7 +79,7 @@ export const readableBookings = (p: Principal) => readableBy(p, { enterpriseId: 
 /** Enterprise-side write access: an enterprise user for its own enterprise, a broker by delegation. */
 export function requireActsFor(p: Principal, enterpriseId: string): void {
   if (!isEnterpriseSide(p)) throw forbidden('Only the enterprise or its broker can do this');
-  if (!p.enterpriseIds.includes(enterpriseId)) throw new AppError('forbidden', 'You do not act for this enterprise');
+  if (!p.enterpriseIds.includes(enterpriseId)) throw new AppError('forbidden', 'You do not act for this enterprise', { reason: 'not_acting_for_enterprise' });
 }
 
 /** The officer who handles a booking: the assigned one, or any officer of the port while nobody is assigned. */

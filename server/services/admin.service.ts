@@ -2,12 +2,13 @@
  * Administration: ports, enterprises, users and roles, broker delegations, sites, cameras, vehicles.
  * Every method is for administrators only and is audited.
  */
+import crypto from 'node:crypto';
 import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
-import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
+import { isForeignKeyViolation, isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
+import { authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.ts';
-import { requireRole, type Principal } from './access.ts';
+import { isEnterpriseSide, readableBy, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { normaliseCode } from '../../inference/index.ts';
 import type { DomainEvents } from './domain-events.ts';
@@ -26,6 +27,23 @@ export interface NewUser {
 
 export type UserView = Omit<typeof users.$inferSelect, 'passwordHash'>;
 
+export interface UserChanges {
+  displayName?: string;
+  enterpriseId?: string | null;
+  portId?: string | null;
+  locale?: string;
+  /** False disables the account: it can no longer log in, its logins end; what it did stays in the archive. */
+  active?: boolean;
+}
+
+/** What can be renamed or switched off after registration (the rest is referred to by sealed records). */
+export interface EditableChanges {
+  port: { name?: string };
+  enterprise: { name?: string };
+  site: { name?: string; address?: string; portId?: string | null };
+  camera: { name?: string; enabled?: boolean; analysis?: string[] };
+}
+
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
 export const normalisePlate = normaliseCode;
 
@@ -33,6 +51,13 @@ export const normalisePlate = normaliseCode;
 
 /** Administration lists are for people to read: beyond this they need a search. */
 const LIST_LIMIT = 1000;
+
+const codeTaken = (message: string, code: string) => new AppError('conflict', message, { reason: 'code_taken', params: { code } });
+const nameTaken = (message: string, name: string) => new AppError('conflict', message, { reason: 'name_taken', params: { name } });
+const passwordTooShort = () => new AppError('bad_request', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`, { reason: 'password_too_short', params: { min: MIN_PASSWORD_LENGTH } });
+
+const cannotChangeSelf = () => new AppError('conflict', 'You cannot disable or delete your own account', { reason: 'cannot_disable_self' });
+const editableTables = { port: ports, enterprise: enterprises, site: sites, camera: cameras } as const;
 
 const toUserView = ({ passwordHash: _h, ...view }: typeof users.$inferSelect): UserView => view;
 
@@ -43,16 +68,16 @@ export class AdminService {
   async createUser(actor: Principal | null, input: NewUser): Promise<UserView> {
     if (actor) requireRole(actor, 'admin');
     if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw new AppError('bad_request', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+      throw passwordTooShort();
     }
-    if (input.role === 'enterprise_user' && !input.enterpriseId) throw new AppError('bad_request', 'An enterprise user needs an enterprise');
-    if (input.role === 'officer' && !input.portId) throw new AppError('bad_request', 'An officer needs a port');
+    if (input.role === 'enterprise_user' && !input.enterpriseId) throw new AppError('bad_request', 'An enterprise user needs an enterprise', { reason: 'enterprise_required' });
+    if (input.role === 'officer' && !input.portId) throw new AppError('bad_request', 'An officer needs a port', { reason: 'port_required' });
     const { db } = this.deps;
     const [taken] = await db
       .select({ id: users.id })
       .from(users)
       .where(eq(sql`lower(${users.username})`, input.username.toLowerCase()));
-    if (taken) throw new AppError('conflict', `The username ${input.username} is taken`);
+    if (taken) throw new AppError('conflict', `The username ${input.username} is taken`, { reason: 'username_taken', params: { username: input.username } });
     await this.requireExists(db, input.enterpriseId, enterprises, 'Enterprise');
     await this.requireExists(db, input.portId, ports, 'Port');
     const passwordHash = await hashPassword(input.password);
@@ -80,9 +105,111 @@ export class AdminService {
     return rows.map(toUserView);
   }
 
+  /** Edits a user; disabling one (never oneself) ends its logins at once, open connections included. */
+  async updateUser(actor: Principal, userId: string, changes: UserChanges): Promise<UserView> {
+    requireRole(actor, 'admin');
+    if (changes.active === false && userId === actor.userId) throw cannotChangeSelf();
+    const { db } = this.deps;
+    await this.requireExists(db, changes.enterpriseId, enterprises, 'Enterprise');
+    await this.requireExists(db, changes.portId, ports, 'Port');
+    const updated = await db.transaction(async (tx) => {
+      const [current] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
+      if (!current) throw notFound('User');
+      const next = {
+        displayName: changes.displayName ?? current.displayName,
+        locale: changes.locale ?? current.locale,
+        active: changes.active ?? current.active,
+        // Only the role that has one keeps a port or an enterprise.
+        portId: current.role === 'officer' ? (changes.portId === undefined ? current.portId : changes.portId) : null,
+        enterpriseId: current.role === 'enterprise_user' ? (changes.enterpriseId === undefined ? current.enterpriseId : changes.enterpriseId) : null,
+      };
+      if (current.role === 'officer' && !next.portId) throw new AppError('bad_request', 'An officer needs a port', { reason: 'port_required' });
+      if (current.role === 'enterprise_user' && !next.enterpriseId) throw new AppError('bad_request', 'An enterprise user needs an enterprise', { reason: 'enterprise_required' });
+      const [row] = await tx.update(users).set(next).where(eq(users.id, userId)).returning();
+      const scopeChanged = !next.active || next.portId !== current.portId || next.enterpriseId !== current.enterpriseId;
+      if (scopeChanged) await tx.delete(authSessions).where(eq(authSessions.userId, userId));
+      await this.audit(tx, actor, next.active === current.active ? 'user.update' : next.active ? 'user.enable' : 'user.disable', 'user', userId, { ...changes });
+      return { row: row!, scopeChanged };
+    });
+    // What the user may see changed (or they may see nothing): open connections must log in again.
+    if (updated.scopeChanged) this.deps.events.emit('auth.revoked', { userId });
+    return toUserView(updated.row);
+  }
+
+  /** A new random password, returned once for the administrator to hand over; the user's logins end. */
+  async resetPassword(actor: Principal, userId: string): Promise<{ temporaryPassword: string }> {
+    requireRole(actor, 'admin');
+    const temporaryPassword = crypto.randomBytes(12).toString('base64url');
+    const passwordHash = await hashPassword(temporaryPassword);
+    await this.deps.db.transaction(async (tx) => {
+      const [row] = await tx.update(users).set({ passwordHash }).where(eq(users.id, userId)).returning({ id: users.id });
+      if (!row) throw notFound('User');
+      await tx.delete(authSessions).where(eq(authSessions.userId, userId));
+      await this.audit(tx, actor, 'user.password_reset', 'user', userId, {});
+    });
+    this.deps.events.emit('auth.revoked', { userId });
+    return { temporaryPassword };
+  }
+
+  /** Deletes a user who never did anything on record; one that did is disabled instead (409 in_use). */
+  async deleteUser(actor: Principal, userId: string): Promise<void> {
+    requireRole(actor, 'admin');
+    if (userId === actor.userId) throw cannotChangeSelf();
+    await this.deleteUnreferenced(actor, users, userId, 'user', async (tx) => {
+      await tx.delete(authSessions).where(eq(authSessions.userId, userId));
+      await tx.delete(brokerDelegations).where(eq(brokerDelegations.brokerId, userId));
+    });
+    this.deps.events.emit('auth.revoked', { userId });
+  }
+
+  /** Renames or switches off a port, enterprise, site or camera; audited with what changed. */
+  async update<K extends keyof EditableChanges>(actor: Principal, kind: K, id: string, changes: EditableChanges[K]) {
+    requireRole(actor, 'admin');
+    const table = editableTables[kind];
+    if ('portId' in changes) await this.requireExists(this.deps.db, changes.portId, ports, 'Port');
+    if (Object.keys(changes).length === 0) throw new AppError('bad_request', 'Nothing to change');
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        const [row] = (await tx
+          .update(table)
+          .set(changes as never)
+          .where(eq(table.id, id))
+          .returning()) as Array<{ id: string; sourcePassword?: unknown }>;
+        if (!row) throw notFound(kind);
+        await this.audit(tx, actor, `${kind}.update`, kind, id, { ...changes });
+        const { sourcePassword: _sealed, ...view } = row;
+        return view;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw nameTaken(`The name is used already`, String((changes as { name?: string }).name ?? ''));
+      throw err;
+    }
+  }
+
+  /** Deletes a port, enterprise, site or camera nothing refers to yet (a mistake just made); otherwise 409 in_use. */
+  async remove(actor: Principal, kind: keyof EditableChanges, id: string): Promise<void> {
+    requireRole(actor, 'admin');
+    await this.deleteUnreferenced(actor, editableTables[kind], id, kind);
+  }
+
+  private async deleteUnreferenced(actor: Principal, table: (typeof editableTables)[keyof EditableChanges] | typeof users, id: string, entityType: string, before?: (tx: DbOrTx) => Promise<void>) {
+    try {
+      await this.deps.db.transaction(async (tx) => {
+        await before?.(tx);
+        const deleted = (await tx.delete(table).where(eq(table.id, id)).returning({ id: table.id })) as unknown[];
+        if (deleted.length === 0) throw notFound(entityType);
+        await this.audit(tx, actor, `${entityType}.delete`, entityType, id, {});
+      });
+    } catch (err) {
+      // Sealed sessions, bookings and recordings refer to it: deleting would break the archive.
+      if (isForeignKeyViolation(err)) throw new AppError('conflict', `The ${entityType} is referred to by other records`, { reason: 'in_use' });
+      throw err;
+    }
+  }
+
   async createPort(actor: Principal | null, input: { code: string; name: string }) {
     if (actor) requireRole(actor, 'admin');
-    return this.insertUnique(actor, ports, input, 'port', `Port ${input.code} exists already`);
+    return this.insertUnique(actor, ports, input, 'port', codeTaken(`Port ${input.code} exists already`, input.code));
   }
 
   async listPorts() {
@@ -91,13 +218,20 @@ export class AdminService {
 
   async createEnterprise(actor: Principal | null, input: { name: string; customsCode: string; riskClass: 'A' | 'B' | 'C' | 'D' }) {
     if (actor) requireRole(actor, 'admin');
-    return this.insertUnique(actor, enterprises, input, 'enterprise', `Customs code ${input.customsCode} is registered already`);
+    return this.insertUnique(actor, enterprises, input, 'enterprise', codeTaken(`Customs code ${input.customsCode} is registered already`, input.customsCode));
   }
 
-  /** Every enterprise for administrators and supervisors; an officer sees those with a site or a declaration at their port. */
+  /**
+   * Every enterprise for administrators and supervisors; an officer sees those with a site or a declaration
+   * at their port; an enterprise user or broker those it acts for.
+   */
   async listEnterprises(actor: Principal) {
-    requireRole(actor, 'admin', 'supervisor', 'officer');
     const { db } = this.deps;
+    if (isEnterpriseSide(actor)) {
+      if (actor.enterpriseIds.length === 0) return [];
+      return db.select().from(enterprises).where(inArray(enterprises.id, actor.enterpriseIds)).orderBy(asc(enterprises.name));
+    }
+    requireRole(actor, 'admin', 'supervisor', 'officer');
     if (actor.role !== 'officer') return db.select().from(enterprises).orderBy(asc(enterprises.name));
     if (!actor.portId) return [];
     const portId = actor.portId;
@@ -112,7 +246,7 @@ export class AdminService {
     if (actor) requireRole(actor, 'admin');
     const { db } = this.deps;
     const [broker] = await db.select().from(users).where(eq(users.id, input.brokerId));
-    if (!broker || broker.role !== 'broker') throw new AppError('bad_request', 'Delegations are granted to users with the broker role');
+    if (!broker || broker.role !== 'broker') throw new AppError('bad_request', 'Delegations are granted to users with the broker role', { reason: 'broker_required' });
     await this.requireExists(db, input.enterpriseId, enterprises, 'Enterprise');
     await db.transaction(async (tx) => {
       await tx
@@ -144,7 +278,7 @@ export class AdminService {
   async createSite(actor: Principal | null, input: typeof sites.$inferInsert) {
     if (actor) requireRole(actor, 'admin');
     await this.requireExists(this.deps.db, input.enterpriseId, enterprises, 'Enterprise');
-    return this.insertUnique(actor, sites, input, 'site', 'Site exists already');
+    return this.insertUnique(actor, sites, input, 'site', nameTaken('Site exists already', input.name));
   }
 
   async createCamera(actor: Principal | null, input: typeof cameras.$inferInsert) {
@@ -153,13 +287,13 @@ export class AdminService {
     try {
       checkCameraSource(input.sourceUrl, { mediaDir: this.deps.cameraMediaDir });
     } catch (err) {
-      if (err instanceof CameraSourceError) throw new AppError('validation_failed', err.message, [{ path: ['sourceUrl'], message: err.message }]);
+      if (err instanceof CameraSourceError) throw new AppError('validation_failed', err.message, { details: [{ path: ['sourceUrl'], message: err.message }] });
       throw err;
     }
     // The password is kept apart and encrypted: the URL stored, listed, logged and audited has none.
     const { sourceUrl, password } = splitPassword(input.sourceUrl);
     const row = { ...input, sourceUrl, sourcePassword: password === null ? null : this.deps.secrets.seal(password) };
-    const { sourcePassword: _sealed, ...created } = await this.insertUnique(actor, cameras, row, 'camera', 'Camera exists already', { ...input, sourceUrl });
+    const { sourcePassword: _sealed, ...created } = await this.insertUnique(actor, cameras, row, 'camera', nameTaken('Camera exists already', input.name), { ...input, sourceUrl });
     return created;
   }
 
@@ -167,7 +301,7 @@ export class AdminService {
     if (actor) requireRole(actor, 'admin');
     await this.requireExists(this.deps.db, input.enterpriseId, enterprises, 'Enterprise');
     const plate = normalisePlate(input.plate);
-    return this.insertUnique(actor, vehicles, { ...input, plate }, 'vehicle', `Plate ${plate} is registered already`);
+    return this.insertUnique(actor, vehicles, { ...input, plate }, 'vehicle', codeTaken(`Plate ${plate} is registered already`, plate));
   }
 
   async setRiskClass(actor: Principal, enterpriseId: string, riskClass: 'A' | 'B' | 'C' | 'D') {
@@ -180,10 +314,26 @@ export class AdminService {
     });
   }
 
-  /** Officers by name, for the supervisor's archive filter. */
+  /** Officers by name, for the archive filter: all of them, or an officer's colleagues at their port. */
   async listOfficers(actor: Principal) {
-    requireRole(actor, 'admin', 'supervisor');
-    return this.deps.db.select({ id: users.id, displayName: users.displayName, portId: users.portId }).from(users).where(eq(users.role, 'officer')).orderBy(asc(users.displayName)).limit(LIST_LIMIT);
+    requireRole(actor, 'admin', 'supervisor', 'officer');
+    const ofPort = actor.role === 'officer' ? eq(users.portId, actor.portId ?? '00000000-0000-0000-0000-000000000000') : undefined;
+    return this.deps.db
+      .select({ id: users.id, displayName: users.displayName, portId: users.portId })
+      .from(users)
+      .where(and(eq(users.role, 'officer'), ofPort))
+      .orderBy(asc(users.displayName))
+      .limit(LIST_LIMIT);
+  }
+
+  /** Sites as the access rule lets the caller see them: an enterprise its own, an officer those of its port, supervisors all. */
+  async listVisibleSites(actor: Principal) {
+    return this.deps.db
+      .select()
+      .from(sites)
+      .where(readableBy(actor, { enterpriseId: sites.enterpriseId, portId: sites.portId }))
+      .orderBy(asc(sites.name))
+      .limit(LIST_LIMIT);
   }
 
   async listDelegations(actor: Principal) {
@@ -273,7 +423,7 @@ export class AdminService {
   private async requireExists(db: DbOrTx, id: string | null | undefined, table: typeof enterprises | typeof ports | typeof sites, what: string) {
     if (!id) return;
     const [row] = await db.select({ id: table.id }).from(table).where(eq(table.id, id));
-    if (!row) throw new AppError('bad_request', `${what} ${id} does not exist`);
+    if (!row) throw new AppError('bad_request', `${what} ${id} does not exist`, { reason: 'reference_missing' });
   }
 
   /** Inserts a row, turning a unique violation into a 409, and audits it. */
@@ -282,7 +432,7 @@ export class AdminService {
     table: T,
     values: T['$inferInsert'],
     entityType: string,
-    conflictMessage: string,
+    conflict: AppError,
     audited: Record<string, unknown> = values as Record<string, unknown>,
   ): Promise<T['$inferSelect']> {
     try {
@@ -295,7 +445,7 @@ export class AdminService {
         return row!;
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('conflict', conflictMessage);
+      if (isUniqueViolation(err)) throw conflict;
       throw err;
     }
   }

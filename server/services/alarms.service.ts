@@ -5,12 +5,12 @@
  * closes when acknowledged or when the condition clears. A camera's rule can be muted for a while.
  * Every change is announced once (`alarm.changed`), which the socket layer pushes to the session's officers.
  */
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/database.ts';
 import { alarmMutes, alarms, bookings, cameras, declarations, inspectionSessions } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
-import { assertMayReadSession, mayAcknowledgeAlarms, maySeeAlarms, type Principal } from './access.ts';
+import { assertMayReadSession, mayAcknowledgeAlarms, maySeeAlarms, readableBookings, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
 import type { TimelineService } from './timeline.service.ts';
@@ -31,6 +31,8 @@ const COOLDOWN_MS = 60_000;
 const MAX_SCOPES = 10_000;
 /** Incidents keep a session to a handful of rows; this bounds a pathological one. */
 const MAX_LISTED = 2000;
+/** A dashboard shows the newest; beyond this the officer opens the sessions. */
+const OPEN_LISTED = 200;
 /** One request acknowledges at most this many. */
 export const MAX_ACKNOWLEDGED_AT_ONCE = 200;
 
@@ -117,6 +119,20 @@ export class AlarmService {
     return rows.map(toView);
   }
 
+  /** Open incidents of the sessions the caller may read (an officer: theirs and their port's), newest first: the "today" view. */
+  async openForOfficer(p: Principal): Promise<AlarmView[]> {
+    requireRole(p, 'officer', 'supervisor', 'admin');
+    const rows = await this.deps.db
+      .select({ alarm: alarms })
+      .from(alarms)
+      .innerJoin(inspectionSessions, eq(inspectionSessions.id, alarms.sessionId))
+      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .where(and(eq(alarms.status, 'open'), readableBookings(p)))
+      .orderBy(desc(alarms.lastSeenAt))
+      .limit(OPEN_LISTED);
+    return rows.map((r) => toView(r.alarm));
+  }
+
   /** The stored frame of an alarm, for those who may see the alarm. */
   async evidenceFile(p: Principal, alarmId: string): Promise<string | null> {
     const [row] = await this.deps.db.select().from(alarms).where(eq(alarms.id, alarmId));
@@ -140,15 +156,15 @@ export class AlarmService {
       .where(eq(alarms.id, alarmId));
     if (!row || (row.booking ? !maySeeAlarms(p, row.booking) : p.role !== 'supervisor' && p.role !== 'admin')) throw notFound('Alarm');
     if (!mayAcknowledgeAlarms(p, row.booking)) throw forbidden('The officer of the session or a supervisor acknowledges alarms');
-    if (row.alarm.status === 'acknowledged') throw new AppError('conflict', 'This alarm was acknowledged already');
-    if (row.alarm.status === 'cleared') throw new AppError('conflict', 'This alarm cleared by itself');
+    if (row.alarm.status === 'acknowledged') throw new AppError('conflict', 'This alarm was acknowledged already', { reason: 'alarm_already_acknowledged' });
+    if (row.alarm.status === 'cleared') throw new AppError('conflict', 'This alarm cleared by itself', { reason: 'alarm_already_cleared' });
     const updated = await db.transaction(async (tx) => {
       const [updated] = await tx
         .update(alarms)
         .set({ status: 'acknowledged', acknowledgedBy: p.userId, acknowledgedAt: now })
         .where(and(eq(alarms.id, alarmId), eq(alarms.status, 'open')))
         .returning();
-      if (!updated) throw new AppError('conflict', 'This alarm is closed already');
+      if (!updated) throw new AppError('conflict', 'This alarm is closed already', { reason: 'alarm_already_acknowledged' });
       await appendAudit(tx, { actorId: p.userId, action: 'alarm.acknowledge', entityType: 'alarm', entityId: alarmId, details: { rule: row.alarm.rule, occurrences: updated.occurrences } }, now);
       return updated;
     });
@@ -158,7 +174,8 @@ export class AlarmService {
 
   /** Acknowledges several open incidents; those that closed meanwhile are reported as skipped, not refused. */
   async acknowledgeMany(p: Principal, alarmIds: string[]): Promise<{ acknowledged: string[]; skipped: string[] }> {
-    if (alarmIds.length > MAX_ACKNOWLEDGED_AT_ONCE) throw new AppError('bad_request', `At most ${MAX_ACKNOWLEDGED_AT_ONCE} alarms at once`);
+    if (alarmIds.length > MAX_ACKNOWLEDGED_AT_ONCE)
+      throw new AppError('bad_request', `At most ${MAX_ACKNOWLEDGED_AT_ONCE} alarms at once`, { reason: 'too_many_at_once', params: { max: MAX_ACKNOWLEDGED_AT_ONCE } });
     const acknowledged: string[] = [];
     const skipped: string[] = [];
     for (const id of new Set(alarmIds)) {

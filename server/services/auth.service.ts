@@ -1,10 +1,10 @@
 /** Password login, session tokens and turning a token back into a Principal. */
 import crypto from 'node:crypto';
-import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { authSessions, users } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { decoyPasswordHash, verifyPassword } from '../auth/password.ts';
+import { decoyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/password.ts';
 import { activeDelegations, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { LoginThrottle } from './login-throttle.ts';
@@ -40,7 +40,11 @@ export class AuthService {
     if (retryAt) {
       // As slow as a password check, so the answer's timing tells nothing either.
       await verifyPassword(password, await decoyPasswordHash());
-      throw new AppError('account_locked', `Too many failed logins; try again after ${retryAt.toISOString()}`, { retryAt: retryAt.toISOString() });
+      throw new AppError('account_locked', `Too many failed logins; try again after ${retryAt.toISOString()}`, {
+        reason: 'account_locked_until',
+        params: { retryAt: retryAt.toISOString() },
+        details: { retryAt: retryAt.toISOString() },
+      });
     }
     const [user] = await db
       .select()
@@ -65,6 +69,31 @@ export class AuthService {
     });
     const principal = await this.principalFor(user, now);
     return { token, expiresAt, principal };
+  }
+
+  /** The user changes their own password (knowing the current one); their other logins end, this one stays. */
+  async changePassword(p: Principal, currentToken: string, current: string, next: string): Promise<void> {
+    const { db } = this.deps;
+    if (next.length < MIN_PASSWORD_LENGTH) {
+      throw new AppError('bad_request', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`, { reason: 'password_too_short', params: { min: MIN_PASSWORD_LENGTH } });
+    }
+    if (next === current) throw new AppError('bad_request', 'The new password must differ from the current one', { reason: 'password_unchanged' });
+    const [user] = await db.select().from(users).where(eq(users.id, p.userId));
+    if (!user || !(await verifyPassword(current, user.passwordHash))) {
+      throw new AppError('bad_request', 'The current password is wrong', { reason: 'current_password_wrong' });
+    }
+    const passwordHash = await hashPassword(next);
+    const now = this.clock();
+    const ended = await db.transaction(async (tx) => {
+      await tx.update(users).set({ passwordHash }).where(eq(users.id, p.userId));
+      const removed = await tx
+        .delete(authSessions)
+        .where(and(eq(authSessions.userId, p.userId), ne(authSessions.tokenHash, sha256(currentToken))))
+        .returning({ tokenHash: authSessions.tokenHash });
+      await appendAudit(tx, { actorId: p.userId, action: 'user.password_change', entityType: 'user', entityId: p.userId, details: { loginsEnded: removed.length } }, now);
+      return removed;
+    });
+    for (const { tokenHash } of ended) this.deps.events.emit('auth.revoked', { userId: p.userId, tokenHash });
   }
 
   async logout(token: string): Promise<void> {

@@ -136,8 +136,9 @@ describe('double-booking', () => {
     // Another officer of the port can take it.
     expect((await services.bookings.confirm(principals.officer2, overlapping.id)).status).toBe('confirmed');
 
-    const backToBack = await services.bookings.request(principals.entB, {
-      declarationId: world.declarations.b,
+    // Declaration A's (declaration B already has the overlapping booking then: one inspection of a declaration at a time).
+    const backToBack = await services.bookings.request(principals.entA, {
+      declarationId: world.declarations.a,
       type: 'routine_supervision',
       slotStart: new Date(first.slotEnd),
       slotEnd: new Date(Date.parse(first.slotEnd) + HOUR),
@@ -154,7 +155,7 @@ describe('double-booking', () => {
 
   it('lets only one of two concurrent confirmations of the same officer win', async () => {
     const one = await request(100);
-    const two = await request(100);
+    const two = await request(100, 'entB', 'b');
     const results = await Promise.allSettled([services.bookings.confirm(principals.officer2, one.id), services.bookings.confirm(principals.officer2, two.id)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;

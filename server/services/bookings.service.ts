@@ -78,6 +78,7 @@ export class BookingService {
     validateSlot(input, now);
 
     const id = await this.deps.db.transaction(async (tx) => {
+      await assertDeclarationFree(tx, declaration.id, input, null);
       const [row] = await tx
         .insert(bookings)
         .values({
@@ -132,7 +133,7 @@ export class BookingService {
       (b) => this.requireOfficerFor(p, b),
       async (tx, booking, now) => {
         if (booking.slotStart <= now) {
-          throw new AppError('slot_invalid', 'The requested slot has already started; propose another slot');
+          throw new AppError('slot_invalid', 'The requested slot has already started; propose another slot', { reason: 'slot_started' });
         }
         await assertOfficerFree(tx, p.userId, booking, booking.id);
         return { officerId: p.userId };
@@ -150,6 +151,7 @@ export class BookingService {
       async (tx, booking, now) => {
         validateSlot(slot, now);
         await assertOfficerFree(tx, p.userId, slot, booking.id);
+        await assertDeclarationFree(tx, booking.declarationId, slot, booking.id);
         return { officerId: p.userId, slotStart: slot.slotStart, slotEnd: slot.slotEnd, statusReason: slot.reason ?? '' };
       },
     );
@@ -163,7 +165,7 @@ export class BookingService {
       'accept',
       (b) => requireActsFor(p, b.enterpriseId),
       async (tx, booking, now) => {
-        if (booking.slotStart <= now) throw new AppError('slot_invalid', 'The proposed slot has already started');
+        if (booking.slotStart <= now) throw new AppError('slot_invalid', 'The proposed slot has already started', { reason: 'slot_started' });
         // The proposing officer may have been booked for the same time since.
         if (booking.officerId) await assertOfficerFree(tx, booking.officerId, booking, booking.id);
         return {};
@@ -185,7 +187,7 @@ export class BookingService {
       (b) => this.requireAssignedOfficer(p, b),
       async (_tx, booking, now) => {
         if (now < booking.slotStart) {
-          throw new AppError('invalid_transition', 'A no-show can only be recorded once the slot has started');
+          throw new AppError('invalid_transition', 'A no-show can only be recorded once the slot has started', { reason: 'no_show_before_slot' });
         }
         return {};
       },
@@ -201,9 +203,12 @@ export class BookingService {
       (b) => this.requireAssignedOfficer(p, b),
       async (tx, booking, now) => {
         if (now.getTime() < booking.slotStart.getTime() - EARLY_START_MINUTES * 60_000) {
-          throw new AppError('invalid_transition', `The session can be opened at most ${EARLY_START_MINUTES} minutes before the slot`);
+          throw new AppError('invalid_transition', `The session can be opened at most ${EARLY_START_MINUTES} minutes before the slot`, {
+            reason: 'too_early_to_start',
+            params: { minutes: EARLY_START_MINUTES },
+          });
         }
-        if (now > booking.slotEnd) throw new AppError('invalid_transition', 'The slot is over; propose another slot');
+        if (now > booking.slotEnd) throw new AppError('invalid_transition', 'The slot is over; propose another slot', { reason: 'slot_over' });
         await tx.insert(inspectionSessions).values({ bookingId: booking.id, startedAt: now });
         return {};
       },
@@ -244,8 +249,9 @@ export class BookingService {
       const rule = transitions[action];
       if (!rule.from.includes(booking.status)) {
         throw new AppError('invalid_transition', `Cannot ${action.replace('_', '-')} a booking that is ${booking.status}`, {
-          status: booking.status,
-          allowedFrom: rule.from,
+          reason: 'transition_not_allowed',
+          params: { status: booking.status },
+          details: { status: booking.status, allowedFrom: rule.from },
         });
       }
       const changes = await apply(tx, booking, now);
@@ -360,11 +366,11 @@ export class BookingService {
 export function validateSlot(slot: SlotInput, now: Date): void {
   const minutes = (slot.slotEnd.getTime() - slot.slotStart.getTime()) / 60_000;
   if (!(minutes >= SLOT_MIN_MINUTES && minutes <= SLOT_MAX_MINUTES)) {
-    throw new AppError('slot_invalid', `A slot lasts between ${SLOT_MIN_MINUTES} and ${SLOT_MAX_MINUTES} minutes`);
+    throw new AppError('slot_invalid', `A slot lasts between ${SLOT_MIN_MINUTES} and ${SLOT_MAX_MINUTES} minutes`, { reason: 'slot_length', params: { min: SLOT_MIN_MINUTES, max: SLOT_MAX_MINUTES } });
   }
-  if (slot.slotStart <= now) throw new AppError('slot_invalid', 'The slot must start in the future');
+  if (slot.slotStart <= now) throw new AppError('slot_invalid', 'The slot must start in the future', { reason: 'slot_in_past' });
   if (slot.slotStart.getTime() - now.getTime() > BOOKING_HORIZON_DAYS * 86_400_000) {
-    throw new AppError('slot_invalid', `Slots can be booked at most ${BOOKING_HORIZON_DAYS} days ahead`);
+    throw new AppError('slot_invalid', `Slots can be booked at most ${BOOKING_HORIZON_DAYS} days ahead`, { reason: 'slot_too_far', params: { days: BOOKING_HORIZON_DAYS } });
   }
 }
 
@@ -372,6 +378,29 @@ export function validateSlot(slot: SlotInput, now: Date): void {
  * Fails when the officer already holds another booking overlapping the slot. Locks the officer's user
  * row first so two concurrent confirmations for the same officer are serialised.
  */
+/** Bookings still to happen or happening. */
+const ACTIVE: BookingStatus[] = ['requested', 'proposed', 'confirmed', 'in_progress'];
+
+/** One inspection of a declaration at a time: a second booking over the same time is a mistake (a double tap, two brokers). */
+async function assertDeclarationFree(tx: DbOrTx, declarationId: string, slot: SlotInput, exceptBookingId: string | null): Promise<void> {
+  // Serialises requests for the same declaration, so two arriving together cannot both pass.
+  await tx.select({ id: declarations.id }).from(declarations).where(eq(declarations.id, declarationId)).for('update');
+  const [clash] = await tx
+    .select({ id: bookings.id })
+    .from(bookings)
+    .where(
+      and(
+        eq(bookings.declarationId, declarationId),
+        inArray(bookings.status, ACTIVE),
+        exceptBookingId ? ne(bookings.id, exceptBookingId) : undefined,
+        lt(bookings.slotStart, slot.slotEnd),
+        gt(bookings.slotEnd, slot.slotStart),
+      ),
+    )
+    .limit(1);
+  if (clash) throw new AppError('conflict', 'This declaration already has an inspection booked at that time', { reason: 'declaration_already_booked', details: { bookingId: clash.id } });
+}
+
 async function assertOfficerFree(tx: DbOrTx, officerId: string, slot: SlotInput, exceptBookingId: string): Promise<void> {
   await tx.select({ id: users.id }).from(users).where(eq(users.id, officerId)).for('update');
   const [clash] = await tx
@@ -381,9 +410,7 @@ async function assertOfficerFree(tx: DbOrTx, officerId: string, slot: SlotInput,
     .limit(1);
   if (clash) {
     throw new AppError('officer_double_booked', 'The officer already has an inspection at that time', {
-      bookingId: clash.id,
-      slotStart: clash.slotStart.toISOString(),
-      slotEnd: clash.slotEnd.toISOString(),
+      details: { bookingId: clash.id, slotStart: clash.slotStart.toISOString(), slotEnd: clash.slotEnd.toISOString() },
     });
   }
 }

@@ -48,7 +48,7 @@ export class DeclarationService {
     const { db } = this.deps;
     if (input.siteId) {
       const [site] = await db.select().from(sites).where(eq(sites.id, input.siteId));
-      if (!site || site.enterpriseId !== input.enterpriseId) throw new AppError('bad_request', 'The site does not belong to this enterprise');
+      if (!site || site.enterpriseId !== input.enterpriseId) throw new AppError('bad_request', 'The site does not belong to this enterprise', { reason: 'site_not_of_enterprise' });
     }
     const id = await db
       .transaction(async (tx) => {
@@ -67,7 +67,7 @@ export class DeclarationService {
       })
       .catch((err: unknown) => {
         // The unique declaration number decides, also between two requests arriving together.
-        if (isUniqueViolation(err)) throw new AppError('conflict', `Declaration ${input.number} is already registered`);
+        if (isUniqueViolation(err)) throw new AppError('conflict', `Declaration ${input.number} is already registered`, { reason: 'declaration_number_taken', params: { number: input.number } });
         throw err;
       });
     return this.get(p, id);

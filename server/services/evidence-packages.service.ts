@@ -20,7 +20,7 @@ export class EvidencePackageService {
   async packageContents(p: Principal, sessionId: string, locale: SummaryLocale) {
     await assertMayReadSession(this.deps.db, p, sessionId);
     const [seal] = await this.deps.db.select().from(sessionSeals).where(eq(sessionSeals.sessionId, sessionId));
-    if (!seal) throw new AppError('invalid_transition', 'The session is not sealed yet; its evidence can be exported once it is');
+    if (!seal) throw new AppError('invalid_transition', 'The session is not sealed yet; its evidence can be exported once it is', { reason: 'session_not_sealed' });
     const entry = await this.deps.search.entry(sessionId);
     const manifest = seal.manifest as SessionManifest;
     const verdict = await this.deps.verdicts.findSigned(sessionId);

@@ -55,8 +55,8 @@ export class LoadingBatchService {
     const [declaration] = await db.select().from(declarations).where(eq(declarations.id, grant.declarationId));
     const [camera] = await db.select().from(cameras).where(eq(cameras.id, input.cameraId));
     if (!camera || camera.siteId !== declaration?.siteId) throw notFound('Camera');
-    if (!camera.analysis.includes('count')) throw new AppError('conflict', 'This camera is not set up for counting');
-    if (!live.isCounting(sessionId, camera.id)) throw new AppError('conflict', 'The camera is not live in this session yet; try again when its picture shows');
+    if (!camera.analysis.includes('count')) throw new AppError('conflict', 'This camera is not set up for counting', { reason: 'camera_not_counting' });
+    if (!live.isCounting(sessionId, camera.id)) throw new AppError('conflict', 'The camera is not live in this session yet; try again when its picture shows', { reason: 'camera_not_live' });
     const expected = input.expected ?? Math.round(Number(declaration.declaredQuantity));
     const now = this.now();
     const row = await db.transaction(async (tx) => {
@@ -64,7 +64,7 @@ export class LoadingBatchService {
         .select({ id: loadingBatches.id })
         .from(loadingBatches)
         .where(and(eq(loadingBatches.cameraId, camera.id), eq(loadingBatches.sessionId, sessionId), isNull(loadingBatches.closedAt)));
-      if (open) throw new AppError('conflict', 'A loading batch is already open on this camera');
+      if (open) throw new AppError('conflict', 'A loading batch is already open on this camera', { reason: 'batch_already_open' });
       const [row] = await tx.insert(loadingBatches).values({ sessionId, cameraId: camera.id, line: input.line, expected, openedBy: p.userId, openedAt: now }).returning();
       await appendAudit(tx, { actorId: p.userId, action: 'loading_batch.open', entityType: 'loading_batch', entityId: row!.id, details: { sessionId, cameraId: camera.id, expected } }, now);
       return row!;
@@ -84,9 +84,9 @@ export class LoadingBatchService {
       .from(loadingBatches)
       .where(and(eq(loadingBatches.id, batchId), eq(loadingBatches.sessionId, sessionId)));
     if (!batch) throw notFound('Loading batch');
-    if (batch.closedAt) throw new AppError('conflict', 'This loading batch is closed already');
+    if (batch.closedAt) throw new AppError('conflict', 'This loading batch is closed already', { reason: 'batch_closed' });
     const counted = this.deps.counting.endBatch(batchId);
-    if (!counted) throw new AppError('conflict', 'This batch is not being counted: its camera feed is not live on this server');
+    if (!counted) throw new AppError('conflict', 'This batch is not being counted: its camera feed is not live on this server', { reason: 'batch_not_counted' });
     const now = this.now();
     const [camera] = await db.select().from(cameras).where(eq(cameras.id, batch.cameraId));
     const candidate = countMismatch({ declared: batch.expected, counted: counted.net, batchId, frameAt: now });
@@ -99,7 +99,7 @@ export class LoadingBatchService {
         .set({ closedAt: now, countedForward: counted.forward, countedBackward: counted.backward, alarmId })
         .where(and(eq(loadingBatches.id, batchId), isNull(loadingBatches.closedAt)))
         .returning();
-      if (updated.length === 0) throw new AppError('conflict', 'This loading batch is closed already');
+      if (updated.length === 0) throw new AppError('conflict', 'This loading batch is closed already', { reason: 'batch_closed' });
       await appendAudit(tx, { actorId: p.userId, action: 'loading_batch.close', entityType: 'loading_batch', entityId: batchId, details: { expected: batch.expected, ...counted } }, now);
       return updated;
     });

@@ -54,7 +54,7 @@ export class VerdictService {
     if (!mayRead(p, booking)) throw notFound('Session');
     if (!mayConductSession(p, booking)) throw forbidden('Only the officer of this inspection records the verdict');
     if (booking.status !== 'in_progress') throw new AppError('invalid_transition', `The inspection is ${booking.status}; a verdict is recorded during it`);
-    if (!input.findings.trim() && input.outcome !== 'pass') throw new AppError('bad_request', 'Findings are required unless the goods pass');
+    if (!input.findings.trim() && input.outcome !== 'pass') throw new AppError('bad_request', 'Findings are required unless the goods pass', { reason: 'findings_required' });
 
     const verdictId = crypto.randomUUID();
     const signed: SignedVerdict = {

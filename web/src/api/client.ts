@@ -23,14 +23,27 @@ import type {
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
+/** A refused or failed request: the server's code, and where it knows more, the reason and its parameters (see server/errors.ts). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly reason?: string,
+    readonly params?: Record<string, string | number>,
+    /** For validation_failed: which fields, by path. */
+    readonly fields: string[] = [],
   ) {
     super(message);
   }
+}
+
+interface ErrorBody {
+  code?: string;
+  reason?: string;
+  params?: Record<string, string | number>;
+  message?: string;
+  details?: Array<{ path?: unknown[] } | null>;
 }
 
 type Query = Record<string, string | number | boolean | undefined | null>;
@@ -74,8 +87,9 @@ async function send(method: string, path: string, options: RequestOptions = {}):
     throw new ApiError(0, 'network', (err as Error).message);
   }
   if (!res.ok) {
-    const error = (parseJson(await res.text()) as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText);
+    const error = (parseJson(await res.text()) as { error?: ErrorBody } | null)?.error;
+    const fields = Array.isArray(error?.details) ? error.details.map((d) => (Array.isArray(d?.path) ? d.path.join('.') : '')).filter(Boolean) : [];
+    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText, error?.reason, error?.params, fields);
   }
   return res;
 }
@@ -91,14 +105,30 @@ function parseJson(text: string): unknown {
 const get = <T>(path: string, query?: Query) => request<T>('GET', path, { query });
 const post = <T>(path: string, body: unknown = {}) => request<T>('POST', path, { body });
 const put = <T>(path: string, body: unknown) => request<T>('PUT', path, { body });
+const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, { body });
+
+export type EditableKind = 'ports' | 'enterprises' | 'sites' | 'cameras';
 
 export const api = {
   login: (username: string, password: string) => post<Principal>('/auth/login', { username, password }),
   logout: () => post<{ ok: true }>('/auth/logout'),
   me: () => get<Principal>('/auth/me'),
+  changePassword: (body: { currentPassword: string; newPassword: string }) => post<{ ok: true }>('/auth/password', body),
 
   declarations: (query: Query = {}) => get<Page<Declaration>>('/declarations', query),
   declaration: (id: string) => get<Declaration>(`/declarations/${id}`),
+  registerDeclaration: (body: {
+    number: string;
+    enterpriseId: string;
+    portId: string;
+    siteId: string | null;
+    goodsDescription: string;
+    declaredQuantity: number;
+    quantityUnit: string;
+    sealNumbers: string[];
+  }) => post<Declaration>('/declarations', body),
+  /** Sites the caller may see (an enterprise its own, an officer those of its port). */
+  visibleSites: () => get<Site[]>('/sites'),
 
   bookings: (query: Query = {}) => get<Page<Booking>>('/bookings', query),
   booking: (id: string) => get<Booking>(`/bookings/${id}`),
@@ -109,6 +139,7 @@ export const api = {
   timeline: (sessionId: string) => get<TimelineEvent[]>(`/sessions/${sessionId}/timeline`),
   recordings: (sessionId: string) => get<Recording[]>(`/sessions/${sessionId}/recordings`),
   alarms: (sessionId: string) => get<Alarm[]>(`/sessions/${sessionId}/alarms`),
+  openAlarms: () => get<Alarm[]>('/alarms/open'),
   acknowledgeAlarm: (alarmId: string) => post<Alarm>(`/alarms/${alarmId}/acknowledge`),
   acknowledgeAlarms: (alarmIds: string[]) => post<{ acknowledged: string[]; skipped: string[] }>('/alarms/acknowledge', { alarmIds }),
   muteAlarms: (sessionId: string, body: { cameraId: string; rule: string; minutes: number; reason: string }) => post<AlarmMute>(`/sessions/${sessionId}/alarm-mutes`, body),
@@ -131,6 +162,14 @@ export const api = {
   setRiskClass: (id: string, riskClass: string) => put<Enterprise>(`/admin/enterprises/${id}/risk-class`, { riskClass }),
   users: () => get<User[]>('/admin/users'),
   createUser: (body: Record<string, unknown>) => post<User>('/admin/users', body),
+  updateUser: (id: string, body: { displayName?: string; active?: boolean; portId?: string | null; enterpriseId?: string | null; locale?: string }) => patch<User>(`/admin/users/${id}`, body),
+  resetPassword: (id: string) => post<{ temporaryPassword: string }>(`/admin/users/${id}/reset-password`),
+  deleteUser: (id: string) => request<{ ok: true }>('DELETE', `/admin/users/${id}`),
+  createPort: (body: { code: string; name: string }) => post<Port>('/admin/ports', body),
+  /** Renames or switches off what administration registered. */
+  updateEntity: (kind: EditableKind, id: string, body: { name?: string; enabled?: boolean; analysis?: string[]; address?: string }) => patch<{ id: string }>(`/admin/${kind}/${id}`, body),
+  /** Deletes it while nothing refers to it (else in_use). */
+  deleteEntity: (kind: EditableKind, id: string) => request<{ ok: true }>('DELETE', `/admin/${kind}/${id}`),
   delegations: () => get<Delegation[]>('/admin/delegations'),
   grantDelegation: (body: { brokerId: string; enterpriseId: string }) => post<{ ok: true }>('/admin/delegations', body),
   revokeDelegation: (body: { brokerId: string; enterpriseId: string }) => post<{ ok: true }>('/admin/delegations/revoke', body),
@@ -161,4 +200,6 @@ export const mediaUrl = {
   exportFile: (exportId: string) => `/api/exports/${exportId}/file`,
   /** The archive search as a CSV download. */
   archiveCsv: (query: Query) => `/api/archive/sessions.csv?${queryString(query)}`,
+  /** The same as an Excel workbook. */
+  archiveXlsx: (query: Query) => `/api/archive/sessions.xlsx?${queryString(query)}`,
 };

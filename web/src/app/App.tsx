@@ -14,6 +14,7 @@ const OfficerHome = lazy(() => import('../pages/officer/OfficerHome.tsx').then((
 const OfficerConsole = lazy(() => import('../pages/officer/OfficerConsole.tsx').then((m) => ({ default: m.OfficerConsole })));
 const ArchivePage = lazy(() => import('../pages/supervisor/ArchivePage.tsx').then((m) => ({ default: m.ArchivePage })));
 const SessionPlayer = lazy(() => import('../pages/supervisor/SessionPlayer.tsx').then((m) => ({ default: m.SessionPlayer })));
+const AccountPage = lazy(() => import('../pages/account/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
 interface RouteDef {
@@ -30,6 +31,9 @@ const routes: RouteDef[] = [
   { pattern: '/officer/session/:id', roles: ['officer', 'supervisor'], render: (p) => <OfficerConsole sessionId={p.id!} view="console" /> },
   { pattern: '/officer/session/:id/wall', roles: ['officer', 'supervisor'], render: (p) => <OfficerConsole sessionId={p.id!} view="wall" /> },
   { pattern: '/supervisor', roles: ['supervisor', 'admin'], render: () => <ArchivePage /> },
+  // Officers' history: their own and their port's sessions, as the access rule lets them read.
+  { pattern: '/archive', roles: ['officer', 'supervisor', 'admin'], render: () => <ArchivePage /> },
+  { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
   { pattern: '/admin', roles: ['admin'], render: () => <AdminPage /> },
 ];
@@ -37,7 +41,10 @@ const routes: RouteDef[] = [
 const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
   enterprise_user: [{ to: '/enterprise', label: 'nav.myInspections' }],
   broker: [{ to: '/enterprise', label: 'nav.myInspections' }],
-  officer: [{ to: '/officer', label: 'nav.bookings' }],
+  officer: [
+    { to: '/officer', label: 'nav.today' },
+    { to: '/archive', label: 'nav.history' },
+  ],
   supervisor: [{ to: '/supervisor', label: 'nav.archive' }],
   admin: [
     { to: '/admin', label: 'nav.administration' },
@@ -106,9 +113,9 @@ function Shell() {
           </select>
           {user && (
             <>
-              <span className="who" title={t(`role.${user.role}`)}>
+              <Link to="/account" className="who" title={t('account.title')} data-testid="account-link">
                 {user.displayName} · {t(`role.${user.role}`)}
-              </span>
+              </Link>
               <button
                 className="secondary"
                 onClick={async () => {

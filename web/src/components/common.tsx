@@ -3,24 +3,28 @@ import { useCallback, useEffect, useRef, useState, type ButtonHTMLAttributes, ty
 import { ApiError } from '../api/client.ts';
 import { useI18n, type Translate } from '../i18n/index.tsx';
 
-/** A translated, human message for any error: API codes have their own text; the server's message is detail. */
+/** A translated, human message for any error: its reason (or else its code) in the reader's language, with the fields at fault. */
 export function useErrorText(): (err: unknown) => string {
-  const { t, tMaybe } = useI18n();
+  const { t, tMaybe, dateTime } = useI18n();
   return useCallback(
     (err: unknown) => {
-      if (err instanceof ApiError) {
-        const text = tMaybe(`error.${err.code}`) ?? t('error.unknown', { code: err.code });
-        return err.code === 'network' || !err.message ? text : `${text} (${err.message})`;
-      }
+      // The server's English message is for logs: the reader gets the reason (or the code) in their language.
       if (err instanceof Error && 'code' in err && typeof err.code === 'string') {
-        return tMaybe(`error.${err.code}`) ?? t('error.unknown', { code: err.code });
+        const { code, reason, params } = err as { code: string; reason?: unknown; params?: Record<string, string | number> };
+        const localParam = (key: string, v: string | number) => (typeof v !== 'string' ? v : isoInstant.test(v) ? dateTime(v) : key === 'status' ? (tMaybe(`status.${v}`) ?? v) : v);
+        const localParams = Object.fromEntries(Object.entries(params ?? {}).map(([k, v]) => [k, localParam(k, v)]));
+        const text = (typeof reason === 'string' ? tMaybe(`error.reason.${reason}`, localParams) : null) ?? tMaybe(`error.${code}`) ?? t('error.unknown', { code });
+        const fields = err instanceof ApiError ? err.fields : [];
+        return fields.length > 0 ? `${text} ${t('error.fields', { fields: [...new Set(fields.map((f) => f.split('.')[0]!))].map((f) => tMaybe(`field.${f}`) ?? f).join(', ') })}` : text;
       }
       if (err instanceof DOMException && err.name === 'NotAllowedError') return t('error.media_denied');
       return t('error.unexpected', { message: err instanceof Error ? err.message : String(err) });
     },
-    [t, tMaybe],
+    [t, tMaybe, dateTime],
   );
 }
+
+const isoInstant = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
 
 export function ErrorBanner({ error, onClose }: { error: unknown; onClose?: () => void }) {
   const text = useErrorText();
@@ -186,4 +190,35 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
 export function toLocalInput(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/**
+ * A date (or date and time) field that shows its value in the page's language: the browser's own field
+ * follows the operating system's locale (mm/dd/yyyy inside a Chinese page), so it is kept for its picker
+ * and keyboard entry, transparent over the value written with Intl.
+ */
+export function LocalDateInput({ type, value, onChange, name, required }: { type: 'date' | 'datetime-local'; value: string; onChange: (value: string) => void; name: string; required?: boolean }) {
+  const { dateOnly, dateTime } = useI18n();
+  const shown = !value ? '' : type === 'date' ? dateOnly(`${value}T00:00`) : dateTime(value);
+  return (
+    <span className="local-date">
+      <span className="local-date-value" aria-hidden>
+        {shown || '—'}
+      </span>
+      <input
+        type={type}
+        name={name}
+        value={value}
+        required={required}
+        onChange={(e) => onChange(e.target.value)}
+        onClick={(e) => {
+          try {
+            e.currentTarget.showPicker();
+          } catch {
+            // Older browsers: the field still takes typing.
+          }
+        }}
+      />
+    </span>
+  );
 }

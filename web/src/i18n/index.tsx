@@ -25,6 +25,8 @@ interface I18n {
   /** A translation if the key exists (for codes from the server, e.g. error.<code>), otherwise null. */
   tMaybe: (key: string, params?: Record<string, string | number>) => string | null;
   dateTime: (iso: string | Date) => string;
+  /** The day only, in the page's language. */
+  dateOnly: (iso: string | Date) => string;
   time: (iso: string | Date) => string;
   /** Hours and minutes only (the end of a slot). */
   clock: (iso: string | Date) => string;
@@ -55,6 +57,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   const value = useMemo<I18n>(() => {
     const messages = catalogues[locale];
     const dateFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    const dayFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
     const timeFormat = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
     const clockFormat = new Intl.DateTimeFormat(locale, { timeStyle: 'short' });
     document.documentElement.lang = locale;
@@ -64,6 +67,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       t: (key, params) => formatMessage(locale, messages[key] ?? key, params),
       tMaybe: (key, params) => (key in messages ? formatMessage(locale, messages[key as MessageKey], params) : null),
       dateTime: (iso) => dateFormat.format(new Date(iso)),
+      dateOnly: (iso) => dayFormat.format(new Date(iso)),
       time: (iso) => timeFormat.format(new Date(iso)),
       clock: (iso) => clockFormat.format(new Date(iso)),
     };

@@ -5,18 +5,21 @@
 import { Device } from 'mediasoup-client';
 import type { Consumer, Producer, RtpCapabilities, Transport } from 'mediasoup-client/types';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ProducerInfo, ServerToClientEvents, SignallingMessage, SignallingReplies, SignallingReply } from '../../../server/contracts/live-events.ts';
+import type { ClientToServerEvents, ProducerInfo, ServerToClientEvents, SignallingMessage, SignallingFailure, SignallingReplies, SignallingReply } from '../../../server/contracts/live-events.ts';
 
 export type { ProducerInfo, VisionResult } from '../../../server/contracts/live-events.ts';
 export type { TimelineEvent } from '../../../server/contracts/timeline.ts';
 export type JoinResult = SignallingReplies['session:join'];
 
 export class SignallingError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+  readonly code: string;
+  readonly reason?: string;
+  readonly params?: Record<string, string | number>;
+  constructor(failure: SignallingFailure) {
+    super(failure.message);
+    this.code = failure.code;
+    this.reason = failure.reason;
+    this.params = failure.params;
   }
 }
 
@@ -40,7 +43,7 @@ export class InspectionClient {
   request<M extends SignallingMessage>(event: M, message: Record<string, unknown>, timeoutMs = 15_000): Promise<SignallingReplies[M]> {
     const emit = this.socket.timeout(timeoutMs).emitWithAck as (event: M, message: unknown) => Promise<SignallingReply<M>>;
     return emit.call(this.socket.timeout(timeoutMs), event, { sessionId: this.sessionId, ...message }).then((reply) => {
-      if (!reply.ok) throw new SignallingError(reply.error.code, reply.error.message);
+      if (!reply.ok) throw new SignallingError(reply.error);
       return reply.data;
     });
   }
@@ -101,7 +104,7 @@ export class InspectionClient {
   /** Sends another track in place of a producer's (the phone's other camera) without renegotiating. */
   async replaceTrack(producerId: string, track: MediaStreamTrack): Promise<void> {
     const producer = this.producers.get(producerId);
-    if (!producer) throw new SignallingError('not_found', 'No such stream');
+    if (!producer) throw new SignallingError({ code: 'producer_not_found', message: 'No such stream' });
     await producer.replaceTrack({ track });
   }
 

@@ -1,4 +1,4 @@
-/** Administration: enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles. */
+/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles. */
 import { api } from '../../api/client.ts';
 import { useRouter } from '../../app/router.tsx';
 import { ErrorBanner, useLoad } from '../../components/common.tsx';
@@ -6,11 +6,12 @@ import { useI18n } from '../../i18n/index.tsx';
 import { CamerasTab } from './CamerasTab.tsx';
 import { DelegationsTab } from './DelegationsTab.tsx';
 import { EnterprisesTab } from './EnterprisesTab.tsx';
+import { PortsTab } from './PortsTab.tsx';
 import { SitesTab } from './SitesTab.tsx';
 import { UsersTab } from './UsersTab.tsx';
 import { VehiclesTab } from './VehiclesTab.tsx';
 
-const TABS = ['enterprises', 'users', 'delegations', 'sites', 'cameras', 'vehicles'] as const;
+const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles'] as const;
 type Tab = (typeof TABS)[number];
 
 export function AdminPage() {
@@ -30,6 +31,7 @@ export function AdminPage() {
       </nav>
       <ErrorBanner error={enterprises.error} />
       {tab === 'enterprises' && <EnterprisesTab list={enterprises.data ?? []} reload={enterprises.reload} />}
+      {tab === 'ports' && <PortsTab />}
       {tab === 'users' && <UsersTab enterprises={enterprises.data ?? []} />}
       {tab === 'delegations' && <DelegationsTab enterprises={enterprises.data ?? []} />}
       {tab === 'sites' && <SitesTab enterprises={enterprises.data ?? []} />}

@@ -1,31 +1,39 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client.ts';
 import { VISION_TASKS, type Camera } from '../../api/types.ts';
-import { ErrorBanner, Modal, Options, useErrorText, useLoad } from '../../components/common.tsx';
+import { ActionButton, ErrorBanner, Modal, Options, useErrorText, useLoad } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
-import { AdminTable, CreateForm } from './admin-forms.tsx';
+import { AdminTable, CreateForm, RowActions } from './admin-forms.tsx';
 
 export function CamerasTab() {
   const { t } = useI18n();
   const sites = useLoad(() => api.sites(), []);
   const cameras = useLoad(() => api.cameras(), []);
   const [preview, setPreview] = useState<Camera | null>(null);
+  const [error, setError] = useState<unknown>(null);
   return (
     <section>
-      <ErrorBanner error={cameras.error ?? sites.error} />
+      <ErrorBanner error={error ?? cameras.error ?? sites.error} onClose={() => setError(null)} />
       <AdminTable
         rows={cameras.data}
         rowKey={(c) => c.id}
+        rowClassName={(c) => (c.enabled ? undefined : 'disabled')}
         columns={[
           { title: 'admin.name', cell: (c) => c.name },
           { title: 'admin.site', cell: (c) => sites.data?.find((s) => s.id === c.siteId)?.name },
           { title: 'admin.sourceUrl', cell: (c) => <code>{c.sourceUrl}</code> },
           { title: 'admin.analysis', cell: (c) => c.analysis.map((a) => t(`task.${a as (typeof VISION_TASKS)[number]}`)).join(', ') || '—' },
+          { title: 'admin.state', cell: (c) => (c.enabled ? t('admin.enabled') : t('admin.disabled')) },
           {
             cell: (c) => (
-              <button className="secondary" onClick={() => setPreview(c)} data-testid="camera-preview">
-                {t('admin.testCamera')}
-              </button>
+              <RowActions name={c.name} rename={(name) => api.updateEntity('cameras', c.id, { name })} remove={() => api.deleteEntity('cameras', c.id)} done={cameras.reload} onError={setError}>
+                <button className="secondary" onClick={() => setPreview(c)} data-testid="camera-preview">
+                  {t('admin.testCamera')}
+                </button>
+                <ActionButton className="secondary" data-action="toggle" action={() => api.updateEntity('cameras', c.id, { enabled: !c.enabled }).then(cameras.reload)} onError={setError}>
+                  {c.enabled ? t('admin.disable') : t('admin.enable')}
+                </ActionButton>
+              </RowActions>
             ),
           },
         ]}

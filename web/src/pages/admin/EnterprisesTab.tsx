@@ -3,7 +3,7 @@ import { api } from '../../api/client.ts';
 import { RISK_CLASSES, type Enterprise } from '../../api/types.ts';
 import { ErrorBanner, Options } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
-import { AdminTable, CreateForm } from './admin-forms.tsx';
+import { AdminTable, CreateForm, RowActions } from './admin-forms.tsx';
 
 export function EnterprisesTab({ list, reload }: { list: Enterprise[]; reload: () => void }) {
   const { t } = useI18n();
@@ -23,6 +23,11 @@ export function EnterprisesTab({ list, reload }: { list: Enterprise[]; reload: (
               <select aria-label={t('admin.riskClass')} value={e.riskClass} onChange={(ev) => api.setRiskClass(e.id, ev.target.value).then(reload, setError)}>
                 <Options items={RISK_CLASSES} label={(r) => t(`risk.${r}`)} />
               </select>
+            ),
+          },
+          {
+            cell: (e) => (
+              <RowActions name={e.name} rename={(name) => api.updateEntity('enterprises', e.id, { name })} remove={() => api.deleteEntity('enterprises', e.id)} done={reload} onError={setError} />
             ),
           },
         ]}

@@ -1,7 +1,7 @@
 /** The pieces every administration tab shares: its list as a table and its create form. */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { Enterprise } from '../../api/types.ts';
-import { ErrorBanner, Options } from '../../components/common.tsx';
+import { ActionButton, ErrorBanner, Options } from '../../components/common.tsx';
 import { useI18n, type MessageKey } from '../../i18n/index.tsx';
 
 /** One column of an AdminTable: its heading and what each row shows in it. */
@@ -96,5 +96,75 @@ export function EnterpriseSelect({ enterprises, name = 'enterpriseId', optional 
         <Options items={enterprises} label={(e) => e.name} value={(e) => e.id} />
       </select>
     </label>
+  );
+}
+
+/**
+ * A row's rename and delete (and any other buttons given as children): the name is edited in place, a
+ * delete is confirmed first; failures go to the tab's banner through onError.
+ */
+export function RowActions({
+  name,
+  rename,
+  remove,
+  done,
+  onError,
+  children,
+}: {
+  name: string;
+  rename?: (name: string) => Promise<unknown>;
+  remove?: () => Promise<unknown>;
+  done: () => void;
+  onError: (err: unknown) => void;
+  children?: ReactNode;
+}) {
+  const { t } = useI18n();
+  const [editing, setEditing] = useState<string | null>(null);
+  if (rename && editing !== null) {
+    return (
+      <form
+        className="row-edit"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await rename(editing.trim());
+            setEditing(null);
+            done();
+          } catch (err) {
+            onError(err);
+          }
+        }}
+      >
+        <input name="rename" value={editing} onChange={(e) => setEditing(e.target.value)} required maxLength={200} aria-label={t('admin.name')} autoFocus />
+        <button type="submit">{t('common.save')}</button>
+        <button type="button" className="secondary" onClick={() => setEditing(null)}>
+          {t('common.cancel')}
+        </button>
+      </form>
+    );
+  }
+  return (
+    <div className="row-actions">
+      {children}
+      {rename && (
+        <button type="button" className="secondary" data-action="rename" onClick={() => setEditing(name)}>
+          {t('admin.rename')}
+        </button>
+      )}
+      {remove && (
+        <ActionButton
+          className="secondary danger"
+          data-action="delete"
+          action={async () => {
+            if (!window.confirm(t('admin.confirmDelete', { name }))) return;
+            await remove();
+            done();
+          }}
+          onError={onError}
+        >
+          {t('admin.delete')}
+        </ActionButton>
+      )}
+    </div>
   );
 }

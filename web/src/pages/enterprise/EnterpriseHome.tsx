@@ -1,10 +1,10 @@
-/** The enterprise's phone home: its declarations, requesting an inspection, and its bookings with their status. */
+/** The enterprise's phone home: its declarations (and registering one), requesting an inspection, and its bookings with their status. */
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
 import { INSPECTION_TYPES, type Booking, type Declaration } from '../../api/types.ts';
 import { Link } from '../../app/router.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
-import { ActionButton, Empty, ErrorBanner, Loading, Options, StatusBadge, toLocalInput, useLoad } from '../../components/common.tsx';
+import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Options, StatusBadge, toLocalInput, useLoad } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 export function EnterpriseHome() {
@@ -12,6 +12,7 @@ export function EnterpriseHome() {
   const declarations = useLoad(() => api.declarations({ limit: 100 }), []);
   const bookings = useLoad(() => api.bookings({ limit: 100 }), []);
   const [requestFor, setRequestFor] = useState<Declaration | null>(null);
+  const [registering, setRegistering] = useState(false);
   const [error, setError] = useState<unknown>(null);
   useLiveEvent('booking:changed', () => bookings.reload());
 
@@ -43,6 +44,19 @@ export function EnterpriseHome() {
 
       <section>
         <h2>{t('enterprise.declarations')}</h2>
+        {registering ? (
+          <DeclarationForm
+            onDone={() => {
+              setRegistering(false);
+              declarations.reload();
+            }}
+            onCancel={() => setRegistering(false)}
+          />
+        ) : (
+          <button className="secondary" onClick={() => setRegistering(true)} data-testid="register-declaration">
+            {t('declaration.register')}
+          </button>
+        )}
         {declarations.loading && !declarations.data ? <Loading /> : declarations.data?.items.length === 0 ? <Empty>{t('enterprise.noDeclarations')}</Empty> : null}
         <ul className="cards">
           {declarations.data?.items.map((d) => (
@@ -174,7 +188,7 @@ function RequestForm({ declaration, onDone, onCancel }: { declaration: Declarati
       </label>
       <label>
         {t('booking.preferredStart')}
-        <input name="slotStart" type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />
+        <LocalDateInput name="slotStart" type="datetime-local" value={start} onChange={setStart} required />
       </label>
       <label>
         {t('booking.duration')}
@@ -196,6 +210,102 @@ function RequestForm({ declaration, onDone, onCancel }: { declaration: Declarati
       </label>
       <div className="actions">
         <button type="submit">{t('booking.send')}</button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Registers a customs declaration the enterprise (or its broker) filed, so that it can be booked for inspection. */
+function DeclarationForm({ onDone, onCancel }: { onDone: () => void; onCancel: () => void }) {
+  const { t } = useI18n();
+  const enterprises = useLoad(() => api.enterprises(), []);
+  const ports = useLoad(() => api.ports(), []);
+  const sites = useLoad(() => api.visibleSites(), []);
+  const [enterpriseId, setEnterpriseId] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  // A broker acting for several enterprises chooses; an enterprise user has one.
+  const chosen = enterpriseId || (enterprises.data?.length === 1 ? enterprises.data[0]!.id : '');
+  return (
+    <form
+      className="card form"
+      data-testid="declaration-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const f = new FormData(e.currentTarget);
+        const field = (name: string) => String(f.get(name) ?? '').trim();
+        setError(null);
+        try {
+          await api.registerDeclaration({
+            number: field('number'),
+            enterpriseId: chosen,
+            portId: field('portId'),
+            siteId: field('siteId') || null,
+            goodsDescription: field('goodsDescription'),
+            declaredQuantity: Number(field('declaredQuantity')),
+            quantityUnit: field('quantityUnit'),
+            sealNumbers: field('sealNumbers')
+              .split(/[,，;\n]+/)
+              .map((s) => s.trim())
+              .filter(Boolean),
+          });
+          onDone();
+        } catch (err) {
+          setError(err);
+        }
+      }}
+    >
+      <h2>{t('declaration.register')}</h2>
+      <ErrorBanner error={error ?? enterprises.error ?? ports.error ?? sites.error} onClose={() => setError(null)} />
+      {(enterprises.data?.length ?? 0) > 1 && (
+        <label>
+          {t('booking.enterprise')}
+          <select name="enterpriseId" value={enterpriseId} onChange={(e) => setEnterpriseId(e.target.value)} required>
+            <option value="">{t('common.choose')}</option>
+            <Options items={enterprises.data} label={(x) => x.name} value={(x) => x.id} />
+          </select>
+        </label>
+      )}
+      <label>
+        {t('declaration.number')}
+        <input name="number" required pattern="[0-9]{18}" inputMode="numeric" title={t('declaration.numberHint')} placeholder="531620261000012345" />
+      </label>
+      <label>
+        {t('declaration.port')}
+        <select name="portId" required defaultValue="">
+          <option value="">{t('common.choose')}</option>
+          <Options items={ports.data} label={(p) => p.name} value={(p) => p.id} />
+        </select>
+      </label>
+      <label>
+        {t('declaration.site')}
+        <select name="siteId" defaultValue="">
+          <option value="">{t('common.none')}</option>
+          <Options items={sites.data?.filter((s) => s.enterpriseId === chosen)} label={(s) => s.name} value={(s) => s.id} />
+        </select>
+      </label>
+      <label>
+        {t('declaration.goods')}
+        <textarea name="goodsDescription" required maxLength={2000} />
+      </label>
+      <div className="row">
+        <label>
+          {t('declaration.quantityLabel')}
+          <input name="declaredQuantity" type="number" min="0" step="any" required />
+        </label>
+        <label>
+          {t('declaration.unit')}
+          <input name="quantityUnit" required maxLength={20} placeholder={t('declaration.unitExample')} />
+        </label>
+      </div>
+      <label>
+        {t('declaration.sealNumbers')}
+        <input name="sealNumbers" placeholder="HK-004512, HK-004513" />
+      </label>
+      <div className="actions">
+        <button type="submit">{t('declaration.save')}</button>
         <button type="button" className="secondary" onClick={onCancel}>
           {t('common.cancel')}
         </button>

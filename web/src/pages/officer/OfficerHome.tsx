@@ -1,11 +1,11 @@
-/** The officer's bookings: requests to take, today's and upcoming inspections, live ones to enter. */
+/** The officer's day: live sessions to enter, open alarms, requests to take, today's and upcoming inspections, and what finished today. */
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
-import type { Booking } from '../../api/types.ts';
+import type { Alarm, ArchiveEntry, Booking } from '../../api/types.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Link, useRouter } from '../../app/router.tsx';
-import { ActionButton, Empty, ErrorBanner, Loading, Modal, StatusBadge, toLocalInput, useLoad } from '../../components/common.tsx';
+import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Modal, StatusBadge, toLocalInput, useLoad, VerdictBadge } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 const OPEN = 'requested,proposed,confirmed,in_progress';
@@ -13,9 +13,16 @@ const OPEN = 'requested,proposed,confirmed,in_progress';
 export function OfficerHome() {
   const { t } = useI18n();
   const bookings = useLoad(() => api.bookings({ status: OPEN, limit: 100 }), []);
+  const openAlarms = useLoad(() => api.openAlarms(), []);
+  const startOfToday = new Date();
+  startOfToday.setHours(0, 0, 0, 0);
+  const finishedToday = useLoad(() => api.archive({ from: startOfToday.toISOString(), limit: 50 }), []);
   const [error, setError] = useState<unknown>(null);
   const [proposing, setProposing] = useState<Booking | null>(null);
-  useLiveEvent('booking:changed', () => bookings.reload());
+  useLiveEvent('booking:changed', () => {
+    bookings.reload();
+    finishedToday.reload();
+  });
 
   const items = bookings.data?.items ?? [];
   const endOfToday = new Date();
@@ -30,8 +37,9 @@ export function OfficerHome() {
   return (
     <div className="page">
       <h1>{t('officer.title')}</h1>
-      <ErrorBanner error={error ?? bookings.error} onClose={() => setError(null)} />
+      <ErrorBanner error={error ?? bookings.error ?? openAlarms.error ?? finishedToday.error} onClose={() => setError(null)} />
       {bookings.loading && !bookings.data && <Loading />}
+      <OpenAlarms alarms={openAlarms.data ?? []} bookings={items} />
       {groups.map((g) => (
         <section key={g.testId} data-testid={`group-${g.testId}`}>
           <h2>
@@ -70,6 +78,7 @@ export function OfficerHome() {
           )}
         </section>
       ))}
+      <FinishedToday entries={(finishedToday.data?.items ?? []).filter((e) => e.endedAt)} />
       {proposing && (
         <ProposeSlot
           booking={proposing}
@@ -183,7 +192,7 @@ function ProposeSlot({ booking, onClose, onDone }: { booking: Booking; onClose: 
         <ErrorBanner error={error} />
         <label>
           {t('booking.newStart')}
-          <input type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} required />
+          <LocalDateInput name="slotStart" type="datetime-local" value={start} onChange={setStart} required />
         </label>
         <label>
           {t('booking.reasonLabel')}
@@ -194,5 +203,67 @@ function ProposeSlot({ booking, onClose, onDone }: { booking: Booking; onClose: 
         </div>
       </form>
     </Modal>
+  );
+}
+
+/** Open incidents of the officer's and the port's sessions, each a link into its console. */
+function OpenAlarms({ alarms, bookings }: { alarms: Alarm[]; bookings: Booking[] }) {
+  const { t, tMaybe, time } = useI18n();
+  const declarationOf = (sessionId: string | null) => bookings.find((b) => b.sessionId === sessionId)?.declarationNumber ?? '';
+  return (
+    <section data-testid="group-alarms">
+      <h2>
+        {t('officer.openAlarms')} <span className={alarms.length > 0 ? 'count alarm-badge' : 'count'}>{alarms.length}</span>
+      </h2>
+      {alarms.length === 0 ? (
+        <Empty>{t('officer.noOpenAlarms')}</Empty>
+      ) : (
+        <ul className="cards">
+          {alarms.slice(0, 20).map((a) => (
+            <li key={a.id} className="card alarm-card" data-testid="open-alarm">
+              <strong>{tMaybe(`rule.${a.rule}`) ?? a.rule}</strong> <span className="muted">{declarationOf(a.sessionId)}</span>
+              <p className="muted small">{t('console.occurrences', { n: a.occurrences, time: time(a.lastSeenAt) })}</p>
+              {a.sessionId && <Link to={`/officer/session/${a.sessionId}`}>{t('officer.openConsole')}</Link>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Sessions that ended today (the officer's and the port's), with their verdicts: the rest is in the history. */
+function FinishedToday({ entries }: { entries: ArchiveEntry[] }) {
+  const { t, clock } = useI18n();
+  return (
+    <section data-testid="group-finished">
+      <h2>
+        {t('officer.finishedToday')} <span className="count">{entries.length}</span>
+      </h2>
+      {entries.length === 0 ? (
+        <Empty>{t('officer.none')}</Empty>
+      ) : (
+        <table className="table">
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.sessionId} data-testid="finished-row">
+                <td>
+                  <Link to={`/archive/session/${e.sessionId}`}>
+                    {clock(e.startedAt)} – {e.endedAt ? clock(e.endedAt) : ''}
+                  </Link>
+                </td>
+                <td>{e.declarationNumber}</td>
+                <td>{e.enterpriseName}</td>
+                <td>{e.officerName ?? '—'}</td>
+                <td>
+                  <VerdictBadge outcome={e.verdict} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Link to="/archive">{t('officer.allHistory')}</Link>
+    </section>
   );
 }

@@ -1,24 +1,25 @@
-/** The supervisor's archive: search sessions by what they are known by, page through the results. */
+/** The archive (supervisors all of it, officers their port's): search sessions by what they are known by, page through, export. */
 import { useState } from 'react';
 import { api, mediaUrl } from '../../api/client.ts';
 import { INSPECTION_TYPES, VERDICT_OUTCOMES } from '../../api/types.ts';
 import { Link, useRouter } from '../../app/router.tsx';
-import { Empty, ErrorBanner, Loading, Options, useLoad, VerdictBadge } from '../../components/common.tsx';
+import { Empty, ErrorBanner, Loading, LocalDateInput, Options, useLoad, VerdictBadge } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 const PAGE = 20;
-const FILTERS = ['text', 'declarationNumber', 'enterpriseId', 'officerId', 'from', 'to', 'type', 'verdict', 'hasAlarms'] as const;
+const FILTERS = ['text', 'declarationNumber', 'enterpriseId', 'siteId', 'officerId', 'from', 'to', 'type', 'verdict', 'hasAlarms'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 export function ArchivePage() {
   const { t, dateTime } = useI18n();
-  const { search, navigate } = useRouter();
+  const { path, search, navigate } = useRouter();
   // The search lives in the URL: a result list can be bookmarked and the back button returns to it.
   const applied: Filters = Object.fromEntries(FILTERS.map((f) => [f, search.get(f) ?? '']).filter(([, v]) => v));
   const offset = Number(search.get('offset') ?? 0) || 0;
   const [form, setForm] = useState<Filters>(applied);
   const enterprises = useLoad(() => api.enterprises(), []);
   const officers = useLoad(() => api.officers(), []);
+  const sites = useLoad(() => api.visibleSites(), []);
   const key = JSON.stringify([applied, offset]);
   // The dates of the form are days in the user's time zone; the API takes instants.
   const query = {
@@ -29,9 +30,10 @@ export function ArchivePage() {
   const results = useLoad(() => api.archive({ ...query, limit: PAGE, offset }), [key]);
   const go = (filters: Filters, nextOffset = 0) => {
     const qs = new URLSearchParams(Object.entries({ ...filters, offset: nextOffset ? String(nextOffset) : '' }).filter(([, v]) => v) as Array<[string, string]>);
-    navigate(`/supervisor${qs.size ? `?${qs}` : ''}`);
+    navigate(`${path}${qs.size ? `?${qs}` : ''}`);
   };
-  const set = (f: keyof Filters) => (e: { target: { value: string } }) => setForm((s) => ({ ...s, [f]: e.target.value }));
+  const set = (f: keyof Filters) => (e: { target: { value: string } }) => setValue(f, e.target.value);
+  const setValue = (f: keyof Filters, value: string) => setForm((s) => ({ ...s, [f]: value }));
   const total = results.data?.total ?? 0;
 
   return (
@@ -61,6 +63,13 @@ export function ArchivePage() {
           </select>
         </label>
         <label>
+          {t('archive.site')}
+          <select name="siteId" value={form.siteId ?? ''} onChange={set('siteId')}>
+            <option value="">{t('common.any')}</option>
+            <Options items={sites.data} label={(s) => s.name} value={(s) => s.id} />
+          </select>
+        </label>
+        <label>
           {t('archive.officer')}
           <select name="officerId" value={form.officerId ?? ''} onChange={set('officerId')}>
             <option value="">{t('common.any')}</option>
@@ -69,11 +78,11 @@ export function ArchivePage() {
         </label>
         <label>
           {t('archive.from')}
-          <input type="date" name="from" value={form.from ?? ''} onChange={set('from')} />
+          <LocalDateInput type="date" name="from" value={form.from ?? ''} onChange={(v) => setValue('from', v)} />
         </label>
         <label>
           {t('archive.to')}
-          <input type="date" name="to" value={form.to ?? ''} onChange={set('to')} />
+          <LocalDateInput type="date" name="to" value={form.to ?? ''} onChange={(v) => setValue('to', v)} />
         </label>
         <label>
           {t('booking.type')}
@@ -111,7 +120,7 @@ export function ArchivePage() {
           </button>
         </div>
       </form>
-      <ErrorBanner error={results.error ?? enterprises.error ?? officers.error} />
+      <ErrorBanner error={results.error ?? enterprises.error ?? officers.error ?? sites.error} />
       {results.loading && !results.data ? (
         <Loading />
       ) : total === 0 ? (
@@ -122,6 +131,9 @@ export function ArchivePage() {
             {t('archive.resultCount', { from: offset + 1, to: Math.min(offset + PAGE, total), total })}{' '}
             <a href={mediaUrl.archiveCsv(query)} download data-testid="archive-csv">
               {t('archive.exportCsv')}
+            </a>{' '}
+            <a href={mediaUrl.archiveXlsx(query)} download data-testid="archive-xlsx">
+              {t('archive.exportXlsx')}
             </a>
           </p>
           <table className="table" data-testid="archive-results">

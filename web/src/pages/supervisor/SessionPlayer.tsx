@@ -60,9 +60,13 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
     return () => clearTimeout(timer);
   }, [notSealed, integrity.data, reloadIntegrity]);
 
-  /** Plays the recording that covers `at` (epoch ms), from that moment. */
+  /**
+   * Plays `at` (epoch ms): in the recording being watched when it covers that moment (the camera the
+   * reviewer chose), else in another that does; with none covering it, the watched one stays, clamped.
+   */
   const seek = (at: number) => {
-    const cover = videosReady.find((r) => coversTime(r, at)) ?? videosReady[0];
+    const watched = current?.mediaKind === 'video' ? current : undefined;
+    const cover = (watched && coversTime(watched, at) ? watched : videosReady.find((r) => coversTime(r, at))) ?? watched ?? videosReady[0];
     if (!cover) return;
     const offset = Math.max(0, (at - new Date(cover.startedAt).getTime()) / 1000);
     if (cover.id !== current?.id) {

@@ -1,0 +1,40 @@
+import { useState } from 'react';
+import { api } from '../../api/client.ts';
+import { ErrorBanner, useLoad } from '../../components/common.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+import { AdminTable, CreateForm, RowActions } from './admin-forms.tsx';
+
+/** Customs ports: officers, sites and declarations belong to one. */
+export function PortsTab() {
+  const { t } = useI18n();
+  const ports = useLoad(() => api.ports(), []);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <section>
+      <ErrorBanner error={error ?? ports.error} onClose={() => setError(null)} />
+      <AdminTable
+        rows={ports.data}
+        rowKey={(p) => p.id}
+        columns={[
+          { title: 'admin.portCode', cell: (p) => <code>{p.code}</code> },
+          { title: 'admin.name', cell: (p) => p.name },
+          {
+            cell: (p) => (
+              <RowActions name={p.name} rename={(name) => api.updateEntity('ports', p.id, { name })} remove={() => api.deleteEntity('ports', p.id)} done={ports.reload} onError={setError} />
+            ),
+          },
+        ]}
+      />
+      <CreateForm title="admin.newPort" submit={(f) => api.createPort({ code: f.code!.toUpperCase(), name: f.name! })} done={ports.reload}>
+        <label>
+          {t('admin.portCode')}
+          <input name="code" required pattern="[0-9A-Za-z]{2,10}" title={t('admin.portCodeHint')} />
+        </label>
+        <label>
+          {t('admin.name')}
+          <input name="name" required maxLength={200} />
+        </label>
+      </CreateForm>
+    </section>
+  );
+}
