@@ -67,7 +67,6 @@ export const errorReasons = [
   'name_taken',
   'code_taken',
   'in_use',
-  'account_disabled',
   'account_locked_until',
   'cannot_disable_self',
   'site_not_of_enterprise',

@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
+import { AppError } from '../errors.ts';
 
 const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
 
@@ -12,6 +13,13 @@ const DEFAULT_COST = { N: 1 << 15, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
 export const MIN_PASSWORD_LENGTH = 10;
+
+/** Refuses a password too short to choose (when an account is created or a password changed). */
+export function requireLongEnough(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError('bad_request', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`, { reason: 'password_too_short', params: { min: MIN_PASSWORD_LENGTH } });
+  }
+}
 
 function maxmem(N: number, r: number) {
   return 128 * N * r * 2;

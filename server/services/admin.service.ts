@@ -7,7 +7,7 @@ import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { isForeignKeyViolation, isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
 import { authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.ts';
+import { hashPassword, requireLongEnough } from '../auth/password.ts';
 import { isEnterpriseSide, readableBy, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { normaliseCode } from '../../inference/index.ts';
@@ -47,14 +47,11 @@ export interface EditableChanges {
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
 export const normalisePlate = normaliseCode;
 
-/** rtsp://user:secret@host/… → rtsp://user:***@host/…, for every URL in the text (ffmpeg's errors quote the source). */
-
 /** Administration lists are for people to read: beyond this they need a search. */
 const LIST_LIMIT = 1000;
 
 const codeTaken = (message: string, code: string) => new AppError('conflict', message, { reason: 'code_taken', params: { code } });
 const nameTaken = (message: string, name: string) => new AppError('conflict', message, { reason: 'name_taken', params: { name } });
-const passwordTooShort = () => new AppError('bad_request', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`, { reason: 'password_too_short', params: { min: MIN_PASSWORD_LENGTH } });
 
 const cannotChangeSelf = () => new AppError('conflict', 'You cannot disable or delete your own account', { reason: 'cannot_disable_self' });
 const editableTables = { port: ports, enterprise: enterprises, site: sites, camera: cameras } as const;
@@ -67,9 +64,7 @@ export class AdminService {
   /** Creates any user. `actor` null is the command-line bootstrap of the first administrator. */
   async createUser(actor: Principal | null, input: NewUser): Promise<UserView> {
     if (actor) requireRole(actor, 'admin');
-    if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw passwordTooShort();
-    }
+    requireLongEnough(input.password);
     if (input.role === 'enterprise_user' && !input.enterpriseId) throw new AppError('bad_request', 'An enterprise user needs an enterprise', { reason: 'enterprise_required' });
     if (input.role === 'officer' && !input.portId) throw new AppError('bad_request', 'An officer needs a port', { reason: 'port_required' });
     const { db } = this.deps;

@@ -4,7 +4,7 @@ import { and, eq, gt, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { authSessions, users } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { decoyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/password.ts';
+import { decoyPasswordHash, hashPassword, requireLongEnough, verifyPassword } from '../auth/password.ts';
 import { activeDelegations, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { LoginThrottle } from './login-throttle.ts';
@@ -74,9 +74,7 @@ export class AuthService {
   /** The user changes their own password (knowing the current one); their other logins end, this one stays. */
   async changePassword(p: Principal, currentToken: string, current: string, next: string): Promise<void> {
     const { db } = this.deps;
-    if (next.length < MIN_PASSWORD_LENGTH) {
-      throw new AppError('bad_request', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`, { reason: 'password_too_short', params: { min: MIN_PASSWORD_LENGTH } });
-    }
+    requireLongEnough(next);
     if (next === current) throw new AppError('bad_request', 'The new password must differ from the current one', { reason: 'password_unchanged' });
     const [user] = await db.select().from(users).where(eq(users.id, p.userId));
     if (!user || !(await verifyPassword(current, user.passwordHash))) {

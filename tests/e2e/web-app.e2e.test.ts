@@ -170,6 +170,13 @@ describe('the web app', () => {
     const liveCount = officer.locator('[data-testid=camera-tile] [data-testid=live-count]');
     await liveCount.waitFor({ timeout: 120_000 });
     expect(Number(await liveCount.textContent())).toBeGreaterThan(0);
+    // The officer places the counting line where the animals walk: two clicks on the pen's picture.
+    await officer.locator('[data-testid=draw-line]').first().click();
+    const penTile = officer.locator(`[data-testid=camera-tile][data-camera="${penCamera}"]`).first();
+    const penBox = (await penTile.boundingBox())!;
+    await penTile.click({ position: { x: penBox.width * 0.2, y: penBox.height * 0.45 } });
+    await penTile.click({ position: { x: penBox.width * 0.8, y: penBox.height * 0.5 } });
+    await officer.locator('[data-testid=drawing-hint]').waitFor({ state: 'detached' });
     // Every tile subscribed at once when the console opened, over one receiving transport: no error shown.
     expect(await officer.locator('[role=alert]').count()).toBe(0);
 
@@ -292,10 +299,128 @@ describe('the web app', () => {
     await bar.locator('[data-kinds~=snapshot]').first().click();
     await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
     await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    // The conversation plays with it: both sides' microphones, in step with the picture.
+    expect(await supervisor.locator('[data-testid=conversation-audio]').count()).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => supervisor.evaluate(() => [...document.querySelectorAll<HTMLAudioElement>('[data-testid=conversation-audio]')].filter((a) => !a.paused && a.currentTime > 0).length), {
+        timeout: 20_000,
+      })
+      .toBeGreaterThanOrEqual(2);
+    // Watching another camera's recording, a marker seeks within that recording (it covers the moment)
+    // instead of jumping back to the first one.
+    const snapshotAt = await supervisor.evaluate(async (id) => {
+      const events = (await (await fetch(`/api/sessions/${id}/timeline`)).json()) as Array<{ kind: string; at: string }>;
+      return Date.parse(events.find((e) => e.kind === 'snapshot')!.at);
+    }, sessionId);
+    const watchedFirst = await video.getAttribute('data-recording');
+    const other = (await api<Array<{ id: string; mediaKind: string; status: string; startedAt: string; endedAt: string | null }>>(supervisor, `/api/sessions/${sessionId}/recordings`)).find(
+      (r) => r.id !== watchedFirst && r.mediaKind === 'video' && r.status === 'ready' && Date.parse(r.startedAt) <= snapshotAt && r.endedAt && Date.parse(r.endedAt) >= snapshotAt,
+    );
+    expect(other, 'a second video recording covering the snapshot').toBeDefined();
+    await supervisor.locator(`[data-testid=recording-tab][data-recording="${other!.id}"]`).click();
+    await expect.poll(() => video.getAttribute('data-recording')).toBe(other!.id);
+    await bar.locator('[data-kinds~=snapshot]').first().click();
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
+    expect(await video.getAttribute('data-recording')).toBe(other!.id);
     await supervisor.locator('[data-testid=count-chart]').waitFor();
     await walkLanguages(supervisor, 'session player', 'ru');
     await screenshot(supervisor, 'session-player');
   }, 420_000);
+
+  it('sets up a new organisation in Chinese: a port, an enterprise and its user, who registers a declaration and books it; a disabled user is shut out', async () => {
+    const base = platform.url;
+    const admin = await (await newContext(browsers[1]!, { locale: 'zh-CN' })).newPage();
+    admin.on('dialog', (d) => void d.accept());
+    await login(admin, base, 'admin', PASSWORD, '/admin?tab=ports');
+    const portForm = admin.locator('.inline-form');
+    await portForm.locator('input[name=code]').fill('MO9');
+    await portForm.locator('input[name=name]').fill('澳门新口岸');
+    await portForm.locator('button[type=submit]').click();
+    await admin.locator('tr', { hasText: '澳门新口岸' }).waitFor();
+    await screenshot(admin, 'admin-ports');
+    await admin.locator('[data-tab=enterprises]').click();
+    const enterpriseForm = admin.locator('.inline-form');
+    await enterpriseForm.locator('input[name=name]').fill('伽马贸易');
+    await enterpriseForm.locator('input[name=customsCode]').fill('4401100099');
+    await enterpriseForm.locator('button[type=submit]').click();
+    await admin.locator('tr', { hasText: '伽马贸易' }).waitFor();
+    await admin.locator('[data-tab=users]').click();
+    const userForm = admin.locator('.inline-form');
+    await userForm.locator('input[name=username]').fill('gamma');
+    await userForm.locator('input[name=displayName]').fill('伽马报关员');
+    await userForm.locator('input[name=password]').fill(PASSWORD);
+    await userForm.locator('select[name=role]').selectOption('enterprise_user');
+    await userForm.locator('select[name=enterpriseId]').selectOption({ label: '伽马贸易' });
+    await userForm.locator('button[type=submit]').click();
+    const gammaRow = admin.locator('tr', { hasText: '伽马报关员' });
+    await gammaRow.waitFor();
+
+    // The new enterprise, on its phone: no declarations yet, so it registers one and books it.
+    const phone = await (await newContext(browsers[0]!, { locale: 'zh-CN', phone: true })).newPage();
+    await login(phone, base, 'gamma', PASSWORD);
+    await phone.waitForURL(`${base}/enterprise`);
+    await phone.locator('[data-testid=register-declaration]').click();
+    const form = phone.locator('[data-testid=declaration-form]');
+    await form.locator('input[name=number]').fill('531620261000099001');
+    await form.locator('select[name=portId]').selectOption({ label: '澳门新口岸' });
+    await form.locator('textarea[name=goodsDescription]').fill('冷冻猪肉');
+    await form.locator('input[name=declaredQuantity]').fill('120');
+    await form.locator('input[name=quantityUnit]').fill('箱');
+    await form.locator('input[name=sealNumbers]').fill('MO-7781');
+    await expectInLanguage(phone, 'zh-CN', 'declaration form');
+    await screenshot(phone, 'enterprise-register-declaration');
+    await form.locator('button[type=submit]').click();
+    const card = phone.locator('[data-testid=declaration]', { hasText: '531620261000099001' });
+    await card.waitFor();
+    const book = async () => {
+      await card.getByRole('button', { name: L('zh-CN', 'enterprise.requestInspection') }).click();
+      const request = phone.locator('[data-testid=request-form]');
+      await request.locator('select[name=type]').selectOption('label_rectification');
+      await request.locator('input[name=slotStart]').fill(localInput(new Date(Date.now() + 26 * 3_600_000)));
+      await request.locator('button[type=submit]').click();
+      return request;
+    };
+    await book();
+    await phone.locator('[data-testid=booking][data-status=requested]', { hasText: '531620261000099001' }).waitFor();
+    // The same declaration again at the same time: refused, said once, in Chinese, with no English from the server.
+    const again = await book();
+    const refusal = again.locator('[role=alert]');
+    await refusal.waitFor();
+    expect((await refusal.textContent())?.trim()).toBe(L('zh-CN', 'error.reason.declaration_already_booked'));
+    await expectInLanguage(phone, 'zh-CN', 'booking refused');
+    await screenshot(phone, 'enterprise-booking-refused');
+
+    // The administrator disables the user: the phone is logged out, and logging in again is refused (one message, Chinese).
+    await gammaRow.locator('[data-action=toggle]').click();
+    await expect.poll(() => gammaRow.getAttribute('class')).toContain('disabled');
+    await screenshot(admin, 'admin-user-disabled');
+    await phone.reload();
+    await phone.locator('input[name=password]').waitFor();
+    await phone.locator('input[name=username]').fill('gamma');
+    await phone.locator('input[name=password]').fill(PASSWORD);
+    await phone.locator('form button[type=submit]').click();
+    const loginError = phone.locator('[role=alert]');
+    await loginError.waitFor();
+    expect((await loginError.textContent())?.trim()).toBe(L('zh-CN', 'error.invalid_credentials'));
+    await admin.context().close();
+    await phone.context().close();
+  }, 120_000);
+
+  it('gives the officer a day view and a history of finished sessions', async () => {
+    const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();
+    await login(officer, platform.url, 'officer1', PASSWORD);
+    await officer.waitForURL(`${platform.url}/officer`);
+    await officer.locator('[data-testid=group-finished] [data-testid=finished-row]', { hasText: DECLARATION }).waitFor();
+    await officer.locator('[data-testid=group-alarms]').waitFor();
+    await expectInLanguage(officer, 'ru', 'officer today');
+    await screenshot(officer, 'officer-today');
+    await officer.getByRole('link', { name: L('ru', 'nav.history') }).click();
+    await officer.waitForURL(`${platform.url}/archive`);
+    await officer.locator('[data-testid=archive-row]', { hasText: DECLARATION }).waitFor();
+    await expectInLanguage(officer, 'ru', 'officer history');
+    await screenshot(officer, 'officer-history');
+    await officer.context().close();
+  }, 60_000);
 
   it('lets the officer propose another time and the enterprise accept it', async () => {
     const { services } = platform;
@@ -335,7 +460,7 @@ describe('the web app', () => {
       await expectInLanguage(page, locale, 'login');
       await login(page, platform.url, 'admin', PASSWORD);
       await page.waitForURL(`${platform.url}/admin`);
-      for (const tab of ['enterprises', 'users', 'delegations', 'sites', 'cameras', 'vehicles']) {
+      for (const tab of ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles']) {
         await page.locator(`[data-tab=${tab}]`).click();
         await page.locator('.inline-form').waitFor();
         await page.waitForLoadState('networkidle');
@@ -354,3 +479,14 @@ describe('the web app', () => {
     await context.close();
   }, 180_000);
 });
+
+/** The value of a datetime-local field for `d` in the browser's (and this machine's) time zone. */
+function localInput(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A GET of the API with the page's login. */
+function api<T>(page: Page, url: string): Promise<T> {
+  return page.evaluate(async (u) => (await fetch(u)).json(), url) as Promise<T>;
+}

@@ -2,7 +2,8 @@
  * One received video stream, with the live detections of its camera drawn over it: a point per counted
  * animal with the running count, a box and the text of each plate or seal read.
  */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useI18n } from '../i18n/index.tsx';
 import type { InspectionClient, ProducerInfo } from '../media/inspection-client.ts';
 
 export interface VisionResult {
@@ -35,6 +36,12 @@ export class TrackCache {
   }
 }
 
+/** A counting line, its ends in fractions of the picture (0-1). */
+export interface CountingLine {
+  a: [number, number];
+  b: [number, number];
+}
+
 /** Detections older than this are not drawn: the picture has moved on. */
 const STALE_MS = 2500;
 
@@ -48,6 +55,8 @@ export function VideoTile({
   onError,
   large,
   testId,
+  countingLine,
+  onPicturePoint,
 }: {
   cache: TrackCache;
   info: ProducerInfo;
@@ -58,9 +67,16 @@ export function VideoTile({
   onError: (err: unknown) => void;
   large?: boolean;
   testId?: string;
+  /** Drawn over the picture where animals are counted crossing it. */
+  countingLine?: CountingLine;
+  /** When set, a click on the picture gives its point in picture fractions (drawing a line) instead of onClick. */
+  onPicturePoint?: (point: [number, number]) => void;
 }) {
+  const { t } = useI18n();
   const video = useRef<HTMLVideoElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
+  // Until its first frame plays, a tile says it is connecting rather than showing black.
+  const [playing, setPlaying] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -93,6 +109,16 @@ export function VideoTile({
       const scale = Math.min(w / vw, h / vh);
       const ox = (w - vw * scale) / 2;
       const oy = (h - vh * scale) / 2;
+      if (countingLine) {
+        ctx.strokeStyle = 'rgba(255, 64, 64, 0.95)';
+        ctx.lineWidth = 3 * devicePixelRatio;
+        ctx.setLineDash([10 * devicePixelRatio, 6 * devicePixelRatio]);
+        ctx.beginPath();
+        ctx.moveTo(ox + countingLine.a[0] * vw * scale, oy + countingLine.a[1] * vh * scale);
+        ctx.lineTo(ox + countingLine.b[0] * vw * scale, oy + countingLine.b[1] * vh * scale);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
       const now = Date.now();
       for (const r of vision ?? []) {
         if (now - new Date(r.capturedAt).getTime() > STALE_MS) continue;
@@ -126,21 +152,43 @@ export function VideoTile({
     draw();
     const timer = setInterval(draw, 500);
     return () => clearInterval(timer);
-  }, [vision]);
+  }, [vision, countingLine]);
+
+  /** Where a click fell on the picture itself (the element letterboxes it), in fractions; null outside it. */
+  const pictureFraction = (clientX: number, clientY: number): [number, number] | null => {
+    const v = video.current;
+    if (!v) return null;
+    const box = v.getBoundingClientRect();
+    const vw = v.videoWidth || 16;
+    const vh = v.videoHeight || 9;
+    const scale = Math.min(box.width / vw, box.height / vh);
+    const x = (clientX - box.left - (box.width - vw * scale) / 2) / (vw * scale);
+    const y = (clientY - box.top - (box.height - vh * scale) / 2) / (vh * scale);
+    return x < 0 || x > 1 || y < 0 || y > 1 ? null : [Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000];
+  };
 
   const count = vision?.find((r) => r.task === 'count');
   return (
     <figure
-      className={`tile${large ? ' tile-large' : ''}${onClick ? ' clickable' : ''}`}
-      onClick={onClick}
+      className={`tile${large ? ' tile-large' : ''}${onClick || onPicturePoint ? ' clickable' : ''}${onPicturePoint ? ' drawing' : ''}`}
+      onClick={(e) => {
+        if (!onPicturePoint) return onClick?.();
+        const point = pictureFraction(e.clientX, e.clientY);
+        if (point) onPicturePoint(point);
+      }}
       data-testid={testId}
       data-producer={info.producerId}
       data-camera={info.cameraId ?? undefined}
     >
-      <video ref={video} autoPlay playsInline muted />
+      <video ref={video} autoPlay playsInline muted onPlaying={() => setPlaying(true)} onEmptied={() => setPlaying(false)} />
       <canvas ref={canvas} className="overlay" />
       <figcaption>
         <span>{label}</span>
+        {!playing && (
+          <span className="camera-state camera-connecting" data-testid="tile-connecting">
+            {t('camera.connecting')}
+          </span>
+        )}
         {count?.count !== undefined && (
           <span className="count-badge" data-testid="live-count">
             {count.count}

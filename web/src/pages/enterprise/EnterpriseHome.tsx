@@ -8,7 +8,7 @@ import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Options, Sta
 import { useI18n } from '../../i18n/index.tsx';
 
 export function EnterpriseHome() {
-  const { t, dateTime } = useI18n();
+  const { t, tMaybe, dateTime } = useI18n();
   const declarations = useLoad(() => api.declarations({ limit: 100 }), []);
   const bookings = useLoad(() => api.bookings({ limit: 100 }), []);
   const [requestFor, setRequestFor] = useState<Declaration | null>(null);
@@ -66,7 +66,7 @@ export function EnterpriseHome() {
               </div>
               <p>{d.goodsDescription}</p>
               <p className="muted">
-                {t('declaration.quantity', { quantity: d.declaredQuantity, unit: d.quantityUnit })}
+                {t('declaration.quantity', { quantity: d.declaredQuantity, unit: tMaybe(`unit.${d.quantityUnit.toLowerCase()}`) ?? d.quantityUnit })}
                 {d.sealNumbers.length > 0 && ` · ${t('declaration.seals', { seals: d.sealNumbers.join(', ') })}`}
               </p>
               <button onClick={() => setRequestFor(d)}>{t('enterprise.requestInspection')}</button>

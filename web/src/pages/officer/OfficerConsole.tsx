@@ -14,7 +14,7 @@ import { useI18n } from '../../i18n/index.tsx';
 import type { ProducerInfo } from '../../media/inspection-client.ts';
 import { pendingCommands, useInspection } from '../../media/use-inspection.ts';
 import { AlarmPanel, BatchControl, CameraState, CommandBar, VerdictForm } from './console-parts.tsx';
-import { cameraIdOf, useLiveAlarms, useLoadingBatches, useOfficerMicrophone, useRemoteVoice, useTrackCache, useVideoLayout, useVisionResults } from './console-state.ts';
+import { cameraIdOf, useCountingLines, useLiveAlarms, useLoadingBatches, useOfficerMicrophone, useRemoteVoice, useTrackCache, useVideoLayout, useVisionResults } from './console-state.ts';
 
 export function OfficerConsole({ sessionId, view }: { sessionId: string; view: 'console' | 'wall' }) {
   const { t, tMaybe, time } = useI18n();
@@ -32,26 +32,34 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
   const mic = useOfficerMicrophone(inspection, onError);
   const audioRef = useRemoteVoice(cache, inspection, onError);
   const { main, side, cameras, focusOn, enlarged, enlarge } = useVideoLayout(inspection);
+  const lines = useCountingLines(batches);
 
   const openAlarms = alarms.filter((a) => a.status === 'open');
   const labelOf = (p: ProducerInfo) => (cameraIdOf(p) ? p.label : t('console.enterpriseVideo', { name: p.displayName }));
   const verdictRecorded = status === 'closed' || timeline.some((e) => e.kind === 'verdict');
 
-  const tile = (p: ProducerInfo, large: boolean, onClick?: () => void) =>
-    cache && (
-      <VideoTile
-        key={`${p.producerId}:${large}`}
-        cache={cache}
-        info={p}
-        large={large}
-        label={labelOf(p)}
-        vision={vision[cameraIdOf(p) ?? '']}
-        onClick={onClick}
-        onError={onError}
-        testId={cameraIdOf(p) ? 'camera-tile' : 'enterprise-video'}
-        badges={cameraIdOf(p) ? <CameraState alarms={openAlarms.filter((a) => a.cameraId === cameraIdOf(p))} /> : null}
-      />
+  const tile = (p: ProducerInfo, large: boolean, onClick?: () => void) => {
+    const cameraId = cameraIdOf(p);
+    const counts = cameraId !== null && vision[cameraId]?.some((r) => r.task === 'count');
+    return (
+      cache && (
+        <VideoTile
+          key={`${p.producerId}:${large}`}
+          cache={cache}
+          info={p}
+          large={large}
+          label={labelOf(p)}
+          vision={vision[cameraIdOf(p) ?? '']}
+          onClick={onClick}
+          onError={onError}
+          testId={cameraIdOf(p) ? 'camera-tile' : 'enterprise-video'}
+          badges={cameraIdOf(p) ? <CameraState alarms={openAlarms.filter((a) => a.cameraId === cameraIdOf(p))} /> : null}
+          countingLine={counts && cameraId ? lines.of(cameraId) : undefined}
+          onPicturePoint={cameraId && lines.drawing === cameraId ? (point) => lines.addPoint(cameraId, point) : undefined}
+        />
+      )
     );
+  };
 
   return (
     <div className={`page console${view === 'wall' ? ' wall' : ''}`}>
@@ -96,7 +104,13 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
       ) : (
         <div className="console-grid">
           <section className="stage">
-            {main ? tile(main, true) : <div className="tile tile-large placeholder">{status === 'live' ? t('console.waitingForVideo') : t(`session.status.${status}`)}</div>}
+            {main ? (
+              tile(main, true)
+            ) : (
+              <div className="tile tile-large placeholder" data-testid="stage-waiting">
+                {status === 'live' ? t(cameras.length > 0 ? 'console.waitingForEnterprise' : 'console.waitingForVideo') : t(`session.status.${status}`)}
+              </div>
+            )}
             <div className="side-tiles">{side.map((p) => tile(p, false, () => focusOn(p.producerId)))}</div>
             {role === 'officer' && status === 'live' && client && (
               <>
@@ -113,7 +127,7 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
                   {cameras
                     .filter((c) => cameraIdOf(c) && vision[cameraIdOf(c)!]?.some((r) => r.task === 'count'))
                     .map((c) => (
-                      <BatchControl key={c.producerId} sessionId={sessionId} camera={c} batches={batches} totals={batchTotals} onChanged={reloadBatches} onError={onError} />
+                      <BatchControl key={c.producerId} sessionId={sessionId} camera={c} batches={batches} totals={batchTotals} lines={lines} onChanged={reloadBatches} onError={onError} />
                     ))}
                 </div>
               </>

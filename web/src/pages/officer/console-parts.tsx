@@ -5,10 +5,7 @@ import { VERDICT_OUTCOMES, type Alarm, type LoadingBatch } from '../../api/types
 import { ActionButton } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import type { ProducerInfo } from '../../media/inspection-client.ts';
-import { cameraIdOf, type LiveAlarm } from './console-state.ts';
-
-/** The counting line of a loading batch, in picture fractions: across the picture, a little below the middle. */
-const BATCH_LINE = { a: [0.05, 0.6] as [number, number], b: [0.95, 0.6] as [number, number] };
+import { cameraIdOf, type CountingLines, type LiveAlarm } from './console-state.ts';
 
 export function CommandBar({
   presets,
@@ -187,6 +184,7 @@ export function BatchControl({
   camera,
   batches,
   totals,
+  lines,
   onChanged,
   onError,
 }: {
@@ -194,6 +192,7 @@ export function BatchControl({
   camera: ProducerInfo;
   batches: LoadingBatch[];
   totals: Record<string, { net: number }>;
+  lines: CountingLines;
   onChanged: () => void;
   onError: (e: unknown) => void;
 }) {
@@ -201,10 +200,28 @@ export function BatchControl({
   const cameraId = cameraIdOf(camera)!;
   const open = batches.find((b) => b.cameraId === cameraId && !b.closedAt);
   if (!open) {
+    // Animals are counted as they cross the line drawn on the picture (the dashed red line on the tile):
+    // the officer places it where the animals walk (the loading ramp), else it lies across the picture.
     return (
-      <ActionButton className="secondary" action={() => api.openBatch(sessionId, { cameraId, line: BATCH_LINE }).then(onChanged)} onError={onError}>
-        {t('console.startBatch', { camera: camera.label })}
-      </ActionButton>
+      <span className="inline batch" data-testid="batch-control">
+        {lines.drawing === cameraId ? (
+          <>
+            <span className="muted" data-testid="drawing-hint">
+              {t('console.drawLineHint', { camera: camera.label })}
+            </span>
+            <button type="button" className="secondary" onClick={() => lines.stopDrawing()}>
+              {t('common.cancel')}
+            </button>
+          </>
+        ) : (
+          <button type="button" className="secondary" data-testid="draw-line" onClick={() => lines.startDrawing(cameraId)}>
+            {t('console.drawLine')}
+          </button>
+        )}
+        <ActionButton className="secondary" action={() => api.openBatch(sessionId, { cameraId, line: lines.of(cameraId) }).then(onChanged)} onError={onError}>
+          {t('console.startBatch', { camera: camera.label })}
+        </ActionButton>
+      </span>
     );
   }
   return (

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { Alarm, LoadingBatch } from '../../api/types.ts';
-import { TrackCache, type VisionResult } from '../../components/VideoTile.tsx';
+import { TrackCache, type CountingLine, type VisionResult } from '../../components/VideoTile.tsx';
 import type { InspectionClient, ProducerInfo } from '../../media/inspection-client.ts';
 import type { Inspection } from '../../media/use-inspection.ts';
 
@@ -144,7 +144,47 @@ export function useVideoLayout({ client, producers }: Inspection) {
   const videos = producers.filter((p) => p.kind === 'video' && !mine.has(p.producerId));
   const enterpriseVideos = videos.filter((p) => !cameraIdOf(p));
   const cameras = videos.filter((p) => cameraIdOf(p));
-  const main = videos.find((p) => p.producerId === focus) ?? enterpriseVideos[0] ?? cameras[0];
+  // The enterprise's video, or the camera the officer chose: never a camera put there silently while the
+  // phone is away (it may be a black, offline one); the stage says what it is waiting for instead.
+  const main = videos.find((p) => p.producerId === focus) ?? enterpriseVideos[0];
   const side = videos.filter((p) => p !== main);
   return { main, side, cameras, focusOn: setFocus, enlarged, enlarge: setEnlarged };
+}
+
+/** Where a loading batch counts when the officer has not drawn a line: across the picture, a little below the middle. */
+export const DEFAULT_COUNTING_LINE: CountingLine = { a: [0.05, 0.6], b: [0.95, 0.6] };
+
+export interface CountingLines {
+  /** The line of the camera's open batch, else the one drawn for it, else the default. */
+  of: (cameraId: string) => CountingLine;
+  /** The camera whose picture is being clicked to place a line, if any. */
+  drawing: string | null;
+  startDrawing: (cameraId: string) => void;
+  stopDrawing: () => void;
+  /** A click on the picture: the first sets one end, the second the other and ends drawing. */
+  addPoint: (cameraId: string, point: [number, number]) => void;
+}
+
+/** The counting lines of the session's cameras as the officer draws them (two clicks on the picture). */
+export function useCountingLines(batches: LoadingBatch[]): CountingLines {
+  const [drawn, setDrawn] = useState<Record<string, CountingLine>>({});
+  const [drawing, setDrawing] = useState<{ cameraId: string; first: [number, number] | null } | null>(null);
+  const of = useCallback(
+    (cameraId: string) => (batches.find((b) => b.cameraId === cameraId && !b.closedAt)?.line as CountingLine | undefined) ?? drawn[cameraId] ?? DEFAULT_COUNTING_LINE,
+    [batches, drawn],
+  );
+  return {
+    of,
+    drawing: drawing?.cameraId ?? null,
+    startDrawing: (cameraId) => setDrawing({ cameraId, first: null }),
+    stopDrawing: () => setDrawing(null),
+    addPoint: (cameraId, point) => {
+      if (!drawing || drawing.cameraId !== cameraId) return;
+      if (!drawing.first) return setDrawing({ cameraId, first: point });
+      // Two clicks on the same spot make no line: wait for a second point elsewhere.
+      if (Math.hypot(point[0] - drawing.first[0], point[1] - drawing.first[1]) < 0.02) return;
+      setDrawn((d) => ({ ...d, [cameraId]: { a: drawing.first!, b: point } }));
+      setDrawing(null);
+    },
+  };
 }

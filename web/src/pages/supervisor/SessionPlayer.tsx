@@ -1,8 +1,9 @@
 /**
- * Reviewing a session: its recordings with the timeline under them (markers seek the video), whether its
- * evidence still verifies, the verdict, the snapshots, counts over time, and the evidence package.
+ * Reviewing a session: its recordings with the timeline under them (markers seek the video), the
+ * conversation's audio played in step with the video watched, whether its evidence still verifies, the
+ * verdict, the snapshots, counts over time, and the evidence package.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { api, ApiError, mediaUrl, type ExportStatus } from '../../api/client.ts';
 import { ofKind, type Recording, type TimelineEvent } from '../../api/types.ts';
 import { useLiveEvent } from '../../app/live-events.ts';
@@ -29,6 +30,9 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
   const playable = (recordings.data ?? []).filter((r) => r.status === 'ready');
   const videosReady = playable.filter((r) => r.mediaKind === 'video');
   const current = playable.find((r) => r.id === selected) ?? videosReady[0] ?? playable[0];
+  const [withConversation, setWithConversation] = useState(true);
+  const audioTracks = useMemo(() => (recordings.data ?? []).filter((r) => r.status === 'ready' && r.mediaKind === 'audio'), [recordings.data]);
+  const conversation = useConversationAudio(video, current?.mediaKind === 'video' ? current : undefined, audioTracks, withConversation);
   const events = timeline.data ?? [];
   const { start, end } = useMemo(() => sessionSpan(events, recordings.data ?? []), [events, recordings.data]);
   const span = Math.max(1, end - start);
@@ -100,6 +104,7 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
               src={mediaUrl.recording(sessionId, current.id)}
               poster={current.mediaKind === 'video' ? mediaUrl.poster(sessionId, current.id) : undefined}
               data-testid="player-video"
+              data-recording={current.id}
               onLoadedMetadata={(e) => {
                 if (pendingSeek.current !== null) {
                   e.currentTarget.currentTime = pendingSeek.current;
@@ -107,15 +112,39 @@ export function SessionPlayer({ sessionId }: { sessionId: string }) {
                   void e.currentTarget.play().catch(() => {});
                 }
               }}
-              onTimeUpdate={(e) => setPosition(new Date(current.startedAt).getTime() + e.currentTarget.currentTime * 1000)}
+              onTimeUpdate={(e) => {
+                setPosition(new Date(current.startedAt).getTime() + e.currentTarget.currentTime * 1000);
+                conversation.sync();
+              }}
+              onPlay={conversation.sync}
+              onPause={conversation.sync}
+              onSeeked={conversation.sync}
             />
           ) : (
             <div className="tile tile-large placeholder">{finalising ? t('player.finalising') : t('player.noRecordings')}</div>
           )}
+          {conversation.tracks.length > 0 && current?.mediaKind === 'video' && (
+            <label className="check small">
+              <input type="checkbox" checked={withConversation} onChange={(e) => setWithConversation(e.target.checked)} data-testid="with-conversation" /> {t('player.withConversation')}
+            </label>
+          )}
+          {conversation.tracks.map((r) => (
+            <audio
+              key={r.id}
+              ref={(el) => {
+                if (el) conversation.elements.set(r.id, el);
+                else conversation.elements.delete(r.id);
+              }}
+              src={mediaUrl.recording(sessionId, r.id)}
+              preload="auto"
+              data-testid="conversation-audio"
+              data-recording={r.id}
+            />
+          ))}
           {playable.length > 1 && (
             <div className="recording-tabs">
               {playable.map((r) => (
-                <button key={r.id} className={r.id === current?.id ? '' : 'secondary'} onClick={() => setSelected(r.id)}>
+                <button key={r.id} className={r.id === current?.id ? '' : 'secondary'} onClick={() => setSelected(r.id)} data-testid="recording-tab" data-recording={r.id} data-kind={r.mediaKind}>
                   {recordingLabel(r, events, t)} · {time(r.startedAt)}
                 </button>
               ))}
@@ -299,4 +328,38 @@ function sessionSpan(events: TimelineEvent[], recordings: Recording[]): { start:
   ].filter(Number.isFinite);
   if (times.length === 0) return { start: Date.now(), end: Date.now() + 1 };
   return { start: Math.min(...times), end: Math.max(...times) };
+}
+
+/** Audio may drift this far from the picture before it is set back in step (seconds). */
+const MAX_DRIFT_S = 0.3;
+
+/**
+ * Both sides of the conversation (each participant's microphone is its own recording) played with the video
+ * being watched, in step by wall-clock time: the supervisor sees and hears the exchange as it happened.
+ */
+function useConversationAudio(video: RefObject<HTMLVideoElement | null>, watched: Recording | undefined, tracks: Recording[], enabled: boolean) {
+  const elements = useRef(new Map<string, HTMLAudioElement>()).current;
+  const sync = useCallback(() => {
+    const v = video.current;
+    for (const r of tracks) {
+      const a = elements.get(r.id);
+      if (!a) continue;
+      if (!v || !watched || !enabled) {
+        if (!a.paused) a.pause();
+        continue;
+      }
+      const at = new Date(watched.startedAt).getTime() + v.currentTime * 1000;
+      const offset = (at - new Date(r.startedAt).getTime()) / 1000;
+      const inside = offset >= 0 && (Number.isNaN(a.duration) || offset <= a.duration);
+      if (!inside || v.paused) {
+        if (!a.paused) a.pause();
+        if (inside && Math.abs(a.currentTime - offset) > MAX_DRIFT_S) a.currentTime = offset;
+        continue;
+      }
+      if (Math.abs(a.currentTime - offset) > MAX_DRIFT_S) a.currentTime = offset;
+      if (a.paused) void a.play().catch(() => {});
+    }
+  }, [video, watched, tracks, enabled, elements]);
+  useEffect(sync, [sync]);
+  return { tracks, elements, sync };
 }
