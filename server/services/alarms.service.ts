@@ -5,7 +5,7 @@
  * closes when acknowledged or when the condition clears. A camera's rule can be muted for a while.
  * Every change is announced once (`alarm.changed`), which the socket layer pushes to the session's officers.
  */
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/database.ts';
 import { alarmMutes, alarms, bookings, cameras, declarations, inspectionSessions } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
@@ -119,7 +119,10 @@ export class AlarmService {
     return rows.map(toView);
   }
 
-  /** Open incidents of the sessions the caller may read (an officer: theirs and their port's), newest first: the "today" view. */
+  /**
+   * Open incidents of the running sessions the caller may read (an officer: theirs and their port's), newest
+   * first: the "today" view. A closed session's incidents stay in its archive, not on the dashboard.
+   */
   async openForOfficer(p: Principal): Promise<AlarmView[]> {
     requireRole(p, 'officer', 'supervisor', 'admin');
     const rows = await this.deps.db
@@ -127,7 +130,7 @@ export class AlarmService {
       .from(alarms)
       .innerJoin(inspectionSessions, eq(inspectionSessions.id, alarms.sessionId))
       .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
-      .where(and(eq(alarms.status, 'open'), readableBookings(p)))
+      .where(and(eq(alarms.status, 'open'), isNull(inspectionSessions.endedAt), readableBookings(p)))
       .orderBy(desc(alarms.lastSeenAt))
       .limit(OPEN_LISTED);
     return rows.map((r) => toView(r.alarm));

@@ -3,7 +3,6 @@ export const en = {
   'app.name': 'Watchpost',
   'app.tagline': 'Remote customs inspection and supervision',
   'nav.myInspections': 'My inspections',
-  'nav.bookings': 'Bookings',
   'nav.archive': 'Archive',
   'nav.administration': 'Administration',
   'nav.today': 'Today',
@@ -148,7 +147,7 @@ export const en = {
   'session.verdictTitle': 'Inspection result',
   'session.backHome': 'Back to my inspections',
 
-  'officer.title': 'Bookings',
+  'officer.title': "Today's work",
   'officer.live': 'Live now',
   'officer.requests': 'Requests to take',
   'officer.today': 'Today',

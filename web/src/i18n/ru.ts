@@ -5,7 +5,6 @@ export const ru: Messages = {
   'app.name': 'Watchpost',
   'app.tagline': 'Дистанционный таможенный досмотр и контроль',
   'nav.myInspections': 'Мои досмотры',
-  'nav.bookings': 'Записи',
   'nav.archive': 'Архив',
   'nav.administration': 'Администрирование',
   'nav.today': 'Сегодня',
@@ -150,7 +149,7 @@ export const ru: Messages = {
   'session.verdictTitle': 'Результат досмотра',
   'session.backHome': 'К моим досмотрам',
 
-  'officer.title': 'Записи',
+  'officer.title': 'Работа на сегодня',
   'officer.live': 'Идут сейчас',
   'officer.requests': 'Заявки',
   'officer.today': 'Сегодня',

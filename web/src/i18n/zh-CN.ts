@@ -5,7 +5,6 @@ export const zhCN: Messages = {
   'app.name': '远程监管平台',
   'app.tagline': '海关远程查验与视频监管',
   'nav.myInspections': '我的查验',
-  'nav.bookings': '预约',
   'nav.archive': '档案',
   'nav.administration': '系统管理',
   'nav.today': '今日',
@@ -150,7 +149,7 @@ export const zhCN: Messages = {
   'session.verdictTitle': '查验结果',
   'session.backHome': '返回我的查验',
 
-  'officer.title': '预约',
+  'officer.title': '今日工作',
   'officer.live': '正在进行',
   'officer.requests': '待受理申请',
   'officer.today': '今天',

@@ -206,7 +206,7 @@ function ProposeSlot({ booking, onClose, onDone }: { booking: Booking; onClose: 
   );
 }
 
-/** Open incidents of the officer's and the port's sessions, each a link into its console. */
+/** Open incidents of the officer's and the port's running sessions, each a link into its console. */
 function OpenAlarms({ alarms, bookings }: { alarms: Alarm[]; bookings: Booking[] }) {
   const { t, tMaybe, time } = useI18n();
   const declarationOf = (sessionId: string | null) => bookings.find((b) => b.sessionId === sessionId)?.declarationNumber ?? '';
