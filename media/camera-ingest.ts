@@ -55,7 +55,10 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
   private lastBytes = 0;
   private lastChangeAt = Date.now();
   online = false;
+  /** Reported offline and not back since (a holder arriving later learns it here, not from the event). */
+  reportedOffline = false;
   producerInfo?: ProducerInfo;
+  private readonly startedAt = Date.now();
 
   private constructor(
     readonly camera: CameraSource,
@@ -95,6 +98,11 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
     cameraIngest.watch();
     ingest.transport.observer.once('close', () => cameraIngest.stop());
     return cameraIngest;
+  }
+
+  /** How long the camera has sent nothing (since it started, if it never did). */
+  silentMs(): number {
+    return Date.now() - (Number.isFinite(this.lastChangeAt) ? this.lastChangeAt : this.startedAt);
   }
 
   /** For tests and operations: the ffmpeg process pulling the camera now. */
@@ -153,14 +161,17 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
           this.lastChangeAt = now;
           if (!this.online) {
             this.online = true;
+            this.reportedOffline = false;
             this.emit('online');
           }
         } else if (this.online && now - this.lastChangeAt >= this.options.offlineAfterMs) {
           this.online = false;
+          this.reportedOffline = true;
           this.emit('offline', { silentMs: now - this.lastChangeAt });
         } else if (!this.online && this.lastBytes === 0 && now - this.lastChangeAt >= this.options.offlineAfterMs + STARTUP_GRACE_MS) {
           // Never came up at all: report it once.
           this.lastChangeAt = Number.POSITIVE_INFINITY;
+          this.reportedOffline = true;
           this.emit('offline', { silentMs: this.options.offlineAfterMs + STARTUP_GRACE_MS });
         }
       } catch {

@@ -3,6 +3,7 @@
  * receive over WebRTC transports; cameras enter and recorders / frame taps leave over plain RTP.
  * The room owns every mediasoup object it creates; close() releases them all.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Consumer } from 'mediasoup/node/lib/Consumer.js';
 import type { Producer } from 'mediasoup/node/lib/Producer.js';
@@ -12,7 +13,7 @@ import type { MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/node/l
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
 import { UnsupportedError } from 'mediasoup/node/lib/errors.js';
 import { MediaError, Peer, type PeerRole } from './peer.ts';
-import { plainListenOptions, webRtcListenOptions, type MediaNetwork } from './network.ts';
+import { LOOPBACK, plainListenOptions, webRtcListenOptions, type MediaNetwork } from './network.ts';
 import type { MediaWorkerPool } from './worker-pool.ts';
 
 /** What a producer is, for everyone deciding whether to consume, record or analyse it. */
@@ -210,6 +211,38 @@ export class Room extends EventEmitter<RoomEvents> {
       return { info, producer };
     };
     return { transport, rtpPort: transport.tuple.localPort, rtcpPort: transport.rtcpTuple!.localPort, produce };
+  }
+
+  /**
+   * Brings another room's producer (a camera's feed) into this room over a pair of pipe transports between
+   * the two routers: one ingest serves every room that shows the camera. The copy gets an id of its own
+   * (mediasoup 3.12's pipeToRouter reuses the source's id, which a second router on the same worker
+   * refuses) and closes with its source.
+   */
+  async pipeFrom(source: Room, producerId: string): Promise<ProducerInfo> {
+    this.assertOpen();
+    const { info } = source.producer(producerId);
+    const out = await source.router.createPipeTransport({ listenIp: LOOPBACK });
+    const into = await this.router.createPipeTransport({ listenIp: LOOPBACK });
+    const closeBoth = () => {
+      out.close();
+      into.close();
+    };
+    try {
+      await out.connect({ ip: into.tuple.localIp, port: into.tuple.localPort });
+      await into.connect({ ip: out.tuple.localIp, port: out.tuple.localPort });
+      const consumer = await out.consume({ producerId });
+      const producer = await into.produce({ id: randomUUID(), kind: consumer.kind, rtpParameters: consumer.rtpParameters, paused: consumer.producerPaused, appData: { source: info.source } });
+      // The source ended (or this room closed): the pipe has no other use.
+      consumer.observer.once('close', closeBoth);
+      producer.observer.once('close', closeBoth);
+      const piped: ProducerInfo = { ...info, producerId: producer.id };
+      this.trackProducer(piped, producer);
+      return piped;
+    } catch (err) {
+      closeBoth();
+      throw err;
+    }
   }
 
   /**

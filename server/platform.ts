@@ -21,6 +21,7 @@ import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { startRetentionSchedule } from './jobs/retention.ts';
 import { recoverUnfinishedWork } from './jobs/recovery.ts';
 import { LiveSessions } from './live/live-sessions.ts';
+import { CameraFeeds } from './live/camera-feeds.ts';
 import { LoadingBatchService } from './services/loading-batches.service.ts';
 import { InferencePool } from '../inference/index.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
@@ -142,9 +143,14 @@ export async function startPlatform(config: Config, options: { database?: Databa
       metrics,
     });
     cleanups.push(() => finaliser.close());
+    const network = { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP };
+    // Camera ingests outlive sessions (supervision) and are shared by them: stopped after the sessions.
+    const feeds = new CameraFeeds({ pool, network, cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000, logger });
+    cleanups.push(() => feeds.closeAll());
     const live = new LiveSessions({
       pool,
-      network: { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP },
+      network,
+      feeds,
       inspections: services.inspections,
       timeline: services.timeline,
       alarms: services.alarms,

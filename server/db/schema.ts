@@ -148,6 +148,8 @@ export const cameras = pgTable('cameras', {
   /** The password of the source URL, kept apart from it and encrypted (SecretBox); the URL keeps the username. */
   sourcePassword: text('source_password'),
   enabled: boolean('enabled').notNull().default(true),
+  /** Supervision mode: ingested continuously, whether or not a session is open (a farm watched every day). */
+  supervision: boolean('supervision').notNull().default(false),
   /** Vision tasks run on this camera's live feed: count, plate, seal. */
   analysis: text('analysis').array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),

@@ -1,11 +1,12 @@
 /**
- * One live inspection session on this node and everything live about it: its media room, the ingests of
- * its site cameras, a recorder per stream, and the vision on its cameras. It is the only owner of these;
- * `close()` winds them all down in order (vision, cameras, recorders, room) and is safe to call twice.
+ * One live inspection session on this node and everything live about it: its media room, its hold on the
+ * site cameras' feeds (piped into its room; CameraFeeds owns the ingests), a recorder per stream, and the
+ * vision on its cameras. It is the only owner of these; `close()` winds them all down in order (vision,
+ * cameras, recorders, room) and is safe to call twice.
  */
 import path from 'node:path';
 import { cameraOffline } from '../../inference/index.ts';
-import { CameraIngest, grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
+import { grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService } from '../services/admin.service.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
@@ -15,6 +16,7 @@ import type { TimelineEventOf } from '../contracts/timeline.ts';
 import type { ServerToClientEvents } from '../contracts/live-events.ts';
 import { recordingFolder } from '../archive/evidence-paths.ts';
 import { SessionVision, type BatchLine, type VisionDeps } from './session-vision.ts';
+import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 
 /** What every live session on the node shares. */
 export interface LiveSessionDeps {
@@ -25,6 +27,8 @@ export interface LiveSessionDeps {
   alarms: AlarmService;
   /** The site's cameras with the URLs to open them by. */
   cameras: Pick<AdminService, 'liveCamerasForDeclaration'>;
+  /** The node's camera feeds: a session holds those of its site's cameras. */
+  feeds: CameraFeeds;
   vision: VisionDeps;
   dataDir: string;
   segmentSeconds: number;
@@ -45,7 +49,7 @@ type LiveCamera = Awaited<ReturnType<AdminService['liveCamerasForDeclaration']>>
 
 export class LiveSession {
   private readonly recorders = new Map<string, { recorder: Recorder; recordingId: string }>();
-  private readonly cameras: Array<{ camera: LiveCamera; ingest: CameraIngest }> = [];
+  private readonly cameras: Array<{ camera: LiveCamera; feed: CameraFeed; unsubscribe: () => void }> = [];
   private readonly vision: SessionVision;
   /** Cameras whose analysis is starting (the inference workers may still be loading): awaited by close(). */
   private readonly attaching = new Set<Promise<void>>();
@@ -87,7 +91,7 @@ export class LiveSession {
   /** For tests and operations: the processes working for the session now (camera ingests, recorders). */
   processes() {
     return {
-      cameras: this.cameras.map(({ camera, ingest }) => ({ cameraId: camera.id, pid: ingest.pid })),
+      cameras: this.cameras.map(({ camera, feed }) => ({ cameraId: camera.id, pid: feed.ingest.pid })),
       recorders: [...this.recorders.values()].map((r) => ({ recordingId: r.recordingId, source: r.recorder.info.source, pid: r.recorder.pid })),
     };
   }
@@ -130,7 +134,12 @@ export class LiveSession {
       const settle = (what: string) => (err: unknown) => this.o.logger.warn({ err, sessionId: this.id }, `while closing session media: ${what}`);
       this.vision.close();
       await Promise.all([...this.attaching].map((attaching) => attaching.catch(() => {})));
-      await Promise.all(this.cameras.map(({ ingest }) => ingest.stop().catch(settle('camera'))));
+      await Promise.all(
+        this.cameras.map(({ camera, unsubscribe }) => {
+          unsubscribe();
+          return this.o.feeds.release(camera.id, this.id).catch(settle('camera'));
+        }),
+      );
       await Promise.all([...this.recorders.keys()].map((producerId) => this.stopRecorder(producerId).catch(settle('recording'))));
       this.room.close();
     })());
@@ -173,23 +182,40 @@ export class LiveSession {
     await this.o.finalise(entry.recordingId);
   }
 
+  /**
+   * Holds the feed of each of the site's cameras (started now, or already live for supervision or another
+   * session) and pipes it into this session's room, where it is recorded and analysed like any stream.
+   */
   private async startCameras(declarationId: string): Promise<void> {
     for (const camera of await this.o.cameras.liveCamerasForDeclaration(declarationId)) {
       try {
-        const ingest = await CameraIngest.start(this.room, { cameraId: camera.id, name: camera.name, sourceUrl: camera.liveSourceUrl }, { offlineAfterMs: this.o.cameraOfflineMs });
-        this.cameras.push({ camera, ingest });
-        ingest.on('offline', ({ silentMs }) => void this.cameraOffline(camera, silentMs).catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot raise camera_offline')));
-        ingest.on('online', () => {
+        const feed = await this.o.feeds.acquire(camera, this.id);
+        const onOffline = ({ silentMs }: { silentMs: number }) =>
+          void this.cameraOffline(camera, silentMs).catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot raise camera_offline'));
+        const onOnline = () => {
           this.o.push.toSession(this.id, 'camera:online', { cameraId: camera.id });
           // Sending again: its camera_offline incident closes by itself.
           void this.o.alarms
             .clear({ sessionId: this.id, siteId: camera.siteId, cameraId: camera.id }, { dedupeKey: `offline:${camera.id}` })
             .catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot clear camera_offline'));
-        });
-        ingest.on('restarting', ({ inMs, reason }) => this.o.logger.warn({ cameraId: camera.id, inMs, reason }, 'camera ingest restarting'));
-        if (camera.analysis.length > 0 && ingest.producerInfo) {
+        };
+        // The feed's worker died: as when the session's own worker dies, participants join again afresh.
+        const onLost = () => void this.close('media_failed');
+        feed.on('offline', onOffline);
+        feed.on('online', onOnline);
+        feed.once('lost', onLost);
+        const unsubscribe = () => {
+          feed.off('offline', onOffline);
+          feed.off('online', onOnline);
+          feed.off('lost', onLost);
+        };
+        this.cameras.push({ camera, feed, unsubscribe });
+        // A feed live for a while is not "starting": an offline one is reported as such now.
+        if (!feed.online && feed.ingest.reportedOffline) onOffline({ silentMs: feed.ingest.silentMs() });
+        const producer = await this.room.pipeFrom(feed.room, feed.producer.producerId);
+        if (camera.analysis.length > 0) {
           const attaching = this.vision
-            .attach(this.room, ingest.producerInfo, camera)
+            .attach(this.room, producer, camera)
             .catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot analyse camera'))
             .finally(() => this.attaching.delete(attaching));
           this.attaching.add(attaching);

@@ -1,0 +1,1 @@
+ALTER TABLE "cameras" ADD COLUMN "supervision" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,137 @@
+/**
+ * Every live site camera on this node, ingested once: a feed is the camera's own room (a router on the
+ * least loaded worker) with its ffmpeg ingest. It is held by the sessions that show the camera (they pipe
+ * its producer into their own room) and by supervision (a camera watched every day, session or not); it
+ * stops when its last holder lets go. This is the one owner of camera ingests: nothing else starts one.
+ */
+import { EventEmitter } from 'node:events';
+import { CameraIngest, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
+import type { Logger } from '../logger.ts';
+
+export interface FeedCamera {
+  id: string;
+  name: string;
+  siteId: string;
+  /** The URL ffmpeg opens (password included: never logged). */
+  liveSourceUrl: string;
+}
+
+export interface CameraFeedEvents {
+  offline: [{ silentMs: number }];
+  online: [];
+  /** The feed's media is gone (its worker died): holders drop what they took from it. */
+  lost: [];
+}
+
+/** One camera's live feed: its room and ingest; `producer` is what holders pipe or watch. */
+export class CameraFeed extends EventEmitter<CameraFeedEvents> {
+  constructor(
+    readonly camera: FeedCamera,
+    readonly room: Room,
+    readonly ingest: CameraIngest,
+  ) {
+    super();
+    ingest.on('offline', (e) => this.emit('offline', e));
+    ingest.on('online', () => this.emit('online'));
+  }
+
+  get producer(): ProducerInfo {
+    return this.ingest.producerInfo!;
+  }
+
+  get online(): boolean {
+    return this.ingest.online;
+  }
+}
+
+interface Entry {
+  camera: FeedCamera;
+  holders: Set<string>;
+  feed: Promise<CameraFeed>;
+  resolved?: CameraFeed;
+}
+
+export class CameraFeeds {
+  private readonly entries = new Map<string, Entry>();
+  /** Feeds being stopped on purpose: their room closing is not a loss. */
+  private readonly stopping = new WeakSet<CameraFeed>();
+  private closed = false;
+
+  constructor(private readonly deps: { pool: MediaWorkerPool; network: MediaNetwork; cameraOfflineMs: number; logger: Logger }) {}
+
+  /**
+   * The camera's feed, started on first use; `holder` (a session id, or "supervision") keeps it running
+   * until it calls release(). The same camera asked for twice shares one ingest.
+   */
+  async acquire(camera: FeedCamera, holder: string): Promise<CameraFeed> {
+    if (this.closed) throw new Error('The camera feeds are shutting down');
+    let entry = this.entries.get(camera.id);
+    if (!entry) {
+      const started: Entry = { camera, holders: new Set(), feed: this.start(camera) };
+      this.entries.set(camera.id, started);
+      started.feed.then(
+        (feed) => (started.resolved = feed),
+        // A feed that cannot start is forgotten, so the next holder tries again.
+        () => this.entries.get(camera.id) === started && this.entries.delete(camera.id),
+      );
+      entry = started;
+    }
+    entry.holders.add(holder);
+    return entry.feed;
+  }
+
+  /** Lets go of the camera for `holder`; the last holder's release stops the ingest and its room. */
+  async release(cameraId: string, holder: string): Promise<void> {
+    const entry = this.entries.get(cameraId);
+    if (!entry || !entry.holders.delete(holder) || entry.holders.size > 0) return;
+    this.entries.delete(cameraId);
+    await this.stopFeed(entry);
+  }
+
+  /** Who holds the camera now (for tests and operations). */
+  holders(cameraId: string): string[] {
+    return [...(this.entries.get(cameraId)?.holders ?? [])];
+  }
+
+  /** The ffmpeg process pulling the camera, if its feed is running. */
+  async pid(cameraId: string): Promise<number | undefined> {
+    const entry = this.entries.get(cameraId);
+    return entry ? (await entry.feed.catch(() => null))?.ingest.pid : undefined;
+  }
+
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(entries.map((e) => this.stopFeed(e)));
+  }
+
+  private async start(camera: FeedCamera): Promise<CameraFeed> {
+    const room = await Room.create(`camera:${camera.id}`, this.deps.pool, this.deps.network);
+    let ingest: CameraIngest;
+    try {
+      ingest = await CameraIngest.start(room, { cameraId: camera.id, name: camera.name, sourceUrl: camera.liveSourceUrl }, { offlineAfterMs: this.deps.cameraOfflineMs });
+    } catch (err) {
+      room.close();
+      throw err;
+    }
+    const feed = new CameraFeed(camera, room, ingest);
+    ingest.on('restarting', ({ inMs, reason }) => this.deps.logger.warn({ cameraId: camera.id, inMs, reason }, 'camera ingest restarting'));
+    // The router's worker died: the feed is gone for every holder; the next acquire starts a new one.
+    room.once('closed', () => {
+      if (this.stopping.has(feed)) return;
+      if (this.entries.get(camera.id)?.resolved === feed) this.entries.delete(camera.id);
+      void ingest.stop();
+      feed.emit('lost');
+    });
+    return feed;
+  }
+
+  private async stopFeed(entry: Entry): Promise<void> {
+    const feed = await entry.feed.catch(() => null);
+    if (!feed) return;
+    this.stopping.add(feed);
+    await feed.ingest.stop().catch((err) => this.deps.logger.warn({ err, cameraId: entry.camera.id }, 'while stopping a camera feed'));
+    feed.room.close();
+  }
+}
