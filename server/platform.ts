@@ -22,6 +22,7 @@ import { startRetentionSchedule } from './jobs/retention.ts';
 import { recoverUnfinishedWork } from './jobs/recovery.ts';
 import { LiveSessions } from './live/live-sessions.ts';
 import { CameraFeeds } from './live/camera-feeds.ts';
+import { Supervision } from './live/supervision.ts';
 import { LoadingBatchService } from './services/loading-batches.service.ts';
 import { InferencePool } from '../inference/index.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
@@ -34,7 +35,7 @@ import { createServices, type Services } from './services/index.ts';
 export interface Platform {
   url: string;
   dataDir: string;
-  media: { pool: MediaWorkerPool; live: LiveSessions };
+  media: { pool: MediaWorkerPool; live: LiveSessions; feeds: CameraFeeds; supervision: Supervision };
   services: Services;
   database: Database;
   redisUrl: string;
@@ -179,6 +180,21 @@ export async function startPlatform(config: Config, options: { database?: Databa
       // Without recordings to finalise, nothing else would seal it.
       await services.archive.sealIfComplete(booking.sessionId);
     });
+    // Supervised farm cameras are live from now on, session or not (in the background: a camera's probe
+    // may take seconds, and the platform answers meanwhile).
+    const supervision = new Supervision({
+      feeds,
+      cameras: services.admin,
+      alarms: services.alarms,
+      events: services.events,
+      cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
+      logger,
+    });
+    const supervisionStarted = supervision.start().catch((err) => logger.error({ err }, 'cannot start farm supervision'));
+    cleanups.push(async () => {
+      await supervisionStarted;
+      await supervision.stop();
+    });
     const iceServers = config.TURN_URLS.length ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }] : [];
     registerInspectionSignalling(sockets, { inspections: services.inspections, live, iceServers, logger });
     const loadingBatches = new LoadingBatchService({ db: database.db, inspections: services.inspections, alarms: services.alarms, timeline: services.timeline, counting: live, clock: options.clock });
@@ -240,7 +256,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       const running = inferencePool ? await inferencePool.catch(() => null) : null;
       return (running?.pids() ?? []).filter((pid): pid is number => pid !== undefined);
     };
-    return { url, dataDir: config.dataDir, media: { pool, live }, services, database, redisUrl, logger, recovered, inferencePids, stop };
+    return { url, dataDir: config.dataDir, media: { pool, live, feeds, supervision }, services, database, redisUrl, logger, recovered, inferencePids, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -199,6 +199,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
           .max(2000)
           .regex(new RegExp(`^(${CAMERA_SCHEMES.join('|')})://\\S+$`), `an ${CAMERA_SCHEMES.join(', ')} URL`),
         enabled: z.boolean().default(true),
+        supervision: z.boolean().default(false).meta({ description: 'Supervision mode: ingested continuously, session or not' }),
         analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length).default([]).meta({ description: 'Vision tasks to run on the live feed' }),
       }),
       response: created,
@@ -262,7 +263,9 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   api.route({ method: 'get', path: '/admin/sites', summary: 'Supervised sites', tag: 'admin', access: ['admin', 'supervisor'], response: z.array(site) }, ({ principal }) =>
     admin.listSites(principal),
   );
-  const camera = z.object({ id: z.uuid(), siteId: z.uuid(), name: z.string(), sourceUrl: z.string(), enabled: z.boolean(), analysis: z.array(z.string()), createdAt: date }).meta({ id: 'Camera' });
+  const camera = z
+    .object({ id: z.uuid(), siteId: z.uuid(), name: z.string(), sourceUrl: z.string(), enabled: z.boolean(), supervision: z.boolean(), analysis: z.array(z.string()), createdAt: date })
+    .meta({ id: 'Camera' });
   api.route(
     {
       method: 'get',
@@ -319,7 +322,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     port: z.object({ name: z.string().min(1).max(200) }),
     enterprise: z.object({ name: z.string().min(1).max(200) }),
     site: z.object({ name: z.string().min(1).max(200), address: z.string().max(500), portId: z.uuid().nullable() }),
-    camera: z.object({ name: z.string().min(1).max(200), enabled: z.boolean(), analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length) }),
+    camera: z.object({ name: z.string().min(1).max(200), enabled: z.boolean(), supervision: z.boolean(), analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length) }),
   };
   const plural = { port: 'ports', enterprise: 'enterprises', site: 'sites', camera: 'cameras' } as const;
   for (const kind of Object.keys(editable) as Array<keyof typeof editable>) {

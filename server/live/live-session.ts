@@ -72,7 +72,8 @@ export class LiveSession {
     // The router went away under us (its worker died): wind down and let participants join again.
     room.once('closed', () => void live.close('media_failed'));
     room.on('produceradded', (info) => {
-      void live.record(info).catch((err) => o.logger.error({ err, sessionId }, 'cannot start recording'));
+      // A stream arriving as the session closes has nothing to record into: not an error.
+      void live.record(info).catch((err) => !live.closed && o.logger.error({ err, sessionId }, 'cannot start recording'));
       o.push.toSession(sessionId, 'media:newProducer', info);
     });
     room.on('producerclosed', (info) => {

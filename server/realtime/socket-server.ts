@@ -92,8 +92,10 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
   });
   deps.services.events.on('session.timeline', ({ sessionId, event, officersOnly }) => emitTo(officersOnly ? rooms.sessionOfficers(sessionId) : rooms.session(sessionId), 'session:timeline', event));
   // Alarms are for the officers' side of a session: the enterprise is not told.
-  deps.services.events.on('alarm.changed', ({ sessionId, change, alarm }) => {
+  deps.services.events.on('alarm.changed', ({ sessionId, portId, change, alarm }) => {
     if (sessionId) emitTo(rooms.sessionOfficers(sessionId), 'alarm:changed', { change, alarm });
+    // A supervised farm's alarm: the officers of its port and the supervisors.
+    else emitTo([...(portId ? [rooms.port(portId)] : []), rooms.supervisors], 'alarm:changed', { change, alarm });
   });
   deps.services.events.on('booking.changed', ({ booking, action }) => {
     emitTo(roomsForBooking(booking), 'booking:changed', { action, booking });

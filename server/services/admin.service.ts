@@ -41,7 +41,7 @@ export interface EditableChanges {
   port: { name?: string };
   enterprise: { name?: string };
   site: { name?: string; address?: string; portId?: string | null };
-  camera: { name?: string; enabled?: boolean; analysis?: string[] };
+  camera: { name?: string; enabled?: boolean; analysis?: string[]; supervision?: boolean };
 }
 
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
@@ -164,7 +164,7 @@ export class AdminService {
     if ('portId' in changes) await this.requireExists(this.deps.db, changes.portId, ports, 'Port');
     if (Object.keys(changes).length === 0) throw new AppError('bad_request', 'Nothing to change');
     try {
-      return await this.deps.db.transaction(async (tx) => {
+      const updated = await this.deps.db.transaction(async (tx) => {
         const [row] = (await tx
           .update(table)
           .set(changes as never)
@@ -175,6 +175,8 @@ export class AdminService {
         const { sourcePassword: _sealed, ...view } = row;
         return view;
       });
+      if (kind === 'camera') this.deps.events.emit('camera.changed', { cameraId: id });
+      return updated;
     } catch (err) {
       if (isUniqueViolation(err)) throw nameTaken(`The name is used already`, String((changes as { name?: string }).name ?? ''));
       throw err;
@@ -185,6 +187,7 @@ export class AdminService {
   async remove(actor: Principal, kind: keyof EditableChanges, id: string): Promise<void> {
     requireRole(actor, 'admin');
     await this.deleteUnreferenced(actor, editableTables[kind], id, kind);
+    if (kind === 'camera') this.deps.events.emit('camera.changed', { cameraId: id });
   }
 
   private async deleteUnreferenced(actor: Principal, table: (typeof editableTables)[keyof EditableChanges] | typeof users, id: string, entityType: string, before?: (tx: DbOrTx) => Promise<void>) {
@@ -289,6 +292,7 @@ export class AdminService {
     const { sourceUrl, password } = splitPassword(input.sourceUrl);
     const row = { ...input, sourceUrl, sourcePassword: password === null ? null : this.deps.secrets.seal(password) };
     const { sourcePassword: _sealed, ...created } = await this.insertUnique(actor, cameras, row, 'camera', nameTaken('Camera exists already', input.name), { ...input, sourceUrl });
+    this.deps.events.emit('camera.changed', { cameraId: created.id });
     return created;
   }
 
@@ -385,6 +389,22 @@ export class AdminService {
       .from(cameras)
       .where(and(eq(cameras.siteId, declaration.siteId), eq(cameras.enabled, true)));
     return rows.map((c) => ({ id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
+  }
+
+  /** The cameras in supervision mode (and enabled), each with the URL to open it by: live all the time. */
+  async supervisedCameras(): Promise<Array<{ id: string; name: string; siteId: string; analysis: string[]; liveSourceUrl: string }>> {
+    const rows = await this.deps.db
+      .select()
+      .from(cameras)
+      .where(and(eq(cameras.supervision, true), eq(cameras.enabled, true)));
+    return rows.map((c) => ({ id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
+  }
+
+  /** One camera as supervision runs it, or null when it is not (any longer) to be supervised. */
+  async supervisedCamera(cameraId: string): Promise<{ id: string; name: string; siteId: string; analysis: string[]; liveSourceUrl: string } | null> {
+    const [c] = await this.deps.db.select().from(cameras).where(eq(cameras.id, cameraId));
+    if (!c || !c.supervision || !c.enabled) return null;
+    return { id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) };
   }
 
   liveSourceUrl(camera: { sourceUrl: string; sourcePassword: string | null }): string {

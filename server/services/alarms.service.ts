@@ -7,7 +7,7 @@
  */
 import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/database.ts';
-import { alarmMutes, alarms, bookings, cameras, declarations, inspectionSessions } from '../db/schema.ts';
+import { alarmMutes, alarms, bookings, cameras, declarations, inspectionSessions, sites } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
 import { assertMayReadSession, mayAcknowledgeAlarms, maySeeAlarms, readableBookings, requireRole, type Principal } from './access.ts';
@@ -284,7 +284,16 @@ export class AlarmService {
   }
 
   private announce(row: AlarmRow, change: 'raised' | 'repeated' | 'acknowledged' | 'cleared'): void {
-    this.deps.events.emit('alarm.changed', { sessionId: row.sessionId, change, alarm: toView(row) });
+    if (row.sessionId || !row.siteId) {
+      this.deps.events.emit('alarm.changed', { sessionId: row.sessionId, change, alarm: toView(row) });
+      return;
+    }
+    // A farm's alarm outside any session: its port's officers are told.
+    void this.deps.db
+      .select({ portId: sites.portId })
+      .from(sites)
+      .where(eq(sites.id, row.siteId))
+      .then(([site]) => this.deps.events.emit('alarm.changed', { sessionId: null, portId: site?.portId ?? null, change, alarm: toView(row) }));
   }
 }
 

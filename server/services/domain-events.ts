@@ -12,7 +12,10 @@ export interface DomainEventMap {
   /** An event was added to a session's timeline (announced by TimelineService only, once committed). */
   'session.timeline': [{ sessionId: string; event: TimelineEvent; officersOnly: boolean }];
   /** An alarm incident was raised, seen again, acknowledged or cleared (announced by AlarmService only). */
-  'alarm.changed': [{ sessionId: string | null; change: AlarmChange; alarm: AlarmView }];
+  /** portId: the site's port, for alarms outside a session (farm supervision), told to that port's officers. */
+  'alarm.changed': [{ sessionId: string | null; portId?: string | null; change: AlarmChange; alarm: AlarmView }];
+  /** A camera was registered, edited or deleted: whatever runs it looks again. */
+  'camera.changed': [{ cameraId: string }];
   /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */
   'auth.revoked': [{ userId: string; tokenHash?: string }];
 }
@@ -24,13 +27,16 @@ export class DomainEvents {
     this.emitter.emit(event, ...args);
   }
 
-  on<K extends keyof DomainEventMap>(event: K, listener: (...args: DomainEventMap[K]) => void | Promise<void>): void {
+  /** Listens to `event`; returns what stops listening. */
+  on<K extends keyof DomainEventMap>(event: K, listener: (...args: DomainEventMap[K]) => void | Promise<void>): () => void {
     // A failing listener must not break the request that already committed.
-    this.emitter.on(event, (...args: DomainEventMap[K]) => {
+    const wrapped = (...args: DomainEventMap[K]) => {
       Promise.resolve()
         .then(() => listener(...args))
         .catch((err: unknown) => this.emitter.emit('listener-error', err, event));
-    });
+    };
+    this.emitter.on(event, wrapped);
+    return () => this.emitter.off(event, wrapped);
   }
 
   onListenerError(handler: (err: unknown, event: string) => void): void {

@@ -75,6 +75,7 @@ export type Camera = {
   name: string;
   sourceUrl: string;
   enabled: boolean;
+  supervision: boolean;
   analysis: Array<string>;
   createdAt: string;
 };

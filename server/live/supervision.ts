@@ -1,0 +1,130 @@
+/**
+ * Farm supervision on this node: cameras in supervision mode are live all the time, booked or not. This
+ * holds their feeds (CameraFeeds owns the ingests; a session of the site shares the same one), raises and
+ * clears their offline incidents at the site (no session: the port's officers are told), follows what
+ * administration changes, and brings a feed back when its mediasoup worker died.
+ */
+import { cameraOffline } from '../../inference/index.ts';
+import type { Logger } from '../logger.ts';
+import type { AdminService } from '../services/admin.service.ts';
+import type { AlarmService } from '../services/alarms.service.ts';
+import type { DomainEvents } from '../services/domain-events.ts';
+import type { CameraFeed, CameraFeeds, FeedCamera } from './camera-feeds.ts';
+
+/** The holder name supervision uses with CameraFeeds (sessions use their ids). */
+export const SUPERVISION = 'supervision';
+/** After a feed was lost (its worker died), how soon it is started again. */
+const RESTART_AFTER_MS = 1000;
+
+export interface SupervisedCameraState {
+  cameraId: string;
+  online: boolean;
+  /** When it went silent, while it is offline. */
+  silentSinceMs: number | null;
+}
+
+export class Supervision {
+  private readonly held = new Map<string, { camera: FeedCamera; feed: CameraFeed; unsubscribe: () => void }>();
+  /** Per camera, the last change being applied: changes to one camera apply one after the other. */
+  private readonly applying = new Map<string, Promise<void>>();
+  private stopped = false;
+  private stopListening: () => void = () => {};
+
+  constructor(
+    private readonly deps: {
+      feeds: CameraFeeds;
+      cameras: Pick<AdminService, 'supervisedCamera' | 'supervisedCameras'>;
+      alarms: AlarmService;
+      events: DomainEvents;
+      cameraOfflineMs: number;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Brings every supervised camera live and follows administration's changes from now on. */
+  async start(): Promise<void> {
+    this.stopListening = this.deps.events.on('camera.changed', ({ cameraId }) => void this.refresh(cameraId));
+    for (const camera of await this.deps.cameras.supervisedCameras()) await this.refresh(camera.id);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopListening();
+    await Promise.all([...this.applying.values()]);
+    await Promise.all([...this.held.keys()].map((id) => this.drop(id)));
+  }
+
+  /** The supervised cameras live on this node and whether each is sending. */
+  states(): SupervisedCameraState[] {
+    return [...this.held.values()].map(({ camera, feed }) => ({
+      cameraId: camera.id,
+      online: feed.online,
+      silentSinceMs: feed.online ? null : Date.now() - feed.ingest.silentMs(),
+    }));
+  }
+
+  /** The feed of a supervised camera held here (for viewers and tests). */
+  feed(cameraId: string): CameraFeed | null {
+    return this.held.get(cameraId)?.feed ?? null;
+  }
+
+  /** Holds or lets go of the camera as its registration now says (supervision on and enabled: held). */
+  refresh(cameraId: string): Promise<void> {
+    const previous = this.applying.get(cameraId) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        if (this.stopped) return;
+        const camera = await this.deps.cameras.supervisedCamera(cameraId);
+        const current = this.held.get(cameraId);
+        // A changed source is a new feed: let go of the old one first.
+        if (current && (!camera || camera.liveSourceUrl !== current.camera.liveSourceUrl)) await this.drop(cameraId);
+        if (camera && !this.held.has(cameraId)) await this.hold(camera);
+      })
+      .catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot bring a supervised camera live'))
+      .finally(() => {
+        if (this.applying.get(cameraId) === next) this.applying.delete(cameraId);
+      });
+    this.applying.set(cameraId, next);
+    return next;
+  }
+
+  private async hold(camera: FeedCamera): Promise<void> {
+    const feed = await this.deps.feeds.acquire(camera, SUPERVISION);
+    const scope = { sessionId: null, siteId: camera.siteId, cameraId: camera.id };
+    const onOffline = ({ silentMs }: { silentMs: number }) => {
+      const candidate = cameraOffline({ cameraId: camera.id, silentMs, offlineAfterMs: this.deps.cameraOfflineMs, frameAt: new Date() });
+      if (!candidate) return;
+      candidate.details.camera = camera.name;
+      void this.deps.alarms.raise(candidate, scope).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot raise camera_offline'));
+    };
+    // Sending again: its incident closes by itself.
+    const onOnline = () => void this.deps.alarms.clear(scope, { dedupeKey: `offline:${camera.id}` }).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot clear camera_offline'));
+    const onLost = () => {
+      if (this.held.get(camera.id)?.feed !== feed) return;
+      this.held.get(camera.id)?.unsubscribe();
+      this.held.delete(camera.id);
+      setTimeout(() => void this.refresh(camera.id), RESTART_AFTER_MS).unref();
+    };
+    feed.on('offline', onOffline);
+    feed.on('online', onOnline);
+    feed.on('lost', onLost);
+    this.held.set(camera.id, {
+      camera,
+      feed,
+      unsubscribe: () => {
+        feed.off('offline', onOffline);
+        feed.off('online', onOnline);
+        feed.off('lost', onLost);
+      },
+    });
+    if (feed.ingest.reportedOffline) onOffline({ silentMs: feed.ingest.silentMs() });
+  }
+
+  private async drop(cameraId: string): Promise<void> {
+    const entry = this.held.get(cameraId);
+    if (!entry) return;
+    this.held.delete(cameraId);
+    entry.unsubscribe();
+    await this.deps.feeds.release(cameraId, SUPERVISION);
+  }
+}

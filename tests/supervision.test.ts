@@ -1,0 +1,115 @@
+/**
+ * Farm supervision without a booking: a camera in supervision mode is live on its own, one ingest per
+ * camera whoever watches it (a booked session of its farm shares it), restarted when its ffmpeg dies,
+ * reported offline to the port's officers at the site, and let go when administration turns it off.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Socket } from 'socket.io-client';
+import { alarms } from '../server/db/schema.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeUdpPortPair } from '../media/network.ts';
+import { startCameraSimulator } from '../scripts/camera-simulator.ts';
+import type { Principal } from '../server/services/access.ts';
+import { SUPERVISION } from '../server/live/supervision.ts';
+import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { connectClient } from './support/socket-client.ts';
+import { waitFor } from './support/wait.ts';
+import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
+
+let platform: TestPlatform;
+let world: World;
+let simulator: ReturnType<typeof startCameraSimulator>;
+let siteId: string;
+let penCamera: string;
+let silentCamera: string;
+const sockets: Socket[] = [];
+const principals = {} as Record<UserKey, Principal>;
+
+const supervised = (cameraId: string) => platform.media.supervision.states().find((s) => s.cameraId === cameraId);
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ env: { CAMERA_OFFLINE_SECONDS: '3', LOG_LEVEL: 'warn' } });
+  world = await createWorld(platform.services);
+  for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await platform.services.auth.login(key, PASSWORD)).principal;
+  const site = await platform.services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Supervised farm', kind: 'farm' });
+  siteId = site.id;
+  const { rtpPort } = await freeUdpPortPair();
+  simulator = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 25 });
+  penCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Pen 3', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true })).id;
+  const silent = await freeUdpPortPair();
+  silentCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Back gate', sourceUrl: `udp://127.0.0.1:${silent.rtpPort}`, supervision: true })).id;
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await simulator?.stop();
+  await platform?.stop();
+});
+
+describe('farm supervision', () => {
+  it('brings a supervised camera live without any session', async () => {
+    await waitFor(() => supervised(penCamera)?.online === true, 'the supervised pen camera online', 30_000);
+    expect(platform.media.feeds.holders(penCamera)).toEqual([SUPERVISION]);
+    expect(await platform.media.feeds.pid(penCamera)).toBeGreaterThan(0);
+  });
+
+  it('reports a silent supervised camera offline at its site, to the port officers only', async () => {
+    const colleague = await connectClient(platform.url, 'officer2', sockets);
+    const elsewhere = await connectClient(platform.url, 'officerOtherPort', sockets);
+    const openOfSilent = () =>
+      platform.database.db
+        .select()
+        .from(alarms)
+        .where(and(eq(alarms.cameraId, silentCamera), eq(alarms.status, 'open')));
+    await waitFor(async () => (await openOfSilent()).length === 1, 'camera_offline of the silent camera', 30_000);
+    const [alarm] = await openOfSilent();
+    expect(alarm).toMatchObject({ rule: 'camera_offline', sessionId: null, siteId });
+    await waitFor(() => colleague.events.some(([event, payload]) => event === 'alarm:changed' && payload.alarm.cameraId === silentCamera), 'the alarm pushed to the port', 10_000);
+    expect(elsewhere.events.some(([event]) => event === 'alarm:changed')).toBe(false);
+    expect(supervised(silentCamera)).toMatchObject({ online: false });
+  });
+
+  it('shares the one ingest with a booked session of the farm, and keeps it when the session ends', async () => {
+    const before = await platform.media.feeds.pid(penCamera);
+    const { sessionId } = await startLiveInspection(platform.services, principals as never, world, {
+      declaration: { number: '530120261000000321', siteId, goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: [] },
+      type: 'routine_supervision',
+    });
+    await platform.media.live.room(sessionId, (await platform.services.inspections.authorizeJoin(principals.officer1, sessionId)).declarationId);
+    const inSession = platform.media.live.processes(sessionId).cameras.find((c) => c.cameraId === penCamera);
+    expect(inSession?.pid).toBe(before);
+    expect(platform.media.feeds.holders(penCamera).sort()).toEqual([SUPERVISION, sessionId].sort());
+    // The session's room has the camera (piped in, its own producer id), as a participant would see it.
+    const room = platform.media.live.existingRoom(sessionId)!;
+    expect(room.producerInfos().some((p) => p.cameraId === penCamera && p.kind === 'video')).toBe(true);
+    await platform.media.live.close(sessionId);
+    expect(platform.media.feeds.holders(penCamera)).toEqual([SUPERVISION]);
+    expect(await platform.media.feeds.pid(penCamera)).toBe(before);
+  });
+
+  it('restarts the camera when its ffmpeg is killed, and it comes back online', async () => {
+    const pid = (await platform.media.feeds.pid(penCamera))!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(
+      async () => {
+        const now = await platform.media.feeds.pid(penCamera);
+        return now !== undefined && now !== pid;
+      },
+      'a new ffmpeg for the camera',
+      20_000,
+    );
+    await waitFor(() => supervised(penCamera)?.online === true, 'the camera online again', 30_000);
+  });
+
+  it('lets go of a camera administration turns out of supervision; refuses a malformed change', async () => {
+    const admin = new HttpClient(platform.url);
+    await admin.login('admin', PASSWORD);
+    const bad = await admin.request('PATCH', `/api/admin/cameras/${silentCamera}`, { supervision: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(supervised(silentCamera)).toBeDefined();
+    expect((await admin.request('PATCH', `/api/admin/cameras/${silentCamera}`, { supervision: false })).status).toBe(200);
+    await waitFor(() => supervised(silentCamera) === undefined, 'supervision to let go', 10_000);
+    expect(platform.media.feeds.holders(silentCamera)).toEqual([]);
+    expect(await platform.media.feeds.pid(silentCamera)).toBeUndefined();
+  });
+});
