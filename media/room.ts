@@ -44,15 +44,17 @@ export class Room extends EventEmitter<RoomEvents> {
     readonly id: string,
     readonly router: Router,
     private readonly network: MediaNetwork,
+    private readonly maxPeers: number,
   ) {
     super();
     // The worker died: everything here is gone; owners learn it through `closed`.
     router.observer.once('close', () => this.close());
   }
 
-  static async create(id: string, pool: MediaWorkerPool, network: MediaNetwork): Promise<Room> {
+  /** `maxPeers`: a session's participants are few; a camera wall's viewers are all the port's officers. */
+  static async create(id: string, pool: MediaWorkerPool, network: MediaNetwork, options: { maxPeers?: number } = {}): Promise<Room> {
     const router = await pool.createRouter({ roomId: id });
-    return new Room(id, router, network);
+    return new Room(id, router, network, options.maxPeers ?? MAX_PEERS);
   }
 
   get rtpCapabilities(): RtpCapabilities {
@@ -66,7 +68,7 @@ export class Room extends EventEmitter<RoomEvents> {
   addPeer(id: string, userId: string, displayName: string, role: PeerRole): Peer {
     this.assertOpen();
     this.peers.get(id)?.close();
-    if (this.peers.size >= MAX_PEERS) throw new MediaError('too_many', 'This session has the most participants it can hold');
+    if (this.peers.size >= this.maxPeers) throw new MediaError('too_many', 'This session has the most participants it can hold');
     if ([...this.peers.values()].filter((p) => p.userId === userId).length >= MAX_PEERS_PER_USER) {
       throw new MediaError('too_many', 'You are connected to this session from too many places; close one');
     }
@@ -243,6 +245,11 @@ export class Room extends EventEmitter<RoomEvents> {
       closeBoth();
       throw err;
     }
+  }
+
+  /** Closes a producer the room holds (a piped camera no longer shown); its consumers close with it. */
+  closeProducer(producerId: string): void {
+    this.producers.get(producerId)?.producer.close();
   }
 
   /**

@@ -184,6 +184,9 @@ export async function startPlatform(config: Config, options: { database?: Databa
     // may take seconds, and the platform answers meanwhile).
     const supervision = new Supervision({
       feeds,
+      pool,
+      network,
+      wallChanged: () => sockets.toWall('wall:changed'),
       cameras: services.admin,
       alarms: services.alarms,
       events: services.events,
@@ -196,11 +199,12 @@ export async function startPlatform(config: Config, options: { database?: Databa
       await supervision.stop();
     });
     const iceServers = config.TURN_URLS.length ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }] : [];
-    registerInspectionSignalling(sockets, { inspections: services.inspections, live, iceServers, logger });
+    registerInspectionSignalling(sockets, { inspections: services.inspections, live, supervision, visibleSites: (p) => services.admin.listVisibleSites(p), iceServers, logger });
     const loadingBatches = new LoadingBatchService({ db: database.db, inspections: services.inspections, alarms: services.alarms, timeline: services.timeline, counting: live, clock: options.clock });
 
     const app = createApp({
       loadingBatches,
+      supervision,
       exports,
       services,
       logger,

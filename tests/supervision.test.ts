@@ -53,6 +53,47 @@ describe('farm supervision', () => {
     expect(await platform.media.feeds.pid(penCamera)).toBeGreaterThan(0);
   });
 
+  it('shows the camera on the wall of those who may see its farm, and to nobody else', async () => {
+    const list = async (key: UserKey) => {
+      const http = new HttpClient(platform.url);
+      await http.login(key, PASSWORD);
+      return (await http.get('/api/supervision/cameras')).body as Array<{ cameraId: string; live: boolean; online: boolean; siteName: string }>;
+    };
+    expect((await list('officer2')).find((c) => c.cameraId === penCamera)).toMatchObject({ live: true, online: true, siteName: 'Supervised farm' });
+    expect((await list('entA')).map((c) => c.cameraId)).toContain(penCamera);
+    expect(await list('officerOtherPort')).toEqual([]);
+    expect(await list('entB')).toEqual([]);
+
+    const viewer = await connectClient(platform.url, 'officer2', sockets);
+    const wall = await viewer.send('wall:join', { sessionId: 'wall' });
+    expect(wall.ok, JSON.stringify(wall)).toBe(true);
+    if (!wall.ok) return;
+    const pen = wall.data.producers.find((p: { cameraId: string }) => p.cameraId === penCamera);
+    expect(pen).toBeDefined();
+    const transport = await viewer.send('media:createTransport', { sessionId: 'wall', direction: 'recv' });
+    expect(transport.ok).toBe(true);
+    const consumed = await viewer.send('media:consume', { sessionId: 'wall', transportId: transport.ok && transport.data.id, producerId: pen.producerId, rtpCapabilities: wall.data.rtpCapabilities });
+    expect(consumed.ok, JSON.stringify(consumed)).toBe(true);
+    // Nobody sends on the wall.
+    expect(await viewer.send('media:createTransport', { sessionId: 'wall', direction: 'send' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    // An officer of another port joins the wall but sees none of it, and cannot take the camera by its id.
+    const stranger = await connectClient(platform.url, 'officerOtherPort', sockets);
+    const theirs = await stranger.send('wall:join', { sessionId: 'wall' });
+    expect(theirs.ok && theirs.data.producers).toEqual([]);
+    const theirTransport = await stranger.send('media:createTransport', { sessionId: 'wall', direction: 'recv' });
+    const taken = await stranger.send('media:consume', {
+      sessionId: 'wall',
+      transportId: theirTransport.ok && theirTransport.data.id,
+      producerId: pen.producerId,
+      rtpCapabilities: wall.data.rtpCapabilities,
+    });
+    expect(taken).toMatchObject({ ok: false, error: { code: 'producer_not_found' } });
+    // Media messages for the wall before joining it are refused.
+    const late = await connectClient(platform.url, 'officer1', sockets);
+    expect(await late.send('media:createTransport', { sessionId: 'wall', direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
   it('reports a silent supervised camera offline at its site, to the port officers only', async () => {
     const colleague = await connectClient(platform.url, 'officer2', sockets);
     const elsewhere = await connectClient(platform.url, 'officerOtherPort', sockets);

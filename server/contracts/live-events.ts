@@ -22,6 +22,9 @@ export const commandPresets = {
 export type CommandPreset = keyof typeof commandPresets;
 
 const sessionRef = z.object({ sessionId: z.uuid() });
+/** The supervision wall is addressed where a session would be: the media messages work on either. */
+export const WALL = 'wall';
+const mediaRef = z.object({ sessionId: z.union([z.uuid(), z.literal(WALL)]) });
 const id = z.string().min(1).max(100);
 // mediasoup validates the RTP/DTLS parameters in depth; here only their shape and size.
 const dtlsParameters = z.object({
@@ -38,11 +41,13 @@ const rtpCapabilities = z.object({ codecs: z.array(z.record(z.string(), z.unknow
 export const signallingMessages = {
   'session:join': sessionRef,
   'session:leave': sessionRef,
-  'media:createTransport': sessionRef.extend({ direction: z.enum(['send', 'recv']) }),
-  'media:connectTransport': sessionRef.extend({ transportId: id, dtlsParameters }),
+  /** Watch the supervised farm cameras the caller may see (the camera wall), receive-only. */
+  'wall:join': z.object({ sessionId: z.literal(WALL) }),
+  'media:createTransport': mediaRef.extend({ direction: z.enum(['send', 'recv']) }),
+  'media:connectTransport': mediaRef.extend({ transportId: id, dtlsParameters }),
   'media:produce': sessionRef.extend({ transportId: id, kind: z.enum(['audio', 'video']), rtpParameters, label: z.string().max(60).default('camera') }),
-  'media:consume': sessionRef.extend({ transportId: id, producerId: id, rtpCapabilities }),
-  'media:setConsumerPaused': sessionRef.extend({ consumerId: id, paused: z.boolean() }),
+  'media:consume': mediaRef.extend({ transportId: id, producerId: id, rtpCapabilities }),
+  'media:setConsumerPaused': mediaRef.extend({ consumerId: id, paused: z.boolean() }),
   'media:setProducerPaused': sessionRef.extend({ producerId: id, paused: z.boolean() }),
   'session:command': sessionRef.extend({
     preset: z.enum(Object.keys(commandPresets) as [CommandPreset, ...CommandPreset[]]).optional(),
@@ -83,6 +88,12 @@ export interface SignallingReplies {
     commandPresets: Record<CommandPreset, string>;
   };
   'session:leave': Record<string, never>;
+  'wall:join': {
+    rtpCapabilities: MediasoupParameters;
+    /** One video stream per supervised camera the caller may see that is live on this node. */
+    producers: ProducerInfo[];
+    iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  };
   'media:createTransport': { id: string; iceParameters: MediasoupParameters; iceCandidates: MediasoupParameters[]; dtlsParameters: MediasoupParameters };
   'media:connectTransport': Record<string, never>;
   'media:produce': { producerId: string };
@@ -128,6 +139,8 @@ export interface ServerToClientEvents {
   'media:reset': (reset: { reason: string }) => void;
   'camera:online': (camera: { cameraId: string }) => void;
   'camera:offline': (camera: { cameraId: string; silentMs: number; alarmId: string }) => void;
+  /** Supervised cameras came live or went (to everyone who may watch farms): the wall joins again. */
+  'wall:changed': () => void;
   /** To the officers and supervisors of a session only. */
   'vision:result': (result: VisionResult) => void;
   'vision:batch': (batch: { batchId: string; cameraId: string; forward: number; backward: number; net: number }) => void;

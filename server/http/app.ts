@@ -20,6 +20,8 @@ import { maintenanceRoutes } from './maintenance.routes.ts';
 import type { MaintenanceContext } from '../maintenance/commands.ts';
 import { sessionRoutes } from './sessions.routes.ts';
 import { visionRoutes } from './vision.routes.ts';
+import { supervisionRoutes } from './supervision.routes.ts';
+import type { SupervisedCameraState } from '../live/supervision.ts';
 import type { LoadingBatchService } from '../services/loading-batches.service.ts';
 
 export interface AppDeps {
@@ -34,6 +36,8 @@ export interface AppDeps {
   exports: EvidenceExports;
   /** Loading batches, built with the live layer they count on. */
   loadingBatches: LoadingBatchService;
+  /** The supervised cameras live on this node and whether each is sending. */
+  supervision: { states: () => SupervisedCameraState[] };
   /** Origins besides the platform's own allowed to send state-changing requests (ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   /** Accept maintenance commands from local CLI tools holding this token. */
@@ -44,7 +48,7 @@ const BODY_LIMIT = '256kb';
 const API_INFO = { title: 'Watchpost', version: '0.1.0' };
 
 /** Every REST route, declared once: served by createApp, described by describeApi. */
-function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'cookieSecure'>): void {
+function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'supervision' | 'cookieSecure'>): void {
   const { services } = deps;
   authRoutes(api, services.auth, { secure: deps.cookieSecure });
   bookingRoutes(api, services.bookings);
@@ -52,6 +56,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   adminRoutes(api, services.admin, services.db);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches });
+  supervisionRoutes(api, { admin: services.admin, states: () => deps.supervision.states() });
 }
 
 /**
@@ -66,7 +71,7 @@ export function describeApi() {
     },
   }) as never;
   const api = new Api(async () => null);
-  registerRoutes(api, { services: unusable, exports: unusable, loadingBatches: unusable, cookieSecure: false });
+  registerRoutes(api, { services: unusable, exports: unusable, loadingBatches: unusable, supervision: unusable, cookieSecure: false });
   return api.openApiDocument(API_INFO);
 }
 

@@ -1,10 +1,12 @@
 /**
  * Farm supervision on this node: cameras in supervision mode are live all the time, booked or not. This
- * holds their feeds (CameraFeeds owns the ingests; a session of the site shares the same one), raises and
- * clears their offline incidents at the site (no session: the port's officers are told), follows what
- * administration changes, and brings a feed back when its mediasoup worker died.
+ * holds their feeds (CameraFeeds owns the ingests; a session of the site shares the same one), pipes each
+ * into the camera wall's room (one router every wall viewer receives from, each camera piped once however
+ * many watch), raises and clears their offline incidents at the site (no session: the port's officers are
+ * told), follows what administration changes, and brings a feed back when its mediasoup worker died.
  */
 import { cameraOffline } from '../../inference/index.ts';
+import { Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService } from '../services/admin.service.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
@@ -15,6 +17,8 @@ import type { CameraFeed, CameraFeeds, FeedCamera } from './camera-feeds.ts';
 export const SUPERVISION = 'supervision';
 /** After a feed was lost (its worker died), how soon it is started again. */
 const RESTART_AFTER_MS = 1000;
+/** Wall viewers on one node: every officer of a port and the supervisors, each with one connection or two. */
+const WALL_VIEWERS = 500;
 
 export interface SupervisedCameraState {
   cameraId: string;
@@ -24,7 +28,8 @@ export interface SupervisedCameraState {
 }
 
 export class Supervision {
-  private readonly held = new Map<string, { camera: FeedCamera; feed: CameraFeed; unsubscribe: () => void }>();
+  private readonly held = new Map<string, { camera: FeedCamera; feed: CameraFeed; unsubscribe: () => void; onWall: ProducerInfo | null }>();
+  private wall: Promise<Room> | null = null;
   /** Per camera, the last change being applied: changes to one camera apply one after the other. */
   private readonly applying = new Map<string, Promise<void>>();
   private stopped = false;
@@ -33,7 +38,11 @@ export class Supervision {
   constructor(
     private readonly deps: {
       feeds: CameraFeeds;
+      pool: MediaWorkerPool;
+      network: MediaNetwork;
       cameras: Pick<AdminService, 'supervisedCamera' | 'supervisedCameras'>;
+      /** The cameras on the wall changed: its viewers join again. */
+      wallChanged: () => void;
       alarms: AlarmService;
       events: DomainEvents;
       cameraOfflineMs: number;
@@ -52,6 +61,35 @@ export class Supervision {
     this.stopListening();
     await Promise.all([...this.applying.values()]);
     await Promise.all([...this.held.keys()].map((id) => this.drop(id)));
+    (await this.wall?.catch(() => null))?.close();
+  }
+
+  /** The wall's room (opened on first use; a new one, with every camera piped again, if its worker died). */
+  wallRoom(): Promise<Room> {
+    if (!this.wall) {
+      const opening = Room.create('wall', this.deps.pool, this.deps.network, { maxPeers: WALL_VIEWERS });
+      this.wall = opening;
+      opening.then(
+        (room) =>
+          room.once('closed', () => {
+            if (this.wall !== opening || this.stopped) return;
+            this.wall = null;
+            for (const [cameraId, entry] of this.held) {
+              entry.onWall = null;
+              void this.putOnWall(cameraId).catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot put a camera on the wall again'));
+            }
+          }),
+        () => {
+          if (this.wall === opening) this.wall = null;
+        },
+      );
+    }
+    return this.wall;
+  }
+
+  /** The wall's streams with the site of each (for choosing what a viewer may see). */
+  wallStreams(): Array<{ siteId: string; producer: ProducerInfo }> {
+    return [...this.held.values()].flatMap(({ camera, onWall }) => (onWall ? [{ siteId: camera.siteId, producer: onWall }] : []));
   }
 
   /** The supervised cameras live on this node and whether each is sending. */
@@ -103,6 +141,8 @@ export class Supervision {
       if (this.held.get(camera.id)?.feed !== feed) return;
       this.held.get(camera.id)?.unsubscribe();
       this.held.delete(camera.id);
+      // Its copy on the wall closed with the feed.
+      this.deps.wallChanged();
       setTimeout(() => void this.refresh(camera.id), RESTART_AFTER_MS).unref();
     };
     feed.on('offline', onOffline);
@@ -111,6 +151,7 @@ export class Supervision {
     this.held.set(camera.id, {
       camera,
       feed,
+      onWall: null,
       unsubscribe: () => {
         feed.off('offline', onOffline);
         feed.off('online', onOnline);
@@ -118,6 +159,18 @@ export class Supervision {
       },
     });
     if (feed.ingest.reportedOffline) onOffline({ silentMs: feed.ingest.silentMs() });
+    await this.putOnWall(camera.id);
+  }
+
+  private async putOnWall(cameraId: string): Promise<void> {
+    const entry = this.held.get(cameraId);
+    if (!entry || entry.onWall) return;
+    const room = await this.wallRoom();
+    const piped = await room.pipeFrom(entry.feed.room, entry.feed.producer.producerId);
+    // Dropped (or moved) while being piped: the copy has no place on the wall.
+    if (this.held.get(cameraId) !== entry) return room.closeProducer(piped.producerId);
+    entry.onWall = piped;
+    this.deps.wallChanged();
   }
 
   private async drop(cameraId: string): Promise<void> {
@@ -125,6 +178,10 @@ export class Supervision {
     if (!entry) return;
     this.held.delete(cameraId);
     entry.unsubscribe();
+    if (entry.onWall) {
+      (await this.wall?.catch(() => null))?.closeProducer(entry.onWall.producerId);
+      this.deps.wallChanged();
+    }
     await this.deps.feeds.release(cameraId, SUPERVISION);
   }
 }

@@ -10,7 +10,8 @@ import type { LiveSessions } from '../live/live-sessions.ts';
 import type { Logger } from '../logger.ts';
 import type { Principal } from '../services/access.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
-import { commandPresets, signallingMessages, type SignallingMessage, type SignallingReplies, type SignallingReply } from '../contracts/live-events.ts';
+import type { Supervision } from '../live/supervision.ts';
+import { commandPresets, signallingMessages, WALL, type SignallingMessage, type SignallingReplies, type SignallingReply } from '../contracts/live-events.ts';
 import type { SessionRole } from '../contracts/timeline.ts';
 import type { z } from 'zod';
 
@@ -20,6 +21,11 @@ interface SocketSession {
   sessionId: string;
   declarationId: string;
   role: SessionRole;
+}
+
+/** The camera wall this connection watches: the cameras (by id) it may receive. */
+interface SocketWall {
+  cameraIds: Set<string>;
 }
 
 const MESSAGES_PER_10S = 100;
@@ -43,7 +49,15 @@ export class RateWindow {
 
 export function registerInspectionSignalling(
   sockets: SocketServer,
-  deps: { inspections: InspectionService; live: LiveSessions; iceServers: SignallingReplies['session:join']['iceServers']; logger: Logger },
+  deps: {
+    inspections: InspectionService;
+    live: LiveSessions;
+    supervision: Supervision;
+    /** Which sites the caller may see (the access rule), for the wall. */
+    visibleSites: (p: Principal) => Promise<Array<{ id: string }>>;
+    iceServers: SignallingReplies['session:join']['iceServers'];
+    logger: Logger;
+  },
 ) {
   const { inspections, live } = deps;
   // Commands count per user over all their sockets on this node; the map is bounded by users connected.
@@ -60,14 +74,19 @@ export function registerInspectionSignalling(
 
   sockets.io.on('connection', (socket: TypedSocket) => {
     const principal = socket.data.principal as Principal;
-    // The session this connection has joined (one at a time).
+    // The session this connection has joined (one at a time), or the wall it watches.
     let joined: SocketSession | null = null;
+    let watching: SocketWall | null = null;
 
     const inSession = (sessionId: string): SocketSession => {
       if (!joined || joined.sessionId !== sessionId) throw new AppError('forbidden', 'Join the session first');
       return joined;
     };
-    const room = (sessionId: string) => {
+    const room = async (sessionId: string) => {
+      if (sessionId === WALL) {
+        if (!watching) throw new AppError('forbidden', 'Join the wall first');
+        return deps.supervision.wallRoom();
+      }
       inSession(sessionId);
       const r = live.existingRoom(sessionId);
       if (!r) throw new MediaError('room_closed', 'The session media has closed; join again');
@@ -95,28 +114,46 @@ export function registerInspectionSignalling(
           commandPresets,
         };
       },
+      'wall:join': async () => {
+        const sites = new Set((await deps.visibleSites(principal)).map((s) => s.id));
+        const streams = deps.supervision.wallStreams().filter((s) => sites.has(s.siteId));
+        const wall = await deps.supervision.wallRoom();
+        // Everyone watches, nobody sends: a viewer's peer is a silent one, whatever the role. Joining again
+        // (the wall changed) starts this viewer's media on the wall afresh.
+        wall.addPeer(socket.id, principal.userId, principal.displayName, 'supervisor');
+        watching = { cameraIds: new Set(streams.map((s) => s.producer.cameraId!)) };
+        await socket.join(rooms.wall);
+        return { rtpCapabilities: wall.rtpCapabilities as unknown as Record<string, unknown>, producers: streams.map((s) => s.producer), iceServers: deps.iceServers };
+      },
       'session:leave': async ({ sessionId }) => {
         inSession(sessionId);
         leave();
         return {};
       },
-      'media:createTransport': async ({ sessionId, direction }) => (await room(sessionId).createWebRtcTransport(socket.id, direction)) as unknown as SignallingReplies['media:createTransport'],
+      'media:createTransport': async ({ sessionId, direction }) => {
+        if (sessionId === WALL && direction === 'send') throw new AppError('forbidden', 'The wall is for watching');
+        return (await (await room(sessionId)).createWebRtcTransport(socket.id, direction)) as unknown as SignallingReplies['media:createTransport'];
+      },
       'media:connectTransport': async ({ sessionId, transportId, dtlsParameters: dtls }) => {
-        await room(sessionId).connectTransport(socket.id, transportId, dtls as never);
+        await (await room(sessionId)).connectTransport(socket.id, transportId, dtls as never);
         return {};
       },
       'media:produce': async ({ sessionId, transportId, kind, rtpParameters: rtp, label }) => {
-        const info = await room(sessionId).produce(socket.id, transportId, kind, rtp as never, label);
+        const info = await (await room(sessionId)).produce(socket.id, transportId, kind, rtp as never, label);
         return { producerId: info.producerId };
       },
-      'media:consume': async ({ sessionId, transportId, producerId, rtpCapabilities: caps }) =>
-        (await room(sessionId).consume(socket.id, transportId, producerId, caps as never)) as unknown as SignallingReplies['media:consume'],
+      'media:consume': async ({ sessionId, transportId, producerId, rtpCapabilities: caps }) => {
+        const target = await room(sessionId);
+        // On the wall, only the cameras of the farms this viewer may see (the room holds every port's).
+        if (sessionId === WALL && !watching?.cameraIds.has(target.producer(producerId).info.cameraId ?? '')) throw new MediaError('producer_not_found', 'No such camera on your wall');
+        return (await target.consume(socket.id, transportId, producerId, caps as never)) as unknown as SignallingReplies['media:consume'];
+      },
       'media:setConsumerPaused': async ({ sessionId, consumerId, paused }) => {
-        await room(sessionId).setConsumerPaused(socket.id, consumerId, paused);
+        await (await room(sessionId)).setConsumerPaused(socket.id, consumerId, paused);
         return {};
       },
       'media:setProducerPaused': async ({ sessionId, producerId, paused }) => {
-        await room(sessionId).setProducerPaused(socket.id, producerId, paused);
+        await (await room(sessionId)).setProducerPaused(socket.id, producerId, paused);
         return {};
       },
       'session:command': async ({ sessionId, ...command }) => {
@@ -167,6 +204,13 @@ export function registerInspectionSignalling(
       void inspections.left(principal, sessionId, role).catch((err: unknown) => deps.logger.warn({ err, sessionId }, 'cannot put a departure on the timeline'));
     }
 
-    socket.on('disconnect', leave);
+    socket.on('disconnect', () => {
+      leave();
+      if (watching)
+        void deps.supervision.wallRoom().then(
+          (wall) => wall.removePeer(socket.id),
+          () => {},
+        );
+    });
   });
 }

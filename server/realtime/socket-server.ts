@@ -21,6 +21,8 @@ export const rooms = {
   enterprise: (id: string) => `enterprise:${id}`,
   port: (id: string) => `port:${id}`,
   supervisors: 'supervisors',
+  /** The sockets watching the camera wall of supervised farms. */
+  wall: 'wall',
   session: (id: string) => `session:${id}`,
   /** The officers and supervisors in a session: vision results and alarm pictures go only to them. */
   sessionOfficers: (id: string) => `session:${id}:officers`,
@@ -44,6 +46,8 @@ export interface SocketServer {
   toSession<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
   /** Pushes an event to the officers and supervisors of a session only. */
   toOfficers<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
+  /** Pushes an event to everybody watching the camera wall. */
+  toWall<E extends keyof ServerToClientEvents>(event: E, ...payload: PushArgs<E>): void;
   /** Pushes an event to the given users wherever they are connected (any API node). */
   toUsers<E extends keyof ServerToClientEvents>(userIds: string[], event: E, ...payload: PushArgs<E>): void;
   close(): Promise<void>;
@@ -108,6 +112,9 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     },
     toOfficers(sessionId, event, ...payload) {
       emitTo(rooms.sessionOfficers(sessionId), event, ...payload);
+    },
+    toWall(event, ...payload) {
+      emitTo(rooms.wall, event, ...payload);
     },
     toUsers(userIds, event, ...payload) {
       if (userIds.length > 0) emitTo(userIds.map(rooms.user), event, ...payload);

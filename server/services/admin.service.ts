@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { isForeignKeyViolation, isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
+import { alarms, authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { hashPassword, requireLongEnough } from '../auth/password.ts';
 import { isEnterpriseSide, readableBy, requireRole, type Principal } from './access.ts';
@@ -389,6 +389,32 @@ export class AdminService {
       .from(cameras)
       .where(and(eq(cameras.siteId, declaration.siteId), eq(cameras.enabled, true)));
     return rows.map((c) => ({ id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
+  }
+
+  /**
+   * The supervised cameras the caller may see (the access rule on their sites: an officer their port's, an
+   * enterprise its own, supervisors all), with their farm and how many incidents are open on each.
+   */
+  async listSupervisedCameras(actor: Principal) {
+    const openAlarms = sql<number>`(select count(*)::int from ${alarms} where ${alarms.cameraId} = ${cameras.id} and ${alarms.status} = 'open')`;
+    return this.deps.db
+      .select({
+        cameraId: cameras.id,
+        name: cameras.name,
+        enabled: cameras.enabled,
+        analysis: cameras.analysis,
+        siteId: sites.id,
+        siteName: sites.name,
+        enterpriseName: enterprises.name,
+        portId: sites.portId,
+        openAlarms,
+      })
+      .from(cameras)
+      .innerJoin(sites, eq(sites.id, cameras.siteId))
+      .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
+      .where(and(eq(cameras.supervision, true), readableBy(actor, { enterpriseId: sites.enterpriseId, portId: sites.portId })))
+      .orderBy(asc(enterprises.name), asc(sites.name), asc(cameras.name))
+      .limit(LIST_LIMIT);
   }
 
   /** The cameras in supervision mode (and enabled), each with the URL to open it by: live all the time. */

@@ -195,6 +195,21 @@ export type Site = {
   createdAt: string;
 };
 
+export type SupervisedCamera = {
+  cameraId: string;
+  name: string;
+  enabled: boolean;
+  analysis: Array<string>;
+  siteId: string;
+  siteName: string;
+  enterpriseName: string;
+  portId: string | null;
+  openAlarms: number;
+  live: boolean;
+  online: boolean;
+  offlineSince: string | null;
+};
+
 export type TimelineEvent = {
   id: number;
   sessionId: string;
