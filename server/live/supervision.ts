@@ -23,7 +23,7 @@ const WALL_VIEWERS = 500;
 export interface SupervisedCameraState {
   cameraId: string;
   online: boolean;
-  /** When it went silent, while it is offline. */
+  /** When it went silent, once it has been reported offline (a camera still starting is not). */
   silentSinceMs: number | null;
 }
 
@@ -97,7 +97,7 @@ export class Supervision {
     return [...this.held.values()].map(({ camera, feed }) => ({
       cameraId: camera.id,
       online: feed.online,
-      silentSinceMs: feed.online ? null : Date.now() - feed.ingest.silentMs(),
+      silentSinceMs: feed.ingest.reportedOffline ? Date.now() - feed.ingest.silentMs() : null,
     }));
   }
 

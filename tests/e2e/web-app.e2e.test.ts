@@ -406,6 +406,42 @@ describe('the web app', () => {
     await phone.context().close();
   }, 120_000);
 
+  it('shows the supervised farm cameras live on the wall of the port officer, and not to another enterprise', async () => {
+    const { services } = platform;
+    const admin = (await services.auth.login('admin', PASSWORD)).principal;
+    const site = await services.admin.createSite(admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Alpha breeding farm', kind: 'farm' });
+    const { rtpPort } = await freeUdpPortPair();
+    const sim = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 15 });
+    stops.push(() => sim.stop());
+    const yard = await services.admin.createCamera(admin, { siteId: site.id, name: 'Isolation yard', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true });
+    const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();
+    await login(officer, platform.url, 'officer1', PASSWORD);
+    await officer.getByRole('link', { name: L('ru', 'nav.farms') }).click();
+    await officer.waitForURL(`${platform.url}/farms`);
+    const tile = `[data-testid=wall-tile][data-camera="${yard.id}"]`;
+    await officer.locator(tile).waitFor();
+    // Live: the tile's decoded frames keep increasing (the camera came up on its own, no booking).
+    await expect
+      .poll(() => framesDecoded(officer, tile), { timeout: 60_000 })
+      .toBeGreaterThan(5)
+      .catch(diagnose(officer));
+    const before = await framesDecoded(officer, tile);
+    await officer.waitForTimeout(1500);
+    expect(await framesDecoded(officer, tile)).toBeGreaterThan(before);
+    await expectInLanguage(officer, 'ru', 'camera wall');
+    await screenshot(officer, 'farm-wall');
+    await officer.locator(`${tile} [data-testid=camera-tile]`).click();
+    await expect.poll(() => framesDecoded(officer, '[data-testid=wall-enlarged]'), { timeout: 20_000 }).toBeGreaterThan(3);
+    await officer.keyboard.press('Escape');
+    await officer.context().close();
+    // Another enterprise has no camera of this farm on its wall.
+    const other = await (await newContext(browsers[0]!, { locale: 'zh-CN', phone: true })).newPage();
+    await login(other, platform.url, 'entB', PASSWORD, '/farms');
+    await other.getByText(L('zh-CN', 'wall.none')).waitFor();
+    expect(await other.locator(tile).count()).toBe(0);
+    await other.context().close();
+  }, 120_000);
+
   it('gives the officer a day view and a history of finished sessions', async () => {
     const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();
     await login(officer, platform.url, 'officer1', PASSWORD);

@@ -5,6 +5,7 @@ import type {
   ArchiveEntry,
   Booking,
   Camera,
+  SupervisedCamera,
   Declaration,
   Delegation,
   Enterprise,
@@ -167,7 +168,8 @@ export const api = {
   deleteUser: (id: string) => request<{ ok: true }>('DELETE', `/admin/users/${id}`),
   createPort: (body: { code: string; name: string }) => post<Port>('/admin/ports', body),
   /** Renames or switches off what administration registered. */
-  updateEntity: (kind: EditableKind, id: string, body: { name?: string; enabled?: boolean; analysis?: string[]; address?: string }) => patch<{ id: string }>(`/admin/${kind}/${id}`, body),
+  updateEntity: (kind: EditableKind, id: string, body: { name?: string; enabled?: boolean; supervision?: boolean; analysis?: string[]; address?: string }) =>
+    patch<{ id: string }>(`/admin/${kind}/${id}`, body),
   /** Deletes it while nothing refers to it (else in_use). */
   deleteEntity: (kind: EditableKind, id: string) => request<{ ok: true }>('DELETE', `/admin/${kind}/${id}`),
   delegations: () => get<Delegation[]>('/admin/delegations'),
@@ -176,7 +178,9 @@ export const api = {
   sites: () => get<Site[]>('/admin/sites'),
   createSite: (body: { enterpriseId: string; name: string; kind: string; address: string }) => post<Site>('/admin/sites', body),
   cameras: (siteId?: string) => get<Camera[]>('/admin/cameras', { siteId }),
-  createCamera: (body: { siteId: string; name: string; sourceUrl: string; analysis: string[] }) => post<Camera>('/admin/cameras', body),
+  /** The supervised farm cameras the caller may see, with their state. */
+  supervisedCameras: () => get<SupervisedCamera[]>('/supervision/cameras'),
+  createCamera: (body: { siteId: string; name: string; sourceUrl: string; analysis: string[]; supervision: boolean }) => post<Camera>('/admin/cameras', body),
   vehicles: () => get<Vehicle[]>('/admin/vehicles'),
   /** One frame from a camera's source (the administrator's camera test). */
   cameraPreview: (cameraId: string) => requestBlob(`/admin/cameras/${cameraId}/preview`),

@@ -40,6 +40,7 @@ export type Officer = api.Officer;
 export type Delegation = api.Delegation;
 export type Site = api.Site;
 export type Camera = api.Camera;
+export type SupervisedCamera = api.SupervisedCamera;
 export type Vehicle = api.Vehicle;
 export type LoadingBatch = api.LoadingBatch;
 

@@ -14,6 +14,7 @@ const OfficerHome = lazy(() => import('../pages/officer/OfficerHome.tsx').then((
 const OfficerConsole = lazy(() => import('../pages/officer/OfficerConsole.tsx').then((m) => ({ default: m.OfficerConsole })));
 const ArchivePage = lazy(() => import('../pages/supervisor/ArchivePage.tsx').then((m) => ({ default: m.ArchivePage })));
 const SessionPlayer = lazy(() => import('../pages/supervisor/SessionPlayer.tsx').then((m) => ({ default: m.SessionPlayer })));
+const CameraWall = lazy(() => import('../pages/supervision/CameraWall.tsx').then((m) => ({ default: m.CameraWall })));
 const AccountPage = lazy(() => import('../pages/account/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
@@ -33,22 +34,34 @@ const routes: RouteDef[] = [
   { pattern: '/supervisor', roles: ['supervisor', 'admin'], render: () => <ArchivePage /> },
   // Officers' history: their own and their port's sessions, as the access rule lets them read.
   { pattern: '/archive', roles: ['officer', 'supervisor', 'admin'], render: () => <ArchivePage /> },
+  { pattern: '/farms', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <CameraWall /> },
   { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
   { pattern: '/admin', roles: ['admin'], render: () => <AdminPage /> },
 ];
 
 const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
-  enterprise_user: [{ to: '/enterprise', label: 'nav.myInspections' }],
-  broker: [{ to: '/enterprise', label: 'nav.myInspections' }],
+  enterprise_user: [
+    { to: '/enterprise', label: 'nav.myInspections' },
+    { to: '/farms', label: 'nav.myCameras' },
+  ],
+  broker: [
+    { to: '/enterprise', label: 'nav.myInspections' },
+    { to: '/farms', label: 'nav.myCameras' },
+  ],
   officer: [
     { to: '/officer', label: 'nav.today' },
+    { to: '/farms', label: 'nav.farms' },
     { to: '/archive', label: 'nav.history' },
   ],
-  supervisor: [{ to: '/supervisor', label: 'nav.archive' }],
+  supervisor: [
+    { to: '/supervisor', label: 'nav.archive' },
+    { to: '/farms', label: 'nav.farms' },
+  ],
   admin: [
     { to: '/admin', label: 'nav.administration' },
     { to: '/supervisor', label: 'nav.archive' },
+    { to: '/farms', label: 'nav.farms' },
   ],
 };
 

@@ -7,6 +7,8 @@ export const en = {
   'nav.administration': 'Administration',
   'nav.today': 'Today',
   'nav.history': 'History',
+  'nav.farms': 'Farms',
+  'nav.myCameras': 'My cameras',
 
   'common.loading': 'Loading…',
   'common.working': 'Working…',
@@ -333,6 +335,11 @@ export const en = {
   'admin.confirmReset': 'Give {name} a new temporary password? Their current logins end.',
   'admin.temporaryPasswordFor': 'Temporary password for {name}',
   'admin.temporaryPasswordHint': 'Shown only this once: hand it over in person or by phone, and ask them to change it under “My account”.',
+  'admin.supervision': 'Supervision',
+  'admin.supervisionOn': 'Continuous',
+  'admin.startSupervision': 'Supervise continuously',
+  'admin.stopSupervision': 'Stop supervision',
+  'admin.supervisionHint': 'Supervise continuously (live on the farm wall, booked or not)',
 
   'error.unknown': 'Something went wrong ({code}).',
   'error.unexpected': 'Something went wrong: {message}',
@@ -430,6 +437,9 @@ export const en = {
   'account.save': 'Change password',
   'account.passwordsDiffer': 'The two new passwords differ.',
   'account.passwordChanged': 'Password changed. Your other logins have ended.',
+  'wall.title': 'Farm cameras',
+  'wall.none': 'No supervised cameras you may see.',
+  'wall.notLive': 'Not live',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -9,6 +9,8 @@ export const ru: Messages = {
   'nav.administration': 'Администрирование',
   'nav.today': 'Сегодня',
   'nav.history': 'История',
+  'nav.farms': 'Фермы',
+  'nav.myCameras': 'Мои камеры',
 
   'common.loading': 'Загрузка…',
   'common.working': 'Выполняется…',
@@ -335,6 +337,11 @@ export const ru: Messages = {
   'admin.confirmReset': 'Выдать {name} новый временный пароль? Текущие входы будут завершены.',
   'admin.temporaryPasswordFor': 'Временный пароль для {name}',
   'admin.temporaryPasswordHint': 'Показывается только один раз: передайте лично или по телефону и попросите сменить его в разделе «Моя учётная запись».',
+  'admin.supervision': 'Надзор',
+  'admin.supervisionOn': 'Постоянно',
+  'admin.startSupervision': 'Включить надзор',
+  'admin.stopSupervision': 'Выключить надзор',
+  'admin.supervisionHint': 'Постоянный надзор (в эфире на стене ферм, с записью или без)',
 
   'error.unknown': 'Что-то пошло не так ({code}).',
   'error.unexpected': 'Что-то пошло не так: {message}',
@@ -432,4 +439,7 @@ export const ru: Messages = {
   'account.save': 'Сменить пароль',
   'account.passwordsDiffer': 'Новые пароли не совпадают.',
   'account.passwordChanged': 'Пароль изменён. Другие входы завершены.',
+  'wall.title': 'Камеры ферм',
+  'wall.none': 'Нет доступных вам камер под надзором.',
+  'wall.notLive': 'Не в эфире',
 };

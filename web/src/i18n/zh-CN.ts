@@ -9,6 +9,8 @@ export const zhCN: Messages = {
   'nav.administration': '系统管理',
   'nav.today': '今日',
   'nav.history': '历史记录',
+  'nav.farms': '养殖场监控',
+  'nav.myCameras': '我的摄像头',
 
   'common.loading': '加载中…',
   'common.working': '处理中…',
@@ -335,6 +337,11 @@ export const zhCN: Messages = {
   'admin.confirmReset': '为 {name} 生成新的临时密码？其当前登录将全部退出。',
   'admin.temporaryPasswordFor': '{name} 的临时密码',
   'admin.temporaryPasswordHint': '仅显示这一次：请当面或电话告知，并请对方在“我的账户”中修改。',
+  'admin.supervision': '监管模式',
+  'admin.supervisionOn': '持续监管',
+  'admin.startSupervision': '开启持续监管',
+  'admin.stopSupervision': '停止持续监管',
+  'admin.supervisionHint': '持续监管（无论是否预约，都在监控墙上直播）',
 
   'error.unknown': '出错了（{code}）。',
   'error.unexpected': '出错了：{message}',
@@ -432,4 +439,7 @@ export const zhCN: Messages = {
   'account.save': '修改密码',
   'account.passwordsDiffer': '两次输入的新密码不一致。',
   'account.passwordChanged': '密码已修改，其他登录已退出。',
+  'wall.title': '养殖场监控墙',
+  'wall.none': '没有您可查看的监管摄像头。',
+  'wall.notLive': '未接入',
 };

@@ -31,6 +31,7 @@ export class InspectionClient {
   readonly producers = new Map<string, Producer>();
   readonly consumers = new Map<string, { consumer: Consumer; info: ProducerInfo }>();
   joined?: JoinResult;
+  private iceServers: JoinResult['iceServers'] = [];
 
   constructor(
     readonly sessionId: string,
@@ -51,9 +52,21 @@ export class InspectionClient {
   async join(): Promise<JoinResult> {
     const joined = await this.request('session:join', {});
     this.joined = joined;
+    await this.loadDevice(joined);
+    return joined;
+  }
+
+  /** Joins the camera wall (a client made with the session id 'wall'): the farm cameras it may watch. */
+  async joinWall(): Promise<SignallingReplies['wall:join']> {
+    const wall = await this.request('wall:join', {});
+    await this.loadDevice(wall);
+    return wall;
+  }
+
+  private async loadDevice(joined: { rtpCapabilities: Record<string, unknown>; iceServers: JoinResult['iceServers'] }) {
+    this.iceServers = joined.iceServers;
     this.device = new Device();
     await this.device.load({ routerRtpCapabilities: joined.rtpCapabilities as RtpCapabilities });
-    return joined;
   }
 
   /** Sends the given tracks (camera, microphone). */
@@ -67,6 +80,16 @@ export class InspectionClient {
       produced.push(producer);
     }
     return produced;
+  }
+
+  /** Pauses or resumes receiving a producer (a wall tile scrolled out of view costs nothing while paused). */
+  async setReceiving(producerId: string, receiving: boolean): Promise<void> {
+    for (const { consumer, info } of this.consumers.values()) {
+      if (info.producerId !== producerId || consumer.closed) continue;
+      await this.request('media:setConsumerPaused', { consumerId: consumer.id, paused: !receiving });
+      if (receiving) consumer.resume();
+      else consumer.pause();
+    }
   }
 
   /** Receives one producer of the session; the returned track can be attached to a media element. */
@@ -144,7 +167,7 @@ export class InspectionClient {
 
   private async openTransport(direction: 'send' | 'recv'): Promise<Transport> {
     const params = await this.request('media:createTransport', { direction });
-    const options = { ...params, iceServers: this.joined?.iceServers ?? [] } as never;
+    const options = { ...params, iceServers: this.iceServers } as never;
     const transport = direction === 'send' ? this.device!.createSendTransport(options) : this.device!.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.request('media:connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);

@@ -24,6 +24,7 @@ export function CamerasTab() {
           { title: 'admin.sourceUrl', cell: (c) => <code>{c.sourceUrl}</code> },
           { title: 'admin.analysis', cell: (c) => c.analysis.map((a) => t(`task.${a as (typeof VISION_TASKS)[number]}`)).join(', ') || '—' },
           { title: 'admin.state', cell: (c) => (c.enabled ? t('admin.enabled') : t('admin.disabled')) },
+          { title: 'admin.supervision', cell: (c) => (c.supervision ? t('admin.supervisionOn') : '—') },
           {
             cell: (c) => (
               <RowActions name={c.name} rename={(name) => api.updateEntity('cameras', c.id, { name })} remove={() => api.deleteEntity('cameras', c.id)} done={cameras.reload} onError={setError}>
@@ -33,6 +34,9 @@ export function CamerasTab() {
                 <ActionButton className="secondary" data-action="toggle" action={() => api.updateEntity('cameras', c.id, { enabled: !c.enabled }).then(cameras.reload)} onError={setError}>
                   {c.enabled ? t('admin.disable') : t('admin.enable')}
                 </ActionButton>
+                <ActionButton className="secondary" data-action="supervision" action={() => api.updateEntity('cameras', c.id, { supervision: !c.supervision }).then(cameras.reload)} onError={setError}>
+                  {c.supervision ? t('admin.stopSupervision') : t('admin.startSupervision')}
+                </ActionButton>
               </RowActions>
             ),
           },
@@ -40,7 +44,7 @@ export function CamerasTab() {
       />
       <CreateForm
         title="admin.newCamera"
-        submit={(f, all) => api.createCamera({ siteId: f.siteId!, name: f.name!, sourceUrl: f.sourceUrl!, analysis: all.getAll('analysis').map(String) })}
+        submit={(f, all) => api.createCamera({ siteId: f.siteId!, name: f.name!, sourceUrl: f.sourceUrl!, analysis: all.getAll('analysis').map(String), supervision: all.has('supervision') })}
         done={cameras.reload}
       >
         <label>
@@ -57,6 +61,9 @@ export function CamerasTab() {
         <label>
           {t('admin.sourceUrl')}
           <input name="sourceUrl" required placeholder="rtsp://192.0.2.10/stream1" />
+        </label>
+        <label className="check">
+          <input type="checkbox" name="supervision" value="on" /> {t('admin.supervisionHint')}
         </label>
         <fieldset>
           <legend>{t('admin.analysis')}</legend>
