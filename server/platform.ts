@@ -145,6 +145,15 @@ export async function startPlatform(config: Config, options: { database?: Databa
     });
     cleanups.push(() => finaliser.close());
     const network = { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP };
+    const visionDeps = {
+      pool: startInference,
+      alarms: services.alarms,
+      inspections: services.inspections,
+      timeline: services.timeline,
+      store: services.store,
+      frozenAfterMs: config.CAMERA_FROZEN_SECONDS * 1000,
+      logger,
+    };
     // Camera ingests outlive sessions (supervision) and are shared by them: stopped after the sessions.
     const feeds = new CameraFeeds({ pool, network, cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000, logger });
     cleanups.push(() => feeds.closeAll());
@@ -156,15 +165,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       timeline: services.timeline,
       alarms: services.alarms,
       cameras: services.admin,
-      vision: {
-        pool: startInference,
-        alarms: services.alarms,
-        inspections: services.inspections,
-        timeline: services.timeline,
-        store: services.store,
-        frozenAfterMs: config.CAMERA_FROZEN_SECONDS * 1000,
-        logger,
-      },
+      vision: visionDeps,
       dataDir: config.dataDir,
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
@@ -187,6 +188,11 @@ export async function startPlatform(config: Config, options: { database?: Databa
       pool,
       network,
       wallChanged: () => sockets.toWall('wall:changed'),
+      vision: visionDeps,
+      toPort:
+        (portId) =>
+        (event, ...payload) =>
+          sockets.toPort(portId, event, ...payload),
       cameras: services.admin,
       alarms: services.alarms,
       events: services.events,

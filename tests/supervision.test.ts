@@ -1,8 +1,10 @@
 /**
  * Farm supervision without a booking: a camera in supervision mode is live on its own, one ingest per
- * camera whoever watches it (a booked session of its farm shares it), restarted when its ffmpeg dies,
- * reported offline to the port's officers at the site, and let go when administration turns it off.
+ * camera whoever watches it (a booked session of its farm shares it), analysed continuously (its counts to
+ * the port's officers, a frozen picture raised at the site), restarted when its ffmpeg dies, reported
+ * offline to the port's officers at the site, and let go when administration turns it off.
  */
+import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { alarms } from '../server/db/schema.ts';
@@ -12,7 +14,7 @@ import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import type { Principal } from '../server/services/access.ts';
 import { SUPERVISION } from '../server/live/supervision.ts';
 import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
-import { connectClient } from './support/socket-client.ts';
+import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
 
@@ -22,15 +24,22 @@ let simulator: ReturnType<typeof startCameraSimulator>;
 let siteId: string;
 let penCamera: string;
 let silentCamera: string;
+let countedCamera: string;
+let pigs: ReturnType<typeof startCameraSimulator>;
+/** Connected before any camera comes up: an officer of the farm's port, and one of another port. */
+let colleague: TestSocketClient;
+let elsewhere: TestSocketClient;
 const sockets: Socket[] = [];
 const principals = {} as Record<UserKey, Principal>;
 
 const supervised = (cameraId: string) => platform.media.supervision.states().find((s) => s.cameraId === cameraId);
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ env: { CAMERA_OFFLINE_SECONDS: '3', LOG_LEVEL: 'warn' } });
+  platform = await startTestPlatform({ env: { CAMERA_OFFLINE_SECONDS: '3', CAMERA_FROZEN_SECONDS: '6', INFERENCE_WORKERS: '1', LOG_LEVEL: 'warn' } });
   world = await createWorld(platform.services);
   for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await platform.services.auth.login(key, PASSWORD)).principal;
+  colleague = await connectClient(platform.url, 'officer2', sockets);
+  elsewhere = await connectClient(platform.url, 'officerOtherPort', sockets);
   const site = await platform.services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Supervised farm', kind: 'farm' });
   siteId = site.id;
   const { rtpPort } = await freeUdpPortPair();
@@ -38,11 +47,16 @@ beforeAll(async () => {
   penCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Pen 3', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true })).id;
   const silent = await freeUdpPortPair();
   silentCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Back gate', sourceUrl: `udp://127.0.0.1:${silent.rtpPort}`, supervision: true })).id;
+  // A pen whose animals are counted all day: a still picture of pigs (so it also freezes).
+  const pen = await freeUdpPortPair();
+  pigs = startCameraSimulator({ to: `udp://127.0.0.1:${pen.rtpPort}`, file: path.join(import.meta.dirname, 'fixtures/vision/pigs-pen.jpg'), width: 960, height: 540, fps: 10 });
+  countedCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Pen 4', sourceUrl: `udp://127.0.0.1:${pen.rtpPort}`, supervision: true, analysis: ['count'] })).id;
 }, 60_000);
 
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
   await simulator?.stop();
+  await pigs?.stop();
   await platform?.stop();
 });
 
@@ -94,9 +108,29 @@ describe('farm supervision', () => {
     expect(await late.send('media:createTransport', { sessionId: 'wall', direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
+  it('counts a supervised pen continuously, for the port officers only, and raises a frozen picture at the site', async () => {
+    const counted = await waitFor(
+      () => colleague.events.find(([event, r]) => event === 'vision:result' && r.cameraId === countedCamera && r.task === 'count' && r.count > 0),
+      'a live count of the supervised pen',
+      90_000,
+    );
+    expect(counted[1].count).toBeGreaterThan(10);
+    expect(elsewhere.events.some(([event]) => event === 'vision:result')).toBe(false);
+    const frozen = await waitFor(
+      async () =>
+        (
+          await platform.database.db
+            .select()
+            .from(alarms)
+            .where(and(eq(alarms.cameraId, countedCamera), eq(alarms.rule, 'camera_frozen')))
+        )[0],
+      'camera_frozen at the farm',
+      60_000,
+    );
+    expect(frozen).toMatchObject({ sessionId: null, siteId, status: 'open' });
+  }, 150_000);
+
   it('reports a silent supervised camera offline at its site, to the port officers only', async () => {
-    const colleague = await connectClient(platform.url, 'officer2', sockets);
-    const elsewhere = await connectClient(platform.url, 'officerOtherPort', sockets);
     const openOfSilent = () =>
       platform.database.db
         .select()

@@ -15,7 +15,7 @@ import type { TimelineService } from '../services/timeline.service.ts';
 import type { TimelineEventOf } from '../contracts/timeline.ts';
 import type { ServerToClientEvents } from '../contracts/live-events.ts';
 import { recordingFolder } from '../archive/evidence-paths.ts';
-import { SessionVision, type BatchLine, type VisionDeps } from './session-vision.ts';
+import { LiveVision, type BatchLine, type VisionDeps } from './live-vision.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 
 /** What every live session on the node shares. */
@@ -50,7 +50,7 @@ type LiveCamera = Awaited<ReturnType<AdminService['liveCamerasForDeclaration']>>
 export class LiveSession {
   private readonly recorders = new Map<string, { recorder: Recorder; recordingId: string }>();
   private readonly cameras: Array<{ camera: LiveCamera; feed: CameraFeed; unsubscribe: () => void }> = [];
-  private readonly vision: SessionVision;
+  private readonly vision: LiveVision;
   /** Cameras whose analysis is starting (the inference workers may still be loading): awaited by close(). */
   private readonly attaching = new Set<Promise<void>>();
   private closing: Promise<void> | null = null;
@@ -62,7 +62,7 @@ export class LiveSession {
     /** Called once when the session's media ends (closed, or its worker died). */
     private readonly onClosed: (session: LiveSession) => void,
   ) {
-    this.vision = new SessionVision(id, { ...o.vision, toOfficers: (event, ...payload) => o.push.toOfficers(id, event, ...payload) });
+    this.vision = new LiveVision({ sessionId: id }, { ...o.vision, toOfficers: (event, ...payload) => o.push.toOfficers(id, event, ...payload) });
   }
 
   /** Opens the session's room and brings in its site cameras. */

@@ -6,7 +6,7 @@
 import type { Room } from '../../media/index.ts';
 import type { BatchCounting } from '../services/loading-batches.service.ts';
 import { LiveSession, type LiveSessionDeps } from './live-session.ts';
-import type { BatchLine } from './session-vision.ts';
+import type { BatchLine } from './live-vision.ts';
 
 export class LiveSessions implements BatchCounting {
   private readonly sessions = new Map<string, LiveSession>();

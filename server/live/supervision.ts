@@ -2,16 +2,18 @@
  * Farm supervision on this node: cameras in supervision mode are live all the time, booked or not. This
  * holds their feeds (CameraFeeds owns the ingests; a session of the site shares the same one), pipes each
  * into the camera wall's room (one router every wall viewer receives from, each camera piped once however
- * many watch), raises and clears their offline incidents at the site (no session: the port's officers are
+ * many watch), runs their analysis continuously (counts and reads pushed to the port's officers, alarms at
+ * the site), raises and clears their offline incidents at the site (no session: the port's officers are
  * told), follows what administration changes, and brings a feed back when its mediasoup worker died.
  */
 import { cameraOffline } from '../../inference/index.ts';
 import { Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
-import type { AdminService } from '../services/admin.service.ts';
+import type { AdminService, SupervisedCameraSource } from '../services/admin.service.ts';
+import { LiveVision, type ToOfficers, type VisionDeps } from './live-vision.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { DomainEvents } from '../services/domain-events.ts';
-import type { CameraFeed, CameraFeeds, FeedCamera } from './camera-feeds.ts';
+import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 
 /** The holder name supervision uses with CameraFeeds (sessions use their ids). */
 export const SUPERVISION = 'supervision';
@@ -28,7 +30,8 @@ export interface SupervisedCameraState {
 }
 
 export class Supervision {
-  private readonly held = new Map<string, { camera: FeedCamera; feed: CameraFeed; unsubscribe: () => void; onWall: ProducerInfo | null }>();
+  private readonly held = new Map<string, { camera: SupervisedCameraSource; feed: CameraFeed; unsubscribe: () => void; onWall: ProducerInfo | null }>();
+  private readonly vision: LiveVision;
   private wall: Promise<Room> | null = null;
   /** Per camera, the last change being applied: changes to one camera apply one after the other. */
   private readonly applying = new Map<string, Promise<void>>();
@@ -43,12 +46,23 @@ export class Supervision {
       cameras: Pick<AdminService, 'supervisedCamera' | 'supervisedCameras'>;
       /** The cameras on the wall changed: its viewers join again. */
       wallChanged: () => void;
+      vision: VisionDeps;
+      /** Pushes a camera's results to those who may see its farm (its port's officers, supervisors). */
+      toPort: (portId: string | null) => ToOfficers;
       alarms: AlarmService;
       events: DomainEvents;
       cameraOfflineMs: number;
       logger: Logger;
     },
-  ) {}
+  ) {
+    // One analysis per supervised camera on the node; its results go to the officers of the farm's port.
+    this.vision = new LiveVision({ sessionId: null, toFarm: (siteId) => deps.toPort(this.portOfSite(siteId)) }, deps.vision);
+  }
+
+  private portOfSite(siteId: string): string | null {
+    for (const { camera } of this.held.values()) if (camera.siteId === siteId) return camera.portId;
+    return null;
+  }
 
   /** Brings every supervised camera live and follows administration's changes from now on. */
   async start(): Promise<void> {
@@ -60,6 +74,7 @@ export class Supervision {
     this.stopped = true;
     this.stopListening();
     await Promise.all([...this.applying.values()]);
+    this.vision.close();
     await Promise.all([...this.held.keys()].map((id) => this.drop(id)));
     (await this.wall?.catch(() => null))?.close();
   }
@@ -114,8 +129,8 @@ export class Supervision {
         if (this.stopped) return;
         const camera = await this.deps.cameras.supervisedCamera(cameraId);
         const current = this.held.get(cameraId);
-        // A changed source is a new feed: let go of the old one first.
-        if (current && (!camera || camera.liveSourceUrl !== current.camera.liveSourceUrl)) await this.drop(cameraId);
+        // A changed source (or analysis) is a new feed: let go of the old one first.
+        if (current && (!camera || camera.liveSourceUrl !== current.camera.liveSourceUrl || camera.analysis.join() !== current.camera.analysis.join())) await this.drop(cameraId);
         if (camera && !this.held.has(cameraId)) await this.hold(camera);
       })
       .catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot bring a supervised camera live'))
@@ -126,7 +141,7 @@ export class Supervision {
     return next;
   }
 
-  private async hold(camera: FeedCamera): Promise<void> {
+  private async hold(camera: SupervisedCameraSource): Promise<void> {
     const feed = await this.deps.feeds.acquire(camera, SUPERVISION);
     const scope = { sessionId: null, siteId: camera.siteId, cameraId: camera.id };
     const onOffline = ({ silentMs }: { silentMs: number }) => {
@@ -141,6 +156,7 @@ export class Supervision {
       if (this.held.get(camera.id)?.feed !== feed) return;
       this.held.get(camera.id)?.unsubscribe();
       this.held.delete(camera.id);
+      this.vision.detach(camera.id);
       // Its copy on the wall closed with the feed.
       this.deps.wallChanged();
       setTimeout(() => void this.refresh(camera.id), RESTART_AFTER_MS).unref();
@@ -160,6 +176,9 @@ export class Supervision {
     });
     if (feed.ingest.reportedOffline) onOffline({ silentMs: feed.ingest.silentMs() });
     await this.putOnWall(camera.id);
+    if (camera.analysis.length > 0) {
+      void this.vision.attach(feed.room, feed.producer, camera).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
+    }
   }
 
   private async putOnWall(cameraId: string): Promise<void> {
@@ -178,6 +197,7 @@ export class Supervision {
     if (!entry) return;
     this.held.delete(cameraId);
     entry.unsubscribe();
+    this.vision.detach(cameraId);
     if (entry.onWall) {
       (await this.wall?.catch(() => null))?.closeProducer(entry.onWall.producerId);
       this.deps.wallChanged();

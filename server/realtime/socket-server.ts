@@ -46,6 +46,8 @@ export interface SocketServer {
   toSession<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
   /** Pushes an event to the officers and supervisors of a session only. */
   toOfficers<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
+  /** Pushes an event to the officers of a port (a supervised farm's) and the supervisors. */
+  toPort<E extends keyof ServerToClientEvents>(portId: string | null, event: E, ...payload: PushArgs<E>): void;
   /** Pushes an event to everybody watching the camera wall. */
   toWall<E extends keyof ServerToClientEvents>(event: E, ...payload: PushArgs<E>): void;
   /** Pushes an event to the given users wherever they are connected (any API node). */
@@ -112,6 +114,9 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     },
     toOfficers(sessionId, event, ...payload) {
       emitTo(rooms.sessionOfficers(sessionId), event, ...payload);
+    },
+    toPort(portId, event, ...payload) {
+      emitTo([...(portId ? [rooms.port(portId)] : []), rooms.supervisors], event, ...payload);
     },
     toWall(event, ...payload) {
       emitTo(rooms.wall, event, ...payload);

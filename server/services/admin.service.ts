@@ -3,7 +3,7 @@
  * Every method is for administrators only and is audited.
  */
 import crypto from 'node:crypto';
-import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { isForeignKeyViolation, isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
 import { alarms, authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -26,6 +26,16 @@ export interface NewUser {
 }
 
 export type UserView = Omit<typeof users.$inferSelect, 'passwordHash'>;
+
+/** A camera as supervision runs it: where it is (its farm's port is told of it) and the URL to open it by. */
+export interface SupervisedCameraSource {
+  id: string;
+  name: string;
+  siteId: string;
+  portId: string | null;
+  analysis: string[];
+  liveSourceUrl: string;
+}
 
 export interface UserChanges {
   displayName?: string;
@@ -418,19 +428,19 @@ export class AdminService {
   }
 
   /** The cameras in supervision mode (and enabled), each with the URL to open it by: live all the time. */
-  async supervisedCameras(): Promise<Array<{ id: string; name: string; siteId: string; analysis: string[]; liveSourceUrl: string }>> {
-    const rows = await this.deps.db
-      .select()
-      .from(cameras)
-      .where(and(eq(cameras.supervision, true), eq(cameras.enabled, true)));
-    return rows.map((c) => ({ id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
+  async supervisedCameras(): Promise<SupervisedCameraSource[]> {
+    return this.supervisedSources(and(eq(cameras.supervision, true), eq(cameras.enabled, true)));
   }
 
   /** One camera as supervision runs it, or null when it is not (any longer) to be supervised. */
-  async supervisedCamera(cameraId: string): Promise<{ id: string; name: string; siteId: string; analysis: string[]; liveSourceUrl: string } | null> {
-    const [c] = await this.deps.db.select().from(cameras).where(eq(cameras.id, cameraId));
-    if (!c || !c.supervision || !c.enabled) return null;
-    return { id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) };
+  async supervisedCamera(cameraId: string): Promise<SupervisedCameraSource | null> {
+    const [camera] = await this.supervisedSources(and(eq(cameras.id, cameraId), eq(cameras.supervision, true), eq(cameras.enabled, true)));
+    return camera ?? null;
+  }
+
+  private async supervisedSources(where: SQL | undefined): Promise<SupervisedCameraSource[]> {
+    const rows = await this.deps.db.select({ camera: cameras, portId: sites.portId }).from(cameras).innerJoin(sites, eq(sites.id, cameras.siteId)).where(where);
+    return rows.map(({ camera: c, portId }) => ({ id: c.id, name: c.name, siteId: c.siteId, portId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
   }
 
   liveSourceUrl(camera: { sourceUrl: string; sourcePassword: string | null }): string {

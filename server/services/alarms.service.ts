@@ -139,7 +139,14 @@ export class AlarmService {
   /** The stored frame of an alarm, for those who may see the alarm. */
   async evidenceFile(p: Principal, alarmId: string): Promise<string | null> {
     const [row] = await this.deps.db.select().from(alarms).where(eq(alarms.id, alarmId));
-    if (!row || !row.sessionId) throw notFound('Alarm');
+    if (!row) throw notFound('Alarm');
+    if (!row.sessionId) {
+      // A supervised farm's alarm: for the officers of its port and the supervisors.
+      const [site] = row.siteId ? await this.deps.db.select({ portId: sites.portId }).from(sites).where(eq(sites.id, row.siteId)) : [];
+      const mayView = p.role === 'supervisor' || p.role === 'admin' || (p.role === 'officer' && site?.portId != null && site.portId === p.portId);
+      if (!mayView) throw notFound('Alarm');
+      return row.evidencePath;
+    }
     const session = await assertMayReadSession(this.deps.db, p, row.sessionId).catch(() => {
       throw notFound('Alarm');
     });

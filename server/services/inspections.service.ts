@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { bookings, declarations, inspectionSessions, recordings, recordingSegments, vehicles } from '../db/schema.ts';
+import { bookings, declarations, inspectionSessions, recordings, recordingSegments, sites, vehicles } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { assertMayReadSession, isEnterpriseSide, mayConductSession, mayRead, sessionRoleOf, type Principal } from './access.ts';
 import sharp, { type Metadata } from 'sharp';
@@ -96,6 +96,16 @@ export class InspectionService {
       .where(eq(inspectionSessions.id, sessionId));
     const plates = row ? await db.select({ plate: vehicles.plate }).from(vehicles).where(eq(vehicles.enterpriseId, row.enterpriseId)) : [];
     return { declaredSeals: row?.seals ?? [], registeredPlates: plates.map((p) => p.plate), bookedPlate: row?.bookedPlate ?? null };
+  }
+
+  /**
+   * What reads at a supervised farm are checked against outside a session: the plates registered for the
+   * farm's enterprise (no booking, so no booked plate; no declaration, so seal reads raise nothing).
+   */
+  async siteVisionContext(siteId: string): Promise<VisionContext> {
+    const { db } = this.deps;
+    const plates = await db.select({ plate: vehicles.plate }).from(vehicles).innerJoin(sites, eq(sites.enterpriseId, vehicles.enterpriseId)).where(eq(sites.id, siteId));
+    return { declaredSeals: [], registeredPlates: plates.map((p) => p.plate), bookedPlate: null };
   }
 
   /** The assigned officer instructs the enterprise: a preset or free text. */

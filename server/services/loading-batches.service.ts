@@ -1,6 +1,6 @@
 /**
  * Loading batches: the officer draws a counting line on a site camera's view and opens a batch; animals
- * crossing it are counted live (server/live/session-vision.ts); closing the batch stores the count and
+ * crossing it are counted live (server/live/live-vision.ts); closing the batch stores the count and
  * raises count_mismatch when it differs from what was expected (by default the declared quantity).
  */
 import { and, eq, isNull } from 'drizzle-orm';

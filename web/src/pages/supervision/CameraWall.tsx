@@ -1,16 +1,18 @@
 /**
  * The camera wall of supervised farms, booked or not: every camera the viewer may see (an officer their
  * port's farms, a supervisor all, an enterprise its own), grouped by farm, each tile live with its state
- * (connecting, offline since…) and open alarms; a click enlarges it. Tiles out of view stop receiving.
+ * (connecting, offline since…), its live count and reads drawn over it, and open alarms; a click enlarges
+ * it. Tiles out of view stop receiving.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { SupervisedCamera } from '../../api/types.ts';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Empty, ErrorBanner, Loading, Modal, useLoad } from '../../components/common.tsx';
-import { TrackCache, VideoTile } from '../../components/VideoTile.tsx';
+import { TrackCache, VideoTile, type VisionResult } from '../../components/VideoTile.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import { InspectionClient, type ProducerInfo } from '../../media/inspection-client.ts';
+import { useVisionResults } from '../officer/console-state.ts';
 
 /** How often the wall looks again at its cameras' states (pushes cover the port's officers sooner). */
 const STATE_REFRESH_MS = 15_000;
@@ -19,6 +21,7 @@ export function CameraWall() {
   const { t } = useI18n();
   const cameras = useLoad(() => api.supervisedCameras(), []);
   const { streams, cache, client, error: mediaError } = useWallMedia();
+  const vision = useVisionResults(client);
   const [error, setError] = useState<unknown>(null);
   const [enlarged, setEnlarged] = useState<SupervisedCamera | null>(null);
   // A farm's alarm (raised, acknowledged, cleared: a camera going offline or coming back) changes its
@@ -55,14 +58,23 @@ export function CameraWall() {
           </h2>
           <div className="camera-wall">
             {farm.cameras.map((c) => (
-              <WallTile key={c.cameraId} camera={c} stream={streams.get(c.cameraId)} cache={cache} client={client} onOpen={() => setEnlarged(c)} onError={onError} />
+              <WallTile key={c.cameraId} camera={c} stream={streams.get(c.cameraId)} vision={vision[c.cameraId]} cache={cache} client={client} onOpen={() => setEnlarged(c)} onError={onError} />
             ))}
           </div>
         </section>
       ))}
       {enlarged && cache && streams.get(enlarged.cameraId) && (
         <Modal title={`${enlarged.siteName} · ${enlarged.name}`} onClose={() => setEnlarged(null)} wide>
-          <VideoTile cache={cache} info={streams.get(enlarged.cameraId)!} label={enlarged.name} large onError={onError} badges={<TileState camera={enlarged} />} testId="wall-enlarged" />
+          <VideoTile
+            cache={cache}
+            info={streams.get(enlarged.cameraId)!}
+            label={enlarged.name}
+            vision={vision[enlarged.cameraId]}
+            large
+            onError={onError}
+            badges={<TileState camera={enlarged} />}
+            testId="wall-enlarged"
+          />
         </Modal>
       )}
     </div>
@@ -73,6 +85,7 @@ export function CameraWall() {
 function WallTile({
   camera,
   stream,
+  vision,
   cache,
   client,
   onOpen,
@@ -80,6 +93,7 @@ function WallTile({
 }: {
   camera: SupervisedCamera;
   stream: ProducerInfo | undefined;
+  vision: VisionResult[] | undefined;
   cache: TrackCache | null;
   client: InspectionClient | null;
   onOpen: () => void;
@@ -103,7 +117,7 @@ function WallTile({
   return (
     <div ref={box} className="wall-tile" data-testid="wall-tile" data-camera={camera.cameraId} data-online={camera.online}>
       {stream && cache && seen ? (
-        <VideoTile cache={cache} info={stream} label={camera.name} onClick={onOpen} onError={onError} badges={<TileState camera={camera} />} testId="camera-tile" />
+        <VideoTile cache={cache} info={stream} label={camera.name} vision={vision} onClick={onOpen} onError={onError} badges={<TileState camera={camera} />} testId="camera-tile" />
       ) : (
         <figure className="tile placeholder">
           <figcaption>

@@ -1,9 +1,10 @@
 /**
- * Vision on the live feeds of one session's site cameras, owned by its LiveSession: each camera with
- * analysis tasks gets a frame tap (decoded 960x540) feeding one inference stream per task. Results are
- * pushed to the session's officers to draw over the video; plate and seal reads are checked against what
- * was registered and declared, a frozen picture is reported, and counting feeds the line-crossing counter
- * of an open loading batch. Alarms carry the JPEG of the frame they are about.
+ * Vision on live camera feeds, for one session (owned by its LiveSession) or for farm supervision (owned by
+ * Supervision): each camera with analysis tasks gets a frame tap (decoded 960x540) feeding one inference
+ * stream per task. Results are pushed to those watching (the session's officers; the farm's port officers)
+ * to draw over the video; plate and seal reads are checked against what was registered and declared, a
+ * frozen picture is reported, and counting feeds the line-crossing counter of an open loading batch.
+ * Alarms carry the JPEG of the frame they are about; a session's count samples go on its timeline.
  */
 import {
   cameraFrozen,
@@ -28,7 +29,7 @@ import type { InspectionService, VisionContext } from '../services/inspections.s
 import type { TimelineService } from '../services/timeline.service.ts';
 import type { TimelinePayload } from '../contracts/timeline.ts';
 import type { ServerToClientEvents } from '../contracts/live-events.ts';
-import { alarmFrameFile } from '../archive/evidence-paths.ts';
+import { alarmFrameFile, siteAlarmFrameFile } from '../archive/evidence-paths.ts';
 
 export interface VisionCamera {
   id: string;
@@ -49,7 +50,7 @@ export interface VisionDeps {
   pool: () => Promise<InferencePool>;
   alarms: AlarmService;
   /** What reads are checked against (declared seals, registered and booked plates). */
-  inspections: Pick<InspectionService, 'visionContext'>;
+  inspections: Pick<InspectionService, 'visionContext' | 'siteVisionContext'>;
   /** Count samples go on the timeline (the supervisor's count chart). */
   timeline: TimelineService;
   /** Where alarm pictures go. */
@@ -58,8 +59,14 @@ export interface VisionDeps {
   logger: Logger;
 }
 
-/** Pushes to the officers (and supervisors) of the session only. */
+/**
+ * Pushes to those who may see the camera's results: the officers (and supervisors) of the session, or of
+ * the farm's port (`siteId` says which farm).
+ */
 export type ToOfficers = <E extends 'vision:result' | 'vision:batch'>(event: E, ...payload: Parameters<ServerToClientEvents[E]>) => void;
+
+/** Whose vision this is: a session's (timeline, the booking's prior), or farm supervision's (no session). */
+export type VisionScope = { sessionId: string } | { sessionId: null; toFarm: (siteId: string) => ToOfficers };
 
 type CountSample = TimelinePayload<'detection'>;
 
@@ -88,16 +95,24 @@ interface CameraVision {
   frozen?: boolean;
 }
 
-export class SessionVision {
+export class LiveVision {
   /** By camera id. */
   private readonly cameras = new Map<string, CameraVision>();
-  private context: (VisionContext & { loadedAt: number }) | null = null;
+  /** By site (a session has one). */
+  private readonly contexts = new Map<string, VisionContext & { loadedAt: number }>();
   private closed = false;
+  readonly sessionId: string | null;
 
   constructor(
-    readonly sessionId: string,
-    private readonly o: VisionDeps & { toOfficers: ToOfficers },
-  ) {}
+    private readonly scope: VisionScope,
+    private readonly o: VisionDeps & { toOfficers?: ToOfficers },
+  ) {
+    this.sessionId = scope.sessionId;
+  }
+
+  private push(camera: VisionCamera): ToOfficers {
+    return this.scope.sessionId === null ? this.scope.toFarm(camera.siteId) : this.o.toOfficers!;
+  }
 
   /** Starts analysing a camera's producer in the session's room; settles once its frames flow. */
   async attach(room: Room, producer: ProducerInfo, camera: VisionCamera): Promise<void> {
@@ -108,7 +123,7 @@ export class SessionVision {
     const pool = await this.o.pool();
     if (this.cameras.get(camera.id) !== entry) return; // the session closed meanwhile
     entry.streams = tasks.map((task) =>
-      pool.openStream(`${this.sessionId}:${camera.id}`, {
+      pool.openStream(`${this.sessionId ?? 'supervision'}:${camera.id}`, {
         task,
         motionThreshold: MOTION.threshold,
         maxStillMs: MOTION.maxStillMs,
@@ -164,7 +179,7 @@ export class SessionVision {
   ): Promise<void> {
     const { width, height } = meta.frame;
     const frameAt = new Date(meta.capturedAt);
-    this.o.toOfficers('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
+    this.push(camera)('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
     const entry = this.cameras.get(camera.id);
     if (result.task === 'count') {
       if (entry) await this.sampleCount(entry, result.count, meta.capturedAt);
@@ -172,14 +187,14 @@ export class SessionVision {
       const crossings = entry.batch.counter.update(result.points, meta.capturedAt);
       if (crossings.length) {
         const { counter } = entry.batch;
-        this.o.toOfficers('vision:batch', { batchId: entry.batch.id, cameraId: camera.id, forward: counter.forward, backward: counter.backward, net: counter.net });
+        this.push(camera)('vision:batch', { batchId: entry.batch.id, cameraId: camera.id, forward: counter.forward, backward: counter.backward, net: counter.net });
       }
       return;
     }
     if (!entry) return;
     const confirmed = result.results.filter((read) => entry.reads.confirm(`${result.task}:${read.text}`, meta.capturedAt));
     if (confirmed.length === 0) return;
-    const context = await this.loadContext();
+    const context = await this.loadContext(camera.siteId);
     for (const read of confirmed) {
       const candidate: AlarmCandidate | null =
         result.task === 'plate'
@@ -208,7 +223,8 @@ export class SessionVision {
     };
     entry.counts = [];
     entry.countsSince = at;
-    await this.o.timeline.append({ sessionId: this.sessionId, kind: 'detection', actorId: null, payload: sample });
+    // A session's samples are its count chart; supervision's live count is only pushed (no timeline yet).
+    if (this.sessionId) await this.o.timeline.append({ sessionId: this.sessionId, kind: 'detection', actorId: null, payload: sample });
   }
 
   /** Raised (or counted as an occurrence) by AlarmService, which tells the officers; the frame is kept as evidence. */
@@ -221,7 +237,7 @@ export class SessionVision {
       // Written only when a new incident is raised (not for an occurrence of an open one).
       saveEvidence: frame
         ? async () => {
-            const file = alarmFrameFile(sessionId, candidate.frameAt, candidate.rule);
+            const file = sessionId ? alarmFrameFile(sessionId, candidate.frameAt, candidate.rule) : siteAlarmFrameFile(camera.siteId, candidate.frameAt, candidate.rule);
             await this.o.store.write(file, await encodeJpeg(frame, 80));
             return file;
           }
@@ -229,10 +245,13 @@ export class SessionVision {
     });
   }
 
-  private async loadContext(): Promise<VisionContext> {
-    if (this.context && Date.now() - this.context.loadedAt < CONTEXT_TTL_MS) return this.context;
-    this.context = { ...(await this.o.inspections.visionContext(this.sessionId)), loadedAt: Date.now() };
-    return this.context;
+  private async loadContext(siteId: string): Promise<VisionContext> {
+    const cached = this.contexts.get(siteId);
+    if (cached && Date.now() - cached.loadedAt < CONTEXT_TTL_MS) return cached;
+    const context = this.sessionId ? await this.o.inspections.visionContext(this.sessionId) : await this.o.inspections.siteVisionContext(siteId);
+    // Bounded by the sites watched on this node.
+    this.contexts.set(siteId, { ...context, loadedAt: Date.now() });
+    return context;
   }
 
   /** Whether a camera of the session is being counted (a loading batch needs it). */
@@ -258,6 +277,12 @@ export class SessionVision {
       return { forward, backward, net };
     }
     return null;
+  }
+
+  /** Stops one camera's analysis (it left supervision). */
+  detach(cameraId: string): void {
+    const entry = this.cameras.get(cameraId);
+    if (entry) this.forget(entry);
   }
 
   /** Stops every camera's analysis; nothing is started afterwards. */
