@@ -144,6 +144,28 @@ describe('farm supervision', () => {
     expect(supervised(silentCamera)).toMatchObject({ online: false });
   });
 
+  it('puts the farm incidents in the review queue of the port, where an officer marks them reviewed', async () => {
+    const as = async (key: UserKey) => {
+      const http = new HttpClient(platform.url);
+      await http.login(key, PASSWORD);
+      return http;
+    };
+    const officer = await as('officer2');
+    const queue = await officer.get(`/api/review/alarms?state=unreviewed&siteId=${siteId}`);
+    expect(queue.status).toBe(200);
+    const offline = queue.body.items.find((a: any) => a.cameraId === silentCamera && a.rule === 'camera_offline');
+    expect(offline).toMatchObject({ siteName: 'Supervised farm', cameraName: 'Back gate', enterpriseName: 'Alpha Foods', status: 'open', reviewedByName: null });
+    expect((await (await as('officerOtherPort')).get('/api/review/alarms')).body).toEqual({ items: [], total: 0 });
+    expect((await (await as('entA')).get('/api/review/alarms')).status).toBe(403);
+    expect((await officer.get('/api/review/alarms?state=forgotten')).status).toBe(400);
+    // Another port's officer may not review it (it does not exist for them); the port's officer does, once.
+    expect((await (await as('officerOtherPort')).post(`/api/alarms/${offline.id}/acknowledge`)).status).toBe(404);
+    expect((await officer.post(`/api/alarms/${offline.id}/acknowledge`)).status).toBe(200);
+    expect((await officer.post(`/api/alarms/${offline.id}/acknowledge`)).body.error.reason).toBe('alarm_already_acknowledged');
+    const reviewed = await officer.get(`/api/review/alarms?state=reviewed&cameraId=${silentCamera}`);
+    expect(reviewed.body.items.map((a: any) => [a.id, a.reviewedByName])).toEqual([[offline.id, 'officer2']]);
+  });
+
   it('shares the one ingest with a booked session of the farm, and keeps it when the session ends', async () => {
     const before = await platform.media.feeds.pid(penCamera);
     const { sessionId } = await startLiveInspection(platform.services, principals as never, world, {

@@ -6,7 +6,7 @@ import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
 import { inspectionTypes, verdictOutcomes } from '../db/schema.ts';
 import { timelineEventSchema } from '../contracts/timeline.ts';
 import { alarmMuteRecord, alarmRecord, archiveEntryRecord, evidenceExportRecord } from '../contracts/records.ts';
-import { MAX_ACKNOWLEDGED_AT_ONCE } from '../services/alarms.service.ts';
+import { MAX_ACKNOWLEDGED_AT_ONCE, type REVIEW_STATES } from '../services/alarms.service.ts';
 import { ARCHIVE_CSV_ROWS, archiveCsv } from '../archive/archive-csv.ts';
 import { archiveXlsx } from '../archive/archive-xlsx.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
@@ -155,6 +155,28 @@ export function sessionRoutes(
       response: z.array(alarm),
     },
     ({ principal, params }) => alarms.listForSession(principal, params.id),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/review/alarms',
+      summary: "The review queue of supervised farms: incidents outside sessions the caller may see (an officer's port's farms), newest first",
+      tag: 'sessions',
+      access: ['officer', 'supervisor', 'admin'],
+      query: pageQuery.extend({
+        siteId: z.uuid().optional(),
+        cameraId: z.uuid().optional(),
+        rule: z.string().max(40).optional(),
+        state: z.enum(['unreviewed', 'reviewed', 'cleared'] as const satisfies ReadonlyArray<keyof typeof REVIEW_STATES>).optional(),
+        from: isoDateTime.optional(),
+        to: isoDateTime.optional(),
+      }),
+      response: z.object({
+        total: z.number().int(),
+        items: z.array(alarm.extend({ siteName: z.string(), cameraName: z.string().nullable(), enterpriseName: z.string(), reviewedByName: z.string().nullable() }).meta({ id: 'FarmAlarm' })),
+      }),
+    },
+    ({ principal, query }) => alarms.farmReviewQueue(principal, query),
   );
   api.route(
     {

@@ -102,6 +102,13 @@ export const mayConductSession = (p: Principal, session: Parties) => p.role === 
 /** Alarms are for the officers' side: the enterprise is not told. */
 export const maySeeAlarms = (p: Principal, session: Parties) => !isEnterpriseSide(p) && mayRead(p, session);
 
+/**
+ * A supervised farm's alarms (outside any session): seen and reviewed by the officers of the farm's port and
+ * by supervisors (and administrators); not by the enterprise, as in a session.
+ */
+export const mayReviewFarmAlarms = (p: Principal, site: { portId: string | null } | null) =>
+  p.role === 'supervisor' || p.role === 'admin' || (p.role === 'officer' && site !== null && site.portId !== null && site.portId === p.portId);
+
 /** The officer conducting the session, or a supervisor. */
 export const mayAcknowledgeAlarms = (p: Principal, session: Parties | null) => p.role === 'supervisor' || (session !== null && mayConductSession(p, session));
 

@@ -5,12 +5,12 @@
  * closes when acknowledged or when the condition clears. A camera's rule can be muted for a while.
  * Every change is announced once (`alarm.changed`), which the socket layer pushes to the session's officers.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/database.ts';
-import { alarmMutes, alarms, bookings, cameras, declarations, inspectionSessions, sites } from '../db/schema.ts';
+import { alarmMutes, alarms, bookings, cameras, declarations, enterprises, inspectionSessions, sites, users } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
-import { assertMayReadSession, mayAcknowledgeAlarms, maySeeAlarms, readableBookings, requireRole, type Principal } from './access.ts';
+import { assertMayReadSession, mayAcknowledgeAlarms, mayReviewFarmAlarms, maySeeAlarms, readableBookings, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
 import type { TimelineService } from './timeline.service.ts';
@@ -31,6 +31,22 @@ const COOLDOWN_MS = 60_000;
 const MAX_SCOPES = 10_000;
 /** Incidents keep a session to a handful of rows; this bounds a pathological one. */
 const MAX_LISTED = 2000;
+
+/** A review item's state as reviewers speak of it: still open (unreviewed), reviewed (acknowledged), or cleared by itself. */
+export const REVIEW_STATES = { unreviewed: 'open', reviewed: 'acknowledged', cleared: 'cleared' } as const;
+
+export interface FarmReviewFilter {
+  siteId?: string;
+  cameraId?: string;
+  rule?: string;
+  state?: keyof typeof REVIEW_STATES;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+export type FarmAlarmView = AlarmView & { siteName: string; cameraName: string | null; enterpriseName: string; reviewedByName: string | null };
 /** A dashboard shows the newest; beyond this the officer opens the sessions. */
 const OPEN_LISTED = 200;
 /** One request acknowledges at most this many. */
@@ -136,15 +152,49 @@ export class AlarmService {
     return rows.map((r) => toView(r.alarm));
   }
 
+  /**
+   * The review queue of supervised farms: their incidents outside sessions, newest first, as the caller may
+   * see them (an officer their port's farms; supervisors all), filtered by farm, camera, rule, state and time.
+   */
+  async farmReviewQueue(p: Principal, f: FarmReviewFilter): Promise<{ items: FarmAlarmView[]; total: number }> {
+    requireRole(p, 'officer', 'supervisor', 'admin');
+    const reviewers = aliasedTable(users, 'reviewer');
+    const where = and(
+      isNull(alarms.sessionId),
+      p.role === 'officer' ? (p.portId ? eq(sites.portId, p.portId) : sql`false`) : undefined,
+      f.siteId ? eq(alarms.siteId, f.siteId) : undefined,
+      f.cameraId ? eq(alarms.cameraId, f.cameraId) : undefined,
+      f.rule ? eq(alarms.rule, f.rule) : undefined,
+      f.state ? eq(alarms.status, REVIEW_STATES[f.state]) : undefined,
+      f.from ? gte(alarms.lastSeenAt, f.from) : undefined,
+      f.to ? lte(alarms.createdAt, f.to) : undefined,
+    );
+    const base = this.deps.db.select({ n: count() }).from(alarms).innerJoin(sites, eq(sites.id, alarms.siteId));
+    const [total] = await base.where(where);
+    const rows = await this.deps.db
+      .select({ alarm: alarms, siteName: sites.name, cameraName: cameras.name, enterpriseName: enterprises.name, reviewedByName: reviewers.displayName })
+      .from(alarms)
+      .innerJoin(sites, eq(sites.id, alarms.siteId))
+      .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
+      .leftJoin(cameras, eq(cameras.id, alarms.cameraId))
+      .leftJoin(reviewers, eq(reviewers.id, alarms.acknowledgedBy))
+      .where(where)
+      .orderBy(desc(alarms.lastSeenAt))
+      .limit(f.limit)
+      .offset(f.offset);
+    return {
+      total: total?.n ?? 0,
+      items: rows.map((r) => ({ ...toView(r.alarm), siteName: r.siteName, cameraName: r.cameraName, enterpriseName: r.enterpriseName, reviewedByName: r.reviewedByName })),
+    };
+  }
+
   /** The stored frame of an alarm, for those who may see the alarm. */
   async evidenceFile(p: Principal, alarmId: string): Promise<string | null> {
     const [row] = await this.deps.db.select().from(alarms).where(eq(alarms.id, alarmId));
     if (!row) throw notFound('Alarm');
     if (!row.sessionId) {
-      // A supervised farm's alarm: for the officers of its port and the supervisors.
       const [site] = row.siteId ? await this.deps.db.select({ portId: sites.portId }).from(sites).where(eq(sites.id, row.siteId)) : [];
-      const mayView = p.role === 'supervisor' || p.role === 'admin' || (p.role === 'officer' && site?.portId != null && site.portId === p.portId);
-      if (!mayView) throw notFound('Alarm');
+      if (!mayReviewFarmAlarms(p, site ?? null)) throw notFound('Alarm');
       return row.evidencePath;
     }
     const session = await assertMayReadSession(this.deps.db, p, row.sessionId).catch(() => {
@@ -154,18 +204,23 @@ export class AlarmService {
     return row.evidencePath;
   }
 
-  /** The officer conducting the session (or a supervisor) acknowledges an open incident, once. */
+  /**
+   * The officer conducting the session (or a supervisor) acknowledges an open incident, once; a supervised
+   * farm's incident is reviewed (acknowledged) by an officer of its port or a supervisor.
+   */
   async acknowledge(p: Principal, alarmId: string): Promise<AlarmView> {
     const { db } = this.deps;
     const now = this.now();
     const [row] = await db
-      .select({ alarm: alarms, booking: bookings })
+      .select({ alarm: alarms, booking: bookings, sitePortId: sites.portId })
       .from(alarms)
       .leftJoin(inspectionSessions, eq(inspectionSessions.id, alarms.sessionId))
       .leftJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .leftJoin(sites, eq(sites.id, alarms.siteId))
       .where(eq(alarms.id, alarmId));
-    if (!row || (row.booking ? !maySeeAlarms(p, row.booking) : p.role !== 'supervisor' && p.role !== 'admin')) throw notFound('Alarm');
-    if (!mayAcknowledgeAlarms(p, row.booking)) throw forbidden('The officer of the session or a supervisor acknowledges alarms');
+    const farm = row && !row.alarm.sessionId ? { portId: row.sitePortId } : null;
+    if (!row || (row.booking ? !maySeeAlarms(p, row.booking) : !mayReviewFarmAlarms(p, farm))) throw notFound('Alarm');
+    if (row.booking && !mayAcknowledgeAlarms(p, row.booking)) throw forbidden('The officer of the session or a supervisor acknowledges alarms');
     if (row.alarm.status === 'acknowledged') throw new AppError('conflict', 'This alarm was acknowledged already', { reason: 'alarm_already_acknowledged' });
     if (row.alarm.status === 'cleared') throw new AppError('conflict', 'This alarm cleared by itself', { reason: 'alarm_already_cleared' });
     const updated = await db.transaction(async (tx) => {

@@ -414,6 +414,9 @@ describe('the web app', () => {
     const sim = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 15 });
     stops.push(() => sim.stop());
     const yard = await services.admin.createCamera(admin, { siteId: site.id, name: 'Isolation yard', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true });
+    // The farm's back gate camera sends nothing: offline on the wall, and an item in the review queue.
+    const silent = await freeUdpPortPair();
+    const gate = await services.admin.createCamera(admin, { siteId: site.id, name: 'Back gate', sourceUrl: `udp://127.0.0.1:${silent.rtpPort}`, supervision: true });
     const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();
     await login(officer, platform.url, 'officer1', PASSWORD);
     await officer.getByRole('link', { name: L('ru', 'nav.farms') }).click();
@@ -428,11 +431,22 @@ describe('the web app', () => {
     const before = await framesDecoded(officer, tile);
     await officer.waitForTimeout(1500);
     expect(await framesDecoded(officer, tile)).toBeGreaterThan(before);
+    await officer.locator(`[data-testid=wall-tile][data-camera="${gate.id}"] [data-testid=camera-state][data-state=offline]`).waitFor({ timeout: 60_000 });
     await expectInLanguage(officer, 'ru', 'camera wall');
     await screenshot(officer, 'farm-wall');
     await officer.locator(`${tile} [data-testid=camera-tile]`).click();
     await expect.poll(() => framesDecoded(officer, '[data-testid=wall-enlarged]'), { timeout: 20_000 }).toBeGreaterThan(3);
     await officer.keyboard.press('Escape');
+    // The review queue has the gate's offline incident; the officer marks it reviewed.
+    await officer.getByRole('link', { name: L('ru', 'nav.review') }).click();
+    const item = officer.locator('[data-testid=review-item][data-rule=camera_offline]', { hasText: 'Back gate' });
+    await item.waitFor();
+    await expectInLanguage(officer, 'ru', 'review queue');
+    await screenshot(officer, 'farm-review');
+    await item.locator('[data-testid=mark-reviewed]').click();
+    await item.waitFor({ state: 'detached' }); // the queue shows what is not reviewed yet
+    await officer.locator('select[name=state]').selectOption('reviewed');
+    await officer.locator('[data-testid=review-item]', { hasText: 'Back gate' }).locator('[data-testid=reviewed-by]').waitFor();
     await officer.context().close();
     // Another enterprise has no camera of this farm on its wall.
     const other = await (await newContext(browsers[0]!, { locale: 'zh-CN', phone: true })).newPage();

@@ -6,6 +6,7 @@ import type {
   Booking,
   Camera,
   SupervisedCamera,
+  FarmAlarm,
   Declaration,
   Delegation,
   Enterprise,
@@ -141,6 +142,8 @@ export const api = {
   recordings: (sessionId: string) => get<Recording[]>(`/sessions/${sessionId}/recordings`),
   alarms: (sessionId: string) => get<Alarm[]>(`/sessions/${sessionId}/alarms`),
   openAlarms: () => get<Alarm[]>('/alarms/open'),
+  /** The review queue of supervised farms. */
+  reviewQueue: (query: Query) => get<Page<FarmAlarm>>('/review/alarms', query),
   acknowledgeAlarm: (alarmId: string) => post<Alarm>(`/alarms/${alarmId}/acknowledge`),
   acknowledgeAlarms: (alarmIds: string[]) => post<{ acknowledged: string[]; skipped: string[] }>('/alarms/acknowledge', { alarmIds }),
   muteAlarms: (sessionId: string, body: { cameraId: string; rule: string; minutes: number; reason: string }) => post<AlarmMute>(`/sessions/${sessionId}/alarm-mutes`, body),

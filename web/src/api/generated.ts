@@ -130,6 +130,28 @@ export type EvidenceExport = {
   error: string | null;
 };
 
+export type FarmAlarm = {
+  id: string;
+  sessionId: string | null;
+  siteId: string | null;
+  cameraId: string | null;
+  rule: string;
+  details: Record<string, unknown>;
+  frameAt: string;
+  status: "open" | "acknowledged" | "cleared";
+  occurrences: number;
+  lastSeenAt: string;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  clearedAt: string | null;
+  createdAt: string;
+  hasEvidence: boolean;
+  siteName: string;
+  cameraName: string | null;
+  enterpriseName: string;
+  reviewedByName: string | null;
+};
+
 export type LoadingBatch = {
   id: string;
   sessionId: string;

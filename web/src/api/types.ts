@@ -41,6 +41,7 @@ export type Delegation = api.Delegation;
 export type Site = api.Site;
 export type Camera = api.Camera;
 export type SupervisedCamera = api.SupervisedCamera;
+export type FarmAlarm = api.FarmAlarm;
 export type Vehicle = api.Vehicle;
 export type LoadingBatch = api.LoadingBatch;
 

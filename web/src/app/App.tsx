@@ -15,6 +15,7 @@ const OfficerConsole = lazy(() => import('../pages/officer/OfficerConsole.tsx').
 const ArchivePage = lazy(() => import('../pages/supervisor/ArchivePage.tsx').then((m) => ({ default: m.ArchivePage })));
 const SessionPlayer = lazy(() => import('../pages/supervisor/SessionPlayer.tsx').then((m) => ({ default: m.SessionPlayer })));
 const CameraWall = lazy(() => import('../pages/supervision/CameraWall.tsx').then((m) => ({ default: m.CameraWall })));
+const ReviewQueue = lazy(() => import('../pages/supervision/ReviewQueue.tsx').then((m) => ({ default: m.ReviewQueue })));
 const AccountPage = lazy(() => import('../pages/account/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
@@ -35,6 +36,7 @@ const routes: RouteDef[] = [
   // Officers' history: their own and their port's sessions, as the access rule lets them read.
   { pattern: '/archive', roles: ['officer', 'supervisor', 'admin'], render: () => <ArchivePage /> },
   { pattern: '/farms', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <CameraWall /> },
+  { pattern: '/review', roles: ['officer', 'supervisor', 'admin'], render: () => <ReviewQueue /> },
   { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
   { pattern: '/admin', roles: ['admin'], render: () => <AdminPage /> },
@@ -52,11 +54,13 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
   officer: [
     { to: '/officer', label: 'nav.today' },
     { to: '/farms', label: 'nav.farms' },
+    { to: '/review', label: 'nav.review' },
     { to: '/archive', label: 'nav.history' },
   ],
   supervisor: [
     { to: '/supervisor', label: 'nav.archive' },
     { to: '/farms', label: 'nav.farms' },
+    { to: '/review', label: 'nav.review' },
   ],
   admin: [
     { to: '/admin', label: 'nav.administration' },

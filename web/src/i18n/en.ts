@@ -9,6 +9,7 @@ export const en = {
   'nav.history': 'History',
   'nav.farms': 'Farms',
   'nav.myCameras': 'My cameras',
+  'nav.review': 'Review',
 
   'common.loading': 'Loading…',
   'common.working': 'Working…',
@@ -440,6 +441,19 @@ export const en = {
   'wall.title': 'Farm cameras',
   'wall.none': 'No supervised cameras you may see.',
   'wall.notLive': 'Not live',
+  'review.title': 'Farm alarms to review',
+  'review.farm': 'Farm',
+  'review.rule': 'Alarm',
+  'review.state': 'State',
+  'review.day': 'Day',
+  'review.state.unreviewed': 'Not reviewed',
+  'review.state.reviewed': 'Reviewed',
+  'review.state.cleared': 'Cleared by itself',
+  'review.none': 'Nothing to review.',
+  'review.markReviewed': 'Mark reviewed',
+  'review.markAllReviewed': '{n, plural, one {Mark # reviewed} other {Mark all # reviewed}}',
+  'review.reviewedBy': 'Reviewed by {name}, {time}',
+  'review.clearedAt': 'Cleared by itself at {time}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,0 +1,163 @@
+/**
+ * The review queue of supervised farms, as NVR users know it: every incident outside a session (a camera
+ * offline or frozen, a plate not registered for the farm) with its picture, filtered by farm, camera, rule,
+ * state and day; an officer marks items reviewed (one, or all shown), and who did is kept.
+ */
+import { useState } from 'react';
+import { api, mediaUrl } from '../../api/client.ts';
+import type { FarmAlarm } from '../../api/types.ts';
+import { useLiveEvent } from '../../app/live-events.ts';
+import { useRouter } from '../../app/router.tsx';
+import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Options, useLoad } from '../../components/common.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+
+const PAGE = 30;
+const STATES = ['unreviewed', 'reviewed', 'cleared'] as const;
+const RULES = ['camera_offline', 'camera_frozen', 'plate_not_registered', 'count_mismatch', 'seal_mismatch'] as const;
+
+export function ReviewQueue() {
+  const { t } = useI18n();
+  const { search, navigate, path } = useRouter();
+  // The filters live in the URL: a queue view can be bookmarked and shared.
+  const filter = {
+    siteId: search.get('siteId') ?? '',
+    rule: search.get('rule') ?? '',
+    state: search.get('state') ?? 'unreviewed',
+    day: search.get('day') ?? '',
+  };
+  const offset = Number(search.get('offset') ?? 0) || 0;
+  const sites = useLoad(() => api.visibleSites(), []);
+  const key = JSON.stringify([filter, offset]);
+  const dayStart = filter.day ? new Date(`${filter.day}T00:00`) : null;
+  const queue = useLoad(
+    () =>
+      api.reviewQueue({
+        siteId: filter.siteId,
+        rule: filter.rule,
+        state: filter.state === 'all' ? undefined : filter.state,
+        from: dayStart?.toISOString(),
+        to: dayStart ? new Date(dayStart.getTime() + 86_400_000 - 1).toISOString() : undefined,
+        limit: PAGE,
+        offset,
+      }),
+    [key],
+  );
+  const [error, setError] = useState<unknown>(null);
+  useLiveEvent('alarm:changed', ({ alarm }) => {
+    if (!alarm.sessionId) queue.reload();
+  });
+  const set = (name: keyof typeof filter, value: string) => {
+    const next = { ...filter, [name]: value };
+    const qs = new URLSearchParams(Object.entries(next).filter(([, v]) => v) as Array<[string, string]>);
+    navigate(`${path}?${qs}`);
+  };
+  const items = queue.data?.items ?? [];
+  const open = items.filter((a) => a.status === 'open');
+  const total = queue.data?.total ?? 0;
+
+  return (
+    <div className="page">
+      <h1>{t('review.title')}</h1>
+      <div className="filters card" data-testid="review-filters">
+        <label>
+          {t('review.farm')}
+          <select name="siteId" value={filter.siteId} onChange={(e) => set('siteId', e.target.value)}>
+            <option value="">{t('common.any')}</option>
+            <Options items={sites.data} label={(s) => s.name} value={(s) => s.id} />
+          </select>
+        </label>
+        <label>
+          {t('review.rule')}
+          <select name="rule" value={filter.rule} onChange={(e) => set('rule', e.target.value)}>
+            <option value="">{t('common.any')}</option>
+            <Options items={RULES} label={(r) => t(`rule.${r}`)} />
+          </select>
+        </label>
+        <label>
+          {t('review.state')}
+          <select name="state" value={filter.state} onChange={(e) => set('state', e.target.value)}>
+            <Options items={STATES} label={(s) => t(`review.state.${s}`)} />
+            <option value="all">{t('common.any')}</option>
+          </select>
+        </label>
+        <label>
+          {t('review.day')}
+          <LocalDateInput type="date" name="day" value={filter.day} onChange={(v) => set('day', v)} />
+        </label>
+      </div>
+      <ErrorBanner error={error ?? queue.error ?? sites.error} onClose={() => setError(null)} />
+      {open.length > 1 && (
+        <ActionButton
+          data-testid="review-all"
+          action={async () => {
+            await api.acknowledgeAlarms(open.map((a) => a.id));
+            setError(null);
+            queue.reload();
+          }}
+          onError={setError}
+        >
+          {t('review.markAllReviewed', { n: open.length })}
+        </ActionButton>
+      )}
+      {queue.loading && !queue.data ? <Loading /> : items.length === 0 ? <Empty>{t('review.none')}</Empty> : null}
+      <ul className="review-list">
+        {items.map((a) => (
+          <ReviewItem
+            key={a.id}
+            alarm={a}
+            onReviewed={() => {
+              setError(null);
+              queue.reload();
+            }}
+            onError={setError}
+          />
+        ))}
+      </ul>
+      {total > PAGE && (
+        <div className="pager">
+          <button className="secondary" disabled={offset === 0} onClick={() => navigate(`${path}?${new URLSearchParams({ ...filter, offset: String(Math.max(0, offset - PAGE)) })}`)}>
+            {t('common.previous')}
+          </button>
+          <button className="secondary" disabled={offset + PAGE >= total} onClick={() => navigate(`${path}?${new URLSearchParams({ ...filter, offset: String(offset + PAGE) })}`)}>
+            {t('common.next')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ReviewItem({ alarm: a, onReviewed, onError }: { alarm: FarmAlarm; onReviewed: () => void; onError: (err: unknown) => void }) {
+  const { t, tMaybe, dateTime, time } = useI18n();
+  return (
+    <li className={`card review-item review-${a.status}`} data-testid="review-item" data-status={a.status} data-rule={a.rule}>
+      {a.hasEvidence ? (
+        <a href={mediaUrl.alarmEvidence(a.id)} target="_blank" rel="noreferrer">
+          <img className="thumb" src={mediaUrl.alarmEvidence(a.id)} alt={tMaybe(`rule.${a.rule}`) ?? a.rule} loading="lazy" />
+        </a>
+      ) : (
+        <div className="thumb placeholder" />
+      )}
+      <div>
+        <strong>{tMaybe(`rule.${a.rule}`) ?? a.rule}</strong>
+        <p>
+          {a.cameraName ?? '—'} · {a.siteName} <span className="muted">· {a.enterpriseName}</span>
+        </p>
+        <p className="muted small">
+          {dateTime(a.createdAt)} · {t('console.occurrences', { n: a.occurrences, time: time(a.lastSeenAt) })}
+        </p>
+        {a.status === 'acknowledged' && a.acknowledgedAt && (
+          <p className="muted small" data-testid="reviewed-by">
+            {t('review.reviewedBy', { name: a.reviewedByName ?? '—', time: dateTime(a.acknowledgedAt) })}
+          </p>
+        )}
+        {a.status === 'cleared' && a.clearedAt && <p className="muted small">{t('review.clearedAt', { time: dateTime(a.clearedAt) })}</p>}
+      </div>
+      {a.status === 'open' && (
+        <ActionButton data-testid="mark-reviewed" action={() => api.acknowledgeAlarm(a.id).then(onReviewed)} onError={onError}>
+          {t('review.markReviewed')}
+        </ActionButton>
+      )}
+    </li>
+  );
+}
