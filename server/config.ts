@@ -73,6 +73,8 @@ const configSchema = z
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(2).max(300).default(10),
     /** A site camera that sends nothing this long raises camera_offline. */
     CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
+    /** Days a supervised camera's continuous footage is kept (sealed session evidence follows its own retention). */
+    CAMERA_FOOTAGE_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
     /** A site camera whose picture does not change at all this long raises camera_frozen. */
     CAMERA_FROZEN_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
     /** The same alarm (rule, camera, value) is raised again at most once per this many seconds in a session. */

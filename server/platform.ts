@@ -193,6 +193,9 @@ export async function startPlatform(config: Config, options: { database?: Databa
         (portId) =>
         (event, ...payload) =>
           sockets.toPort(portId, event, ...payload),
+      footage: services.footage,
+      dataDir: config.dataDir,
+      segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameras: services.admin,
       alarms: services.alarms,
       events: services.events,
@@ -223,7 +226,14 @@ export async function startPlatform(config: Config, options: { database?: Databa
     });
     server.on('request', app);
 
-    const retention = await startRetentionSchedule({ connection, prefix: config.REDIS_PREFIX, retention: services.retention, logger, metrics });
+    const retention = await startRetentionSchedule({
+      connection,
+      prefix: config.REDIS_PREFIX,
+      retention: services.retention,
+      footage: { service: services.footage, keepDays: config.CAMERA_FOOTAGE_DAYS },
+      logger,
+      metrics,
+    });
     cleanups.push(() => retention.close());
 
     const reminders = startBookingReminders({

@@ -4,10 +4,11 @@
  * the port's officers, a frozen picture raised at the site), restarted when its ffmpeg dies, reported
  * offline to the port's officers at the site, and let go when administration turns it off.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
-import { alarms } from '../server/db/schema.ts';
+import { alarms, cameraFootage } from '../server/db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
@@ -35,7 +36,7 @@ const principals = {} as Record<UserKey, Principal>;
 const supervised = (cameraId: string) => platform.media.supervision.states().find((s) => s.cameraId === cameraId);
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ env: { CAMERA_OFFLINE_SECONDS: '3', CAMERA_FROZEN_SECONDS: '6', INFERENCE_WORKERS: '1', LOG_LEVEL: 'warn' } });
+  platform = await startTestPlatform({ env: { CAMERA_OFFLINE_SECONDS: '3', CAMERA_FROZEN_SECONDS: '6', INFERENCE_WORKERS: '1', RECORDING_SEGMENT_SECONDS: '2', LOG_LEVEL: 'warn' } });
   world = await createWorld(platform.services);
   for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await platform.services.auth.login(key, PASSWORD)).principal;
   colleague = await connectClient(platform.url, 'officer2', sockets);
@@ -44,7 +45,7 @@ beforeAll(async () => {
   siteId = site.id;
   const { rtpPort } = await freeUdpPortPair();
   simulator = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 25 });
-  penCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Pen 3', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true })).id;
+  penCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Pen 3', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true, recording: 'continuous' })).id;
   const silent = await freeUdpPortPair();
   silentCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Back gate', sourceUrl: `udp://127.0.0.1:${silent.rtpPort}`, supervision: true })).id;
   // A pen whose animals are counted all day: a still picture of pigs (so it also freezes).
@@ -164,6 +165,43 @@ describe('farm supervision', () => {
     expect((await officer.post(`/api/alarms/${offline.id}/acknowledge`)).body.error.reason).toBe('alarm_already_acknowledged');
     const reviewed = await officer.get(`/api/review/alarms?state=reviewed&cameraId=${silentCamera}`);
     expect(reviewed.body.items.map((a: any) => [a.id, a.reviewedByName])).toEqual([[offline.id, 'officer2']]);
+  });
+
+  it('records a supervised camera continuously: footage found by time, played as MP4 by the port, expired by retention', async () => {
+    const as = async (key: UserKey) => {
+      const http = new HttpClient(platform.url);
+      await http.login(key, PASSWORD);
+      return http;
+    };
+    const officer = await as('officer2');
+    const moment = new Date(Date.now() - 1000).toISOString();
+    const found = await waitFor(async () => (await officer.get(`/api/cameras/${penCamera}/footage?at=${encodeURIComponent(moment)}`)).body, 'footage of the pen', 30_000);
+    expect(found.offsetMs).toBeGreaterThanOrEqual(0);
+    const video = await fetch(`${platform.url}/api/footage/${found.footageId}/video`, { headers: { cookie: officer.cookieHeader() } });
+    expect(video.status).toBe(200);
+    expect(video.headers.get('content-type')).toBe('video/mp4');
+    expect(
+      Buffer.from(await video.arrayBuffer())
+        .subarray(4, 8)
+        .toString(),
+    ).toBe('ftyp');
+    const other = await as('officerOtherPort');
+    expect((await other.get(`/api/cameras/${penCamera}/footage?at=${encodeURIComponent(moment)}`)).status).toBe(404);
+    expect((await fetch(`${platform.url}/api/footage/${found.footageId}/video`, { headers: { cookie: other.cookieHeader() } })).status).toBe(404);
+    expect((await (await as('entA')).get(`/api/cameras/${penCamera}/footage?at=${encodeURIComponent(moment)}`)).status).toBe(403);
+    expect((await officer.get(`/api/cameras/${penCamera}/footage?at=yesterday`)).status).toBe(400);
+    // Before anything was recorded: nothing to show.
+    expect((await officer.get(`/api/cameras/${penCamera}/footage?at=2020-01-01T00:00:00Z`)).body).toBeNull();
+
+    // Retention: footage older than its days goes, files and rows, audited; what is newer stays.
+    const [row] = await platform.database.db.select().from(cameraFootage).where(eq(cameraFootage.id, found.footageId));
+    const file = path.join(platform.dataDir, row!.path);
+    expect(fs.existsSync(file)).toBe(true);
+    expect((await platform.services.footage.expire(1)).segments).toBe(0);
+    const expired = await platform.services.footage.expire(0);
+    expect(expired.segments).toBeGreaterThan(0);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(await platform.database.db.select().from(cameraFootage).where(eq(cameraFootage.id, found.footageId))).toEqual([]);
   });
 
   it('shares the one ingest with a booked session of the farm, and keeps it when the session ends', async () => {

@@ -20,6 +20,10 @@ export const roleEnum = pgEnum('user_role', roles);
 
 export const siteKinds = ['warehouse', 'factory', 'farm'] as const;
 export const siteKindEnum = pgEnum('site_kind', siteKinds);
+/** What a supervised camera records: everything it sends (hashed segments, kept for the footage retention), or nothing. */
+export const cameraRecordingModes = ['continuous', 'off'] as const;
+export const cameraRecordingEnum = pgEnum('camera_recording', cameraRecordingModes);
+export type CameraRecordingMode = (typeof cameraRecordingModes)[number];
 
 export { inspectionTypes, type InspectionType };
 export const inspectionTypeEnum = pgEnum('inspection_type', inspectionTypes);
@@ -150,6 +154,8 @@ export const cameras = pgTable('cameras', {
   enabled: boolean('enabled').notNull().default(true),
   /** Supervision mode: ingested continuously, whether or not a session is open (a farm watched every day). */
   supervision: boolean('supervision').notNull().default(false),
+  /** While supervised: record continuously, or not at all. */
+  recording: cameraRecordingEnum('recording').notNull().default('off'),
   /** Vision tasks run on this camera's live feed: count, plate, seal. */
   analysis: text('analysis').array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),
@@ -448,4 +454,27 @@ export const loadingBatches = pgTable(
     alarmId: uuid('alarm_id').references(() => alarms.id),
   },
   (t) => [index('loading_batches_session_idx').on(t.sessionId)],
+);
+
+/**
+ * Footage of supervised cameras outside sessions: the hashed segments of each recorder run, for review
+ * ("play the moment of this alarm") until the footage retention deletes them.
+ */
+export const cameraFootage = pgTable(
+  'camera_footage',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    cameraId: uuid('camera_id')
+      .notNull()
+      .references(() => cameras.id),
+    /** One recorder run (a folder of segments): restarts and node restarts begin another. */
+    run: text('run').notNull(),
+    seq: integer('seq').notNull(),
+    path: text('path').notNull(),
+    startedAt: at('started_at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+  },
+  (t) => [uniqueIndex('camera_footage_seq_idx').on(t.cameraId, t.run, t.seq), index('camera_footage_time_idx').on(t.cameraId, t.startedAt)],
 );

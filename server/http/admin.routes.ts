@@ -2,7 +2,7 @@ import { VISION_TASKS } from '../../inference/index.ts';
 import { z } from 'zod';
 import type { Api } from './api.ts';
 import { okResponse, uuidParam } from './common.schemas.ts';
-import { riskClasses, roles, siteKinds } from '../db/schema.ts';
+import { cameraRecordingModes, riskClasses, roles, siteKinds } from '../db/schema.ts';
 import type { AdminService } from '../services/admin.service.ts';
 import { verifyAuditChain } from '../services/audit.service.ts';
 import type { Db } from '../db/database.ts';
@@ -200,6 +200,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
           .regex(new RegExp(`^(${CAMERA_SCHEMES.join('|')})://\\S+$`), `an ${CAMERA_SCHEMES.join(', ')} URL`),
         enabled: z.boolean().default(true),
         supervision: z.boolean().default(false).meta({ description: 'Supervision mode: ingested continuously, session or not' }),
+        recording: z.enum(cameraRecordingModes).default('off').meta({ description: 'While supervised: continuous footage, or none' }),
         analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length).default([]).meta({ description: 'Vision tasks to run on the live feed' }),
       }),
       response: created,
@@ -264,7 +265,17 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     admin.listSites(principal),
   );
   const camera = z
-    .object({ id: z.uuid(), siteId: z.uuid(), name: z.string(), sourceUrl: z.string(), enabled: z.boolean(), supervision: z.boolean(), analysis: z.array(z.string()), createdAt: date })
+    .object({
+      id: z.uuid(),
+      siteId: z.uuid(),
+      name: z.string(),
+      sourceUrl: z.string(),
+      enabled: z.boolean(),
+      supervision: z.boolean(),
+      recording: z.enum(cameraRecordingModes),
+      analysis: z.array(z.string()),
+      createdAt: date,
+    })
     .meta({ id: 'Camera' });
   api.route(
     {
@@ -322,7 +333,13 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     port: z.object({ name: z.string().min(1).max(200) }),
     enterprise: z.object({ name: z.string().min(1).max(200) }),
     site: z.object({ name: z.string().min(1).max(200), address: z.string().max(500), portId: z.uuid().nullable() }),
-    camera: z.object({ name: z.string().min(1).max(200), enabled: z.boolean(), supervision: z.boolean(), analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length) }),
+    camera: z.object({
+      name: z.string().min(1).max(200),
+      enabled: z.boolean(),
+      supervision: z.boolean(),
+      recording: z.enum(cameraRecordingModes),
+      analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length),
+    }),
   };
   const plural = { port: 'ports', enterprise: 'enterprises', site: 'sites', camera: 'cameras' } as const;
   for (const kind of Object.keys(editable) as Array<keyof typeof editable>) {

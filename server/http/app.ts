@@ -21,6 +21,7 @@ import type { MaintenanceContext } from '../maintenance/commands.ts';
 import { sessionRoutes } from './sessions.routes.ts';
 import { visionRoutes } from './vision.routes.ts';
 import { supervisionRoutes } from './supervision.routes.ts';
+import { localEvidenceStore } from '../infra/evidence-store.ts';
 import type { SupervisedCameraState } from '../live/supervision.ts';
 import type { LoadingBatchService } from '../services/loading-batches.service.ts';
 
@@ -56,7 +57,8 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   adminRoutes(api, services.admin, services.db);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches });
-  supervisionRoutes(api, { admin: services.admin, states: () => deps.supervision.states() });
+  // Footage stays on the node's disk (it is not evidence shipped to object storage).
+  supervisionRoutes(api, { admin: services.admin, footage: services.footage, store: localEvidenceStore(services.dataDir), states: () => deps.supervision.states() });
 }
 
 /**

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import type { Api } from './api.ts';
 import type { AdminService } from '../services/admin.service.ts';
 import type { SupervisedCameraState } from '../live/supervision.ts';
+import type { CameraFootageService } from '../services/camera-footage.service.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
+import { isoDateTime, uuidParam } from './common.schemas.ts';
+import { sendStored } from './send-stored.ts';
 
 const supervisedCamera = z
   .object({
@@ -21,7 +25,32 @@ const supervisedCamera = z
   })
   .meta({ id: 'SupervisedCamera' });
 
-export function supervisionRoutes(api: Api, deps: { admin: AdminService; states: () => SupervisedCameraState[] }) {
+export function supervisionRoutes(api: Api, deps: { admin: AdminService; footage: CameraFootageService; store: EvidenceStore; states: () => SupervisedCameraState[] }) {
+  api.route(
+    {
+      method: 'get',
+      path: '/cameras/:id/footage',
+      summary: "Where a supervised camera's continuous footage shows a moment: the segment covering `at` (or starting within a minute after it), null when none",
+      tag: 'supervision',
+      access: ['officer', 'supervisor', 'admin'],
+      params: uuidParam,
+      query: z.object({ at: isoDateTime }),
+      response: z.object({ footageId: z.number().int(), startedAt: z.string(), durationMs: z.number().int(), offsetMs: z.number().int() }).nullable().meta({ id: 'FootageAt' }),
+    },
+    ({ principal, params, query }) => deps.footage.at(principal, params.id, query.at),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/footage/:footageId/video',
+      summary: 'A footage segment as MP4 (Range requests answered with 206)',
+      tag: 'supervision',
+      access: ['officer', 'supervisor', 'admin'],
+      params: z.object({ footageId: z.coerce.number().int().positive() }),
+      response: z.any().meta({ type: 'string', format: 'binary' }),
+    },
+    async ({ principal, params, req, res }) => sendStored(req, res, deps.store, await deps.footage.playable(principal, params.footageId)),
+  );
   api.route(
     {
       method: 'get',

@@ -2,19 +2,29 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import type { CameraFootageService } from '../services/camera-footage.service.ts';
 import type { RetentionService } from '../services/retention.service.ts';
 
 export const RETENTION_QUEUE = 'retention';
 
-export async function startRetentionSchedule(deps: { connection: ConnectionOptions; prefix: string; retention: RetentionService; logger: Logger; metrics: Metrics }) {
+export async function startRetentionSchedule(deps: {
+  connection: ConnectionOptions;
+  prefix: string;
+  retention: RetentionService;
+  /** Supervised cameras' footage, kept `keepDays`. */
+  footage: { service: CameraFootageService; keepDays: number };
+  logger: Logger;
+  metrics: Metrics;
+}) {
   const queue = new Queue(RETENTION_QUEUE, { connection: deps.connection, prefix: deps.prefix });
   await queue.upsertJobScheduler('retention-daily', { pattern: '0 3 * * *' }, { name: 'retention', opts: { removeOnComplete: 100, removeOnFail: 100 } });
   const worker = new Worker(
     RETENTION_QUEUE,
     async () => {
       const run = await deps.retention.run();
-      deps.logger.info({ deleted: run.deleted.length, keptOnHold: run.keptOnHold }, 'retention pass');
-      return run;
+      const footage = await deps.footage.service.expire(deps.footage.keepDays);
+      deps.logger.info({ deleted: run.deleted.length, keptOnHold: run.keptOnHold, footageSegments: footage.segments, footageBytes: footage.bytes }, 'retention pass');
+      return { ...run, footage };
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 1 },
   );

@@ -7,7 +7,9 @@
  * told), follows what administration changes, and brings a feed back when its mediasoup worker died.
  */
 import { cameraOffline } from '../../inference/index.ts';
-import { Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
+import path from 'node:path';
+import { Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
+import type { CameraFootageService } from '../services/camera-footage.service.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService, SupervisedCameraSource } from '../services/admin.service.ts';
 import { LiveVision, type ToOfficers, type VisionDeps } from './live-vision.ts';
@@ -30,7 +32,10 @@ export interface SupervisedCameraState {
 }
 
 export class Supervision {
-  private readonly held = new Map<string, { camera: SupervisedCameraSource; feed: CameraFeed; unsubscribe: () => void; onWall: ProducerInfo | null }>();
+  private readonly held = new Map<
+    string,
+    { camera: SupervisedCameraSource; feed: CameraFeed; unsubscribe: () => void; onWall: ProducerInfo | null; recording?: { recorder: Recorder; run: string } }
+  >();
   private readonly vision: LiveVision;
   private wall: Promise<Room> | null = null;
   /** Per camera, the last change being applied: changes to one camera apply one after the other. */
@@ -49,6 +54,10 @@ export class Supervision {
       vision: VisionDeps;
       /** Pushes a camera's results to those who may see its farm (its port's officers, supervisors). */
       toPort: (portId: string | null) => ToOfficers;
+      /** Where continuous footage goes: its segments' files under dataDir, their rows in the footage service. */
+      footage: CameraFootageService;
+      dataDir: string;
+      segmentSeconds: number;
       alarms: AlarmService;
       events: DomainEvents;
       cameraOfflineMs: number;
@@ -130,7 +139,8 @@ export class Supervision {
         const camera = await this.deps.cameras.supervisedCamera(cameraId);
         const current = this.held.get(cameraId);
         // A changed source (or analysis) is a new feed: let go of the old one first.
-        if (current && (!camera || camera.liveSourceUrl !== current.camera.liveSourceUrl || camera.analysis.join() !== current.camera.analysis.join())) await this.drop(cameraId);
+        const changed = (a: SupervisedCameraSource, b: SupervisedCameraSource) => a.liveSourceUrl !== b.liveSourceUrl || a.analysis.join() !== b.analysis.join() || a.recording !== b.recording;
+        if (current && (!camera || changed(camera, current.camera))) await this.drop(cameraId);
         if (camera && !this.held.has(cameraId)) await this.hold(camera);
       })
       .catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot bring a supervised camera live'))
@@ -179,6 +189,28 @@ export class Supervision {
     if (camera.analysis.length > 0) {
       void this.vision.attach(feed.room, feed.producer, camera).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
     }
+    if (camera.recording === 'continuous') await this.record(camera.id);
+  }
+
+  /** Records the camera continuously: a run of hashed segments, each stored as it closes. */
+  private async record(cameraId: string): Promise<void> {
+    const entry = this.held.get(cameraId);
+    if (!entry) return;
+    const run = new Date().toISOString().replace(/[:.]/g, '-');
+    const recorder = await Recorder.start(entry.feed.room, entry.feed.producer, {
+      dir: path.join(this.deps.dataDir, 'cameras', cameraId, run),
+      segmentSeconds: this.deps.segmentSeconds,
+    });
+    if (this.held.get(cameraId) !== entry) {
+      await recorder.stop();
+      return;
+    }
+    entry.recording = { recorder, run };
+    const store = (segment: Parameters<CameraFootageService['addSegment']>[2]) =>
+      void this.deps.footage.addSegment(cameraId, run, segment).catch((err) => this.deps.logger.error({ err, cameraId }, 'cannot store footage'));
+    recorder.on('segment', store);
+    recorder.on('restarted', ({ gapMs, reason }) => this.deps.logger.warn({ cameraId, gapMs, reason: reason.slice(0, 200) }, 'footage recorder restarted'));
+    recorder.on('failed', (err) => this.deps.logger.error({ err, cameraId }, 'footage recording failed'));
   }
 
   private async putOnWall(cameraId: string): Promise<void> {
@@ -198,6 +230,12 @@ export class Supervision {
     this.held.delete(cameraId);
     entry.unsubscribe();
     this.vision.detach(cameraId);
+    // What the recorder wrote is stored as it stops (the last segment included).
+    if (entry.recording) {
+      const { recorder, run } = entry.recording;
+      const last = await recorder.stop().catch(() => []);
+      for (const s of last) await this.deps.footage.addSegment(cameraId, run, s).catch((err) => this.deps.logger.error({ err, cameraId }, 'cannot store footage'));
+    }
     if (entry.onWall) {
       (await this.wall?.catch(() => null))?.closeProducer(entry.onWall.producerId);
       this.deps.wallChanged();

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { and, asc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { isForeignKeyViolation, isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { alarms, authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
+import { type CameraRecordingMode, alarms, authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { hashPassword, requireLongEnough } from '../auth/password.ts';
 import { isEnterpriseSide, readableBy, requireRole, type Principal } from './access.ts';
@@ -34,6 +34,7 @@ export interface SupervisedCameraSource {
   siteId: string;
   portId: string | null;
   analysis: string[];
+  recording: CameraRecordingMode;
   liveSourceUrl: string;
 }
 
@@ -51,7 +52,7 @@ export interface EditableChanges {
   port: { name?: string };
   enterprise: { name?: string };
   site: { name?: string; address?: string; portId?: string | null };
-  camera: { name?: string; enabled?: boolean; analysis?: string[]; supervision?: boolean };
+  camera: { name?: string; enabled?: boolean; analysis?: string[]; supervision?: boolean; recording?: CameraRecordingMode };
 }
 
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
@@ -440,7 +441,7 @@ export class AdminService {
 
   private async supervisedSources(where: SQL | undefined): Promise<SupervisedCameraSource[]> {
     const rows = await this.deps.db.select({ camera: cameras, portId: sites.portId }).from(cameras).innerJoin(sites, eq(sites.id, cameras.siteId)).where(where);
-    return rows.map(({ camera: c, portId }) => ({ id: c.id, name: c.name, siteId: c.siteId, portId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
+    return rows.map(({ camera: c, portId }) => ({ id: c.id, name: c.name, siteId: c.siteId, portId, analysis: c.analysis, recording: c.recording, liveSourceUrl: this.liveSourceUrl(c) }));
   }
 
   liveSourceUrl(camera: { sourceUrl: string; sourcePassword: string | null }): string {

@@ -14,6 +14,7 @@ import { ArchiveService } from './archive.service.ts';
 import { ArchiveSearchService } from './archive-search.service.ts';
 import { EvidencePackageService } from './evidence-packages.service.ts';
 import { RetentionService } from './retention.service.ts';
+import { CameraFootageService } from './camera-footage.service.ts';
 import { AlarmService } from './alarms.service.ts';
 import { TimelineService } from './timeline.service.ts';
 import path from 'node:path';
@@ -34,6 +35,7 @@ export interface Services {
   archiveSearch: ArchiveSearchService;
   packages: EvidencePackageService;
   retention: RetentionService;
+  footage: CameraFootageService;
   alarms: AlarmService;
   timeline: TimelineService;
   signingKey: SigningKey;
@@ -74,6 +76,7 @@ export function createServices(options: {
     archiveSearch,
     packages: new EvidencePackageService({ ...deps, key: deps.signingKey, verdicts, search: archiveSearch }),
     retention: new RetentionService(deps),
+    footage: new CameraFootageService(deps),
     alarms,
     timeline,
     signingKey: deps.signingKey,

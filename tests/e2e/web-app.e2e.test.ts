@@ -413,7 +413,7 @@ describe('the web app', () => {
     const { rtpPort } = await freeUdpPortPair();
     const sim = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 15 });
     stops.push(() => sim.stop());
-    const yard = await services.admin.createCamera(admin, { siteId: site.id, name: 'Isolation yard', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true });
+    const yard = await services.admin.createCamera(admin, { siteId: site.id, name: 'Isolation yard', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true, recording: 'continuous' });
     // The farm's back gate camera sends nothing: offline on the wall, and an item in the review queue.
     const silent = await freeUdpPortPair();
     const gate = await services.admin.createCamera(admin, { siteId: site.id, name: 'Back gate', sourceUrl: `udp://127.0.0.1:${silent.rtpPort}`, supervision: true });
@@ -443,6 +443,9 @@ describe('the web app', () => {
     await item.waitFor();
     await expectInLanguage(officer, 'ru', 'review queue');
     await screenshot(officer, 'farm-review');
+    // The gate records nothing (recording off): the review says so instead of playing.
+    await item.locator('[data-testid=play-footage]').click();
+    await expect.poll(() => item.locator('[data-testid=play-footage]').textContent()).toBe(L('ru', 'review.noFootage'));
     await item.locator('[data-testid=mark-reviewed]').click();
     await item.waitFor({ state: 'detached' }); // the queue shows what is not reviewed yet
     await officer.locator('select[name=state]').selectOption('reviewed');

@@ -7,6 +7,7 @@ import type {
   Camera,
   SupervisedCamera,
   FarmAlarm,
+  FootageAt,
   Declaration,
   Delegation,
   Enterprise,
@@ -144,6 +145,8 @@ export const api = {
   openAlarms: () => get<Alarm[]>('/alarms/open'),
   /** The review queue of supervised farms. */
   reviewQueue: (query: Query) => get<Page<FarmAlarm>>('/review/alarms', query),
+  /** Where a supervised camera's footage shows a moment (null: nothing recorded then). */
+  footageAt: (cameraId: string, at: string) => get<FootageAt | null>(`/cameras/${cameraId}/footage`, { at }),
   acknowledgeAlarm: (alarmId: string) => post<Alarm>(`/alarms/${alarmId}/acknowledge`),
   acknowledgeAlarms: (alarmIds: string[]) => post<{ acknowledged: string[]; skipped: string[] }>('/alarms/acknowledge', { alarmIds }),
   muteAlarms: (sessionId: string, body: { cameraId: string; rule: string; minutes: number; reason: string }) => post<AlarmMute>(`/sessions/${sessionId}/alarm-mutes`, body),
@@ -171,7 +174,7 @@ export const api = {
   deleteUser: (id: string) => request<{ ok: true }>('DELETE', `/admin/users/${id}`),
   createPort: (body: { code: string; name: string }) => post<Port>('/admin/ports', body),
   /** Renames or switches off what administration registered. */
-  updateEntity: (kind: EditableKind, id: string, body: { name?: string; enabled?: boolean; supervision?: boolean; analysis?: string[]; address?: string }) =>
+  updateEntity: (kind: EditableKind, id: string, body: { name?: string; enabled?: boolean; supervision?: boolean; recording?: 'continuous' | 'off'; analysis?: string[]; address?: string }) =>
     patch<{ id: string }>(`/admin/${kind}/${id}`, body),
   /** Deletes it while nothing refers to it (else in_use). */
   deleteEntity: (kind: EditableKind, id: string) => request<{ ok: true }>('DELETE', `/admin/${kind}/${id}`),
@@ -183,7 +186,7 @@ export const api = {
   cameras: (siteId?: string) => get<Camera[]>('/admin/cameras', { siteId }),
   /** The supervised farm cameras the caller may see, with their state. */
   supervisedCameras: () => get<SupervisedCamera[]>('/supervision/cameras'),
-  createCamera: (body: { siteId: string; name: string; sourceUrl: string; analysis: string[]; supervision: boolean }) => post<Camera>('/admin/cameras', body),
+  createCamera: (body: { siteId: string; name: string; sourceUrl: string; analysis: string[]; supervision: boolean; recording: 'continuous' | 'off' }) => post<Camera>('/admin/cameras', body),
   vehicles: () => get<Vehicle[]>('/admin/vehicles'),
   /** One frame from a camera's source (the administrator's camera test). */
   cameraPreview: (cameraId: string) => requestBlob(`/admin/cameras/${cameraId}/preview`),
@@ -208,5 +211,6 @@ export const mediaUrl = {
   /** The archive search as a CSV download. */
   archiveCsv: (query: Query) => `/api/archive/sessions.csv?${queryString(query)}`,
   /** The same as an Excel workbook. */
+  footage: (footageId: number) => `/api/footage/${footageId}/video`,
   archiveXlsx: (query: Query) => `/api/archive/sessions.xlsx?${queryString(query)}`,
 };

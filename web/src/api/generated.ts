@@ -76,6 +76,7 @@ export type Camera = {
   sourceUrl: string;
   enabled: boolean;
   supervision: boolean;
+  recording: "continuous" | "off";
   analysis: Array<string>;
   createdAt: string;
 };
@@ -151,6 +152,13 @@ export type FarmAlarm = {
   enterpriseName: string;
   reviewedByName: string | null;
 };
+
+export type FootageAt = {
+  footageId: number;
+  startedAt: string;
+  durationMs: number;
+  offsetMs: number;
+} | null;
 
 export type LoadingBatch = {
   id: string;

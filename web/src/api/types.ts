@@ -42,6 +42,7 @@ export type Site = api.Site;
 export type Camera = api.Camera;
 export type SupervisedCamera = api.SupervisedCamera;
 export type FarmAlarm = api.FarmAlarm;
+export type FootageAt = NonNullable<api.FootageAt>;
 export type Vehicle = api.Vehicle;
 export type LoadingBatch = api.LoadingBatch;
 

@@ -341,6 +341,10 @@ export const en = {
   'admin.startSupervision': 'Supervise continuously',
   'admin.stopSupervision': 'Stop supervision',
   'admin.supervisionHint': 'Supervise continuously (live on the farm wall, booked or not)',
+  'admin.recordingContinuous': 'recorded',
+  'admin.startRecording': 'Record continuously',
+  'admin.stopRecording': 'Stop recording',
+  'admin.recordingHint': 'Record continuously while supervised (kept for the footage retention)',
 
   'error.unknown': 'Something went wrong ({code}).',
   'error.unexpected': 'Something went wrong: {message}',
@@ -454,6 +458,9 @@ export const en = {
   'review.markAllReviewed': '{n, plural, one {Mark # reviewed} other {Mark all # reviewed}}',
   'review.reviewedBy': 'Reviewed by {name}, {time}',
   'review.clearedAt': 'Cleared by itself at {time}',
+  'review.play': 'Play the footage',
+  'review.noFootage': 'No footage at that time',
+  'review.footageFrom': 'Footage recorded from {time}',
 } as const;
 
 export type MessageKey = keyof typeof en;

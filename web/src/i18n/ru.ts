@@ -343,6 +343,10 @@ export const ru: Messages = {
   'admin.startSupervision': 'Включить надзор',
   'admin.stopSupervision': 'Выключить надзор',
   'admin.supervisionHint': 'Постоянный надзор (в эфире на стене ферм, с записью или без)',
+  'admin.recordingContinuous': 'с записью',
+  'admin.startRecording': 'Включить запись',
+  'admin.stopRecording': 'Выключить запись',
+  'admin.recordingHint': 'Постоянная запись под надзором (хранится по сроку хранения записей)',
 
   'error.unknown': 'Что-то пошло не так ({code}).',
   'error.unexpected': 'Что-то пошло не так: {message}',
@@ -456,4 +460,7 @@ export const ru: Messages = {
   'review.markAllReviewed': '{n, plural, one {Отметить # разобранной} few {Отметить все # разобранными} many {Отметить все # разобранными} other {Отметить все # разобранными}}',
   'review.reviewedBy': 'Разобрал(а) {name}, {time}',
   'review.clearedAt': 'Снялось само в {time}',
+  'review.play': 'Смотреть запись',
+  'review.noFootage': 'Записи на это время нет',
+  'review.footageFrom': 'Запись с {time}',
 };

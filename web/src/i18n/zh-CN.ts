@@ -343,6 +343,10 @@ export const zhCN: Messages = {
   'admin.startSupervision': '开启持续监管',
   'admin.stopSupervision': '停止持续监管',
   'admin.supervisionHint': '持续监管（无论是否预约，都在监控墙上直播）',
+  'admin.recordingContinuous': '录像',
+  'admin.startRecording': '开启持续录像',
+  'admin.stopRecording': '停止录像',
+  'admin.recordingHint': '监管期间持续录像（按录像保留期保存）',
 
   'error.unknown': '出错了（{code}）。',
   'error.unexpected': '出错了：{message}',
@@ -456,4 +460,7 @@ export const zhCN: Messages = {
   'review.markAllReviewed': '全部标记为已复核（{n} 条）',
   'review.reviewedBy': '{name} 于 {time} 复核',
   'review.clearedAt': '于 {time} 自行解除',
+  'review.play': '播放录像',
+  'review.noFootage': '该时间无录像',
+  'review.footageFrom': '录像开始于 {time}',
 };

@@ -24,7 +24,7 @@ export function CamerasTab() {
           { title: 'admin.sourceUrl', cell: (c) => <code>{c.sourceUrl}</code> },
           { title: 'admin.analysis', cell: (c) => c.analysis.map((a) => t(`task.${a as (typeof VISION_TASKS)[number]}`)).join(', ') || '—' },
           { title: 'admin.state', cell: (c) => (c.enabled ? t('admin.enabled') : t('admin.disabled')) },
-          { title: 'admin.supervision', cell: (c) => (c.supervision ? t('admin.supervisionOn') : '—') },
+          { title: 'admin.supervision', cell: (c) => (c.supervision ? `${t('admin.supervisionOn')}${c.recording === 'continuous' ? ` · ${t('admin.recordingContinuous')}` : ''}` : '—') },
           {
             cell: (c) => (
               <RowActions name={c.name} rename={(name) => api.updateEntity('cameras', c.id, { name })} remove={() => api.deleteEntity('cameras', c.id)} done={cameras.reload} onError={setError}>
@@ -37,6 +37,14 @@ export function CamerasTab() {
                 <ActionButton className="secondary" data-action="supervision" action={() => api.updateEntity('cameras', c.id, { supervision: !c.supervision }).then(cameras.reload)} onError={setError}>
                   {c.supervision ? t('admin.stopSupervision') : t('admin.startSupervision')}
                 </ActionButton>
+                <ActionButton
+                  className="secondary"
+                  data-action="recording"
+                  action={() => api.updateEntity('cameras', c.id, { recording: c.recording === 'continuous' ? 'off' : 'continuous' }).then(cameras.reload)}
+                  onError={setError}
+                >
+                  {c.recording === 'continuous' ? t('admin.stopRecording') : t('admin.startRecording')}
+                </ActionButton>
               </RowActions>
             ),
           },
@@ -44,7 +52,16 @@ export function CamerasTab() {
       />
       <CreateForm
         title="admin.newCamera"
-        submit={(f, all) => api.createCamera({ siteId: f.siteId!, name: f.name!, sourceUrl: f.sourceUrl!, analysis: all.getAll('analysis').map(String), supervision: all.has('supervision') })}
+        submit={(f, all) =>
+          api.createCamera({
+            siteId: f.siteId!,
+            name: f.name!,
+            sourceUrl: f.sourceUrl!,
+            analysis: all.getAll('analysis').map(String),
+            supervision: all.has('supervision'),
+            recording: all.has('recording') ? 'continuous' : 'off',
+          })
+        }
         done={cameras.reload}
       >
         <label>
@@ -64,6 +81,9 @@ export function CamerasTab() {
         </label>
         <label className="check">
           <input type="checkbox" name="supervision" value="on" /> {t('admin.supervisionHint')}
+        </label>
+        <label className="check">
+          <input type="checkbox" name="recording" value="on" /> {t('admin.recordingHint')}
         </label>
         <fieldset>
           <legend>{t('admin.analysis')}</legend>

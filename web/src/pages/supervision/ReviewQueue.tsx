@@ -1,14 +1,15 @@
 /**
  * The review queue of supervised farms, as NVR users know it: every incident outside a session (a camera
  * offline or frozen, a plate not registered for the farm) with its picture, filtered by farm, camera, rule,
- * state and day; an officer marks items reviewed (one, or all shown), and who did is kept.
+ * state and day; the camera's footage plays at the moment it happened; an officer marks items reviewed
+ * (one, or all shown), and who did is kept.
  */
 import { useState } from 'react';
 import { api, mediaUrl } from '../../api/client.ts';
-import type { FarmAlarm } from '../../api/types.ts';
+import type { FarmAlarm, FootageAt } from '../../api/types.ts';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { useRouter } from '../../app/router.tsx';
-import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Options, useLoad } from '../../components/common.tsx';
+import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Modal, Options, useLoad } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 const PAGE = 30;
@@ -43,6 +44,7 @@ export function ReviewQueue() {
     [key],
   );
   const [error, setError] = useState<unknown>(null);
+  const [playing, setPlaying] = useState<{ alarm: FarmAlarm; footage: FootageAt } | null>(null);
   useLiveEvent('alarm:changed', ({ alarm }) => {
     if (!alarm.sessionId) queue.reload();
   });
@@ -110,9 +112,11 @@ export function ReviewQueue() {
               queue.reload();
             }}
             onError={setError}
+            onPlay={(footage) => setPlaying({ alarm: a, footage })}
           />
         ))}
       </ul>
+      {playing && <FootagePlayer alarm={playing.alarm} footage={playing.footage} onClose={() => setPlaying(null)} />}
       {total > PAGE && (
         <div className="pager">
           <button className="secondary" disabled={offset === 0} onClick={() => navigate(`${path}?${new URLSearchParams({ ...filter, offset: String(Math.max(0, offset - PAGE)) })}`)}>
@@ -127,8 +131,9 @@ export function ReviewQueue() {
   );
 }
 
-function ReviewItem({ alarm: a, onReviewed, onError }: { alarm: FarmAlarm; onReviewed: () => void; onError: (err: unknown) => void }) {
+function ReviewItem({ alarm: a, onReviewed, onError, onPlay }: { alarm: FarmAlarm; onReviewed: () => void; onError: (err: unknown) => void; onPlay: (footage: FootageAt) => void }) {
   const { t, tMaybe, dateTime, time } = useI18n();
+  const [noFootage, setNoFootage] = useState(false);
   return (
     <li className={`card review-item review-${a.status}`} data-testid="review-item" data-status={a.status} data-rule={a.rule}>
       {a.hasEvidence ? (
@@ -153,11 +158,49 @@ function ReviewItem({ alarm: a, onReviewed, onError }: { alarm: FarmAlarm; onRev
         )}
         {a.status === 'cleared' && a.clearedAt && <p className="muted small">{t('review.clearedAt', { time: dateTime(a.clearedAt) })}</p>}
       </div>
-      {a.status === 'open' && (
-        <ActionButton data-testid="mark-reviewed" action={() => api.acknowledgeAlarm(a.id).then(onReviewed)} onError={onError}>
-          {t('review.markReviewed')}
-        </ActionButton>
-      )}
+      <div className="actions">
+        {a.cameraId && (
+          <ActionButton
+            className="secondary"
+            data-testid="play-footage"
+            disabled={noFootage}
+            action={async () => {
+              const footage = await api.footageAt(a.cameraId!, a.createdAt);
+              if (footage) onPlay(footage);
+              else setNoFootage(true);
+            }}
+            onError={onError}
+          >
+            {noFootage ? t('review.noFootage') : t('review.play')}
+          </ActionButton>
+        )}
+        {a.status === 'open' && (
+          <ActionButton data-testid="mark-reviewed" action={() => api.acknowledgeAlarm(a.id).then(onReviewed)} onError={onError}>
+            {t('review.markReviewed')}
+          </ActionButton>
+        )}
+      </div>
     </li>
+  );
+}
+
+/** The camera's recorded footage from the moment of the alarm. */
+function FootagePlayer({ alarm, footage, onClose }: { alarm: FarmAlarm; footage: FootageAt; onClose: () => void }) {
+  const { t, tMaybe, dateTime } = useI18n();
+  return (
+    <Modal title={`${tMaybe(`rule.${alarm.rule}`) ?? alarm.rule} · ${alarm.cameraName ?? ''} · ${dateTime(alarm.createdAt)}`} onClose={onClose} wide>
+      <video
+        className="player-video"
+        controls
+        autoPlay
+        muted
+        src={mediaUrl.footage(footage.footageId)}
+        data-testid="footage-video"
+        onLoadedMetadata={(e) => {
+          e.currentTarget.currentTime = footage.offsetMs / 1000;
+        }}
+      />
+      <p className="muted small">{t('review.footageFrom', { time: dateTime(footage.startedAt) })}</p>
+    </Modal>
   );
 }
