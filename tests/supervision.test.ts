@@ -193,11 +193,20 @@ describe('farm supervision', () => {
     // Before anything was recorded: nothing to show.
     expect((await officer.get(`/api/cameras/${penCamera}/footage?at=2020-01-01T00:00:00Z`)).body).toBeNull();
 
-    // Retention: footage older than its days goes, files and rows, audited; what is newer stays.
+    // A segment written by a platform killed before storing it is salvaged at the next start.
     const [row] = await platform.database.db.select().from(cameraFootage).where(eq(cameraFootage.id, found.footageId));
     const file = path.join(platform.dataDir, row!.path);
+    const killedRun = path.join(platform.dataDir, 'cameras', penCamera, '2026-11-30T08-00-00-000Z');
+    fs.mkdirSync(killedRun, { recursive: true });
+    fs.copyFileSync(file, path.join(killedRun, 'segment-00000.mkv'));
+    expect(await platform.media.supervision.salvageFootage()).toBe(1);
+    expect(await platform.media.supervision.salvageFootage()).toBe(0);
+    expect((await officer.get(`/api/cameras/${penCamera}/footage?at=2026-11-30T08:00:00.500Z`)).body).toMatchObject({ startedAt: '2026-11-30T08:00:00.000Z' });
+
+    // Retention: footage older than its days goes, files and rows, audited; what is newer stays.
     expect(fs.existsSync(file)).toBe(true);
-    expect((await platform.services.footage.expire(1)).segments).toBe(0);
+    expect((await platform.services.footage.expire(1)).segments).toBe(1); // the salvaged one, two days old
+    expect(fs.existsSync(path.join(killedRun, 'segment-00000.mkv'))).toBe(false);
     const expired = await platform.services.footage.expire(0);
     expect(expired.segments).toBeGreaterThan(0);
     expect(fs.existsSync(file)).toBe(false);

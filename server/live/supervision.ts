@@ -9,7 +9,7 @@
 import { cameraOffline } from '../../inference/index.ts';
 import path from 'node:path';
 import { Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
-import type { CameraFootageService } from '../services/camera-footage.service.ts';
+import { footageRunName, type CameraFootageService } from '../services/camera-footage.service.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService, SupervisedCameraSource } from '../services/admin.service.ts';
 import { LiveVision, type ToOfficers, type VisionDeps } from './live-vision.ts';
@@ -75,6 +75,12 @@ export class Supervision {
 
   /** Brings every supervised camera live and follows administration's changes from now on. */
   async start(): Promise<void> {
+    // Footage a killed platform wrote but did not store is stored first.
+    const salvaged = await this.salvageFootage().catch((err) => {
+      this.deps.logger.error({ err }, 'cannot salvage camera footage');
+      return 0;
+    });
+    if (salvaged > 0) this.deps.logger.warn({ salvaged }, 'salvaged camera footage left by the last run');
     this.stopListening = this.deps.events.on('camera.changed', ({ cameraId }) => void this.refresh(cameraId));
     for (const camera of await this.deps.cameras.supervisedCameras()) await this.refresh(camera.id);
   }
@@ -114,6 +120,12 @@ export class Supervision {
   /** The wall's streams with the site of each (for choosing what a viewer may see). */
   wallStreams(): Array<{ siteId: string; producer: ProducerInfo }> {
     return [...this.held.values()].flatMap(({ camera, onWall }) => (onWall ? [{ siteId: camera.siteId, producer: onWall }] : []));
+  }
+
+  /** Stores footage written but never stored (a killed platform's), leaving the runs being recorded now alone. */
+  salvageFootage(): Promise<number> {
+    const recording = new Set([...this.held].flatMap(([cameraId, entry]) => (entry.recording ? [`${cameraId}/${entry.recording.run}`] : [])));
+    return this.deps.footage.salvage(recording);
   }
 
   /** The supervised cameras live on this node and whether each is sending. */
@@ -196,7 +208,7 @@ export class Supervision {
   private async record(cameraId: string): Promise<void> {
     const entry = this.held.get(cameraId);
     if (!entry) return;
-    const run = new Date().toISOString().replace(/[:.]/g, '-');
+    const run = footageRunName(new Date());
     const recorder = await Recorder.start(entry.feed.room, entry.feed.producer, {
       dir: path.join(this.deps.dataDir, 'cameras', cameraId, run),
       segmentSeconds: this.deps.segmentSeconds,

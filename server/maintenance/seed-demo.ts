@@ -31,7 +31,8 @@ export async function seedDemo(services: Services) {
   const farmSite = await admin.createSite(null, { enterpriseId: farm.id, portId: port.id, name: 'Lianhua farm, loading ramp', kind: 'farm', address: 'Qingxi, Dongguan' });
   const warehouse = await admin.createSite(null, { enterpriseId: foods.id, portId: port.id, name: 'Bonded warehouse 7', kind: 'warehouse', address: 'Huangpu, Guangzhou' });
   for (const camera of DEMO_CAMERAS) {
-    await admin.createCamera(null, { siteId: farmSite.id, name: camera.name, sourceUrl: `udp://127.0.0.1:${camera.port}`, analysis: [...camera.analysis] });
+    // Supervised: on the Farms wall (and analysed) with or without a booking, as a registered farm's are.
+    await admin.createCamera(null, { siteId: farmSite.id, name: camera.name, sourceUrl: `udp://127.0.0.1:${camera.port}`, analysis: [...camera.analysis], supervision: true });
   }
   await admin.createVehicle(null, { enterpriseId: farm.id, plate: '粤ZA123港', description: 'Livestock truck' });
 

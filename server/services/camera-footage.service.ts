@@ -10,7 +10,7 @@ import { and, asc, desc, eq, gte, inArray, lte, lt } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { cameraFootage, cameras, sites } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
-import { startFfmpeg, type RecordedSegment } from '../../media/index.ts';
+import { salvageSegmentFile, segmentFileName, startFfmpeg, type RecordedSegment } from '../../media/index.ts';
 import { mayReviewFarmAlarms, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 
@@ -40,6 +40,45 @@ export class CameraFootageService {
         sha256: segment.sha256,
       })
       .onConflictDoNothing();
+  }
+
+  /**
+   * Segments ffmpeg wrote but the platform did not get to store (it was killed): found on disk after the
+   * last stored segment of each run, repaired, hashed and stored, so no footage written is lost. Runs being
+   * recorded now (`recording`, as `<cameraId>/<run>`) are left alone. Returns how many were saved.
+   */
+  async salvage(recording: ReadonlySet<string> = new Set()): Promise<number> {
+    const root = path.join(this.deps.dataDir, 'cameras');
+    if (!fs.existsSync(root)) return 0;
+    let saved = 0;
+    for (const cameraId of fs.readdirSync(root)) {
+      const [camera] = await this.deps.db
+        .select({ id: cameras.id })
+        .from(cameras)
+        .where(eq(cameras.id, cameraId))
+        .catch(() => []);
+      if (!camera) continue;
+      for (const run of fs.readdirSync(path.join(root, cameraId))) {
+        if (recording.has(`${cameraId}/${run}`)) continue;
+        const dir = path.join(root, cameraId, run);
+        const known = await this.deps.db
+          .select()
+          .from(cameraFootage)
+          .where(and(eq(cameraFootage.cameraId, cameraId), eq(cameraFootage.run, run)))
+          .orderBy(asc(cameraFootage.seq));
+        const last = known.at(-1);
+        let endOfLast = last ? last.startedAt.getTime() + last.durationMs : runStartedAt(run);
+        for (let seq = last ? last.seq + 1 : 0; fs.existsSync(path.join(dir, segmentFileName(seq))); seq += 1) {
+          const file = path.join(dir, segmentFileName(seq));
+          const segment = await salvageSegmentFile(file);
+          if (!segment) continue;
+          await this.addSegment(cameraId, run, { seq, path: file, startedAt: new Date(endOfLast), gapBeforeMs: 0, ...segment });
+          endOfLast += segment.durationMs;
+          saved += 1;
+        }
+      }
+    }
+    return saved;
   }
 
   /** The segment of the camera's footage covering `at` (or the first one after it, within a minute). */
@@ -128,4 +167,13 @@ export class CameraFootageService {
 
 function view(row: typeof cameraFootage.$inferSelect, at: Date): FootageAt {
   return { footageId: row.id, startedAt: row.startedAt.toISOString(), durationMs: row.durationMs, offsetMs: Math.max(0, at.getTime() - row.startedAt.getTime()) };
+}
+
+/** A run is named by when its recorder started (2026-12-02T15-16-42-123Z); the folder's time if not. */
+export const footageRunName = (at: Date) => at.toISOString().replace(/[:.]/g, '-');
+
+function runStartedAt(run: string): number {
+  const m = run.match(/^(\d{4}-\d\d-\d\dT\d\d)-(\d\d)-(\d\d)-(\d{3})Z$/);
+  const t = m ? Date.parse(`${m[1]}:${m[2]}:${m[3]}.${m[4]}Z`) : Number.NaN;
+  return Number.isNaN(t) ? Date.now() : t;
 }
