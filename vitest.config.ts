@@ -14,6 +14,7 @@ const databaseTests = [
   'tests/alarm-incidents.test.ts',
   'tests/readme-curl.test.ts',
   'tests/administration.test.ts',
+  'tests/supervision.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

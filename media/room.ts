@@ -77,6 +77,10 @@ export class Room extends EventEmitter<RoomEvents> {
     return peer;
   }
 
+  hasPeer(id: string): boolean {
+    return this.peers.has(id);
+  }
+
   peer(id: string): Peer {
     const peer = this.peers.get(id);
     if (!peer) throw new MediaError('not_allowed', 'Join the session first');

@@ -20,6 +20,7 @@ const EXPECTED_TABLES = [
   'auth_sessions',
   'bookings',
   'broker_delegations',
+  'camera_footage',
   'cameras',
   'declarations',
   'enterprises',

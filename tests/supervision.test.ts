@@ -33,6 +33,13 @@ let elsewhere: TestSocketClient;
 const sockets: Socket[] = [];
 const principals = {} as Record<UserKey, Principal>;
 
+/** An HTTP client logged in as `key`. */
+const as = async (key: UserKey) => {
+  const http = new HttpClient(platform.url);
+  await http.login(key, PASSWORD);
+  return http;
+};
+
 const supervised = (cameraId: string) => platform.media.supervision.states().find((s) => s.cameraId === cameraId);
 
 beforeAll(async () => {
@@ -69,11 +76,7 @@ describe('farm supervision', () => {
   });
 
   it('shows the camera on the wall of those who may see its farm, and to nobody else', async () => {
-    const list = async (key: UserKey) => {
-      const http = new HttpClient(platform.url);
-      await http.login(key, PASSWORD);
-      return (await http.get('/api/supervision/cameras')).body as Array<{ cameraId: string; live: boolean; online: boolean; siteName: string }>;
-    };
+    const list = async (key: UserKey) => (await (await as(key)).get('/api/supervision/cameras')).body as Array<{ cameraId: string; live: boolean; online: boolean; siteName: string }>;
     expect((await list('officer2')).find((c) => c.cameraId === penCamera)).toMatchObject({ live: true, online: true, siteName: 'Supervised farm' });
     expect((await list('entA')).map((c) => c.cameraId)).toContain(penCamera);
     expect(await list('officerOtherPort')).toEqual([]);
@@ -146,11 +149,6 @@ describe('farm supervision', () => {
   });
 
   it('puts the farm incidents in the review queue of the port, where an officer marks them reviewed', async () => {
-    const as = async (key: UserKey) => {
-      const http = new HttpClient(platform.url);
-      await http.login(key, PASSWORD);
-      return http;
-    };
     const officer = await as('officer2');
     const queue = await officer.get(`/api/review/alarms?state=unreviewed&siteId=${siteId}`);
     expect(queue.status).toBe(200);
@@ -168,11 +166,6 @@ describe('farm supervision', () => {
   });
 
   it('records a supervised camera continuously: footage found by time, played as MP4 by the port, expired by retention', async () => {
-    const as = async (key: UserKey) => {
-      const http = new HttpClient(platform.url);
-      await http.login(key, PASSWORD);
-      return http;
-    };
     const officer = await as('officer2');
     const moment = new Date(Date.now() - 1000).toISOString();
     const found = await waitFor(async () => (await officer.get(`/api/cameras/${penCamera}/footage?at=${encodeURIComponent(moment)}`)).body, 'footage of the pen', 30_000);
@@ -246,8 +239,7 @@ describe('farm supervision', () => {
   });
 
   it('lets go of a camera administration turns out of supervision; refuses a malformed change', async () => {
-    const admin = new HttpClient(platform.url);
-    await admin.login('admin', PASSWORD);
+    const admin = await as('admin');
     const bad = await admin.request('PATCH', `/api/admin/cameras/${silentCamera}`, { supervision: 'yes' });
     expect(bad.status).toBe(400);
     expect(supervised(silentCamera)).toBeDefined();

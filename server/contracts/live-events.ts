@@ -89,6 +89,8 @@ export interface SignallingReplies {
   };
   'session:leave': Record<string, never>;
   'wall:join': {
+    /** False when this connection was already watching: what it receives goes on; true: start afresh. */
+    fresh: boolean;
     rtpCapabilities: MediasoupParameters;
     /** One video stream per supervised camera the caller may see that is live on this node. */
     producers: ProducerInfo[];

@@ -119,11 +119,13 @@ export function registerInspectionSignalling(
         const streams = deps.supervision.wallStreams().filter((s) => sites.has(s.siteId));
         const wall = await deps.supervision.wallRoom();
         // Everyone watches, nobody sends: a viewer's peer is a silent one, whatever the role. Joining again
-        // (the wall changed) starts this viewer's media on the wall afresh.
-        wall.addPeer(socket.id, principal.userId, principal.displayName, 'supervisor');
+        // because the wall changed keeps what the viewer receives; a new wall room (its worker died) does not
+        // know the viewer, who starts afresh.
+        const fresh = !wall.hasPeer(socket.id);
+        if (fresh) wall.addPeer(socket.id, principal.userId, principal.displayName, 'supervisor');
         watching = { cameraIds: new Set(streams.map((s) => s.producer.cameraId!)) };
         await socket.join(rooms.wall);
-        return { rtpCapabilities: wall.rtpCapabilities as unknown as Record<string, unknown>, producers: streams.map((s) => s.producer), iceServers: deps.iceServers };
+        return { fresh, rtpCapabilities: wall.rtpCapabilities as unknown as Record<string, unknown>, producers: streams.map((s) => s.producer), iceServers: deps.iceServers };
       },
       'session:leave': async ({ sessionId }) => {
         inSession(sessionId);

@@ -56,10 +56,16 @@ export class InspectionClient {
     return joined;
   }
 
-  /** Joins the camera wall (a client made with the session id 'wall'): the farm cameras it may watch. */
+  /**
+   * Joins the camera wall (a client made with the session id 'wall'): the farm cameras it may watch. Asked
+   * again when the wall changes: what is received goes on, unless the server's wall started afresh.
+   */
   async joinWall(): Promise<SignallingReplies['wall:join']> {
     const wall = await this.request('wall:join', {});
-    await this.loadDevice(wall);
+    if (wall.fresh) {
+      this.resetMedia();
+      await this.loadDevice(wall);
+    }
     return wall;
   }
 

@@ -145,7 +145,10 @@ function TileState({ camera }: { camera: SupervisedCamera }) {
   );
 }
 
-/** The wall's media: one connection receiving every camera shown, joined again when the wall changes. */
+/**
+ * The wall's media: one connection receiving every camera shown, asked again when the wall changes (tiles
+ * already playing go on; a new track cache only when the server's wall started afresh).
+ */
 function useWallMedia() {
   const [client, setClient] = useState<InspectionClient | null>(null);
   const [streams, setStreams] = useState<Map<string, ProducerInfo>>(new Map());
@@ -155,12 +158,14 @@ function useWallMedia() {
     const wall = new InspectionClient('wall');
     let closed = false;
     const join = async () => {
-      wall.resetMedia();
       try {
         const joined = await wall.joinWall();
         if (closed) return;
-        setStreams(new Map(joined.producers.filter((p) => p.cameraId).map((p) => [p.cameraId!, p])));
-        setGeneration((g) => g + 1);
+        // A tile whose stream did not change keeps its object, so its video element is not restarted.
+        setStreams(
+          (previous) => new Map(joined.producers.filter((p) => p.cameraId).map((p) => [p.cameraId!, previous.get(p.cameraId!)?.producerId === p.producerId ? previous.get(p.cameraId!)! : p])),
+        );
+        if (joined.fresh) setGeneration((g) => g + 1);
         setError(null);
       } catch (err) {
         if (!closed) setError(err);
