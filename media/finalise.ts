@@ -27,7 +27,7 @@ export async function finaliseSegments(segmentPaths: string[], outputBase: strin
   const ext = stream.codec_name === 'h264' ? 'mp4' : 'webm';
   const output = `${outputBase}.${ext}`;
   const list = `${outputBase}.concat.txt`;
-  fs.writeFileSync(list, present.map((p) => `file '${path.resolve(p).replace(/'/g, "'\\''")}'`).join('\n') + '\n');
+  writeConcatList(list, present);
   const concat = startFfmpeg(['-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', ...(ext === 'mp4' ? ['-movflags', '+faststart'] : []), output]);
   const { code } = await concat.exited;
   fs.rmSync(list, { force: true });
@@ -47,4 +47,46 @@ export async function finaliseSegments(segmentPaths: string[], outputBase: strin
   const final = await ffprobe(output);
   const { sha256, sizeBytes } = await hashFile(output);
   return { path: output, posterPath, durationMs: final.durationMs, sizeBytes, sha256, codec: stream.codec_name };
+}
+
+/**
+ * A clip of `durationSec` starting `offsetSec` into the concatenation of `segmentPaths` (an alarm's few
+ * seconds before and after), copied without re-encoding (it starts at the keyframe before the offset),
+ * MP4 for H.264 and WebM otherwise, hashed.
+ */
+export async function clipFromSegments(segmentPaths: string[], offsetSec: number, durationSec: number, outputBase: string): Promise<{ path: string; sha256: string; sizeBytes: number }> {
+  const present = segmentPaths.filter((p) => fs.existsSync(p));
+  if (present.length === 0) throw new Error('no footage for the clip');
+  const probe = await ffprobe(present[0]!);
+  const ext = probe.streams[0]?.codec_name === 'h264' ? 'mp4' : 'webm';
+  const output = `${outputBase}.${ext}`;
+  const list = `${outputBase}.concat.txt`;
+  fs.mkdirSync(path.dirname(output), { recursive: true });
+  writeConcatList(list, present);
+  const cut = startFfmpeg([
+    '-y',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    list,
+    '-ss',
+    offsetSec.toFixed(3),
+    '-t',
+    durationSec.toFixed(3),
+    '-c',
+    'copy',
+    ...(ext === 'mp4' ? ['-movflags', '+faststart'] : []),
+    output,
+  ]);
+  const { code } = await cut.exited;
+  fs.rmSync(list, { force: true });
+  if (code !== 0 || !fs.existsSync(output)) throw new Error(`cutting the clip failed: ${cut.stderrTail().slice(-300)}`);
+  return { path: output, ...(await hashFile(output)) };
+}
+
+/** ffmpeg's concat demuxer list of the files (quoted for its own syntax). */
+function writeConcatList(list: string, files: string[]): void {
+  fs.writeFileSync(list, files.map((p) => `file '${path.resolve(p).replace(/'/g, "'\\''")}'`).join('\n') + '\n');
 }

@@ -10,5 +10,5 @@ export { checkCameraSource, CameraSourceError, maskCredentials, CAMERA_SCHEMES, 
 export { ffprobe, startFfmpeg, FFMPEG } from './ffmpeg.ts';
 export { hashFile } from './files.ts';
 export type { MediaNetwork } from './network.ts';
-export { finaliseSegments, type FinalisedRecording } from './finalise.ts';
+export { clipFromSegments, finaliseSegments, type FinalisedRecording } from './finalise.ts';
 export { decodeVideoFrames, type VideoFrame } from './video-frames.ts';

@@ -4,9 +4,10 @@
  * the port's officers, a frozen picture raised at the site), restarted when its ffmpeg dies, reported
  * offline to the port's officers at the site, and let go when administration turns it off.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { alarms, cameraFootage } from '../server/db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +59,16 @@ beforeAll(async () => {
   // A pen whose animals are counted all day: a still picture of pigs (so it also freezes).
   const pen = await freeUdpPortPair();
   pigs = startCameraSimulator({ to: `udp://127.0.0.1:${pen.rtpPort}`, file: path.join(import.meta.dirname, 'fixtures/vision/pigs-pen.jpg'), width: 960, height: 540, fps: 10 });
-  countedCamera = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Pen 4', sourceUrl: `udp://127.0.0.1:${pen.rtpPort}`, supervision: true, analysis: ['count'] })).id;
+  countedCamera = (
+    await platform.services.admin.createCamera(principals.admin, {
+      siteId,
+      name: 'Pen 4',
+      sourceUrl: `udp://127.0.0.1:${pen.rtpPort}`,
+      supervision: true,
+      recording: 'continuous',
+      analysis: ['count'],
+    })
+  ).id;
 }, 60_000);
 
 afterAll(async () => {
@@ -132,6 +142,27 @@ describe('farm supervision', () => {
       60_000,
     );
     expect(frozen).toMatchObject({ sessionId: null, siteId, status: 'open' });
+    // The pen is recorded: the seconds around the alarm are cut into a clip kept (and hashed) with it.
+    const clipped = await waitFor(
+      async () =>
+        (
+          await platform.database.db
+            .select()
+            .from(alarms)
+            .where(and(eq(alarms.id, frozen.id), isNotNull(alarms.clipPath)))
+        )[0],
+      'the clip of the frozen alarm',
+      40_000,
+    );
+    const officer = await as('officer2');
+    const clip = await fetch(`${platform.url}/api/alarms/${frozen.id}/clip`, { headers: { cookie: officer.cookieHeader() } });
+    expect(clip.status).toBe(200);
+    const bytes = Buffer.from(await clip.arrayBuffer());
+    expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(clipped.clipSha256);
+    expect(bytes.length).toBeGreaterThan(1000);
+    expect((await fetch(`${platform.url}/api/alarms/${frozen.id}/clip`, { headers: { cookie: (await as('officerOtherPort')).cookieHeader() } })).status).toBe(404);
+    // (A starved test machine may also see the pen briefly offline: the frozen item is looked up by id.)
+    expect((await officer.get(`/api/review/alarms?cameraId=${countedCamera}`)).body.items.find((a: { id: string }) => a.id === frozen.id)).toMatchObject({ hasClip: true });
   }, 150_000);
 
   it('reports a silent supervised camera offline at its site, to the port officers only', async () => {

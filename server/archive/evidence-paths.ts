@@ -8,6 +8,8 @@ export const sessionFolder = (sessionId: string) => path.posix.join('sessions', 
 export const recordingFolder = (sessionId: string, recordingId: string) => path.posix.join(sessionFolder(sessionId), 'recordings', recordingId);
 export const snapshotFile = (sessionId: string, fileName: string) => path.posix.join(sessionFolder(sessionId), 'snapshots', fileName);
 export const alarmFrameFile = (sessionId: string, frameAt: Date, rule: string) => path.posix.join(sessionFolder(sessionId), 'alarms', `${frameAt.getTime()}-${rule}.jpg`);
+/** The footage clip of an alarm at a supervised farm (without its extension: MP4 or WebM is chosen by codec). */
+export const siteAlarmClipBase = (siteId: string, alarmId: string) => path.posix.join('sites', siteId, 'alarms', `${alarmId}-clip`);
 /** The frame of an alarm at a supervised farm, outside any session. */
 export const siteAlarmFrameFile = (siteId: string, frameAt: Date, rule: string) => path.posix.join('sites', siteId, 'alarms', `${frameAt.getTime()}-${rule}.jpg`);
 /** The sealed exports: timeline.json, verdict.json, manifest.json, manifest.sig. */

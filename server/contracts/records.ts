@@ -119,6 +119,8 @@ export const alarmRecord = z
     createdAt: z.string(),
     /** The JPEG of the first frame it was seen in: GET /api/alarms/{id}/evidence. */
     hasEvidence: z.boolean(),
+    /** The footage around it (a recorded supervised camera's): GET /api/alarms/{id}/clip. */
+    hasClip: z.boolean(),
   })
   .meta({ id: 'Alarm' });
 export type AlarmView = z.output<typeof alarmRecord>;

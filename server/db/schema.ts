@@ -314,6 +314,9 @@ export const alarms = pgTable(
     details: jsonb('details').notNull().default({}),
     frameAt: at('frame_at').notNull(),
     evidencePath: text('evidence_path'),
+    /** A supervised camera's footage around the alarm (a few seconds before and after), and its hash. */
+    clipPath: text('clip_path'),
+    clipSha256: text('clip_sha256'),
     status: alarmStatusEnum('status').notNull().default('open'),
     acknowledgedBy: uuid('acknowledged_by').references(() => users.id),
     acknowledgedAt: at('acknowledged_at'),

@@ -18,7 +18,7 @@ import type { AlarmService } from '../services/alarms.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 import { localEvidenceStore, type EvidenceStore } from '../infra/evidence-store.ts';
 import { sendStored } from './send-stored.ts';
-import { AppError } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 
 const timelineEvent = timelineEventSchema;
 
@@ -188,6 +188,15 @@ export function sessionRoutes(
       response: z.array(alarm),
     },
     ({ principal }) => alarms.openForOfficer(principal),
+  );
+  api.route(
+    { method: 'get', path: '/alarms/:id/clip', summary: 'The footage around an alarm (MP4 or WebM)', tag: 'sessions', access: ['officer', 'supervisor', 'admin'], params: uuidParam, response: binary },
+    async ({ principal, params, req, res }) => {
+      const clip = await alarms.clipFile(principal, params.id);
+      if (!clip) throw notFound('Clip');
+      // Clips stay on the node's disk with the footage they are cut from.
+      await sendStored(req, res, localEvidenceStore(dataDir), clip);
+    },
   );
   api.route(
     { method: 'get', path: '/alarms/:id/evidence', summary: 'The frame (JPEG) an alarm is about', tag: 'sessions', access: ['officer', 'supervisor', 'admin'], params: uuidParam, response: binary },

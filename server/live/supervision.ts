@@ -10,6 +10,7 @@ import { cameraOffline } from '../../inference/index.ts';
 import path from 'node:path';
 import { Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import { footageRunName, type CameraFootageService } from '../services/camera-footage.service.ts';
+import { siteAlarmClipBase } from '../archive/evidence-paths.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService, SupervisedCameraSource } from '../services/admin.service.ts';
 import { LiveVision, type ToOfficers, type VisionDeps } from './live-vision.ts';
@@ -23,6 +24,10 @@ export const SUPERVISION = 'supervision';
 const RESTART_AFTER_MS = 1000;
 /** Wall viewers on one node: every officer of a port and the supervisors, each with one connection or two. */
 const WALL_VIEWERS = 500;
+/** An alarm's clip: this much footage before and after it. */
+const CLIP = { beforeMs: 5000, afterMs: 5000 };
+/** Clips waiting for their footage at once (a storm of alarms must not pile up timers). */
+const MAX_PENDING_CLIPS = 50;
 
 export interface SupervisedCameraState {
   cameraId: string;
@@ -42,6 +47,8 @@ export class Supervision {
   private readonly applying = new Map<string, Promise<void>>();
   private stopped = false;
   private stopListening: () => void = () => {};
+  private stopClipping: () => void = () => {};
+  private readonly pendingClips = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly deps: {
@@ -82,12 +89,18 @@ export class Supervision {
     });
     if (salvaged > 0) this.deps.logger.warn({ salvaged }, 'salvaged camera footage left by the last run');
     this.stopListening = this.deps.events.on('camera.changed', ({ cameraId }) => void this.refresh(cameraId));
+    this.stopClipping = this.deps.events.on('alarm.changed', ({ change, alarm }) => {
+      if (change === 'raised' && !alarm.sessionId && alarm.cameraId && alarm.siteId) this.clipLater(alarm.id, alarm.cameraId, alarm.siteId, new Date(alarm.frameAt));
+    });
     for (const camera of await this.deps.cameras.supervisedCameras()) await this.refresh(camera.id);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopListening();
+    this.stopClipping();
+    for (const timer of this.pendingClips) clearTimeout(timer);
+    this.pendingClips.clear();
     await Promise.all([...this.applying.values()]);
     this.vision.close();
     await Promise.all([...this.held.keys()].map((id) => this.drop(id)));
@@ -202,6 +215,26 @@ export class Supervision {
       void this.vision.attach(feed.room, feed.producer, camera).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
     }
     if (camera.recording === 'continuous') await this.record(camera.id);
+  }
+
+  /**
+   * Cuts the footage around a farm alarm of a recorded camera into a clip kept with the alarm, once the
+   * seconds after it are recorded (its segment closed and stored).
+   */
+  private clipLater(alarmId: string, cameraId: string, siteId: string, at: Date): void {
+    if (!this.held.get(cameraId)?.recording || this.pendingClips.size >= MAX_PENDING_CLIPS) return;
+    const timer = setTimeout(
+      () => {
+        this.pendingClips.delete(timer);
+        void this.deps.footage
+          .clip(cameraId, at, CLIP, siteAlarmClipBase(siteId, alarmId))
+          .then((clip) => clip && this.deps.alarms.attachClip(alarmId, clip))
+          .catch((err) => this.deps.logger.warn({ err, alarmId }, 'cannot cut the clip of an alarm'));
+      },
+      CLIP.afterMs + this.deps.segmentSeconds * 1000 + 2000,
+    );
+    timer.unref();
+    this.pendingClips.add(timer);
   }
 
   /** Records the camera continuously: a run of hashed segments, each stored as it closes. */

@@ -188,6 +188,21 @@ export class AlarmService {
     };
   }
 
+  /** Keeps the footage clip made around an alarm (its path under the data dir and its hash), once. */
+  async attachClip(alarmId: string, clip: { path: string; sha256: string }): Promise<void> {
+    await this.deps.db
+      .update(alarms)
+      .set({ clipPath: clip.path, clipSha256: clip.sha256 })
+      .where(and(eq(alarms.id, alarmId), isNull(alarms.clipPath)));
+  }
+
+  /** The footage clip of an alarm, for those who may see the alarm. */
+  async clipFile(p: Principal, alarmId: string): Promise<string | null> {
+    await this.evidenceFile(p, alarmId);
+    const [row] = await this.deps.db.select({ clipPath: alarms.clipPath }).from(alarms).where(eq(alarms.id, alarmId));
+    return row?.clipPath ?? null;
+  }
+
   /** The stored frame of an alarm, for those who may see the alarm. */
   async evidenceFile(p: Principal, alarmId: string): Promise<string | null> {
     const [row] = await this.deps.db.select().from(alarms).where(eq(alarms.id, alarmId));
@@ -386,5 +401,6 @@ function toView(row: AlarmRow): AlarmView {
     clearedAt: row.clearedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     hasEvidence: row.evidencePath !== null,
+    hasClip: row.clipPath !== null,
   };
 }

@@ -6,13 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, asc, desc, eq, gte, inArray, lte, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { cameraFootage, cameras, sites } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
-import { salvageSegmentFile, segmentFileName, startFfmpeg, type RecordedSegment } from '../../media/index.ts';
+import { clipFromSegments, salvageSegmentFile, segmentFileName, startFfmpeg, type RecordedSegment } from '../../media/index.ts';
 import { mayReviewFarmAlarms, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
+
+/** A clip spans a few segments at most (a long segment setting makes fewer). */
+const MAX_CLIP_SEGMENTS = 20;
 
 export interface FootageAt {
   footageId: number;
@@ -40,6 +43,32 @@ export class CameraFootageService {
         sha256: segment.sha256,
       })
       .onConflictDoNothing();
+  }
+
+  /**
+   * A clip of the camera's footage from `beforeMs` before `at` to `afterMs` after it (an alarm's evidence),
+   * cut without re-encoding into `outBase`.mp4/.webm under the data dir and hashed; null when nothing was
+   * recorded then.
+   */
+  async clip(cameraId: string, at: Date, window: { beforeMs: number; afterMs: number }, outBase: string): Promise<{ path: string; sha256: string } | null> {
+    const from = new Date(at.getTime() - window.beforeMs);
+    const to = new Date(at.getTime() + window.afterMs);
+    const rows = await this.deps.db
+      .select()
+      .from(cameraFootage)
+      .where(and(eq(cameraFootage.cameraId, cameraId), lte(cameraFootage.startedAt, to), gte(sql`${cameraFootage.startedAt} + ${cameraFootage.durationMs} * interval '1 millisecond'`, from)))
+      .orderBy(asc(cameraFootage.startedAt))
+      .limit(MAX_CLIP_SEGMENTS);
+    const first = rows[0];
+    if (!first) return null;
+    const start = Math.max(from.getTime(), first.startedAt.getTime());
+    const clip = await clipFromSegments(
+      rows.map((r) => path.join(this.deps.dataDir, r.path)),
+      (start - first.startedAt.getTime()) / 1000,
+      (to.getTime() - start) / 1000,
+      path.join(this.deps.dataDir, outBase),
+    );
+    return { path: path.relative(this.deps.dataDir, clip.path), sha256: clip.sha256 };
   }
 
   /**

@@ -207,6 +207,8 @@ export const mediaUrl = {
   poster: (sessionId: string, recordingId: string) => `/api/sessions/${sessionId}/recordings/${recordingId}/poster`,
   snapshot: (sessionId: string, eventId: number) => `/api/sessions/${sessionId}/snapshots/${eventId}`,
   alarmEvidence: (alarmId: string) => `/api/alarms/${alarmId}/evidence`,
+  /** The footage a few seconds either side of a farm alarm. */
+  alarmClip: (alarmId: string) => `/api/alarms/${alarmId}/clip`,
   exportFile: (exportId: string) => `/api/exports/${exportId}/file`,
   /** The archive search as a CSV download. */
   archiveCsv: (query: Query) => `/api/archive/sessions.csv?${queryString(query)}`,

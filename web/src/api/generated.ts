@@ -17,6 +17,7 @@ export type Alarm = {
   clearedAt: string | null;
   createdAt: string;
   hasEvidence: boolean;
+  hasClip: boolean;
 };
 
 export type AlarmMute = {
@@ -147,6 +148,7 @@ export type FarmAlarm = {
   clearedAt: string | null;
   createdAt: string;
   hasEvidence: boolean;
+  hasClip: boolean;
   siteName: string;
   cameraName: string | null;
   enterpriseName: string;

@@ -461,6 +461,7 @@ export const en = {
   'review.play': 'Play the footage',
   'review.noFootage': 'No footage at that time',
   'review.footageFrom': 'Footage recorded from {time}',
+  'review.playClip': 'Play the clip',
 } as const;
 
 export type MessageKey = keyof typeof en;

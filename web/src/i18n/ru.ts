@@ -463,4 +463,5 @@ export const ru: Messages = {
   'review.play': 'Смотреть запись',
   'review.noFootage': 'Записи на это время нет',
   'review.footageFrom': 'Запись с {time}',
+  'review.playClip': 'Смотреть фрагмент',
 };

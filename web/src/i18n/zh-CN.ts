@@ -463,4 +463,5 @@ export const zhCN: Messages = {
   'review.play': '播放录像',
   'review.noFootage': '该时间无录像',
   'review.footageFrom': '录像开始于 {time}',
+  'review.playClip': '播放告警片段',
 };

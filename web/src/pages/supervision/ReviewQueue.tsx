@@ -44,7 +44,7 @@ export function ReviewQueue() {
     [key],
   );
   const [error, setError] = useState<unknown>(null);
-  const [playing, setPlaying] = useState<{ alarm: FarmAlarm; footage: FootageAt } | null>(null);
+  const [playing, setPlaying] = useState<{ alarm: FarmAlarm; src: string; offsetMs: number; from: string } | null>(null);
   useLiveEvent('alarm:changed', ({ alarm }) => {
     if (!alarm.sessionId) queue.reload();
   });
@@ -112,11 +112,11 @@ export function ReviewQueue() {
               queue.reload();
             }}
             onError={setError}
-            onPlay={(footage) => setPlaying({ alarm: a, footage })}
+            onPlay={(src, offsetMs, from) => setPlaying({ alarm: a, src, offsetMs, from })}
           />
         ))}
       </ul>
-      {playing && <FootagePlayer alarm={playing.alarm} footage={playing.footage} onClose={() => setPlaying(null)} />}
+      {playing && <FootagePlayer {...playing} onClose={() => setPlaying(null)} />}
       {total > PAGE && (
         <div className="pager">
           <button className="secondary" disabled={offset === 0} onClick={() => navigate(`${path}?${new URLSearchParams({ ...filter, offset: String(Math.max(0, offset - PAGE)) })}`)}>
@@ -131,7 +131,18 @@ export function ReviewQueue() {
   );
 }
 
-function ReviewItem({ alarm: a, onReviewed, onError, onPlay }: { alarm: FarmAlarm; onReviewed: () => void; onError: (err: unknown) => void; onPlay: (footage: FootageAt) => void }) {
+function ReviewItem({
+  alarm: a,
+  onReviewed,
+  onError,
+  onPlay,
+}: {
+  alarm: FarmAlarm;
+  onReviewed: () => void;
+  onError: (err: unknown) => void;
+  /** Plays `src` from `offsetMs`; `from` is when its first picture was taken. */
+  onPlay: (src: string, offsetMs: number, from: string) => void;
+}) {
   const { t, tMaybe, dateTime, time } = useI18n();
   const [noFootage, setNoFootage] = useState(false);
   return (
@@ -159,14 +170,19 @@ function ReviewItem({ alarm: a, onReviewed, onError, onPlay }: { alarm: FarmAlar
         {a.status === 'cleared' && a.clearedAt && <p className="muted small">{t('review.clearedAt', { time: dateTime(a.clearedAt) })}</p>}
       </div>
       <div className="actions">
+        {a.hasClip && (
+          <button type="button" className="secondary" data-testid="play-clip" onClick={() => onPlay(mediaUrl.alarmClip(a.id), 0, a.frameAt)}>
+            {t('review.playClip')}
+          </button>
+        )}
         {a.cameraId && (
           <ActionButton
             className="secondary"
             data-testid="play-footage"
             disabled={noFootage}
             action={async () => {
-              const footage = await api.footageAt(a.cameraId!, a.createdAt);
-              if (footage) onPlay(footage);
+              const footage: FootageAt | null = await api.footageAt(a.cameraId!, a.createdAt);
+              if (footage) onPlay(mediaUrl.footage(footage.footageId), footage.offsetMs, footage.startedAt);
               else setNoFootage(true);
             }}
             onError={onError}
@@ -184,8 +200,8 @@ function ReviewItem({ alarm: a, onReviewed, onError, onPlay }: { alarm: FarmAlar
   );
 }
 
-/** The camera's recorded footage from the moment of the alarm. */
-function FootagePlayer({ alarm, footage, onClose }: { alarm: FarmAlarm; footage: FootageAt; onClose: () => void }) {
+/** The alarm's clip, or the camera's recorded footage from the moment of the alarm. */
+function FootagePlayer({ alarm, src, offsetMs, from, onClose }: { alarm: FarmAlarm; src: string; offsetMs: number; from: string; onClose: () => void }) {
   const { t, tMaybe, dateTime } = useI18n();
   return (
     <Modal title={`${tMaybe(`rule.${alarm.rule}`) ?? alarm.rule} · ${alarm.cameraName ?? ''} · ${dateTime(alarm.createdAt)}`} onClose={onClose} wide>
@@ -194,13 +210,13 @@ function FootagePlayer({ alarm, footage, onClose }: { alarm: FarmAlarm; footage:
         controls
         autoPlay
         muted
-        src={mediaUrl.footage(footage.footageId)}
+        src={src}
         data-testid="footage-video"
         onLoadedMetadata={(e) => {
-          e.currentTarget.currentTime = footage.offsetMs / 1000;
+          e.currentTarget.currentTime = offsetMs / 1000;
         }}
       />
-      <p className="muted small">{t('review.footageFrom', { time: dateTime(footage.startedAt) })}</p>
+      <p className="muted small">{t('review.footageFrom', { time: dateTime(from) })}</p>
     </Modal>
   );
 }
