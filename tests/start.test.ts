@@ -128,7 +128,7 @@ describe('npm start', () => {
       expect(await exited).toBe(0);
     }
     expect(fs.existsSync(path.join(dataDir, 'control.json'))).toBe(false);
-  }, 120_000);
+  }, 300_000);
 
   it('restores that backup into an empty data dir and runs on it with the same data', async () => {
     const restoredDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-restored-'));
@@ -147,7 +147,7 @@ describe('npm start', () => {
       await exited;
       fs.rmSync(restoredDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 240_000);
 
   it('refuses to start with a bad setting and names it', async () => {
     const failed = await run(tsx, ['server/main.ts'], { cwd: root, env: { ...env, PORT: 'eighty' } }).catch((e) => e);

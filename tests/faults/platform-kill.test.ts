@@ -125,5 +125,5 @@ describe.runIf(testBackend === 'postgres')('npm start killed with SIGKILL during
     expect(report.checkedSegments).toBeGreaterThanOrEqual(withMedia);
     const recordings = (await again.get(`/api/sessions/${sessionId}/recordings`)).body as Array<{ status: string; durationMs: number | null }>;
     expect(recordings.some((r) => r.status === 'ready' && (r.durationMs ?? 0) >= 4000)).toBe(true);
-  }, 180_000);
+  }, 360_000);
 });
