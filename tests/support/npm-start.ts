@@ -5,13 +5,13 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
+/** How long `npm start` may take to say it is running. */
+const STARTUP_WAIT_S = 150;
+
 /**
  * Starts the platform with `env` and resolves with its URL once it says it is running.
  * `detached`: in a process group of its own, so a SIGKILL of the group takes the whole platform at once.
  */
-/** How long `npm start` may take to say it is running. */
-const STARTUP_WAIT_S = 150;
-
 export function startNpmStart(env: Record<string, string>, options: { detached?: boolean } = {}): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
   const child = spawn(tsx, ['server/main.ts'], { cwd: root, env, detached: options.detached ?? false });
   return new Promise((resolve, reject) => {
