@@ -2,7 +2,7 @@
 export { MediaWorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
 export { Room, type ProducerInfo } from './room.ts';
 export { Peer, MediaError, type PeerRole, type MediaErrorCode } from './peer.ts';
-export { Recorder, salvageSegmentFile, segmentFileName, type RecordedSegment } from './recorder.ts';
+export { Recorder, salvageSegmentFile, segmentFileName, unannouncedSegments, type RecordedSegment } from './recorder.ts';
 export { FrameTap, type Frame, type FrameTapOptions } from './frame-tap.ts';
 export { CameraIngest, type CameraSource } from './camera-ingest.ts';
 export { grabStill, grabCameraStill } from './snapshot.ts';

@@ -58,6 +58,21 @@ export async function salvageSegmentFile(file: string): Promise<{ durationMs: nu
   return { durationMs, sizeBytes, sha256 };
 }
 
+/**
+ * The segment files in `dir` from `fromSeq` on that were written but never announced (the process died):
+ * each repaired, hashed and given its start as the previous one's end, beginning at `startedAtMs`.
+ */
+export async function* unannouncedSegments(dir: string, fromSeq: number, startedAtMs: number): AsyncGenerator<RecordedSegment> {
+  let startedAt = startedAtMs;
+  for (let seq = fromSeq; fs.existsSync(path.join(dir, segmentFileName(seq))); seq += 1) {
+    const file = path.join(dir, segmentFileName(seq));
+    const segment = await salvageSegmentFile(file);
+    if (!segment) continue;
+    yield { seq, path: file, startedAt: new Date(startedAt), gapBeforeMs: 0, ...segment };
+    startedAt += segment.durationMs;
+  }
+}
+
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly segments: RecordedSegment[] = [];
   private ffmpeg?: FfmpegProcess;

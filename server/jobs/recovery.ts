@@ -5,9 +5,8 @@
  * (their job may have been lost with Redis). Closed sessions whose recordings are all final are sealed.
  * One node owns every live session today; with several nodes this must only take the dead node's work.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { salvageSegmentFile, segmentFileName } from '../../media/index.ts';
+import { unannouncedSegments } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
@@ -45,14 +44,9 @@ async function salvageUnhashedSegments(deps: { dataDir: string; inspections: Ins
   const dir = path.join(deps.dataDir, recordingFolder(recording.sessionId, recording.id));
   const known = await deps.inspections.segmentsOf(recording.id);
   const last = known.at(-1);
-  let endOfLast = last ? last.startedAt.getTime() + last.durationMs : recording.startedAt.getTime();
   let salvaged = 0;
-  for (let seq = last ? last.seq + 1 : 0; fs.existsSync(path.join(dir, segmentFileName(seq))); seq += 1) {
-    const file = path.join(dir, segmentFileName(seq));
-    const segment = await salvageSegmentFile(file);
-    if (!segment) continue;
-    await deps.inspections.addSegment(recording.id, { seq, path: path.relative(deps.dataDir, file), startedAt: new Date(endOfLast), gapBeforeMs: 0, ...segment });
-    endOfLast += segment.durationMs;
+  for await (const segment of unannouncedSegments(dir, last ? last.seq + 1 : 0, last ? last.startedAt.getTime() + last.durationMs : recording.startedAt.getTime())) {
+    await deps.inspections.addSegment(recording.id, { ...segment, path: path.relative(deps.dataDir, segment.path) });
     salvaged += 1;
   }
   return salvaged;

@@ -10,7 +10,7 @@ import { and, asc, desc, eq, gte, inArray, lte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { cameraFootage, cameras, sites } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
-import { clipFromSegments, salvageSegmentFile, segmentFileName, startFfmpeg, type RecordedSegment } from '../../media/index.ts';
+import { clipFromSegments, startFfmpeg, unannouncedSegments, type RecordedSegment } from '../../media/index.ts';
 import { mayReviewFarmAlarms, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 
@@ -96,13 +96,8 @@ export class CameraFootageService {
           .where(and(eq(cameraFootage.cameraId, cameraId), eq(cameraFootage.run, run)))
           .orderBy(asc(cameraFootage.seq));
         const last = known.at(-1);
-        let endOfLast = last ? last.startedAt.getTime() + last.durationMs : runStartedAt(run);
-        for (let seq = last ? last.seq + 1 : 0; fs.existsSync(path.join(dir, segmentFileName(seq))); seq += 1) {
-          const file = path.join(dir, segmentFileName(seq));
-          const segment = await salvageSegmentFile(file);
-          if (!segment) continue;
-          await this.addSegment(cameraId, run, { seq, path: file, startedAt: new Date(endOfLast), gapBeforeMs: 0, ...segment });
-          endOfLast += segment.durationMs;
+        for await (const segment of unannouncedSegments(dir, last ? last.seq + 1 : 0, last ? last.startedAt.getTime() + last.durationMs : runStartedAt(run))) {
+          await this.addSegment(cameraId, run, segment);
           saved += 1;
         }
       }
