@@ -177,6 +177,10 @@ describe('farm supervision', () => {
     await waitFor(() => colleague.events.some(([event, payload]) => event === 'alarm:changed' && payload.alarm.cameraId === silentCamera), 'the alarm pushed to the port', 10_000);
     expect(elsewhere.events.some(([event]) => event === 'alarm:changed')).toBe(false);
     expect(supervised(silentCamera)).toMatchObject({ online: false });
+    // The wall counts it for the port's officers; the farm's own wall counts no alarms (they are the officers').
+    const tile = async (user: UserKey) => (await (await as(user)).get('/api/supervision/cameras')).body.find((c: { cameraId: string }) => c.cameraId === silentCamera);
+    expect((await tile('officer2')).openAlarms).toBeGreaterThanOrEqual(1);
+    expect(await tile('entA')).toMatchObject({ cameraId: silentCamera, openAlarms: 0 });
   });
 
   it('puts the farm incidents in the review queue of the port, where an officer marks them reviewed', async () => {

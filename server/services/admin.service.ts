@@ -407,7 +407,8 @@ export class AdminService {
    * enterprise its own, supervisors all), with their farm and how many incidents are open on each.
    */
   async listSupervisedCameras(actor: Principal) {
-    const openAlarms = sql<number>`(select count(*)::int from ${alarms} where ${alarms.cameraId} = ${cameras.id} and ${alarms.status} = 'open')`;
+    // Alarms are the officers' (as in a session): the enterprise's own wall counts none.
+    const openAlarms = isEnterpriseSide(actor) ? sql<number>`0` : sql<number>`(select count(*)::int from ${alarms} where ${alarms.cameraId} = ${cameras.id} and ${alarms.status} = 'open')`;
     return this.deps.db
       .select({
         cameraId: cameras.id,
