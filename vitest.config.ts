@@ -15,6 +15,7 @@ const databaseTests = [
   'tests/readme-curl.test.ts',
   'tests/administration.test.ts',
   'tests/supervision.test.ts',
+  'tests/loading-records.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

@@ -94,6 +94,14 @@ export const errorReasons = [
   'package_not_ready',
   'text_contains_nul',
   'photo_missing',
+  'declaration_without_site',
+  'loading_record_open',
+  'loading_record_decided',
+  'loading_record_full',
+  'check_done',
+  'deck_open',
+  'no_open_deck',
+  'reason_required',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

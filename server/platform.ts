@@ -24,6 +24,7 @@ import { LiveSessions } from './live/live-sessions.ts';
 import { CameraFeeds } from './live/camera-feeds.ts';
 import { Supervision } from './live/supervision.ts';
 import { LoadingBatchService } from './services/loading-batches.service.ts';
+import { LoadingRecordService } from './services/loading-records.service.ts';
 import { InferencePool } from '../inference/index.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
 import { MediaWorkerPool } from '../media/index.ts';
@@ -209,10 +210,20 @@ export async function startPlatform(config: Config, options: { database?: Databa
     });
     const iceServers = config.TURN_URLS.length ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }] : [];
     registerInspectionSignalling(sockets, { inspections: services.inspections, live, supervision, visibleSites: (p) => services.admin.listVisibleSites(p), iceServers, logger });
+    // Loading records count and take stills on the supervised cameras; reads and alarms at their farms go on them.
+    const loadingRecords = new LoadingRecordService({ db: database.db, store: services.store, archive: services.loadingArchive, events: services.events, live: supervision, clock: options.clock });
+    cleanups.push(async () => loadingRecords.stop());
+    const settleRecord = (what: string) => (err: unknown) => logger.warn({ err }, `loading record: cannot ${what}`);
+    services.events.on('farm.read', (read) => loadingRecords.recordRead(read).catch(settleRecord('record a read')));
+    services.events.on('alarm.changed', ({ change, alarm }) => {
+      if (change === 'raised') return loadingRecords.linkAlarm(alarm).catch(settleRecord('link an alarm'));
+    });
+    void services.loadingArchive.sealPending().catch(settleRecord('seal the records left unsealed'));
     const loadingBatches = new LoadingBatchService({ db: database.db, inspections: services.inspections, alarms: services.alarms, timeline: services.timeline, counting: live, clock: options.clock });
 
     const app = createApp({
       loadingBatches,
+      loadingRecords,
       supervision,
       exports,
       services,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../server/db/schema.ts';
+import { loadingChecks } from '../server/contracts/loading-record.ts';
 import { isArgumentElement, isDateElement, isNumberElement, isPluralElement, isSelectElement, isTimeElement, parse, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { answerableCodes, errorReasons } from '../server/errors.ts';
 import type { Platform } from '../server/platform.ts';
@@ -60,6 +61,8 @@ describe('the web app and the server agree', () => {
     expect([...web.INSPECTION_TYPES]).toEqual([...schema.inspectionTypes]);
     expect([...web.BOOKING_STATUSES]).toEqual([...schema.bookingStatuses]);
     expect([...web.VERDICT_OUTCOMES]).toEqual([...schema.verdictOutcomes]);
+    expect([...web.LOADING_CHECKS]).toEqual([...loadingChecks]);
+    expect([...web.LOADING_RECORD_STATUSES]).toEqual([...schema.loadingRecordStatuses]);
     expect([...web.RISK_CLASSES]).toEqual([...schema.riskClasses]);
     expect([...web.ROLES]).toEqual([...schema.roles]);
     expect([...web.SITE_KINDS]).toEqual([...schema.siteKinds]);

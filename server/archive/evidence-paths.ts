@@ -14,3 +14,7 @@ export const siteAlarmClipBase = (siteId: string, alarmId: string) => path.posix
 export const siteAlarmFrameFile = (siteId: string, frameAt: Date, rule: string) => path.posix.join('sites', siteId, 'alarms', `${frameAt.getTime()}-${rule}.jpg`);
 /** The sealed exports: timeline.json, verdict.json, manifest.json, manifest.sig. */
 export const sealedExportsFolder = (sessionId: string) => path.posix.join(sessionFolder(sessionId), 'evidence');
+/** A loading record's own files (its checklist stills, its sealed exports). */
+export const loadingRecordFolder = (recordId: string) => path.posix.join('loading-records', recordId);
+export const loadingStillFile = (recordId: string, at: Date, item: string) => path.posix.join(loadingRecordFolder(recordId), 'stills', `${at.getTime()}-${item}.jpg`);
+export const loadingSealedFolder = (recordId: string) => path.posix.join(loadingRecordFolder(recordId), 'evidence');

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { SessionRole, TimelineEvent, TimelineEventOf } from './timeline.ts';
 import type { AlarmChange, AlarmView } from './records.ts';
+import type { LoadingEvent } from './loading-record.ts';
 
 /** Commands an officer gives most often, one click away. `{n}` is filled from params. */
 export const commandPresets = {
@@ -148,6 +149,8 @@ export interface ServerToClientEvents {
   'vision:batch': (batch: { batchId: string; cameraId: string; forward: number; backward: number; net: number }) => void;
   /** An alarm incident was raised, seen again, acknowledged or cleared: its state now. */
   'alarm:changed': (changed: { change: AlarmChange; alarm: AlarmView }) => void;
+  /** A loading record's new event: to its port's officers and the supervisors (and, but for alarms, its enterprise). */
+  'loading:event': (pushed: { recordId: string; event: LoadingEvent }) => void;
   /** To the users a booking concerns (its enterprise, port, officer, supervisors). */
   'booking:changed': (change: { action: string; booking: { id: string; status: string; sessionId: string | null } }) => void;
   /** To one user. */

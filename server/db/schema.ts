@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timelineKinds } from '../contracts/timeline.ts';
+import { loadingRecordStatuses } from '../contracts/loading-record.ts';
 import { alarmStatuses, bookingStatuses, inspectionTypes, verdictOutcomes, type BookingStatus, type InspectionType } from '../contracts/records.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
@@ -43,6 +44,9 @@ export const verdictOutcomeEnum = pgEnum('verdict_outcome', verdictOutcomes);
 
 export { alarmStatuses };
 export const alarmStatusEnum = pgEnum('alarm_status', alarmStatuses);
+
+export { loadingRecordStatuses };
+export const loadingRecordStatusEnum = pgEnum('loading_record_status', loadingRecordStatuses);
 
 export const recordingStatuses = ['recording', 'finalising', 'ready', 'failed', 'deleted'] as const;
 export const recordingStatusEnum = pgEnum('recording_status', recordingStatuses);
@@ -481,3 +485,71 @@ export const cameraFootage = pgTable(
   },
   (t) => [uniqueIndex('camera_footage_seq_idx').on(t.cameraId, t.run, t.seq), index('camera_footage_time_idx').on(t.cameraId, t.startedAt)],
 );
+
+/**
+ * A loading record (全链条监管): one shipment under a declaration loaded at its farm and supervised on the
+ * farm's cameras, booked or not. Its story is in loading_record_events; decided (released or held), it is
+ * sealed like a session (loading_record_seals). One open record per farm: reads at its cameras go to it.
+ */
+export const loadingRecords = pgTable(
+  'loading_records',
+  {
+    id: id(),
+    declarationId: uuid('declaration_id')
+      .notNull()
+      .references(() => declarations.id),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    /** Copied from the declaration so access checks need no join. */
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    portId: uuid('port_id')
+      .notNull()
+      .references(() => ports.id),
+    /** The vehicle expected (normalised plate): given when opening, else the declaration's booked one. */
+    expectedPlate: text('expected_plate'),
+    matchedPlate: text('matched_plate'),
+    status: loadingRecordStatusEnum('status').notNull().default('open'),
+    openedBy: uuid('opened_by')
+      .notNull()
+      .references(() => users.id),
+    openedAt: at('opened_at').notNull().defaultNow(),
+    decidedBy: uuid('decided_by').references(() => users.id),
+    decidedAt: at('decided_at'),
+    reason: text('reason').notNull().default(''),
+  },
+  (t) => [
+    uniqueIndex('loading_records_open_site_idx').on(t.siteId).where(sql`${t.status} = 'open'`),
+    index('loading_records_port_idx').on(t.portId, t.openedAt),
+    index('loading_records_declaration_idx').on(t.declarationId),
+  ],
+);
+
+/** The loading record's timeline; written by LoadingRecordService only, validated by its contract. */
+export const loadingRecordEvents = pgTable(
+  'loading_record_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    recordId: uuid('record_id')
+      .notNull()
+      .references(() => loadingRecords.id),
+    kind: text('kind').notNull(),
+    at: at('at').notNull().defaultNow(),
+    actorId: uuid('actor_id').references(() => users.id),
+    payload: jsonb('payload').notNull().default({}),
+  },
+  (t) => [index('loading_record_events_record_idx').on(t.recordId, t.at)],
+);
+
+/** The sealed loading record: a signed manifest of its stills, alarm frames and clips and its exported timeline. */
+export const loadingRecordSeals = pgTable('loading_record_seals', {
+  recordId: uuid('record_id')
+    .primaryKey()
+    .references(() => loadingRecords.id),
+  manifest: jsonb('manifest').notNull(),
+  signature: text('signature').notNull(),
+  signingKeyId: text('signing_key_id').notNull(),
+  sealedAt: at('sealed_at').notNull(),
+});

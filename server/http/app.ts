@@ -21,6 +21,8 @@ import type { MaintenanceContext } from '../maintenance/commands.ts';
 import { sessionRoutes } from './sessions.routes.ts';
 import { visionRoutes } from './vision.routes.ts';
 import { supervisionRoutes } from './supervision.routes.ts';
+import { loadingRecordRoutes } from './loading-records.routes.ts';
+import type { LoadingRecordService } from '../services/loading-records.service.ts';
 import { localEvidenceStore } from '../infra/evidence-store.ts';
 import type { SupervisedCameraState } from '../live/supervision.ts';
 import type { LoadingBatchService } from '../services/loading-batches.service.ts';
@@ -37,6 +39,8 @@ export interface AppDeps {
   exports: EvidenceExports;
   /** Loading batches, built with the live layer they count on. */
   loadingBatches: LoadingBatchService;
+  /** Loading records, built with the supervised cameras they count and take stills on. */
+  loadingRecords: LoadingRecordService;
   /** The supervised cameras live on this node and whether each is sending. */
   supervision: { states: () => SupervisedCameraState[] };
   /** Origins besides the platform's own allowed to send state-changing requests (ALLOWED_ORIGINS). */
@@ -49,7 +53,7 @@ const BODY_LIMIT = '256kb';
 const API_INFO = { title: 'Watchpost', version: '0.1.0' };
 
 /** Every REST route, declared once: served by createApp, described by describeApi. */
-function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'supervision' | 'cookieSecure'>): void {
+function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'loadingRecords' | 'supervision' | 'cookieSecure'>): void {
   const { services } = deps;
   authRoutes(api, services.auth, { secure: deps.cookieSecure });
   bookingRoutes(api, services.bookings);
@@ -57,6 +61,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   adminRoutes(api, services.admin, services.db);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches });
+  loadingRecordRoutes(api, { loadingRecords: deps.loadingRecords, store: services.store });
   // Footage stays on the node's disk (it is not evidence shipped to object storage).
   supervisionRoutes(api, { admin: services.admin, footage: services.footage, store: localEvidenceStore(services.dataDir), states: () => deps.supervision.states() });
 }
@@ -73,7 +78,7 @@ export function describeApi() {
     },
   }) as never;
   const api = new Api(async () => null);
-  registerRoutes(api, { services: unusable, exports: unusable, loadingBatches: unusable, supervision: unusable, cookieSecure: false });
+  registerRoutes(api, { services: unusable, exports: unusable, loadingBatches: unusable, loadingRecords: unusable, supervision: unusable, cookieSecure: false });
   return api.openApiDocument(API_INFO);
 }
 

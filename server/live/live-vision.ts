@@ -66,7 +66,14 @@ export interface VisionDeps {
 export type ToOfficers = <E extends 'vision:result' | 'vision:batch'>(event: E, ...payload: Parameters<ServerToClientEvents[E]>) => void;
 
 /** Whose vision this is: a session's (timeline, the booking's prior), or farm supervision's (no session). */
-export type VisionScope = { sessionId: string } | { sessionId: null; toFarm: (siteId: string) => ToOfficers };
+export type VisionScope =
+  | { sessionId: string }
+  | {
+      sessionId: null;
+      toFarm: (siteId: string) => ToOfficers;
+      /** Each plate and seal read once confirmed over frames (a loading record at the farm matches them). */
+      onRead?: (read: { siteId: string; cameraId: string; camera: string; task: 'plate' | 'seal'; text: string; confidence: number }) => void;
+    };
 
 type CountSample = TimelinePayload<'detection'>;
 
@@ -196,6 +203,7 @@ export class LiveVision {
     if (confirmed.length === 0) return;
     const context = await this.loadContext(camera.siteId);
     for (const read of confirmed) {
+      if (this.scope.sessionId === null) this.scope.onRead?.({ siteId: camera.siteId, cameraId: camera.id, camera: camera.name, task: result.task, text: read.text, confidence: read.confidence });
       const candidate: AlarmCandidate | null =
         result.task === 'plate'
           ? plateCheck({ plate: read.text, confidence: read.confidence, registeredPlates: context.registeredPlates, bookedPlate: context.bookedPlate, frameAt })
@@ -252,6 +260,11 @@ export class LiveVision {
     // Bounded by the sites watched on this node.
     this.contexts.set(siteId, { ...context, loadedAt: Date.now() });
     return context;
+  }
+
+  /** What a farm's reads are checked against changed (a loading record opened or was decided there). */
+  forgetContext(siteId: string): void {
+    this.contexts.delete(siteId);
   }
 
   /** Whether a camera of the session is being counted (a loading batch needs it). */

@@ -8,15 +8,16 @@
  */
 import { cameraOffline } from '../../inference/index.ts';
 import path from 'node:path';
-import { Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
+import { grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import { footageRunName, type CameraFootageService } from '../services/camera-footage.service.ts';
 import { siteAlarmClipBase } from '../archive/evidence-paths.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService, SupervisedCameraSource } from '../services/admin.service.ts';
-import { LiveVision, type ToOfficers, type VisionDeps } from './live-vision.ts';
+import { LiveVision, type BatchLine, type ToOfficers, type VisionDeps } from './live-vision.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { DomainEvents } from '../services/domain-events.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
+import type { LoadingLive } from '../services/loading-records.service.ts';
 
 /** The holder name supervision uses with CameraFeeds (sessions use their ids). */
 export const SUPERVISION = 'supervision';
@@ -36,7 +37,7 @@ export interface SupervisedCameraState {
   silentSinceMs: number | null;
 }
 
-export class Supervision {
+export class Supervision implements LoadingLive {
   private readonly held = new Map<
     string,
     { camera: SupervisedCameraSource; feed: CameraFeed; unsubscribe: () => void; onWall: ProducerInfo | null; recording?: { recorder: Recorder; run: string } }
@@ -72,7 +73,7 @@ export class Supervision {
     },
   ) {
     // One analysis per supervised camera on the node; its results go to the officers of the farm's port.
-    this.vision = new LiveVision({ sessionId: null, toFarm: (siteId) => deps.toPort(this.portOfSite(siteId)) }, deps.vision);
+    this.vision = new LiveVision({ sessionId: null, toFarm: (siteId) => deps.toPort(this.portOfSite(siteId)), onRead: (read) => deps.events.emit('farm.read', read) }, deps.vision);
   }
 
   private portOfSite(siteId: string): string | null {
@@ -153,6 +154,29 @@ export class Supervision {
   /** The feed of a supervised camera held here (for viewers and tests). */
   feed(cameraId: string): CameraFeed | null {
     return this.held.get(cameraId)?.feed ?? null;
+  }
+
+  /** A still of a supervised camera's picture now (a loading record's checklist tick keeps one). */
+  async still(cameraId: string): Promise<{ jpeg: Buffer; width: number; height: number }> {
+    const entry = this.held.get(cameraId);
+    if (!entry?.feed.online) throw new MediaError('producer_not_found', 'The camera is not live');
+    return grabStill(entry.feed.room, entry.feed.producer);
+  }
+
+  isCounting(cameraId: string): boolean {
+    return this.vision.isCounting(cameraId);
+  }
+
+  startBatch(cameraId: string, batchId: string, line: BatchLine): boolean {
+    return this.vision.startBatch(cameraId, batchId, line);
+  }
+
+  endBatch(batchId: string) {
+    return this.vision.endBatch(batchId);
+  }
+
+  contextChanged(siteId: string): void {
+    this.vision.forgetContext(siteId);
   }
 
   /** Holds or lets go of the camera as its registration now says (supervision on and enabled: held). */

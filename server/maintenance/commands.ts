@@ -32,6 +32,10 @@ export const maintenanceCommands = {
     args: z.object({ sessionId: z.uuid() }),
     run: ({ services }: MaintenanceContext, args: { sessionId: string }) => services.archive.verify(null, args.sessionId),
   },
+  'verify-loading': {
+    args: z.object({ recordId: z.uuid() }),
+    run: ({ services }: MaintenanceContext, args: { recordId: string }) => services.loadingArchive.verify(null, args.recordId),
+  },
   backup: {
     args: z.object({ target: z.string().min(1) }),
     run: (ctx: MaintenanceContext, args: { target: string }) => backup(ctx.database, { dataDir: ctx.dataDir, databaseUrl: ctx.databaseUrl, store: ctx.services.store, target: args.target }),

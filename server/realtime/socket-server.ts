@@ -103,6 +103,9 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     // A supervised farm's alarm: the officers of its port and the supervisors.
     else emitTo([...(portId ? [rooms.port(portId)] : []), rooms.supervisors], 'alarm:changed', { change, alarm });
   });
+  deps.services.events.on('loading.event', ({ recordId, portId, enterpriseId, event, officersOnly }) => {
+    emitTo([rooms.port(portId), rooms.supervisors, ...(officersOnly ? [] : [rooms.enterprise(enterpriseId)])], 'loading:event', { recordId, event });
+  });
   deps.services.events.on('booking.changed', ({ booking, action }) => {
     emitTo(roomsForBooking(booking), 'booking:changed', { action, booking });
   });

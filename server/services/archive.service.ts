@@ -30,7 +30,8 @@ import { renderSummary, type SummaryLocale } from '../archive/summary-i18n.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { hashStored, type EvidenceStore } from '../infra/evidence-store.ts';
 import { hashFile, sha256Hex } from '../../media/files.ts';
-import { appendAudit, verifyAuditChain } from './audit.service.ts';
+import { appendAudit } from './audit.service.ts';
+import { checkArtefacts, checkAudit, unlistedFiles, type VerificationProblem } from '../archive/seal-check.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { VerdictOutcome, VerdictService, VerdictView } from './verdicts.service.ts';
 import { assertMayReadSession, type Principal } from './access.ts';
@@ -55,11 +56,7 @@ export interface SessionManifest {
   auditHead: { seq: number; hash: string } | null;
 }
 
-export interface VerificationProblem {
-  item: string;
-  problem: 'changed' | 'missing' | 'added' | 'signature_invalid' | 'audit_chain_broken' | 'not_sealed';
-  detail?: string;
-}
+export type { VerificationProblem };
 
 export interface VerificationReport {
   sessionId: string;
@@ -176,23 +173,15 @@ export class ArchiveService {
     if (seal.signingKeyId !== key.keyId || !key.verify(canonicalJson(manifest), seal.signature)) {
       problems.push({ item: 'manifest', problem: 'signature_invalid' });
     }
-    const listed = new Set<string>();
-    const deletedByRetention: string[] = [];
     const retained = await db
       .select({ path: recordings.path, posterPath: recordings.posterPath })
       .from(recordings)
       .where(and(eq(recordings.sessionId, sessionId), eq(recordings.status, 'deleted')));
-    const retentionDeleted = new Set(retained.flatMap((r) => [r.path, r.posterPath]).filter(Boolean));
-    for (const artefact of manifest.artefacts) {
-      listed.add(artefact.path);
-      if ((await store.size(artefact.path)) === null) {
-        if (retentionDeleted.has(artefact.path)) deletedByRetention.push(artefact.path);
-        else problems.push({ item: artefact.path, problem: 'missing' });
-        continue;
-      }
-      const { sha256, sizeBytes } = await hashStored(store, artefact.path);
-      if (sha256 !== artefact.sha256) problems.push({ item: artefact.path, problem: 'changed', detail: `sha256 ${sha256} instead of ${artefact.sha256}, ${sizeBytes} bytes` });
-    }
+    const retentionDeleted = new Set(retained.flatMap((r) => [r.path, r.posterPath]).filter((p): p is string => Boolean(p)));
+    const listed = new Set(manifest.artefacts.map((a) => a.path));
+    const checked = await checkArtefacts(store, manifest.artefacts, retentionDeleted);
+    problems.push(...checked.problems);
+    const { deletedByRetention } = checked;
     // The segments each recording was joined from, against the hash taken when each closed: a segment
     // changed on disk would otherwise pass unseen (the joined file is what the seal covers).
     const segments = await db
@@ -222,18 +211,8 @@ export class ArchiveService {
     }
     if (verdict && !verdict.signatureValid) problems.push({ item: 'verdict', problem: 'signature_invalid' });
     // Files in the session's folder that the seal does not list.
-    for (const relative of await store.list(sessionFolder(sessionId))) {
-      if (!listed.has(relative) && !WORKING_FILE.test(relative) && !relative.endsWith('/manifest.json') && !relative.endsWith('/manifest.sig')) {
-        problems.push({ item: relative, problem: 'added' });
-      }
-    }
-    const chain = await verifyAuditChain(db);
-    if (!chain.ok) problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${chain.firstBad?.seq}: ${chain.firstBad?.problem}` });
-    if (manifest.auditHead) {
-      const [entry] = await db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, manifest.auditHead.seq));
-      if (entry?.hash !== manifest.auditHead.hash)
-        problems.push({ item: 'audit', problem: 'audit_chain_broken', detail: `entry ${manifest.auditHead.seq} sealed with the session is gone or changed` });
-    }
+    problems.push(...(await unlistedFiles(store, sessionFolder(sessionId), listed, (f) => WORKING_FILE.test(f) || f.endsWith('/manifest.json') || f.endsWith('/manifest.sig'))));
+    problems.push(...(await checkAudit(db, manifest.auditHead, 'session')));
     return { sessionId, ok: problems.length === 0, checkedArtefacts: manifest.artefacts.length, checkedSegments: segments.length, problems, deletedByRetention };
   }
 

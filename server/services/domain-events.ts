@@ -6,6 +6,8 @@ import { EventEmitter } from 'node:events';
 import type { BookingView } from './bookings.service.ts';
 import type { TimelineEvent } from '../contracts/timeline.ts';
 import type { AlarmChange, AlarmView } from '../contracts/records.ts';
+import type { LoadingEvent } from '../contracts/loading-record.ts';
+import type { FarmRead } from './loading-records.service.ts';
 
 export interface DomainEventMap {
   'booking.changed': [{ booking: BookingView; action: string; actorId: string }];
@@ -14,6 +16,10 @@ export interface DomainEventMap {
   /** An alarm incident was raised, seen again, acknowledged or cleared (announced by AlarmService only). */
   /** portId: the site's port, for alarms outside a session (farm supervision), told to that port's officers. */
   'alarm.changed': [{ sessionId: string | null; portId?: string | null; change: AlarmChange; alarm: AlarmView }];
+  /** An event was added to a loading record's timeline (by LoadingRecordService only). */
+  'loading.event': [{ recordId: string; portId: string; enterpriseId: string; event: LoadingEvent; officersOnly: boolean }];
+  /** A plate or seal read confirmed over frames at a supervised farm's camera (loading records match it). */
+  'farm.read': [FarmRead];
   /** A camera was registered, edited or deleted: whatever runs it looks again. */
   'camera.changed': [{ cameraId: string }];
   /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */

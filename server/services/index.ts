@@ -16,6 +16,7 @@ import { EvidencePackageService } from './evidence-packages.service.ts';
 import { RetentionService } from './retention.service.ts';
 import { CameraFootageService } from './camera-footage.service.ts';
 import { AlarmService } from './alarms.service.ts';
+import { LoadingRecordArchive } from './loading-record-archive.ts';
 import { TimelineService } from './timeline.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
@@ -32,6 +33,8 @@ export interface Services {
   inspections: InspectionService;
   verdicts: VerdictService;
   archive: ArchiveService;
+  /** Sealing and verifying loading records (the records themselves are run with the live cameras: server/platform.ts). */
+  loadingArchive: LoadingRecordArchive;
   archiveSearch: ArchiveSearchService;
   packages: EvidencePackageService;
   retention: RetentionService;
@@ -73,6 +76,7 @@ export function createServices(options: {
     inspections,
     verdicts,
     archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts, timeline }),
+    loadingArchive: new LoadingRecordArchive({ ...deps, key: deps.signingKey }),
     archiveSearch,
     packages: new EvidencePackageService({ ...deps, key: deps.signingKey, verdicts, search: archiveSearch }),
     retention: new RetentionService(deps),

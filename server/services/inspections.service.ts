@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { bookings, declarations, inspectionSessions, recordings, recordingSegments, sites, vehicles } from '../db/schema.ts';
+import { bookings, declarations, inspectionSessions, loadingRecords, recordings, recordingSegments, sites, vehicles } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { assertMayReadSession, isEnterpriseSide, mayConductSession, mayRead, sessionRoleOf, type Principal } from './access.ts';
 import sharp, { type Metadata } from 'sharp';
@@ -100,12 +100,18 @@ export class InspectionService {
 
   /**
    * What reads at a supervised farm are checked against outside a session: the plates registered for the
-   * farm's enterprise (no booking, so no booked plate; no declaration, so seal reads raise nothing).
+   * farm's enterprise; while a loading record is open there, its expected vehicle and its declaration's
+   * seals (else no declaration, so seal reads raise nothing).
    */
   async siteVisionContext(siteId: string): Promise<VisionContext> {
     const { db } = this.deps;
     const plates = await db.select({ plate: vehicles.plate }).from(vehicles).innerJoin(sites, eq(sites.enterpriseId, vehicles.enterpriseId)).where(eq(sites.id, siteId));
-    return { declaredSeals: [], registeredPlates: plates.map((p) => p.plate), bookedPlate: null };
+    const [loading] = await db
+      .select({ seals: declarations.sealNumbers, expectedPlate: loadingRecords.expectedPlate })
+      .from(loadingRecords)
+      .innerJoin(declarations, eq(declarations.id, loadingRecords.declarationId))
+      .where(and(eq(loadingRecords.siteId, siteId), eq(loadingRecords.status, 'open')));
+    return { declaredSeals: loading?.seals ?? [], registeredPlates: plates.map((p) => p.plate), bookedPlate: loading?.expectedPlate ?? null };
   }
 
   /** The assigned officer instructs the enterprise: a preset or free text. */

@@ -23,6 +23,9 @@ import type {
   Vehicle,
   Verdict,
   Verification,
+  LoadingEvent,
+  LoadingRecord,
+  LoadingVerification,
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
@@ -162,6 +165,17 @@ export const api = {
   exportStatus: (exportId: string) => get<ExportStatus>(`/exports/${exportId}`),
   archive: (query: Query) => get<Page<ArchiveEntry>>('/archive/sessions', query),
 
+  /** Loading records (全链条监管): a shipment loaded at a supervised farm. */
+  loadingRecords: (query: Query) => get<Page<LoadingRecord>>('/loading-records', query),
+  loadingRecord: (id: string) => get<{ record: LoadingRecord; events: LoadingEvent[] }>(`/loading-records/${id}`),
+  openLoadingRecord: (body: { declarationId: string; vehiclePlate?: string }) => post<LoadingRecord>('/loading-records', body),
+  tickLoadingCheck: (id: string, body: { item: string; cameraId?: string }) => post<LoadingEvent>(`/loading-records/${id}/checks`, body),
+  addLoadingNote: (id: string, text: string) => post<LoadingEvent>(`/loading-records/${id}/notes`, { text }),
+  openDeck: (id: string, body: { cameraId: string; line: { a: [number, number]; b: [number, number] } }) => post<LoadingEvent>(`/loading-records/${id}/decks`, body),
+  closeDeck: (id: string) => post<LoadingEvent>(`/loading-records/${id}/decks/close`),
+  decideLoading: (id: string, body: { decision: 'release' | 'hold'; reason?: string }) => post<LoadingRecord>(`/loading-records/${id}/decision`, body),
+  verifyLoading: (id: string) => get<LoadingVerification>(`/loading-records/${id}/verification`),
+
   ports: () => get<Port[]>('/ports'),
   enterprises: () => get<Enterprise[]>('/enterprises'),
   officers: () => get<Officer[]>('/officers'),
@@ -206,6 +220,8 @@ export const mediaUrl = {
   recording: (sessionId: string, recordingId: string) => `/api/sessions/${sessionId}/recordings/${recordingId}/file`,
   poster: (sessionId: string, recordingId: string) => `/api/sessions/${sessionId}/recordings/${recordingId}/poster`,
   snapshot: (sessionId: string, eventId: number) => `/api/sessions/${sessionId}/snapshots/${eventId}`,
+  /** The still kept with a loading record's checklist tick. */
+  loadingStill: (recordId: string, eventId: number) => `/api/loading-records/${recordId}/stills/${eventId}`,
   alarmEvidence: (alarmId: string) => `/api/alarms/${alarmId}/evidence`,
   /** The footage a few seconds either side of a farm alarm. */
   alarmClip: (alarmId: string) => `/api/alarms/${alarmId}/clip`,

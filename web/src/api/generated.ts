@@ -181,6 +181,163 @@ export type LoadingBatch = {
   alarmId: string | null;
 };
 
+export type LoadingEvent = {
+  id: number;
+  kind: "opened";
+  at: string;
+  actorId: string | null;
+  payload: {
+    declarationNumber: string;
+    expectedPlate: string | null;
+    declaredQuantity: number;
+    declaredSeals: Array<string>;
+  };
+} | {
+  id: number;
+  kind: "vehicle";
+  at: string;
+  actorId: string | null;
+  payload: {
+    plate: string;
+    cameraId: string;
+    camera: string;
+    matched: boolean;
+    registered: boolean;
+    confidence: number;
+  };
+} | {
+  id: number;
+  kind: "check";
+  at: string;
+  actorId: string | null;
+  payload: {
+    item: "vehicle_disinfected" | "loading_bay_disinfected" | "driver_and_papers_checked" | "clinical_inspection_passed" | "ear_tags_checked" | "vehicle_sealed";
+    still: {
+      file: string;
+      sha256: string;
+      sizeBytes: number;
+      cameraId: string;
+      camera: string;
+    } | null;
+  };
+} | {
+  id: number;
+  kind: "note";
+  at: string;
+  actorId: string | null;
+  payload: {
+    text: string;
+  };
+} | {
+  id: number;
+  kind: "deck_opened";
+  at: string;
+  actorId: string | null;
+  payload: {
+    deck: number;
+    cameraId: string;
+    camera: string;
+    line: {
+      a: Array<number>;
+      b: Array<number>;
+    };
+  };
+} | {
+  id: number;
+  kind: "deck_closed";
+  at: string;
+  actorId: string | null;
+  payload: {
+    deck: number;
+    cameraId: string;
+    forward: number;
+    backward: number;
+    net: number;
+  };
+} | {
+  id: number;
+  kind: "seal";
+  at: string;
+  actorId: string | null;
+  payload: {
+    seal: string;
+    cameraId: string;
+    camera: string;
+    matched: boolean;
+    confidence: number;
+  };
+} | {
+  id: number;
+  kind: "alarm";
+  at: string;
+  actorId: string | null;
+  payload: {
+    alarmId: string;
+    rule: string;
+    cameraId: string | null;
+    frameAt: string;
+    details: Record<string, unknown>;
+  };
+} | {
+  id: number;
+  kind: "decision";
+  at: string;
+  actorId: string | null;
+  payload: {
+    decision: "release" | "hold";
+    reason: string;
+    counted: number;
+    declared: number;
+    sealsMatched: Array<string>;
+    sealsMissing: Array<string>;
+  };
+};
+
+export type LoadingRecord = {
+  id: string;
+  declarationId: string;
+  declarationNumber: string;
+  goodsDescription: string;
+  declaredQuantity: number;
+  quantityUnit: string;
+  declaredSeals: Array<string>;
+  siteId: string;
+  siteName: string;
+  enterpriseName: string;
+  expectedPlate: string | null;
+  matchedPlate: string | null;
+  status: "open" | "released" | "held";
+  openedAt: string;
+  openedByName: string;
+  decidedAt: string | null;
+  decidedByName: string | null;
+  reason: string;
+  counted: number;
+  openDeck: {
+    deck: number;
+    cameraId: string;
+    line: {
+      a: Array<number>;
+      b: Array<number>;
+    };
+  } | null;
+  checks: Array<"vehicle_disinfected" | "loading_bay_disinfected" | "driver_and_papers_checked" | "clinical_inspection_passed" | "ear_tags_checked" | "vehicle_sealed">;
+  sealsMatched: Array<string>;
+  sealed: boolean;
+};
+
+export type LoadingVerification = {
+  recordId: string;
+  ok: boolean;
+  checkedArtefacts: number;
+  problems: Array<{
+    item: string;
+    problem: string;
+    detail?: string;
+  }>;
+  deletedByRetention: Array<string>;
+};
+
 export type Officer = {
   id: string;
   displayName: string;

@@ -17,6 +17,8 @@ export const RISK_CLASSES = ['A', 'B', 'C', 'D'] as const;
 export const ROLES = ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'] as const;
 export const SITE_KINDS = ['warehouse', 'factory', 'farm'] as const;
 export const VISION_TASKS = ['count', 'plate', 'seal'] as const;
+export const LOADING_CHECKS = ['vehicle_disinfected', 'loading_bay_disinfected', 'driver_and_papers_checked', 'clinical_inspection_passed', 'ear_tags_checked', 'vehicle_sealed'] as const;
+export const LOADING_RECORD_STATUSES = ['open', 'released', 'held'] as const;
 
 export interface Page<T> {
   items: T[];
@@ -45,6 +47,9 @@ export type FarmAlarm = api.FarmAlarm;
 export type FootageAt = NonNullable<api.FootageAt>;
 export type Vehicle = api.Vehicle;
 export type LoadingBatch = api.LoadingBatch;
+export type LoadingRecord = api.LoadingRecord;
+export type LoadingEvent = api.LoadingEvent;
+export type LoadingVerification = api.LoadingVerification;
 
 /** An event of one kind, and the filter that narrows to it: `events.filter(ofKind('snapshot'))`. */
 export type TimelineEventOf<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;

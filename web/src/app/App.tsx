@@ -16,6 +16,8 @@ const ArchivePage = lazy(() => import('../pages/supervisor/ArchivePage.tsx').the
 const SessionPlayer = lazy(() => import('../pages/supervisor/SessionPlayer.tsx').then((m) => ({ default: m.SessionPlayer })));
 const CameraWall = lazy(() => import('../pages/supervision/CameraWall.tsx').then((m) => ({ default: m.CameraWall })));
 const ReviewQueue = lazy(() => import('../pages/supervision/ReviewQueue.tsx').then((m) => ({ default: m.ReviewQueue })));
+const LoadingRecordsPage = lazy(() => import('../pages/loading/LoadingRecordsPage.tsx').then((m) => ({ default: m.LoadingRecordsPage })));
+const LoadingRecordPage = lazy(() => import('../pages/loading/LoadingRecordPage.tsx').then((m) => ({ default: m.LoadingRecordPage })));
 const AccountPage = lazy(() => import('../pages/account/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
@@ -36,6 +38,8 @@ const routes: RouteDef[] = [
   // Officers' history: their own and their port's sessions, as the access rule lets them read.
   { pattern: '/archive', roles: ['officer', 'supervisor', 'admin'], render: () => <ArchivePage /> },
   { pattern: '/farms', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <CameraWall /> },
+  { pattern: '/loading', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <LoadingRecordsPage /> },
+  { pattern: '/loading/:id', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: (p) => <LoadingRecordPage recordId={p.id!} /> },
   { pattern: '/review', roles: ['officer', 'supervisor', 'admin'], render: () => <ReviewQueue /> },
   { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
@@ -46,20 +50,24 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
   enterprise_user: [
     { to: '/enterprise', label: 'nav.myInspections' },
     { to: '/farms', label: 'nav.myCameras' },
+    { to: '/loading', label: 'nav.loading' },
   ],
   broker: [
     { to: '/enterprise', label: 'nav.myInspections' },
     { to: '/farms', label: 'nav.myCameras' },
+    { to: '/loading', label: 'nav.loading' },
   ],
   officer: [
     { to: '/officer', label: 'nav.today' },
     { to: '/farms', label: 'nav.farms' },
+    { to: '/loading', label: 'nav.loading' },
     { to: '/review', label: 'nav.review' },
     { to: '/archive', label: 'nav.history' },
   ],
   supervisor: [
     { to: '/supervisor', label: 'nav.archive' },
     { to: '/farms', label: 'nav.farms' },
+    { to: '/loading', label: 'nav.loading' },
     { to: '/review', label: 'nav.review' },
   ],
   admin: [

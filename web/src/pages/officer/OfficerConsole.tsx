@@ -14,7 +14,8 @@ import { useI18n } from '../../i18n/index.tsx';
 import type { ProducerInfo } from '../../media/inspection-client.ts';
 import { pendingCommands, useInspection } from '../../media/use-inspection.ts';
 import { AlarmPanel, BatchControl, CameraState, CommandBar, VerdictForm } from './console-parts.tsx';
-import { cameraIdOf, useCountingLines, useLiveAlarms, useLoadingBatches, useOfficerMicrophone, useRemoteVoice, useTrackCache, useVideoLayout, useVisionResults } from './console-state.ts';
+import { cameraIdOf, useCountingLines, useLiveAlarms, useLoadingBatches, useOfficerMicrophone, useRemoteVoice, useTrackCache, useVideoLayout } from './console-state.ts';
+import { useVisionResults } from '../../components/vision-results.ts';
 
 export function OfficerConsole({ sessionId, view }: { sessionId: string; view: 'console' | 'wall' }) {
   const { t, tMaybe, time } = useI18n();

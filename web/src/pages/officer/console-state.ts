@@ -26,17 +26,6 @@ export function useTrackCache({ client, status, generation }: Inspection): Track
   return useMemo(() => (client && status === 'live' ? new TrackCache(client, generation) : null), [client, status, generation]);
 }
 
-/** The latest live detection of each task, per camera id. */
-export function useVisionResults(client: InspectionClient | null): Record<string, VisionResult[]> {
-  const [vision, setVision] = useState<Record<string, VisionResult[]>>({});
-  useEffect(() => {
-    if (!client) return;
-    const off = client.on('vision:result', (r) => setVision((v) => ({ ...v, [r.cameraId]: [...(v[r.cameraId] ?? []).filter((x) => x.task !== r.task), r] })));
-    return () => off();
-  }, [client]);
-  return vision;
-}
-
 /**
  * The session's alarm incidents, newest first: those raised before the page was opened, then kept up to
  * date by the server's `alarm:changed` pushes (raised, seen again, acknowledged, cleared).

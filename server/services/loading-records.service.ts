@@ -1,0 +1,445 @@
+/**
+ * Loading records (全链条监管): a shipment of live animals under a declaration, loaded at its farm and
+ * supervised on the farm's live cameras, booked or not. The officer of the port opens it; from then on the
+ * plates and seals read at the farm's cameras are matched against the expected vehicle and the declared
+ * seals and put on the record (a wrong seal raises seal_mismatch at the farm, with its frame and clip);
+ * the officer ticks the disinfection and clinical checklist (each tick keeps a still of the camera watched),
+ * writes notes, counts the animals per deck across a line drawn on a counting camera, and releases or holds
+ * the shipment. Decided, the record is sealed (LoadingRecordArchive) once the clips of its alarms are cut.
+ * This service is the only writer of the record's timeline.
+ */
+import { and, count, desc, eq, gte, ilike, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/database.ts';
+import { isUniqueViolation } from '../db/database.ts';
+import { declarations, enterprises, loadingRecordEvents, loadingRecordSeals, loadingRecords, sites, users, vehicles, bookings, cameras } from '../db/schema.ts';
+import {
+  loadingEventPayloads,
+  loadingOfficersOnlyKinds,
+  type LoadingCheck,
+  type LoadingDecision,
+  type LoadingEvent,
+  type LoadingEventKind,
+  type LoadingEventOf,
+  type LoadingEventPayload,
+  type LoadingRecordStatus,
+  type LoadingRecordView,
+} from '../contracts/loading-record.ts';
+import type { AlarmView } from '../contracts/records.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { normaliseCode } from '../../inference/index.ts';
+import { loadingStillFile } from '../archive/evidence-paths.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
+import { sha256Hex } from '../../media/files.ts';
+import { isEnterpriseSide, readableBy, type Principal } from './access.ts';
+import { appendAudit } from './audit.service.ts';
+import { MAX_LOADING_EVENTS, readableLoadingRecord, readLoadingEvents, type LoadingRecordArchive, type LoadingVerificationReport } from './loading-record-archive.ts';
+import type { DomainEvents } from './domain-events.ts';
+
+/** The live side: the farm's supervised cameras on this node (server/live/supervision.ts). */
+export interface LoadingLive {
+  /** A JPEG of a supervised camera's picture now. */
+  still(cameraId: string): Promise<{ jpeg: Buffer; width: number; height: number }>;
+  isCounting(cameraId: string): boolean;
+  startBatch(cameraId: string, batchId: string, line: { a: [number, number]; b: [number, number] }): boolean;
+  endBatch(batchId: string): { forward: number; backward: number; net: number } | null;
+  /** What reads at the farm are checked against changed (a record opened or was decided). */
+  contextChanged(siteId: string): void;
+}
+
+/** A read confirmed over frames at a supervised farm's camera. */
+export interface FarmRead {
+  siteId: string;
+  cameraId: string;
+  camera: string;
+  task: 'plate' | 'seal';
+  text: string;
+  confidence: number;
+}
+
+export interface LoadingRecordFilter {
+  q?: string;
+  status?: LoadingRecordStatus;
+  siteId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+const SEAL_RETRY_MS = 2000;
+/** Distinct reads remembered per record (beyond it, a read is written again at most once more). */
+const MAX_READS = 200;
+
+type RecordRow = typeof loadingRecords.$inferSelect;
+
+export class LoadingRecordService {
+  /** Per open record: the reads already on its timeline (so each plate and seal is written once). */
+  private readonly readsWritten = new Map<string, Set<string>>();
+  private readonly sealTimers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(private readonly deps: { db: Db; store: EvidenceStore; archive: LoadingRecordArchive; events: DomainEvents; live: LoadingLive; clock?: () => Date }) {}
+
+  private now() {
+    return this.deps.clock?.() ?? new Date();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.sealTimers) clearTimeout(timer);
+    this.sealTimers.clear();
+  }
+
+  /** An officer of the declaration's port opens the record at the declaration's farm (one open per farm). */
+  async open(p: Principal, input: { declarationId: string; vehiclePlate?: string }): Promise<LoadingRecordView> {
+    if (p.role !== 'officer') throw forbidden('Only an officer opens a loading record');
+    const { db } = this.deps;
+    const [declaration] = await db.select().from(declarations).where(eq(declarations.id, input.declarationId));
+    if (!declaration || declaration.portId !== p.portId) throw notFound('Declaration');
+    if (!declaration.siteId) throw new AppError('conflict', 'The declaration names no farm to load at', { reason: 'declaration_without_site' });
+    const [booked] = await db
+      .select({ plate: bookings.vehiclePlate })
+      .from(bookings)
+      .where(and(eq(bookings.declarationId, declaration.id), sql`${bookings.vehiclePlate} is not null`))
+      .orderBy(desc(bookings.createdAt))
+      .limit(1);
+    const expectedPlate = input.vehiclePlate ? normaliseCode(input.vehiclePlate) : (booked?.plate ?? null);
+    const now = this.now();
+    let row: RecordRow;
+    try {
+      row = await db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(loadingRecords)
+          .values({ declarationId: declaration.id, siteId: declaration.siteId!, enterpriseId: declaration.enterpriseId, portId: declaration.portId, expectedPlate, openedBy: p.userId, openedAt: now })
+          .returning();
+        await appendAudit(
+          tx,
+          { actorId: p.userId, action: 'loading_record.open', entityType: 'loading_record', entityId: created!.id, details: { declarationId: declaration.id, expectedPlate } },
+          now,
+        );
+        return created!;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', 'A loading record is already open at this farm', { reason: 'loading_record_open' });
+      throw err;
+    }
+    await this.append(row, 'opened', p.userId, {
+      declarationNumber: declaration.number,
+      expectedPlate,
+      declaredQuantity: Number(declaration.declaredQuantity),
+      declaredSeals: declaration.sealNumbers,
+    });
+    this.deps.live.contextChanged(row.siteId);
+    return this.view(row.id);
+  }
+
+  /** A checklist item ticked while watching `cameraId` (one of the farm's cameras): a still of it is kept. */
+  async check(p: Principal, recordId: string, input: { item: LoadingCheck; cameraId?: string }): Promise<LoadingEvent> {
+    const record = await this.conducted(p, recordId);
+    const ticked = await this.events(recordId, 'check');
+    if (ticked.some((e) => e.payload.item === input.item)) throw new AppError('conflict', 'This item is ticked already', { reason: 'check_done' });
+    let still: LoadingEventPayload<'check'>['still'] = null;
+    if (input.cameraId) {
+      const camera = await this.farmCamera(record, input.cameraId);
+      const picture = await this.deps.live.still(camera.id).catch((err: Error) => {
+        throw new AppError('conflict', `No picture from the camera: ${err.message}`, { reason: 'camera_not_live' });
+      });
+      const file = loadingStillFile(recordId, this.now(), input.item);
+      await this.deps.store.write(file, picture.jpeg);
+      still = { file, sha256: sha256Hex(picture.jpeg), sizeBytes: picture.jpeg.length, cameraId: camera.id, camera: camera.name };
+    }
+    return this.append(record, 'check', p.userId, { item: input.item, still });
+  }
+
+  async note(p: Principal, recordId: string, text: string): Promise<LoadingEvent> {
+    const record = await this.conducted(p, recordId);
+    return this.append(record, 'note', p.userId, { text });
+  }
+
+  /** Counting of the next deck begins on a counting camera of the farm, across `line`. */
+  async openDeck(p: Principal, recordId: string, input: { cameraId: string; line: { a: [number, number]; b: [number, number] } }): Promise<LoadingEvent> {
+    const record = await this.conducted(p, recordId);
+    const camera = await this.farmCamera(record, input.cameraId);
+    if (!camera.analysis.includes('count')) throw new AppError('conflict', 'This camera is not set up for counting', { reason: 'camera_not_counting' });
+    if (!this.deps.live.isCounting(camera.id)) throw new AppError('conflict', 'The camera is not live yet', { reason: 'camera_not_live' });
+    const decks = await this.deckState(recordId);
+    if (decks.open) throw new AppError('conflict', 'A deck is being counted already', { reason: 'deck_open' });
+    const deck = decks.closed.length + 1;
+    const event = await this.append(record, 'deck_opened', p.userId, { deck, cameraId: camera.id, camera: camera.name, line: input.line });
+    this.deps.live.startBatch(camera.id, deckBatchId(recordId, deck), input.line);
+    return event;
+  }
+
+  /** The open deck's count is closed and kept. */
+  async closeDeck(p: Principal, recordId: string): Promise<LoadingEvent> {
+    const record = await this.conducted(p, recordId);
+    const { open } = await this.deckState(recordId);
+    if (!open) throw new AppError('conflict', 'No deck is being counted', { reason: 'no_open_deck' });
+    const counted = this.deps.live.endBatch(deckBatchId(recordId, open.deck));
+    if (!counted) throw new AppError('conflict', 'The deck is not being counted on this server (its camera went away): count it again', { reason: 'batch_not_counted' });
+    return this.append(record, 'deck_closed', p.userId, { deck: open.deck, cameraId: open.cameraId, ...counted });
+  }
+
+  /**
+   * Releases or holds the shipment. A hold needs a reason, and so does a release when the animals counted
+   * differ from those declared or a declared seal was not read.
+   */
+  async decide(p: Principal, recordId: string, input: { decision: LoadingDecision; reason?: string }): Promise<LoadingRecordView> {
+    const record = await this.conducted(p, recordId);
+    if ((await this.deckState(recordId)).open) throw new AppError('conflict', 'Close the deck being counted first', { reason: 'deck_open' });
+    const view = await this.view(recordId);
+    const reason = input.reason?.trim() ?? '';
+    const sealsMissing = view.declaredSeals.filter((s) => !view.sealsMatched.includes(s));
+    const differs = view.counted !== view.declaredQuantity || sealsMissing.length > 0;
+    if (!reason && (input.decision === 'hold' || differs)) throw new AppError('bad_request', 'Say why', { reason: 'reason_required' });
+    const now = this.now();
+    await this.deps.db.transaction(async (tx) => {
+      const updated = await tx
+        .update(loadingRecords)
+        .set({ status: input.decision === 'release' ? 'released' : 'held', decidedBy: p.userId, decidedAt: now, reason })
+        .where(and(eq(loadingRecords.id, recordId), eq(loadingRecords.status, 'open')))
+        .returning({ id: loadingRecords.id });
+      if (updated.length === 0) throw new AppError('conflict', 'This loading record is decided already', { reason: 'loading_record_decided' });
+      await appendAudit(tx, { actorId: p.userId, action: `loading_record.${input.decision}`, entityType: 'loading_record', entityId: recordId, details: { reason, counted: view.counted } }, now);
+    });
+    await this.append(record, 'decision', p.userId, {
+      decision: input.decision,
+      reason,
+      counted: view.counted,
+      declared: view.declaredQuantity,
+      sealsMatched: view.sealsMatched,
+      sealsMissing,
+    });
+    this.readsWritten.delete(recordId);
+    this.deps.live.contextChanged(record.siteId);
+    this.sealSoon(recordId);
+    return this.view(recordId);
+  }
+
+  /** A plate or seal read at a farm with an open record: matched and put on the record, once per text. */
+  async recordRead(read: FarmRead): Promise<void> {
+    const [record] = await this.deps.db
+      .select()
+      .from(loadingRecords)
+      .where(and(eq(loadingRecords.siteId, read.siteId), eq(loadingRecords.status, 'open')));
+    if (!record) return;
+    const text = normaliseCode(read.text);
+    const written = await this.readsOf(record.id);
+    const key = `${read.task}:${text}`;
+    if (written.has(key)) return;
+    if (written.size < MAX_READS) written.add(key);
+    if (read.task === 'seal') {
+      const [declaration] = await this.deps.db.select({ seals: declarations.sealNumbers }).from(declarations).where(eq(declarations.id, record.declarationId));
+      const matched = (declaration?.seals ?? []).map(normaliseCode).includes(text);
+      await this.append(record, 'seal', null, { seal: text, cameraId: read.cameraId, camera: read.camera, matched, confidence: read.confidence });
+      return;
+    }
+    const [registered] = await this.deps.db
+      .select({ id: vehicles.id })
+      .from(vehicles)
+      .where(and(eq(vehicles.enterpriseId, record.enterpriseId), eq(vehicles.plate, text)));
+    const matched = record.expectedPlate ? record.expectedPlate === text : registered !== undefined;
+    await this.append(record, 'vehicle', null, { plate: text, cameraId: read.cameraId, camera: read.camera, matched, registered: registered !== undefined, confidence: read.confidence });
+    if (matched && !record.matchedPlate) {
+      await this.deps.db
+        .update(loadingRecords)
+        .set({ matchedPlate: text })
+        .where(and(eq(loadingRecords.id, record.id), sql`${loadingRecords.matchedPlate} is null`));
+    }
+  }
+
+  /** An alarm raised at a farm while a record is open there goes on the record (its frame and clip are sealed with it). */
+  async linkAlarm(alarm: AlarmView): Promise<void> {
+    if (alarm.sessionId || !alarm.siteId) return;
+    const [record] = await this.deps.db
+      .select()
+      .from(loadingRecords)
+      .where(and(eq(loadingRecords.siteId, alarm.siteId), eq(loadingRecords.status, 'open')));
+    if (!record) return;
+    await this.append(record, 'alarm', null, { alarmId: alarm.id, rule: alarm.rule, cameraId: alarm.cameraId, frameAt: alarm.frameAt, details: alarm.details as Record<string, unknown> });
+  }
+
+  async get(p: Principal, recordId: string): Promise<{ record: LoadingRecordView; events: LoadingEvent[] }> {
+    const record = await this.readable(p, recordId);
+    const hidden = isEnterpriseSide(p) ? new Set(loadingOfficersOnlyKinds) : new Set<LoadingEventKind>();
+    return { record: await this.view(record.id), events: (await readLoadingEvents(this.deps.db, recordId)).filter((e) => !hidden.has(e.kind)) };
+  }
+
+  /** The records the caller may read, newest first: by declaration number, plate or farm name. */
+  async list(p: Principal, filter: LoadingRecordFilter): Promise<{ items: LoadingRecordView[]; total: number }> {
+    const conditions: Array<SQL | undefined> = [readableBy(p, { enterpriseId: loadingRecords.enterpriseId, portId: loadingRecords.portId })];
+    if (filter.status) conditions.push(eq(loadingRecords.status, filter.status));
+    if (filter.siteId) conditions.push(eq(loadingRecords.siteId, filter.siteId));
+    if (filter.from) conditions.push(gte(loadingRecords.openedAt, filter.from));
+    if (filter.to) conditions.push(lte(loadingRecords.openedAt, filter.to));
+    if (filter.q) {
+      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      conditions.push(or(ilike(declarations.number, like), ilike(loadingRecords.expectedPlate, like), ilike(loadingRecords.matchedPlate, like), ilike(sites.name, like)));
+    }
+    const where = and(...conditions);
+    const { db } = this.deps;
+    const [{ total } = { total: 0 }] = await db
+      .select({ total: count() })
+      .from(loadingRecords)
+      .innerJoin(declarations, eq(declarations.id, loadingRecords.declarationId))
+      .innerJoin(sites, eq(sites.id, loadingRecords.siteId))
+      .where(where);
+    const ids = await db
+      .select({ id: loadingRecords.id })
+      .from(loadingRecords)
+      .innerJoin(declarations, eq(declarations.id, loadingRecords.declarationId))
+      .innerJoin(sites, eq(sites.id, loadingRecords.siteId))
+      .where(where)
+      .orderBy(desc(loadingRecords.openedAt))
+      .limit(filter.limit)
+      .offset(filter.offset);
+    return { items: await Promise.all(ids.map((r) => this.view(r.id))), total };
+  }
+
+  /** A checklist still of a record the caller may read (the stored path, for serving). */
+  async stillFile(p: Principal, recordId: string, eventId: number): Promise<string> {
+    await this.readable(p, recordId);
+    const event = (await this.events(recordId, 'check')).find((e) => e.id === eventId);
+    if (!event?.payload.still) throw notFound('Still');
+    return event.payload.still.file;
+  }
+
+  /** Seals once the clips of its alarms are cut (or could not be within the archive's wait). */
+  private sealSoon(recordId: string): void {
+    const attempt = () => {
+      if (this.stopped) return;
+      void this.deps.archive
+        .seal(recordId, { waitForClips: true })
+        .then((done) => {
+          if (!done && !this.stopped) schedule();
+        })
+        .catch(() => schedule());
+    };
+    const schedule = () => {
+      const timer = setTimeout(() => {
+        this.sealTimers.delete(timer);
+        attempt();
+      }, SEAL_RETRY_MS);
+      timer.unref();
+      this.sealTimers.add(timer);
+    };
+    attempt();
+  }
+
+  verify(p: Principal, recordId: string): Promise<LoadingVerificationReport> {
+    return this.deps.archive.verify(p, recordId);
+  }
+
+  /** Its totals and state, as the web app shows it. */
+  private async view(recordId: string): Promise<LoadingRecordView> {
+    const { db } = this.deps;
+    const opener = users;
+    const [row] = await db
+      .select({ record: loadingRecords, declaration: declarations, siteName: sites.name, enterpriseName: enterprises.name, openedByName: opener.displayName })
+      .from(loadingRecords)
+      .innerJoin(declarations, eq(declarations.id, loadingRecords.declarationId))
+      .innerJoin(sites, eq(sites.id, loadingRecords.siteId))
+      .innerJoin(enterprises, eq(enterprises.id, loadingRecords.enterpriseId))
+      .innerJoin(opener, eq(opener.id, loadingRecords.openedBy))
+      .where(eq(loadingRecords.id, recordId));
+    if (!row) throw notFound('Loading record');
+    const { record, declaration } = row;
+    const [decider] = record.decidedBy ? await db.select({ name: users.displayName }).from(users).where(eq(users.id, record.decidedBy)) : [];
+    const [sealRow] = await db.select({ id: loadingRecordSeals.recordId }).from(loadingRecordSeals).where(eq(loadingRecordSeals.recordId, recordId));
+    const events = await readLoadingEvents(this.deps.db, recordId);
+    const decks = deckStateOf(events);
+    const declaredSeals = declaration.sealNumbers.map(normaliseCode);
+    const sealsMatched = [...new Set(events.flatMap((e) => (e.kind === 'seal' && e.payload.matched ? [e.payload.seal] : [])))];
+    return {
+      id: record.id,
+      declarationId: declaration.id,
+      declarationNumber: declaration.number,
+      goodsDescription: declaration.goodsDescription,
+      declaredQuantity: Number(declaration.declaredQuantity),
+      quantityUnit: declaration.quantityUnit,
+      declaredSeals,
+      siteId: record.siteId,
+      siteName: row.siteName,
+      enterpriseName: row.enterpriseName,
+      expectedPlate: record.expectedPlate,
+      matchedPlate: record.matchedPlate,
+      status: record.status,
+      openedAt: record.openedAt.toISOString(),
+      openedByName: row.openedByName,
+      decidedAt: record.decidedAt?.toISOString() ?? null,
+      decidedByName: decider?.name ?? null,
+      reason: record.reason,
+      counted: decks.closed.reduce((sum, d) => sum + d.payload.net, 0),
+      openDeck: decks.open ? { deck: decks.open.deck, cameraId: decks.open.cameraId, line: decks.open.line } : null,
+      checks: events.flatMap((e) => (e.kind === 'check' ? [e.payload.item] : [])),
+      sealsMatched,
+      sealed: sealRow !== undefined,
+    };
+  }
+
+  private async deckState(recordId: string) {
+    return deckStateOf(await readLoadingEvents(this.deps.db, recordId));
+  }
+
+  private async readsOf(recordId: string): Promise<Set<string>> {
+    let written = this.readsWritten.get(recordId);
+    if (!written) {
+      // After a restart: what the timeline already holds.
+      const events = await readLoadingEvents(this.deps.db, recordId);
+      written = new Set(events.flatMap((e) => (e.kind === 'vehicle' ? [`plate:${e.payload.plate}`] : e.kind === 'seal' ? [`seal:${e.payload.seal}`] : [])));
+      // Bounded by the records open on this node (one per farm).
+      this.readsWritten.set(recordId, written);
+    }
+    return written;
+  }
+
+  /** The one writer of a record's timeline: validated against the contract, stored, announced. */
+  private async append<K extends LoadingEventKind>(record: RecordRow, kind: K, actorId: string | null, payload: LoadingEventPayload<K>, db: DbOrTx = this.deps.db): Promise<LoadingEventOf<K>> {
+    const checked = loadingEventPayloads[kind].parse(payload);
+    const [{ events } = { events: 0 }] = await db.select({ events: count() }).from(loadingRecordEvents).where(eq(loadingRecordEvents.recordId, record.id));
+    if (events >= MAX_LOADING_EVENTS) throw new AppError('conflict', 'This loading record is full', { reason: 'loading_record_full' });
+    const [row] = await db.insert(loadingRecordEvents).values({ recordId: record.id, kind, actorId, payload: checked, at: this.now() }).returning();
+    const event = toEvent(row!) as LoadingEventOf<K>;
+    this.deps.events.emit('loading.event', { recordId: record.id, portId: record.portId, enterpriseId: record.enterpriseId, event, officersOnly: loadingOfficersOnlyKinds.includes(kind) });
+    return event;
+  }
+
+  private async events<K extends LoadingEventKind>(recordId: string, kind: K): Promise<Array<LoadingEventOf<K>>> {
+    return (await readLoadingEvents(this.deps.db, recordId)).filter((e): e is LoadingEventOf<K> => e.kind === kind);
+  }
+
+  private readable(p: Principal, recordId: string): Promise<RecordRow> {
+    return readableLoadingRecord(this.deps.db, p, recordId);
+  }
+
+  /** Officers of the record's port conduct it while it is open. */
+  private async conducted(p: Principal, recordId: string): Promise<RecordRow> {
+    const record = await this.readable(p, recordId);
+    if (p.role !== 'officer' || p.portId !== record.portId) throw forbidden('Only an officer of the port conducts a loading record');
+    if (record.status !== 'open') throw new AppError('conflict', 'This loading record is decided already', { reason: 'loading_record_decided' });
+    return record;
+  }
+
+  private async farmCamera(record: RecordRow, cameraId: string) {
+    const [camera] = await this.deps.db
+      .select()
+      .from(cameras)
+      .where(and(eq(cameras.id, cameraId), eq(cameras.siteId, record.siteId)));
+    if (!camera) throw notFound('Camera');
+    return camera;
+  }
+}
+
+const deckBatchId = (recordId: string, deck: number) => `${recordId}:deck:${deck}`;
+
+function deckStateOf(events: LoadingEvent[]) {
+  const opened = events.filter((e): e is LoadingEventOf<'deck_opened'> => e.kind === 'deck_opened');
+  const closed = events.filter((e): e is LoadingEventOf<'deck_closed'> => e.kind === 'deck_closed');
+  const last = opened.at(-1);
+  const open = last && !closed.some((c) => c.payload.deck === last.payload.deck) ? last.payload : null;
+  return { open, closed };
+}
+
+function toEvent(row: typeof loadingRecordEvents.$inferSelect): LoadingEvent {
+  return { id: row.id, kind: row.kind, at: row.at.toISOString(), actorId: row.actorId, payload: row.payload } as LoadingEvent;
+}

@@ -1,0 +1,130 @@
+/**
+ * The camera wall's media, shared by the wall and the loading record page: one connection receiving every
+ * supervised camera the viewer may see, and a tile per camera that receives only while on screen.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { SupervisedCamera } from '../../api/types.ts';
+import { TrackCache, VideoTile, type CountingLine, type VisionResult } from '../../components/VideoTile.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+import { InspectionClient, type ProducerInfo } from '../../media/inspection-client.ts';
+
+/** One camera: live while on screen (its stream paused when scrolled away), its state in words. */
+export function WallTile({
+  camera,
+  stream,
+  vision,
+  cache,
+  client,
+  onOpen,
+  onError,
+  countingLine,
+  onPicturePoint,
+}: {
+  camera: SupervisedCamera;
+  stream: ProducerInfo | undefined;
+  vision: VisionResult[] | undefined;
+  cache: TrackCache | null;
+  client: InspectionClient | null;
+  onOpen: () => void;
+  onError: (err: unknown) => void;
+  /** Drawn over the picture (a loading record's deck line). */
+  countingLine?: CountingLine;
+  /** While a line is being placed: clicks give picture points. */
+  onPicturePoint?: (point: [number, number]) => void;
+}) {
+  const { t } = useI18n();
+  const box = useRef<HTMLDivElement>(null);
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const observer = new IntersectionObserver(([entry]) => {
+      const visible = entry?.isIntersecting ?? false;
+      if (visible) setSeen(true);
+      // Only what is on screen costs bandwidth and decoding.
+      if (stream && client) void client.setReceiving(stream.producerId, visible).catch(() => {});
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [stream, client]);
+  return (
+    <div ref={box} className="wall-tile" data-testid="wall-tile" data-camera={camera.cameraId} data-online={camera.online}>
+      {stream && cache && seen ? (
+        <VideoTile
+          cache={cache}
+          info={stream}
+          label={camera.name}
+          vision={vision}
+          onClick={onOpen}
+          onError={onError}
+          badges={<TileState camera={camera} />}
+          testId="camera-tile"
+          countingLine={countingLine}
+          onPicturePoint={onPicturePoint}
+        />
+      ) : (
+        <figure className="tile placeholder">
+          <figcaption>
+            <span>{camera.name}</span>
+            {!camera.live && <span className="camera-state camera-offline">{t('wall.notLive')}</span>}
+            <TileState camera={camera} />
+          </figcaption>
+        </figure>
+      )}
+    </div>
+  );
+}
+
+export function TileState({ camera }: { camera: SupervisedCamera }) {
+  const { t, clock } = useI18n();
+  return (
+    <>
+      {camera.offlineSince && (
+        <span className="camera-state camera-offline" data-testid="camera-state" data-state="offline">
+          {t('camera.offlineSince', { time: clock(camera.offlineSince) })}
+        </span>
+      )}
+      {camera.openAlarms > 0 && <span className="alarm-badge">{t('console.alarmsBadge', { n: camera.openAlarms })}</span>}
+    </>
+  );
+}
+
+/**
+ * The wall's media: one connection receiving every camera shown, asked again when the wall changes (tiles
+ * already playing go on; a new track cache only when the server's wall started afresh).
+ */
+export function useWallMedia() {
+  const [client, setClient] = useState<InspectionClient | null>(null);
+  const [streams, setStreams] = useState<Map<string, ProducerInfo>>(new Map());
+  const [generation, setGeneration] = useState(0);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    const wall = new InspectionClient('wall');
+    let closed = false;
+    const join = async () => {
+      try {
+        const joined = await wall.joinWall();
+        if (closed) return;
+        // A tile whose stream did not change keeps its object, so its video element is not restarted.
+        setStreams(
+          (previous) => new Map(joined.producers.filter((p) => p.cameraId).map((p) => [p.cameraId!, previous.get(p.cameraId!)?.producerId === p.producerId ? previous.get(p.cameraId!)! : p])),
+        );
+        if (joined.fresh) setGeneration((g) => g + 1);
+        setError(null);
+      } catch (err) {
+        if (!closed) setError(err);
+      }
+    };
+    const offChanged = wall.on('wall:changed', () => void join());
+    // A reconnected socket is a new peer on the server: join again.
+    wall.socket.on('connect', () => void join());
+    setClient(wall);
+    return () => {
+      closed = true;
+      offChanged();
+      wall.close();
+    };
+  }, []);
+  const cache = useMemo(() => (client && generation > 0 ? new TrackCache(client, generation) : null), [client, generation]);
+  return { streams, cache, client, error };
+}
