@@ -14,4 +14,4 @@ export { parsePlate, parseSeal, isContainerNumber, type PlateFormat } from './ta
 export { readImageFile, encodeJpeg, type RgbImage, type Box } from './image.ts';
 export type { InferenceBackend, ModelSession, Tensor } from './backend.ts';
 export { LineCrossingCounter, crossingOptionsFor, type CountingLine, type Crossing } from './tracking/line-crossing.ts';
-export { AlarmCooldown, RepeatedRead, cameraFrozen, cameraOffline, countMismatch, normaliseCode, plateCheck, sealCheck, type AlarmCandidate, type AlarmRule } from './alarms/rules.ts';
+export { AlarmCooldown, RepeatedRead, cameraFrozen, cameraOffline, countMismatch, matchDeclared, normaliseCode, plateCheck, sealCheck, type AlarmCandidate, type AlarmRule } from './alarms/rules.ts';

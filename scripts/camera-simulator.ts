@@ -20,6 +20,10 @@ export interface SimulatorOptions {
   height?: number;
   fps?: number;
   bitrate?: string;
+  /** Stream an H.264 file as it is (no re-encoding): many simulated cameras at little cost. */
+  copy?: boolean;
+  /** Seconds between keyframes (a real camera's GOP; 1 by default). */
+  gopSeconds?: number;
   /** Move the picture gently, as a mounted camera in the wind does: a still picture is then not "frozen". */
   sway?: boolean;
 }
@@ -34,6 +38,8 @@ export function startCameraSimulator(options: SimulatorOptions): FfmpegProcess {
       : ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
   const duration = options.seconds ? ['-t', String(options.seconds)] : [];
   const format = options.to.startsWith('udp://') ? 'mpegts' : 'rtp_mpegts';
+  const target = `${options.to}${options.to.includes('?') ? '&' : '?'}pkt_size=1316`;
+  if (options.copy && options.file) return startFfmpeg([...input, ...duration, '-an', '-c:v', 'copy', '-f', format, target]);
   return startFfmpeg([
     ...input,
     ...duration,
@@ -56,15 +62,57 @@ export function startCameraSimulator(options: SimulatorOptions): FfmpegProcess {
     '-b:v',
     options.bitrate ?? (still ? '300k' : '1500k'),
     '-g',
-    String(fps),
+    String(Math.round(fps * (options.gopSeconds ?? 1))),
     '-keyint_min',
-    String(fps),
+    String(Math.round(fps * (options.gopSeconds ?? 1))),
     '-bf',
     '0',
     '-f',
     format,
-    `${options.to}${options.to.includes('?') ? '&' : '?'}pkt_size=1316`,
+    target,
   ]);
+}
+
+/**
+ * Encodes a clip as an IP camera sends it (H.264, constant bit rate, a keyframe every `gopSeconds`), to be
+ * streamed with `copy: true` by as many simulated cameras as wanted. Resolves with the file.
+ */
+export function encodeCameraClip(file: string, o: { width: number; height: number; fps: number; bitrate: string; gopSeconds: number; seconds: number }): Promise<string> {
+  const gop = String(Math.round(o.fps * o.gopSeconds));
+  const ffmpeg = startFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
+    '-t',
+    String(o.seconds),
+    '-vf',
+    // A little moving grain: frames cost bits as a real scene's do, keyframes most of all.
+    'noise=alls=12:allf=t,format=yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-profile:v',
+    'baseline',
+    '-x264-params',
+    'repeat-headers=1',
+    '-b:v',
+    o.bitrate,
+    '-maxrate',
+    o.bitrate,
+    '-bufsize',
+    o.bitrate,
+    '-g',
+    gop,
+    '-keyint_min',
+    gop,
+    '-bf',
+    '0',
+    '-y',
+    file,
+  ]);
+  return ffmpeg.exited.then(({ code }) => (code === 0 ? file : Promise.reject(new Error(`ffmpeg could not encode the clip: ${ffmpeg.stderrTail()}`))));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarms, loadingRecordEvents } from '../server/db/schema.ts';
@@ -189,7 +189,7 @@ describe('loading record', () => {
     const wrong = await waitFor(async () => (await eventsOf('seal')).find((e) => (e.payload as { seal: string }).seal === WRONG_SEAL), 'the undeclared seal read', 120_000);
     expect(wrong.payload).toMatchObject({ matched: false, cameraId: bayCamera });
     const linked = await waitFor(
-      async () => (await eventsOf('alarm')).find((e) => (e.payload as { rule: string; details: { read?: string } }).rule === 'seal_mismatch'),
+      async () => (await eventsOf('alarm')).find((e) => (e.payload as { rule: string; details: { read?: string } }).details.read === WRONG_SEAL),
       'seal_mismatch on the record',
       30_000,
     );
@@ -222,7 +222,7 @@ describe('loading record', () => {
     await waitFor(async () => (await recordOf()).record.sealed, 'the record sealed', 60_000);
     const report = await officer.get(`/api/loading-records/${recordId}/verification`);
     expect(report.body, JSON.stringify(report.body)).toMatchObject({ recordId, ok: true, problems: [] });
-    const [mismatch] = await platform.database.db.select().from(alarms).where(eq(alarms.rule, 'seal_mismatch'));
+    const [mismatch] = await platform.database.db.select().from(alarms).where(sql`${alarms.details}->>'read' = ${WRONG_SEAL}`);
     expect(mismatch!.clipPath).toBeTruthy();
     expect(report.body.checkedArtefacts).toBeGreaterThanOrEqual(4); // a still, a frame, a clip, record.json
     expect(await platform.services.loadingArchive.verify(null, recordId)).toMatchObject({ ok: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlarmCooldown, RepeatedRead, cameraFrozen, cameraOffline, countMismatch, normaliseCode, plateCheck, sealCheck } from './rules.ts';
+import { AlarmCooldown, RepeatedRead, cameraFrozen, cameraOffline, countMismatch, matchDeclared, normaliseCode, plateCheck, sealCheck } from './rules.ts';
 
 const frameAt = new Date('2026-11-25T08:00:00Z');
 
@@ -29,10 +29,24 @@ describe('alarm rules', () => {
 
   it('seal_mismatch fires for a seal number that was not declared', () => {
     expect(sealCheck({ seal: 'sl 8472913', confidence: 0.99, declared: ['SL8472913'], frameAt })).toBeNull();
-    expect(sealCheck({ seal: 'SL8472918', confidence: 0.99, declared: ['SL8472913', 'CN1234567'], frameAt })).toMatchObject({
+    expect(sealCheck({ seal: 'SL8479918', confidence: 0.99, declared: ['SL8472913', 'CN1234567'], frameAt })).toMatchObject({
       rule: 'seal_mismatch',
-      details: { read: 'SL8472918', declared: ['SL8472913', 'CN1234567'] },
+      details: { read: 'SL8479918', declared: ['SL8472913', 'CN1234567'] },
     });
+    // One misread character of a declared seal is the reader's: matched, not a mismatch.
+    expect(sealCheck({ seal: 'SL8472918', confidence: 0.99, declared: ['SL8472913', 'CN1234567'], frameAt })).toBeNull();
+  });
+
+  it('matches a read to the declared code it stands for, within one edit for long codes', () => {
+    expect(matchDeclared('vy 3862865', ['VY3862865'])).toEqual({ code: 'VY3862865', corrections: 0 });
+    expect(matchDeclared('V13862865', ['VY3862865', 'CN7777777'])).toEqual({ code: 'VY3862865', corrections: 1 });
+    expect(matchDeclared('VY386286', ['VY3862865'])).toEqual({ code: 'VY3862865', corrections: 1 });
+    expect(matchDeclared('VY38628650', ['VY3862865'])).toEqual({ code: 'VY3862865', corrections: 1 });
+    expect(matchDeclared('VY3862', ['VY3862865'])).toBeNull();
+    expect(matchDeclared('AB1234', ['AB1235'])).toEqual({ code: 'AB1235', corrections: 1 });
+    expect(matchDeclared('AB123', ['AB124'])).toBeNull(); // too short to correct
+    // Near two declared seals: neither is claimed.
+    expect(matchDeclared('SL8472910', ['SL8472913', 'SL8472915'])).toBeNull();
   });
 
   it('camera rules: offline when silent, frozen when the picture does not change, nothing when healthy', () => {

@@ -45,12 +45,35 @@ export function plateCheck(input: { plate: string; confidence: number; registere
   return null;
 }
 
-/** A seal number read must be one of those declared. */
+/**
+ * The declared code a read stands for: the same, or (for codes of six characters or more) one edit away,
+ * since what was declared is the prior and a single misread character (V13862865 for VY3862865) is the
+ * reader's, not the seal's. Null when no declared code is that close (or two are).
+ */
+export function matchDeclared(read: string, declared: string[]): { code: string; corrections: number } | null {
+  const text = normaliseCode(read);
+  const codes = [...new Set(declared.map(normaliseCode))];
+  if (codes.includes(text)) return { code: text, corrections: 0 };
+  if (text.length < 6) return null;
+  const near = codes.filter((code) => withinOneEdit(text, code));
+  return near.length === 1 ? { code: near[0]!, corrections: 1 } : null;
+}
+
+/** One substitution, insertion or deletion turns a into b (or none). */
+function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) return a.slice(i + 1) === b.slice(i + 1);
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+/** A seal number read must be one of those declared (within one misread character: matchDeclared). */
 export function sealCheck(input: { seal: string; confidence: number; declared: string[]; frameAt: Date; minConfidence?: number }): AlarmCandidate | null {
   if (input.confidence < (input.minConfidence ?? 0.8)) return null;
   const seal = normaliseCode(input.seal);
   const declared = input.declared.map(normaliseCode);
-  if (declared.includes(seal)) return null;
+  if (matchDeclared(seal, declared)) return null;
   return { rule: 'seal_mismatch', details: { read: seal, declared, confidence: input.confidence }, frameAt: input.frameAt, dedupeKey: `seal:${seal}` };
 }
 

@@ -39,7 +39,16 @@ export const loadingEventPayloads = {
   /** A deck's count, closed: animals over the line forward, back, and net. */
   deck_closed: z.object({ deck: z.number().int().positive(), cameraId: z.string(), forward: z.number().int(), backward: z.number().int(), net: z.number().int() }),
   /** A seal number read on the vehicle (confirmed over frames), and whether it is one of those declared. */
-  seal: z.object({ seal: z.string(), cameraId: z.string(), camera: z.string(), matched: z.boolean(), confidence: z.number() }),
+  seal: z.object({
+    seal: z.string(),
+    cameraId: z.string(),
+    camera: z.string(),
+    matched: z.boolean(),
+    confidence: z.number(),
+    /** The declared seal it stands for (a single misread character is corrected), and how many were. */
+    declared: z.string().nullable(),
+    corrections: z.number().int(),
+  }),
   /** An alarm raised at the farm while the record was open (its frame and clip are sealed with the record). */
   alarm: z.object({ alarmId: z.string(), rule: z.string(), cameraId: z.string().nullable(), frameAt: z.string(), details: z.record(z.string(), z.unknown()) }),
   /** The officer's decision, with the totals it was taken on. */

@@ -26,7 +26,7 @@ import {
 } from '../contracts/loading-record.ts';
 import type { AlarmView } from '../contracts/records.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { normaliseCode } from '../../inference/index.ts';
+import { matchDeclared, normaliseCode } from '../../inference/index.ts';
 import { loadingStillFile } from '../archive/evidence-paths.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { sha256Hex } from '../../media/files.ts';
@@ -67,6 +67,8 @@ export interface LoadingRecordFilter {
 }
 
 const SEAL_RETRY_MS = 2000;
+/** Two minutes of attempts: longer than an alarm's clip takes to be cut. */
+const MAX_SEAL_ATTEMPTS = 60;
 /** Distinct reads remembered per record (beyond it, a read is written again at most once more). */
 const MAX_READS = 200;
 
@@ -230,8 +232,16 @@ export class LoadingRecordService {
     if (written.size < MAX_READS) written.add(key);
     if (read.task === 'seal') {
       const [declaration] = await this.deps.db.select({ seals: declarations.sealNumbers }).from(declarations).where(eq(declarations.id, record.declarationId));
-      const matched = (declaration?.seals ?? []).map(normaliseCode).includes(text);
-      await this.append(record, 'seal', null, { seal: text, cameraId: read.cameraId, camera: read.camera, matched, confidence: read.confidence });
+      const match = matchDeclared(text, declaration?.seals ?? []);
+      await this.append(record, 'seal', null, {
+        seal: text,
+        cameraId: read.cameraId,
+        camera: read.camera,
+        matched: match !== null,
+        confidence: read.confidence,
+        declared: match?.code ?? null,
+        corrections: match?.corrections ?? 0,
+      });
       return;
     }
     const [registered] = await this.deps.db
@@ -306,8 +316,10 @@ export class LoadingRecordService {
 
   /** Seals once the clips of its alarms are cut (or could not be within the archive's wait). */
   private sealSoon(recordId: string): void {
+    // Bounded: a record that cannot be sealed by then is sealed at the next start (sealPending), or says why.
+    let attempts = 0;
     const attempt = () => {
-      if (this.stopped) return;
+      if (this.stopped || ++attempts > MAX_SEAL_ATTEMPTS) return;
       void this.deps.archive
         .seal(recordId, { waitForClips: true })
         .then((done) => {
@@ -349,7 +361,7 @@ export class LoadingRecordService {
     const events = await readLoadingEvents(this.deps.db, recordId);
     const decks = deckStateOf(events);
     const declaredSeals = declaration.sealNumbers.map(normaliseCode);
-    const sealsMatched = [...new Set(events.flatMap((e) => (e.kind === 'seal' && e.payload.matched ? [e.payload.seal] : [])))];
+    const sealsMatched = [...new Set(events.flatMap((e) => (e.kind === 'seal' && e.payload.declared ? [e.payload.declared] : [])))];
     return {
       id: record.id,
       declarationId: declaration.id,

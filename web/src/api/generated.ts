@@ -265,6 +265,8 @@ export type LoadingEvent = {
     camera: string;
     matched: boolean;
     confidence: number;
+    declared: string | null;
+    corrections: number;
   };
 } | {
   id: number;

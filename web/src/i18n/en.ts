@@ -518,6 +518,7 @@ export const en = {
   'loading.event.note': 'Note: {text}',
   'loading.event.deckOpened': 'Deck {deck} counted on {camera}',
   'loading.event.sealMatched': 'Seal {seal} read at {camera}: declared',
+  'loading.event.sealCorrected': 'Seal read as {seal} at {camera}: the declared {declared} (one character corrected)',
   'loading.event.sealOther': 'Seal {seal} read at {camera}: not declared',
   'loading.event.alarm': 'Alarm: {rule}',
   'loading.event.release': 'Released ({counted} counted of {declared} declared)',

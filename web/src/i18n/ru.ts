@@ -520,6 +520,7 @@ export const ru: Messages = {
   'loading.event.note': 'Заметка: {text}',
   'loading.event.deckOpened': 'Ярус {deck} считается камерой «{camera}»',
   'loading.event.sealMatched': 'Пломба {seal} распознана камерой «{camera}»: задекларирована',
+  'loading.event.sealCorrected': 'Пломба распознана как {seal} камерой «{camera}»: это задекларированная {declared} (исправлен один символ)',
   'loading.event.sealOther': 'Пломба {seal} распознана камерой «{camera}»: не задекларирована',
   'loading.event.alarm': 'Тревога: {rule}',
   'loading.event.release': 'Выпущено (подсчитано {counted} из {declared})',

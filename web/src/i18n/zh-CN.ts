@@ -520,6 +520,7 @@ export const zhCN: Messages = {
   'loading.event.note': '备注：{text}',
   'loading.event.deckOpened': '第 {deck} 层在 {camera} 上开始清点',
   'loading.event.sealMatched': '{camera} 识别到封志 {seal}：与申报一致',
+  'loading.event.sealCorrected': '{camera} 识别到封志 {seal}：即申报的 {declared}（已更正一个字符）',
   'loading.event.sealOther': '{camera} 识别到封志 {seal}：未申报',
   'loading.event.alarm': '告警：{rule}',
   'loading.event.release': '放行（清点 {counted}，申报 {declared}）',

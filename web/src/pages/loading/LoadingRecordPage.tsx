@@ -274,6 +274,7 @@ function describeLoadingEvent(e: LoadingEvent, t: Translate): string {
     case 'deck_closed':
       return t('loading.deckCounted', { deck: e.payload.deck, net: e.payload.net });
     case 'seal':
+      if (e.payload.declared && e.payload.corrections > 0) return t('loading.event.sealCorrected', { seal: e.payload.seal, camera: e.payload.camera, declared: e.payload.declared });
       return t(e.payload.matched ? 'loading.event.sealMatched' : 'loading.event.sealOther', { seal: e.payload.seal, camera: e.payload.camera });
     case 'alarm':
       return t('loading.event.alarm', { rule: t(`rule.${e.payload.rule}` as never) });
