@@ -1,7 +1,8 @@
 /**
  * `npm run demo` (with `npm start` running): the demo data of `npm run seed:demo`, and the demo farm's two
  * cameras streaming until Ctrl-C: the ramp camera shows a Hong Kong plate that is not the farm's registered
- * truck (a plate read and a plate_not_registered alarm), the deck camera a pen of pigs (counted live).
+ * truck (a plate read and a plate_not_registered alarm), the deck camera pigs walking up the ramp (counted
+ * live, and across a loading record's line).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,7 @@ const cameras = DEMO_CAMERAS.map((camera) => ({
 }));
 for (const { camera } of cameras) console.log(`streaming "${camera.name}" to udp://127.0.0.1:${camera.port} (${camera.picture})`);
 console.log(
-  'Sign in as demo.enterprise to request an inspection of 531620260000012345 (live pigs), as demo.officer to confirm and start it: the farm cameras join the session. Ctrl-C stops the cameras.',
+  'Sign in as demo.enterprise to request an inspection of 531620260000012345 (live pigs), as demo.officer to confirm and start it: the farm cameras join the session; or, as demo.officer, open a loading record of it under Loading. Ctrl-C stops the cameras.',
 );
 const stop = async () => {
   await Promise.all(cameras.map(({ stream }) => stream.stop()));

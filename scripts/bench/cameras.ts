@@ -33,7 +33,9 @@ const PASSWORD = 'bench-password-1';
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-bench-cameras-'));
 console.log(`encoding the 1080p camera clip once (4 Mbit/s, 25 fps, 2 s GOP)...`);
 const clip = await encodeCameraClip(path.join(dataDir, 'main-1080p.mp4'), { width: 1920, height: 1080, fps: 25, bitrate: '4000k', gopSeconds: 2, seconds: 20 });
-const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: '', REDIS_URL: '' });
+// As `npm start` runs: the embedded database and its own Redis (whatever this shell has configured).
+const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
+const config = loadConfig({ ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error' });
 const platform = await startPlatform(config);
 const { services } = platform;
 const port = await services.admin.createPort(null, { code: 'BENCH', name: 'Bench port' });

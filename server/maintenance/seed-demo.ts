@@ -5,12 +5,13 @@ import { users } from '../db/schema.ts';
 
 export const DEMO_PASSWORD = 'watchpost-demo';
 /**
- * The demo farm's cameras: `npm run demo` streams a picture to each port (as the farm's IP cameras would),
- * so a demo session shows a plate read against the registered vehicles, and animals counted.
+ * The demo farm's cameras: `npm run demo` streams a picture or a clip to each port (as the farm's IP cameras
+ * would), so a demo session or loading record shows a plate read against the registered vehicles, and pigs
+ * walking up the ramp counted across a line.
  */
 export const DEMO_CAMERAS = [
   { name: 'Ramp camera', port: 5004, analysis: ['plate', 'seal'], picture: 'plate-hong-kong.jpg' },
-  { name: 'Truck deck camera', port: 5006, analysis: ['count'], picture: 'pigs-pen.jpg' },
+  { name: 'Truck deck camera', port: 5006, analysis: ['count'], picture: 'pigs-crossing.mp4' },
 ] as const;
 export const DEMO_USERS = {
   enterprise: 'demo.enterprise',

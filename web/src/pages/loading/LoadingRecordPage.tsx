@@ -18,7 +18,7 @@ import { useWallMedia, WallTile } from '../supervision/wall-media.tsx';
 const DEFAULT_LINE: CountingLine = { a: [0.05, 0.5], b: [0.95, 0.5] };
 
 export function LoadingRecordPage({ recordId }: { recordId: string }) {
-  const { t, dateTime, clock } = useI18n();
+  const { t, tMaybe, dateTime, clock } = useI18n();
   const { user: principal } = useAuth();
   const loaded = useLoad(() => api.loadingRecord(recordId), [recordId]);
   const [error, setError] = useState<unknown>(null);
@@ -84,7 +84,7 @@ export function LoadingRecordPage({ recordId }: { recordId: string }) {
         </dd>
         <dt>{t('loading.counted')}</dt>
         <dd data-testid="loading-counted" className={liveTotal === record.declaredQuantity ? 'ok' : ''}>
-          {t('loading.countedOf', { counted: liveTotal, declared: record.declaredQuantity, unit: record.quantityUnit })}
+          {t('loading.countedOf', { counted: liveTotal, declared: record.declaredQuantity, unit: tMaybe(`unit.${record.quantityUnit.toLowerCase()}`) ?? record.quantityUnit })}
         </dd>
         <dt>{t('loading.seals')}</dt>
         <dd data-testid="loading-seals">
@@ -216,7 +216,7 @@ export function LoadingRecordPage({ recordId }: { recordId: string }) {
                 <ActionButton onError={onError} action={() => api.decideLoading(record.id, { decision: 'release', reason })}>
                   {t('loading.release')}
                 </ActionButton>
-                <ActionButton className="danger" onError={onError} action={() => api.decideLoading(record.id, { decision: 'hold', reason })}>
+                <ActionButton className="secondary danger" onError={onError} action={() => api.decideLoading(record.id, { decision: 'hold', reason })}>
                   {t('loading.hold')}
                 </ActionButton>
               </div>
