@@ -7,7 +7,8 @@
  * record seals and verifies, and a tampered clip is named by verification. Bad input changes nothing.
  */
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,7 +68,8 @@ beforeAll(async () => {
   // picture is analysed every few seconds, and a read must repeat to count).
   const bayVideo = path.join(workDir, 'bay.mp4');
   const stills = ['plate-hong-kong.jpg', 'seal.jpg', 'seal-other.jpg'].flatMap((f) => ['-loop', '1', '-t', '12', '-i', path.join(fixtures, f)]);
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...stills, '-filter_complex', '[0][1][2]concat=n=3:v=1:a=0,fps=10,format=yuv420p', '-c:v', 'libx264', '-g', '10', bayVideo]);
+  // Not execFileSync: the platform runs in this process, and a blocked event loop drops its connections.
+  await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', ...stills, '-filter_complex', '[0][1][2]concat=n=3:v=1:a=0,fps=10,format=yuv420p', '-c:v', 'libx264', '-g', '10', bayVideo]);
   const bay = await freeUdpPortPair();
   simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${bay.rtpPort}`, file: bayVideo, width: 960, height: 540, fps: 10 }));
   bayCamera = (

@@ -23,6 +23,7 @@ import { startPlatform } from '../../server/platform.ts';
 import { freeUdpPortPair } from '../../media/network.ts';
 import { encodeCameraClip, startCameraSimulator } from '../camera-simulator.ts';
 import { measureConsumerLoss } from './rtp-loss.ts';
+import { processTree } from './process-tree.ts';
 
 const { values } = parseArgs({ options: { max: { type: 'string', default: '12' }, step: { type: 'string', default: '2' }, seconds: { type: 'string', default: '15' } } });
 const MAX = Number(values.max);
@@ -128,23 +129,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** The process and every descendant, from /proc (Linux), but the simulated cameras (they are not the platform). */
+/** The platform: this process and its children, but the simulated cameras. */
 function tree(pid: number): number[] {
-  const cameras = new Set(simulators.map((s) => s.child.pid));
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]!) ?? []).filter((c) => !cameras.has(c)));
-  return all;
+  return processTree(pid, new Set(simulators.map((s) => s.child.pid!)));
 }
 
 /** CPU seconds used so far by the tree (children that already exited are not counted). */

@@ -17,6 +17,7 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { processTree } from './process-tree.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -172,22 +173,6 @@ class Http {
 
 /** CPU (percent of one core, summed) and resident memory of the server and all its descendants. */
 const ticksPerSecond = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
-function processTree(rootPid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const pids = [rootPid];
-  for (let i = 0; i < pids.length; i++) pids.push(...(children.get(pids[i]!) ?? []));
-  return pids;
-}
 /** CPU ticks so far of each process of the tree, and their resident memory summed. */
 function treeUsage(rootPid: number): { ticks: Map<number, number>; rssBytes: number; processes: number } {
   const ticks = new Map<number, number>();
