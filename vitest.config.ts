@@ -34,9 +34,15 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: ['tests/**/*.test.ts', 'server/**/*.spec.ts', 'media/**/*.spec.ts', 'inference/**/*.spec.ts'],
-          exclude: ['tests/mediasoup/**', '**/node_modules/**'],
+          exclude: ['tests/mediasoup/**', 'tests/e2e/**', '**/node_modules/**'],
           env: { WATCHPOST_TEST_DB: 'postgres' },
         },
+      },
+      {
+        // Chromium decoding live video needs the CPU: the browser tests run alone, after everything else
+        // (beside the farm-camera tests, which analyse video continuously, its players starved).
+        extends: true,
+        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], env: { WATCHPOST_TEST_DB: 'postgres' }, sequence: { groupOrder: 1 } },
       },
       {
         // mediasoup's own suite against the worker we build (jest globals: describe, test, expect, ...).
