@@ -184,6 +184,18 @@ describe('loading record', () => {
     expect(closed.body.payload.net).toBeGreaterThan(0);
     expect((await recordOf()).record).toMatchObject({ counted: closed.body.payload.net, openDeck: null });
     expect(elsewhere.events.some(([e]) => e === 'vision:batch' || e === 'loading:event')).toBe(false);
+
+    // Fault: the camera's analysis restarts while a deck is counted (administration changed it): the deck's
+    // count is lost, and it closes as interrupted, counting nothing, instead of leaving the record stuck.
+    expect((await officer.post(url, { cameraId: rampCamera, line })).status).toBe(201);
+    await platform.services.admin.update(principals.admin, 'camera', rampCamera, { analysis: ['count', 'seal'] });
+    // Changes to one camera apply in order: once this one is applied, so is administration's.
+    await platform.media.supervision.refresh(rampCamera);
+    const interrupted = await officer.post(`${url}/close`);
+    expect(interrupted.status, JSON.stringify(interrupted.body)).toBe(200);
+    expect(interrupted.body.payload).toMatchObject({ deck: 2, net: 0, interrupted: true });
+    expect((await recordOf()).record).toMatchObject({ counted: closed.body.payload.net, openDeck: null });
+    await platform.services.admin.update(principals.admin, 'camera', rampCamera, { analysis: ['count'] });
   }, 160_000);
 
   it('matches the declared seal, and raises seal_mismatch with its frame and clip for a seal nobody declared', async () => {

@@ -37,7 +37,15 @@ export const loadingEventPayloads = {
   /** Counting of one deck began on a camera's loading line. */
   deck_opened: z.object({ deck: z.number().int().positive(), cameraId: z.string(), camera: z.string(), line: countingLine }),
   /** A deck's count, closed: animals over the line forward, back, and net. */
-  deck_closed: z.object({ deck: z.number().int().positive(), cameraId: z.string(), forward: z.number().int(), backward: z.number().int(), net: z.number().int() }),
+  deck_closed: z.object({
+    deck: z.number().int().positive(),
+    cameraId: z.string(),
+    forward: z.number().int(),
+    backward: z.number().int(),
+    net: z.number().int(),
+    /** Its counting was lost (the camera's feed or analysis restarted): nothing counted, count it again. */
+    interrupted: z.boolean().optional(),
+  }),
   /** A seal number read on the vehicle (confirmed over frames), and whether it is one of those declared. */
   seal: z.object({
     seal: z.string(),

@@ -172,14 +172,17 @@ export class LoadingRecordService {
     return event;
   }
 
-  /** The open deck's count is closed and kept. */
+  /**
+   * The open deck's count is closed and kept. A deck whose counting was lost (its camera's feed or analysis
+   * restarted, or the platform did) closes as interrupted, counting nothing, so the record is never stuck:
+   * the officer counts that deck again.
+   */
   async closeDeck(p: Principal, recordId: string): Promise<LoadingEvent> {
     const record = await this.conducted(p, recordId);
     const { open } = await this.deckState(recordId);
     if (!open) throw new AppError('conflict', 'No deck is being counted', { reason: 'no_open_deck' });
     const counted = this.deps.live.endBatch(deckBatchId(recordId, open.deck));
-    if (!counted) throw new AppError('conflict', 'The deck is not being counted on this server (its camera went away): count it again', { reason: 'batch_not_counted' });
-    return this.append(record, 'deck_closed', p.userId, { deck: open.deck, cameraId: open.cameraId, ...counted });
+    return this.append(record, 'deck_closed', p.userId, { deck: open.deck, cameraId: open.cameraId, ...(counted ?? { forward: 0, backward: 0, net: 0, interrupted: true }) });
   }
 
   /**

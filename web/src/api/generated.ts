@@ -253,6 +253,7 @@ export type LoadingEvent = {
     forward: number;
     backward: number;
     net: number;
+    interrupted?: boolean;
   };
 } | {
   id: number;

@@ -489,6 +489,7 @@ export const en = {
   'loading.check.vehicle_sealed': 'Vehicle sealed',
   'loading.decks': 'Decks counted',
   'loading.deckCounted': 'Deck {deck}: {net} counted',
+  'loading.deckInterrupted': 'Deck {deck}: counting interrupted (the camera restarted): count it again',
   'loading.deckCounting': 'Deck {deck}: counting… {net} so far',
   'loading.drawLine': 'Draw the line',
   'loading.placingLine': 'Click two points on the picture',

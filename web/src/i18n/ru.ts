@@ -491,6 +491,7 @@ export const ru: Messages = {
   'loading.check.vehicle_sealed': 'Транспорт опломбирован',
   'loading.decks': 'Подсчёт по ярусам',
   'loading.deckCounted': 'Ярус {deck}: подсчитано {net}',
+  'loading.deckInterrupted': 'Ярус {deck}: подсчёт прерван (камера перезапустилась), посчитайте его снова',
   'loading.deckCounting': 'Ярус {deck}: идёт подсчёт… пока {net}',
   'loading.drawLine': 'Провести линию',
   'loading.placingLine': 'Щёлкните две точки на изображении',

@@ -491,6 +491,7 @@ export const zhCN: Messages = {
   'loading.check.vehicle_sealed': '车辆已施封',
   'loading.decks': '分层清点',
   'loading.deckCounted': '第 {deck} 层：清点 {net}',
+  'loading.deckInterrupted': '第 {deck} 层：清点中断（摄像头重启），请重新清点',
   'loading.deckCounting': '第 {deck} 层：清点中…已计 {net}',
   'loading.drawLine': '绘制计数线',
   'loading.placingLine': '在画面上点击两点',

@@ -174,7 +174,9 @@ export function LoadingRecordPage({ recordId }: { recordId: string }) {
             {events
               .filter((e): e is Extract<LoadingEvent, { kind: 'deck_closed' }> => e.kind === 'deck_closed')
               .map((e) => (
-                <li key={e.id}>{t('loading.deckCounted', { deck: e.payload.deck, net: e.payload.net })}</li>
+                <li key={e.id} className={e.payload.interrupted ? 'alarm-text' : undefined}>
+                  {t(e.payload.interrupted ? 'loading.deckInterrupted' : 'loading.deckCounted', { deck: e.payload.deck, net: e.payload.net })}
+                </li>
               ))}
             {record.openDeck && <li data-testid="open-deck">{t('loading.deckCounting', { deck: record.openDeck.deck, net: liveDeck?.net ?? 0 })}</li>}
           </ul>
@@ -272,7 +274,7 @@ function describeLoadingEvent(e: LoadingEvent, t: Translate): string {
     case 'deck_opened':
       return t('loading.event.deckOpened', { deck: e.payload.deck, camera: e.payload.camera });
     case 'deck_closed':
-      return t('loading.deckCounted', { deck: e.payload.deck, net: e.payload.net });
+      return t(e.payload.interrupted ? 'loading.deckInterrupted' : 'loading.deckCounted', { deck: e.payload.deck, net: e.payload.net });
     case 'seal':
       if (e.payload.declared && e.payload.corrections > 0) return t('loading.event.sealCorrected', { seal: e.payload.seal, camera: e.payload.camera, declared: e.payload.declared });
       return t(e.payload.matched ? 'loading.event.sealMatched' : 'loading.event.sealOther', { seal: e.payload.seal, camera: e.payload.camera });
