@@ -77,7 +77,18 @@ export function startCameraSimulator(options: SimulatorOptions): FfmpegProcess {
  * Encodes a clip as an IP camera sends it (H.264, constant bit rate, a keyframe every `gopSeconds`), to be
  * streamed with `copy: true` by as many simulated cameras as wanted. Resolves with the file.
  */
-export function encodeCameraClip(file: string, o: { width: number; height: number; fps: number; bitrate: string; gopSeconds: number; seconds: number }): Promise<string> {
+export function encodeCameraClip(
+  file: string,
+  o: {
+    width: number;
+    height: number;
+    fps: number;
+    bitrate: string;
+    gopSeconds: number;
+    seconds: number /** The bare test pattern, its bit rate an average (the load test's light clip). */;
+    plain?: boolean;
+  },
+): Promise<string> {
   const gop = String(Math.round(o.fps * o.gopSeconds));
   const ffmpeg = startFfmpeg([
     '-f',
@@ -86,9 +97,8 @@ export function encodeCameraClip(file: string, o: { width: number; height: numbe
     `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
     '-t',
     String(o.seconds),
-    '-vf',
     // A little moving grain: frames cost bits as a real scene's do, keyframes most of all.
-    'noise=alls=12:allf=t,format=yuv420p',
+    ...(o.plain ? [] : ['-vf', 'noise=alls=12:allf=t,format=yuv420p']),
     '-c:v',
     'libx264',
     '-preset',
@@ -99,13 +109,9 @@ export function encodeCameraClip(file: string, o: { width: number; height: numbe
     'repeat-headers=1',
     '-b:v',
     o.bitrate,
-    '-maxrate',
-    o.bitrate,
-    '-bufsize',
-    o.bitrate,
+    // Constant bit rate, as IP cameras send.
+    ...(o.plain ? [] : ['-maxrate', o.bitrate, '-bufsize', o.bitrate, '-keyint_min', gop]),
     '-g',
-    gop,
-    '-keyint_min',
     gop,
     '-bf',
     '0',

@@ -23,7 +23,8 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { connect, type Socket } from 'socket.io-client';
 import { freeUdpPortPair } from '../../media/network.ts';
-import { startFfmpeg, type FfmpegProcess } from '../../media/ffmpeg.ts';
+import type { FfmpegProcess } from '../../media/ffmpeg.ts';
+import { encodeCameraClip, startCameraSimulator } from '../camera-simulator.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,35 +50,8 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-load-'));
 
 // The cameras: 20 s of H.264 (640x360, 15 fps, ~800 kbit/s) encoded once, then each camera replays it
 // looped in real time without re-encoding, so the load generator costs little of the machine's CPU.
-const clip = path.join(dataDir, 'camera.ts');
-{
-  const encode = startFfmpeg([
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=640x360:rate=15:duration=20',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-profile:v',
-    'baseline',
-    '-x264-params',
-    'repeat-headers=1',
-    '-b:v',
-    '800k',
-    '-g',
-    '15',
-    '-bf',
-    '0',
-    '-f',
-    'mpegts',
-    clip,
-  ]);
-  if ((await encode.exited).code !== 0) throw new Error('cannot encode the camera clip');
-}
-const startCamera = (to: string) => startFfmpeg(['-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'mpegts', `${to}?pkt_size=1316`]);
+const clip = await encodeCameraClip(path.join(dataDir, 'camera.ts'), { width: 640, height: 360, fps: 15, bitrate: '800k', gopSeconds: 1, seconds: 20, plain: true });
+const startCamera = (to: string) => startCameraSimulator({ to, file: clip, copy: true });
 
 const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', CAMERA_OFFLINE_SECONDS: '10' };
 const server = spawn(tsx, ['server/main.ts'], { cwd: root, env });

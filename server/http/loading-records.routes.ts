@@ -1,18 +1,11 @@
 /** Loading records (全链条监管): a shipment loaded at a supervised farm, from the vehicle's arrival to the officer's decision. */
 import { z } from 'zod';
 import type { Api } from './api.ts';
-import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
+import { countingLineInput, isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
 import { loadingChecks, loadingDecisions, loadingEventSchema, loadingRecordStatuses, loadingRecordView } from '../contracts/loading-record.ts';
 import type { LoadingRecordService } from '../services/loading-records.service.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { sendStored } from './send-stored.ts';
-
-const fraction = z.number().min(0).max(1);
-const point = z.tuple([fraction, fraction]);
-const deckLine = z
-  .object({ a: point, b: point })
-  .refine((l) => Math.hypot(l.a[0] - l.b[0], l.a[1] - l.b[1]) >= 0.05, { message: 'the line must be at least 5 % of the picture long' })
-  .meta({ description: 'Line ends as fractions of the picture (0..1). Animals crossing from the right of a->b to its left count forward.' });
 
 const loadingVerification = z
   .object({
@@ -107,7 +100,7 @@ export function loadingRecordRoutes(api: Api, deps: { loadingRecords: LoadingRec
       access: [...officer],
       status: 201,
       params: uuidParam,
-      body: z.object({ cameraId: z.uuid(), line: deckLine }),
+      body: z.object({ cameraId: z.uuid(), line: countingLineInput }),
       response: loadingEventSchema,
     },
     ({ principal, params, body }) => loadingRecords.openDeck(principal, params.id, body),

@@ -1,22 +1,15 @@
 /** Loading batches: counting animals across a line on a site camera during a live inspection. */
 import { z } from 'zod';
 import type { Api } from './api.ts';
-import { uuidParam } from './common.schemas.ts';
+import { countingLineInput, picturePoint, uuidParam } from './common.schemas.ts';
 import type { LoadingBatchService } from '../services/loading-batches.service.ts';
-
-const fraction = z.number().min(0).max(1);
-const point = z.tuple([fraction, fraction]);
-const batchLine = z
-  .object({ a: point, b: point })
-  .refine((l) => Math.hypot(l.a[0] - l.b[0], l.a[1] - l.b[1]) >= 0.05, { message: 'the line must be at least 5 % of the picture long' })
-  .meta({ description: 'Line ends as fractions of the picture (0..1). Animals crossing from the right of a->b to its left count forward.' });
 
 const loadingBatch = z
   .object({
     id: z.uuid(),
     sessionId: z.uuid(),
     cameraId: z.uuid(),
-    line: z.object({ a: point, b: point }),
+    line: z.object({ a: picturePoint, b: picturePoint }),
     expected: z.number().int(),
     openedAt: z.string(),
     closedAt: z.string().nullable(),
@@ -36,7 +29,7 @@ export function visionRoutes(api: Api, deps: { loadingBatches: LoadingBatchServi
       access: ['officer'],
       status: 201,
       params: uuidParam,
-      body: z.object({ cameraId: z.uuid(), line: batchLine, expected: z.number().int().min(0).max(100_000).optional().meta({ description: 'Default: the declared quantity' }) }),
+      body: z.object({ cameraId: z.uuid(), line: countingLineInput, expected: z.number().int().min(0).max(100_000).optional().meta({ description: 'Default: the declared quantity' }) }),
       response: loadingBatch,
     },
     ({ principal, params, body }) => loadingBatches.open(principal, params.id, body),
