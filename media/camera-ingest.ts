@@ -24,7 +24,13 @@ export interface CameraSource {
   cameraId: string;
   name: string;
   sourceUrl: string;
+  /** Which of the camera's streams this is: the main one (recorded, full size) or its sub-stream (analysis, tiles). */
+  input?: CameraInput;
+  /** RTSP only: media interleaved in the RTSP connection (the default) or over UDP. */
+  rtspTransport?: 'tcp' | 'udp';
 }
+
+export type CameraInput = 'main' | 'sub';
 
 export interface CameraIngestOptions {
   offlineAfterMs?: number;
@@ -80,8 +86,8 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
   static async start(room: Room, camera: CameraSource, options: CameraIngestOptions = {}): Promise<CameraIngest> {
     const { plan: knownPlan, ...rest } = options;
     const opts = { offlineAfterMs: 5000, probeTimeoutMs: 8000, maxBackoffMs: 30_000, transcodeBitrate: '1500k', ...rest };
-    const plan = knownPlan ?? (await planFor(camera.sourceUrl, opts.probeTimeoutMs));
-    const ingest = await room.createPlainIngest(camera.cameraId, camera.name);
+    const plan = knownPlan ?? (await planFor(camera, opts.probeTimeoutMs));
+    const ingest = await room.createPlainIngest(camera.cameraId, camera.name, camera.input ?? 'main');
     const ssrc = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
     const rtpParameters: RtpParameters =
       plan.mode === 'copy'
@@ -123,8 +129,7 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
   }
 
   private spawn(): void {
-    const { sourceUrl } = this.camera;
-    const input = inputArgs(sourceUrl);
+    const input = inputArgs(this.camera);
     const payloadType = this.plan.mode === 'copy' ? INGEST_PAYLOAD.h264 : INGEST_PAYLOAD.vp8;
     const codec =
       this.plan.mode === 'copy'
@@ -182,10 +187,11 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
 }
 
 /** ffmpeg's input arguments for a camera source (files loop at their own pace, as a camera would send). */
-function inputArgs(sourceUrl: string): string[] {
+function inputArgs({ sourceUrl, rtspTransport = 'tcp' }: Pick<CameraSource, 'sourceUrl' | 'rtspTransport'>): string[] {
   const { whitelist, input } = ffmpegInput(sourceUrl);
   if (sourceUrl.startsWith('file://')) return [...whitelist, '-re', '-stream_loop', '-1', '-i', input];
-  if (/^rtsps?:\/\//.test(sourceUrl)) return [...whitelist, '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', input];
+  // Over UDP the RTP packets come on ports of their own; a keyframe's burst needs a receive buffer to match.
+  if (/^rtsps?:\/\//.test(sourceUrl)) return [...whitelist, '-rtsp_transport', rtspTransport, ...(rtspTransport === 'udp' ? ['-buffer_size', '4194304'] : []), '-timeout', '5000000', '-i', input];
   // rtp:// (MPEG-TS over RTP), udp://, srt://: pushed to us; while it is silent ffmpeg waits and the
   // watchdog reports the camera offline.
   // A short probe: joining a live stream mid-GOP, ffmpeg's default (5 s) delays the picture by as much.
@@ -193,13 +199,13 @@ function inputArgs(sourceUrl: string): string[] {
 }
 
 /** The same source read once and as fast as it comes (probing, a test picture): no pacing, no looping. */
-export function oneShotInputArgs(sourceUrl: string): string[] {
-  return inputArgs(sourceUrl).filter((a) => a !== '-re' && a !== '-stream_loop' && a !== '-1');
+export function oneShotInputArgs(source: Pick<CameraSource, 'sourceUrl' | 'rtspTransport'>): string[] {
+  return inputArgs(source).filter((a) => a !== '-re' && a !== '-stream_loop' && a !== '-1');
 }
 
 /** Copy H.264 when the browser can decode its profile; transcode anything else (or anything unprobeable). */
-async function planFor(sourceUrl: string, timeoutMs: number): Promise<Plan> {
-  const input = oneShotInputArgs(sourceUrl);
+async function planFor(source: CameraSource, timeoutMs: number): Promise<Plan> {
+  const input = oneShotInputArgs(source);
   try {
     const { stdout } = await execFileAsync(
       FFPROBE,

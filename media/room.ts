@@ -204,7 +204,7 @@ export class Room extends EventEmitter<RoomEvents> {
    * Plain RTP into the room (a camera pulled by ffmpeg). comedia: mediasoup learns ffmpeg's address from
    * the first packet. Returns the ports ffmpeg must send to and a function that creates the producer.
    */
-  async createPlainIngest(cameraId: string, label: string) {
+  async createPlainIngest(cameraId: string, label: string, input: 'main' | 'sub' = 'main') {
     this.assertOpen();
     const source = `camera:${cameraId}`;
     const transport = await this.router.createPlainTransport({ ...plainListenOptions(), rtcpMux: false, comedia: true, appData: { source } });
@@ -212,7 +212,7 @@ export class Room extends EventEmitter<RoomEvents> {
     transport.observer.once('close', () => this.plainTransports.delete(transport));
     const produce = async (kind: MediaKind, rtpParameters: RtpParameters): Promise<{ info: ProducerInfo; producer: Producer }> => {
       const producer = await transport.produce({ kind, rtpParameters, appData: { source } });
-      const info: ProducerInfo = { producerId: producer.id, kind, source, cameraId, peerId: null, userId: null, displayName: label, label };
+      const info: ProducerInfo = { producerId: producer.id, kind, source, cameraId, input, peerId: null, userId: null, displayName: label, label };
       this.trackProducer(info, producer);
       return { info, producer };
     };

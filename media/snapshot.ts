@@ -1,6 +1,6 @@
 /** One still image of a producer or a camera source, as a JPEG: ffmpeg decodes a frame, sharp encodes it. */
 import sharp from 'sharp';
-import { oneShotInputArgs } from './camera-ingest.ts';
+import { oneShotInputArgs, type CameraSource } from './camera-ingest.ts';
 import { sdpForRtp, startFfmpeg, waitForUdpListener } from './ffmpeg.ts';
 import { freeUdpPortPair } from './network.ts';
 import type { ProducerInfo, Room } from './room.ts';
@@ -33,8 +33,8 @@ export async function grabStill(room: Room, info: ProducerInfo, timeoutMs = 8000
  * One frame straight from a camera's source URL (the administrator's preview test). A camera that
  * pushes to a port a live session is already receiving on cannot be opened twice: that fails here.
  */
-export async function grabCameraStill(sourceUrl: string, timeoutMs = 10_000): Promise<{ jpeg: Buffer; width: number; height: number }> {
-  const input = oneShotInputArgs(sourceUrl);
+export async function grabCameraStill(source: string | Pick<CameraSource, 'sourceUrl' | 'rtspTransport'>, timeoutMs = 10_000): Promise<{ jpeg: Buffer; width: number; height: number }> {
+  const input = oneShotInputArgs(typeof source === 'string' ? { sourceUrl: source } : source);
   const ffmpeg = startFfmpeg([...input, '-an', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], { stdout: 'pipe' });
   const chunks: Buffer[] = [];
   ffmpeg.child.stdout!.on('data', (c: Buffer) => chunks.push(c));

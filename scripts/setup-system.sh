@@ -9,12 +9,14 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 # Runtime: ffmpeg (ingest, recording, decoding), redis (queues, socket.io), PostgreSQL 15 (tests, servers),
 # chromium (end-to-end tests). Build: the mediasoup 3.12.16 worker against Debian's own libraries.
 # Models: PyTorch + onnx train and export our own models, Pillow/numpy + a CJK font draw the synthetic
-# training and evaluation images (plates need 粤/港/澳).
+# training and evaluation images (plates need 粤/港/澳). Camera tests: GStreamer's RTSP server, from Python,
+# serves simulated IP cameras (scripts/rtsp-server.py).
 PACKAGES=(
   ffmpeg redis-server postgresql chromium
   python3-torch python3-onnx python3-pil python3-numpy fonts-wqy-zenhei fonts-dejavu-core
   ninja-build pkg-config build-essential python3 patch openssl
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev nlohmann-json3-dev libabsl-dev
+  gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 )
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.list
 

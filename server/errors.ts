@@ -102,6 +102,7 @@ export const errorReasons = [
   'deck_open',
   'no_open_deck',
   'reason_required',
+  'no_sub_stream',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

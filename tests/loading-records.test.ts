@@ -1,5 +1,6 @@
 /**
- * The loading record (全链条监管) through the real platform, no booking: two supervised farm cameras, one
+ * The loading record (全链条监管) through the real platform, no booking: two supervised farm cameras behind a
+ * real RTSP server, each with a main stream and a sub-stream (one over UDP with a login, one over TCP), one
  * counting pigs across the loading line, one at the bay reading the lorry's plate and then its seals. An
  * officer opens the record; the plate is read and matched to the expected vehicle; a checklist tick keeps
  * a still; a deck is counted across the line; the declared seal is read and matched, a wrong one raises
@@ -15,9 +16,8 @@ import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alarms, loadingRecordEvents } from '../server/db/schema.ts';
-import { freeUdpPortPair } from '../media/network.ts';
-import { startCameraSimulator } from '../scripts/camera-simulator.ts';
+import { alarms, cameraFootage, loadingRecordEvents } from '../server/db/schema.ts';
+import { startRtspCamera, type RtspCamera } from '../scripts/rtsp-camera.ts';
 import type { Principal } from '../server/services/access.ts';
 import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
@@ -41,7 +41,7 @@ let declarationId: string;
 let recordId: string;
 let colleague: TestSocketClient;
 let elsewhere: TestSocketClient;
-const simulators: Array<ReturnType<typeof startCameraSimulator>> = [];
+const cameras: RtspCamera[] = [];
 const sockets: Socket[] = [];
 const principals = {} as Record<UserKey, Principal>;
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-loading-'));
@@ -70,22 +70,38 @@ beforeAll(async () => {
   const stills = ['plate-hong-kong.jpg', 'seal.jpg', 'seal-other.jpg'].flatMap((f) => ['-loop', '1', '-t', '12', '-i', path.join(fixtures, f)]);
   // Not execFileSync: the platform runs in this process, and a blocked event loop drops its connections.
   await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', ...stills, '-filter_complex', '[0][1][2]concat=n=3:v=1:a=0,fps=10,format=yuv420p', '-c:v', 'libx264', '-g', '10', bayVideo]);
-  const bay = await freeUdpPortPair();
-  simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${bay.rtpPort}`, file: bayVideo, width: 960, height: 540, fps: 10 }));
+  // Each camera as an IP camera is reached: a real RTSP server serving its main stream (recorded, stills) and a
+  // sub-stream (analysed, wall tiles). The bay's needs a login and sends over UDP; the ramp's over TCP.
+  const bay = await startRtspCamera({
+    name: 'bay',
+    file: bayVideo,
+    main: { width: 1280, height: 720, fps: 10, bitrate: '1500k' },
+    sub: { width: 960, height: 540, fps: 10, bitrate: '1000k' },
+    user: 'viewer',
+    password: 'bay s3cret',
+  });
+  cameras.push(bay);
   bayCamera = (
     await services.admin.createCamera(principals.admin, {
       siteId,
       name: 'Loading bay',
-      sourceUrl: `udp://127.0.0.1:${bay.rtpPort}`,
+      sourceUrl: bay.mainUrl,
+      subSourceUrl: bay.subUrl,
+      rtspTransport: 'udp',
       supervision: true,
       recording: 'continuous',
       analysis: ['plate', 'seal'],
     })
   ).id;
   // The ramp: pigs walking up over the loading line (a clip of the crossing generator, looping).
-  const ramp = await freeUdpPortPair();
-  simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${ramp.rtpPort}`, file: path.join(fixtures, 'pigs-crossing.mp4'), width: 960, height: 540, fps: 5 }));
-  rampCamera = (await services.admin.createCamera(principals.admin, { siteId, name: 'Ramp', sourceUrl: `udp://127.0.0.1:${ramp.rtpPort}`, supervision: true, analysis: ['count'] })).id;
+  const ramp = await startRtspCamera({
+    name: 'ramp',
+    file: path.join(fixtures, 'pigs-crossing.mp4'),
+    main: { width: 1280, height: 720, fps: 5, bitrate: '1000k' },
+    sub: { width: 640, height: 360, fps: 5 },
+  });
+  cameras.push(ramp);
+  rampCamera = (await services.admin.createCamera(principals.admin, { siteId, name: 'Ramp', sourceUrl: ramp.mainUrl, subSourceUrl: ramp.subUrl, supervision: true, analysis: ['count'] })).id;
 
   declarationId = (
     await services.declarations.create(principals.admin, {
@@ -103,12 +119,42 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
-  await Promise.all(simulators.map((s) => s.stop()));
+  await Promise.all(cameras.map((c) => c.stop()));
   await platform?.stop();
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 describe('loading record', () => {
+  it('takes both farm cameras from their RTSP server: sub-streams analysed and tiled, main streams recorded and full size', async () => {
+    const { supervision } = platform.media;
+    await waitFor(() => [bayCamera, rampCamera].every((id) => supervision.feed(id)?.online), 'both cameras live from RTSP (main and sub-stream)', 30_000);
+    for (const id of [bayCamera, rampCamera]) {
+      const feed = supervision.feed(id)!;
+      expect([feed.producer.input, feed.lowProducer.input]).toEqual(['main', 'sub']);
+      // The wall offers each camera's sub-stream for its tile and its main stream for opening it full size.
+      expect(
+        supervision
+          .wallStreams()
+          .filter((s) => s.producer.cameraId === id)
+          .map((s) => s.producer.input),
+      ).toEqual(['sub', 'main']);
+    }
+    // The bay records its main stream: footage at the main stream's size.
+    const footage = await waitFor(async () => (await platform.database.db.select().from(cameraFootage).where(eq(cameraFootage.cameraId, bayCamera)).limit(1))[0], 'bay footage', 30_000);
+    const { stdout } = await promisify(execFile)('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height',
+      '-of',
+      'csv=p=0',
+      path.join(platform.dataDir, footage.path),
+    ]);
+    expect(stdout.trim()).toBe('1280,720');
+  }, 60_000);
+
   it('is opened by an officer of the port for a declaration at its farm; bad requests change nothing', async () => {
     const officer = await as('officer1');
     expect((await (await as('entA')).post('/api/loading-records', { declarationId })).status).toBe(403);

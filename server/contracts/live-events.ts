@@ -68,6 +68,8 @@ export interface ProducerInfo {
   source: string;
   /** The site camera it comes from; null for a participant's stream. */
   cameraId: string | null;
+  /** A site camera's stream: its main one (full size, recorded) or its sub-stream (low resolution, for tiles). */
+  input?: 'main' | 'sub';
   peerId: string | null;
   userId: string | null;
   displayName: string;

@@ -25,6 +25,10 @@ export const siteKindEnum = pgEnum('site_kind', siteKinds);
 export const cameraRecordingModes = ['continuous', 'off'] as const;
 export const cameraRecordingEnum = pgEnum('camera_recording', cameraRecordingModes);
 export type CameraRecordingMode = (typeof cameraRecordingModes)[number];
+/** How an RTSP camera's media comes: interleaved in the RTSP connection (through firewalls, the default) or over UDP. */
+export const rtspTransports = ['tcp', 'udp'] as const;
+export const rtspTransportEnum = pgEnum('rtsp_transport', rtspTransports);
+export type RtspTransport = (typeof rtspTransports)[number];
 
 export { inspectionTypes, type InspectionType };
 export const inspectionTypeEnum = pgEnum('inspection_type', inspectionTypes);
@@ -155,6 +159,13 @@ export const cameras = pgTable('cameras', {
   sourceUrl: text('source_url').notNull(),
   /** The password of the source URL, kept apart from it and encrypted (SecretBox); the URL keeps the username. */
   sourcePassword: text('source_password'),
+  /**
+   * The camera's sub-stream (a low-resolution second encoding, as IP cameras and NVRs offer): analysis and
+   * wall tiles use it, the main stream is recorded and opened full size. Absent: the main stream serves all.
+   */
+  subSourceUrl: text('sub_source_url'),
+  subSourcePassword: text('sub_source_password'),
+  rtspTransport: rtspTransportEnum('rtsp_transport').notNull().default('tcp'),
   enabled: boolean('enabled').notNull().default(true),
   /** Supervision mode: ingested continuously, whether or not a session is open (a farm watched every day). */
   supervision: boolean('supervision').notNull().default(false),

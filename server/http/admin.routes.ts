@@ -2,7 +2,7 @@ import { VISION_TASKS } from '../../inference/index.ts';
 import { z } from 'zod';
 import type { Api } from './api.ts';
 import { okResponse, uuidParam } from './common.schemas.ts';
-import { cameraRecordingModes, riskClasses, roles, siteKinds } from '../db/schema.ts';
+import { cameraRecordingModes, riskClasses, roles, rtspTransports, siteKinds } from '../db/schema.ts';
 import type { AdminService } from '../services/admin.service.ts';
 import { verifyAuditChain } from '../services/audit.service.ts';
 import type { Db } from '../db/database.ts';
@@ -28,6 +28,11 @@ const user = z
   })
   .meta({ id: 'User' });
 const created = z.object({ id: z.uuid() }).loose();
+
+const cameraUrl = z
+  .string()
+  .max(2000)
+  .regex(new RegExp(`^(${CAMERA_SCHEMES.join('|')})://\\S+$`), `an ${CAMERA_SCHEMES.join(', ')} URL`);
 
 export function adminRoutes(api: Api, admin: AdminService, db: Db) {
   api.route({ method: 'get', path: '/ports', summary: 'Customs ports', tag: 'admin', access: 'any', response: z.array(port) }, () => admin.listPorts());
@@ -194,10 +199,9 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       body: z.object({
         siteId: z.uuid(),
         name: z.string().min(1).max(200),
-        sourceUrl: z
-          .string()
-          .max(2000)
-          .regex(new RegExp(`^(${CAMERA_SCHEMES.join('|')})://\\S+$`), `an ${CAMERA_SCHEMES.join(', ')} URL`),
+        sourceUrl: cameraUrl.meta({ description: "The camera's main stream: recorded, opened full size" }),
+        subSourceUrl: cameraUrl.nullable().default(null).meta({ description: 'Its sub-stream (low resolution): wall tiles and analysis; none: the main stream serves all' }),
+        rtspTransport: z.enum(rtspTransports).default('tcp').meta({ description: 'RTSP: media in the RTSP connection (tcp) or on UDP ports' }),
         enabled: z.boolean().default(true),
         supervision: z.boolean().default(false).meta({ description: 'Supervision mode: ingested continuously, session or not' }),
         recording: z.enum(cameraRecordingModes).default('off').meta({ description: 'While supervised: continuous footage, or none' }),
@@ -270,6 +274,8 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       siteId: z.uuid(),
       name: z.string(),
       sourceUrl: z.string(),
+      subSourceUrl: z.string().nullable(),
+      rtspTransport: z.enum(rtspTransports),
       enabled: z.boolean(),
       supervision: z.boolean(),
       recording: z.enum(cameraRecordingModes),
@@ -293,17 +299,20 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     {
       method: 'get',
       path: '/admin/cameras/:id/preview',
-      summary: 'Test a camera: one frame from its source as a JPEG',
+      summary: 'Test a camera: one frame from its main stream (or its sub-stream) as a JPEG',
       tag: 'admin',
       access: ADMIN,
       params: uuidParam,
+      query: z.object({ input: z.enum(['main', 'sub']).default('main') }),
       response: z.any().meta({ type: 'string', format: 'binary' }),
     },
-    async ({ principal, params, res }) => {
+    async ({ principal, params, query, res }) => {
       const cam = await admin.camera(principal, params.id);
+      if (query.input === 'sub' && cam.subSourceUrl === null) throw new AppError('not_found', `${cam.name} has no sub-stream`, { reason: 'no_sub_stream' });
+      const url = query.input === 'sub' ? { sourceUrl: cam.subSourceUrl!, sourcePassword: cam.subSourcePassword } : cam;
       let still: Awaited<ReturnType<typeof grabCameraStill>>;
       try {
-        still = await grabCameraStill(admin.liveSourceUrl(cam));
+        still = await grabCameraStill({ sourceUrl: admin.liveSourceUrl(url), rtspTransport: cam.rtspTransport });
       } catch (err) {
         throw new AppError('camera_unreachable', maskCredentials(`No picture from ${cam.name}: ${(err as Error).message}`));
       }
@@ -339,6 +348,8 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       supervision: z.boolean(),
       recording: z.enum(cameraRecordingModes),
       analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length),
+      subSourceUrl: cameraUrl.nullable(),
+      rtspTransport: z.enum(rtspTransports),
     }),
   };
   const plural = { port: 'ports', enterprise: 'enterprises', site: 'sites', camera: 'cameras' } as const;

@@ -1,6 +1,7 @@
 /**
  * Every live site camera on this node, ingested once: a feed is the camera's own room (a router on the
- * least loaded worker) with its ffmpeg ingest. It is held by the sessions that show the camera (they pipe
+ * least loaded worker) with its ffmpeg ingest of the main stream, and of the sub-stream when the camera has
+ * one (tiles and analysis take the sub-stream; recording, stills and full-size viewing the main one). It is held by the sessions that show the camera (they pipe
  * its producer into their own room) and by supervision (a camera watched every day, session or not); it
  * stops when its last holder lets go. This is the one owner of camera ingests: nothing else starts one.
  */
@@ -14,6 +15,9 @@ export interface FeedCamera {
   siteId: string;
   /** The URL ffmpeg opens (password included: never logged). */
   liveSourceUrl: string;
+  /** The sub-stream's URL (password included), when the camera has one. */
+  liveSubSourceUrl?: string | null;
+  rtspTransport?: 'tcp' | 'udp';
 }
 
 export interface CameraFeedEvents {
@@ -23,24 +27,58 @@ export interface CameraFeedEvents {
   lost: [];
 }
 
-/** One camera's live feed: its room and ingest; `producer` is what holders pipe or watch. */
+/**
+ * One camera's live feed: its room and ingests; `producer` (the main stream) is what holders record, pipe
+ * into sessions or open full size, `lowProducer` what tiles and analysis take. The camera is online while
+ * every one of its streams sends: a silent sub-stream blanks the tiles as surely as a silent main one.
+ */
 export class CameraFeed extends EventEmitter<CameraFeedEvents> {
+  private readonly ingests: CameraIngest[];
+
   constructor(
     readonly camera: FeedCamera,
     readonly room: Room,
     readonly ingest: CameraIngest,
+    readonly subIngest: CameraIngest | null = null,
   ) {
     super();
-    ingest.on('offline', (e) => this.emit('offline', e));
-    ingest.on('online', () => this.emit('online'));
+    this.ingests = subIngest ? [ingest, subIngest] : [ingest];
+    for (const one of this.ingests) {
+      one.on('offline', (e) => {
+        // The first stream to fall silent takes the camera offline; the others falling after it say nothing new.
+        if (this.ingests.filter((i) => i.reportedOffline).length === 1) this.emit('offline', e);
+      });
+      one.on('online', () => {
+        if (this.online) this.emit('online');
+      });
+    }
   }
 
   get producer(): ProducerInfo {
     return this.ingest.producerInfo!;
   }
 
+  /** The sub-stream when the camera has one, else the main stream. */
+  get lowProducer(): ProducerInfo {
+    return (this.subIngest ?? this.ingest).producerInfo!;
+  }
+
   get online(): boolean {
-    return this.ingest.online;
+    return this.ingests.every((i) => i.online);
+  }
+
+  /** Reported offline and not back (a holder arriving later learns it here, not from the event). */
+  get reportedOffline(): boolean {
+    return this.ingests.some((i) => i.reportedOffline);
+  }
+
+  /** How long the camera's most silent stream has sent nothing. */
+  silentMs(): number {
+    return Math.max(...this.ingests.map((i) => i.silentMs()));
+  }
+
+  stop(): Promise<unknown> {
+    return Promise.all(this.ingests.map((i) => i.stop()));
   }
 }
 
@@ -108,20 +146,28 @@ export class CameraFeeds {
 
   private async start(camera: FeedCamera): Promise<CameraFeed> {
     const room = await Room.create(`camera:${camera.id}`, this.deps.pool, this.deps.network);
-    let ingest: CameraIngest;
+    const options = { offlineAfterMs: this.deps.cameraOfflineMs };
+    const source = { cameraId: camera.id, name: camera.name, rtspTransport: camera.rtspTransport };
+    let feed: CameraFeed;
     try {
-      ingest = await CameraIngest.start(room, { cameraId: camera.id, name: camera.name, sourceUrl: camera.liveSourceUrl }, { offlineAfterMs: this.deps.cameraOfflineMs });
+      const [ingest, subIngest] = await Promise.all([
+        CameraIngest.start(room, { ...source, sourceUrl: camera.liveSourceUrl, input: 'main' }, options),
+        camera.liveSubSourceUrl ? CameraIngest.start(room, { ...source, sourceUrl: camera.liveSubSourceUrl, input: 'sub' }, options) : null,
+      ]);
+      feed = new CameraFeed(camera, room, ingest, subIngest);
     } catch (err) {
+      // Closing the room closes an ingest that did start (its transport), and with it its ffmpeg.
       room.close();
       throw err;
     }
-    const feed = new CameraFeed(camera, room, ingest);
-    ingest.on('restarting', ({ inMs, reason }) => this.deps.logger.warn({ cameraId: camera.id, inMs, reason }, 'camera ingest restarting'));
+    for (const ingest of [feed.ingest, feed.subIngest]) {
+      ingest?.on('restarting', ({ inMs, reason }) => this.deps.logger.warn({ cameraId: camera.id, input: ingest.camera.input, inMs, reason }, 'camera ingest restarting'));
+    }
     // The router's worker died: the feed is gone for every holder; the next acquire starts a new one.
     room.once('closed', () => {
       if (this.stopping.has(feed)) return;
       if (this.entries.get(camera.id)?.resolved === feed) this.entries.delete(camera.id);
-      void ingest.stop();
+      void feed.stop();
       feed.emit('lost');
     });
     return feed;
@@ -131,7 +177,7 @@ export class CameraFeeds {
     const feed = await entry.feed.catch(() => null);
     if (!feed) return;
     this.stopping.add(feed);
-    await feed.ingest.stop().catch((err) => this.deps.logger.warn({ err, cameraId: entry.camera.id }, 'while stopping a camera feed'));
+    await feed.stop().catch((err) => this.deps.logger.warn({ err, cameraId: entry.camera.id }, 'while stopping a camera feed'));
     feed.room.close();
   }
 }

@@ -212,7 +212,7 @@ export class LiveSession {
         };
         this.cameras.push({ camera, feed, unsubscribe });
         // A feed live for a while is not "starting": an offline one is reported as such now.
-        if (feed.ingest.reportedOffline) onOffline({ silentMs: feed.ingest.silentMs() });
+        if (feed.reportedOffline) onOffline({ silentMs: feed.silentMs() });
         const producer = await this.room.pipeFrom(feed.room, feed.producer.producerId);
         if (camera.analysis.length > 0) {
           const attaching = this.vision

@@ -40,7 +40,7 @@ export interface SupervisedCameraState {
 export class Supervision implements LoadingLive {
   private readonly held = new Map<
     string,
-    { camera: SupervisedCameraSource; feed: CameraFeed; unsubscribe: () => void; onWall: ProducerInfo | null; recording?: { recorder: Recorder; run: string } }
+    { camera: SupervisedCameraSource; feed: CameraFeed; unsubscribe: () => void; onWall: ProducerInfo[] | null; recording?: { recorder: Recorder; run: string } }
   >();
   private readonly vision: LiveVision;
   private wall: Promise<Room> | null = null;
@@ -131,9 +131,12 @@ export class Supervision implements LoadingLive {
     return this.wall;
   }
 
-  /** The wall's streams with the site of each (for choosing what a viewer may see). */
+  /**
+   * The wall's streams with the site of each (for choosing what a viewer may see): per camera its sub-stream
+   * for the tile and its main stream for opening it full size, or its one stream for both.
+   */
   wallStreams(): Array<{ siteId: string; producer: ProducerInfo }> {
-    return [...this.held.values()].flatMap(({ camera, onWall }) => (onWall ? [{ siteId: camera.siteId, producer: onWall }] : []));
+    return [...this.held.values()].flatMap(({ camera, onWall }) => (onWall ?? []).map((producer) => ({ siteId: camera.siteId, producer })));
   }
 
   /** Stores footage written but never stored (a killed platform's), leaving the runs being recorded now alone. */
@@ -147,7 +150,7 @@ export class Supervision implements LoadingLive {
     return [...this.held.values()].map(({ camera, feed }) => ({
       cameraId: camera.id,
       online: feed.online,
-      silentSinceMs: feed.ingest.reportedOffline ? Date.now() - feed.ingest.silentMs() : null,
+      silentSinceMs: feed.reportedOffline ? Date.now() - feed.silentMs() : null,
     }));
   }
 
@@ -188,7 +191,12 @@ export class Supervision implements LoadingLive {
         const camera = await this.deps.cameras.supervisedCamera(cameraId);
         const current = this.held.get(cameraId);
         // A changed source (or analysis) is a new feed: let go of the old one first.
-        const changed = (a: SupervisedCameraSource, b: SupervisedCameraSource) => a.liveSourceUrl !== b.liveSourceUrl || a.analysis.join() !== b.analysis.join() || a.recording !== b.recording;
+        const changed = (a: SupervisedCameraSource, b: SupervisedCameraSource) =>
+          a.liveSourceUrl !== b.liveSourceUrl ||
+          a.liveSubSourceUrl !== b.liveSubSourceUrl ||
+          a.rtspTransport !== b.rtspTransport ||
+          a.analysis.join() !== b.analysis.join() ||
+          a.recording !== b.recording;
         if (current && (!camera || changed(camera, current.camera))) await this.drop(cameraId);
         if (camera && !this.held.has(cameraId)) await this.hold(camera);
       })
@@ -233,10 +241,11 @@ export class Supervision implements LoadingLive {
         feed.off('lost', onLost);
       },
     });
-    if (feed.ingest.reportedOffline) onOffline({ silentMs: feed.ingest.silentMs() });
+    if (feed.reportedOffline) onOffline({ silentMs: feed.silentMs() });
     await this.putOnWall(camera.id);
     if (camera.analysis.length > 0) {
-      void this.vision.attach(feed.room, feed.producer, camera).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
+      // Analysis decodes the sub-stream when there is one: a fraction of the main stream's pixels to decode.
+      void this.vision.attach(feed.room, feed.lowProducer, camera).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
     }
     if (camera.recording === 'continuous') await this.record(camera.id);
   }
@@ -286,9 +295,11 @@ export class Supervision implements LoadingLive {
     const entry = this.held.get(cameraId);
     if (!entry || entry.onWall) return;
     const room = await this.wallRoom();
-    const piped = await room.pipeFrom(entry.feed.room, entry.feed.producer.producerId);
-    // Dropped (or moved) while being piped: the copy has no place on the wall.
-    if (this.held.get(cameraId) !== entry) return room.closeProducer(piped.producerId);
+    const { feed } = entry;
+    const sources = feed.subIngest ? [feed.lowProducer, feed.producer] : [feed.producer];
+    const piped = await Promise.all(sources.map((p) => room.pipeFrom(feed.room, p.producerId)));
+    // Dropped (or moved) while being piped: the copies have no place on the wall.
+    if (this.held.get(cameraId) !== entry) return piped.forEach((p) => room.closeProducer(p.producerId));
     entry.onWall = piped;
     this.deps.wallChanged();
   }
@@ -306,7 +317,8 @@ export class Supervision implements LoadingLive {
       for (const s of last) await this.deps.footage.addSegment(cameraId, run, s).catch((err) => this.deps.logger.error({ err, cameraId }, 'cannot store footage'));
     }
     if (entry.onWall) {
-      (await this.wall?.catch(() => null))?.closeProducer(entry.onWall.producerId);
+      const wall = await this.wall?.catch(() => null);
+      for (const p of entry.onWall) wall?.closeProducer(p.producerId);
       this.deps.wallChanged();
     }
     await this.deps.feeds.release(cameraId, SUPERVISION);

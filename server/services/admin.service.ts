@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { and, asc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { isForeignKeyViolation, isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { type CameraRecordingMode, alarms, authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
+import { type CameraRecordingMode, type RtspTransport, alarms, authSessions, brokerDelegations, cameras, declarations, enterprises, ports, sites, users, vehicles, type Role } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { hashPassword, requireLongEnough } from '../auth/password.ts';
 import { isEnterpriseSide, readableBy, requireRole, type Principal } from './access.ts';
@@ -36,6 +36,8 @@ export interface SupervisedCameraSource {
   analysis: string[];
   recording: CameraRecordingMode;
   liveSourceUrl: string;
+  liveSubSourceUrl: string | null;
+  rtspTransport: RtspTransport;
 }
 
 export interface UserChanges {
@@ -52,7 +54,7 @@ export interface EditableChanges {
   port: { name?: string };
   enterprise: { name?: string };
   site: { name?: string; address?: string; portId?: string | null };
-  camera: { name?: string; enabled?: boolean; analysis?: string[]; supervision?: boolean; recording?: CameraRecordingMode };
+  camera: { name?: string; enabled?: boolean; analysis?: string[]; supervision?: boolean; recording?: CameraRecordingMode; subSourceUrl?: string | null; rtspTransport?: RtspTransport };
 }
 
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
@@ -174,16 +176,19 @@ export class AdminService {
     const table = editableTables[kind];
     if ('portId' in changes) await this.requireExists(this.deps.db, changes.portId, ports, 'Port');
     if (Object.keys(changes).length === 0) throw new AppError('bad_request', 'Nothing to change');
+    const stored = kind === 'camera' && 'subSourceUrl' in changes ? { ...changes, ...this.subStream((changes as EditableChanges['camera']).subSourceUrl ?? null) } : changes;
     try {
       const updated = await this.deps.db.transaction(async (tx) => {
         const [row] = (await tx
           .update(table)
-          .set(changes as never)
+          .set(stored as never)
           .where(eq(table.id, id))
-          .returning()) as Array<{ id: string; sourcePassword?: unknown }>;
+          .returning()) as Array<{ id: string; sourcePassword?: unknown; subSourcePassword?: unknown }>;
         if (!row) throw notFound(kind);
-        await this.audit(tx, actor, `${kind}.update`, kind, id, { ...changes });
-        const { sourcePassword: _sealed, ...view } = row;
+        // Audited as stored: a sub-stream's password is not in it.
+        const { subSourcePassword: _subSealed, ...audited } = stored as { subSourcePassword?: unknown };
+        await this.audit(tx, actor, `${kind}.update`, kind, id, audited);
+        const { sourcePassword: _sealed, subSourcePassword: _sealedSub, ...view } = row;
         return view;
       });
       if (kind === 'camera') this.deps.events.emit('camera.changed', { cameraId: id });
@@ -293,18 +298,39 @@ export class AdminService {
   async createCamera(actor: Principal | null, input: typeof cameras.$inferInsert) {
     if (actor) requireRole(actor, 'admin');
     await this.requireExists(this.deps.db, input.siteId, sites, 'Site');
-    try {
-      checkCameraSource(input.sourceUrl, { mediaDir: this.deps.cameraMediaDir });
-    } catch (err) {
-      if (err instanceof CameraSourceError) throw new AppError('validation_failed', err.message, { details: [{ path: ['sourceUrl'], message: err.message }] });
-      throw err;
-    }
+    this.checkSource(input.sourceUrl, 'sourceUrl');
     // The password is kept apart and encrypted: the URL stored, listed, logged and audited has none.
     const { sourceUrl, password } = splitPassword(input.sourceUrl);
-    const row = { ...input, sourceUrl, sourcePassword: password === null ? null : this.deps.secrets.seal(password) };
-    const { sourcePassword: _sealed, ...created } = await this.insertUnique(actor, cameras, row, 'camera', nameTaken('Camera exists already', input.name), { ...input, sourceUrl });
+    const sub = this.subStream(input.subSourceUrl ?? null);
+    const row = { ...input, sourceUrl, sourcePassword: password === null ? null : this.deps.secrets.seal(password), ...sub };
+    const {
+      sourcePassword: _sealed,
+      subSourcePassword: _sealedSub,
+      ...created
+    } = await this.insertUnique(actor, cameras, row, 'camera', nameTaken('Camera exists already', input.name), {
+      ...input,
+      sourceUrl,
+      subSourceUrl: sub.subSourceUrl,
+    });
     this.deps.events.emit('camera.changed', { cameraId: created.id });
     return created;
+  }
+
+  private checkSource(url: string, field: 'sourceUrl' | 'subSourceUrl'): void {
+    try {
+      checkCameraSource(url, { mediaDir: this.deps.cameraMediaDir });
+    } catch (err) {
+      if (err instanceof CameraSourceError) throw new AppError('validation_failed', err.message, { details: [{ path: [field], message: err.message }] });
+      throw err;
+    }
+  }
+
+  /** A sub-stream URL as stored: checked like the main one, its password apart and encrypted (null: none). */
+  private subStream(url: string | null): { subSourceUrl: string | null; subSourcePassword: string | null } {
+    if (url === null) return { subSourceUrl: null, subSourcePassword: null };
+    this.checkSource(url, 'subSourceUrl');
+    const { sourceUrl, password } = splitPassword(url);
+    return { subSourceUrl: sourceUrl, subSourcePassword: password === null ? null : this.deps.secrets.seal(password) };
   }
 
   async createVehicle(actor: Principal | null, input: { enterpriseId: string; plate: string; description?: string }) {
@@ -379,7 +405,11 @@ export class AdminService {
       .where(siteId ? eq(cameras.siteId, siteId) : undefined)
       .orderBy(asc(cameras.name))
       .limit(LIST_LIMIT);
-    return rows.map(({ sourcePassword, ...row }) => ({ ...row, sourceUrl: showWithMaskedPassword(row.sourceUrl, sourcePassword !== null) }));
+    return rows.map(({ sourcePassword, subSourcePassword, ...row }) => ({
+      ...row,
+      sourceUrl: showWithMaskedPassword(row.sourceUrl, sourcePassword !== null),
+      subSourceUrl: row.subSourceUrl === null ? null : showWithMaskedPassword(row.subSourceUrl, subSourcePassword !== null),
+    }));
   }
 
   async camera(actor: Principal, cameraId: string) {
@@ -391,7 +421,9 @@ export class AdminService {
 
   /** The URL ffmpeg opens for a camera: its stored URL with the password put back (never shown or logged). */
   /** The enabled cameras of a declaration's site, each with the URL to open it by (password included). */
-  async liveCamerasForDeclaration(declarationId: string): Promise<Array<{ id: string; name: string; siteId: string; analysis: string[]; liveSourceUrl: string }>> {
+  async liveCamerasForDeclaration(
+    declarationId: string,
+  ): Promise<Array<{ id: string; name: string; siteId: string; analysis: string[]; liveSourceUrl: string; liveSubSourceUrl: string | null; rtspTransport: RtspTransport }>> {
     const { db } = this.deps;
     const [declaration] = await db.select({ siteId: declarations.siteId }).from(declarations).where(eq(declarations.id, declarationId));
     if (!declaration?.siteId) return [];
@@ -399,7 +431,7 @@ export class AdminService {
       .select()
       .from(cameras)
       .where(and(eq(cameras.siteId, declaration.siteId), eq(cameras.enabled, true)));
-    return rows.map((c) => ({ id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, liveSourceUrl: this.liveSourceUrl(c) }));
+    return rows.map((c) => ({ id: c.id, name: c.name, siteId: c.siteId, analysis: c.analysis, ...this.liveSources(c) }));
   }
 
   /**
@@ -442,7 +474,16 @@ export class AdminService {
 
   private async supervisedSources(where: SQL | undefined): Promise<SupervisedCameraSource[]> {
     const rows = await this.deps.db.select({ camera: cameras, portId: sites.portId }).from(cameras).innerJoin(sites, eq(sites.id, cameras.siteId)).where(where);
-    return rows.map(({ camera: c, portId }) => ({ id: c.id, name: c.name, siteId: c.siteId, portId, analysis: c.analysis, recording: c.recording, liveSourceUrl: this.liveSourceUrl(c) }));
+    return rows.map(({ camera: c, portId }) => ({ id: c.id, name: c.name, siteId: c.siteId, portId, analysis: c.analysis, recording: c.recording, ...this.liveSources(c) }));
+  }
+
+  /** The URLs ffmpeg opens for a camera's main stream and sub-stream, passwords put back (never shown or logged). */
+  private liveSources(c: typeof cameras.$inferSelect) {
+    return {
+      liveSourceUrl: this.liveSourceUrl(c),
+      liveSubSourceUrl: c.subSourceUrl === null ? null : this.liveSourceUrl({ sourceUrl: c.subSourceUrl, sourcePassword: c.subSourcePassword }),
+      rtspTransport: c.rtspTransport,
+    };
   }
 
   liveSourceUrl(camera: { sourceUrl: string; sourcePassword: string | null }): string {

@@ -75,6 +75,8 @@ export type Camera = {
   siteId: string;
   name: string;
   sourceUrl: string;
+  subSourceUrl: string | null;
+  rtspTransport: "tcp" | "udp";
   enabled: boolean;
   supervision: boolean;
   recording: "continuous" | "off";

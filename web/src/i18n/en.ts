@@ -404,6 +404,7 @@ export const en = {
   'error.reason.deck_open': 'A deck is being counted: close it first.',
   'error.reason.no_open_deck': 'No deck is being counted.',
   'error.reason.reason_required': 'Give a reason: a hold, or a release when the count or the seals differ from the declaration, needs one.',
+  'error.reason.no_sub_stream': 'This camera has no sub-stream: its main stream serves every use.',
   'error.reason.camera_not_counting': 'This camera is not set up for counting.',
   'error.reason.camera_not_live': 'The camera is not live yet; try again when its picture shows.',
   'error.reason.batch_already_open': 'A loading batch is already open on this camera.',

@@ -406,6 +406,7 @@ export const zhCN: Messages = {
   'error.reason.deck_open': '正在清点一层车厢，请先结束清点。',
   'error.reason.no_open_deck': '当前没有正在清点的车厢层。',
   'error.reason.reason_required': '请填写理由：扣留，或在数量、封志与申报不符时放行，均需说明理由。',
+  'error.reason.no_sub_stream': '该摄像头没有子码流：所有用途均使用主码流。',
   'error.reason.camera_not_counting': '该摄像头未设置计数。',
   'error.reason.camera_not_live': '摄像头尚未直播，请在画面出现后重试。',
   'error.reason.batch_already_open': '该摄像头已有一个进行中的装车批次。',
