@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPortPair } from '../../media/network.ts';
 import { startCameraSimulator } from '../../scripts/camera-simulator.ts';
+import { startRtspCamera } from '../../scripts/rtsp-camera.ts';
 import type { Platform } from '../../server/platform.ts';
 import { startTestPlatform } from '../support/platform.ts';
 import { createWorld, PASSWORD, type World } from '../support/world.ts';
@@ -36,6 +37,7 @@ const L = (locale: Locale, key: keyof typeof en, params: Record<string, string |
 /** Frames the page's first video in `selector` has decoded. */
 const framesDecoded = (page: Page, selector: string) =>
   page.evaluate((sel) => (document.querySelector(`${sel} video`) as HTMLVideoElement | null)?.getVideoPlaybackQuality().totalVideoFrames ?? 0, selector);
+const videoWidth = (page: Page, selector: string) => page.evaluate((sel) => (document.querySelector(`${sel} video`) as HTMLVideoElement | null)?.videoWidth ?? 0, selector);
 
 async function expectInLanguage(page: Page, locale: Locale, what: string) {
   expect(await untranslated(page, locale), `${what} in ${locale}`).toEqual([]);
@@ -410,10 +412,10 @@ describe('the web app', () => {
     const { services } = platform;
     const admin = (await services.auth.login('admin', PASSWORD)).principal;
     const site = await services.admin.createSite(admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Alpha breeding farm', kind: 'farm' });
-    const { rtpPort } = await freeUdpPortPair();
-    const sim = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 15 });
-    stops.push(() => sim.stop());
-    const yard = await services.admin.createCamera(admin, { siteId: site.id, name: 'Isolation yard', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true, recording: 'continuous' });
+    // An IP camera behind a real RTSP server: a 1280x720 main stream and a 640x360 sub-stream.
+    const rtsp = await startRtspCamera({ name: 'yard', main: { width: 1280, height: 720, fps: 15, bitrate: '1500k' }, sub: { width: 640, height: 360, fps: 15 }, sway: true });
+    stops.push(() => rtsp.stop());
+    const yard = await services.admin.createCamera(admin, { siteId: site.id, name: 'Isolation yard', sourceUrl: rtsp.mainUrl, subSourceUrl: rtsp.subUrl, supervision: true, recording: 'continuous' });
     // The farm's back gate camera sends nothing: offline on the wall, and an item in the review queue.
     const silent = await freeUdpPortPair();
     const gate = await services.admin.createCamera(admin, { siteId: site.id, name: 'Back gate', sourceUrl: `udp://127.0.0.1:${silent.rtpPort}`, supervision: true });
@@ -434,8 +436,11 @@ describe('the web app', () => {
     await officer.locator(`[data-testid=wall-tile][data-camera="${gate.id}"] [data-testid=camera-state][data-state=offline]`).waitFor({ timeout: 60_000 });
     await expectInLanguage(officer, 'ru', 'camera wall');
     await screenshot(officer, 'farm-wall');
+    // The tile plays the sub-stream; opened, the camera plays its main stream full size.
+    expect(await videoWidth(officer, tile)).toBe(640);
     await officer.locator(`${tile} [data-testid=camera-tile]`).click();
     await expect.poll(() => framesDecoded(officer, '[data-testid=wall-enlarged]'), { timeout: 20_000 }).toBeGreaterThan(3);
+    expect(await videoWidth(officer, '[data-testid=wall-enlarged]')).toBe(1280);
     await officer.keyboard.press('Escape');
     // The review queue has the gate's offline incident; the officer marks it reviewed.
     await officer.getByRole('link', { name: L('ru', 'nav.review') }).click();

@@ -200,10 +200,19 @@ export const api = {
   cameras: (siteId?: string) => get<Camera[]>('/admin/cameras', { siteId }),
   /** The supervised farm cameras the caller may see, with their state. */
   supervisedCameras: () => get<SupervisedCamera[]>('/supervision/cameras'),
-  createCamera: (body: { siteId: string; name: string; sourceUrl: string; analysis: string[]; supervision: boolean; recording: 'continuous' | 'off' }) => post<Camera>('/admin/cameras', body),
+  createCamera: (body: {
+    siteId: string;
+    name: string;
+    sourceUrl: string;
+    subSourceUrl: string | null;
+    rtspTransport: 'tcp' | 'udp';
+    analysis: string[];
+    supervision: boolean;
+    recording: 'continuous' | 'off';
+  }) => post<Camera>('/admin/cameras', body),
   vehicles: () => get<Vehicle[]>('/admin/vehicles'),
   /** One frame from a camera's source (the administrator's camera test). */
-  cameraPreview: (cameraId: string) => requestBlob(`/admin/cameras/${cameraId}/preview`),
+  cameraPreview: (cameraId: string, input: 'main' | 'sub' = 'main') => requestBlob(`/admin/cameras/${cameraId}/preview?input=${input}`),
   createVehicle: (body: { enterpriseId: string; plate: string; description?: string }) => post<Vehicle>('/admin/vehicles', body),
 };
 

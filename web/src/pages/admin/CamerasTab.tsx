@@ -9,7 +9,7 @@ export function CamerasTab() {
   const { t } = useI18n();
   const sites = useLoad(() => api.sites(), []);
   const cameras = useLoad(() => api.cameras(), []);
-  const [preview, setPreview] = useState<Camera | null>(null);
+  const [preview, setPreview] = useState<{ camera: Camera; input: 'main' | 'sub' } | null>(null);
   const [error, setError] = useState<unknown>(null);
   return (
     <section>
@@ -21,16 +21,34 @@ export function CamerasTab() {
         columns={[
           { title: 'admin.name', cell: (c) => c.name },
           { title: 'admin.site', cell: (c) => sites.data?.find((s) => s.id === c.siteId)?.name },
-          { title: 'admin.sourceUrl', cell: (c) => <code>{c.sourceUrl}</code> },
+          {
+            title: 'admin.sourceUrl',
+            cell: (c) => (
+              <>
+                <code>{c.sourceUrl}</code>
+                {c.subSourceUrl && (
+                  <div className="muted small">
+                    {t('admin.subStream')}: <code>{c.subSourceUrl}</code>
+                  </div>
+                )}
+                {c.sourceUrl.startsWith('rtsp') && <div className="muted small">{t(`admin.rtsp.${c.rtspTransport}`)}</div>}
+              </>
+            ),
+          },
           { title: 'admin.analysis', cell: (c) => c.analysis.map((a) => t(`task.${a as (typeof VISION_TASKS)[number]}`)).join(', ') || '—' },
           { title: 'admin.state', cell: (c) => (c.enabled ? t('admin.enabled') : t('admin.disabled')) },
           { title: 'admin.supervision', cell: (c) => (c.supervision ? `${t('admin.supervisionOn')}${c.recording === 'continuous' ? ` · ${t('admin.recordingContinuous')}` : ''}` : '—') },
           {
             cell: (c) => (
               <RowActions name={c.name} rename={(name) => api.updateEntity('cameras', c.id, { name })} remove={() => api.deleteEntity('cameras', c.id)} done={cameras.reload} onError={setError}>
-                <button className="secondary" onClick={() => setPreview(c)} data-testid="camera-preview">
+                <button type="button" className="secondary" onClick={() => setPreview({ camera: c, input: 'main' })} data-testid="camera-preview">
                   {t('admin.testCamera')}
                 </button>
+                {c.subSourceUrl && (
+                  <button type="button" className="secondary" onClick={() => setPreview({ camera: c, input: 'sub' })} data-testid="camera-preview-sub">
+                    {t('admin.testSubStream')}
+                  </button>
+                )}
                 <ActionButton className="secondary" data-action="toggle" action={() => api.updateEntity('cameras', c.id, { enabled: !c.enabled }).then(cameras.reload)} onError={setError}>
                   {c.enabled ? t('admin.disable') : t('admin.enable')}
                 </ActionButton>
@@ -57,6 +75,8 @@ export function CamerasTab() {
             siteId: f.siteId!,
             name: f.name!,
             sourceUrl: f.sourceUrl!,
+            subSourceUrl: f.subSourceUrl?.trim() || null,
+            rtspTransport: f.rtspTransport === 'udp' ? 'udp' : 'tcp',
             analysis: all.getAll('analysis').map(String),
             supervision: all.has('supervision'),
             recording: all.has('recording') ? 'continuous' : 'off',
@@ -79,6 +99,18 @@ export function CamerasTab() {
           {t('admin.sourceUrl')}
           <input name="sourceUrl" required placeholder="rtsp://192.0.2.10/stream1" />
         </label>
+        <label>
+          {t('admin.subSourceUrl')}
+          <input name="subSourceUrl" placeholder="rtsp://192.0.2.10/stream2" />
+          <span className="muted small">{t('admin.subSourceHint')}</span>
+        </label>
+        <label>
+          {t('admin.rtspTransport')}
+          <select name="rtspTransport" defaultValue="tcp">
+            <option value="tcp">{t('admin.rtsp.tcp')}</option>
+            <option value="udp">{t('admin.rtsp.udp')}</option>
+          </select>
+        </label>
         <label className="check">
           <input type="checkbox" name="supervision" value="on" /> {t('admin.supervisionHint')}
         </label>
@@ -94,16 +126,16 @@ export function CamerasTab() {
           ))}
         </fieldset>
       </CreateForm>
-      {preview && <CameraPreview camera={preview} onClose={() => setPreview(null)} />}
+      {preview && <CameraPreview camera={preview.camera} input={preview.input} onClose={() => setPreview(null)} />}
     </section>
   );
 }
 
 /** Asks the server for one frame from the camera; its failure (unreachable, busy) is shown as such. */
-function CameraPreview({ camera, onClose }: { camera: Camera; onClose: () => void }) {
+function CameraPreview({ camera, input, onClose }: { camera: Camera; input: 'main' | 'sub'; onClose: () => void }) {
   const { t } = useI18n();
   const errorText = useErrorText();
-  const image = useLoad(async () => URL.createObjectURL(await api.cameraPreview(camera.id)), [camera.id]);
+  const image = useLoad(async () => URL.createObjectURL(await api.cameraPreview(camera.id, input)), [camera.id, input]);
   // The picture is held in memory until the dialog closes.
   useEffect(() => {
     const url = image.data;
@@ -112,7 +144,7 @@ function CameraPreview({ camera, onClose }: { camera: Camera; onClose: () => voi
     };
   }, [image.data]);
   return (
-    <Modal title={t('admin.previewOf', { name: camera.name })} onClose={onClose} wide>
+    <Modal title={t('admin.previewOf', { name: input === 'sub' ? `${camera.name} · ${t('admin.subStream')}` : camera.name })} onClose={onClose} wide>
       {image.loading ? (
         <p className="muted">{t('admin.previewWaiting')}</p>
       ) : image.error ? (

@@ -117,7 +117,7 @@ export function LoadingRecordPage({ recordId }: { recordId: string }) {
               <WallTile
                 key={c.cameraId}
                 camera={c}
-                stream={streams.get(c.cameraId)}
+                stream={streams.get(c.cameraId)?.tile}
                 vision={vision[c.cameraId]}
                 cache={cache}
                 client={client}

@@ -4,14 +4,13 @@
  * (connecting, offline since…), its live count and reads drawn over it, and open alarms; a click enlarges
  * it. Tiles out of view stop receiving.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { SupervisedCamera } from '../../api/types.ts';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Empty, ErrorBanner, Loading, Modal, useLoad } from '../../components/common.tsx';
-import { TrackCache, VideoTile, type VisionResult } from '../../components/VideoTile.tsx';
+import { VideoTile } from '../../components/VideoTile.tsx';
 import { useI18n } from '../../i18n/index.tsx';
-import { InspectionClient, type ProducerInfo } from '../../media/inspection-client.ts';
 import { useVisionResults } from '../../components/vision-results.ts';
 import { TileState, useWallMedia, WallTile } from './wall-media.tsx';
 
@@ -36,6 +35,14 @@ export function CameraWall() {
     return () => clearInterval(timer);
   }, [reload]);
   const onError = useCallback((err: unknown) => setError(err), []);
+  // Opened full size: the camera's main stream is received only while the dialog is open.
+  const full = enlarged ? streams.get(enlarged.cameraId) : undefined;
+  useEffect(() => {
+    if (!full || !client || full.full.producerId === full.tile.producerId) return;
+    const { producerId } = full.full;
+    void client.setReceiving(producerId, true).catch(() => {});
+    return () => void client.setReceiving(producerId, false).catch(() => {});
+  }, [full, client]);
 
   const farms = useMemo(() => {
     const bySite = new Map<string, { name: string; enterprise: string; cameras: SupervisedCamera[] }>();
@@ -59,23 +66,14 @@ export function CameraWall() {
           </h2>
           <div className="camera-wall">
             {farm.cameras.map((c) => (
-              <WallTile key={c.cameraId} camera={c} stream={streams.get(c.cameraId)} vision={vision[c.cameraId]} cache={cache} client={client} onOpen={() => setEnlarged(c)} onError={onError} />
+              <WallTile key={c.cameraId} camera={c} stream={streams.get(c.cameraId)?.tile} vision={vision[c.cameraId]} cache={cache} client={client} onOpen={() => setEnlarged(c)} onError={onError} />
             ))}
           </div>
         </section>
       ))}
-      {enlarged && cache && streams.get(enlarged.cameraId) && (
+      {enlarged && cache && full && (
         <Modal title={`${enlarged.siteName} · ${enlarged.name}`} onClose={() => setEnlarged(null)} wide>
-          <VideoTile
-            cache={cache}
-            info={streams.get(enlarged.cameraId)!}
-            label={enlarged.name}
-            vision={vision[enlarged.cameraId]}
-            large
-            onError={onError}
-            badges={<TileState camera={enlarged} />}
-            testId="wall-enlarged"
-          />
+          <VideoTile cache={cache} info={full.full} label={enlarged.name} vision={vision[enlarged.cameraId]} large onError={onError} badges={<TileState camera={enlarged} />} testId="wall-enlarged" />
         </Modal>
       )}
     </div>

@@ -89,13 +89,32 @@ export function TileState({ camera }: { camera: SupervisedCamera }) {
   );
 }
 
+/** A camera's streams on the wall: its sub-stream for the tile, its main stream full size (one stream: both). */
+export interface CameraStreams {
+  tile: ProducerInfo;
+  full: ProducerInfo;
+}
+
+/** Groups the wall's streams by camera, keeping the objects of those unchanged (their video elements go on). */
+function byCamera(producers: ProducerInfo[], previous: Map<string, CameraStreams>): Map<string, CameraStreams> {
+  const next = new Map<string, CameraStreams>();
+  for (const cameraId of new Set(producers.flatMap((p) => (p.cameraId ? [p.cameraId] : [])))) {
+    const own = producers.filter((p) => p.cameraId === cameraId);
+    const full = own.find((p) => p.input !== 'sub') ?? own[0]!;
+    const tile = own.find((p) => p.input === 'sub') ?? full;
+    const before = previous.get(cameraId);
+    next.set(cameraId, before && before.tile.producerId === tile.producerId && before.full.producerId === full.producerId ? before : { tile, full });
+  }
+  return next;
+}
+
 /**
  * The wall's media: one connection receiving every camera shown, asked again when the wall changes (tiles
  * already playing go on; a new track cache only when the server's wall started afresh).
  */
 export function useWallMedia() {
   const [client, setClient] = useState<InspectionClient | null>(null);
-  const [streams, setStreams] = useState<Map<string, ProducerInfo>>(new Map());
+  const [streams, setStreams] = useState<Map<string, CameraStreams>>(new Map());
   const [generation, setGeneration] = useState(0);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -106,9 +125,7 @@ export function useWallMedia() {
         const joined = await wall.joinWall();
         if (closed) return;
         // A tile whose stream did not change keeps its object, so its video element is not restarted.
-        setStreams(
-          (previous) => new Map(joined.producers.filter((p) => p.cameraId).map((p) => [p.cameraId!, previous.get(p.cameraId!)?.producerId === p.producerId ? previous.get(p.cameraId!)! : p])),
-        );
+        setStreams((previous) => byCamera(joined.producers, previous));
         if (joined.fresh) setGeneration((g) => g + 1);
         setError(null);
       } catch (err) {
