@@ -16,6 +16,7 @@ const databaseTests = [
   'tests/administration.test.ts',
   'tests/supervision.test.ts',
   'tests/loading-records.test.ts',
+  'tests/storage.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

@@ -75,6 +75,8 @@ const configSchema = z
     CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
     /** Days a supervised camera's continuous footage is kept (sealed session evidence follows its own retention). */
     CAMERA_FOOTAGE_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+    /** Past this share of the data directory's disk used, the oldest camera footage (not on hold) is deleted. */
+    STORAGE_MAX_USED_PERCENT: z.coerce.number().min(10).max(99).default(90),
     /** A site camera whose picture does not change at all this long raises camera_frozen. */
     CAMERA_FROZEN_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
     /** The same alarm (rule, camera, value) is raised again at most once per this many seconds in a session. */

@@ -103,6 +103,7 @@ export const errorReasons = [
   'no_open_deck',
   'reason_required',
   'no_sub_stream',
+  'hold_released',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

@@ -18,6 +18,7 @@ import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
 import { startBookingReminders } from './jobs/booking-reminders.ts';
 import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
+import { diskUsageOf, StorageGuard } from './jobs/storage-guard.ts';
 import { startRetentionSchedule } from './jobs/retention.ts';
 import { recoverUnfinishedWork } from './jobs/recovery.ts';
 import { LiveSessions } from './live/live-sessions.ts';
@@ -219,12 +220,25 @@ export async function startPlatform(config: Config, options: { database?: Databa
       if (change === 'raised') return loadingRecords.linkAlarm(alarm).catch(settleRecord('link an alarm'));
     });
     void services.loadingArchive.sealPending().catch(settleRecord('seal the records left unsealed'));
+    // This node's disk: past the mark, the oldest footage goes (sealed evidence never), and the admins are told.
+    const storage = new StorageGuard({
+      db: database.db,
+      footage: services.footage,
+      disk: diskUsageOf(config.dataDir),
+      maxUsedPercent: config.STORAGE_MAX_USED_PERCENT,
+      notify: (userIds, notification) => sockets.toUsers(userIds, 'notification', notification),
+      logger,
+      clock: options.clock,
+    });
+    storage.start();
+    cleanups.push(async () => storage.stop());
     const loadingBatches = new LoadingBatchService({ db: database.db, inspections: services.inspections, alarms: services.alarms, timeline: services.timeline, counting: live, clock: options.clock });
 
     const app = createApp({
       loadingBatches,
       loadingRecords,
       supervision,
+      storage,
       exports,
       services,
       logger,

@@ -24,6 +24,8 @@ const EXPECTED_TABLES = [
   'cameras',
   'declarations',
   'enterprises',
+  'footage_deletions',
+  'footage_holds',
   'inspection_sessions',
   'loading_batches',
   'loading_record_events',

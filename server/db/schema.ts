@@ -498,6 +498,51 @@ export const cameraFootage = pgTable(
 );
 
 /**
+ * A hold on a supervised camera's footage (an investigation, a complaint): segments overlapping it are kept
+ * by the footage retention and by disk-pressure deletion until the hold is released.
+ */
+export const footageHolds = pgTable(
+  'footage_holds',
+  {
+    id: id(),
+    cameraId: uuid('camera_id')
+      .notNull()
+      .references(() => cameras.id),
+    from: at('from_at').notNull(),
+    to: at('to_at').notNull(),
+    reason: text('reason').notNull(),
+    heldBy: uuid('held_by')
+      .notNull()
+      .references(() => users.id),
+    heldAt: at('held_at').notNull().defaultNow(),
+    releasedBy: uuid('released_by').references(() => users.id),
+    releasedAt: at('released_at'),
+  },
+  (t) => [index('footage_holds_camera_idx').on(t.cameraId, t.from), check('footage_holds_span', sql`${t.to} > ${t.from}`)],
+);
+
+/**
+ * What footage was deleted, and why (its age, or a full disk): one row per camera per pass, so that review
+ * says "deleted" for a moment that was recorded, and the table stays as small as the passes.
+ */
+export const footageDeletions = pgTable(
+  'footage_deletions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    cameraId: uuid('camera_id')
+      .notNull()
+      .references(() => cameras.id),
+    from: at('from_at').notNull(),
+    to: at('to_at').notNull(),
+    segments: integer('segments').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    reason: text('reason').notNull(),
+    deletedAt: at('deleted_at').notNull().defaultNow(),
+  },
+  (t) => [index('footage_deletions_camera_idx').on(t.cameraId, t.to)],
+);
+
+/**
  * A loading record (全链条监管): one shipment under a declaration loaded at its farm and supervised on the
  * farm's cameras, booked or not. Its story is in loading_record_events; decided (released or held), it is
  * sealed like a session (loading_record_seals). One open record per farm: reads at its cameras go to it.

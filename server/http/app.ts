@@ -24,6 +24,7 @@ import { supervisionRoutes } from './supervision.routes.ts';
 import { loadingRecordRoutes } from './loading-records.routes.ts';
 import type { LoadingRecordService } from '../services/loading-records.service.ts';
 import { localEvidenceStore } from '../infra/evidence-store.ts';
+import type { StorageGuard } from '../jobs/storage-guard.ts';
 import type { SupervisedCameraState } from '../live/supervision.ts';
 import type { LoadingBatchService } from '../services/loading-batches.service.ts';
 
@@ -43,6 +44,8 @@ export interface AppDeps {
   loadingRecords: LoadingRecordService;
   /** The supervised cameras live on this node and whether each is sending. */
   supervision: { states: () => SupervisedCameraState[] };
+  /** This node's disk and what its guard did (the storage view). */
+  storage: Pick<StorageGuard, 'state'>;
   /** Origins besides the platform's own allowed to send state-changing requests (ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   /** Accept maintenance commands from local CLI tools holding this token. */
@@ -53,7 +56,7 @@ const BODY_LIMIT = '256kb';
 const API_INFO = { title: 'Watchpost', version: '0.1.0' };
 
 /** Every REST route, declared once: served by createApp, described by describeApi. */
-function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'loadingRecords' | 'supervision' | 'cookieSecure'>): void {
+function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'loadingRecords' | 'supervision' | 'storage' | 'cookieSecure'>): void {
   const { services } = deps;
   authRoutes(api, services.auth, { secure: deps.cookieSecure });
   bookingRoutes(api, services.bookings);
@@ -63,7 +66,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   visionRoutes(api, { loadingBatches: deps.loadingBatches });
   loadingRecordRoutes(api, { loadingRecords: deps.loadingRecords, store: services.store });
   // Footage stays on the node's disk (it is not evidence shipped to object storage).
-  supervisionRoutes(api, { admin: services.admin, footage: services.footage, store: localEvidenceStore(services.dataDir), states: () => deps.supervision.states() });
+  supervisionRoutes(api, { admin: services.admin, footage: services.footage, store: localEvidenceStore(services.dataDir), states: () => deps.supervision.states(), storage: deps.storage });
 }
 
 /**
@@ -78,7 +81,7 @@ export function describeApi() {
     },
   }) as never;
   const api = new Api(async () => null);
-  registerRoutes(api, { services: unusable, exports: unusable, loadingBatches: unusable, loadingRecords: unusable, supervision: unusable, cookieSecure: false });
+  registerRoutes(api, { services: unusable, exports: unusable, loadingBatches: unusable, loadingRecords: unusable, supervision: unusable, storage: unusable, cookieSecure: false });
   return api.openApiDocument(API_INFO);
 }
 

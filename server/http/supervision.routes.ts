@@ -4,7 +4,10 @@ import type { AdminService } from '../services/admin.service.ts';
 import type { SupervisedCameraState } from '../live/supervision.ts';
 import type { CameraFootageService } from '../services/camera-footage.service.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
+import type { StorageGuard } from '../jobs/storage-guard.ts';
 import { isoDateTime, uuidParam } from './common.schemas.ts';
+
+const date = z.date();
 import { sendStored } from './send-stored.ts';
 
 const supervisedCamera = z
@@ -25,19 +28,111 @@ const supervisedCamera = z
   })
   .meta({ id: 'SupervisedCamera' });
 
-export function supervisionRoutes(api: Api, deps: { admin: AdminService; footage: CameraFootageService; store: EvidenceStore; states: () => SupervisedCameraState[] }) {
+const footageAt = z.object({ footageId: z.number().int(), startedAt: z.string(), durationMs: z.number().int(), offsetMs: z.number().int() }).meta({ id: 'FootageSegment' });
+const footageDeleted = z.object({ deleted: z.object({ reason: z.enum(['retention', 'disk_pressure']), deletedAt: z.string() }) }).meta({ id: 'FootageDeleted' });
+const footageHold = z
+  .object({
+    id: z.uuid(),
+    cameraId: z.uuid(),
+    from: date,
+    to: date,
+    reason: z.string(),
+    heldBy: z.uuid(),
+    heldAt: date,
+    releasedBy: z.uuid().nullable(),
+    releasedAt: date.nullable(),
+  })
+  .meta({ id: 'FootageHold' });
+
+export function supervisionRoutes(
+  api: Api,
+  deps: { admin: AdminService; footage: CameraFootageService; store: EvidenceStore; states: () => SupervisedCameraState[]; storage: Pick<StorageGuard, 'state'> },
+) {
   api.route(
     {
       method: 'get',
       path: '/cameras/:id/footage',
-      summary: "Where a supervised camera's continuous footage shows a moment: the segment covering `at` (or starting within a minute after it), null when none",
+      summary:
+        "Where a supervised camera's continuous footage shows a moment: the segment covering `at` (or starting within a minute after it); the deletion that took it (its age, or a full disk); null when nothing was recorded",
       tag: 'supervision',
       access: ['officer', 'supervisor', 'admin'],
       params: uuidParam,
       query: z.object({ at: isoDateTime }),
-      response: z.object({ footageId: z.number().int(), startedAt: z.string(), durationMs: z.number().int(), offsetMs: z.number().int() }).nullable().meta({ id: 'FootageAt' }),
+      response: z.union([footageAt, footageDeleted]).nullable(),
     },
     ({ principal, params, query }) => deps.footage.at(principal, params.id, query.at),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/cameras/:id/footage-holds',
+      summary: "Hold a supervised camera's footage from `from` to `to` (at most 31 days): kept by retention and a full disk until released",
+      tag: 'supervision',
+      access: ['officer', 'supervisor', 'admin'],
+      status: 201,
+      params: uuidParam,
+      body: z.object({ from: isoDateTime, to: isoDateTime, reason: z.string().trim().min(1).max(500) }),
+      response: footageHold,
+    },
+    ({ principal, params, body }) => deps.footage.hold(principal, params.id, { from: body.from, to: body.to }, body.reason),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/footage-holds',
+      summary: 'Holds on footage in force, on the cameras the caller may review',
+      tag: 'supervision',
+      access: ['officer', 'supervisor', 'admin'],
+      response: z.array(footageHold.extend({ camera: z.string(), site: z.string() })),
+    },
+    ({ principal }) => deps.footage.holds(principal),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/footage-holds/:id/release',
+      summary: 'Release a hold on footage (retention applies to it again)',
+      tag: 'supervision',
+      access: ['officer', 'supervisor', 'admin'],
+      params: uuidParam,
+      response: footageHold,
+    },
+    ({ principal, params }) => deps.footage.releaseHold(principal, params.id),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/admin/storage',
+      summary: "This node's disk (used, the mark past which footage is deleted, the last deletion) and the footage kept per camera",
+      tag: 'admin',
+      access: ['admin'],
+      response: z
+        .object({
+          disk: z.object({
+            totalBytes: z.number(),
+            freeBytes: z.number(),
+            usedPercent: z.number(),
+            maxUsedPercent: z.number(),
+            pressureSince: z.string().nullable(),
+            lastFreed: z.object({ at: z.string(), segments: z.number().int(), bytes: z.number() }).nullable(),
+          }),
+          cameras: z.array(
+            z.object({
+              cameraId: z.uuid(),
+              camera: z.string(),
+              siteId: z.uuid(),
+              site: z.string(),
+              enterprise: z.string(),
+              segments: z.number().int(),
+              bytes: z.number(),
+              oldest: date.nullable(),
+              newest: date.nullable(),
+            }),
+          ),
+        })
+        .meta({ id: 'Storage' }),
+    },
+    async () => ({ disk: deps.storage.state(), cameras: await deps.footage.usage() }),
   );
   api.route(
     {

@@ -6,16 +6,27 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, asc, desc, eq, gte, inArray, lte, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lte, lt, notExists, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { cameraFootage, cameras, sites } from '../db/schema.ts';
+import { cameraFootage, cameras, enterprises, footageDeletions, footageHolds, sites } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { clipFromSegments, startFfmpeg, unannouncedSegments, type RecordedSegment } from '../../media/index.ts';
-import { mayReviewFarmAlarms, type Principal } from './access.ts';
+import { mayReviewFarmAlarms, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 
 /** A clip spans a few segments at most (a long segment setting makes fewer). */
 const MAX_CLIP_SEGMENTS = 20;
+/** Deletions go in bounded batches: a long-stopped retention must not load every old segment at once. */
+const DELETE_BATCH = 500;
+/** A hold keeps at most this span of one camera's footage (longer investigations hold several spans). */
+const MAX_HOLD_MS = 31 * 86_400_000;
+const MAX_HOLDS_LISTED = 200;
+
+/** Why footage went: its age (the footage retention) or a disk filling up. */
+export type FootageDeletionReason = 'retention' | 'disk_pressure';
+
+/** The footage at a moment: a segment to play, or the deletion that took it. */
+export type FootageLookup = FootageAt | { deleted: { reason: FootageDeletionReason; deletedAt: string } } | null;
 
 export interface FootageAt {
   footageId: number;
@@ -105,8 +116,11 @@ export class CameraFootageService {
     return saved;
   }
 
-  /** The segment of the camera's footage covering `at` (or the first one after it, within a minute). */
-  async at(p: Principal, cameraId: string, at: Date): Promise<FootageAt | null> {
+  /**
+   * The segment of the camera's footage covering `at` (or the first one after it, within a minute); when
+   * that footage was deleted, the deletion (its reason and when), so review can say so.
+   */
+  async at(p: Principal, cameraId: string, at: Date): Promise<FootageLookup> {
     await this.assertMayView(p, cameraId);
     const { db } = this.deps;
     const [covering] = await db
@@ -123,7 +137,14 @@ export class CameraFootageService {
       .where(and(eq(cameraFootage.cameraId, cameraId), gte(cameraFootage.startedAt, at), lte(cameraFootage.startedAt, new Date(at.getTime() + 60_000))))
       .orderBy(asc(cameraFootage.startedAt))
       .limit(1);
-    return next ? view(next, next.startedAt) : null;
+    if (next) return view(next, next.startedAt);
+    const [deleted] = await db
+      .select()
+      .from(footageDeletions)
+      .where(and(eq(footageDeletions.cameraId, cameraId), lte(footageDeletions.from, at), gte(footageDeletions.to, at)))
+      .orderBy(desc(footageDeletions.deletedAt))
+      .limit(1);
+    return deleted ? { deleted: { reason: deleted.reason as FootageDeletionReason, deletedAt: deleted.deletedAt.toISOString() } } : null;
   }
 
   /**
@@ -149,37 +170,175 @@ export class CameraFootageService {
     return mp4;
   }
 
-  /** Deletes footage older than `keepDays` (files and rows), audited per camera; returns how many segments went. */
+  /** Deletes footage older than `keepDays` that no hold keeps (files and rows), oldest first; recorded per camera. */
   async expire(keepDays: number): Promise<{ segments: number; bytes: number }> {
-    const { db, dataDir } = this.deps;
-    const cutoff = new Date((this.deps.clock?.() ?? new Date()).getTime() - keepDays * 86_400_000);
+    const cutoff = new Date(this.now().getTime() - keepDays * 86_400_000);
     let segments = 0;
     let bytes = 0;
-    // In bounded batches: a long-stopped retention must not load every old segment at once.
     for (;;) {
-      const old = await db.select().from(cameraFootage).where(lt(cameraFootage.startedAt, cutoff)).orderBy(asc(cameraFootage.startedAt)).limit(500);
-      if (old.length === 0) break;
-      for (const row of old) {
-        fs.rmSync(path.join(dataDir, row.path), { force: true });
-        fs.rmSync(path.join(dataDir, row.path.replace(/\.mkv$/, '.mp4')), { force: true });
-      }
-      await db.transaction(async (tx) => {
-        await tx.delete(cameraFootage).where(
-          inArray(
-            cameraFootage.id,
-            old.map((r) => r.id),
-          ),
-        );
-        const perCamera = new Map<string, number>();
-        for (const row of old) perCamera.set(row.cameraId, (perCamera.get(row.cameraId) ?? 0) + 1);
-        for (const [cameraId, n] of perCamera) {
-          await appendAudit(tx, { actorId: null, action: 'retention.footage_delete', entityType: 'camera', entityId: cameraId, details: { segments: n, before: cutoff.toISOString() } });
-        }
-      });
-      segments += old.length;
-      bytes += old.reduce((sum, r) => sum + r.sizeBytes, 0);
+      const batch = await this.deletable(lt(cameraFootage.startedAt, cutoff));
+      if (batch.length === 0) break;
+      bytes += await this.deleteSegments(batch, 'retention');
+      segments += batch.length;
     }
     return { segments, bytes };
+  }
+
+  /**
+   * Frees at least `bytes` of disk by deleting the oldest footage that no hold keeps, whatever its camera
+   * (a full disk stops every recording). Returns what went; fewer bytes when nothing more may go.
+   */
+  async freeSpace(bytes: number): Promise<{ segments: number; bytes: number }> {
+    let segments = 0;
+    let freed = 0;
+    while (freed < bytes) {
+      const batch = await this.deletable(undefined, Math.min(DELETE_BATCH, 50));
+      if (batch.length === 0) break;
+      // No further than needed: the batch is cut where the target is reached.
+      let take = 0;
+      for (let sum = 0; take < batch.length && freed + sum < bytes; take++) sum += batch[take]!.sizeBytes;
+      const chosen = batch.slice(0, take);
+      freed += await this.deleteSegments(chosen, 'disk_pressure');
+      segments += chosen.length;
+    }
+    return { segments, bytes: freed };
+  }
+
+  /** Puts a hold on a camera's footage from `from` to `to` (those who may review the farm's alarms). */
+  async hold(p: Principal, cameraId: string, span: { from: Date; to: Date }, reason: string) {
+    requireRole(p, 'officer', 'supervisor', 'admin');
+    await this.assertMayView(p, cameraId);
+    if (span.to.getTime() <= span.from.getTime() || span.to.getTime() - span.from.getTime() > MAX_HOLD_MS) {
+      throw new AppError('validation_failed', 'A hold spans more than nothing and at most 31 days', { details: [{ path: ['to'], message: 'after from, within 31 days' }] });
+    }
+    return this.deps.db.transaction(async (tx) => {
+      const [row] = await tx.insert(footageHolds).values({ cameraId, from: span.from, to: span.to, reason, heldBy: p.userId }).returning();
+      await appendAudit(tx, {
+        actorId: p.userId,
+        action: 'footage.hold',
+        entityType: 'camera',
+        entityId: cameraId,
+        details: { holdId: row!.id, from: span.from.toISOString(), to: span.to.toISOString(), reason },
+      });
+      return row!;
+    });
+  }
+
+  async releaseHold(p: Principal, holdId: string) {
+    requireRole(p, 'officer', 'supervisor', 'admin');
+    const [hold] = await this.deps.db.select().from(footageHolds).where(eq(footageHolds.id, holdId));
+    if (!hold) throw notFound('Hold');
+    await this.assertMayView(p, hold.cameraId);
+    return this.deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(footageHolds)
+        .set({ releasedBy: p.userId, releasedAt: this.now() })
+        .where(and(eq(footageHolds.id, holdId), isNull(footageHolds.releasedAt)))
+        .returning();
+      if (!row) throw new AppError('conflict', 'The hold was released already', { reason: 'hold_released' });
+      await appendAudit(tx, { actorId: p.userId, action: 'footage.hold_release', entityType: 'camera', entityId: hold.cameraId, details: { holdId } });
+      return row;
+    });
+  }
+
+  /** Holds in force (newest first), on the cameras the caller may review. */
+  async holds(p: Principal) {
+    requireRole(p, 'officer', 'supervisor', 'admin');
+    const rows = await this.deps.db
+      .select({ hold: footageHolds, camera: cameras.name, site: sites.name, portId: sites.portId })
+      .from(footageHolds)
+      .innerJoin(cameras, eq(cameras.id, footageHolds.cameraId))
+      .innerJoin(sites, eq(sites.id, cameras.siteId))
+      .where(and(isNull(footageHolds.releasedAt), p.role === 'officer' ? eq(sites.portId, p.portId ?? '00000000-0000-0000-0000-000000000000') : undefined))
+      .orderBy(desc(footageHolds.heldAt))
+      .limit(MAX_HOLDS_LISTED);
+    return rows.map(({ hold, camera, site }) => ({ ...hold, camera, site }));
+  }
+
+  /** Footage kept per camera (bytes, segments, oldest and newest), farm by farm, for the storage view. */
+  async usage() {
+    return this.deps.db
+      .select({
+        cameraId: cameras.id,
+        camera: cameras.name,
+        siteId: sites.id,
+        site: sites.name,
+        enterprise: enterprises.name,
+        segments: sql<number>`count(${cameraFootage.id})::int`,
+        bytes: sql<number>`coalesce(sum(${cameraFootage.sizeBytes}), 0)::bigint`.mapWith(Number),
+        oldest: sql<Date | null>`min(${cameraFootage.startedAt})`.mapWith((v) => (v === null ? null : new Date(v))),
+        newest: sql<Date | null>`max(${cameraFootage.startedAt})`.mapWith((v) => (v === null ? null : new Date(v))),
+      })
+      .from(cameras)
+      .innerJoin(sites, eq(sites.id, cameras.siteId))
+      .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
+      .leftJoin(cameraFootage, eq(cameraFootage.cameraId, cameras.id))
+      .groupBy(cameras.id, sites.id, enterprises.name)
+      .orderBy(asc(enterprises.name), asc(sites.name), asc(cameras.name))
+      .limit(1000);
+  }
+
+  private now(): Date {
+    return this.deps.clock?.() ?? new Date();
+  }
+
+  /** The oldest segments matching `where` that no hold in force overlaps. */
+  private deletable(where: SQL | undefined, limit = DELETE_BATCH) {
+    const held = this.deps.db
+      .select({ one: sql`1` })
+      .from(footageHolds)
+      .where(
+        and(
+          eq(footageHolds.cameraId, cameraFootage.cameraId),
+          isNull(footageHolds.releasedAt),
+          lte(footageHolds.from, sql`${cameraFootage.startedAt} + ${cameraFootage.durationMs} * interval '1 millisecond'`),
+          gte(footageHolds.to, cameraFootage.startedAt),
+        ),
+      );
+    return this.deps.db
+      .select()
+      .from(cameraFootage)
+      .where(and(where, notExists(held)))
+      .orderBy(asc(cameraFootage.startedAt))
+      .limit(limit);
+  }
+
+  /** Deletes segments (files, then rows), recording per camera what went and why; returns the bytes freed. */
+  private async deleteSegments(rows: Array<typeof cameraFootage.$inferSelect>, reason: FootageDeletionReason): Promise<number> {
+    const { db, dataDir } = this.deps;
+    for (const row of rows) {
+      fs.rmSync(path.join(dataDir, row.path), { force: true });
+      fs.rmSync(path.join(dataDir, row.path.replace(/\.mkv$/, '.mp4')), { force: true });
+    }
+    const perCamera = new Map<string, { from: Date; to: Date; segments: number; bytes: number }>();
+    for (const row of rows) {
+      const end = new Date(row.startedAt.getTime() + row.durationMs);
+      const c = perCamera.get(row.cameraId) ?? { from: row.startedAt, to: end, segments: 0, bytes: 0 };
+      if (row.startedAt < c.from) c.from = row.startedAt;
+      if (end > c.to) c.to = end;
+      c.segments += 1;
+      c.bytes += row.sizeBytes;
+      perCamera.set(row.cameraId, c);
+    }
+    await db.transaction(async (tx) => {
+      await tx.delete(cameraFootage).where(
+        inArray(
+          cameraFootage.id,
+          rows.map((r) => r.id),
+        ),
+      );
+      for (const [cameraId, c] of perCamera) {
+        await tx.insert(footageDeletions).values({ cameraId, ...c, reason, deletedAt: this.now() });
+        await appendAudit(tx, {
+          actorId: null,
+          action: reason === 'retention' ? 'retention.footage_delete' : 'storage.footage_delete',
+          entityType: 'camera',
+          entityId: cameraId,
+          details: { segments: c.segments, bytes: c.bytes, from: c.from.toISOString(), to: c.to.toISOString() },
+        });
+      }
+    });
+    return rows.reduce((sum, r) => sum + r.sizeBytes, 0);
   }
 
   private async assertMayView(p: Principal, cameraId: string): Promise<void> {

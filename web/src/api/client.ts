@@ -1,5 +1,7 @@
 /** REST calls to the platform (same origin; the httpOnly session cookie authenticates). */
 import type {
+  FootageHold,
+  Storage,
   Alarm,
   AlarmMute,
   ArchiveEntry,
@@ -150,6 +152,8 @@ export const api = {
   reviewQueue: (query: Query) => get<Page<FarmAlarm>>('/review/alarms', query),
   /** Where a supervised camera's footage shows a moment (null: nothing recorded then). */
   footageAt: (cameraId: string, at: string) => get<FootageAt | null>(`/cameras/${cameraId}/footage`, { at }),
+  holdFootage: (cameraId: string, body: { from: string; to: string; reason: string }) => post<FootageHold>(`/cameras/${cameraId}/footage-holds`, body),
+  storage: () => get<Storage>('/admin/storage'),
   acknowledgeAlarm: (alarmId: string) => post<Alarm>(`/alarms/${alarmId}/acknowledge`),
   acknowledgeAlarms: (alarmIds: string[]) => post<{ acknowledged: string[]; skipped: string[] }>('/alarms/acknowledge', { alarmIds }),
   muteAlarms: (sessionId: string, body: { cameraId: string; rule: string; minutes: number; reason: string }) => post<AlarmMute>(`/sessions/${sessionId}/alarm-mutes`, body),

@@ -157,12 +157,31 @@ export type FarmAlarm = {
   reviewedByName: string | null;
 };
 
-export type FootageAt = {
+export type FootageDeleted = {
+  deleted: {
+    reason: "retention" | "disk_pressure";
+    deletedAt: string;
+  };
+};
+
+export type FootageHold = {
+  id: string;
+  cameraId: string;
+  from: string;
+  to: string;
+  reason: string;
+  heldBy: string;
+  heldAt: string;
+  releasedBy: string | null;
+  releasedAt: string | null;
+};
+
+export type FootageSegment = {
   footageId: number;
   startedAt: string;
   durationMs: number;
   offsetMs: number;
-} | null;
+};
 
 export type LoadingBatch = {
   id: string;
@@ -387,6 +406,32 @@ export type Site = {
   kind: "warehouse" | "factory" | "farm";
   address: string;
   createdAt: string;
+};
+
+export type Storage = {
+  disk: {
+    totalBytes: number;
+    freeBytes: number;
+    usedPercent: number;
+    maxUsedPercent: number;
+    pressureSince: string | null;
+    lastFreed: {
+      at: string;
+      segments: number;
+      bytes: number;
+    } | null;
+  };
+  cameras: Array<{
+    cameraId: string;
+    camera: string;
+    siteId: string;
+    site: string;
+    enterprise: string;
+    segments: number;
+    bytes: number;
+    oldest: string | null;
+    newest: string | null;
+  }>;
 };
 
 export type SupervisedCamera = {

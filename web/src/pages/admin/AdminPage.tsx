@@ -1,4 +1,4 @@
-/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles. */
+/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, storage. */
 import { api } from '../../api/client.ts';
 import { useRouter } from '../../app/router.tsx';
 import { ErrorBanner, useLoad } from '../../components/common.tsx';
@@ -8,10 +8,11 @@ import { DelegationsTab } from './DelegationsTab.tsx';
 import { EnterprisesTab } from './EnterprisesTab.tsx';
 import { PortsTab } from './PortsTab.tsx';
 import { SitesTab } from './SitesTab.tsx';
+import { StorageTab } from './StorageTab.tsx';
 import { UsersTab } from './UsersTab.tsx';
 import { VehiclesTab } from './VehiclesTab.tsx';
 
-const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles'] as const;
+const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'storage'] as const;
 type Tab = (typeof TABS)[number];
 
 export function AdminPage() {
@@ -37,6 +38,7 @@ export function AdminPage() {
       {tab === 'sites' && <SitesTab enterprises={enterprises.data ?? []} />}
       {tab === 'cameras' && <CamerasTab />}
       {tab === 'vehicles' && <VehiclesTab enterprises={enterprises.data ?? []} />}
+      {tab === 'storage' && <StorageTab />}
     </div>
   );
 }

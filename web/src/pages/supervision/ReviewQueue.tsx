@@ -16,6 +16,9 @@ const PAGE = 30;
 const STATES = ['unreviewed', 'reviewed', 'cleared'] as const;
 const RULES = ['camera_offline', 'camera_frozen', 'plate_not_registered', 'count_mismatch', 'seal_mismatch'] as const;
 
+/** A hold from the review keeps this much footage before and after the alarm. */
+const HOLD_AROUND_MS = 10 * 60_000;
+
 export function ReviewQueue() {
   const { t } = useI18n();
   const { search, navigate, path } = useRouter();
@@ -144,7 +147,10 @@ function ReviewItem({
   onPlay: (src: string, offsetMs: number, from: string) => void;
 }) {
   const { t, tMaybe, dateTime, time } = useI18n();
-  const [noFootage, setNoFootage] = useState(false);
+  // Why the footage cannot be played: nothing was recorded then, or it was deleted (by age, by a full disk).
+  const [noFootage, setNoFootage] = useState<null | 'none' | { reason: 'retention' | 'disk_pressure'; deletedAt: string }>(null);
+  const [holding, setHolding] = useState<null | 'asking' | 'held'>(null);
+  const [reason, setReason] = useState('');
   return (
     <li className={`card review-item review-${a.status}`} data-testid="review-item" data-status={a.status} data-rule={a.rule}>
       {a.hasEvidence ? (
@@ -179,16 +185,48 @@ function ReviewItem({
           <ActionButton
             className="secondary"
             data-testid="play-footage"
-            disabled={noFootage}
+            disabled={noFootage !== null}
             action={async () => {
               const footage: FootageAt | null = await api.footageAt(a.cameraId!, a.createdAt);
-              if (footage) onPlay(mediaUrl.footage(footage.footageId), footage.offsetMs, footage.startedAt);
-              else setNoFootage(true);
+              if (!footage) setNoFootage('none');
+              else if ('deleted' in footage) setNoFootage(footage.deleted);
+              else onPlay(mediaUrl.footage(footage.footageId), footage.offsetMs, footage.startedAt);
             }}
             onError={onError}
           >
-            {noFootage ? t('review.noFootage') : t('review.play')}
+            {noFootage === null
+              ? t('review.play')
+              : noFootage === 'none'
+                ? t('review.noFootage')
+                : t(noFootage.reason === 'retention' ? 'review.deletedByAge' : 'review.deletedDiskFull', { time: dateTime(noFootage.deletedAt) })}
           </ActionButton>
+        )}
+        {a.cameraId && holding === null && (
+          <button type="button" className="secondary" data-testid="hold-footage" onClick={() => setHolding('asking')}>
+            {t('review.holdFootage')}
+          </button>
+        )}
+        {a.cameraId && holding === 'asking' && (
+          <span className="inline-form">
+            <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('review.holdReason')} maxLength={500} data-testid="hold-reason" />
+            <ActionButton
+              data-testid="hold-confirm"
+              disabled={reason.trim() === ''}
+              action={async () => {
+                const at = new Date(a.frameAt).getTime();
+                await api.holdFootage(a.cameraId!, { from: new Date(at - HOLD_AROUND_MS).toISOString(), to: new Date(at + HOLD_AROUND_MS).toISOString(), reason: reason.trim() });
+                setHolding('held');
+              }}
+              onError={onError}
+            >
+              {t('review.hold')}
+            </ActionButton>
+          </span>
+        )}
+        {holding === 'held' && (
+          <span className="muted small" data-testid="footage-held">
+            {t('review.footageHeld')}
+          </span>
         )}
         {a.status === 'open' && (
           <ActionButton data-testid="mark-reviewed" action={() => api.acknowledgeAlarm(a.id).then(onReviewed)} onError={onError}>
