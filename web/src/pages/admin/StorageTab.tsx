@@ -39,7 +39,7 @@ export function StorageTab() {
   return (
     <section data-testid="storage">
       <h2>{t('storage.disk')}</h2>
-      <div className="meter" role="meter" aria-valuenow={Math.round(disk.usedPercent)} aria-valuemin={0} aria-valuemax={100} aria-label={t('storage.disk')}>
+      <div className="meter" title={`${Math.round(disk.usedPercent)} %`}>
         <div className={`meter-fill${disk.usedPercent > disk.maxUsedPercent ? ' meter-over' : ''}`} style={{ width: `${Math.min(100, disk.usedPercent)}%` }} />
         <div className="meter-mark" style={{ left: `${disk.maxUsedPercent}%` }} title={t('storage.mark', { percent: disk.maxUsedPercent })} />
       </div>
