@@ -17,6 +17,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarms, cameraFootage, loadingRecordEvents } from '../server/db/schema.ts';
+import { StorageGuard } from '../server/jobs/storage-guard.ts';
 import { startRtspCamera, type RtspCamera } from '../scripts/rtsp-camera.ts';
 import type { Principal } from '../server/services/access.ts';
 import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -299,4 +300,47 @@ describe('loading record', () => {
     expect(tampered.body.ok).toBe(false);
     expect(tampered.body.problems).toEqual([expect.objectContaining({ item: mismatch!.clipPath, problem: 'changed' })]);
   }, 120_000);
+
+  it('loses footage to a full disk oldest first, keeping held footage and the sealed record; bad holds change nothing', async () => {
+    const officer = await as('officer1');
+    const holds = `/api/cameras/${bayCamera}/footage-holds`;
+    const bayFootage = async () => platform.database.db.select().from(cameraFootage).where(eq(cameraFootage.cameraId, bayCamera)).orderBy(cameraFootage.startedAt);
+    const [oldest, second] = await bayFootage();
+    const span = { from: oldest!.startedAt.toISOString(), to: new Date(oldest!.startedAt.getTime() + 1000).toISOString() };
+    expect((await (await as('entA')).post(holds, { ...span, reason: 'mine' })).status).toBe(403);
+    expect((await (await as('officerOtherPort')).post(holds, { ...span, reason: 'theirs' })).status).toBe(404);
+    expect((await officer.post(holds, { from: span.to, to: span.from, reason: 'backwards' })).status).toBe(400);
+    expect((await officer.post(holds, { ...span, reason: '  ' })).status).toBe(400);
+    const held = await officer.post(holds, { ...span, reason: 'Case 12: the lorry at arrival' });
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
+
+    // The disk is full: the oldest footage that may go goes (the held one stays), and the admins are told.
+    const told: string[] = [];
+    const guard = new StorageGuard({
+      db: platform.database.db,
+      footage: platform.services.footage,
+      disk: () => ({ totalBytes: 1000, freeBytes: 0 }),
+      maxUsedPercent: 90,
+      notify: (_users, n) => told.push(n.kind),
+      logger: platform.logger,
+    });
+    await guard.check();
+    const left = (await bayFootage()).map((f) => f.id);
+    expect(left).toContain(oldest!.id);
+    expect(left).not.toContain(second!.id);
+    expect(told).toEqual(['storage.pressure']);
+    // A moment only the deleted segment showed (segments of one run may overlap by a few milliseconds).
+    const moment = new Date(Math.max(oldest!.startedAt.getTime() + oldest!.durationMs + 1, second!.startedAt.getTime() + 1));
+    expect(moment.getTime()).toBeLessThan(second!.startedAt.getTime() + second!.durationMs);
+    const review = await officer.get(`/api/cameras/${bayCamera}/footage?at=${encodeURIComponent(moment.toISOString())}`);
+    expect(review.body).toMatchObject({ deleted: { reason: 'disk_pressure' } });
+    // The sealed record is evidence, not footage: its verification still names only the tampered clip.
+    const report = await officer.get(`/api/loading-records/${recordId}/verification`);
+    expect(report.body.problems).toHaveLength(1);
+    // The storage view is the admin's.
+    expect((await officer.get('/api/admin/storage')).status).toBe(403);
+    const storage = await (await as('admin')).get('/api/admin/storage');
+    expect(storage.body.cameras).toEqual(expect.arrayContaining([expect.objectContaining({ cameraId: bayCamera, site: 'Lychee Hill pig farm', segments: expect.any(Number) })]));
+    expect(storage.body.disk).toMatchObject({ maxUsedPercent: 90 });
+  }, 60_000);
 });

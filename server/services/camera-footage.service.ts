@@ -130,6 +130,14 @@ export class CameraFootageService {
       .orderBy(desc(cameraFootage.startedAt))
       .limit(1);
     if (covering && covering.startedAt.getTime() + covering.durationMs >= at.getTime()) return view(covering, at);
+    // That moment's footage was deleted: said so, rather than showing a later picture in its place.
+    const [deleted] = await db
+      .select()
+      .from(footageDeletions)
+      .where(and(eq(footageDeletions.cameraId, cameraId), lte(footageDeletions.from, at), gte(footageDeletions.to, at)))
+      .orderBy(desc(footageDeletions.deletedAt))
+      .limit(1);
+    if (deleted) return { deleted: { reason: deleted.reason as FootageDeletionReason, deletedAt: deleted.deletedAt.toISOString() } };
     // Nothing was recorded at that very moment (a restart's gap): the next picture, if soon after.
     const [next] = await db
       .select()
@@ -137,14 +145,7 @@ export class CameraFootageService {
       .where(and(eq(cameraFootage.cameraId, cameraId), gte(cameraFootage.startedAt, at), lte(cameraFootage.startedAt, new Date(at.getTime() + 60_000))))
       .orderBy(asc(cameraFootage.startedAt))
       .limit(1);
-    if (next) return view(next, next.startedAt);
-    const [deleted] = await db
-      .select()
-      .from(footageDeletions)
-      .where(and(eq(footageDeletions.cameraId, cameraId), lte(footageDeletions.from, at), gte(footageDeletions.to, at)))
-      .orderBy(desc(footageDeletions.deletedAt))
-      .limit(1);
-    return deleted ? { deleted: { reason: deleted.reason as FootageDeletionReason, deletedAt: deleted.deletedAt.toISOString() } } : null;
+    return next ? view(next, next.startedAt) : null;
   }
 
   /**
