@@ -14,4 +14,18 @@ export { parsePlate, parseSeal, isContainerNumber, type PlateFormat } from './ta
 export { readImageFile, encodeJpeg, type RgbImage, type Box } from './image.ts';
 export type { InferenceBackend, ModelSession, Tensor } from './backend.ts';
 export { LineCrossingCounter, crossingOptionsFor, type CountingLine, type Crossing } from './tracking/line-crossing.ts';
-export { AlarmCooldown, RepeatedRead, cameraFrozen, cameraOffline, countMismatch, matchDeclared, normaliseCode, plateCheck, sealCheck, type AlarmCandidate, type AlarmRule } from './alarms/rules.ts';
+export {
+  AlarmCooldown,
+  RepeatedRead,
+  cameraFrozen,
+  cameraOffline,
+  countMismatch,
+  isolationOccupied,
+  matchDeclared,
+  normaliseCode,
+  plateCheck,
+  sealCheck,
+  vehicleWithoutRecord,
+  type AlarmCandidate,
+  type AlarmRule,
+} from './alarms/rules.ts';

@@ -104,6 +104,7 @@ export const errorReasons = [
   'reason_required',
   'no_sub_stream',
   'hold_released',
+  'too_many_zones',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

@@ -199,6 +199,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       dataDir: config.dataDir,
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameras: services.admin,
+      zones: services.zones,
       alarms: services.alarms,
       events: services.events,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,

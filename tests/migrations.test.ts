@@ -21,6 +21,7 @@ const EXPECTED_TABLES = [
   'bookings',
   'broker_delegations',
   'camera_footage',
+  'camera_zones',
   'cameras',
   'declarations',
   'enterprises',

@@ -165,6 +165,98 @@ describe('farm supervision', () => {
     expect((await officer.get(`/api/review/alarms?cameraId=${countedCamera}`)).body.items.find((a: { id: string }) => a.id === frozen.id)).toMatchObject({ hasClip: true });
   }, 150_000);
 
+  it('draws zones over a camera: an isolation pen with pigs in it raises an alarm, a motion mask hides what is under it', async () => {
+    const admin = await as('admin');
+    const zones = `/api/admin/cameras/${countedCamera}/zones`;
+    const left = {
+      name: 'Isolation pen 2',
+      kind: 'isolation_pen',
+      polygon: [
+        [0, 0],
+        [0.5, 0],
+        [0.5, 1],
+        [0, 1],
+      ],
+    };
+    // Bad zones change nothing: a line, too few corners, corners off the picture, an unknown kind, not an admin.
+    for (const bad of [
+      {
+        ...left,
+        polygon: [
+          [0, 0],
+          [0.5, 0.5],
+          [1, 1],
+        ],
+      },
+      {
+        ...left,
+        polygon: [
+          [0, 0],
+          [1, 1],
+        ],
+      },
+      {
+        ...left,
+        polygon: [
+          [0, 0],
+          [1.5, 0],
+          [0, 1],
+        ],
+      },
+      { ...left, kind: 'swimming_pool' },
+      { ...left, name: ' ' },
+    ]) {
+      expect((await admin.post(zones, bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await (await as('officer1')).post(zones, left)).status).toBe(403);
+    expect((await admin.post(`/api/admin/cameras/${crypto.randomUUID()}/zones`, left)).status).toBe(404);
+    const created = await admin.post(zones, left);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const again = await admin.post(zones, left);
+    expect([again.status, again.body.error.reason]).toEqual([409, 'name_taken']);
+    // Officers of the port see them (drawn over the picture); another port does not see the camera.
+    expect((await (await as('officer2')).get(`/api/cameras/${countedCamera}/zones`)).body).toEqual([expect.objectContaining({ name: 'Isolation pen 2', kind: 'isolation_pen' })]);
+    expect((await (await as('officerOtherPort')).get(`/api/cameras/${countedCamera}/zones`)).status).toBe(404);
+
+    // The pen in the picture's left half has pigs: animals_in_isolation, with its frame, at the farm.
+    const alarm = await waitFor(
+      async () =>
+        (
+          await platform.database.db
+            .select()
+            .from(alarms)
+            .where(and(eq(alarms.cameraId, countedCamera), eq(alarms.rule, 'animals_in_isolation')))
+        )[0],
+      'animals_in_isolation',
+      60_000,
+    );
+    expect(alarm).toMatchObject({ sessionId: null, siteId, status: 'open', details: expect.objectContaining({ zone: 'Isolation pen 2', zoneId: created.body.id }) });
+    expect((alarm.details as { animals: number }).animals).toBeGreaterThan(0);
+    expect(alarm.evidencePath).toBeTruthy();
+
+    // A mask over the whole picture: nothing is counted any more (the camera is not restarted for it).
+    const pid = await platform.media.feeds.pid(countedCamera);
+    const mask = await admin.post(zones, {
+      name: 'Clock overlay',
+      kind: 'motion_mask',
+      polygon: [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 1],
+      ],
+    });
+    expect(mask.status).toBe(201);
+    await platform.media.supervision.refresh(countedCamera);
+    const since = colleague.events.length;
+    await waitFor(() => colleague.events.slice(since).filter(([e, r]) => e === 'vision:result' && r.cameraId === countedCamera).length >= 3, 'results after the mask', 30_000);
+    const after = colleague.events.slice(since).filter(([e, r]) => e === 'vision:result' && r.cameraId === countedCamera);
+    expect(after.slice(1).every(([, r]) => r.count === 0)).toBe(true);
+    expect(await platform.media.feeds.pid(countedCamera)).toBe(pid);
+    for (const z of [created.body, mask.body]) expect((await admin.delete(`${zones}/${z.id}`)).status).toBe(200);
+    expect((await admin.delete(`${zones}/${created.body.id}`)).status).toBe(404);
+  }, 120_000);
+
   it('reports a silent supervised camera offline at its site, to the port officers only', async () => {
     const openOfSilent = () =>
       platform.database.db

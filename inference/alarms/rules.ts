@@ -4,7 +4,15 @@
  * later a supervisor) can see exactly why it fired. No I/O here: persistence and pushing are the server's.
  */
 
-export type AlarmRule = 'count_mismatch' | 'plate_not_registered' | 'plate_not_booked' | 'seal_mismatch' | 'camera_offline' | 'camera_frozen';
+export type AlarmRule =
+  | 'count_mismatch'
+  | 'plate_not_registered'
+  | 'plate_not_booked'
+  | 'seal_mismatch'
+  | 'camera_offline'
+  | 'camera_frozen'
+  | 'animals_in_isolation'
+  | 'vehicle_without_loading_record';
 
 export interface AlarmCandidate {
   rule: AlarmRule;
@@ -84,6 +92,19 @@ export function cameraOffline(input: { cameraId: string; silentMs: number; offli
 }
 
 /** A camera whose picture has not changed for too long (mean absolute frame difference below threshold). */
+/** Animals seen in an isolation pen that must be empty (seen over several results in a row: not one misdetection). */
+export function isolationOccupied(input: { zoneId: string; zone: string; animals: number; frameAt: Date }): AlarmCandidate | null {
+  if (input.animals <= 0) return null;
+  return { rule: 'animals_in_isolation', details: { zone: input.zone, zoneId: input.zoneId, animals: input.animals }, frameAt: input.frameAt, dedupeKey: `isolation:${input.zoneId}` };
+}
+
+/** A vehicle read in the loading bay while the farm has no open loading record: loading nobody supervises. */
+export function vehicleWithoutRecord(input: { plate: string; zoneId: string; zone: string; loadingRecordOpen: boolean; frameAt: Date }): AlarmCandidate | null {
+  if (input.loadingRecordOpen) return null;
+  const plate = normaliseCode(input.plate);
+  return { rule: 'vehicle_without_loading_record', details: { plate, zone: input.zone, zoneId: input.zoneId }, frameAt: input.frameAt, dedupeKey: `bay:${input.zoneId}:${plate}` };
+}
+
 export function cameraFrozen(input: { cameraId: string; unchangedMs: number; frozenAfterMs: number; frameAt: Date }): AlarmCandidate | null {
   if (input.unchangedMs < input.frozenAfterMs) return null;
   return { rule: 'camera_frozen', details: { cameraId: input.cameraId, unchangedMs: input.unchangedMs }, frameAt: input.frameAt, dedupeKey: `frozen:${input.cameraId}` };

@@ -176,6 +176,22 @@ export const cameras = pgTable('cameras', {
   createdAt: createdAt(),
 });
 
+/** A camera's zones (contract: server/contracts/zones.ts): written by CameraZoneService only. */
+export const cameraZones = pgTable(
+  'camera_zones',
+  {
+    id: id(),
+    cameraId: uuid('camera_id')
+      .notNull()
+      .references(() => cameras.id),
+    name: text('name').notNull(),
+    kind: text('kind').notNull(),
+    polygon: jsonb('polygon').$type<Array<[number, number]>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('camera_zones_name_idx').on(t.cameraId, t.name)],
+);
+
 export const vehicles = pgTable('vehicles', {
   id: id(),
   enterpriseId: uuid('enterprise_id')

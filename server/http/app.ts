@@ -66,7 +66,14 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   visionRoutes(api, { loadingBatches: deps.loadingBatches });
   loadingRecordRoutes(api, { loadingRecords: deps.loadingRecords, store: services.store });
   // Footage stays on the node's disk (it is not evidence shipped to object storage).
-  supervisionRoutes(api, { admin: services.admin, footage: services.footage, store: localEvidenceStore(services.dataDir), states: () => deps.supervision.states(), storage: deps.storage });
+  supervisionRoutes(api, {
+    admin: services.admin,
+    footage: services.footage,
+    zones: services.zones,
+    store: localEvidenceStore(services.dataDir),
+    states: () => deps.supervision.states(),
+    storage: deps.storage,
+  });
 }
 
 /**

@@ -5,7 +5,9 @@ import type { SupervisedCameraState } from '../live/supervision.ts';
 import type { CameraFootageService } from '../services/camera-footage.service.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import type { StorageGuard } from '../jobs/storage-guard.ts';
-import { isoDateTime, uuidParam } from './common.schemas.ts';
+import type { CameraZoneService } from '../services/camera-zones.service.ts';
+import { zoneInput, zoneKinds, type ZoneInput } from '../contracts/zones.ts';
+import { isoDateTime, okResponse, uuidParam } from './common.schemas.ts';
 
 const date = z.date();
 import { sendStored } from './send-stored.ts';
@@ -46,8 +48,57 @@ const footageHold = z
 
 export function supervisionRoutes(
   api: Api,
-  deps: { admin: AdminService; footage: CameraFootageService; store: EvidenceStore; states: () => SupervisedCameraState[]; storage: Pick<StorageGuard, 'state'> },
+  deps: {
+    admin: AdminService;
+    footage: CameraFootageService;
+    zones: CameraZoneService;
+    store: EvidenceStore;
+    states: () => SupervisedCameraState[];
+    storage: Pick<StorageGuard, 'state'>;
+  },
 ) {
+  const zone = z.object({ id: z.uuid(), cameraId: z.uuid(), name: z.string(), kind: z.enum(zoneKinds), polygon: z.array(z.tuple([z.number(), z.number()])) }).meta({ id: 'CameraZone' });
+  api.route(
+    {
+      method: 'get',
+      path: '/cameras/:id/zones',
+      summary: "A camera's zones (polygons in fractions of its picture): for drawing them and over its picture",
+      tag: 'supervision',
+      access: ['officer', 'supervisor', 'admin'],
+      params: uuidParam,
+      response: z.array(zone),
+    },
+    ({ principal, params }) => deps.zones.list(principal, params.id),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/admin/cameras/:id/zones',
+      summary: 'Draw a zone over a camera: an isolation pen, a loading bay, a counting zone or a motion mask (3-32 corners)',
+      tag: 'admin',
+      access: ['admin'],
+      status: 201,
+      params: uuidParam,
+      body: zoneInput,
+      response: zone,
+    },
+    ({ principal, params, body }) => deps.zones.create(principal, params.id, body as ZoneInput),
+  );
+  api.route(
+    {
+      method: 'delete',
+      path: '/admin/cameras/:id/zones/:zoneId',
+      summary: "Delete one of a camera's zones",
+      tag: 'admin',
+      access: ['admin'],
+      params: z.object({ id: z.uuid(), zoneId: z.uuid() }),
+      response: okResponse,
+    },
+    async ({ principal, params }) => {
+      await deps.zones.remove(principal, params.id, params.zoneId);
+      return { ok: true as const };
+    },
+  );
   api.route(
     {
       method: 'get',

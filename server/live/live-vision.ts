@@ -9,6 +9,8 @@
 import {
   cameraFrozen,
   encodeJpeg,
+  isolationOccupied,
+  vehicleWithoutRecord,
   crossingOptionsFor,
   LineCrossingCounter,
   plateCheck,
@@ -30,12 +32,25 @@ import type { TimelineService } from '../services/timeline.service.ts';
 import type { TimelinePayload } from '../contracts/timeline.ts';
 import type { ServerToClientEvents } from '../contracts/live-events.ts';
 import { alarmFrameFile, siteAlarmFrameFile } from '../archive/evidence-paths.ts';
+import { insidePolygon, type CameraZone, type ZonePoint } from '../contracts/zones.ts';
 
 export interface VisionCamera {
   id: string;
   name: string;
   siteId: string;
   analysis: string[];
+  /** Zones over its picture: masks ignored, counting zones counted, isolation pens and loading bays watched. */
+  zones?: CameraZone[];
+}
+
+/** An isolation pen must see animals in this many results in a row (5 a second) before it is an alarm. */
+const OCCUPIED_RESULTS = 3;
+
+/** Which detections the camera's zones keep: none inside a mask; only those inside its counting zones, if any. */
+function keptByZones(zones: CameraZone[], at: ZonePoint): boolean {
+  if (zones.some((z) => z.kind === 'motion_mask' && insidePolygon(at, z.polygon))) return false;
+  const counting = zones.filter((z) => z.kind === 'counting');
+  return counting.length === 0 || counting.some((z) => insidePolygon(at, z.polygon));
 }
 
 /** A counting line in fractions of the picture; `forward` crosses from the right of a->b to its left. */
@@ -100,6 +115,8 @@ interface CameraVision {
   reads: RepeatedRead;
   /** A camera_frozen incident was raised and has not cleared yet. */
   frozen?: boolean;
+  /** Per isolation pen, how many results in a row saw animals in it. */
+  occupied: Map<string, number>;
 }
 
 export class LiveVision {
@@ -125,7 +142,16 @@ export class LiveVision {
   async attach(room: Room, producer: ProducerInfo, camera: VisionCamera): Promise<void> {
     const tasks = camera.analysis.filter((t): t is VisionTask => t in FPS_FOR);
     if (tasks.length === 0 || this.closed || this.cameras.has(camera.id)) return;
-    const entry: CameraVision = { camera, tap: null, streams: [], lastFrameAt: Date.now(), counts: [], countsSince: Date.now(), reads: new RepeatedRead({ times: 2, windowMs: 10_000 }) };
+    const entry: CameraVision = {
+      camera,
+      tap: null,
+      streams: [],
+      lastFrameAt: Date.now(),
+      counts: [],
+      countsSince: Date.now(),
+      reads: new RepeatedRead({ times: 2, windowMs: 10_000 }),
+      occupied: new Map(),
+    };
     this.cameras.set(camera.id, entry);
     const pool = await this.o.pool();
     if (this.cameras.get(camera.id) !== entry) return; // the session closed meanwhile
@@ -186,9 +212,20 @@ export class LiveVision {
   ): Promise<void> {
     const { width, height } = meta.frame;
     const frameAt = new Date(meta.capturedAt);
-    this.push(camera)('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
     const entry = this.cameras.get(camera.id);
+    const zones = entry?.camera.zones ?? [];
+    const at = (x: number, y: number): ZonePoint => [x / width, y / height];
+    // What the zones leave of the result is what is shown, counted and checked.
+    if (zones.length > 0) result = this.applyZones(result, zones, at);
+    this.push(camera)('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
     if (result.task === 'count') {
+      if (entry)
+        await this.watchIsolation(
+          entry,
+          result.points.map(([x, y]) => at(x, y)),
+          frameAt,
+          meta.frame,
+        );
       if (entry) await this.sampleCount(entry, result.count, meta.capturedAt);
       if (!entry?.batch) return;
       const crossings = entry.batch.counter.update(result.points, meta.capturedAt);
@@ -202,8 +239,13 @@ export class LiveVision {
     const confirmed = result.results.filter((read) => entry.reads.confirm(`${result.task}:${read.text}`, meta.capturedAt));
     if (confirmed.length === 0) return;
     const context = await this.loadContext(camera.siteId);
+    const bays = zones.filter((z) => z.kind === 'loading_bay');
     for (const read of confirmed) {
       if (this.scope.sessionId === null) this.scope.onRead?.({ siteId: camera.siteId, cameraId: camera.id, camera: camera.name, task: result.task, text: read.text, confidence: read.confidence });
+      // A farm's loading bay: a vehicle there with no loading record open is loading nobody supervises.
+      const bay = result.task === 'plate' && this.scope.sessionId === null ? bays.find((z) => insidePolygon(at(read.box[0] + read.box[2] / 2, read.box[1] + read.box[3] / 2), z.polygon)) : undefined;
+      const unsupervised = bay ? vehicleWithoutRecord({ plate: read.text, zoneId: bay.id, zone: bay.name, loadingRecordOpen: context.loadingRecordOpen ?? false, frameAt }) : null;
+      if (unsupervised) await this.raise(camera, { ...unsupervised, details: { ...unsupervised.details, camera: camera.name, box: read.box } }, meta.frame);
       const candidate: AlarmCandidate | null =
         result.task === 'plate'
           ? plateCheck({ plate: read.text, confidence: read.confidence, registeredPlates: context.registeredPlates, bookedPlate: context.bookedPlate, frameAt })
@@ -212,6 +254,36 @@ export class LiveVision {
             : null;
       if (candidate) await this.raise(camera, { ...candidate, details: { ...candidate.details, camera: camera.name, box: read.box } }, meta.frame);
     }
+  }
+
+  /** The result without what the masks hide (and, for counting, what lies outside the counting zones). */
+  private applyZones(result: TaskResult, zones: CameraZone[], at: (x: number, y: number) => ZonePoint): TaskResult {
+    if (result.task === 'count') {
+      const kept = result.points.flatMap((p, i) => (keptByZones(zones, at(p[0], p[1])) ? [i] : []));
+      return { ...result, count: kept.length, points: kept.map((i) => result.points[i]!), scores: kept.map((i) => result.scores[i]!) };
+    }
+    const masks = zones.filter((z) => z.kind === 'motion_mask');
+    return { ...result, results: result.results.filter((r) => !masks.some((m) => insidePolygon(at(r.box[0] + r.box[2] / 2, r.box[1] + r.box[3] / 2), m.polygon))) };
+  }
+
+  /** Animals in an isolation pen, seen in several results in a row, raise animals_in_isolation (once per incident). */
+  private async watchIsolation(entry: CameraVision, animals: ZonePoint[], frameAt: Date, frame: { data: Uint8Array; width: number; height: number }): Promise<void> {
+    for (const pen of entry.camera.zones?.filter((z) => z.kind === 'isolation_pen') ?? []) {
+      const inside = animals.filter((p) => insidePolygon(p, pen.polygon)).length;
+      const streak = inside > 0 ? (entry.occupied.get(pen.id) ?? 0) + 1 : 0;
+      entry.occupied.set(pen.id, streak);
+      if (streak !== OCCUPIED_RESULTS) continue;
+      const candidate = isolationOccupied({ zoneId: pen.id, zone: pen.name, animals: inside, frameAt });
+      if (candidate) await this.raise(entry.camera, { ...candidate, details: { ...candidate.details, camera: entry.camera.name } }, frame);
+    }
+  }
+
+  /** The camera's zones changed (drawn or deleted by an administrator): applied from the next result. */
+  setZones(cameraId: string, zones: CameraZone[]): void {
+    const entry = this.cameras.get(cameraId);
+    if (!entry) return;
+    entry.camera = { ...entry.camera, zones };
+    entry.occupied.clear();
   }
 
   private async sampleCount(entry: CameraVision, count: number, at: number): Promise<void> {

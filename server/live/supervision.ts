@@ -18,6 +18,7 @@ import type { AlarmService } from '../services/alarms.service.ts';
 import type { DomainEvents } from '../services/domain-events.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 import type { LoadingLive } from '../services/loading-records.service.ts';
+import type { CameraZoneService } from '../services/camera-zones.service.ts';
 
 /** The holder name supervision uses with CameraFeeds (sessions use their ids). */
 export const SUPERVISION = 'supervision';
@@ -57,6 +58,8 @@ export class Supervision implements LoadingLive {
       pool: MediaWorkerPool;
       network: MediaNetwork;
       cameras: Pick<AdminService, 'supervisedCamera' | 'supervisedCameras'>;
+      /** Each camera's zones (masks, counting zones, isolation pens, loading bays), applied by its analysis. */
+      zones: Pick<CameraZoneService, 'zonesOf'>;
       /** The cameras on the wall changed: its viewers join again. */
       wallChanged: () => void;
       vision: VisionDeps;
@@ -199,6 +202,8 @@ export class Supervision implements LoadingLive {
           a.recording !== b.recording;
         if (current && (!camera || changed(camera, current.camera))) await this.drop(cameraId);
         if (camera && !this.held.has(cameraId)) await this.hold(camera);
+        // Otherwise only its zones may have changed: its analysis takes them without a restart.
+        else if (camera) this.vision.setZones(cameraId, await this.deps.zones.zonesOf(cameraId));
       })
       .catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot bring a supervised camera live'))
       .finally(() => {
@@ -245,7 +250,8 @@ export class Supervision implements LoadingLive {
     await this.putOnWall(camera.id);
     if (camera.analysis.length > 0) {
       // Analysis decodes the sub-stream when there is one: a fraction of the main stream's pixels to decode.
-      void this.vision.attach(feed.room, feed.lowProducer, camera).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
+      const zones = await this.deps.zones.zonesOf(camera.id);
+      void this.vision.attach(feed.room, feed.lowProducer, { ...camera, zones }).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
     }
     if (camera.recording === 'continuous') await this.record(camera.id);
   }

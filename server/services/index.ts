@@ -15,6 +15,7 @@ import { ArchiveSearchService } from './archive-search.service.ts';
 import { EvidencePackageService } from './evidence-packages.service.ts';
 import { RetentionService } from './retention.service.ts';
 import { CameraFootageService } from './camera-footage.service.ts';
+import { CameraZoneService } from './camera-zones.service.ts';
 import { AlarmService } from './alarms.service.ts';
 import { LoadingRecordArchive } from './loading-record-archive.ts';
 import { TimelineService } from './timeline.service.ts';
@@ -39,6 +40,7 @@ export interface Services {
   packages: EvidencePackageService;
   retention: RetentionService;
   footage: CameraFootageService;
+  zones: CameraZoneService;
   alarms: AlarmService;
   timeline: TimelineService;
   signingKey: SigningKey;
@@ -81,6 +83,7 @@ export function createServices(options: {
     packages: new EvidencePackageService({ ...deps, key: deps.signingKey, verdicts, search: archiveSearch }),
     retention: new RetentionService(deps),
     footage: new CameraFootageService(deps),
+    zones: new CameraZoneService({ ...deps, events }),
     alarms,
     timeline,
     signingKey: deps.signingKey,

@@ -23,6 +23,8 @@ export interface VisionContext {
   declaredSeals: string[];
   registeredPlates: string[];
   bookedPlate: string | null;
+  /** Farm supervision: a loading record is open at the farm (a vehicle in its loading bay is expected). */
+  loadingRecordOpen?: boolean;
 }
 
 export interface JoinGrant {
@@ -111,7 +113,7 @@ export class InspectionService {
       .from(loadingRecords)
       .innerJoin(declarations, eq(declarations.id, loadingRecords.declarationId))
       .where(and(eq(loadingRecords.siteId, siteId), eq(loadingRecords.status, 'open')));
-    return { declaredSeals: loading?.seals ?? [], registeredPlates: plates.map((p) => p.plate), bookedPlate: loading?.expectedPlate ?? null };
+    return { declaredSeals: loading?.seals ?? [], registeredPlates: plates.map((p) => p.plate), bookedPlate: loading?.expectedPlate ?? null, loadingRecordOpen: loading !== undefined };
   }
 
   /** The assigned officer instructs the enterprise: a preset or free text. */

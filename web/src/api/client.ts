@@ -1,5 +1,7 @@
 /** REST calls to the platform (same origin; the httpOnly session cookie authenticates). */
 import type {
+  CameraZone,
+  ZoneKind,
   FootageHold,
   Storage,
   Alarm,
@@ -154,6 +156,9 @@ export const api = {
   footageAt: (cameraId: string, at: string) => get<FootageAt | null>(`/cameras/${cameraId}/footage`, { at }),
   holdFootage: (cameraId: string, body: { from: string; to: string; reason: string }) => post<FootageHold>(`/cameras/${cameraId}/footage-holds`, body),
   storage: () => get<Storage>('/admin/storage'),
+  zones: (cameraId: string) => get<CameraZone[]>(`/cameras/${cameraId}/zones`),
+  createZone: (cameraId: string, body: { name: string; kind: ZoneKind; polygon: Array<[number, number]> }) => post<CameraZone>(`/admin/cameras/${cameraId}/zones`, body),
+  deleteZone: (cameraId: string, zoneId: string) => request<{ ok: true }>('DELETE', `/admin/cameras/${cameraId}/zones/${zoneId}`),
   acknowledgeAlarm: (alarmId: string) => post<Alarm>(`/alarms/${alarmId}/acknowledge`),
   acknowledgeAlarms: (alarmIds: string[]) => post<{ acknowledged: string[]; skipped: string[] }>('/alarms/acknowledge', { alarmIds }),
   muteAlarms: (sessionId: string, body: { cameraId: string; rule: string; minutes: number; reason: string }) => post<AlarmMute>(`/sessions/${sessionId}/alarm-mutes`, body),

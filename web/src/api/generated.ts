@@ -84,6 +84,14 @@ export type Camera = {
   createdAt: string;
 };
 
+export type CameraZone = {
+  id: string;
+  cameraId: string;
+  name: string;
+  kind: "isolation_pen" | "loading_bay" | "counting" | "motion_mask";
+  polygon: Array<Array<number>>;
+};
+
 export type Declaration = {
   id: string;
   number: string;

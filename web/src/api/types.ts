@@ -47,6 +47,8 @@ export type FarmAlarm = api.FarmAlarm;
 export type FootageAt = api.FootageSegment | api.FootageDeleted;
 export type FootageHold = api.FootageHold;
 export type Storage = api.Storage;
+export type CameraZone = api.CameraZone;
+export { zoneKinds as ZONE_KINDS, type ZoneKind } from '../../../server/contracts/zones.ts';
 export type Vehicle = api.Vehicle;
 export type LoadingBatch = api.LoadingBatch;
 export type LoadingRecord = api.LoadingRecord;

@@ -4,12 +4,14 @@ import { VISION_TASKS, type Camera } from '../../api/types.ts';
 import { ActionButton, ErrorBanner, Modal, Options, useErrorText, useLoad } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import { AdminTable, CreateForm, RowActions } from './admin-forms.tsx';
+import { ZoneEditor } from './ZoneEditor.tsx';
 
 export function CamerasTab() {
   const { t } = useI18n();
   const sites = useLoad(() => api.sites(), []);
   const cameras = useLoad(() => api.cameras(), []);
   const [preview, setPreview] = useState<{ camera: Camera; input: 'main' | 'sub' } | null>(null);
+  const [zonesOf, setZonesOf] = useState<Camera | null>(null);
   const [error, setError] = useState<unknown>(null);
   return (
     <section>
@@ -43,6 +45,9 @@ export function CamerasTab() {
               <RowActions name={c.name} rename={(name) => api.updateEntity('cameras', c.id, { name })} remove={() => api.deleteEntity('cameras', c.id)} done={cameras.reload} onError={setError}>
                 <button type="button" className="secondary" onClick={() => setPreview({ camera: c, input: 'main' })} data-testid="camera-preview">
                   {t('admin.testCamera')}
+                </button>
+                <button type="button" className="secondary" onClick={() => setZonesOf(c)} data-testid="camera-zones">
+                  {t('zones.edit')}
                 </button>
                 {c.subSourceUrl && (
                   <button type="button" className="secondary" onClick={() => setPreview({ camera: c, input: 'sub' })} data-testid="camera-preview-sub">
@@ -126,6 +131,7 @@ export function CamerasTab() {
           ))}
         </fieldset>
       </CreateForm>
+      {zonesOf && <ZoneEditor camera={zonesOf} onClose={() => setZonesOf(null)} />}
       {preview && <CameraPreview camera={preview.camera} input={preview.input} onClose={() => setPreview(null)} />}
     </section>
   );

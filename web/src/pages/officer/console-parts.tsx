@@ -174,6 +174,10 @@ function alarmDetails(a: LiveAlarm, t: ReturnType<typeof useI18n>['t']): string 
       return t('alarm.frozen', { camera: String(d.camera ?? ''), seconds: Math.round(Number(d.unchangedMs ?? 0) / 1000) });
     case 'camera_offline':
       return t('alarm.offline', { camera: String(d.camera ?? '') });
+    case 'animals_in_isolation':
+      return t('alarm.isolation', { zone: String(d.zone ?? ''), n: Number(d.animals ?? 0) });
+    case 'vehicle_without_loading_record':
+      return t('alarm.bay', { plate: String(d.plate ?? ''), zone: String(d.zone ?? '') });
     default:
       return '';
   }

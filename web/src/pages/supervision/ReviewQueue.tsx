@@ -14,7 +14,7 @@ import { useI18n } from '../../i18n/index.tsx';
 
 const PAGE = 30;
 const STATES = ['unreviewed', 'reviewed', 'cleared'] as const;
-const RULES = ['camera_offline', 'camera_frozen', 'plate_not_registered', 'count_mismatch', 'seal_mismatch'] as const;
+const RULES = ['camera_offline', 'camera_frozen', 'animals_in_isolation', 'vehicle_without_loading_record', 'plate_not_registered', 'count_mismatch', 'seal_mismatch'] as const;
 
 /** A hold from the review keeps this much footage before and after the alarm. */
 const HOLD_AROUND_MS = 10 * 60_000;
