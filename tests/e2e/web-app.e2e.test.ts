@@ -8,13 +8,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { and, eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPortPair } from '../../media/network.ts';
 import { startCameraSimulator } from '../../scripts/camera-simulator.ts';
 import { startRtspCamera } from '../../scripts/rtsp-camera.ts';
 import type { Platform } from '../../server/platform.ts';
+import { alarms } from '../../server/db/schema.ts';
 import { startTestPlatform } from '../support/platform.ts';
+import { waitFor } from '../support/wait.ts';
 import { createWorld, PASSWORD, type World } from '../support/world.ts';
 import { en } from '../../web/src/i18n/en.ts';
 import { zhCN } from '../../web/src/i18n/zh-CN.ts';
@@ -416,6 +419,12 @@ describe('the web app', () => {
     const rtsp = await startRtspCamera({ name: 'yard', main: { width: 1280, height: 720, fps: 15, bitrate: '1500k' }, sub: { width: 640, height: 360, fps: 15 }, sway: true });
     stops.push(() => rtsp.stop());
     const yard = await services.admin.createCamera(admin, { siteId: site.id, name: 'Isolation yard', sourceUrl: rtsp.mainUrl, subSourceUrl: rtsp.subUrl, supervision: true, recording: 'continuous' });
+    // A pen counted and recorded all day, whose left half is an isolation pen that must be empty: it has pigs.
+    const penPort = await freeUdpPortPair();
+    const penSim = startCameraSimulator({ to: `udp://127.0.0.1:${penPort.rtpPort}`, file: path.join(import.meta.dirname, '..', 'fixtures', 'vision', 'pigs-pen.jpg'), width: 960, height: 540, fps: 10, sway: true });
+    stops.push(() => penSim.stop());
+    const pen = await services.admin.createCamera(admin, { siteId: site.id, name: 'Pen 7', sourceUrl: `udp://127.0.0.1:${penPort.rtpPort}`, supervision: true, recording: 'continuous', analysis: ['count'] });
+    await services.zones.create(admin, pen.id, { name: 'Quarantine pen', kind: 'isolation_pen', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] });
     // The farm's back gate camera sends nothing: offline on the wall, and an item in the review queue.
     const silent = await freeUdpPortPair();
     const gate = await services.admin.createCamera(admin, { siteId: site.id, name: 'Back gate', sourceUrl: `udp://127.0.0.1:${silent.rtpPort}`, supervision: true });
@@ -430,9 +439,16 @@ describe('the web app', () => {
       .poll(() => framesDecoded(officer, tile), { timeout: 60_000 })
       .toBeGreaterThan(5)
       .catch(diagnose(officer));
-    const before = await framesDecoded(officer, tile);
+    // Both farm cameras live: each tile's decoded frames keep increasing.
+    const penTile = `[data-testid=wall-tile][data-camera="${pen.id}"]`;
+    await expect.poll(() => framesDecoded(officer, penTile), { timeout: 60_000 }).toBeGreaterThan(5);
+    const before = [await framesDecoded(officer, tile), await framesDecoded(officer, penTile)];
     await officer.waitForTimeout(1500);
-    expect(await framesDecoded(officer, tile)).toBeGreaterThan(before);
+    expect(await framesDecoded(officer, tile)).toBeGreaterThan(before[0]!);
+    expect(await framesDecoded(officer, penTile)).toBeGreaterThan(before[1]!);
+    // The isolation pen's alarm shows on the pen's tile (and not on the yard's).
+    await officer.locator(`${penTile} .alarm-badge`).waitFor({ timeout: 60_000 });
+    expect(await officer.locator(`${tile} .alarm-badge`).count()).toBe(0);
     await officer.locator(`[data-testid=wall-tile][data-camera="${gate.id}"] [data-testid=camera-state][data-state=offline]`).waitFor({ timeout: 60_000 });
     await expectInLanguage(officer, 'ru', 'camera wall');
     await screenshot(officer, 'farm-wall');
@@ -442,8 +458,28 @@ describe('the web app', () => {
     await expect.poll(() => framesDecoded(officer, '[data-testid=wall-enlarged]'), { timeout: 20_000 }).toBeGreaterThan(3);
     expect(await videoWidth(officer, '[data-testid=wall-enlarged]')).toBe(1280);
     await officer.keyboard.press('Escape');
-    // The review queue has the gate's offline incident; the officer marks it reviewed.
+    // The review queue has the isolation pen's alarm: it plays the pen's recording at the alarm's time, and
+    // the officer marks it reviewed.
     await officer.getByRole('link', { name: L('ru', 'nav.review') }).click();
+    const isolation = officer.locator('[data-testid=review-item][data-rule=animals_in_isolation]', { hasText: 'Pen 7' });
+    await isolation.waitFor();
+    // Its footage is stored once the segment of that moment closes.
+    const [raised] = await platform.database.db.select().from(alarms).where(and(eq(alarms.cameraId, pen.id), eq(alarms.rule, 'animals_in_isolation')));
+    const officerPrincipal = (await services.auth.login('officer1', PASSWORD)).principal;
+    const moment = await waitFor(async () => {
+      const found = await services.footage.at(officerPrincipal, pen.id, raised!.createdAt);
+      return found && 'offsetMs' in found ? found : null;
+    }, 'the footage of the alarm', 30_000);
+    await isolation.locator('[data-testid=play-footage]').click();
+    const video = officer.locator('[data-testid=footage-video]');
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState >= 2), { timeout: 20_000 }).toBe(true);
+    // Played from the alarm's moment in its segment.
+    expect(Math.abs((await video.evaluate((v: HTMLVideoElement) => v.currentTime)) - moment.offsetMs / 1000)).toBeLessThan(1.5);
+    await screenshot(officer, 'farm-review-footage');
+    await officer.keyboard.press('Escape');
+    await isolation.locator('[data-testid=mark-reviewed]').click();
+    await isolation.waitFor({ state: 'detached' });
+    // The gate's offline incident is there too; the officer marks it reviewed.
     const item = officer.locator('[data-testid=review-item][data-rule=camera_offline]', { hasText: 'Back gate' });
     await item.waitFor();
     await expectInLanguage(officer, 'ru', 'review queue');
