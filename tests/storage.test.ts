@@ -151,11 +151,41 @@ describe('footage and the disk', () => {
     expect(told).toHaveLength(3);
   });
 
+  it('keeps only the minutes around alarms of a camera recording events only', async () => {
+    const { footage, alarms, admin } = sw.services;
+    const { principals } = sw;
+    const yard = (await admin.createCamera(principals.admin, { siteId: (await admin.listSites(principals.admin))[0]!.id, name: 'Yard', sourceUrl: 'udp://127.0.0.1:13', recording: 'events' })).id;
+    const MIN = 60_000;
+    // Segments of 10 s at 10, 7 and 5 minutes ago, and one just now (still in the buffer).
+    const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * MIN);
+    for (const [seq, minutesAgo] of [
+      [21, 10],
+      [22, 7],
+      [23, 5],
+      [24, 0.5],
+    ] as const) {
+      const file = path.join(dataDir, 'cameras', yard, 'run', `${seq}.mkv`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, Buffer.alloc(SEGMENT_BYTES));
+      await footage.addSegment(yard, 'run', { seq, path: file, startedAt: at(minutesAgo), durationMs: 10_000, sizeBytes: SEGMENT_BYTES, sha256: 'b'.repeat(64), gapBeforeMs: 0 });
+    }
+    // An alarm 7 minutes ago: its segment is kept, the others past the buffer go.
+    await alarms.raise(
+      { rule: 'camera_frozen', details: {}, frameAt: new Date(at(7).getTime() + 3000), dedupeKey: 'frozen:yard' },
+      { sessionId: null, siteId: (await admin.listSites(principals.admin))[0]!.id, cameraId: yard },
+    );
+    expect(await footage.keepOnlyEvents(yard, at(2), 60_000)).toBe(2);
+    expect(await kept(yard)).toEqual([22, 24]);
+    expect(await footage.at(principals.officer1, yard, new Date(at(10).getTime() + 5000))).toMatchObject({ deleted: { reason: 'events_only' } });
+    expect(await footage.keepOnlyEvents(yard, at(2), 60_000)).toBe(0);
+  });
+
   it('shows the footage kept per camera', async () => {
     const usage = await sw.services.footage.usage();
     expect(usage.map((u) => [u.camera, u.site, u.segments, u.bytes])).toEqual([
       ['Gate', 'Farm A', 1, SEGMENT_BYTES],
       ['Pen 1', 'Farm A', 0, 0],
+      ['Yard', 'Farm A', 2, 2 * SEGMENT_BYTES],
     ]);
   });
 });

@@ -1,17 +1,18 @@
 /**
  * How many supervised farm cameras the whole platform holds on this machine, as `npm start` runs it
  * (embedded database, its own Redis): K simulated IP cameras, each a 1080p H.264 main stream at 4 Mbit/s,
- * 25 fps, a keyframe every 2 s (encoded once, then streamed as is by each simulated camera, so encoding
- * costs nothing during the run), all counting animals. K grows step by step; for each it prints the
+ * 25 fps, a keyframe every 2 s, and a 640x360 sub-stream at 500 kbit/s (both encoded once, then streamed
+ * as they are by each simulated camera, so encoding costs nothing during the run), all counting animals on
+ * their sub-stream. K grows step by step; for each it prints the
  * platform's CPU (its process and every child: ingests, frame taps, mediasoup and inference workers) and
  * memory, the packet loss of one camera at a consumer and into the SFU, the frames analysed per second,
  * and p50/p95 from a frame leaving the frame tap (decoded) to its result arriving at an officer's socket.
  * The largest K with p95 < 1 s, every camera analysed and no loss is the answer.
  *
- *   npm run bench:cameras [-- --max 12 --step 2 --seconds 15]
+ *   npm run bench:cameras [-- --max 16 --step 2 --seconds 15] [--main-only]
  *
- * A camera's 640x360 sub-stream for analysis and tiles is not taken yet (issue #12's camera inputs): the
- * analysis decodes the main stream, which is what this measures.
+ * `--main-only` registers the cameras without their sub-stream: the analysis then decodes the main stream
+ * (what a camera with one input costs).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,10 @@ import { encodeCameraClip, startCameraSimulator } from '../camera-simulator.ts';
 import { measureConsumerLoss } from './rtp-loss.ts';
 import { processTree } from './process-tree.ts';
 
-const { values } = parseArgs({ options: { max: { type: 'string', default: '12' }, step: { type: 'string', default: '2' }, seconds: { type: 'string', default: '15' } } });
+const { values } = parseArgs({
+  options: { max: { type: 'string', default: '16' }, step: { type: 'string', default: '2' }, seconds: { type: 'string', default: '15' }, 'main-only': { type: 'boolean', default: false } },
+});
+const WITH_SUB = !values['main-only'];
 const MAX = Number(values.max);
 const STEP = Number(values.step);
 const WINDOW_MS = Number(values.seconds) * 1000;
@@ -34,6 +38,7 @@ const PASSWORD = 'bench-password-1';
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-bench-cameras-'));
 console.log(`encoding the 1080p camera clip once (4 Mbit/s, 25 fps, 2 s GOP)...`);
 const clip = await encodeCameraClip(path.join(dataDir, 'main-1080p.mp4'), { width: 1920, height: 1080, fps: 25, bitrate: '4000k', gopSeconds: 2, seconds: 20 });
+const subClip = WITH_SUB ? await encodeCameraClip(path.join(dataDir, 'sub-360p.mp4'), { width: 640, height: 360, fps: 25, bitrate: '500k', gopSeconds: 2, seconds: 20 }) : null;
 // As `npm start` runs: the embedded database and its own Redis (whatever this shell has configured).
 const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
 const config = loadConfig({ ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error' });
@@ -62,16 +67,21 @@ socket.on('vision:result', (r: { cameraId: string; latencyMs: number; capturedAt
 const simulators: Array<ReturnType<typeof startCameraSimulator>> = [];
 const cameraIds: string[] = [];
 const rows: Array<{ k: number; cpu: number; rssMb: number; loss: number; producerLoss: number; fps: number; analysed: number; p50: number; p95: number }> = [];
-console.log(`platform up (PGlite, own Redis); cameras step ${STEP} to ${MAX}, ${WINDOW_MS / 1000} s windows`);
+console.log(
+  `platform up (PGlite, own Redis); cameras ${WITH_SUB ? 'with a 640x360 sub-stream analysed' : 'with their main stream only, analysed'}; step ${STEP} to ${MAX}, ${WINDOW_MS / 1000} s windows`,
+);
 try {
   for (let k = STEP; k <= MAX; k += STEP) {
     while (cameraIds.length < k) {
       const { rtpPort } = await freeUdpPortPair();
       simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, file: clip, copy: true }));
+      const sub = subClip ? await freeUdpPortPair() : null;
+      if (sub) simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${sub.rtpPort}`, file: subClip!, copy: true }));
       const camera = await services.admin.createCamera(adminP, {
         siteId: site.id,
         name: `Pen ${cameraIds.length + 1}`,
         sourceUrl: `udp://127.0.0.1:${rtpPort}`,
+        subSourceUrl: sub ? `udp://127.0.0.1:${sub.rtpPort}` : null,
         supervision: true,
         analysis: ['count'],
       });

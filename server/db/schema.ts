@@ -21,8 +21,11 @@ export const roleEnum = pgEnum('user_role', roles);
 
 export const siteKinds = ['warehouse', 'factory', 'farm'] as const;
 export const siteKindEnum = pgEnum('site_kind', siteKinds);
-/** What a supervised camera records: everything it sends (hashed segments, kept for the footage retention), or nothing. */
-export const cameraRecordingModes = ['continuous', 'off'] as const;
+/**
+ * What a supervised camera records: everything it sends (hashed segments, kept for the footage retention),
+ * only the minutes around its alarms (recorded all the same, the rest deleted after a short buffer), or nothing.
+ */
+export const cameraRecordingModes = ['continuous', 'events', 'off'] as const;
 export const cameraRecordingEnum = pgEnum('camera_recording', cameraRecordingModes);
 export type CameraRecordingMode = (typeof cameraRecordingModes)[number];
 /** How an RTSP camera's media comes: interleaved in the RTSP connection (through firewalls, the default) or over UDP. */

@@ -204,7 +204,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
         rtspTransport: z.enum(rtspTransports).default('tcp').meta({ description: 'RTSP: media in the RTSP connection (tcp) or on UDP ports' }),
         enabled: z.boolean().default(true),
         supervision: z.boolean().default(false).meta({ description: 'Supervision mode: ingested continuously, session or not' }),
-        recording: z.enum(cameraRecordingModes).default('off').meta({ description: 'While supervised: continuous footage, or none' }),
+        recording: z.enum(cameraRecordingModes).default('off').meta({ description: 'While supervised: continuous footage, only the minutes around alarms (events), or none' }),
         analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length).default([]).meta({ description: 'Vision tasks to run on the live feed' }),
       }),
       response: created,

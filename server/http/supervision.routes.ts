@@ -31,7 +31,7 @@ const supervisedCamera = z
   .meta({ id: 'SupervisedCamera' });
 
 const footageAt = z.object({ footageId: z.number().int(), startedAt: z.string(), durationMs: z.number().int(), offsetMs: z.number().int() }).meta({ id: 'FootageSegment' });
-const footageDeleted = z.object({ deleted: z.object({ reason: z.enum(['retention', 'disk_pressure']), deletedAt: z.string() }) }).meta({ id: 'FootageDeleted' });
+const footageDeleted = z.object({ deleted: z.object({ reason: z.enum(['retention', 'disk_pressure', 'events_only']), deletedAt: z.string() }) }).meta({ id: 'FootageDeleted' });
 const footageHold = z
   .object({
     id: z.uuid(),

@@ -1,9 +1,10 @@
 /**
  * Every live site camera on this node, ingested once: a feed is the camera's own room (a router on the
- * least loaded worker) with its ffmpeg ingest of the main stream, and of the sub-stream when the camera has
- * one (tiles and analysis take the sub-stream; recording, stills and full-size viewing the main one). It is held by the sessions that show the camera (they pipe
- * its producer into their own room) and by supervision (a camera watched every day, session or not); it
- * stops when its last holder lets go. This is the one owner of camera ingests: nothing else starts one.
+ * least loaded worker) with its ffmpeg ingest of the main stream, and of the sub-stream when the camera
+ * has one (tiles and analysis take the sub-stream; recording, stills and full-size viewing the main one).
+ * It is held by the sessions that show the camera (they pipe its main stream into their own room) and by
+ * supervision (a camera watched every day, session or not); it stops when its last holder lets go. This
+ * is the one owner of camera ingests: nothing else starts one.
  */
 import { EventEmitter } from 'node:events';
 import { CameraIngest, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';

@@ -30,6 +30,13 @@ const WALL_VIEWERS = 500;
 const CLIP = { beforeMs: 5000, afterMs: 5000 };
 /** Clips waiting for their footage at once (a storm of alarms must not pile up timers). */
 const MAX_PENDING_CLIPS = 50;
+/**
+ * Recording events only: the footage is recorded all the same (an alarm's clip needs the seconds before
+ * it) and kept this long; then only what lies within EVENT_KEEP_MS of an alarm of the camera is kept.
+ */
+const EVENT_BUFFER_MS = 2 * 60_000;
+const EVENT_KEEP_MS = 60_000;
+const EVENT_PRUNE_EVERY_MS = 30_000;
 
 export interface SupervisedCameraState {
   cameraId: string;
@@ -51,6 +58,7 @@ export class Supervision implements LoadingLive {
   private stopListening: () => void = () => {};
   private stopClipping: () => void = () => {};
   private readonly pendingClips = new Set<NodeJS.Timeout>();
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly deps: {
@@ -97,10 +105,25 @@ export class Supervision implements LoadingLive {
       if (change === 'raised' && !alarm.sessionId && alarm.cameraId && alarm.siteId) this.clipLater(alarm.id, alarm.cameraId, alarm.siteId, new Date(alarm.frameAt));
     });
     for (const camera of await this.deps.cameras.supervisedCameras()) await this.refresh(camera.id);
+    this.pruneTimer = setInterval(() => void this.pruneEventsOnly(), EVENT_PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+  }
+
+  /** Deletes the footage of cameras recording events only that no alarm needs (past the buffer). */
+  async pruneEventsOnly(now = new Date()): Promise<number> {
+    let pruned = 0;
+    for (const [cameraId, entry] of this.held) {
+      if (entry.camera.recording !== 'events') continue;
+      pruned += await this.deps.footage
+        .keepOnlyEvents(cameraId, new Date(now.getTime() - EVENT_BUFFER_MS), EVENT_KEEP_MS)
+        .catch((err) => (this.deps.logger.warn({ err, cameraId }, 'cannot prune events-only footage'), 0));
+    }
+    return pruned;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.pruneTimer);
     this.stopListening();
     this.stopClipping();
     for (const timer of this.pendingClips) clearTimeout(timer);
@@ -253,7 +276,7 @@ export class Supervision implements LoadingLive {
       const zones = await this.deps.zones.zonesOf(camera.id);
       void this.vision.attach(feed.room, feed.lowProducer, { ...camera, zones }).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
     }
-    if (camera.recording === 'continuous') await this.record(camera.id);
+    if (camera.recording !== 'off') await this.record(camera.id);
   }
 
   /**

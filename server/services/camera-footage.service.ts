@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { and, asc, desc, eq, gte, inArray, isNull, lte, lt, notExists, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { cameraFootage, cameras, enterprises, footageDeletions, footageHolds, sites } from '../db/schema.ts';
+import { alarms, cameraFootage, cameras, enterprises, footageDeletions, footageHolds, sites } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { clipFromSegments, startFfmpeg, unannouncedSegments, type RecordedSegment } from '../../media/index.ts';
 import { mayReviewFarmAlarms, requireRole, type Principal } from './access.ts';
@@ -22,8 +22,8 @@ const DELETE_BATCH = 500;
 const MAX_HOLD_MS = 31 * 86_400_000;
 const MAX_HOLDS_LISTED = 200;
 
-/** Why footage went: its age (the footage retention) or a disk filling up. */
-export type FootageDeletionReason = 'retention' | 'disk_pressure';
+/** Why footage went: its age (the footage retention), a disk filling up, or no alarm near it (events only). */
+export type FootageDeletionReason = 'retention' | 'disk_pressure' | 'events_only';
 
 /** The footage at a moment: a segment to play, or the deletion that took it. */
 export type FootageLookup = FootageAt | { deleted: { reason: FootageDeletionReason; deletedAt: string } } | null;
@@ -186,6 +186,27 @@ export class CameraFootageService {
   }
 
   /**
+   * A camera recording events only: its segments that ended before `before` with no alarm of the camera
+   * within `aroundMs` of them (and no hold) are deleted. Returns how many went.
+   */
+  async keepOnlyEvents(cameraId: string, before: Date, aroundMs: number): Promise<number> {
+    const nearAlarm = this.deps.db
+      .select({ one: sql`1` })
+      .from(alarms)
+      .where(
+        and(
+          eq(alarms.cameraId, cameraFootage.cameraId),
+          gte(alarms.frameAt, sql`${cameraFootage.startedAt} - ${aroundMs}::int * interval '1 millisecond'`),
+          lte(alarms.frameAt, sql`${cameraFootage.startedAt} + (${cameraFootage.durationMs} + ${aroundMs}::int) * interval '1 millisecond'`),
+        ),
+      );
+    const ended = sql`${cameraFootage.startedAt} + ${cameraFootage.durationMs} * interval '1 millisecond' < ${before.toISOString()}::timestamptz`;
+    const rows = await this.deletable(and(eq(cameraFootage.cameraId, cameraId), ended, notExists(nearAlarm)));
+    if (rows.length > 0) await this.deleteSegments(rows, 'events_only');
+    return rows.length;
+  }
+
+  /**
    * Frees at least `bytes` of disk by deleting the oldest footage that no hold keeps, whatever its camera
    * (a full disk stops every recording). Returns what went; fewer bytes when nothing more may go.
    */
@@ -332,10 +353,10 @@ export class CameraFootageService {
         await tx.insert(footageDeletions).values({ cameraId, ...c, reason, deletedAt: this.now() });
         await appendAudit(tx, {
           actorId: null,
-          action: reason === 'retention' ? 'retention.footage_delete' : 'storage.footage_delete',
+          action: reason === 'disk_pressure' ? 'storage.footage_delete' : 'retention.footage_delete',
           entityType: 'camera',
           entityId: cameraId,
-          details: { segments: c.segments, bytes: c.bytes, from: c.from.toISOString(), to: c.to.toISOString() },
+          details: { reason, segments: c.segments, bytes: c.bytes, from: c.from.toISOString(), to: c.to.toISOString() },
         });
       }
     });

@@ -421,10 +421,33 @@ describe('the web app', () => {
     const yard = await services.admin.createCamera(admin, { siteId: site.id, name: 'Isolation yard', sourceUrl: rtsp.mainUrl, subSourceUrl: rtsp.subUrl, supervision: true, recording: 'continuous' });
     // A pen counted and recorded all day, whose left half is an isolation pen that must be empty: it has pigs.
     const penPort = await freeUdpPortPair();
-    const penSim = startCameraSimulator({ to: `udp://127.0.0.1:${penPort.rtpPort}`, file: path.join(import.meta.dirname, '..', 'fixtures', 'vision', 'pigs-pen.jpg'), width: 960, height: 540, fps: 10, sway: true });
+    const penSim = startCameraSimulator({
+      to: `udp://127.0.0.1:${penPort.rtpPort}`,
+      file: path.join(import.meta.dirname, '..', 'fixtures', 'vision', 'pigs-pen.jpg'),
+      width: 960,
+      height: 540,
+      fps: 10,
+      sway: true,
+    });
     stops.push(() => penSim.stop());
-    const pen = await services.admin.createCamera(admin, { siteId: site.id, name: 'Pen 7', sourceUrl: `udp://127.0.0.1:${penPort.rtpPort}`, supervision: true, recording: 'continuous', analysis: ['count'] });
-    await services.zones.create(admin, pen.id, { name: 'Quarantine pen', kind: 'isolation_pen', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] });
+    const pen = await services.admin.createCamera(admin, {
+      siteId: site.id,
+      name: 'Pen 7',
+      sourceUrl: `udp://127.0.0.1:${penPort.rtpPort}`,
+      supervision: true,
+      recording: 'continuous',
+      analysis: ['count'],
+    });
+    await services.zones.create(admin, pen.id, {
+      name: 'Quarantine pen',
+      kind: 'isolation_pen',
+      polygon: [
+        [0, 0],
+        [0.5, 0],
+        [0.5, 1],
+        [0, 1],
+      ],
+    });
     // The farm's back gate camera sends nothing: offline on the wall, and an item in the review queue.
     const silent = await freeUdpPortPair();
     const gate = await services.admin.createCamera(admin, { siteId: site.id, name: 'Back gate', sourceUrl: `udp://127.0.0.1:${silent.rtpPort}`, supervision: true });
@@ -464,12 +487,19 @@ describe('the web app', () => {
     const isolation = officer.locator('[data-testid=review-item][data-rule=animals_in_isolation]', { hasText: 'Pen 7' });
     await isolation.waitFor();
     // Its footage is stored once the segment of that moment closes.
-    const [raised] = await platform.database.db.select().from(alarms).where(and(eq(alarms.cameraId, pen.id), eq(alarms.rule, 'animals_in_isolation')));
+    const [raised] = await platform.database.db
+      .select()
+      .from(alarms)
+      .where(and(eq(alarms.cameraId, pen.id), eq(alarms.rule, 'animals_in_isolation')));
     const officerPrincipal = (await services.auth.login('officer1', PASSWORD)).principal;
-    const moment = await waitFor(async () => {
-      const found = await services.footage.at(officerPrincipal, pen.id, raised!.createdAt);
-      return found && 'offsetMs' in found ? found : null;
-    }, 'the footage of the alarm', 30_000);
+    const moment = await waitFor(
+      async () => {
+        const found = await services.footage.at(officerPrincipal, pen.id, raised!.createdAt);
+        return found && 'offsetMs' in found ? found : null;
+      },
+      'the footage of the alarm',
+      30_000,
+    );
     await isolation.locator('[data-testid=play-footage]').click();
     const video = officer.locator('[data-testid=footage-video]');
     await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState >= 2), { timeout: 20_000 }).toBe(true);

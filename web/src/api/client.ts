@@ -197,8 +197,11 @@ export const api = {
   deleteUser: (id: string) => request<{ ok: true }>('DELETE', `/admin/users/${id}`),
   createPort: (body: { code: string; name: string }) => post<Port>('/admin/ports', body),
   /** Renames or switches off what administration registered. */
-  updateEntity: (kind: EditableKind, id: string, body: { name?: string; enabled?: boolean; supervision?: boolean; recording?: 'continuous' | 'off'; analysis?: string[]; address?: string }) =>
-    patch<{ id: string }>(`/admin/${kind}/${id}`, body),
+  updateEntity: (
+    kind: EditableKind,
+    id: string,
+    body: { name?: string; enabled?: boolean; supervision?: boolean; recording?: 'continuous' | 'events' | 'off'; analysis?: string[]; address?: string },
+  ) => patch<{ id: string }>(`/admin/${kind}/${id}`, body),
   /** Deletes it while nothing refers to it (else in_use). */
   deleteEntity: (kind: EditableKind, id: string) => request<{ ok: true }>('DELETE', `/admin/${kind}/${id}`),
   delegations: () => get<Delegation[]>('/admin/delegations'),
@@ -217,7 +220,7 @@ export const api = {
     rtspTransport: 'tcp' | 'udp';
     analysis: string[];
     supervision: boolean;
-    recording: 'continuous' | 'off';
+    recording: 'continuous' | 'events' | 'off';
   }) => post<Camera>('/admin/cameras', body),
   vehicles: () => get<Vehicle[]>('/admin/vehicles'),
   /** One frame from a camera's source (the administrator's camera test). */

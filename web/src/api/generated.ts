@@ -79,7 +79,7 @@ export type Camera = {
   rtspTransport: "tcp" | "udp";
   enabled: boolean;
   supervision: boolean;
-  recording: "continuous" | "off";
+  recording: "continuous" | "events" | "off";
   analysis: Array<string>;
   createdAt: string;
 };
@@ -167,7 +167,7 @@ export type FarmAlarm = {
 
 export type FootageDeleted = {
   deleted: {
-    reason: "retention" | "disk_pressure";
+    reason: "retention" | "disk_pressure" | "events_only";
     deletedAt: string;
   };
 };

@@ -6,6 +6,9 @@ import { useI18n } from '../../i18n/index.tsx';
 import { AdminTable, CreateForm, RowActions } from './admin-forms.tsx';
 import { ZoneEditor } from './ZoneEditor.tsx';
 
+const RECORDING_MODES = ['off', 'continuous', 'events'] as const;
+type RecordingMode = (typeof RECORDING_MODES)[number];
+
 export function CamerasTab() {
   const { t } = useI18n();
   const sites = useLoad(() => api.sites(), []);
@@ -39,7 +42,7 @@ export function CamerasTab() {
           },
           { title: 'admin.analysis', cell: (c) => c.analysis.map((a) => t(`task.${a as (typeof VISION_TASKS)[number]}`)).join(', ') || '—' },
           { title: 'admin.state', cell: (c) => (c.enabled ? t('admin.enabled') : t('admin.disabled')) },
-          { title: 'admin.supervision', cell: (c) => (c.supervision ? `${t('admin.supervisionOn')}${c.recording === 'continuous' ? ` · ${t('admin.recordingContinuous')}` : ''}` : '—') },
+          { title: 'admin.supervision', cell: (c) => (c.supervision ? `${t('admin.supervisionOn')} · ${t(`admin.recording.${c.recording}`)}` : '—') },
           {
             cell: (c) => (
               <RowActions name={c.name} rename={(name) => api.updateEntity('cameras', c.id, { name })} remove={() => api.deleteEntity('cameras', c.id)} done={cameras.reload} onError={setError}>
@@ -60,14 +63,23 @@ export function CamerasTab() {
                 <ActionButton className="secondary" data-action="supervision" action={() => api.updateEntity('cameras', c.id, { supervision: !c.supervision }).then(cameras.reload)} onError={setError}>
                   {c.supervision ? t('admin.stopSupervision') : t('admin.startSupervision')}
                 </ActionButton>
-                <ActionButton
-                  className="secondary"
+                <select
+                  aria-label={t('admin.recordingMode')}
                   data-action="recording"
-                  action={() => api.updateEntity('cameras', c.id, { recording: c.recording === 'continuous' ? 'off' : 'continuous' }).then(cameras.reload)}
-                  onError={setError}
+                  value={c.recording}
+                  onChange={(e) =>
+                    void api
+                      .updateEntity('cameras', c.id, { recording: e.target.value as RecordingMode })
+                      .then(cameras.reload)
+                      .catch(setError)
+                  }
                 >
-                  {c.recording === 'continuous' ? t('admin.stopRecording') : t('admin.startRecording')}
-                </ActionButton>
+                  {RECORDING_MODES.map((m) => (
+                    <option key={m} value={m}>
+                      {t(`admin.recording.${m}`)}
+                    </option>
+                  ))}
+                </select>
               </RowActions>
             ),
           },
@@ -84,7 +96,7 @@ export function CamerasTab() {
             rtspTransport: f.rtspTransport === 'udp' ? 'udp' : 'tcp',
             analysis: all.getAll('analysis').map(String),
             supervision: all.has('supervision'),
-            recording: all.has('recording') ? 'continuous' : 'off',
+            recording: (f.recording as RecordingMode | undefined) ?? 'off',
           })
         }
         done={cameras.reload}
@@ -119,8 +131,16 @@ export function CamerasTab() {
         <label className="check">
           <input type="checkbox" name="supervision" value="on" /> {t('admin.supervisionHint')}
         </label>
-        <label className="check">
-          <input type="checkbox" name="recording" value="on" /> {t('admin.recordingHint')}
+        <label>
+          {t('admin.recordingMode')}
+          <select name="recording" defaultValue="off">
+            {RECORDING_MODES.map((m) => (
+              <option key={m} value={m}>
+                {t(`admin.recording.${m}`)}
+              </option>
+            ))}
+          </select>
+          <span className="muted small">{t('admin.recordingHint')}</span>
         </label>
         <fieldset>
           <legend>{t('admin.analysis')}</legend>

@@ -16,6 +16,8 @@ const PAGE = 30;
 const STATES = ['unreviewed', 'reviewed', 'cleared'] as const;
 const RULES = ['camera_offline', 'camera_frozen', 'animals_in_isolation', 'vehicle_without_loading_record', 'plate_not_registered', 'count_mismatch', 'seal_mismatch'] as const;
 
+const DELETED_BECAUSE = { retention: 'review.deletedByAge', disk_pressure: 'review.deletedDiskFull', events_only: 'review.deletedEventsOnly' } as const;
+
 /** A hold from the review keeps this much footage before and after the alarm. */
 const HOLD_AROUND_MS = 10 * 60_000;
 
@@ -148,7 +150,7 @@ function ReviewItem({
 }) {
   const { t, tMaybe, dateTime, time } = useI18n();
   // Why the footage cannot be played: nothing was recorded then, or it was deleted (by age, by a full disk).
-  const [noFootage, setNoFootage] = useState<null | 'none' | { reason: 'retention' | 'disk_pressure'; deletedAt: string }>(null);
+  const [noFootage, setNoFootage] = useState<null | 'none' | { reason: 'retention' | 'disk_pressure' | 'events_only'; deletedAt: string }>(null);
   const [holding, setHolding] = useState<null | 'asking' | 'held'>(null);
   const [reason, setReason] = useState('');
   return (
@@ -194,11 +196,7 @@ function ReviewItem({
             }}
             onError={onError}
           >
-            {noFootage === null
-              ? t('review.play')
-              : noFootage === 'none'
-                ? t('review.noFootage')
-                : t(noFootage.reason === 'retention' ? 'review.deletedByAge' : 'review.deletedDiskFull', { time: dateTime(noFootage.deletedAt) })}
+            {noFootage === null ? t('review.play') : noFootage === 'none' ? t('review.noFootage') : t(DELETED_BECAUSE[noFootage.reason], { time: dateTime(noFootage.deletedAt) })}
           </ActionButton>
         )}
         {a.cameraId && holding === null && (

@@ -1,0 +1,1 @@
+ALTER TYPE "public"."camera_recording" ADD VALUE 'events' BEFORE 'off';
