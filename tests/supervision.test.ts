@@ -210,6 +210,12 @@ describe('farm supervision', () => {
     }
     expect((await (await as('officer1')).post(zones, left)).status).toBe(403);
     expect((await admin.post(`/api/admin/cameras/${crypto.randomUUID()}/zones`, left)).status).toBe(404);
+    // The picture to draw on: the live camera's still (a pushed camera cannot be opened a second time).
+    const still = await fetch(`${platform.url}/api/admin/cameras/${countedCamera}/live-still`, { headers: { cookie: admin.cookieHeader() } });
+    expect([still.status, still.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+    expect((await still.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    const silentStill = await admin.get(`/api/admin/cameras/${silentCamera}/live-still`);
+    expect([silentStill.status, silentStill.body.error.reason]).toEqual([409, 'camera_not_live']);
     const created = await admin.post(zones, left);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const again = await admin.post(zones, left);

@@ -25,7 +25,7 @@ import { loadingRecordRoutes } from './loading-records.routes.ts';
 import type { LoadingRecordService } from '../services/loading-records.service.ts';
 import { localEvidenceStore } from '../infra/evidence-store.ts';
 import type { StorageGuard } from '../jobs/storage-guard.ts';
-import type { SupervisedCameraState } from '../live/supervision.ts';
+import type { Supervision } from '../live/supervision.ts';
 import type { LoadingBatchService } from '../services/loading-batches.service.ts';
 
 export interface AppDeps {
@@ -43,7 +43,7 @@ export interface AppDeps {
   /** Loading records, built with the supervised cameras they count and take stills on. */
   loadingRecords: LoadingRecordService;
   /** The supervised cameras live on this node and whether each is sending. */
-  supervision: { states: () => SupervisedCameraState[] };
+  supervision: Pick<Supervision, 'states' | 'still'>;
   /** This node's disk and what its guard did (the storage view). */
   storage: Pick<StorageGuard, 'state'>;
   /** Origins besides the platform's own allowed to send state-changing requests (ALLOWED_ORIGINS). */
@@ -71,7 +71,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
     footage: services.footage,
     zones: services.zones,
     store: localEvidenceStore(services.dataDir),
-    states: () => deps.supervision.states(),
+    supervision: deps.supervision,
     storage: deps.storage,
   });
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Api } from './api.ts';
 import type { AdminService } from '../services/admin.service.ts';
-import type { SupervisedCameraState } from '../live/supervision.ts';
+import type { Supervision } from '../live/supervision.ts';
+import { AppError } from '../errors.ts';
 import type { CameraFootageService } from '../services/camera-footage.service.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import type { StorageGuard } from '../jobs/storage-guard.ts';
@@ -53,7 +54,7 @@ export function supervisionRoutes(
     footage: CameraFootageService;
     zones: CameraZoneService;
     store: EvidenceStore;
-    states: () => SupervisedCameraState[];
+    supervision: Pick<Supervision, 'states' | 'still'>;
     storage: Pick<StorageGuard, 'state'>;
   },
 ) {
@@ -69,6 +70,23 @@ export function supervisionRoutes(
       response: z.array(zone),
     },
     ({ principal, params }) => deps.zones.list(principal, params.id),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/admin/cameras/:id/live-still',
+      summary: "A still of a supervised camera's live main stream as a JPEG (for drawing zones; a camera pushing to the platform cannot be opened a second time)",
+      tag: 'admin',
+      access: ['admin'],
+      params: uuidParam,
+      response: z.any().meta({ type: 'string', format: 'binary' }),
+    },
+    async ({ params, res }) => {
+      const still = await deps.supervision.still(params.id).catch((err: Error) => {
+        throw new AppError('conflict', `No live picture: ${err.message}`, { reason: 'camera_not_live' });
+      });
+      res.type('image/jpeg').set('Cache-Control', 'no-store').send(still.jpeg);
+    },
   );
   api.route(
     {
@@ -207,7 +225,7 @@ export function supervisionRoutes(
       response: z.array(supervisedCamera),
     },
     async ({ principal }) => {
-      const states = new Map(deps.states().map((s) => [s.cameraId, s]));
+      const states = new Map(deps.supervision.states().map((s) => [s.cameraId, s]));
       return (await deps.admin.listSupervisedCameras(principal)).map((c) => {
         const state = states.get(c.cameraId);
         return {

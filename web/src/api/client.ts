@@ -156,6 +156,7 @@ export const api = {
   footageAt: (cameraId: string, at: string) => get<FootageAt | null>(`/cameras/${cameraId}/footage`, { at }),
   holdFootage: (cameraId: string, body: { from: string; to: string; reason: string }) => post<FootageHold>(`/cameras/${cameraId}/footage-holds`, body),
   storage: () => get<Storage>('/admin/storage'),
+  cameraLiveStill: (cameraId: string) => requestBlob(`/admin/cameras/${cameraId}/live-still`),
   zones: (cameraId: string) => get<CameraZone[]>(`/cameras/${cameraId}/zones`),
   createZone: (cameraId: string, body: { name: string; kind: ZoneKind; polygon: Array<[number, number]> }) => post<CameraZone>(`/admin/cameras/${cameraId}/zones`, body),
   deleteZone: (cameraId: string, zoneId: string) => request<{ ok: true }>('DELETE', `/admin/cameras/${cameraId}/zones/${zoneId}`),

@@ -14,7 +14,8 @@ const MAX_POINTS = 32;
 
 export function ZoneEditor({ camera, onClose }: { camera: Camera; onClose: () => void }) {
   const { t } = useI18n();
-  const still = useLoad(async () => URL.createObjectURL(await api.cameraPreview(camera.id)), [camera.id]);
+  // A supervised camera's live picture; else one frame opened from its source (the admin's camera test).
+  const still = useLoad(async () => URL.createObjectURL(await api.cameraLiveStill(camera.id).catch(() => api.cameraPreview(camera.id))), [camera.id]);
   const zones = useLoad(() => api.zones(camera.id), [camera.id]);
   const [draft, setDraft] = useState<Point[]>([]);
   const [name, setName] = useState('');
