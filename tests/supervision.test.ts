@@ -371,6 +371,22 @@ describe('farm supervision', () => {
     await waitFor(() => supervised(penCamera)?.online === true, 'the camera online again', 30_000);
   });
 
+  it('takes a camera off the wall with its live view, still supervised (recorded), and back', async () => {
+    const admin = await as('admin');
+    const onWall = () => platform.media.supervision.wallStreams().some((s) => s.producer.cameraId === penCamera);
+    expect(onWall()).toBe(true);
+    expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: 'no' })).status).toBe(400);
+    expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: false })).status).toBe(200);
+    await platform.media.supervision.refresh(penCamera);
+    expect(onWall()).toBe(false);
+    expect(supervised(penCamera)).toBeDefined();
+    const tile = ((await admin.get('/api/supervision/cameras')).body as Array<{ cameraId: string; liveView: boolean; live: boolean }>).find((c) => c.cameraId === penCamera);
+    expect(tile).toMatchObject({ liveView: false, live: true });
+    expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: true })).status).toBe(200);
+    await platform.media.supervision.refresh(penCamera);
+    expect(onWall()).toBe(true);
+  });
+
   it('lets go of a camera administration turns out of supervision; refuses a malformed change', async () => {
     const admin = await as('admin');
     const bad = await admin.request('PATCH', `/api/admin/cameras/${silentCamera}`, { supervision: 'yes' });

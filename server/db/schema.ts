@@ -172,6 +172,8 @@ export const cameras = pgTable('cameras', {
   enabled: boolean('enabled').notNull().default(true),
   /** Supervision mode: ingested continuously, whether or not a session is open (a farm watched every day). */
   supervision: boolean('supervision').notNull().default(false),
+  /** While supervised: shown live on the farm wall (off: analysed and recorded all the same, not watched). */
+  liveView: boolean('live_view').notNull().default(true),
   /** While supervised: record continuously, or not at all. */
   recording: cameraRecordingEnum('recording').notNull().default('off'),
   /** Vision tasks run on this camera's live feed: count, plate, seal. */

@@ -18,6 +18,8 @@ const supervisedCamera = z
     cameraId: z.uuid(),
     name: z.string(),
     enabled: z.boolean(),
+    /** Off: the camera is analysed and recorded but not shown live. */
+    liveView: z.boolean(),
     analysis: z.array(z.string()),
     siteId: z.uuid(),
     siteName: z.string(),

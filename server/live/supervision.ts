@@ -221,6 +221,7 @@ export class Supervision implements LoadingLive {
           a.liveSourceUrl !== b.liveSourceUrl ||
           a.liveSubSourceUrl !== b.liveSubSourceUrl ||
           a.rtspTransport !== b.rtspTransport ||
+          a.liveView !== b.liveView ||
           a.analysis.join() !== b.analysis.join() ||
           a.recording !== b.recording;
         if (current && (!camera || changed(camera, current.camera))) await this.drop(cameraId);
@@ -322,7 +323,8 @@ export class Supervision implements LoadingLive {
 
   private async putOnWall(cameraId: string): Promise<void> {
     const entry = this.held.get(cameraId);
-    if (!entry || entry.onWall) return;
+    // Live view off: analysed and recorded, but nobody watches it live.
+    if (!entry || entry.onWall || !entry.camera.liveView) return;
     const room = await this.wallRoom();
     const { feed } = entry;
     const sources = feed.subIngest ? [feed.lowProducer, feed.producer] : [feed.producer];

@@ -35,6 +35,7 @@ export interface SupervisedCameraSource {
   portId: string | null;
   analysis: string[];
   recording: CameraRecordingMode;
+  liveView: boolean;
   liveSourceUrl: string;
   liveSubSourceUrl: string | null;
   rtspTransport: RtspTransport;
@@ -54,7 +55,16 @@ export interface EditableChanges {
   port: { name?: string };
   enterprise: { name?: string };
   site: { name?: string; address?: string; portId?: string | null };
-  camera: { name?: string; enabled?: boolean; analysis?: string[]; supervision?: boolean; recording?: CameraRecordingMode; subSourceUrl?: string | null; rtspTransport?: RtspTransport };
+  camera: {
+    name?: string;
+    enabled?: boolean;
+    analysis?: string[];
+    supervision?: boolean;
+    liveView?: boolean;
+    recording?: CameraRecordingMode;
+    subSourceUrl?: string | null;
+    rtspTransport?: RtspTransport;
+  };
 }
 
 /** Plates are stored as compared: uppercase without spaces or separators (粤Z A123港 → 粤ZA123港). */
@@ -446,6 +456,7 @@ export class AdminService {
         cameraId: cameras.id,
         name: cameras.name,
         enabled: cameras.enabled,
+        liveView: cameras.liveView,
         analysis: cameras.analysis,
         siteId: sites.id,
         siteName: sites.name,
@@ -474,7 +485,7 @@ export class AdminService {
 
   private async supervisedSources(where: SQL | undefined): Promise<SupervisedCameraSource[]> {
     const rows = await this.deps.db.select({ camera: cameras, portId: sites.portId }).from(cameras).innerJoin(sites, eq(sites.id, cameras.siteId)).where(where);
-    return rows.map(({ camera: c, portId }) => ({ id: c.id, name: c.name, siteId: c.siteId, portId, analysis: c.analysis, recording: c.recording, ...this.liveSources(c) }));
+    return rows.map(({ camera: c, portId }) => ({ id: c.id, name: c.name, siteId: c.siteId, portId, analysis: c.analysis, recording: c.recording, liveView: c.liveView, ...this.liveSources(c) }));
   }
 
   /** The URLs ffmpeg opens for a camera's main stream and sub-stream, passwords put back (never shown or logged). */

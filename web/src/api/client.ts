@@ -201,7 +201,7 @@ export const api = {
   updateEntity: (
     kind: EditableKind,
     id: string,
-    body: { name?: string; enabled?: boolean; supervision?: boolean; recording?: 'continuous' | 'events' | 'off'; analysis?: string[]; address?: string },
+    body: { name?: string; enabled?: boolean; supervision?: boolean; liveView?: boolean; recording?: 'continuous' | 'events' | 'off'; analysis?: string[]; address?: string },
   ) => patch<{ id: string }>(`/admin/${kind}/${id}`, body),
   /** Deletes it while nothing refers to it (else in_use). */
   deleteEntity: (kind: EditableKind, id: string) => request<{ ok: true }>('DELETE', `/admin/${kind}/${id}`),

@@ -79,6 +79,7 @@ export type Camera = {
   rtspTransport: "tcp" | "udp";
   enabled: boolean;
   supervision: boolean;
+  liveView: boolean;
   recording: "continuous" | "events" | "off";
   analysis: Array<string>;
   createdAt: string;
@@ -446,6 +447,7 @@ export type SupervisedCamera = {
   cameraId: string;
   name: string;
   enabled: boolean;
+  liveView: boolean;
   analysis: Array<string>;
   siteId: string;
   siteName: string;

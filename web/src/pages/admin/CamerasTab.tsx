@@ -63,6 +63,9 @@ export function CamerasTab() {
                 <ActionButton className="secondary" data-action="supervision" action={() => api.updateEntity('cameras', c.id, { supervision: !c.supervision }).then(cameras.reload)} onError={setError}>
                   {c.supervision ? t('admin.stopSupervision') : t('admin.startSupervision')}
                 </ActionButton>
+                <ActionButton className="secondary" data-action="live-view" action={() => api.updateEntity('cameras', c.id, { liveView: !c.liveView }).then(cameras.reload)} onError={setError}>
+                  {c.liveView ? t('admin.liveViewOff') : t('admin.liveViewOn')}
+                </ActionButton>
                 <select
                   aria-label={t('admin.recordingMode')}
                   data-action="recording"

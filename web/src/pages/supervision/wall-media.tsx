@@ -66,7 +66,13 @@ export function WallTile({
         <figure className="tile placeholder">
           <figcaption>
             <span>{camera.name}</span>
-            {!camera.live && <span className="camera-state camera-offline">{t('wall.notLive')}</span>}
+            {!camera.liveView ? (
+              <span className="camera-state" data-testid="live-view-off">
+                {t('wall.liveViewOff')}
+              </span>
+            ) : (
+              !camera.live && <span className="camera-state camera-offline">{t('wall.notLive')}</span>
+            )}
             <TileState camera={camera} />
           </figcaption>
         </figure>

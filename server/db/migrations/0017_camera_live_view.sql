@@ -1,0 +1,1 @@
+ALTER TABLE "cameras" ADD COLUMN "live_view" boolean DEFAULT true NOT NULL;
