@@ -46,6 +46,9 @@ export interface VisionCamera {
 /** An isolation pen must see animals in this many results in a row (5 a second) before it is an alarm. */
 const OCCUPIED_RESULTS = 3;
 
+/** The centre of a read's box (x, y, width, height in pixels). */
+const boxCentre = (box: [number, number, number, number]): [number, number] => [box[0] + box[2] / 2, box[1] + box[3] / 2];
+
 /** Which detections the camera's zones keep: none inside a mask; only those inside its counting zones, if any. */
 function keptByZones(zones: CameraZone[], at: ZonePoint): boolean {
   if (zones.some((z) => z.kind === 'motion_mask' && insidePolygon(at, z.polygon))) return false;
@@ -243,7 +246,7 @@ export class LiveVision {
     for (const read of confirmed) {
       if (this.scope.sessionId === null) this.scope.onRead?.({ siteId: camera.siteId, cameraId: camera.id, camera: camera.name, task: result.task, text: read.text, confidence: read.confidence });
       // A farm's loading bay: a vehicle there with no loading record open is loading nobody supervises.
-      const bay = result.task === 'plate' && this.scope.sessionId === null ? bays.find((z) => insidePolygon(at(read.box[0] + read.box[2] / 2, read.box[1] + read.box[3] / 2), z.polygon)) : undefined;
+      const bay = result.task === 'plate' && this.scope.sessionId === null ? bays.find((z) => insidePolygon(at(...boxCentre(read.box)), z.polygon)) : undefined;
       const unsupervised = bay ? vehicleWithoutRecord({ plate: read.text, zoneId: bay.id, zone: bay.name, loadingRecordOpen: context.loadingRecordOpen ?? false, frameAt }) : null;
       if (unsupervised) await this.raise(camera, { ...unsupervised, details: { ...unsupervised.details, camera: camera.name, box: read.box } }, meta.frame);
       const candidate: AlarmCandidate | null =
@@ -263,7 +266,7 @@ export class LiveVision {
       return { ...result, count: kept.length, points: kept.map((i) => result.points[i]!), scores: kept.map((i) => result.scores[i]!) };
     }
     const masks = zones.filter((z) => z.kind === 'motion_mask');
-    return { ...result, results: result.results.filter((r) => !masks.some((m) => insidePolygon(at(r.box[0] + r.box[2] / 2, r.box[1] + r.box[3] / 2), m.polygon))) };
+    return { ...result, results: result.results.filter((r) => !masks.some((m) => insidePolygon(at(...boxCentre(r.box)), m.polygon))) };
   }
 
   /** Animals in an isolation pen, seen in several results in a row, raise animals_in_isolation (once per incident). */

@@ -11,7 +11,7 @@ import type { Db } from '../db/database.ts';
 import { alarms, cameraFootage, cameras, enterprises, footageDeletions, footageHolds, sites } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { clipFromSegments, startFfmpeg, unannouncedSegments, type RecordedSegment } from '../../media/index.ts';
-import { mayReviewFarmAlarms, requireRole, type Principal } from './access.ts';
+import { mayReviewFarmAlarms, readableBy, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 
 /** A clip spans a few segments at most (a long segment setting makes fewer). */
@@ -21,6 +21,10 @@ const DELETE_BATCH = 500;
 /** A hold keeps at most this span of one camera's footage (longer investigations hold several spans). */
 const MAX_HOLD_MS = 31 * 86_400_000;
 const MAX_HOLDS_LISTED = 200;
+/** A full disk frees space a few segments at a time, stopping as soon as enough went. */
+const FREE_BATCH = 50;
+/** When a footage segment ends. */
+const segmentEnd = sql`${cameraFootage.startedAt} + ${cameraFootage.durationMs} * interval '1 millisecond'`;
 
 /** Why footage went: its age (the footage retention), a disk filling up, or no alarm near it (events only). */
 export type FootageDeletionReason = 'retention' | 'disk_pressure' | 'events_only';
@@ -67,7 +71,7 @@ export class CameraFootageService {
     const rows = await this.deps.db
       .select()
       .from(cameraFootage)
-      .where(and(eq(cameraFootage.cameraId, cameraId), lte(cameraFootage.startedAt, to), gte(sql`${cameraFootage.startedAt} + ${cameraFootage.durationMs} * interval '1 millisecond'`, from)))
+      .where(and(eq(cameraFootage.cameraId, cameraId), lte(cameraFootage.startedAt, to), gte(segmentEnd, from)))
       .orderBy(asc(cameraFootage.startedAt))
       .limit(MAX_CLIP_SEGMENTS);
     const first = rows[0];
@@ -197,10 +201,10 @@ export class CameraFootageService {
         and(
           eq(alarms.cameraId, cameraFootage.cameraId),
           gte(alarms.frameAt, sql`${cameraFootage.startedAt} - ${aroundMs}::int * interval '1 millisecond'`),
-          lte(alarms.frameAt, sql`${cameraFootage.startedAt} + (${cameraFootage.durationMs} + ${aroundMs}::int) * interval '1 millisecond'`),
+          lte(alarms.frameAt, sql`${segmentEnd} + ${aroundMs}::int * interval '1 millisecond'`),
         ),
       );
-    const ended = sql`${cameraFootage.startedAt} + ${cameraFootage.durationMs} * interval '1 millisecond' < ${before.toISOString()}::timestamptz`;
+    const ended = sql`${segmentEnd} < ${before.toISOString()}::timestamptz`;
     const rows = await this.deletable(and(eq(cameraFootage.cameraId, cameraId), ended, notExists(nearAlarm)));
     if (rows.length > 0) await this.deleteSegments(rows, 'events_only');
     return rows.length;
@@ -214,7 +218,7 @@ export class CameraFootageService {
     let segments = 0;
     let freed = 0;
     while (freed < bytes) {
-      const batch = await this.deletable(undefined, Math.min(DELETE_BATCH, 50));
+      const batch = await this.deletable(undefined, FREE_BATCH);
       if (batch.length === 0) break;
       // No further than needed: the batch is cut where the target is reached.
       let take = 0;
@@ -267,11 +271,11 @@ export class CameraFootageService {
   async holds(p: Principal) {
     requireRole(p, 'officer', 'supervisor', 'admin');
     const rows = await this.deps.db
-      .select({ hold: footageHolds, camera: cameras.name, site: sites.name, portId: sites.portId })
+      .select({ hold: footageHolds, camera: cameras.name, site: sites.name })
       .from(footageHolds)
       .innerJoin(cameras, eq(cameras.id, footageHolds.cameraId))
       .innerJoin(sites, eq(sites.id, cameras.siteId))
-      .where(and(isNull(footageHolds.releasedAt), p.role === 'officer' ? eq(sites.portId, p.portId ?? '00000000-0000-0000-0000-000000000000') : undefined))
+      .where(and(isNull(footageHolds.releasedAt), readableBy(p, { enterpriseId: sites.enterpriseId, portId: sites.portId })))
       .orderBy(desc(footageHolds.heldAt))
       .limit(MAX_HOLDS_LISTED);
     return rows.map(({ hold, camera, site }) => ({ ...hold, camera, site }));
@@ -309,14 +313,7 @@ export class CameraFootageService {
     const held = this.deps.db
       .select({ one: sql`1` })
       .from(footageHolds)
-      .where(
-        and(
-          eq(footageHolds.cameraId, cameraFootage.cameraId),
-          isNull(footageHolds.releasedAt),
-          lte(footageHolds.from, sql`${cameraFootage.startedAt} + ${cameraFootage.durationMs} * interval '1 millisecond'`),
-          gte(footageHolds.to, cameraFootage.startedAt),
-        ),
-      );
+      .where(and(eq(footageHolds.cameraId, cameraFootage.cameraId), isNull(footageHolds.releasedAt), lte(footageHolds.from, segmentEnd), gte(footageHolds.to, cameraFootage.startedAt)));
     return this.deps.db
       .select()
       .from(cameraFootage)
