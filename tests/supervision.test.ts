@@ -387,6 +387,64 @@ describe('farm supervision', () => {
     expect(onWall()).toBe(true);
   });
 
+  it("follows a camera's schedule in its port's time zone: let go outside its windows, a session of the farm ingests it itself", async () => {
+    const admin = await as('admin');
+    const patch = (body: unknown) => admin.request('PATCH', `/api/admin/cameras/${silentCamera}`, body);
+    const setZone = (timeZone: unknown) => admin.request('PATCH', `/api/admin/ports/${world.ports.main}`, { timeZone });
+    const tile = async () =>
+      ((await admin.get('/api/supervision/cameras')).body as Array<{ cameraId: string; onSchedule: boolean; scheduleChangeAt: string | null; live: boolean }>).find((c) => c.cameraId === silentCamera);
+    expect(supervised(silentCamera)).toBeDefined();
+    expect(await tile()).toMatchObject({ onSchedule: true, scheduleChangeAt: null });
+    expect((await setZone('Mars/Olympus')).status).toBe(400);
+    expect((await setZone('UTC')).status).toBe(200);
+    for (const bad of [
+      { windows: [] },
+      { windows: [{ days: [8], from: '08:00', to: '18:00' }] },
+      { windows: [{ days: [1], from: '8 am', to: '18:00' }] },
+      { windows: [{ days: [1], from: '08:00', to: '08:00' }] },
+    ]) {
+      expect((await patch({ schedule: bad })).status, JSON.stringify(bad)).toBe(400);
+    }
+    expect(supervised(silentCamera)).toBeDefined();
+
+    // Only the day after tomorrow (UTC): let go now, back at that day's midnight.
+    const now = new Date();
+    const isoDay = (d: Date) => ((d.getUTCDay() + 6) % 7) + 1;
+    const inTwoDays = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 2));
+    expect((await patch({ schedule: { windows: [{ days: [isoDay(inTwoDays)], from: '00:00', to: '23:59' }] } })).status).toBe(200);
+    await waitFor(() => supervised(silentCamera) === undefined, 'the camera let go outside its schedule', 10_000);
+    expect(platform.media.feeds.holders(silentCamera)).toEqual([]);
+    expect(await tile()).toMatchObject({ onSchedule: false, scheduleChangeAt: inTwoDays.toISOString(), live: false });
+
+    // Outside its hours a booked session of the farm still has the camera: it ingests it itself.
+    const colleaguePrincipal = (await platform.services.auth.login('officer2', PASSWORD)).principal;
+    const { sessionId } = await startLiveInspection(platform.services, { ...principals, officer1: colleaguePrincipal } as never, world, {
+      declaration: { number: '530120261000000654', siteId, goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: [] },
+      type: 'routine_supervision',
+    });
+    await platform.media.live.room(sessionId, (await platform.services.inspections.authorizeJoin(colleaguePrincipal, sessionId)).declarationId);
+    expect(platform.media.feeds.holders(silentCamera)).toEqual([sessionId]);
+    await platform.media.live.close(sessionId);
+    expect(platform.media.feeds.holders(silentCamera)).toEqual([]);
+
+    // Every day from an hour ago to an hour from now (UTC): supervised again as soon as it is saved.
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+    const around = { windows: [{ days: [1, 2, 3, 4, 5, 6, 7], from: hhmm(new Date(Date.now() - 3600_000)), to: hhmm(new Date(Date.now() + 3600_000)) }] };
+    expect((await patch({ schedule: around })).status).toBe(200);
+    await waitFor(() => supervised(silentCamera) !== undefined, 'the camera back within its schedule', 10_000);
+    expect((await tile())?.onSchedule).toBe(true);
+    // The port's clock moves twelve hours on: outside the window there, let go at the next check.
+    expect((await setZone('Etc/GMT-12')).status).toBe(200);
+    expect(supervised(silentCamera)).toBeDefined();
+    await platform.media.supervision.followSchedules();
+    expect(supervised(silentCamera)).toBeUndefined();
+    expect((await tile())?.onSchedule).toBe(false);
+
+    expect((await setZone('Asia/Shanghai')).status).toBe(200);
+    expect((await patch({ schedule: null })).status).toBe(200);
+    await waitFor(() => supervised(silentCamera) !== undefined, 'the camera supervised always again', 10_000);
+  });
+
   it('lets go of a camera administration turns out of supervision; refuses a malformed change', async () => {
     const admin = await as('admin');
     const bad = await admin.request('PATCH', `/api/admin/cameras/${silentCamera}`, { supervision: 'yes' });

@@ -7,6 +7,7 @@ import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgEn
 import { timelineKinds } from '../contracts/timeline.ts';
 import { loadingRecordStatuses } from '../contracts/loading-record.ts';
 import { alarmStatuses, bookingStatuses, inspectionTypes, verdictOutcomes, type BookingStatus, type InspectionType } from '../contracts/records.ts';
+import { DEFAULT_TIME_ZONE, type CameraSchedule } from '../contracts/schedule.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -63,6 +64,8 @@ export const ports = pgTable('ports', {
   id: id(),
   code: text('code').notNull().unique(),
   name: text('name').notNull(),
+  /** The port's clock (IANA name): its farms' camera schedules are in this local time. */
+  timeZone: text('time_zone').notNull().default(DEFAULT_TIME_ZONE),
   createdAt: createdAt(),
 });
 
@@ -178,6 +181,8 @@ export const cameras = pgTable('cameras', {
   recording: cameraRecordingEnum('recording').notNull().default('off'),
   /** Vision tasks run on this camera's live feed: count, plate, seal. */
   analysis: text('analysis').array().notNull().default(sql`'{}'::text[]`),
+  /** While supervised: when (contract: server/contracts/schedule.ts, in its port's time zone); null: always. */
+  schedule: jsonb('schedule').$type<CameraSchedule>(),
   createdAt: createdAt(),
 });
 

@@ -8,11 +8,14 @@ import { verifyAuditChain } from '../services/audit.service.ts';
 import type { Db } from '../db/database.ts';
 import { CAMERA_SCHEMES, grabCameraStill, maskCredentials } from '../../media/index.ts';
 import { AppError } from '../errors.ts';
+import { cameraSchedule, DEFAULT_TIME_ZONE, timeZone } from '../contracts/schedule.ts';
 
 const ADMIN = ['admin'] as const;
 const date = z.date();
 
-const port = z.object({ id: z.uuid(), code: z.string(), name: z.string(), createdAt: date }).meta({ id: 'Port' });
+const port = z.object({ id: z.uuid(), code: z.string(), name: z.string(), timeZone: z.string(), createdAt: date }).meta({ id: 'Port' });
+const portTimeZone = timeZone.meta({ description: "The port's clock (IANA name, e.g. Asia/Shanghai): its farms' camera schedules are in this local time" });
+const schedule = cameraSchedule.nullable().meta({ description: "While supervised: weekly windows in the port's local time (days 1 = Monday … 7); null: always" });
 const enterprise = z.object({ id: z.uuid(), name: z.string(), customsCode: z.string(), riskClass: z.enum(riskClasses), createdAt: date }).meta({ id: 'Enterprise' });
 const user = z
   .object({
@@ -44,7 +47,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       tag: 'admin',
       access: ADMIN,
       status: 201,
-      body: z.object({ code: z.string().regex(/^[0-9A-Z]{2,10}$/), name: z.string().min(1).max(200) }),
+      body: z.object({ code: z.string().regex(/^[0-9A-Z]{2,10}$/), name: z.string().min(1).max(200), timeZone: portTimeZone.default(DEFAULT_TIME_ZONE) }),
       response: port,
     },
     ({ principal, body }) => admin.createPort(principal, body),
@@ -207,6 +210,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
         liveView: z.boolean().default(true).meta({ description: 'While supervised: shown live on the farm wall (off: analysed and recorded, not shown)' }),
         recording: z.enum(cameraRecordingModes).default('off').meta({ description: 'While supervised: continuous footage, only the minutes around alarms (events), or none' }),
         analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length).default([]).meta({ description: 'Vision tasks to run on the live feed' }),
+        schedule: schedule.default(null),
       }),
       response: created,
     },
@@ -282,6 +286,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       liveView: z.boolean(),
       recording: z.enum(cameraRecordingModes),
       analysis: z.array(z.string()),
+      schedule: cameraSchedule.nullable(),
       createdAt: date,
     })
     .meta({ id: 'Camera' });
@@ -341,7 +346,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
     () => verifyAuditChain(db),
   );
   const editable = {
-    port: z.object({ name: z.string().min(1).max(200) }),
+    port: z.object({ name: z.string().min(1).max(200), timeZone: portTimeZone }),
     enterprise: z.object({ name: z.string().min(1).max(200) }),
     site: z.object({ name: z.string().min(1).max(200), address: z.string().max(500), portId: z.uuid().nullable() }),
     camera: z.object({
@@ -353,6 +358,7 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       analysis: z.array(z.enum(VISION_TASKS)).max(VISION_TASKS.length),
       subSourceUrl: cameraUrl.nullable(),
       rtspTransport: z.enum(rtspTransports),
+      schedule,
     }),
   };
   const plural = { port: 'ports', enterprise: 'enterprises', site: 'sites', camera: 'cameras' } as const;

@@ -8,6 +8,7 @@ import type { EvidenceStore } from '../infra/evidence-store.ts';
 import type { StorageGuard } from '../jobs/storage-guard.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
 import { zoneInput, zoneKinds, type ZoneInput } from '../contracts/zones.ts';
+import { scheduleState } from '../contracts/schedule.ts';
 import { isoDateTime, okResponse, uuidParam } from './common.schemas.ts';
 
 const date = z.date();
@@ -26,6 +27,9 @@ const supervisedCamera = z
     enterpriseName: z.string(),
     portId: z.uuid().nullable(),
     openAlarms: z.number().int(),
+    /** Within its schedule now (always, without one); when that next changes (null: never). */
+    onSchedule: z.boolean(),
+    scheduleChangeAt: z.string().nullable(),
     /** live: on this node's wall now; online: sending pictures; offlineSince: when it went silent. */
     live: z.boolean(),
     online: z.boolean(),
@@ -228,10 +232,14 @@ export function supervisionRoutes(
     },
     async ({ principal }) => {
       const states = new Map(deps.supervision.states().map((s) => [s.cameraId, s]));
-      return (await deps.admin.listSupervisedCameras(principal)).map((c) => {
+      const now = new Date();
+      return (await deps.admin.listSupervisedCameras(principal)).map(({ schedule, timeZone, ...c }) => {
         const state = states.get(c.cameraId);
+        const scheduled = scheduleState(schedule, timeZone, now);
         return {
           ...c,
+          onSchedule: scheduled.active,
+          scheduleChangeAt: scheduled.nextChangeAt?.toISOString() ?? null,
           live: state !== undefined,
           online: state?.online ?? false,
           offlineSince: state?.silentSinceMs ? new Date(state.silentSinceMs).toISOString() : null,

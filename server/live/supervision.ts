@@ -19,6 +19,7 @@ import type { DomainEvents } from '../services/domain-events.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 import type { LoadingLive } from '../services/loading-records.service.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
+import { scheduleState } from '../contracts/schedule.ts';
 
 /** The holder name supervision uses with CameraFeeds (sessions use their ids). */
 export const SUPERVISION = 'supervision';
@@ -37,6 +38,8 @@ const MAX_PENDING_CLIPS = 50;
 const EVENT_BUFFER_MS = 2 * 60_000;
 const EVENT_KEEP_MS = 60_000;
 const EVENT_PRUNE_EVERY_MS = 30_000;
+/** How often the cameras' schedules are checked: a camera starts or stops within this of its window's edge. */
+const SCHEDULE_CHECK_MS = 30_000;
 
 export interface SupervisedCameraState {
   cameraId: string;
@@ -59,6 +62,9 @@ export class Supervision implements LoadingLive {
   private stopClipping: () => void = () => {};
   private readonly pendingClips = new Set<NodeJS.Timeout>();
   private pruneTimer?: NodeJS.Timeout;
+  private scheduleTimer?: NodeJS.Timeout;
+  /** The clock schedules are read by (tests move it). */
+  private readonly now: () => Date;
 
   constructor(
     private readonly deps: {
@@ -81,8 +87,10 @@ export class Supervision implements LoadingLive {
       events: DomainEvents;
       cameraOfflineMs: number;
       logger: Logger;
+      now?: () => Date;
     },
   ) {
+    this.now = deps.now ?? (() => new Date());
     // One analysis per supervised camera on the node; its results go to the officers of the farm's port.
     this.vision = new LiveVision({ sessionId: null, toFarm: (siteId) => deps.toPort(this.portOfSite(siteId)), onRead: (read) => deps.events.emit('farm.read', read) }, deps.vision);
   }
@@ -107,6 +115,15 @@ export class Supervision implements LoadingLive {
     for (const camera of await this.deps.cameras.supervisedCameras()) await this.refresh(camera.id);
     this.pruneTimer = setInterval(() => void this.pruneEventsOnly(), EVENT_PRUNE_EVERY_MS);
     this.pruneTimer.unref();
+    this.scheduleTimer = setInterval(() => void this.followSchedules(), SCHEDULE_CHECK_MS);
+    this.scheduleTimer.unref();
+  }
+
+  /** Starts the cameras whose schedule now has them supervised and stops those whose window ended. */
+  async followSchedules(): Promise<void> {
+    const cameras = await this.deps.cameras.supervisedCameras().catch((err) => (this.deps.logger.warn({ err }, 'cannot read camera schedules'), []));
+    const now = this.now();
+    await Promise.all(cameras.filter((c) => scheduleState(c.schedule, c.timeZone, now).active !== this.held.has(c.id)).map((c) => this.refresh(c.id)));
   }
 
   /** Deletes the footage of cameras recording events only that no alarm needs (past the buffer). */
@@ -124,6 +141,7 @@ export class Supervision implements LoadingLive {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pruneTimer);
+    clearInterval(this.scheduleTimer);
     this.stopListening();
     this.stopClipping();
     for (const timer of this.pendingClips) clearTimeout(timer);
@@ -208,13 +226,15 @@ export class Supervision implements LoadingLive {
     this.vision.forgetContext(siteId);
   }
 
-  /** Holds or lets go of the camera as its registration now says (supervision on and enabled: held). */
+  /** Holds or lets go of the camera as its registration now says (supervision on, enabled and on schedule: held). */
   refresh(cameraId: string): Promise<void> {
     const previous = this.applying.get(cameraId) ?? Promise.resolve();
     const next = previous
       .then(async () => {
         if (this.stopped) return;
-        const camera = await this.deps.cameras.supervisedCamera(cameraId);
+        const registered = await this.deps.cameras.supervisedCamera(cameraId);
+        // Outside its schedule it is let go of like a camera taken out of supervision (a session ingests it itself).
+        const camera = registered && scheduleState(registered.schedule, registered.timeZone, this.now()).active ? registered : null;
         const current = this.held.get(cameraId);
         // A changed source (or analysis) is a new feed: let go of the old one first.
         const changed = (a: SupervisedCameraSource, b: SupervisedCameraSource) =>

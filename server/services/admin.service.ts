@@ -14,6 +14,7 @@ import { normaliseCode } from '../../inference/index.ts';
 import type { DomainEvents } from './domain-events.ts';
 import { CameraSourceError, checkCameraSource, showWithMaskedPassword, splitPassword, withPassword } from '../../media/index.ts';
 import type { SecretBox } from '../infra/secret-box.ts';
+import { DEFAULT_TIME_ZONE, type CameraSchedule } from '../contracts/schedule.ts';
 
 export interface NewUser {
   username: string;
@@ -36,6 +37,9 @@ export interface SupervisedCameraSource {
   analysis: string[];
   recording: CameraRecordingMode;
   liveView: boolean;
+  /** When it is supervised (null: always), in the time zone of its farm's port. */
+  schedule: CameraSchedule | null;
+  timeZone: string;
   liveSourceUrl: string;
   liveSubSourceUrl: string | null;
   rtspTransport: RtspTransport;
@@ -52,7 +56,7 @@ export interface UserChanges {
 
 /** What can be renamed or switched off after registration (the rest is referred to by sealed records). */
 export interface EditableChanges {
-  port: { name?: string };
+  port: { name?: string; timeZone?: string };
   enterprise: { name?: string };
   site: { name?: string; address?: string; portId?: string | null };
   camera: {
@@ -64,6 +68,7 @@ export interface EditableChanges {
     recording?: CameraRecordingMode;
     subSourceUrl?: string | null;
     rtspTransport?: RtspTransport;
+    schedule?: CameraSchedule | null;
   };
 }
 
@@ -231,7 +236,7 @@ export class AdminService {
     }
   }
 
-  async createPort(actor: Principal | null, input: { code: string; name: string }) {
+  async createPort(actor: Principal | null, input: { code: string; name: string; timeZone?: string }) {
     if (actor) requireRole(actor, 'admin');
     return this.insertUnique(actor, ports, input, 'port', codeTaken(`Port ${input.code} exists already`, input.code));
   }
@@ -429,7 +434,6 @@ export class AdminService {
     return row;
   }
 
-  /** The URL ffmpeg opens for a camera: its stored URL with the password put back (never shown or logged). */
   /** The enabled cameras of a declaration's site, each with the URL to open it by (password included). */
   async liveCamerasForDeclaration(
     declarationId: string,
@@ -458,6 +462,8 @@ export class AdminService {
         enabled: cameras.enabled,
         liveView: cameras.liveView,
         analysis: cameras.analysis,
+        schedule: cameras.schedule,
+        timeZone: sql<string>`coalesce(${ports.timeZone}, ${DEFAULT_TIME_ZONE})`,
         siteId: sites.id,
         siteName: sites.name,
         enterpriseName: enterprises.name,
@@ -467,6 +473,7 @@ export class AdminService {
       .from(cameras)
       .innerJoin(sites, eq(sites.id, cameras.siteId))
       .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
+      .leftJoin(ports, eq(ports.id, sites.portId))
       .where(and(eq(cameras.supervision, true), readableBy(actor, { enterpriseId: sites.enterpriseId, portId: sites.portId })))
       .orderBy(asc(enterprises.name), asc(sites.name), asc(cameras.name))
       .limit(LIST_LIMIT);
@@ -484,8 +491,24 @@ export class AdminService {
   }
 
   private async supervisedSources(where: SQL | undefined): Promise<SupervisedCameraSource[]> {
-    const rows = await this.deps.db.select({ camera: cameras, portId: sites.portId }).from(cameras).innerJoin(sites, eq(sites.id, cameras.siteId)).where(where);
-    return rows.map(({ camera: c, portId }) => ({ id: c.id, name: c.name, siteId: c.siteId, portId, analysis: c.analysis, recording: c.recording, liveView: c.liveView, ...this.liveSources(c) }));
+    const rows = await this.deps.db
+      .select({ camera: cameras, portId: sites.portId, timeZone: ports.timeZone })
+      .from(cameras)
+      .innerJoin(sites, eq(sites.id, cameras.siteId))
+      .leftJoin(ports, eq(ports.id, sites.portId))
+      .where(where);
+    return rows.map(({ camera: c, portId, timeZone }) => ({
+      id: c.id,
+      name: c.name,
+      siteId: c.siteId,
+      portId,
+      analysis: c.analysis,
+      recording: c.recording,
+      liveView: c.liveView,
+      schedule: c.schedule,
+      timeZone: timeZone ?? DEFAULT_TIME_ZONE,
+      ...this.liveSources(c),
+    }));
   }
 
   /** The URLs ffmpeg opens for a camera's main stream and sub-stream, passwords put back (never shown or logged). */
@@ -497,6 +520,7 @@ export class AdminService {
     };
   }
 
+  /** The URL ffmpeg opens for a camera: its stored URL with the password put back (never shown or logged). */
   liveSourceUrl(camera: { sourceUrl: string; sourcePassword: string | null }): string {
     return withPassword(camera.sourceUrl, camera.sourcePassword === null ? null : this.deps.secrets.open(camera.sourcePassword));
   }

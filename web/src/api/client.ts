@@ -1,5 +1,6 @@
 /** REST calls to the platform (same origin; the httpOnly session cookie authenticates). */
 import type {
+  CameraSchedule,
   CameraZone,
   ZoneKind,
   FootageHold,
@@ -196,12 +197,22 @@ export const api = {
   updateUser: (id: string, body: { displayName?: string; active?: boolean; portId?: string | null; enterpriseId?: string | null; locale?: string }) => patch<User>(`/admin/users/${id}`, body),
   resetPassword: (id: string) => post<{ temporaryPassword: string }>(`/admin/users/${id}/reset-password`),
   deleteUser: (id: string) => request<{ ok: true }>('DELETE', `/admin/users/${id}`),
-  createPort: (body: { code: string; name: string }) => post<Port>('/admin/ports', body),
+  createPort: (body: { code: string; name: string; timeZone?: string }) => post<Port>('/admin/ports', body),
   /** Renames or switches off what administration registered. */
   updateEntity: (
     kind: EditableKind,
     id: string,
-    body: { name?: string; enabled?: boolean; supervision?: boolean; liveView?: boolean; recording?: 'continuous' | 'events' | 'off'; analysis?: string[]; address?: string },
+    body: {
+      name?: string;
+      enabled?: boolean;
+      supervision?: boolean;
+      liveView?: boolean;
+      recording?: 'continuous' | 'events' | 'off';
+      analysis?: string[];
+      address?: string;
+      timeZone?: string;
+      schedule?: CameraSchedule | null;
+    },
   ) => patch<{ id: string }>(`/admin/${kind}/${id}`, body),
   /** Deletes it while nothing refers to it (else in_use). */
   deleteEntity: (kind: EditableKind, id: string) => request<{ ok: true }>('DELETE', `/admin/${kind}/${id}`),

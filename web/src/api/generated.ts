@@ -82,8 +82,13 @@ export type Camera = {
   liveView: boolean;
   recording: "continuous" | "events" | "off";
   analysis: Array<string>;
+  schedule: CameraSchedule;
   createdAt: string;
 };
+
+export type CameraSchedule = {
+  windows: Array<ScheduleWindow>;
+} | null;
 
 export type CameraZone = {
   id: string;
@@ -381,6 +386,7 @@ export type Port = {
   id: string;
   code: string;
   name: string;
+  timeZone: string;
   createdAt: string;
 };
 
@@ -405,6 +411,12 @@ export type Recording = {
   durationMs: number | null;
   sizeBytes: number | null;
   sha256: string | null;
+};
+
+export type ScheduleWindow = {
+  days: Array<number>;
+  from: string;
+  to: string;
 };
 
 export type Site = {
@@ -454,6 +466,8 @@ export type SupervisedCamera = {
   enterpriseName: string;
   portId: string | null;
   openAlarms: number;
+  onSchedule: boolean;
+  scheduleChangeAt: string | null;
   live: boolean;
   online: boolean;
   offlineSince: string | null;

@@ -42,6 +42,7 @@ export type Officer = api.Officer;
 export type Delegation = api.Delegation;
 export type Site = api.Site;
 export type Camera = api.Camera;
+export type CameraSchedule = NonNullable<api.CameraSchedule>;
 export type SupervisedCamera = api.SupervisedCamera;
 export type FarmAlarm = api.FarmAlarm;
 export type FootageAt = api.FootageSegment | api.FootageDeleted;

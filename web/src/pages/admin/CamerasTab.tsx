@@ -5,6 +5,8 @@ import { ActionButton, ErrorBanner, Modal, Options, useErrorText, useLoad } from
 import { useI18n } from '../../i18n/index.tsx';
 import { AdminTable, CreateForm, RowActions } from './admin-forms.tsx';
 import { ZoneEditor } from './ZoneEditor.tsx';
+import { describeSchedule, ScheduleEditor, useDayNames } from './ScheduleEditor.tsx';
+import { DEFAULT_TIME_ZONE } from '../../../../server/contracts/schedule.ts';
 
 const RECORDING_MODES = ['off', 'continuous', 'events'] as const;
 type RecordingMode = (typeof RECORDING_MODES)[number];
@@ -13,12 +15,20 @@ export function CamerasTab() {
   const { t } = useI18n();
   const sites = useLoad(() => api.sites(), []);
   const cameras = useLoad(() => api.cameras(), []);
+  const ports = useLoad(() => api.ports(), []);
+  const dayNames = useDayNames();
+  const [scheduleOf, setScheduleOf] = useState<Camera | null>(null);
+  /** The time zone a camera's schedule is read in: its farm's port's. */
+  const timeZoneOf = (camera: Camera) => {
+    const portId = sites.data?.find((s) => s.id === camera.siteId)?.portId;
+    return ports.data?.find((p) => p.id === portId)?.timeZone ?? DEFAULT_TIME_ZONE;
+  };
   const [preview, setPreview] = useState<{ camera: Camera; input: 'main' | 'sub' } | null>(null);
   const [zonesOf, setZonesOf] = useState<Camera | null>(null);
   const [error, setError] = useState<unknown>(null);
   return (
     <section>
-      <ErrorBanner error={error ?? cameras.error ?? sites.error} onClose={() => setError(null)} />
+      <ErrorBanner error={error ?? cameras.error ?? sites.error ?? ports.error} onClose={() => setError(null)} />
       <AdminTable
         rows={cameras.data}
         rowKey={(c) => c.id}
@@ -42,7 +52,20 @@ export function CamerasTab() {
           },
           { title: 'admin.analysis', cell: (c) => c.analysis.map((a) => t(`task.${a as (typeof VISION_TASKS)[number]}`)).join(', ') || '—' },
           { title: 'admin.state', cell: (c) => (c.enabled ? t('admin.enabled') : t('admin.disabled')) },
-          { title: 'admin.supervision', cell: (c) => (c.supervision ? `${t('admin.supervisionOn')} · ${t(`admin.recording.${c.recording}`)}` : '—') },
+          {
+            title: 'admin.supervision',
+            cell: (c) =>
+              c.supervision ? (
+                <>
+                  {t('admin.supervisionOn')} · {t(`admin.recording.${c.recording}`)}
+                  <div className="muted small" data-testid="camera-schedule">
+                    {t('admin.schedule')}: {describeSchedule(c.schedule, dayNames) ?? t('admin.scheduleAlways')}
+                  </div>
+                </>
+              ) : (
+                '—'
+              ),
+          },
           {
             cell: (c) => (
               <RowActions name={c.name} rename={(name) => api.updateEntity('cameras', c.id, { name })} remove={() => api.deleteEntity('cameras', c.id)} done={cameras.reload} onError={setError}>
@@ -51,6 +74,9 @@ export function CamerasTab() {
                 </button>
                 <button type="button" className="secondary" onClick={() => setZonesOf(c)} data-testid="camera-zones">
                   {t('zones.edit')}
+                </button>
+                <button type="button" className="secondary" onClick={() => setScheduleOf(c)} data-testid="camera-schedule-edit">
+                  {t('schedule.edit')}
                 </button>
                 {c.subSourceUrl && (
                   <button type="button" className="secondary" onClick={() => setPreview({ camera: c, input: 'sub' })} data-testid="camera-preview-sub">
@@ -155,6 +181,7 @@ export function CamerasTab() {
         </fieldset>
       </CreateForm>
       {zonesOf && <ZoneEditor camera={zonesOf} onClose={() => setZonesOf(null)} />}
+      {scheduleOf && <ScheduleEditor camera={scheduleOf} timeZone={timeZoneOf(scheduleOf)} onClose={() => setScheduleOf(null)} onSaved={cameras.reload} />}
       {preview && <CameraPreview camera={preview.camera} input={preview.input} onClose={() => setPreview(null)} />}
     </section>
   );

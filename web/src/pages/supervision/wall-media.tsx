@@ -32,7 +32,7 @@ export function WallTile({
   /** While a line is being placed: clicks give picture points. */
   onPicturePoint?: (point: [number, number]) => void;
 }) {
-  const { t } = useI18n();
+  const { t, dateTime } = useI18n();
   const box = useRef<HTMLDivElement>(null);
   const [seen, setSeen] = useState(false);
   useEffect(() => {
@@ -66,7 +66,11 @@ export function WallTile({
         <figure className="tile placeholder">
           <figcaption>
             <span>{camera.name}</span>
-            {!camera.liveView ? (
+            {!camera.onSchedule ? (
+              <span className="camera-state" data-testid="off-schedule">
+                {camera.scheduleChangeAt ? t('wall.offScheduleUntil', { time: dateTime(camera.scheduleChangeAt) }) : t('wall.offSchedule')}
+              </span>
+            ) : !camera.liveView ? (
               <span className="camera-state" data-testid="live-view-off">
                 {t('wall.liveViewOff')}
               </span>
