@@ -163,6 +163,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       pool,
       network,
       feeds,
+      zones: services.zones,
       inspections: services.inspections,
       timeline: services.timeline,
       alarms: services.alarms,

@@ -25,7 +25,7 @@ const labels = JSON.parse(fs.readFileSync(path.join(fixtures, 'labels.json'), 'u
 let platform: Platform;
 let world: World;
 let sessionId: string;
-const cameraIds = {} as Record<'gate' | 'ramp', string>;
+const cameraIds = {} as Record<'gate' | 'ramp' | 'yard', string>;
 const simulators: Array<ReturnType<typeof startCameraSimulator>> = [];
 const sockets: Socket[] = [];
 const principals = {} as Record<UserKey, Principal>;
@@ -41,6 +41,8 @@ beforeAll(async () => {
   const cameras = [
     { key: 'gate' as const, name: 'Gate', file: 'plate-hong-kong.jpg', analysis: ['plate'] },
     { key: 'ramp' as const, name: 'Loading ramp', file: 'seal.jpg', analysis: ['seal', 'count'] },
+    // A yard camera whose gate lane (a zone) is empty: the plate it reads is not at the gate.
+    { key: 'yard' as const, name: 'Yard', file: 'plate-mainland.jpg', analysis: ['plate'] },
   ];
   for (const c of cameras) {
     const { rtpPort } = await freeUdpPortPair();
@@ -48,6 +50,16 @@ beforeAll(async () => {
     simulators.push(startCameraSimulator({ to: url, file: path.join(fixtures, c.file), width: 960, height: 540, fps: 10 }));
     cameraIds[c.key] = (await services.admin.createCamera(principals.admin, { siteId: site.id, name: c.name, sourceUrl: url, analysis: c.analysis })).id;
   }
+  await services.zones.create(principals.admin, cameraIds.yard, {
+    name: 'Gate lane',
+    kind: 'gate',
+    polygon: [
+      [0, 0],
+      [0.1, 0],
+      [0.1, 0.1],
+      [0, 0.1],
+    ],
+  });
   // Registered, but not the plate the gate camera sees.
   await services.admin.createVehicle(principals.admin, { enterpriseId: world.enterprises.a, plate: '粤ZA123港' });
   ({ sessionId } = await startLiveInspection(services, principals, world, {
@@ -129,7 +141,16 @@ describe('vision on a live inspection', () => {
     expect(alarmsFor('plate_not_registered', 'plate', plateText!)).toHaveLength(1);
     expect(alarmsFor('seal_mismatch', 'read', sealText!)).toHaveLength(1);
     expect(eventsOf(enterprise, 'alarm:changed')).toHaveLength(0);
-  }, 120_000);
+    // The session applies the cameras' zones: the yard's plate, read again and again outside its gate lane, is not checked.
+    const yardPlate = labels['plate-mainland.jpg']!.text!;
+    await waitFor(
+      () => eventsOf(officer, 'vision:result').filter((r) => r.cameraId === cameraIds.yard && r.results.some((x: { text: string }) => x.text === yardPlate)).length >= 3,
+      'the yard plate read',
+      60_000,
+    );
+    const all = await platform.database.db.select().from(alarms).where(eq(alarms.sessionId, sessionId));
+    expect(all.filter((a) => a.cameraId === cameraIds.yard)).toEqual([]);
+  }, 180_000);
 
   it('raises camera_frozen when a picture does not change', async () => {
     const frozen = await waitFor(() => raisedTo(officer).find((a) => a.rule === 'camera_frozen'), 'a camera_frozen alarm', 60_000);

@@ -3,12 +3,14 @@
  * so they hold for the main stream and the sub-stream alike) with what each means to the rules.
  *   isolation_pen: animals seen inside raise animals_in_isolation (the pen must be empty);
  *   loading_bay: a vehicle read inside while the farm has no open loading record raises vehicle_without_loading_record;
+ *   gate: when a camera has any, only plates read inside them are checked against the registered (and booked)
+ *     vehicles — a plate on a lorry parked in the yard or passing on the road is not at the gate;
  *   counting: when a camera has any, only the animals inside them are counted;
  *   motion_mask: what is seen inside is ignored (a clock overlay, trees in the wind).
  */
 import { z } from 'zod';
 
-export const zoneKinds = ['isolation_pen', 'loading_bay', 'counting', 'motion_mask'] as const;
+export const zoneKinds = ['isolation_pen', 'loading_bay', 'gate', 'counting', 'motion_mask'] as const;
 export type ZoneKind = (typeof zoneKinds)[number];
 
 export const MAX_ZONES_PER_CAMERA = 16;

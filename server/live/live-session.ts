@@ -17,6 +17,7 @@ import type { ServerToClientEvents } from '../contracts/live-events.ts';
 import { recordingFolder } from '../archive/evidence-paths.ts';
 import { LiveVision, type BatchLine, type VisionDeps } from './live-vision.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
+import type { CameraZoneService } from '../services/camera-zones.service.ts';
 
 /** What every live session on the node shares. */
 export interface LiveSessionDeps {
@@ -29,6 +30,8 @@ export interface LiveSessionDeps {
   cameras: Pick<AdminService, 'liveCamerasForDeclaration'>;
   /** The node's camera feeds: a session holds those of its site's cameras. */
   feeds: CameraFeeds;
+  /** Each camera's zones (masks, counting zones, gates), applied by its analysis as in supervision. */
+  zones: Pick<CameraZoneService, 'zonesOf'>;
   vision: VisionDeps;
   dataDir: string;
   segmentSeconds: number;
@@ -215,8 +218,9 @@ export class LiveSession {
         if (feed.reportedOffline) onOffline({ silentMs: feed.silentMs() });
         const producer = await this.room.pipeFrom(feed.room, feed.producer.producerId);
         if (camera.analysis.length > 0) {
-          const attaching = this.vision
-            .attach(this.room, producer, camera)
+          const attaching = this.o.zones
+            .zonesOf(camera.id)
+            .then((zones) => this.vision.attach(this.room, producer, { ...camera, zones }))
             .catch((err) => this.o.logger.warn({ err, cameraId: camera.id }, 'cannot analyse camera'))
             .finally(() => this.attaching.delete(attaching));
           this.attaching.add(attaching);

@@ -243,15 +243,20 @@ export class LiveVision {
     if (confirmed.length === 0) return;
     const context = await this.loadContext(camera.siteId);
     const bays = zones.filter((z) => z.kind === 'loading_bay');
+    const gates = zones.filter((z) => z.kind === 'gate');
     for (const read of confirmed) {
+      const centre = at(...boxCentre(read.box));
       if (this.scope.sessionId === null) this.scope.onRead?.({ siteId: camera.siteId, cameraId: camera.id, camera: camera.name, task: result.task, text: read.text, confidence: read.confidence });
       // A farm's loading bay: a vehicle there with no loading record open is loading nobody supervises.
-      const bay = result.task === 'plate' && this.scope.sessionId === null ? bays.find((z) => insidePolygon(at(...boxCentre(read.box)), z.polygon)) : undefined;
+      const bay = result.task === 'plate' && this.scope.sessionId === null ? bays.find((z) => insidePolygon(centre, z.polygon)) : undefined;
       const unsupervised = bay ? vehicleWithoutRecord({ plate: read.text, zoneId: bay.id, zone: bay.name, loadingRecordOpen: context.loadingRecordOpen ?? false, frameAt }) : null;
       if (unsupervised) await this.raise(camera, { ...unsupervised, details: { ...unsupervised.details, camera: camera.name, box: read.box } }, meta.frame);
       const candidate: AlarmCandidate | null =
         result.task === 'plate'
-          ? plateCheck({ plate: read.text, confidence: read.confidence, registeredPlates: context.registeredPlates, bookedPlate: context.bookedPlate, frameAt })
+          ? // With gates drawn, only a plate at a gate is checked against the registered vehicles.
+            gates.length > 0 && !gates.some((g) => insidePolygon(centre, g.polygon))
+            ? null
+            : plateCheck({ plate: read.text, confidence: read.confidence, registeredPlates: context.registeredPlates, bookedPlate: context.bookedPlate, frameAt })
           : context.declaredSeals.length > 0
             ? sealCheck({ seal: read.text, confidence: read.confidence, declared: context.declaredSeals, frameAt })
             : null;

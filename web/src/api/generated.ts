@@ -94,7 +94,7 @@ export type CameraZone = {
   id: string;
   cameraId: string;
   name: string;
-  kind: "isolation_pen" | "loading_bay" | "counting" | "motion_mask";
+  kind: "isolation_pen" | "loading_bay" | "gate" | "counting" | "motion_mask";
   polygon: Array<Array<number>>;
 };
 
