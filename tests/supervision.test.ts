@@ -371,10 +371,11 @@ describe('farm supervision', () => {
     await waitFor(() => supervised(penCamera)?.online === true, 'the camera online again', 30_000);
   });
 
-  it('takes a camera off the wall with its live view, still supervised (recorded), and back', async () => {
+  it('takes a camera off the wall with its live view, still supervised (recorded), and back, without restarting it', async () => {
     const admin = await as('admin');
     const onWall = () => platform.media.supervision.wallStreams().some((s) => s.producer.cameraId === penCamera);
     expect(onWall()).toBe(true);
+    const pid = await platform.media.feeds.pid(penCamera);
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: 'no' })).status).toBe(400);
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: false })).status).toBe(200);
     await platform.media.supervision.refresh(penCamera);
@@ -385,6 +386,15 @@ describe('farm supervision', () => {
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: true })).status).toBe(200);
     await platform.media.supervision.refresh(penCamera);
     expect(onWall()).toBe(true);
+    // Its recording and analysis change on the same feed too: the camera's ingest goes on.
+    expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { recording: 'off', analysis: ['count'] })).status).toBe(200);
+    await platform.media.supervision.refresh(penCamera);
+    expect(platform.media.supervision.isCounting(penCamera)).toBe(true);
+    expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { recording: 'continuous', analysis: [] })).status).toBe(200);
+    await platform.media.supervision.refresh(penCamera);
+    expect(platform.media.supervision.isCounting(penCamera)).toBe(false);
+    expect(await platform.media.feeds.pid(penCamera)).toBe(pid);
+    expect(supervised(penCamera)?.online).toBe(true);
   });
 
   it("follows a camera's schedule in its port's time zone: let go outside its windows, a session of the farm ingests it itself", async () => {

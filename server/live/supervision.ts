@@ -19,6 +19,7 @@ import type { DomainEvents } from '../services/domain-events.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 import type { LoadingLive } from '../services/loading-records.service.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
+import type { CameraZone } from '../contracts/zones.ts';
 import { scheduleState } from '../contracts/schedule.ts';
 
 /** The holder name supervision uses with CameraFeeds (sessions use their ids). */
@@ -236,18 +237,13 @@ export class Supervision implements LoadingLive {
         // Outside its schedule it is let go of like a camera taken out of supervision (a session ingests it itself).
         const camera = registered && scheduleState(registered.schedule, registered.timeZone, this.now()).active ? registered : null;
         const current = this.held.get(cameraId);
-        // A changed source (or analysis) is a new feed: let go of the old one first.
-        const changed = (a: SupervisedCameraSource, b: SupervisedCameraSource) =>
-          a.liveSourceUrl !== b.liveSourceUrl ||
-          a.liveSubSourceUrl !== b.liveSubSourceUrl ||
-          a.rtspTransport !== b.rtspTransport ||
-          a.liveView !== b.liveView ||
-          a.analysis.join() !== b.analysis.join() ||
-          a.recording !== b.recording;
-        if (current && (!camera || changed(camera, current.camera))) await this.drop(cameraId);
+        // A changed source is a new feed: let go of the old one first.
+        const newSource = (a: SupervisedCameraSource, b: SupervisedCameraSource) =>
+          a.liveSourceUrl !== b.liveSourceUrl || a.liveSubSourceUrl !== b.liveSubSourceUrl || a.rtspTransport !== b.rtspTransport;
+        if (current && (!camera || newSource(camera, current.camera))) await this.drop(cameraId);
         if (camera && !this.held.has(cameraId)) await this.hold(camera);
-        // Otherwise only its zones may have changed: its analysis takes them without a restart.
-        else if (camera) this.vision.setZones(cameraId, await this.deps.zones.zonesOf(cameraId));
+        // The same feed goes on: what it is used for follows the change (nothing restarts, the footage runs on).
+        else if (camera) await this.adjust(camera);
       })
       .catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot bring a supervised camera live'))
       .finally(() => {
@@ -255,6 +251,30 @@ export class Supervision implements LoadingLive {
       });
     this.applying.set(cameraId, next);
     return next;
+  }
+
+  /** Applies a change of a held camera's use: live view, analysis, recording, zones. */
+  private async adjust(camera: SupervisedCameraSource): Promise<void> {
+    const entry = this.held.get(camera.id)!;
+    const before = entry.camera;
+    entry.camera = camera;
+    if (camera.liveView && !before.liveView) await this.putOnWall(camera.id);
+    if (!camera.liveView && before.liveView) await this.takeOffWall(entry);
+    const zones = await this.deps.zones.zonesOf(camera.id);
+    if (camera.analysis.join() !== before.analysis.join()) {
+      this.vision.detach(camera.id);
+      this.analyse(entry, zones);
+    } else this.vision.setZones(camera.id, zones);
+    // Continuous and events-only record alike (events-only footage is pruned): only off and on differ.
+    if (camera.recording === 'off' && entry.recording) await this.stopRecording(camera.id, entry.recording);
+    if (camera.recording !== 'off' && !entry.recording) await this.record(camera.id);
+  }
+
+  private analyse(entry: { camera: SupervisedCameraSource; feed: CameraFeed }, zones: CameraZone[]): void {
+    const { camera, feed } = entry;
+    if (camera.analysis.length === 0) return;
+    // Analysis decodes the sub-stream when there is one: a fraction of the main stream's pixels to decode.
+    void this.vision.attach(feed.room, feed.lowProducer, { ...camera, zones }).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
   }
 
   private async hold(camera: SupervisedCameraSource): Promise<void> {
@@ -292,11 +312,7 @@ export class Supervision implements LoadingLive {
     });
     if (feed.reportedOffline) onOffline({ silentMs: feed.silentMs() });
     await this.putOnWall(camera.id);
-    if (camera.analysis.length > 0) {
-      // Analysis decodes the sub-stream when there is one: a fraction of the main stream's pixels to decode.
-      const zones = await this.deps.zones.zonesOf(camera.id);
-      void this.vision.attach(feed.room, feed.lowProducer, { ...camera, zones }).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot analyse a supervised camera'));
-    }
+    if (camera.analysis.length > 0) this.analyse(this.held.get(camera.id)!, await this.deps.zones.zonesOf(camera.id));
     if (camera.recording !== 'off') await this.record(camera.id);
   }
 
@@ -361,17 +377,25 @@ export class Supervision implements LoadingLive {
     this.held.delete(cameraId);
     entry.unsubscribe();
     this.vision.detach(cameraId);
-    // What the recorder wrote is stored as it stops (the last segment included).
-    if (entry.recording) {
-      const { recorder, run } = entry.recording;
-      const last = await recorder.stop().catch(() => []);
-      for (const s of last) await this.deps.footage.addSegment(cameraId, run, s).catch((err) => this.deps.logger.error({ err, cameraId }, 'cannot store footage'));
-    }
-    if (entry.onWall) {
-      const wall = await this.wall?.catch(() => null);
-      for (const p of entry.onWall) wall?.closeProducer(p.producerId);
-      this.deps.wallChanged();
-    }
+    if (entry.recording) await this.stopRecording(cameraId, entry.recording);
+    await this.takeOffWall(entry);
     await this.deps.feeds.release(cameraId, SUPERVISION);
+  }
+
+  /** Stops recording; what the recorder wrote is stored as it stops (the last segment included). */
+  private async stopRecording(cameraId: string, { recorder, run }: { recorder: Recorder; run: string }): Promise<void> {
+    const entry = this.held.get(cameraId);
+    if (entry?.recording?.recorder === recorder) entry.recording = undefined;
+    const last = await recorder.stop().catch(() => []);
+    for (const s of last) await this.deps.footage.addSegment(cameraId, run, s).catch((err) => this.deps.logger.error({ err, cameraId }, 'cannot store footage'));
+  }
+
+  private async takeOffWall(entry: { onWall: ProducerInfo[] | null }): Promise<void> {
+    if (!entry.onWall) return;
+    const piped = entry.onWall;
+    entry.onWall = null;
+    const wall = await this.wall?.catch(() => null);
+    for (const p of piped) wall?.closeProducer(p.producerId);
+    this.deps.wallChanged();
   }
 }
