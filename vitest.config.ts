@@ -17,6 +17,7 @@ const databaseTests = [
   'tests/supervision.test.ts',
   'tests/loading-records.test.ts',
   'tests/storage.test.ts',
+  'tests/loading-concurrency.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

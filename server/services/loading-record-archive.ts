@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
+import type { Db, DbOrTx } from '../db/database.ts';
 import { alarms, auditLog, loadingRecordEvents, loadingRecordSeals, loadingRecords } from '../db/schema.ts';
 import type { LoadingEvent } from '../contracts/loading-record.ts';
 import { notFound } from '../errors.ts';
@@ -44,7 +44,7 @@ const CLIP_WAIT_MS = 60_000;
 export const MAX_LOADING_EVENTS = 2000;
 
 /** A record's timeline in the order written. */
-export async function readLoadingEvents(db: Db, recordId: string): Promise<LoadingEvent[]> {
+export async function readLoadingEvents(db: DbOrTx, recordId: string): Promise<LoadingEvent[]> {
   const rows = await db.select().from(loadingRecordEvents).where(eq(loadingRecordEvents.recordId, recordId)).orderBy(asc(loadingRecordEvents.id)).limit(MAX_LOADING_EVENTS);
   return rows.map((row) => ({ id: row.id, kind: row.kind, at: row.at.toISOString(), actorId: row.actorId, payload: row.payload }) as LoadingEvent);
 }

@@ -73,6 +73,9 @@ const MAX_SEAL_ATTEMPTS = 60;
 const MAX_READS = 200;
 
 type RecordRow = typeof loadingRecords.$inferSelect;
+type Appender = <K extends LoadingEventKind>(kind: K, actorId: string | null, payload: LoadingEventPayload<K>) => Promise<LoadingEventOf<K>>;
+const decidedAlready = () => new AppError('conflict', 'This loading record is decided already', { reason: 'loading_record_decided' });
+const deckOpen = () => new AppError('conflict', 'A deck is being counted already', { reason: 'deck_open' });
 
 export class LoadingRecordService {
   /** Per open record: the reads already on its timeline (so each plate and seal is written once). */
@@ -108,6 +111,7 @@ export class LoadingRecordService {
     const expectedPlate = input.vehiclePlate ? normaliseCode(input.vehiclePlate) : (booked?.plate ?? null);
     const now = this.now();
     let row: RecordRow;
+    let opened: LoadingEvent | undefined;
     try {
       row = await db.transaction(async (tx) => {
         const [created] = await tx
@@ -119,18 +123,20 @@ export class LoadingRecordService {
           { actorId: p.userId, action: 'loading_record.open', entityType: 'loading_record', entityId: created!.id, details: { declarationId: declaration.id, expectedPlate } },
           now,
         );
+        // Its first event with it: a record is never there without what it was opened for.
+        opened = await this.insertEvent(tx, created!, 'opened', p.userId, {
+          declarationNumber: declaration.number,
+          expectedPlate,
+          declaredQuantity: Number(declaration.declaredQuantity),
+          declaredSeals: declaration.sealNumbers,
+        });
         return created!;
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('conflict', 'A loading record is already open at this farm', { reason: 'loading_record_open' });
       throw err;
     }
-    await this.append(row, 'opened', p.userId, {
-      declarationNumber: declaration.number,
-      expectedPlate,
-      declaredQuantity: Number(declaration.declaredQuantity),
-      declaredSeals: declaration.sealNumbers,
-    });
+    this.announce(row, opened!);
     this.deps.live.contextChanged(row.siteId);
     return this.view(row.id);
   }
@@ -138,8 +144,12 @@ export class LoadingRecordService {
   /** A checklist item ticked while watching `cameraId` (one of the farm's cameras): a still of it is kept. */
   async check(p: Principal, recordId: string, input: { item: LoadingCheck; cameraId?: string }): Promise<LoadingEvent> {
     const record = await this.conducted(p, recordId);
-    const ticked = await this.events(recordId, 'check');
-    if (ticked.some((e) => e.payload.item === input.item)) throw new AppError('conflict', 'This item is ticked already', { reason: 'check_done' });
+    const tickedAlready = async (db: DbOrTx) => {
+      if ((await readLoadingEvents(db, recordId)).some((e) => e.kind === 'check' && e.payload.item === input.item))
+        throw new AppError('conflict', 'This item is ticked already', { reason: 'check_done' });
+    };
+    // Before taking a still (seconds), and again under the record's lock (another officer may tick it meanwhile).
+    await tickedAlready(this.deps.db);
     let still: LoadingEventPayload<'check'>['still'] = null;
     if (input.cameraId) {
       const camera = await this.farmCamera(record, input.cameraId);
@@ -150,12 +160,15 @@ export class LoadingRecordService {
       await this.deps.store.write(file, picture.jpeg);
       still = { file, sha256: sha256Hex(picture.jpeg), sizeBytes: picture.jpeg.length, cameraId: camera.id, camera: camera.name };
     }
-    return this.append(record, 'check', p.userId, { item: input.item, still });
+    return this.writeOpen(recordId, async ({ tx, append }) => {
+      await tickedAlready(tx);
+      return append('check', p.userId, { item: input.item, still });
+    });
   }
 
   async note(p: Principal, recordId: string, text: string): Promise<LoadingEvent> {
-    const record = await this.conducted(p, recordId);
-    return this.append(record, 'note', p.userId, { text });
+    await this.conducted(p, recordId);
+    return this.writeOpen(recordId, ({ append }) => append('note', p.userId, { text }));
   }
 
   /** Counting of the next deck begins on a counting camera of the farm, across `line`. */
@@ -164,11 +177,12 @@ export class LoadingRecordService {
     const camera = await this.farmCamera(record, input.cameraId);
     if (!camera.analysis.includes('count')) throw new AppError('conflict', 'This camera is not set up for counting', { reason: 'camera_not_counting' });
     if (!this.deps.live.isCounting(camera.id)) throw new AppError('conflict', 'The camera is not live yet', { reason: 'camera_not_live' });
-    const decks = await this.deckState(recordId);
-    if (decks.open) throw new AppError('conflict', 'A deck is being counted already', { reason: 'deck_open' });
-    const deck = decks.closed.length + 1;
-    const event = await this.append(record, 'deck_opened', p.userId, { deck, cameraId: camera.id, camera: camera.name, line: input.line });
-    this.deps.live.startBatch(camera.id, deckBatchId(recordId, deck), input.line);
+    const event = await this.writeOpen(recordId, async ({ tx, append }) => {
+      const decks = deckStateOf(await readLoadingEvents(tx, recordId));
+      if (decks.open) throw deckOpen();
+      return append('deck_opened', p.userId, { deck: decks.closed.length + 1, cameraId: camera.id, camera: camera.name, line: input.line });
+    });
+    this.deps.live.startBatch(camera.id, deckBatchId(recordId, event.payload.deck), input.line);
     return event;
   }
 
@@ -178,11 +192,13 @@ export class LoadingRecordService {
    * the officer counts that deck again.
    */
   async closeDeck(p: Principal, recordId: string): Promise<LoadingEvent> {
-    const record = await this.conducted(p, recordId);
-    const { open } = await this.deckState(recordId);
-    if (!open) throw new AppError('conflict', 'No deck is being counted', { reason: 'no_open_deck' });
-    const counted = this.deps.live.endBatch(deckBatchId(recordId, open.deck));
-    return this.append(record, 'deck_closed', p.userId, { deck: open.deck, cameraId: open.cameraId, ...(counted ?? { forward: 0, backward: 0, net: 0, interrupted: true }) });
+    await this.conducted(p, recordId);
+    return this.writeOpen(recordId, async ({ tx, append }) => {
+      const { open } = deckStateOf(await readLoadingEvents(tx, recordId));
+      if (!open) throw new AppError('conflict', 'No deck is being counted', { reason: 'no_open_deck' });
+      const counted = this.deps.live.endBatch(deckBatchId(recordId, open.deck));
+      return append('deck_closed', p.userId, { deck: open.deck, cameraId: open.cameraId, ...(counted ?? { forward: 0, backward: 0, net: 0, interrupted: true }) });
+    });
   }
 
   /**
@@ -191,29 +207,28 @@ export class LoadingRecordService {
    */
   async decide(p: Principal, recordId: string, input: { decision: LoadingDecision; reason?: string }): Promise<LoadingRecordView> {
     const record = await this.conducted(p, recordId);
-    if ((await this.deckState(recordId)).open) throw new AppError('conflict', 'Close the deck being counted first', { reason: 'deck_open' });
-    const view = await this.view(recordId);
     const reason = input.reason?.trim() ?? '';
-    const sealsMissing = view.declaredSeals.filter((s) => !view.sealsMatched.includes(s));
-    const differs = view.counted !== view.declaredQuantity || sealsMissing.length > 0;
-    if (!reason && (input.decision === 'hold' || differs)) throw new AppError('bad_request', 'Say why', { reason: 'reason_required' });
-    const now = this.now();
-    await this.deps.db.transaction(async (tx) => {
-      const updated = await tx
+    // Under the record's lock: nothing is ticked, counted or read between what is decided on and the decision.
+    await this.writeOpen(recordId, async ({ tx, append }) => {
+      const view = await this.view(recordId, tx);
+      if (view.openDeck) throw new AppError('conflict', 'Close the deck being counted first', { reason: 'deck_open' });
+      const sealsMissing = view.declaredSeals.filter((s) => !view.sealsMatched.includes(s));
+      const differs = view.counted !== view.declaredQuantity || sealsMissing.length > 0;
+      if (!reason && (input.decision === 'hold' || differs)) throw new AppError('bad_request', 'Say why', { reason: 'reason_required' });
+      const now = this.now();
+      await tx
         .update(loadingRecords)
         .set({ status: input.decision === 'release' ? 'released' : 'held', decidedBy: p.userId, decidedAt: now, reason })
-        .where(and(eq(loadingRecords.id, recordId), eq(loadingRecords.status, 'open')))
-        .returning({ id: loadingRecords.id });
-      if (updated.length === 0) throw new AppError('conflict', 'This loading record is decided already', { reason: 'loading_record_decided' });
+        .where(eq(loadingRecords.id, recordId));
       await appendAudit(tx, { actorId: p.userId, action: `loading_record.${input.decision}`, entityType: 'loading_record', entityId: recordId, details: { reason, counted: view.counted } }, now);
-    });
-    await this.append(record, 'decision', p.userId, {
-      decision: input.decision,
-      reason,
-      counted: view.counted,
-      declared: view.declaredQuantity,
-      sealsMatched: view.sealsMatched,
-      sealsMissing,
+      await append('decision', p.userId, {
+        decision: input.decision,
+        reason,
+        counted: view.counted,
+        declared: view.declaredQuantity,
+        sealsMatched: view.sealsMatched,
+        sealsMissing,
+      });
     });
     this.readsWritten.delete(recordId);
     this.deps.live.contextChanged(record.siteId);
@@ -236,7 +251,7 @@ export class LoadingRecordService {
     if (read.task === 'seal') {
       const [declaration] = await this.deps.db.select({ seals: declarations.sealNumbers }).from(declarations).where(eq(declarations.id, record.declarationId));
       const match = matchDeclared(text, declaration?.seals ?? []);
-      await this.append(record, 'seal', null, {
+      await this.appendIfOpen(record.id, 'seal', {
         seal: text,
         cameraId: read.cameraId,
         camera: read.camera,
@@ -252,7 +267,7 @@ export class LoadingRecordService {
       .from(vehicles)
       .where(and(eq(vehicles.enterpriseId, record.enterpriseId), eq(vehicles.plate, text)));
     const matched = record.expectedPlate ? record.expectedPlate === text : registered !== undefined;
-    await this.append(record, 'vehicle', null, { plate: text, cameraId: read.cameraId, camera: read.camera, matched, registered: registered !== undefined, confidence: read.confidence });
+    await this.appendIfOpen(record.id, 'vehicle', { plate: text, cameraId: read.cameraId, camera: read.camera, matched, registered: registered !== undefined, confidence: read.confidence });
     if (matched && !record.matchedPlate) {
       await this.deps.db
         .update(loadingRecords)
@@ -269,7 +284,7 @@ export class LoadingRecordService {
       .from(loadingRecords)
       .where(and(eq(loadingRecords.siteId, alarm.siteId), eq(loadingRecords.status, 'open')));
     if (!record) return;
-    await this.append(record, 'alarm', null, { alarmId: alarm.id, rule: alarm.rule, cameraId: alarm.cameraId, frameAt: alarm.frameAt, details: alarm.details as Record<string, unknown> });
+    await this.appendIfOpen(record.id, 'alarm', { alarmId: alarm.id, rule: alarm.rule, cameraId: alarm.cameraId, frameAt: alarm.frameAt, details: alarm.details as Record<string, unknown> });
   }
 
   async get(p: Principal, recordId: string): Promise<{ record: LoadingRecordView; events: LoadingEvent[] }> {
@@ -312,7 +327,7 @@ export class LoadingRecordService {
   /** A checklist still of a record the caller may read (the stored path, for serving). */
   async stillFile(p: Principal, recordId: string, eventId: number): Promise<string> {
     await this.readable(p, recordId);
-    const event = (await this.events(recordId, 'check')).find((e) => e.id === eventId);
+    const event = (await readLoadingEvents(this.deps.db, recordId)).find((e): e is LoadingEventOf<'check'> => e.kind === 'check' && e.id === eventId);
     if (!event?.payload.still) throw notFound('Still');
     return event.payload.still.file;
   }
@@ -346,8 +361,7 @@ export class LoadingRecordService {
   }
 
   /** Its totals and state, as the web app shows it. */
-  private async view(recordId: string): Promise<LoadingRecordView> {
-    const { db } = this.deps;
+  private async view(recordId: string, db: DbOrTx = this.deps.db): Promise<LoadingRecordView> {
     const opener = users;
     const [row] = await db
       .select({ record: loadingRecords, declaration: declarations, siteName: sites.name, enterpriseName: enterprises.name, openedByName: opener.displayName })
@@ -361,7 +375,7 @@ export class LoadingRecordService {
     const { record, declaration } = row;
     const [decider] = record.decidedBy ? await db.select({ name: users.displayName }).from(users).where(eq(users.id, record.decidedBy)) : [];
     const [sealRow] = await db.select({ id: loadingRecordSeals.recordId }).from(loadingRecordSeals).where(eq(loadingRecordSeals.recordId, recordId));
-    const events = await readLoadingEvents(this.deps.db, recordId);
+    const events = await readLoadingEvents(db, recordId);
     const decks = deckStateOf(events);
     const declaredSeals = declaration.sealNumbers.map(normaliseCode);
     const sealsMatched = [...new Set(events.flatMap((e) => (e.kind === 'seal' && e.payload.declared ? [e.payload.declared] : [])))];
@@ -392,10 +406,6 @@ export class LoadingRecordService {
     };
   }
 
-  private async deckState(recordId: string) {
-    return deckStateOf(await readLoadingEvents(this.deps.db, recordId));
-  }
-
   private async readsOf(recordId: string): Promise<Set<string>> {
     let written = this.readsWritten.get(recordId);
     if (!written) {
@@ -408,19 +418,45 @@ export class LoadingRecordService {
     return written;
   }
 
-  /** The one writer of a record's timeline: validated against the contract, stored, announced. */
-  private async append<K extends LoadingEventKind>(record: RecordRow, kind: K, actorId: string | null, payload: LoadingEventPayload<K>, db: DbOrTx = this.deps.db): Promise<LoadingEventOf<K>> {
-    const checked = loadingEventPayloads[kind].parse(payload);
-    const [{ events } = { events: 0 }] = await db.select({ events: count() }).from(loadingRecordEvents).where(eq(loadingRecordEvents.recordId, record.id));
-    if (events >= MAX_LOADING_EVENTS) throw new AppError('conflict', 'This loading record is full', { reason: 'loading_record_full' });
-    const [row] = await db.insert(loadingRecordEvents).values({ recordId: record.id, kind, actorId, payload: checked, at: this.now() }).returning();
-    const event = toEvent(row!) as LoadingEventOf<K>;
-    this.deps.events.emit('loading.event', { recordId: record.id, portId: record.portId, enterpriseId: record.enterpriseId, event, officersOnly: loadingOfficersOnlyKinds.includes(kind) });
-    return event;
+  /**
+   * The one writer of an open record's timeline. The record's row is locked for the transaction (FOR UPDATE),
+   * so what two officers do to it, or a read arriving as one decides, never interleaves; each event is
+   * validated against the contract, stored, and announced once committed.
+   */
+  private async writeOpen<T>(recordId: string, work: (w: { tx: DbOrTx; record: RecordRow; append: Appender }) => Promise<T>): Promise<T> {
+    const written: Array<{ record: RecordRow; event: LoadingEvent }> = [];
+    const result = await this.deps.db.transaction(async (tx) => {
+      const [record] = await tx.select().from(loadingRecords).where(eq(loadingRecords.id, recordId)).for('update');
+      if (!record) throw notFound('Loading record');
+      if (record.status !== 'open') throw decidedAlready();
+      const append: Appender = async (kind, actorId, payload) => {
+        const event = await this.insertEvent(tx, record, kind, actorId, payload);
+        written.push({ record, event });
+        return event;
+      };
+      return work({ tx, record, append });
+    });
+    for (const { record, event } of written) this.announce(record, event);
+    return result;
   }
 
-  private async events<K extends LoadingEventKind>(recordId: string, kind: K): Promise<Array<LoadingEventOf<K>>> {
-    return (await readLoadingEvents(this.deps.db, recordId)).filter((e): e is LoadingEventOf<K> => e.kind === kind);
+  /** What the platform saw (a read, an alarm) goes on the record while it is open; once decided, nothing. */
+  private async appendIfOpen<K extends LoadingEventKind>(recordId: string, kind: K, payload: LoadingEventPayload<K>): Promise<void> {
+    await this.writeOpen(recordId, ({ append }) => append(kind, null, payload)).catch((err) => {
+      if (!(err instanceof AppError && err.reason === 'loading_record_decided')) throw err;
+    });
+  }
+
+  private async insertEvent<K extends LoadingEventKind>(tx: DbOrTx, record: RecordRow, kind: K, actorId: string | null, payload: LoadingEventPayload<K>): Promise<LoadingEventOf<K>> {
+    const checked = loadingEventPayloads[kind].parse(payload);
+    const [{ events } = { events: 0 }] = await tx.select({ events: count() }).from(loadingRecordEvents).where(eq(loadingRecordEvents.recordId, record.id));
+    if (events >= MAX_LOADING_EVENTS) throw new AppError('conflict', 'This loading record is full', { reason: 'loading_record_full' });
+    const [row] = await tx.insert(loadingRecordEvents).values({ recordId: record.id, kind, actorId, payload: checked, at: this.now() }).returning();
+    return toEvent(row!) as LoadingEventOf<K>;
+  }
+
+  private announce(record: RecordRow, event: LoadingEvent): void {
+    this.deps.events.emit('loading.event', { recordId: record.id, portId: record.portId, enterpriseId: record.enterpriseId, event, officersOnly: loadingOfficersOnlyKinds.includes(event.kind) });
   }
 
   private readable(p: Principal, recordId: string): Promise<RecordRow> {
@@ -431,7 +467,7 @@ export class LoadingRecordService {
   private async conducted(p: Principal, recordId: string): Promise<RecordRow> {
     const record = await this.readable(p, recordId);
     if (p.role !== 'officer' || p.portId !== record.portId) throw forbidden('Only an officer of the port conducts a loading record');
-    if (record.status !== 'open') throw new AppError('conflict', 'This loading record is decided already', { reason: 'loading_record_decided' });
+    if (record.status !== 'open') throw decidedAlready();
     return record;
   }
 
