@@ -22,6 +22,8 @@ export {
   countMismatch,
   isolationOccupied,
   matchDeclared,
+  matchKnown,
+  DEFAULT_PLATE_MATCH_DISTANCE,
   normaliseCode,
   plateCheck,
   sealCheck,

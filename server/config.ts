@@ -79,6 +79,8 @@ const configSchema = z
     STORAGE_MAX_USED_PERCENT: z.coerce.number().min(10).max(99).default(90),
     /** A site camera whose picture does not change at all this long raises camera_frozen. */
     CAMERA_FROZEN_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+    /** Characters a plate read may differ from a registered or booked plate and still be that vehicle. */
+    PLATE_MATCH_DISTANCE: z.coerce.number().int().min(0).max(3).default(1),
     /** The same alarm (rule, camera, value) is raised again at most once per this many seconds in a session. */
     ALARM_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** An S3-compatible bucket for finished evidence (recordings, posters, snapshots, seals). Unset: DATA_DIR. */

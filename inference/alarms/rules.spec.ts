@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlarmCooldown, RepeatedRead, cameraFrozen, cameraOffline, countMismatch, matchDeclared, normaliseCode, plateCheck, sealCheck } from './rules.ts';
+import { AlarmCooldown, RepeatedRead, cameraFrozen, cameraOffline, countMismatch, matchDeclared, matchKnown, normaliseCode, plateCheck, sealCheck } from './rules.ts';
 
 const frameAt = new Date('2026-11-25T08:00:00Z');
 
@@ -25,6 +25,24 @@ describe('alarm rules', () => {
     });
     // An unsure read is not evidence.
     expect(plateCheck({ plate: 'XY9999', confidence: 0.4, registeredPlates: registered, frameAt })).toBeNull();
+  });
+
+  it('matches plates within the configured distance: a misread character is the reader’s, not another vehicle', () => {
+    const registered = ['粤ZA123港', 'AB1234'];
+    // One character off the booked vehicle (A read as 4): the booked vehicle, no alarm.
+    expect(plateCheck({ plate: '粤Z4123港', confidence: 0.95, registeredPlates: registered, bookedPlate: '粤ZA123港', frameAt })).toBeNull();
+    // The I of ABI234 (a generic read, as seen) is the registered AB1234.
+    expect(plateCheck({ plate: 'ABI234', confidence: 0.95, registeredPlates: registered, frameAt })).toBeNull();
+    // Exact matching (distance 0), as a port may configure: the same read is not registered.
+    expect(plateCheck({ plate: 'ABI234', confidence: 0.95, registeredPlates: registered, frameAt, maxDistance: 0 })).toMatchObject({ rule: 'plate_not_registered' });
+    // Two characters off is another vehicle at distance 1, the same at distance 2.
+    expect(plateCheck({ plate: 'AB1299', confidence: 0.95, registeredPlates: registered, frameAt })).toMatchObject({ rule: 'plate_not_registered' });
+    expect(plateCheck({ plate: 'AB1299', confidence: 0.95, registeredPlates: registered, frameAt, maxDistance: 2 })).toBeNull();
+    // Equally near two vehicles: it tells neither, so it is not matched.
+    expect(matchKnown('AB1235', ['AB1234', 'AB1236'], { maxEdits: 1 })).toBeNull();
+    expect(matchKnown('粤ZA12港', ['粤ZA123港'], { maxEdits: 1 })).toEqual({ code: '粤ZA123港', corrections: 1 });
+    // Short codes must be exact.
+    expect(matchKnown('K89', ['K88'], { maxEdits: 1 })).toBeNull();
   });
 
   it('seal_mismatch fires for a seal number that was not declared', () => {

@@ -38,19 +38,71 @@ export function countMismatch(input: { declared: number; counted: number; batchI
   };
 }
 
-/** A plate read at a supervised site: registered for the enterprise, and the booked vehicle when there is one. */
-export function plateCheck(input: { plate: string; confidence: number; registeredPlates: string[]; bookedPlate?: string | null; frameAt: Date; minConfidence?: number }): AlarmCandidate | null {
+/** How many characters a plate read may differ from a registered or booked plate and still be it (as NVR plate readers allow). */
+export const DEFAULT_PLATE_MATCH_DISTANCE = 1;
+
+/**
+ * A plate read at a supervised site: one of the enterprise's registered vehicles, and the booked vehicle
+ * when there is one — each within `maxDistance` characters (a misread character is the reader's).
+ */
+export function plateCheck(input: {
+  plate: string;
+  confidence: number;
+  registeredPlates: string[];
+  bookedPlate?: string | null;
+  frameAt: Date;
+  minConfidence?: number;
+  maxDistance?: number;
+}): AlarmCandidate | null {
   if (input.confidence < (input.minConfidence ?? 0.8)) return null; // an unsure read is not evidence
   const plate = normaliseCode(input.plate);
-  const registered = new Set(input.registeredPlates.map(normaliseCode));
-  if (!registered.has(plate)) {
-    return { rule: 'plate_not_registered', details: { plate, confidence: input.confidence, registered: [...registered] }, frameAt: input.frameAt, dedupeKey: `plate:${plate}` };
-  }
+  const maxEdits = input.maxDistance ?? DEFAULT_PLATE_MATCH_DISTANCE;
   const booked = input.bookedPlate ? normaliseCode(input.bookedPlate) : null;
-  if (booked && booked !== plate) {
-    return { rule: 'plate_not_booked', details: { plate, booked, confidence: input.confidence }, frameAt: input.frameAt, dedupeKey: `plate-booked:${plate}` };
+  if (booked && matchKnown(plate, [booked], { maxEdits })) return null;
+  const registered = [...new Set(input.registeredPlates.map(normaliseCode))];
+  if (!matchKnown(plate, registered, { maxEdits })) {
+    return { rule: 'plate_not_registered', details: { plate, confidence: input.confidence, registered }, frameAt: input.frameAt, dedupeKey: `plate:${plate}` };
   }
+  if (booked) return { rule: 'plate_not_booked', details: { plate, booked, confidence: input.confidence }, frameAt: input.frameAt, dedupeKey: `plate-booked:${plate}` };
   return null;
+}
+
+/**
+ * The known code a read stands for: the same, or the only one within `maxEdits` insertions, deletions or
+ * substitutions (codes shorter than `minLength` must be exact: one character is too much of a short code).
+ * Null when none is that close, or two are equally close (the read does not tell them apart).
+ */
+export function matchKnown(read: string, known: string[], options: { maxEdits: number; minLength?: number }): { code: string; corrections: number } | null {
+  const text = normaliseCode(read);
+  const codes = [...new Set(known.map(normaliseCode))];
+  if (codes.includes(text)) return { code: text, corrections: 0 };
+  if (text.length < (options.minLength ?? 5) || options.maxEdits < 1) return null;
+  let best: { code: string; corrections: number } | null = null;
+  let tie = false;
+  for (const code of codes) {
+    const d = editDistance(text, code, options.maxEdits);
+    if (d > options.maxEdits) continue;
+    if (!best || d < best.corrections) {
+      best = { code, corrections: d };
+      tie = false;
+    } else if (d === best.corrections) tie = true;
+  }
+  return tie ? null : best;
+}
+
+/** Levenshtein distance, or more than `limit` as soon as it must be (short codes: a small table). */
+function editDistance(a: string, b: string, limit: number): number {
+  const x = [...a];
+  const y = [...b];
+  if (Math.abs(x.length - y.length) > limit) return limit + 1;
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    if (Math.min(...row) > limit) return limit + 1;
+    previous = row;
+  }
+  return previous[y.length]!;
 }
 
 /**
@@ -59,21 +111,7 @@ export function plateCheck(input: { plate: string; confidence: number; registere
  * reader's, not the seal's. Null when no declared code is that close (or two are).
  */
 export function matchDeclared(read: string, declared: string[]): { code: string; corrections: number } | null {
-  const text = normaliseCode(read);
-  const codes = [...new Set(declared.map(normaliseCode))];
-  if (codes.includes(text)) return { code: text, corrections: 0 };
-  if (text.length < 6) return null;
-  const near = codes.filter((code) => withinOneEdit(text, code));
-  return near.length === 1 ? { code: near[0]!, corrections: 1 } : null;
-}
-
-/** One substitution, insertion or deletion turns a into b (or none). */
-function withinOneEdit(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 1) return false;
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  if (a.length === b.length) return a.slice(i + 1) === b.slice(i + 1);
-  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  return matchKnown(read, declared, { maxEdits: 1, minLength: 6 });
 }
 
 /** A seal number read must be one of those declared (within one misread character: matchDeclared). */

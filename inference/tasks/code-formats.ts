@@ -1,13 +1,22 @@
 /**
- * What a licence plate or a seal number may look like, and format-aware correction of OCR reads: in a
- * position that must be a digit, an `O` is a `0`; where a letter must be, an `8` is a `B`. Every
- * correction lowers the confidence. A read that fits no format is not a plate (or seal) at all.
+ * What a licence plate or a seal number may look like, and look-alike correction of OCR reads.
+ *
+ * Plate formats are data: a name, a pattern over the read without spaces or separators, and how far the
+ * format is certain. The built-in ones (mainland, new energy, 粤Z…港/澳 cross-border, Hong Kong) are listed
+ * here; a port's administrator adds others (Macau, a neighbouring country) without a restart. A read that
+ * fits a format as seen is that format. Look-alikes (O/0, I/1, Z/2, S/5, B/8, G/6, province characters)
+ * are corrected towards a format only where it is certain: anywhere for the formats that start with a
+ * province character (nothing else looks like them), otherwise only inside a run of the other kind (the O
+ * in AB12O4 is a 0; the L of PJL034 and the I of ABI234 stay as read, since three-letter plates exist).
+ * Anything else that looks like a plate is a generic plate, read as seen: matching it against the
+ * registered and booked vehicles (within a distance, rules.ts) is what corrects it.
+ *
+ * Seal numbers: any serial of 5 to 15 letters and digits (digits only, letters then digits, letters,
+ * digits, letters), spaces and dashes dropped; look-alikes corrected only inside a run of the other kind.
+ * Every correction lowers the confidence.
  */
 
 export const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
-const SPECIAL_SUFFIX = '学警挂领试超使';
-
-export type PlateFormat = 'mainland' | 'mainland_new_energy' | 'cross_border' | 'hong_kong' | 'latin';
 
 export interface CodeFit<F extends string> {
   text: string;
@@ -15,10 +24,28 @@ export interface CodeFit<F extends string> {
   corrections: number;
 }
 
-type Slot = (ch: string) => { ch: string; corrected: boolean } | null;
+/** A plate format as data (contract of the admin's list: server/contracts/plate-formats.ts). */
+export interface PlateFormatSpec {
+  name: string;
+  /** A regular expression the whole read (uppercase, without spaces or separators) must match. */
+  pattern: string;
+  /** Correct look-alikes anywhere towards this format (only for layouts nothing else resembles). */
+  correctAnywhere: boolean;
+}
 
-const TO_DIGIT: Record<string, string> = { O: '0', D: '0', Q: '0', U: '0', I: '1', L: '1', J: '1', T: '7', Z: '2', S: '5', B: '8', G: '6' };
-const TO_LETTER: Record<string, string> = { '0': 'O', '1': 'I', '2': 'Z', '5': 'S', '6': 'G', '8': 'B', '4': 'A', '7': 'T' };
+const MAINLAND_LETTER = '[A-HJ-NP-Z]';
+const MAINLAND_ALNUM = '[A-HJ-NP-Z0-9]';
+export const BUILTIN_PLATE_FORMATS: readonly PlateFormatSpec[] = [
+  { name: 'cross_border', pattern: `粤Z${MAINLAND_ALNUM}{4}[港澳]`, correctAnywhere: true },
+  { name: 'mainland_new_energy', pattern: `[${PROVINCES}]${MAINLAND_LETTER}[DF]${MAINLAND_ALNUM}[0-9]{4}`, correctAnywhere: true },
+  { name: 'mainland_new_energy', pattern: `[${PROVINCES}]${MAINLAND_LETTER}[0-9]{5}[DF]`, correctAnywhere: true },
+  { name: 'mainland', pattern: `[${PROVINCES}]${MAINLAND_LETTER}${MAINLAND_ALNUM}{5}`, correctAnywhere: true },
+  { name: 'mainland', pattern: `[${PROVINCES}]${MAINLAND_LETTER}${MAINLAND_ALNUM}{4}[学警挂领试超使]`, correctAnywhere: true },
+  // Up to two letters (no I, O or Q), then one to four digits without a leading zero: AB1234, K88, 1234.
+  { name: 'hong_kong', pattern: '[A-HJ-NPR-Z]{0,2}[1-9][0-9]{0,3}', correctAnywhere: false },
+];
+export type PlateFormat = string;
+
 /** Characters the recogniser reads in place of a province's (traditional forms and look-alikes). */
 const PROVINCE_LOOKALIKES: Record<string, string> = {
   奥: '粤',
@@ -45,51 +72,13 @@ const PROVINCE_LOOKALIKES: Record<string, string> = {
 };
 const isDigit = (c: string) => c >= '0' && c <= '9';
 const isLetter = (c: string) => c >= 'A' && c <= 'Z';
+const isCjk = (c: string) => /[\u4e00-\u9fff]/.test(c);
 
-const slot = {
-  digit: ((c) => (isDigit(c) ? { ch: c, corrected: false } : TO_DIGIT[c] ? { ch: TO_DIGIT[c]!, corrected: true } : null)) as Slot,
-  letter: ((c) => (isLetter(c) ? { ch: c, corrected: false } : TO_LETTER[c] ? { ch: TO_LETTER[c]!, corrected: true } : null)) as Slot,
-  /** Letters without I and O (mainland plates do not use them: they look like 1 and 0). */
-  mainlandLetter: ((c) => {
-    if (isLetter(c) && c !== 'I' && c !== 'O') return { ch: c, corrected: false };
-    const l = TO_LETTER[c] ?? (c === 'O' ? 'D' : undefined);
-    return l && l !== 'I' && l !== 'O' ? { ch: l, corrected: true } : null;
-  }) as Slot,
-  mainlandAlnum: ((c) => {
-    if (isDigit(c) || (isLetter(c) && c !== 'I' && c !== 'O')) return { ch: c, corrected: false };
-    if (c === 'O') return { ch: '0', corrected: true };
-    if (c === 'I') return { ch: '1', corrected: true };
-    return null;
-  }) as Slot,
-  newEnergyClass: ((c) => (c === 'D' || c === 'F' ? { ch: c, corrected: false } : c === '0' ? { ch: 'D', corrected: true } : null)) as Slot,
-  /** Hong Kong letters: no I, O or Q. */
-  hongKongLetter: ((c) => {
-    if (isLetter(c) && !'IOQ'.includes(c)) return { ch: c, corrected: false };
-    const l = TO_LETTER[c];
-    return l && !'IOQ'.includes(l) ? { ch: l, corrected: true } : null;
-  }) as Slot,
-  province: ((c) => (PROVINCES.includes(c) ? { ch: c, corrected: false } : PROVINCE_LOOKALIKES[c] ? { ch: PROVINCE_LOOKALIKES[c]!, corrected: true } : null)) as Slot,
-  /** The cross-border layout (粤Z....港/澳) is distinctive enough to take any first character as 粤. */
-  guangdong: ((c) => (c === '粤' ? { ch: c, corrected: false } : /[\u4e00-\u9fff]/.test(c) ? { ch: '粤', corrected: true } : null)) as Slot,
-  zone: ((c) => (c === 'Z' ? { ch: c, corrected: false } : c === '2' ? { ch: 'Z', corrected: true } : null)) as Slot,
-  exact:
-    (allowed: string): Slot =>
-    (c) =>
-      allowed.includes(c) ? { ch: c, corrected: false } : null,
-};
-
-function fitSlots(chars: string[], slots: Slot[]): { text: string; corrections: number } | null {
-  if (chars.length !== slots.length) return null;
-  let text = '';
-  let corrections = 0;
-  for (let i = 0; i < slots.length; i++) {
-    const r = slots[i]!(chars[i]!);
-    if (!r) return null;
-    text += r.ch;
-    if (r.corrected) corrections++;
-  }
-  return { text, corrections };
-}
+/** Pairs the recogniser confuses in plate and seal fonts (T/7, L/1, A/4 are told apart well enough). */
+const TO_DIGIT: Record<string, string> = { O: '0', D: '0', Q: '0', I: '1', Z: '2', S: '5', B: '8', G: '6' };
+const TO_LETTER: Record<string, string> = { '0': 'O', '1': 'I', '2': 'Z', '5': 'S', '6': 'G', '8': 'B' };
+/** Mainland letters have no O or I: a 0 there is a D. */
+const EXTRA_LETTER: Record<string, string> = { '0': 'D', O: 'D' };
 
 /** Uppercase, and only letters, digits and CJK characters (separators, dots, spaces and frame edges go). */
 export function cleanRead(raw: string): string {
@@ -99,71 +88,120 @@ export function cleanRead(raw: string): string {
     .replace(/[^0-9A-Z\u4e00-\u9fff]/g, '');
 }
 
-const PLATE_LAYOUTS: Array<{ format: PlateFormat; slots: Slot[] }> = [
-  { format: 'cross_border', slots: [slot.guangdong, slot.zone, ...Array(4).fill(slot.mainlandAlnum), slot.exact('港澳')] },
-  { format: 'mainland_new_energy', slots: [slot.province, slot.mainlandLetter, slot.newEnergyClass, slot.mainlandAlnum, ...Array(4).fill(slot.digit)] },
-  { format: 'mainland_new_energy', slots: [slot.province, slot.mainlandLetter, ...Array(5).fill(slot.digit), slot.newEnergyClass] },
-  { format: 'mainland', slots: [slot.province, slot.mainlandLetter, ...Array(5).fill(slot.mainlandAlnum)] },
-  { format: 'mainland', slots: [slot.province, slot.mainlandLetter, ...Array(4).fill(slot.mainlandAlnum), slot.exact(SPECIAL_SUFFIX)] },
-];
+/**
+ * Each character's alternatives: what it may really be. `anywhere`: every look-alike; otherwise only a
+ * character inside a run of the other kind (both neighbours of that kind): at either end a lone letter
+ * before digits (Z32106930) or after them is as likely as a misread.
+ */
+function alternatives(chars: string[], anywhere: boolean): string[][] {
+  return chars.map((c, i) => {
+    const out: string[] = [];
+    const before = chars[i - 1];
+    const after = chars[i + 1];
+    const among = (test: (n: string) => boolean) => before !== undefined && after !== undefined && test(before) && test(after);
+    if (TO_DIGIT[c] && (anywhere || among(isDigit))) out.push(TO_DIGIT[c]!);
+    if (TO_LETTER[c] && (anywhere || among(isLetter))) out.push(TO_LETTER[c]!);
+    if (anywhere && EXTRA_LETTER[c]) out.push(EXTRA_LETTER[c]!);
+    if (anywhere && PROVINCE_LOOKALIKES[c]) out.push(PROVINCE_LOOKALIKES[c]!);
+    return out;
+  });
+}
 
-/** The best reading of `raw` as a plate, or null when it fits no supported format. */
-export function parsePlate(raw: string): CodeFit<PlateFormat> | null {
-  const text = cleanRead(raw);
-  const chars = [...text];
-  const fits: CodeFit<PlateFormat>[] = [];
-  const tryChars = (cs: string[], extra: number) => {
-    for (const layout of PLATE_LAYOUTS) {
-      const fit = fitSlots(cs, layout.slots);
-      if (fit) fits.push({ ...fit, corrections: fit.corrections + extra, format: layout.format });
+const MAX_CORRECTIONS = 2;
+
+/** The texts one or two corrections away (with how many), fewest first. */
+function* corrected(chars: string[], alts: string[][]): Generator<{ text: string; corrections: number }> {
+  const spots = alts.flatMap((a, i) => a.map((ch) => ({ i, ch })));
+  for (const a of spots) yield { text: replace(chars, [a]), corrections: 1 };
+  for (let x = 0; x < spots.length; x++) {
+    for (let y = x + 1; y < spots.length && MAX_CORRECTIONS >= 2; y++) {
+      if (spots[x]!.i !== spots[y]!.i) yield { text: replace(chars, [spots[x]!, spots[y]!]), corrections: 2 };
     }
-  };
-  // A cross-border plate whose leading 粤 was not seen (small plates): the rest of the layout is unmistakable.
-  if (chars.length === 6 && chars[0] === 'Z' && '港澳'.includes(chars[5]!)) tryChars(['粤', ...chars], 1);
-  if (chars.length > 0 && /[\u4e00-\u9fff]/.test(chars[0]!)) {
-    tryChars(chars, 0);
-    // The separator dot after the second character is sometimes read as 1 or I.
-    if (chars.length >= 8 && '1I'.includes(chars[2]!)) tryChars([...chars.slice(0, 2), ...chars.slice(3)], 1);
-  } else {
-    const hk = parseHongKong(text);
-    if (hk) fits.push(hk);
-    else if (/^[A-Z0-9]{4,8}$/.test(text) && /[A-Z]/.test(text) && /[0-9]/.test(text)) fits.push({ text, format: 'latin', corrections: 0 });
   }
-  fits.sort((a, b) => a.corrections - b.corrections);
-  return fits[0] ?? null;
 }
 
-/** Up to two letters then one to four digits without a leading zero (e.g. AB1234, K88, 1234). */
-function parseHongKong(text: string): CodeFit<PlateFormat> | null {
-  let best: CodeFit<PlateFormat> | null = null;
-  for (let letters = 0; letters <= 2; letters++) {
-    const digits = text.length - letters;
-    if (digits < 1 || digits > 4) continue;
-    const fit = fitSlots([...text], [...Array(letters).fill(slot.hongKongLetter), ...Array(digits).fill(slot.digit)]);
-    if (!fit || fit.text[letters] === '0') continue;
-    if (!best || fit.corrections < best.corrections) best = { ...fit, format: 'hong_kong' };
+const replace = (chars: string[], changes: Array<{ i: number; ch: string }>) => chars.map((c, i) => changes.find((x) => x.i === i)?.ch ?? c).join('');
+
+/** Compiled patterns, by source (bounded: the built-in ones and those of the ports). */
+const compiled = new Map<string, RegExp>();
+export function plateRegex(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(`^(?:${pattern})$`, 'u');
+    if (compiled.size < 1000) compiled.set(pattern, re);
   }
-  return best;
+  return re;
 }
+
+/** Texts the read may stand for beyond itself: a leading 粤 not seen, a separator dot read as 1 or I. */
+function variants(chars: string[]): Array<{ chars: string[]; extra: number }> {
+  const out = [{ chars, extra: 0 }];
+  // A cross-border plate whose leading 粤 was not seen (small plates): the rest of the layout is unmistakable.
+  if (chars.length === 6 && chars[0] === 'Z' && '港澳'.includes(chars[5]!)) out.push({ chars: ['粤', ...chars], extra: 1 });
+  // A cross-border plate whose first character was misread as another Chinese character.
+  if (chars.length === 7 && isCjk(chars[0]!) && chars[0] !== '粤' && (chars[1] === 'Z' || chars[1] === '2') && '港澳'.includes(chars[6]!)) out.push({ chars: ['粤', ...chars.slice(1)], extra: 1 });
+  if (chars.length >= 8 && isCjk(chars[0]!) && '1I'.includes(chars[2]!)) out.push({ chars: [...chars.slice(0, 2), ...chars.slice(3)], extra: 1 });
+  return out;
+}
+
+/** A generic plate, read as seen: 4 to 8 Latin letters and digits, with both. */
+const GENERIC = /^[A-Z0-9]{4,8}$/;
 
 /**
- * Seal numbers: one to four letters then five to ten digits (CN1234567, SL8472913). ISO 6346 container
- * numbers (four letters ending in U, J or Z, seven digits, valid check digit) look the same and are not seals.
+ * The best reading of `raw` as a plate with the formats of the port in order of preference (its own, then
+ * the built-in ones; the built-in ones alone by default), or
+ * null when it is not a plate at all.
+ */
+export function parsePlate(raw: string, formats: readonly PlateFormatSpec[] = BUILTIN_PLATE_FORMATS): CodeFit<PlateFormat> | null {
+  const text = cleanRead(raw);
+  if (!text) return null;
+  let best: CodeFit<PlateFormat> | null = null;
+  const consider = (candidate: string, corrections: number) => {
+    if (best && best.corrections <= corrections) return;
+    const format = formats.find((f) => plateRegex(f.pattern).test(candidate));
+    if (format) best = { text: candidate, format: format.name, corrections };
+  };
+  for (const { chars, extra } of variants([...text])) {
+    consider(chars.join(''), extra);
+    for (const anywhere of [false, true]) {
+      const towards = formats.filter((f) => f.correctAnywhere === anywhere);
+      if (towards.length === 0) continue;
+      for (const c of corrected(chars, alternatives(chars, anywhere))) {
+        if (best && best.corrections <= c.corrections + extra) break;
+        const format = towards.find((f) => plateRegex(f.pattern).test(c.text));
+        if (format) best = { text: c.text, format: format.name, corrections: c.corrections + extra };
+      }
+    }
+  }
+  if (best) return best;
+  if (GENERIC.test(text) && /[A-Z]/.test(text) && /[0-9]/.test(text)) return { text, format: 'generic', corrections: 0 };
+  return null;
+}
+
+/** Text that is a clock, a date or a stencilled measure, not a serial (camera overlays, container markings). */
+const CLOCK = /[:/]/;
+const STENCIL = /TARE|GROSS|MAX|NETT|PAYLOAD|CUCAP|[0-9](?:KG|LBS?|CUM|M3)$/;
+
+/**
+ * Seal numbers: 5 to 15 letters and digits with at least four digits, in at most three runs (letters,
+ * digits, letters), a run of letters at most four long (MAXGROSS30480KG is a stencil, not a seal). ISO 6346
+ * container numbers look the same and are not seals; a date (20261202…) is a camera's clock.
  */
 export function parseSeal(raw: string): CodeFit<'seal'> | null {
+  if (CLOCK.test(raw)) return null;
   const text = cleanRead(raw);
-  if (/[\u4e00-\u9fff]/.test(text)) return null;
-  let best: CodeFit<'seal'> | null = null;
-  for (let letters = 1; letters <= 4; letters++) {
-    const digits = text.length - letters;
-    if (digits < 5 || digits > 10) continue;
-    const fit = fitSlots([...text], [...Array(letters).fill(slot.letter), ...Array(digits).fill(slot.digit)]);
-    // At least one letter must have been read as a letter: a bare number is not a seal number.
-    if (fit && ![...text.slice(0, letters)].some(isLetter)) continue;
-    if (fit && (!best || fit.corrections < best.corrections)) best = { ...fit, format: 'seal' };
-  }
-  if (best && isContainerNumber(best.text)) return null;
-  return best;
+  if (STENCIL.test(text)) return null;
+  if (text.length < 5 || text.length > 15 || [...text].some(isCjk)) return null;
+  const chars = [...text];
+  const alts = alternatives(chars, false);
+  const changes = alts.flatMap((a, i) => (a.length === 1 ? [{ i, ch: a[0]! }] : []));
+  const fixed = changes.length <= MAX_CORRECTIONS ? replace(chars, changes) : text;
+  const corrections = fixed === text ? 0 : changes.length;
+  const runs = fixed.match(/[A-Z]+|[0-9]+/g) ?? [];
+  const digits = runs.filter((r) => isDigit(r[0]!)).join('').length;
+  if (runs.length > 3 || digits < 4 || runs.some((r) => isLetter(r[0]!) && r.length > 4)) return null;
+  if (isContainerNumber(fixed) || /^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/.test(fixed)) return null;
+  return { text: fixed, format: 'seal', corrections };
 }
 
 /** ISO 6346: owner code (3 letters), category (U, J or Z), 6-digit serial, check digit. */

@@ -29,7 +29,17 @@ export const loadingEventPayloads = {
   /** The record was opened for a declaration at its farm; what is expected. */
   opened: z.object({ declarationNumber: z.string(), expectedPlate: z.string().nullable(), declaredQuantity: z.number(), declaredSeals: z.array(z.string()) }),
   /** A plate read (confirmed over frames) at one of the farm's cameras, and whether it is the expected vehicle. */
-  vehicle: z.object({ plate: z.string(), cameraId: z.string(), camera: z.string(), matched: z.boolean(), registered: z.boolean(), confidence: z.number() }),
+  vehicle: z.object({
+    plate: z.string(),
+    cameraId: z.string(),
+    camera: z.string(),
+    matched: z.boolean(),
+    registered: z.boolean(),
+    confidence: z.number(),
+    /** The expected (or registered) vehicle the read stands for, and how many characters were off. */
+    vehicle: z.string().nullable().optional(),
+    corrections: z.number().int().min(0).optional(),
+  }),
   /** A checklist item ticked, with a still of the camera the officer was watching. */
   check: z.object({ item: z.enum(loadingChecks), still: still.nullable() }),
   /** The officer's note (clinical inspection findings, anything seen). */

@@ -74,6 +74,8 @@ export interface VisionDeps {
   /** Where alarm pictures go. */
   store: EvidenceStore;
   frozenAfterMs: number;
+  /** Characters a plate read may differ from a registered or booked plate. */
+  plateMatchDistance: number;
   logger: Logger;
 }
 
@@ -256,7 +258,14 @@ export class LiveVision {
           ? // With gates drawn, only a plate at a gate is checked against the registered vehicles.
             gates.length > 0 && !gates.some((g) => insidePolygon(centre, g.polygon))
             ? null
-            : plateCheck({ plate: read.text, confidence: read.confidence, registeredPlates: context.registeredPlates, bookedPlate: context.bookedPlate, frameAt })
+            : plateCheck({
+                plate: read.text,
+                confidence: read.confidence,
+                registeredPlates: context.registeredPlates,
+                bookedPlate: context.bookedPlate,
+                frameAt,
+                maxDistance: this.o.plateMatchDistance,
+              })
           : context.declaredSeals.length > 0
             ? sealCheck({ seal: read.text, confidence: read.confidence, declared: context.declaredSeals, frameAt })
             : null;

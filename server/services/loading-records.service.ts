@@ -26,7 +26,7 @@ import {
 } from '../contracts/loading-record.ts';
 import type { AlarmView } from '../contracts/records.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { matchDeclared, normaliseCode } from '../../inference/index.ts';
+import { DEFAULT_PLATE_MATCH_DISTANCE, matchDeclared, matchKnown, normaliseCode } from '../../inference/index.ts';
 import { loadingStillFile } from '../archive/evidence-paths.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { sha256Hex } from '../../media/files.ts';
@@ -73,6 +73,8 @@ const MAX_SEAL_ATTEMPTS = 60;
 const MAX_READS = 200;
 
 type RecordRow = typeof loadingRecords.$inferSelect;
+/** An enterprise's registered vehicles a read is matched against (a fleet, not a registry). */
+const MAX_REGISTERED_PLATES = 1000;
 type Appender = <K extends LoadingEventKind>(kind: K, actorId: string | null, payload: LoadingEventPayload<K>) => Promise<LoadingEventOf<K>>;
 const decidedAlready = () => new AppError('conflict', 'This loading record is decided already', { reason: 'loading_record_decided' });
 const deckOpen = () => new AppError('conflict', 'A deck is being counted already', { reason: 'deck_open' });
@@ -83,7 +85,9 @@ export class LoadingRecordService {
   private readonly sealTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
-  constructor(private readonly deps: { db: Db; store: EvidenceStore; archive: LoadingRecordArchive; events: DomainEvents; live: LoadingLive; clock?: () => Date }) {}
+  constructor(
+    private readonly deps: { db: Db; store: EvidenceStore; archive: LoadingRecordArchive; events: DomainEvents; live: LoadingLive; clock?: () => Date; plateMatchDistance?: number },
+  ) {}
 
   private now() {
     return this.deps.clock?.() ?? new Date();
@@ -262,16 +266,28 @@ export class LoadingRecordService {
       });
       return;
     }
-    const [registered] = await this.deps.db
-      .select({ id: vehicles.id })
-      .from(vehicles)
-      .where(and(eq(vehicles.enterpriseId, record.enterpriseId), eq(vehicles.plate, text)));
-    const matched = record.expectedPlate ? record.expectedPlate === text : registered !== undefined;
-    await this.appendIfOpen(record.id, 'vehicle', { plate: text, cameraId: read.cameraId, camera: read.camera, matched, registered: registered !== undefined, confidence: read.confidence });
-    if (matched && !record.matchedPlate) {
+    const registeredPlates = (
+      await this.deps.db.select({ plate: vehicles.plate }).from(vehicles).where(eq(vehicles.enterpriseId, record.enterpriseId)).limit(MAX_REGISTERED_PLATES)
+    ).map((v) => v.plate);
+    // A character or so off is the reader's (PLATE_MATCH_DISTANCE): the vehicle is the one it stands for.
+    const maxEdits = this.deps.plateMatchDistance ?? DEFAULT_PLATE_MATCH_DISTANCE;
+    const registered = matchKnown(text, registeredPlates, { maxEdits });
+    const expected = record.expectedPlate ? matchKnown(text, [record.expectedPlate], { maxEdits }) : registered;
+    const vehicle = expected ?? registered;
+    await this.appendIfOpen(record.id, 'vehicle', {
+      plate: text,
+      cameraId: read.cameraId,
+      camera: read.camera,
+      matched: expected !== null,
+      registered: registered !== null,
+      confidence: read.confidence,
+      vehicle: vehicle?.code ?? null,
+      corrections: vehicle?.corrections ?? 0,
+    });
+    if (expected && !record.matchedPlate) {
       await this.deps.db
         .update(loadingRecords)
-        .set({ matchedPlate: text })
+        .set({ matchedPlate: expected.code })
         .where(and(eq(loadingRecords.id, record.id), sql`${loadingRecords.matchedPlate} is null`));
     }
   }

@@ -239,6 +239,8 @@ export type LoadingEvent = {
     matched: boolean;
     registered: boolean;
     confidence: number;
+    vehicle?: string | null;
+    corrections?: number;
   };
 } | {
   id: number;

@@ -573,6 +573,7 @@ export const en = {
   'loading.event.opened': 'Opened for declaration {number}',
   'loading.event.vehicleMatched': 'Vehicle {plate} read at {camera}: the expected one',
   'loading.event.vehicleOther': 'Vehicle {plate} read at {camera}: not the expected one',
+  'loading.event.vehicleCorrected': 'Vehicle read as {plate} at {camera}: matched {vehicle} ({n, plural, one {# character} other {# characters}} corrected)',
   'loading.event.check': 'Ticked: {item}',
   'loading.event.note': 'Note: {text}',
   'loading.event.deckOpened': 'Deck {deck} counted on {camera}',

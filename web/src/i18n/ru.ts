@@ -575,6 +575,7 @@ export const ru: Messages = {
   'loading.event.opened': 'Открыта по декларации {number}',
   'loading.event.vehicleMatched': 'Машина {plate} распознана камерой «{camera}»: ожидаемая',
   'loading.event.vehicleOther': 'Машина {plate} распознана камерой «{camera}»: не ожидаемая',
+  'loading.event.vehicleCorrected': 'Номер прочитан как {plate} ({camera}): это {vehicle} ({n, plural, one {исправлен # символ} few {исправлено # символа} other {исправлено # символов}})',
   'loading.event.check': 'Отмечено: {item}',
   'loading.event.note': 'Заметка: {text}',
   'loading.event.deckOpened': 'Ярус {deck} считается камерой «{camera}»',

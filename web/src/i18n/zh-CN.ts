@@ -574,6 +574,7 @@ export const zhCN: Messages = {
   'loading.event.opened': '为报关单 {number} 开启',
   'loading.event.vehicleMatched': '{camera} 识别到车辆 {plate}：与预期一致',
   'loading.event.vehicleOther': '{camera} 识别到车辆 {plate}：非预期车辆',
+  'loading.event.vehicleCorrected': '在{camera}读到车牌 {plate}：匹配 {vehicle}（纠正 {n} 个字符）',
   'loading.event.check': '已勾选：{item}',
   'loading.event.note': '备注：{text}',
   'loading.event.deckOpened': '第 {deck} 层在 {camera} 上开始清点',

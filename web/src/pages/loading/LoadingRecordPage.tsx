@@ -266,6 +266,8 @@ function describeLoadingEvent(e: LoadingEvent, t: Translate): string {
     case 'opened':
       return t('loading.event.opened', { number: e.payload.declarationNumber });
     case 'vehicle':
+      if (e.payload.matched && e.payload.vehicle && (e.payload.corrections ?? 0) > 0)
+        return t('loading.event.vehicleCorrected', { plate: e.payload.plate, camera: e.payload.camera, vehicle: e.payload.vehicle, n: e.payload.corrections ?? 0 });
       return t(e.payload.matched ? 'loading.event.vehicleMatched' : 'loading.event.vehicleOther', { plate: e.payload.plate, camera: e.payload.camera });
     case 'check':
       return t('loading.event.check', { item: t(`loading.check.${e.payload.item}`) });
