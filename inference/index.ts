@@ -9,8 +9,8 @@
 export { InferencePool, InferenceError, InferenceStream, type InferencePoolOptions, type StreamFrame, type StreamOptions, type StreamResultMeta, type StreamStats } from './pool/inference-pool.ts';
 export { VISION_TASKS, type CodeTaskResult, type CountTaskResult, type TaskResult, type VisionTask } from './tasks/vision-models.ts';
 export type { CountResult } from './tasks/count.ts';
-export type { CodeRead } from './tasks/read-codes.ts';
-export { parsePlate, parseSeal, isContainerNumber, type PlateFormat } from './tasks/code-formats.ts';
+export { interpretReads, type CodeRead, type RecognisedLine } from './tasks/read-codes.ts';
+export { BUILTIN_PLATE_FORMATS, cleanRead, parsePlate, parseSeal, isContainerNumber, plateRegex, type PlateFormat, type PlateFormatSpec } from './tasks/code-formats.ts';
 export { readImageFile, encodeJpeg, type RgbImage, type Box } from './image.ts';
 export type { InferenceBackend, ModelSession, Tensor } from './backend.ts';
 export { LineCrossingCounter, crossingOptionsFor, type CountingLine, type Crossing } from './tracking/line-crossing.ts';

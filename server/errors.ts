@@ -105,6 +105,7 @@ export const errorReasons = [
   'no_sub_stream',
   'hold_released',
   'too_many_zones',
+  'too_many_plate_formats',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

@@ -155,6 +155,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       store: services.store,
       frozenAfterMs: config.CAMERA_FROZEN_SECONDS * 1000,
       plateMatchDistance: config.PLATE_MATCH_DISTANCE,
+      plateFormats: services.plateFormats,
       logger,
     };
     // Camera ingests outlive sessions (supervision) and are shared by them: stopped after the sessions.
@@ -215,7 +216,15 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const iceServers = config.TURN_URLS.length ? [{ urls: config.TURN_URLS, username: config.TURN_USERNAME, credential: config.TURN_CREDENTIAL }] : [];
     registerInspectionSignalling(sockets, { inspections: services.inspections, live, supervision, visibleSites: (p) => services.admin.listVisibleSites(p), iceServers, logger });
     // Loading records count and take stills on the supervised cameras; reads and alarms at their farms go on them.
-    const loadingRecords = new LoadingRecordService({ db: database.db, store: services.store, archive: services.loadingArchive, events: services.events, live: supervision, clock: options.clock, plateMatchDistance: config.PLATE_MATCH_DISTANCE });
+    const loadingRecords = new LoadingRecordService({
+      db: database.db,
+      store: services.store,
+      archive: services.loadingArchive,
+      events: services.events,
+      live: supervision,
+      clock: options.clock,
+      plateMatchDistance: config.PLATE_MATCH_DISTANCE,
+    });
     cleanups.push(async () => loadingRecords.stop());
     const settleRecord = (what: string) => (err: unknown) => logger.warn({ err }, `loading record: cannot ${what}`);
     services.events.on('farm.read', (read) => loadingRecords.recordRead(read).catch(settleRecord('record a read')));

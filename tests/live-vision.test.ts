@@ -14,7 +14,7 @@ import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import { alarms, loadingBatches } from '../server/db/schema.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
-import { startTestPlatform } from './support/platform.ts';
+import { HttpClient, startTestPlatform } from './support/platform.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
@@ -150,6 +150,33 @@ describe('vision on a live inspection', () => {
     );
     const all = await platform.database.db.select().from(alarms).where(eq(alarms.sessionId, sessionId));
     expect(all.filter((a) => a.cameraId === cameraIds.yard)).toEqual([]);
+  }, 180_000);
+
+  it("reads plates with a format an administrator adds to the port, from the next frames, without a restart; bad formats change nothing", async () => {
+    const admin = new HttpClient(platform.url);
+    await admin.login('admin', PASSWORD);
+    const officerHttp = new HttpClient(platform.url);
+    await officerHttp.login('officer1', PASSWORD);
+    const fleet = { name: 'Shaanxi fleet', pattern: '陕[A-Z]{4}[0-9]{2}', example: '陕C·MLY96', portId: world.ports.main, correctAnywhere: false };
+    for (const bad of [{ ...fleet, pattern: '陕[A-Z' }, { ...fleet, example: 'AB1234' }, { ...fleet, name: '' }, { ...fleet, pattern: 'x'.repeat(201) }]) {
+      expect((await admin.post('/api/admin/plate-formats', bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await admin.post('/api/admin/plate-formats', { ...fleet, portId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
+    expect((await officerHttp.post('/api/admin/plate-formats', fleet)).status).toBe(403);
+    expect(((await admin.get('/api/admin/plate-formats')).body as { formats: unknown[] }).formats).toEqual([]);
+    const yardPlate = labels['plate-mainland.jpg']!.text!;
+    const yardReads = () => eventsOf(officer, 'vision:result').filter((r) => r.cameraId === cameraIds.yard && r.results.some((x: { text: string }) => x.text === yardPlate));
+    expect(yardReads().every((r) => r.results[0].format === 'mainland')).toBe(true);
+
+    const created = await admin.post('/api/admin/plate-formats', fleet);
+    expect(created.status).toBe(201);
+    const seenBefore = yardReads().length;
+    const read = await waitFor(() => yardReads().slice(seenBefore).find((r) => r.results[0].format === 'Shaanxi fleet'), 'a read with the new format', 60_000);
+    expect(read.results[0]).toMatchObject({ text: yardPlate, format: 'Shaanxi fleet' });
+    // Deleted: the built-in format again.
+    expect((await admin.request('DELETE', `/api/admin/plate-formats/${created.body.id}`)).status).toBe(200);
+    const after = yardReads().length;
+    await waitFor(() => yardReads().slice(after).find((r) => r.results[0].format === 'mainland'), 'a read with the built-in format again', 60_000);
   }, 180_000);
 
   it('raises camera_frozen when a picture does not change', async () => {

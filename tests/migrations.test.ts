@@ -34,6 +34,7 @@ const EXPECTED_TABLES = [
   'loading_records',
   'login_throttles',
   'notifications',
+  'plate_formats',
   'ports',
   'recording_segments',
   'recordings',

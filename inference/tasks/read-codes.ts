@@ -6,7 +6,7 @@
 import type { ModelSession } from '../backend.ts';
 import type { Box, RgbImage } from '../image.ts';
 import { detectText, lineBox, type TextRecognizer, type TextLine } from '../ocr/paddle-ocr.ts';
-import { parsePlate, parseSeal, type CodeFit } from './code-formats.ts';
+import { BUILTIN_PLATE_FORMATS, parsePlate, parseSeal, type CodeFit, type PlateFormatSpec } from './code-formats.ts';
 
 export type CodeKind = 'plate' | 'seal';
 
@@ -28,21 +28,46 @@ export interface CodeReaderModels {
 const CORRECTION_PENALTY = 0.85;
 const MAX_CANDIDATES = 24;
 
-export async function readCodes(models: CodeReaderModels, image: RgbImage, kind: CodeKind, options: { region?: Box; maxSide?: number } = {}): Promise<CodeRead[]> {
+/** A line of text as the recogniser read it, before any format is applied. */
+export interface RecognisedLine {
+  raw: string;
+  confidence: number;
+  box: [number, number, number, number];
+}
+
+export async function readCodes(
+  models: CodeReaderModels,
+  image: RgbImage,
+  kind: CodeKind,
+  options: { region?: Box; maxSide?: number; formats?: readonly PlateFormatSpec[] } = {},
+): Promise<CodeRead[]> {
+  return interpretReads(kind, await recogniseLines(models, image, options), options.formats);
+}
+
+/** The candidate lines of text in the picture, read (the likeliest plates or seals first, at most 24). */
+export async function recogniseLines(models: CodeReaderModels, image: RgbImage, options: { region?: Box; maxSide?: number } = {}): Promise<RecognisedLine[]> {
   const lines = await detectText(models.detector, image, { region: options.region, maxSide: options.maxSide });
   const candidates = withNeighbourPairs(lines)
     .filter(plausibleLine)
     .sort((a, b) => b.score * b.length * b.height - a.score * a.length * a.height)
     .slice(0, MAX_CANDIDATES);
   const reads = await models.recognizer.read(image, candidates);
-  const parse: (raw: string) => CodeFit<string> | null = kind === 'plate' ? parsePlate : parseSeal;
+  return reads.map((read, i) => ({ raw: read.text, confidence: read.confidence, box: lineBox(candidates[i]!) }));
+}
+
+/**
+ * What of the lines is a plate (with the port's formats, the built-in ones by default) or a seal number,
+ * corrected, best first. Pure: a port's new format applies to the next frame's lines.
+ */
+export function interpretReads(kind: CodeKind, lines: RecognisedLine[], formats: readonly PlateFormatSpec[] = BUILTIN_PLATE_FORMATS): CodeRead[] {
+  const parse: (raw: string) => CodeFit<string> | null = kind === 'plate' ? (raw) => parsePlate(raw, formats) : parseSeal;
   const results: CodeRead[] = [];
-  reads.forEach((read, i) => {
-    const fit = parse(read.text);
-    if (!fit) return;
-    const confidence = read.confidence * CORRECTION_PENALTY ** fit.corrections;
-    results.push({ text: fit.text, confidence: Math.round(confidence * 1000) / 1000, box: lineBox(candidates[i]!), format: fit.format, raw: read.text });
-  });
+  for (const line of lines) {
+    const fit = parse(line.raw);
+    if (!fit) continue;
+    const confidence = line.confidence * CORRECTION_PENALTY ** fit.corrections;
+    results.push({ text: fit.text, confidence: Math.round(confidence * 1000) / 1000, box: line.box, format: fit.format, raw: line.raw });
+  }
   // The same code read from a single line and from a pair: keep the more confident.
   const best = new Map<string, CodeRead>();
   for (const r of results) if (!best.has(r.text) || best.get(r.text)!.confidence < r.confidence) best.set(r.text, r);

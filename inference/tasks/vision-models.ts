@@ -7,13 +7,14 @@ import type { RgbImage } from '../image.ts';
 import { modelFiles } from '../models.ts';
 import { TextRecognizer } from '../ocr/paddle-ocr.ts';
 import { countAnimals, type CountResult } from './count.ts';
-import { readCodes, type CodeRead } from './read-codes.ts';
+import { interpretReads, recogniseLines, type CodeRead, type RecognisedLine } from './read-codes.ts';
 
 export const VISION_TASKS = ['count', 'plate', 'seal'] as const;
 export type VisionTask = (typeof VISION_TASKS)[number];
 
 export type CountTaskResult = { task: 'count' } & CountResult;
-export type CodeTaskResult = { task: 'plate' | 'seal'; results: CodeRead[] };
+/** Reads with the built-in formats, and the lines they came from (a port's own plate formats read them again). */
+export type CodeTaskResult = { task: 'plate' | 'seal'; results: CodeRead[]; lines: RecognisedLine[] };
 export type TaskResult = CountTaskResult | CodeTaskResult;
 
 export class VisionModels {
@@ -47,7 +48,10 @@ export class VisionModels {
     }
     const models = { detector: await this.session(modelFiles.textDetection), recognizer: await this.textRecognizer() };
     const out: TaskResult[] = [];
-    for (const image of images) out.push({ task, results: await readCodes(models, image, task) });
+    for (const image of images) {
+      const lines = await recogniseLines(models, image);
+      out.push({ task, results: interpretReads(task, lines), lines });
+    }
     return out;
   }
 

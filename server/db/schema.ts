@@ -186,6 +186,21 @@ export const cameras = pgTable('cameras', {
   createdAt: createdAt(),
 });
 
+/** A port's own plate formats (contract: server/contracts/plate-formats.ts): written by PlateFormatService only. */
+export const plateFormats = pgTable('plate_formats', {
+  id: id(),
+  /** Null: at every port. */
+  portId: uuid('port_id').references(() => ports.id),
+  name: text('name').notNull(),
+  pattern: text('pattern').notNull(),
+  example: text('example').notNull(),
+  correctAnywhere: boolean('correct_anywhere').notNull().default(false),
+  createdBy: uuid('created_by')
+    .notNull()
+    .references(() => users.id),
+  createdAt: createdAt(),
+});
+
 /** A camera's zones (contract: server/contracts/zones.ts): written by CameraZoneService only. */
 export const cameraZones = pgTable(
   'camera_zones',

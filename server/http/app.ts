@@ -1,4 +1,5 @@
 /** The express application: REST API, health, metrics, OpenAPI and (when built) the web app. */
+import { plateFormatRoutes } from './plate-formats.routes.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +63,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   bookingRoutes(api, services.bookings);
   declarationRoutes(api, services.declarations);
   adminRoutes(api, services.admin, services.db);
+  plateFormatRoutes(api, services.plateFormats);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches });
   loadingRecordRoutes(api, { loadingRecords: deps.loadingRecords, store: services.store });

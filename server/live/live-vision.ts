@@ -13,8 +13,10 @@ import {
   vehicleWithoutRecord,
   crossingOptionsFor,
   LineCrossingCounter,
+  interpretReads,
   plateCheck,
   RepeatedRead,
+  type PlateFormatSpec,
   sealCheck,
   type AlarmCandidate,
   type InferencePool,
@@ -31,6 +33,7 @@ import type { InspectionService, VisionContext } from '../services/inspections.s
 import type { TimelineService } from '../services/timeline.service.ts';
 import type { TimelinePayload } from '../contracts/timeline.ts';
 import type { ServerToClientEvents } from '../contracts/live-events.ts';
+import type { PlateFormatService } from '../services/plate-formats.service.ts';
 import { alarmFrameFile, siteAlarmFrameFile } from '../archive/evidence-paths.ts';
 import { insidePolygon, type CameraZone, type ZonePoint } from '../contracts/zones.ts';
 
@@ -76,6 +79,8 @@ export interface VisionDeps {
   frozenAfterMs: number;
   /** Characters a plate read may differ from a registered or booked plate. */
   plateMatchDistance: number;
+  /** The plate formats of a farm's port (read again when their version moves: no restart). */
+  plateFormats: Pick<PlateFormatService, 'forSite' | 'version'>;
   logger: Logger;
 }
 
@@ -96,6 +101,8 @@ export type VisionScope =
     };
 
 type CountSample = TimelinePayload<'detection'>;
+/** What a site's reads are checked against, and its plate formats (with the version they were read at). */
+type SiteContext = VisionContext & { plateFormats: PlateFormatSpec[]; formatsVersion: number; loadedAt: number };
 
 // Paddle's text detector works at up to 960 pixels; the counting model scales down to 320 itself.
 const FRAME = { width: 960, height: 540 };
@@ -128,7 +135,7 @@ export class LiveVision {
   /** By camera id. */
   private readonly cameras = new Map<string, CameraVision>();
   /** By site (a session has one). */
-  private readonly contexts = new Map<string, VisionContext & { loadedAt: number }>();
+  private readonly contexts = new Map<string, SiteContext>();
   private closed = false;
   readonly sessionId: string | null;
 
@@ -220,9 +227,15 @@ export class LiveVision {
     const entry = this.cameras.get(camera.id);
     const zones = entry?.camera.zones ?? [];
     const at = (x: number, y: number): ZonePoint => [x / width, y / height];
+    // Plates are read with the formats of the farm's port (the worker knows only the built-in ones).
+    if (result.task !== 'count') {
+      const { task, results, lines } = result;
+      result = { task, lines: [], results: task === 'plate' && lines.length > 0 ? interpretReads(task, lines, (await this.loadContext(camera.siteId)).plateFormats) : results };
+    }
     // What the zones leave of the result is what is shown, counted and checked.
     if (zones.length > 0) result = this.applyZones(result, zones, at);
-    this.push(camera)('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...result });
+    const { lines: _lines, ...shown } = result.task === 'count' ? { ...result, lines: [] } : result;
+    this.push(camera)('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...shown });
     if (result.task === 'count') {
       if (entry)
         await this.watchIsolation(
@@ -342,13 +355,15 @@ export class LiveVision {
     });
   }
 
-  private async loadContext(siteId: string): Promise<VisionContext> {
+  private async loadContext(siteId: string): Promise<SiteContext> {
     const cached = this.contexts.get(siteId);
-    if (cached && Date.now() - cached.loadedAt < CONTEXT_TTL_MS) return cached;
+    if (cached && Date.now() - cached.loadedAt < CONTEXT_TTL_MS && cached.formatsVersion === this.o.plateFormats.version) return cached;
+    const formatsVersion = this.o.plateFormats.version;
     const context = this.sessionId ? await this.o.inspections.visionContext(this.sessionId) : await this.o.inspections.siteVisionContext(siteId);
+    const loaded = { ...context, plateFormats: await this.o.plateFormats.forSite(siteId), formatsVersion, loadedAt: Date.now() };
     // Bounded by the sites watched on this node.
-    this.contexts.set(siteId, { ...context, loadedAt: Date.now() });
-    return context;
+    this.contexts.set(siteId, loaded);
+    return loaded;
   }
 
   /** What a farm's reads are checked against changed (a loading record opened or was decided there). */

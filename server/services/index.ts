@@ -16,6 +16,7 @@ import { EvidencePackageService } from './evidence-packages.service.ts';
 import { RetentionService } from './retention.service.ts';
 import { CameraFootageService } from './camera-footage.service.ts';
 import { CameraZoneService } from './camera-zones.service.ts';
+import { PlateFormatService } from './plate-formats.service.ts';
 import { AlarmService } from './alarms.service.ts';
 import { LoadingRecordArchive } from './loading-record-archive.ts';
 import { TimelineService } from './timeline.service.ts';
@@ -41,6 +42,7 @@ export interface Services {
   retention: RetentionService;
   footage: CameraFootageService;
   zones: CameraZoneService;
+  plateFormats: PlateFormatService;
   alarms: AlarmService;
   timeline: TimelineService;
   signingKey: SigningKey;
@@ -84,6 +86,7 @@ export function createServices(options: {
     retention: new RetentionService(deps),
     footage: new CameraFootageService(deps),
     zones: new CameraZoneService({ ...deps, events }),
+    plateFormats: new PlateFormatService(deps),
     alarms,
     timeline,
     signingKey: deps.signingKey,

@@ -85,9 +85,7 @@ export class LoadingRecordService {
   private readonly sealTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
-  constructor(
-    private readonly deps: { db: Db; store: EvidenceStore; archive: LoadingRecordArchive; events: DomainEvents; live: LoadingLive; clock?: () => Date; plateMatchDistance?: number },
-  ) {}
+  constructor(private readonly deps: { db: Db; store: EvidenceStore; archive: LoadingRecordArchive; events: DomainEvents; live: LoadingLive; clock?: () => Date; plateMatchDistance?: number }) {}
 
   private now() {
     return this.deps.clock?.() ?? new Date();
@@ -266,9 +264,9 @@ export class LoadingRecordService {
       });
       return;
     }
-    const registeredPlates = (
-      await this.deps.db.select({ plate: vehicles.plate }).from(vehicles).where(eq(vehicles.enterpriseId, record.enterpriseId)).limit(MAX_REGISTERED_PLATES)
-    ).map((v) => v.plate);
+    const registeredPlates = (await this.deps.db.select({ plate: vehicles.plate }).from(vehicles).where(eq(vehicles.enterpriseId, record.enterpriseId)).limit(MAX_REGISTERED_PLATES)).map(
+      (v) => v.plate,
+    );
     // A character or so off is the reader's (PLATE_MATCH_DISTANCE): the vehicle is the one it stands for.
     const maxEdits = this.deps.plateMatchDistance ?? DEFAULT_PLATE_MATCH_DISTANCE;
     const registered = matchKnown(text, registeredPlates, { maxEdits });

@@ -1,6 +1,8 @@
 /** REST calls to the platform (same origin; the httpOnly session cookie authenticates). */
 import type {
   CameraSchedule,
+  PlateFormat,
+  BuiltInPlateFormat,
   CameraZone,
   ZoneKind,
   FootageHold,
@@ -235,6 +237,9 @@ export const api = {
     recording: 'continuous' | 'events' | 'off';
   }) => post<Camera>('/admin/cameras', body),
   vehicles: () => get<Vehicle[]>('/admin/vehicles'),
+  plateFormats: () => get<{ formats: PlateFormat[]; builtIn: BuiltInPlateFormat[] }>('/admin/plate-formats'),
+  createPlateFormat: (body: { name: string; pattern: string; example: string; portId: string | null; correctAnywhere: boolean }) => post<PlateFormat>('/admin/plate-formats', body),
+  deletePlateFormat: (id: string) => request<{ ok: true }>('DELETE', `/admin/plate-formats/${id}`),
   /** One frame from a camera's source (the administrator's camera test). */
   cameraPreview: (cameraId: string, input: 'main' | 'sub' = 'main') => requestBlob(`/admin/cameras/${cameraId}/preview?input=${input}`),
   createVehicle: (body: { enterpriseId: string; plate: string; description?: string }) => post<Vehicle>('/admin/vehicles', body),

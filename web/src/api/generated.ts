@@ -70,6 +70,12 @@ export type Booking = {
   updatedAt: string;
 };
 
+export type BuiltInPlateFormat = {
+  name: string;
+  pattern: string;
+  correctAnywhere: boolean;
+};
+
 export type Camera = {
   id: string;
   siteId: string;
@@ -382,6 +388,27 @@ export type Officer = {
   id: string;
   displayName: string;
   portId: string | null;
+};
+
+export type PlateFormat = {
+  id: string;
+  portId: string | null;
+  name: string;
+  pattern: string;
+  example: string;
+  correctAnywhere: boolean;
+  createdAt: string;
+};
+
+export type PlateFormatInput = {
+  name: string;
+  /** A regular expression the whole read must match, e.g. M[A-Z][0-9]{4} for MA-12-34 */
+  pattern: string;
+  /** A plate of this format as printed: it must match the pattern */
+  example: string;
+  correctAnywhere?: boolean;
+  /** The port it applies at; null: every port */
+  portId?: string | null;
 };
 
 export type Port = {

@@ -51,6 +51,8 @@ export type Storage = api.Storage;
 export type CameraZone = api.CameraZone;
 export { zoneKinds as ZONE_KINDS, type ZoneKind } from '../../../server/contracts/zones.ts';
 export type Vehicle = api.Vehicle;
+export type PlateFormat = api.PlateFormat;
+export type BuiltInPlateFormat = api.BuiltInPlateFormat;
 export type LoadingBatch = api.LoadingBatch;
 export type LoadingRecord = api.LoadingRecord;
 export type LoadingEvent = api.LoadingEvent;

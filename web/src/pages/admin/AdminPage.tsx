@@ -1,4 +1,4 @@
-/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, storage. */
+/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, plate formats, storage. */
 import { api } from '../../api/client.ts';
 import { useRouter } from '../../app/router.tsx';
 import { ErrorBanner, useLoad } from '../../components/common.tsx';
@@ -11,8 +11,9 @@ import { SitesTab } from './SitesTab.tsx';
 import { StorageTab } from './StorageTab.tsx';
 import { UsersTab } from './UsersTab.tsx';
 import { VehiclesTab } from './VehiclesTab.tsx';
+import { PlateFormatsTab } from './PlateFormatsTab.tsx';
 
-const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'storage'] as const;
+const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'storage'] as const;
 type Tab = (typeof TABS)[number];
 
 export function AdminPage() {
@@ -38,6 +39,7 @@ export function AdminPage() {
       {tab === 'sites' && <SitesTab enterprises={enterprises.data ?? []} />}
       {tab === 'cameras' && <CamerasTab />}
       {tab === 'vehicles' && <VehiclesTab enterprises={enterprises.data ?? []} />}
+      {tab === 'plates' && <PlateFormatsTab />}
       {tab === 'storage' && <StorageTab />}
     </div>
   );
