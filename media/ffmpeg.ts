@@ -75,8 +75,11 @@ function sdpInput(sdp: string): string[] {
   return [
     '-protocol_whitelist',
     'data,udp,rtp',
+    // Live media: nothing is held back to probe or smooth (each held frame is latency for the officer).
     '-fflags',
-    '+genpts',
+    '+genpts+nobuffer',
+    '-flags',
+    'low_delay',
     // Loopback does not reorder packets: without a reorder queue nothing waits for a packet that never comes.
     '-reorder_queue_size',
     '0',

@@ -152,13 +152,18 @@ describe('vision on a live inspection', () => {
     expect(all.filter((a) => a.cameraId === cameraIds.yard)).toEqual([]);
   }, 180_000);
 
-  it("reads plates with a format an administrator adds to the port, from the next frames, without a restart; bad formats change nothing", async () => {
+  it('reads plates with a format an administrator adds to the port, from the next frames, without a restart; bad formats change nothing', async () => {
     const admin = new HttpClient(platform.url);
     await admin.login('admin', PASSWORD);
     const officerHttp = new HttpClient(platform.url);
     await officerHttp.login('officer1', PASSWORD);
     const fleet = { name: 'Shaanxi fleet', pattern: '陕[A-Z]{4}[0-9]{2}', example: '陕C·MLY96', portId: world.ports.main, correctAnywhere: false };
-    for (const bad of [{ ...fleet, pattern: '陕[A-Z' }, { ...fleet, example: 'AB1234' }, { ...fleet, name: '' }, { ...fleet, pattern: 'x'.repeat(201) }]) {
+    for (const bad of [
+      { ...fleet, pattern: '陕[A-Z' },
+      { ...fleet, example: 'AB1234' },
+      { ...fleet, name: '' },
+      { ...fleet, pattern: 'x'.repeat(201) },
+    ]) {
       expect((await admin.post('/api/admin/plate-formats', bad)).status, JSON.stringify(bad)).toBe(400);
     }
     expect((await admin.post('/api/admin/plate-formats', { ...fleet, portId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
@@ -171,12 +176,26 @@ describe('vision on a live inspection', () => {
     const created = await admin.post('/api/admin/plate-formats', fleet);
     expect(created.status).toBe(201);
     const seenBefore = yardReads().length;
-    const read = await waitFor(() => yardReads().slice(seenBefore).find((r) => r.results[0].format === 'Shaanxi fleet'), 'a read with the new format', 60_000);
+    const read = await waitFor(
+      () =>
+        yardReads()
+          .slice(seenBefore)
+          .find((r) => r.results[0].format === 'Shaanxi fleet'),
+      'a read with the new format',
+      60_000,
+    );
     expect(read.results[0]).toMatchObject({ text: yardPlate, format: 'Shaanxi fleet' });
     // Deleted: the built-in format again.
     expect((await admin.request('DELETE', `/api/admin/plate-formats/${created.body.id}`)).status).toBe(200);
     const after = yardReads().length;
-    await waitFor(() => yardReads().slice(after).find((r) => r.results[0].format === 'mainland'), 'a read with the built-in format again', 60_000);
+    await waitFor(
+      () =>
+        yardReads()
+          .slice(after)
+          .find((r) => r.results[0].format === 'mainland'),
+      'a read with the built-in format again',
+      60_000,
+    );
   }, 180_000);
 
   it('raises camera_frozen when a picture does not change', async () => {

@@ -48,6 +48,9 @@ export interface StreamResultMeta {
   capturedAt: number;
   /** Captured to result, ms. */
   latencyMs: number;
+  /** Of which: waiting for a worker, and the worker's inference (of the whole batch it was in). */
+  waitMs: number;
+  inferMs: number;
   /** The frame the result is about (for evidence pictures). */
   frame: StreamFrame;
 }
@@ -143,7 +146,7 @@ export class InferenceStream {
   }
 
   /** @internal */
-  settle(outcome: { result: TaskResult; frame: StreamFrame } | { error: InferenceError }): void {
+  settle(outcome: { result: TaskResult; frame: StreamFrame; sentAt: number; inferMs: number } | { error: InferenceError }): void {
     this.inFlight = false;
     if (this.closed) return;
     if ('error' in outcome) {
@@ -155,7 +158,13 @@ export class InferenceStream {
     const latencyMs = Date.now() - outcome.frame.capturedAt;
     this.stats.latencies.push(latencyMs);
     if (this.stats.latencies.length > LATENCY_WINDOW) this.stats.latencies.shift();
-    this.options.onResult(outcome.result, { capturedAt: outcome.frame.capturedAt, latencyMs, frame: outcome.frame });
+    this.options.onResult(outcome.result, {
+      capturedAt: outcome.frame.capturedAt,
+      latencyMs,
+      waitMs: outcome.sentAt - outcome.frame.capturedAt,
+      inferMs: Math.round(outcome.inferMs),
+      frame: outcome.frame,
+    });
   }
 }
 
@@ -171,7 +180,7 @@ interface WorkerSlot {
   index: number;
   child: ChildProcess;
   ready: boolean;
-  busy: { jobId: number; oneOff?: OneOffJob; streams?: Array<{ stream: InferenceStream; frame: StreamFrame }> } | null;
+  busy: { jobId: number; sentAt: number; oneOff?: OneOffJob; streams?: Array<{ stream: InferenceStream; frame: StreamFrame }> } | null;
 }
 
 const workerFile = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
@@ -272,9 +281,9 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
     return true;
   }
 
-  private send(worker: WorkerSlot, work: Omit<NonNullable<WorkerSlot['busy']>, 'jobId'>, task: VisionTask, frames: RgbImage[]): void {
+  private send(worker: WorkerSlot, work: Omit<NonNullable<WorkerSlot['busy']>, 'jobId' | 'sentAt'>, task: VisionTask, frames: RgbImage[]): void {
     const jobId = this.nextJobId++;
-    worker.busy = { jobId, ...work };
+    worker.busy = { jobId, sentAt: Date.now(), ...work };
     this.stats.jobs++;
     this.stats.framesAnalysed += frames.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, frames.length);
@@ -324,7 +333,7 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
     slot.busy = null;
     if (m.type === 'result') {
       busy.oneOff?.resolve(m.results[0]!);
-      busy.streams?.forEach((item, i) => item.stream.settle({ result: m.results[i]!, frame: item.frame }));
+      busy.streams?.forEach((item, i) => item.stream.settle({ result: m.results[i]!, frame: item.frame, sentAt: busy.sentAt, inferMs: m.ms }));
     } else {
       const error = new InferenceError('task_failed', m.message);
       busy.oneOff?.reject(error);

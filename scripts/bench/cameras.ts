@@ -24,7 +24,7 @@ import { startPlatform } from '../../server/platform.ts';
 import { freeUdpPortPair } from '../../media/network.ts';
 import { encodeCameraClip, startCameraSimulator } from '../camera-simulator.ts';
 import { measureConsumerLoss } from './rtp-loss.ts';
-import { processTree } from './process-tree.ts';
+import { treeCpuSeconds as cpuOf, treeRssMb as rssOf } from './process-tree.ts';
 
 const { values } = parseArgs({
   options: { max: { type: 'string', default: '16' }, step: { type: 'string', default: '2' }, seconds: { type: 'string', default: '15' }, 'main-only': { type: 'boolean', default: false } },
@@ -91,20 +91,20 @@ try {
     const settleUntil = Date.now() + 60_000;
     while (Date.now() < settleUntil && platform.media.supervision.states().filter((s) => s.online).length < k) await sleep(500);
     await sleep(8000);
-    const cpuBefore = treeCpuSeconds(process.pid);
+    const cpuBefore = cpuOf(process.pid, notThePlatform());
     const at = Date.now();
     results = [];
     const first = platform.media.supervision.feed(cameraIds[0]!);
     const loss = first ? measureConsumerLoss(first.room, first.producer.producerId, WINDOW_MS - 1500, { settleMs: 500 }) : null;
     await sleep(WINDOW_MS);
     const elapsed = (Date.now() - at) / 1000;
-    const cpu = (treeCpuSeconds(process.pid) - cpuBefore) / elapsed / os.cpus().length;
+    const cpu = (cpuOf(process.pid, notThePlatform()) - cpuBefore) / elapsed / os.cpus().length;
     const lossReport = await loss;
     const latencies = results.map((r) => r.latencyMs).sort((a, b) => a - b);
     const row = {
       k,
       cpu,
-      rssMb: treeRssMb(process.pid),
+      rssMb: rssOf(process.pid, notThePlatform()),
       loss: lossReport?.loss ?? 1,
       producerLoss: lossReport ? lossReport.producerLost / Math.max(1, lossReport.producerPackets) : 1,
       fps: results.length / elapsed,
@@ -140,35 +140,6 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** The platform: this process and its children, but the simulated cameras. */
-function tree(pid: number): number[] {
-  return processTree(pid, new Set(simulators.map((s) => s.child.pid!)));
-}
-
-/** CPU seconds used so far by the tree (children that already exited are not counted). */
-function treeCpuSeconds(pid: number): number {
-  const tick = 100; // USER_HZ on Linux
-  let total = 0;
-  for (const p of tree(pid)) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / tick;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
-function treeRssMb(pid: number): number {
-  let kb = 0;
-  for (const p of tree(pid)) {
-    try {
-      const match = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
-      kb += Number(match?.[1] ?? 0);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return kb / 1024;
+function notThePlatform() {
+  return new Set(simulators.map((s) => s.child.pid!));
 }

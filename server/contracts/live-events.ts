@@ -126,7 +126,10 @@ export type VisionResult = {
   cameraId: string;
   camera: string;
   capturedAt: string;
+  /** From the frame leaving the frame tap (decoded) to the result being sent. */
   latencyMs: number;
+  /** Where that time went: waiting for a worker, inference, and the rules and zones after it (ms). */
+  timing?: { waitMs: number; inferMs: number; handledMs: number };
   width: number;
   height: number;
 } & (

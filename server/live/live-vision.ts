@@ -220,7 +220,7 @@ export class LiveVision {
   private async handleResult(
     camera: VisionCamera,
     result: TaskResult,
-    meta: Pick<StreamResultMeta, 'capturedAt' | 'latencyMs'> & { frame: { data: Uint8Array; width: number; height: number } },
+    meta: Pick<StreamResultMeta, 'capturedAt' | 'latencyMs' | 'waitMs' | 'inferMs'> & { frame: { data: Uint8Array; width: number; height: number } },
   ): Promise<void> {
     const { width, height } = meta.frame;
     const frameAt = new Date(meta.capturedAt);
@@ -235,7 +235,17 @@ export class LiveVision {
     // What the zones leave of the result is what is shown, counted and checked.
     if (zones.length > 0) result = this.applyZones(result, zones, at);
     const { lines: _lines, ...shown } = result.task === 'count' ? { ...result, lines: [] } : result;
-    this.push(camera)('vision:result', { cameraId: camera.id, camera: camera.name, capturedAt: frameAt.toISOString(), latencyMs: meta.latencyMs, width, height, ...shown });
+    const handledMs = Date.now() - meta.capturedAt - meta.latencyMs;
+    this.push(camera)('vision:result', {
+      cameraId: camera.id,
+      camera: camera.name,
+      capturedAt: frameAt.toISOString(),
+      latencyMs: meta.latencyMs + handledMs,
+      timing: { waitMs: meta.waitMs, inferMs: meta.inferMs, handledMs },
+      width,
+      height,
+      ...shown,
+    });
     if (result.task === 'count') {
       if (entry)
         await this.watchIsolation(
