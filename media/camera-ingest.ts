@@ -195,7 +195,7 @@ function inputArgs({ sourceUrl, rtspTransport = 'tcp' }: Pick<CameraSource, 'sou
   // rtp:// (MPEG-TS over RTP), udp://, srt://: pushed to us; while it is silent ffmpeg waits and the
   // watchdog reports the camera offline.
   // A short probe: joining a live stream mid-GOP, ffmpeg's default (5 s) delays the picture by as much.
-  return [...whitelist, '-fflags', '+genpts+nobuffer', '-flags', 'low_delay', '-analyzeduration', '1000000', '-probesize', '1000000', '-i', input];
+  return [...whitelist, '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '1000000', '-i', input];
 }
 
 /** The same source read once and as fast as it comes (probing, a test picture): no pacing, no looping. */

@@ -21,8 +21,8 @@ export interface FfmpegProcess {
 }
 
 /** Runs ffmpeg tied to this process (it cannot outlive us). `sdp` is passed inline as the input. */
-export function startFfmpeg(args: string[], options: { sdp?: string; stdout?: 'pipe' | 'ignore' } = {}): FfmpegProcess {
-  const input = options.sdp === undefined ? [] : sdpInput(options.sdp);
+export function startFfmpeg(args: string[], options: { sdp?: string; stdout?: 'pipe' | 'ignore'; lowDelay?: boolean } = {}): FfmpegProcess {
+  const input = options.sdp === undefined ? [] : sdpInput(options.sdp, options.lowDelay ?? false);
   const child = spawnTied(FFMPEG, ['-hide_banner', '-nostats', '-nostdin', '-loglevel', 'warning', ...input, ...args], { stdout: options.stdout });
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -71,15 +71,15 @@ export function sdpForRtp(kind: 'audio' | 'video', rtp: RtpParameters, ports: { 
 }
 
 /** Input options for an SDP given inline (a data: URI), so ffmpeg's stdin stays free. */
-function sdpInput(sdp: string): string[] {
+function sdpInput(sdp: string, lowDelay: boolean): string[] {
   return [
     '-protocol_whitelist',
     'data,udp,rtp',
-    // Live media: nothing is held back to probe or smooth (each held frame is latency for the officer).
+    // A decoder for analysis holds nothing back (each held frame is latency for the officer); a recorder
+    // keeps ffmpeg's buffering (without it, the start of a recording was lost in a test).
     '-fflags',
-    '+genpts+nobuffer',
-    '-flags',
-    'low_delay',
+    lowDelay ? '+genpts+nobuffer' : '+genpts',
+    ...(lowDelay ? ['-flags', 'low_delay'] : []),
     // Loopback does not reorder packets: without a reorder queue nothing waits for a packet that never comes.
     '-reorder_queue_size',
     '0',

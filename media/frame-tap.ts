@@ -108,7 +108,7 @@ export class FrameTap extends EventEmitter<{ frame: [Frame]; ended: [string] }> 
 
   private start(sdp: string): void {
     const { width, height, fps } = this.options;
-    this.ffmpeg = startFfmpeg(rawRgbOutput(fps, width, height), { sdp, stdout: 'pipe' });
+    this.ffmpeg = startFfmpeg(rawRgbOutput(fps, width, height), { sdp, stdout: 'pipe', lowDelay: true });
     this.ffmpeg.child.stdout!.on('data', (chunk: Buffer) => {
       for (const data of this.splitter.push(chunk)) this.publish(data);
     });

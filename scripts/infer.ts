@@ -34,7 +34,7 @@ function parse() {
 }
 
 function line(file: string, task: VisionTask, ms: number, result: TaskResult) {
-  const base = { file, task, ms: Math.round(ms * 10) / 10 };
+  const base = { file, task, model: result.model, ms: Math.round(ms * 10) / 10 };
   if (result.task === 'count') return { ...base, count: result.count, points: result.points };
   return { ...base, results: result.results.map(({ text, confidence, box, format }) => ({ text, confidence, box, format })) };
 }

@@ -106,6 +106,7 @@ export const errorReasons = [
   'hold_released',
   'too_many_zones',
   'too_many_plate_formats',
+  'model_file_changed',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

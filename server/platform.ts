@@ -124,7 +124,21 @@ export async function startPlatform(config: Config, options: { database?: Databa
     cleanups.push(() => exports.close());
     // The inference workers start with the first analysed camera: sessions without one cost nothing.
     let inferencePool: Promise<InferencePool> | null = null;
-    const startInference = () => (inferencePool ??= InferencePool.start({ workers: config.INFERENCE_WORKERS || undefined }));
+    // The workers count with the version an administrator made active (the default until one does).
+    const startInference = () =>
+      (inferencePool ??= InferencePool.start({ workers: config.INFERENCE_WORKERS || undefined }).then(async (started) => {
+        const version = await services.models.activeCountModel();
+        if (version !== started.countModelVersion) started.setCountModel(version);
+        return started;
+      }));
+    services.events.on('model.changed', async ({ version }) => {
+      const running = inferencePool ? await inferencePool.catch(() => null) : null;
+      try {
+        running?.setCountModel(version);
+      } catch (err) {
+        logger.error({ err, version }, 'cannot switch the counting model');
+      }
+    });
     cleanups.push(async () => {
       if (inferencePool) await (await inferencePool.catch(() => null))?.close();
     });

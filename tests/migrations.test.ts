@@ -33,6 +33,7 @@ const EXPECTED_TABLES = [
   'loading_record_seals',
   'loading_records',
   'login_throttles',
+  'model_settings',
   'notifications',
   'plate_formats',
   'ports',

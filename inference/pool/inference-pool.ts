@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { greyThumbnail, meanAbsDiff, type RgbImage } from '../image.ts';
 import type { TaskResult, VisionTask } from '../tasks/vision-models.ts';
 import type { ToPool, ToWorker } from './protocol.ts';
+import { countModelFile, countModelVersions } from '../model-versions.ts';
 
 export interface InferencePoolOptions {
   /** Worker processes; default one per core. */
@@ -192,6 +193,8 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
   private readonly queue: OneOffJob[] = [];
   private cursor = 0;
   private nextJobId = 1;
+  /** The counting model version the workers use (each new worker is told before its first job). */
+  private countModel: { version: string; file: string } | null = null;
   private closed = false;
   /** Workers replaced after dying. */
   restarts = 0;
@@ -300,6 +303,7 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
       env: { ...process.env, WATCHPOST_INFER_THREADS: String(this.threads) },
     });
     const slot: WorkerSlot = { index, child, ready: false, busy: null };
+    if (this.countModel) child.send({ type: 'count-model', ...this.countModel } satisfies ToWorker);
     this.workers[index] = slot;
     // A message sent to a worker that has just died fails with EPIPE on the child's 'error' event: with no
     // listener that would stop the whole platform. Its 'exit' follows and settles what it was doing.
@@ -366,6 +370,20 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
       // Could not start one (e.g. out of memory): try again shortly.
       () => setTimeout(() => this.replace(index, pid, reason), 1000).unref(),
     );
+  }
+
+  /**
+   * Counts with another installed version of the counting model from each worker's next job on, without a
+   * restart (results name the version that produced them). Throws for a version not installed as listed.
+   */
+  setCountModel(version: string): void {
+    const model = { version, file: countModelFile(version) };
+    this.countModel = model;
+    for (const worker of this.workers) if (worker?.child.connected) worker.child.send({ type: 'count-model', ...model } satisfies ToWorker);
+  }
+
+  get countModelVersion(): string {
+    return this.countModel?.version ?? countModelVersions().default;
   }
 
   async close(): Promise<void> {

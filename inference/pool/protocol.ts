@@ -2,7 +2,11 @@
 import type { RgbImage } from '../image.ts';
 import type { TaskResult, VisionTask } from '../tasks/vision-models.ts';
 
-export type ToWorker = { type: 'run'; jobId: number; task: VisionTask; images: RgbImage[] } | { type: 'warm'; tasks: VisionTask[] };
+export type ToWorker =
+  | { type: 'run'; jobId: number; task: VisionTask; images: RgbImage[] }
+  | { type: 'warm'; tasks: VisionTask[] }
+  /** Count with this version of the counting model from the next job on. */
+  | { type: 'count-model'; version: string; file: string };
 
 export type ToPool =
   | { type: 'ready'; pid: number }

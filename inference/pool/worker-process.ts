@@ -17,6 +17,11 @@ process.on('message', (message: ToWorker) => {
 process.on('disconnect', () => process.exit(0));
 
 async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'count-model') {
+    // Jobs are run one at a time: the next one counts with the new version.
+    await models.useCountModel(message.version, message.file).catch((err) => console.error(`cannot load counting model ${message.version}: ${err}`));
+    return;
+  }
   if (message.type === 'warm') {
     try {
       for (const task of message.tasks) await models.run(task, [{ data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 }]);

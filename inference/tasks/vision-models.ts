@@ -5,6 +5,7 @@
 import type { InferenceBackend, ModelSession } from '../backend.ts';
 import type { RgbImage } from '../image.ts';
 import { modelFiles } from '../models.ts';
+import { countModelVersions, OCR_MODEL_VERSION } from '../model-versions.ts';
 import { TextRecognizer } from '../ocr/paddle-ocr.ts';
 import { countAnimals, type CountResult } from './count.ts';
 import { interpretReads, recogniseLines, type CodeRead, type RecognisedLine } from './read-codes.ts';
@@ -12,14 +13,17 @@ import { interpretReads, recogniseLines, type CodeRead, type RecognisedLine } fr
 export const VISION_TASKS = ['count', 'plate', 'seal'] as const;
 export type VisionTask = (typeof VISION_TASKS)[number];
 
-export type CountTaskResult = { task: 'count' } & CountResult;
+/** Every result names the model version that produced it. */
+export type CountTaskResult = { task: 'count'; model: string } & CountResult;
 /** Reads with the built-in formats, and the lines they came from (a port's own plate formats read them again). */
-export type CodeTaskResult = { task: 'plate' | 'seal'; results: CodeRead[]; lines: RecognisedLine[] };
+export type CodeTaskResult = { task: 'plate' | 'seal'; model: string; results: CodeRead[]; lines: RecognisedLine[] };
 export type TaskResult = CountTaskResult | CodeTaskResult;
 
 export class VisionModels {
   private readonly loading = new Map<string, Promise<ModelSession>>();
   private recognizer?: Promise<TextRecognizer>;
+  /** The counting model in use: the default version until the pool says otherwise. */
+  private counting = { version: countModelVersions().default, file: modelFiles.count };
 
   constructor(
     private readonly backend: InferenceBackend,
@@ -40,17 +44,29 @@ export class VisionModels {
     return this.recognizer;
   }
 
+  /** Counts with another version of the counting model from the next batch on (the old one is released). */
+  async useCountModel(version: string, file: string): Promise<void> {
+    if (version === this.counting.version) return;
+    const old = this.counting.file;
+    this.counting = { version, file };
+    await this.session(file);
+    const session = this.loading.get(old);
+    this.loading.delete(old);
+    await (await session?.catch(() => null))?.release();
+  }
+
   /** One result per image, same order. Counting runs the batch as one inference. */
   async run(task: VisionTask, images: RgbImage[]): Promise<TaskResult[]> {
     if (task === 'count') {
-      const results = await countAnimals(await this.session(modelFiles.count), images);
-      return results.map((r) => ({ task, ...r }));
+      const { version, file } = this.counting;
+      const results = await countAnimals(await this.session(file), images);
+      return results.map((r) => ({ task, model: version, ...r }));
     }
     const models = { detector: await this.session(modelFiles.textDetection), recognizer: await this.textRecognizer() };
     const out: TaskResult[] = [];
     for (const image of images) {
       const lines = await recogniseLines(models, image);
-      out.push({ task, results: interpretReads(task, lines), lines });
+      out.push({ task, model: OCR_MODEL_VERSION, results: interpretReads(task, lines), lines });
     }
     return out;
   }

@@ -130,6 +130,8 @@ export type VisionResult = {
   latencyMs: number;
   /** Where that time went: waiting for a worker, inference, and the rules and zones after it (ms). */
   timing?: { waitMs: number; inferMs: number; handledMs: number };
+  /** The model version that produced it (models/versions.json; the text reader's for plates and seals). */
+  model: string;
   width: number;
   height: number;
 } & (

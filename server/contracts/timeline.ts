@@ -52,6 +52,8 @@ export const timelinePayloads = {
     frames: z.number().int(),
     from: z.string(),
     to: z.string(),
+    /** The counting model version (absent on samples from before versions were recorded). */
+    model: z.string().optional(),
   }),
   /** An alarm was raised; the rule's own details (plate, seal, camera...) are spread alongside. */
   alarm: z.object({ alarmId: z.string(), rule: z.string(), frameAt: z.string(), evidencePath: z.string().nullable() }).catchall(z.unknown()),

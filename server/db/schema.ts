@@ -201,6 +201,16 @@ export const plateFormats = pgTable('plate_formats', {
   createdAt: createdAt(),
 });
 
+/** Which installed version of a model is active (models/versions.json); none: its default. */
+export const modelSettings = pgTable('model_settings', {
+  task: text('task').primaryKey(),
+  version: text('version').notNull(),
+  changedBy: uuid('changed_by')
+    .notNull()
+    .references(() => users.id),
+  changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** A camera's zones (contract: server/contracts/zones.ts): written by CameraZoneService only. */
 export const cameraZones = pgTable(
   'camera_zones',

@@ -229,8 +229,8 @@ export class LiveVision {
     const at = (x: number, y: number): ZonePoint => [x / width, y / height];
     // Plates are read with the formats of the farm's port (the worker knows only the built-in ones).
     if (result.task !== 'count') {
-      const { task, results, lines } = result;
-      result = { task, lines: [], results: task === 'plate' && lines.length > 0 ? interpretReads(task, lines, (await this.loadContext(camera.siteId)).plateFormats) : results };
+      const { task, results, lines, model } = result;
+      result = { task, model, lines: [], results: task === 'plate' && lines.length > 0 ? interpretReads(task, lines, (await this.loadContext(camera.siteId)).plateFormats) : results };
     }
     // What the zones leave of the result is what is shown, counted and checked.
     if (zones.length > 0) result = this.applyZones(result, zones, at);
@@ -254,7 +254,7 @@ export class LiveVision {
           frameAt,
           meta.frame,
         );
-      if (entry) await this.sampleCount(entry, result.count, meta.capturedAt);
+      if (entry) await this.sampleCount(entry, result.count, meta.capturedAt, result.model);
       if (!entry?.batch) return;
       const crossings = entry.batch.counter.update(result.points, meta.capturedAt);
       if (crossings.length) {
@@ -326,7 +326,7 @@ export class LiveVision {
     entry.occupied.clear();
   }
 
-  private async sampleCount(entry: CameraVision, count: number, at: number): Promise<void> {
+  private async sampleCount(entry: CameraVision, count: number, at: number, model: string): Promise<void> {
     if (entry.counts.length < 1000) entry.counts.push(count);
     if (at - entry.countsSince < COUNT_SAMPLE_MS) return;
     const sorted = entry.counts.sort((a, b) => a - b);
@@ -340,6 +340,7 @@ export class LiveVision {
       frames: sorted.length,
       from: new Date(entry.countsSince).toISOString(),
       to: new Date(at).toISOString(),
+      model,
     };
     entry.counts = [];
     entry.countsSince = at;

@@ -22,6 +22,8 @@ export interface DomainEventMap {
   'farm.read': [FarmRead];
   /** A camera was registered, edited or deleted: whatever runs it looks again. */
   'camera.changed': [{ cameraId: string }];
+  /** An administrator made another version of the counting model the active one. */
+  'model.changed': [{ task: 'count'; version: string }];
   /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */
   'auth.revoked': [{ userId: string; tokenHash?: string }];
 }

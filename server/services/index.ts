@@ -17,6 +17,7 @@ import { RetentionService } from './retention.service.ts';
 import { CameraFootageService } from './camera-footage.service.ts';
 import { CameraZoneService } from './camera-zones.service.ts';
 import { PlateFormatService } from './plate-formats.service.ts';
+import { ModelVersionService } from './model-versions.service.ts';
 import { AlarmService } from './alarms.service.ts';
 import { LoadingRecordArchive } from './loading-record-archive.ts';
 import { TimelineService } from './timeline.service.ts';
@@ -43,6 +44,7 @@ export interface Services {
   footage: CameraFootageService;
   zones: CameraZoneService;
   plateFormats: PlateFormatService;
+  models: ModelVersionService;
   alarms: AlarmService;
   timeline: TimelineService;
   signingKey: SigningKey;
@@ -87,6 +89,7 @@ export function createServices(options: {
     footage: new CameraFootageService(deps),
     zones: new CameraZoneService({ ...deps, events }),
     plateFormats: new PlateFormatService(deps),
+    models: new ModelVersionService({ ...deps, events }),
     alarms,
     timeline,
     signingKey: deps.signingKey,

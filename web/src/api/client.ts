@@ -3,6 +3,7 @@ import type {
   CameraSchedule,
   PlateFormat,
   BuiltInPlateFormat,
+  ModelCard,
   CameraZone,
   ZoneKind,
   FootageHold,
@@ -240,6 +241,8 @@ export const api = {
   plateFormats: () => get<{ formats: PlateFormat[]; builtIn: BuiltInPlateFormat[] }>('/admin/plate-formats'),
   createPlateFormat: (body: { name: string; pattern: string; example: string; portId: string | null; correctAnywhere: boolean }) => post<PlateFormat>('/admin/plate-formats', body),
   deletePlateFormat: (id: string) => request<{ ok: true }>('DELETE', `/admin/plate-formats/${id}`),
+  models: () => get<{ count: { active: string; default: string; versions: ModelCard[] }; text: string }>('/admin/models'),
+  activateModel: (version: string) => put<{ active: string }>('/admin/models/count', { version }),
   /** One frame from a camera's source (the administrator's camera test). */
   cameraPreview: (cameraId: string, input: 'main' | 'sub' = 'main') => requestBlob(`/admin/cameras/${cameraId}/preview?input=${input}`),
   createVehicle: (body: { enterpriseId: string; plate: string; description?: string }) => post<Vehicle>('/admin/vehicles', body),

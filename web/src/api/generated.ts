@@ -384,6 +384,18 @@ export type LoadingVerification = {
   deletedByRetention: Array<string>;
 };
 
+export type ModelCard = {
+  id: string;
+  file: string;
+  sha256: string;
+  parameters: string;
+  trained: string;
+  heldOutMape: number | null;
+  secondHeldOutMape: number | null;
+  lineCrossing: string | null;
+  chosenBy: string;
+};
+
 export type Officer = {
   id: string;
   displayName: string;
@@ -579,6 +591,7 @@ export type TimelineEvent = {
     frames: number;
     from: string;
     to: string;
+    model?: string;
   };
 } | {
   id: number;

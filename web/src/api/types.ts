@@ -52,6 +52,7 @@ export type CameraZone = api.CameraZone;
 export { zoneKinds as ZONE_KINDS, type ZoneKind } from '../../../server/contracts/zones.ts';
 export type Vehicle = api.Vehicle;
 export type PlateFormat = api.PlateFormat;
+export type ModelCard = api.ModelCard;
 export type BuiltInPlateFormat = api.BuiltInPlateFormat;
 export type LoadingBatch = api.LoadingBatch;
 export type LoadingRecord = api.LoadingRecord;

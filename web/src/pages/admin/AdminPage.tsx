@@ -1,4 +1,4 @@
-/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, plate formats, storage. */
+/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, plate formats, model versions, storage. */
 import { api } from '../../api/client.ts';
 import { useRouter } from '../../app/router.tsx';
 import { ErrorBanner, useLoad } from '../../components/common.tsx';
@@ -12,8 +12,9 @@ import { StorageTab } from './StorageTab.tsx';
 import { UsersTab } from './UsersTab.tsx';
 import { VehiclesTab } from './VehiclesTab.tsx';
 import { PlateFormatsTab } from './PlateFormatsTab.tsx';
+import { ModelsTab } from './ModelsTab.tsx';
 
-const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'storage'] as const;
+const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'models', 'storage'] as const;
 type Tab = (typeof TABS)[number];
 
 export function AdminPage() {
@@ -40,6 +41,7 @@ export function AdminPage() {
       {tab === 'cameras' && <CamerasTab />}
       {tab === 'vehicles' && <VehiclesTab enterprises={enterprises.data ?? []} />}
       {tab === 'plates' && <PlateFormatsTab />}
+      {tab === 'models' && <ModelsTab />}
       {tab === 'storage' && <StorageTab />}
     </div>
   );

@@ -1,0 +1,46 @@
+/**
+ * The counting model's installed versions, each with its card (how it was trained, its held-out figures,
+ * how it was chosen); the active one is marked and another is made active (or rolled back to) at once.
+ */
+import { useState } from 'react';
+import { api } from '../../api/client.ts';
+import { ActionButton, ErrorBanner, useLoad } from '../../components/common.tsx';
+import { useI18n } from '../../i18n/index.tsx';
+import { AdminTable } from './admin-forms.tsx';
+
+export function ModelsTab() {
+  const { t } = useI18n();
+  const models = useLoad(() => api.models(), []);
+  const [error, setError] = useState<unknown>(null);
+  const active = models.data?.count.active;
+  return (
+    <section>
+      <ErrorBanner error={error ?? models.error} onClose={() => setError(null)} />
+      <p className="muted small">{t('models.hint')}</p>
+      <AdminTable
+        rows={models.data?.count.versions}
+        rowKey={(v) => v.id}
+        rowClassName={(v) => (v.id === active ? 'active-row' : undefined)}
+        columns={[
+          { title: 'models.version', cell: (v) => <code>{v.id}</code> },
+          { title: 'models.parameters', cell: (v) => v.parameters },
+          { title: 'models.trained', cell: (v) => <span className="small">{v.trained}</span> },
+          { title: 'models.heldOut', cell: (v) => (v.heldOutMape === null ? '—' : `${v.heldOutMape} %${v.secondHeldOutMape === null ? '' : ` / ${v.secondHeldOutMape} %`}`) },
+          { title: 'models.lineCrossing', cell: (v) => v.lineCrossing ?? '—' },
+          { title: 'models.chosenBy', cell: (v) => <span className="small">{v.chosenBy}</span> },
+          {
+            cell: (v) =>
+              v.id === active ? (
+                <strong data-testid="model-active">{t('models.active')}</strong>
+              ) : (
+                <ActionButton className="secondary" action={() => api.activateModel(v.id).then(models.reload)} onError={setError} data-action="activate-model">
+                  {t('models.activate')}
+                </ActionButton>
+              ),
+          },
+        ]}
+      />
+      {models.data && <p className="muted small">{t('models.textReader', { version: models.data.text })}</p>}
+    </section>
+  );
+}
