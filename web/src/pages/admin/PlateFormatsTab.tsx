@@ -4,9 +4,9 @@
  */
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
-import { ActionButton, ErrorBanner, Options, useLoad } from '../../components/common.tsx';
+import { ErrorBanner, Options, useLoad } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
-import { AdminTable, CreateForm } from './admin-forms.tsx';
+import { AdminTable, CreateForm, RowActions } from './admin-forms.tsx';
 
 export function PlateFormatsTab() {
   const { t } = useI18n();
@@ -28,11 +28,7 @@ export function PlateFormatsTab() {
           { title: 'plates.example', cell: (f) => f.example, className: 'plate' },
           { title: 'plates.correction', cell: (f) => (f.correctAnywhere ? t('plates.correctAnywhere') : t('plates.correctInContext')) },
           {
-            cell: (f) => (
-              <ActionButton className="danger" action={() => api.deletePlateFormat(f.id).then(formats.reload)} onError={setError} data-action="delete-format">
-                {t('admin.delete')}
-              </ActionButton>
-            ),
+            cell: (f) => <RowActions name={f.name} remove={() => api.deletePlateFormat(f.id)} done={formats.reload} onError={setError} />,
           },
         ]}
       />
