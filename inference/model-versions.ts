@@ -13,7 +13,7 @@ const modelsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 export const OCR_MODEL_VERSION = 'paddleocr-v4';
 
-const card = z.object({
+export const modelCard = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/),
   file: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -24,8 +24,8 @@ const card = z.object({
   lineCrossing: z.string().nullable(),
   chosenBy: z.string(),
 });
-export type ModelCard = z.infer<typeof card>;
-const registry = z.object({ count: z.object({ default: z.string(), versions: z.array(card).min(1) }) });
+export type ModelCard = z.infer<typeof modelCard>;
+const registry = z.object({ count: z.object({ default: z.string(), versions: z.array(modelCard).min(1) }) });
 
 let loaded: z.infer<typeof registry> | null = null;
 

@@ -18,9 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { io } from 'socket.io-client';
-import { loadConfig } from '../../server/config.ts';
-import { startPlatform } from '../../server/platform.ts';
+import { startBenchFarm } from './bench-farm.ts';
 import { freeUdpPortPair } from '../../media/network.ts';
 import { encodeCameraClip, startCameraSimulator } from '../camera-simulator.ts';
 import { measureConsumerLoss } from './rtp-loss.ts';
@@ -33,32 +31,12 @@ const WITH_SUB = !values['main-only'];
 const MAX = Number(values.max);
 const STEP = Number(values.step);
 const WINDOW_MS = Number(values.seconds) * 1000;
-const PASSWORD = 'bench-password-1';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-bench-cameras-'));
 console.log(`encoding the 1080p camera clip once (4 Mbit/s, 25 fps, 2 s GOP)...`);
 const clip = await encodeCameraClip(path.join(dataDir, 'main-1080p.mp4'), { width: 1920, height: 1080, fps: 25, bitrate: '4000k', gopSeconds: 2, seconds: 20 });
 const subClip = WITH_SUB ? await encodeCameraClip(path.join(dataDir, 'sub-360p.mp4'), { width: 640, height: 360, fps: 25, bitrate: '500k', gopSeconds: 2, seconds: 20 }) : null;
-// As `npm start` runs: the embedded database and its own Redis (whatever this shell has configured).
-const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
-const config = loadConfig({ ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error' });
-const platform = await startPlatform(config);
-const { services } = platform;
-const port = await services.admin.createPort(null, { code: 'BENCH', name: 'Bench port' });
-const enterprise = await services.admin.createEnterprise(null, { name: 'Bench farms', customsCode: '4400000000', riskClass: 'B' });
-const admin = await services.admin.createUser(null, { username: 'benchadmin', displayName: 'Bench admin', password: PASSWORD, role: 'admin' });
-await services.admin.createUser(null, { username: 'benchofficer', displayName: 'Bench officer', password: PASSWORD, role: 'officer', portId: port.id });
-const adminP = (await services.auth.login(admin.username, PASSWORD)).principal;
-const site = await services.admin.createSite(adminP, { enterpriseId: enterprise.id, portId: port.id, name: 'Bench farm', kind: 'farm' });
-
-// The officer's socket: every vision result of the port's farms arrives here.
-const login = await fetch(`${platform.url}/api/auth/login`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ username: 'benchofficer', password: PASSWORD }),
-});
-const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-const socket = io(platform.url, { extraHeaders: { cookie }, transports: ['websocket'] });
+const { platform, services, adminP, site, officer: socket } = await startBenchFarm(dataDir);
 let results: Array<{ cameraId: string; latencyMs: number }> = [];
 socket.on('vision:result', (r: { cameraId: string; latencyMs: number; capturedAt: string }) => {
   if (results.length < 100_000) results.push({ cameraId: r.cameraId, latencyMs: Date.now() - new Date(r.capturedAt).getTime() });

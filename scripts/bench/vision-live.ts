@@ -21,17 +21,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { io } from 'socket.io-client';
 import { FrameTap } from '../../media/index.ts';
 import { freeUdpPortPair } from '../../media/network.ts';
-import { loadConfig } from '../../server/config.ts';
-import { startPlatform } from '../../server/platform.ts';
+import { startBenchFarm } from './bench-farm.ts';
 import { treeCpuSeconds } from './process-tree.ts';
 
 const { values } = parseArgs({ options: { cameras: { type: 'string', default: '1,2,4,6' }, seconds: { type: 'string', default: '15' } } });
 const STEPS = values.cameras.split(',').map(Number);
 const WINDOW_MS = Number(values.seconds) * 1000;
-const PASSWORD = 'bench-password-1';
 const WIDTH = 640;
 const HEIGHT = 360;
 const FPS = 25;
@@ -95,23 +92,7 @@ function readTime(data: Uint8Array, width: number, height: number, around: numbe
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-bench-vision-'));
-const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
-const config = loadConfig({ ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error' });
-const platform = await startPlatform(config);
-const { services } = platform;
-const port = await services.admin.createPort(null, { code: 'BENCH', name: 'Bench port' });
-const enterprise = await services.admin.createEnterprise(null, { name: 'Bench farms', customsCode: '4400000001', riskClass: 'B' });
-const admin = await services.admin.createUser(null, { username: 'benchadmin', displayName: 'Bench admin', password: PASSWORD, role: 'admin' });
-await services.admin.createUser(null, { username: 'benchofficer', displayName: 'Bench officer', password: PASSWORD, role: 'officer', portId: port.id });
-const adminP = (await services.auth.login(admin.username, PASSWORD)).principal;
-const site = await services.admin.createSite(adminP, { enterpriseId: enterprise.id, portId: port.id, name: 'Bench farm', kind: 'farm' });
-
-const login = await fetch(`${platform.url}/api/auth/login`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ username: 'benchofficer', password: PASSWORD }),
-});
-const socket = io(platform.url, { extraHeaders: { cookie: login.headers.get('set-cookie')!.split(';')[0]! }, transports: ['websocket'] });
+const { platform, services, adminP, site, officer: socket } = await startBenchFarm(dataDir);
 type Received = { cameraId: string; capturedAt: number; recvAt: number; latencyMs: number; timing?: { waitMs: number; inferMs: number; handledMs: number } };
 let received: Received[] = [];
 socket.on('vision:result', (r: { cameraId: string; capturedAt: string; latencyMs: number; timing?: Received['timing'] }) => {

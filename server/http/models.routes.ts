@@ -1,20 +1,9 @@
 import { z } from 'zod';
 import type { Api } from './api.ts';
+import { modelCard } from '../../inference/model-versions.ts';
 import type { ModelVersionService } from '../services/model-versions.service.ts';
 
-const modelCard = z
-  .object({
-    id: z.string(),
-    file: z.string(),
-    sha256: z.string(),
-    parameters: z.string(),
-    trained: z.string(),
-    heldOutMape: z.number().nullable(),
-    secondHeldOutMape: z.number().nullable(),
-    lineCrossing: z.string().nullable(),
-    chosenBy: z.string(),
-  })
-  .meta({ id: 'ModelCard' });
+const card = modelCard.meta({ id: 'ModelCard' });
 
 export function modelRoutes(api: Api, models: ModelVersionService) {
   api.route(
@@ -24,7 +13,7 @@ export function modelRoutes(api: Api, models: ModelVersionService) {
       summary: "The installed versions of the counting model with their cards (training, held-out figures, how each was chosen), the active one, and the text reader's version",
       tag: 'admin',
       access: ['admin', 'supervisor'],
-      response: z.object({ count: z.object({ active: z.string(), default: z.string(), versions: z.array(modelCard) }), text: z.string() }),
+      response: z.object({ count: z.object({ active: z.string(), default: z.string(), versions: z.array(card) }), text: z.string() }),
     },
     ({ principal }) => models.list(principal),
   );
