@@ -45,7 +45,7 @@ export class VisionModels {
   }
 
   /** Counts with another version of the counting model from the next batch on (the old one is released). */
-  async useCountModel(version: string, file: string): Promise<void> {
+  async switchCountModel(version: string, file: string): Promise<void> {
     if (version === this.counting.version) return;
     const old = this.counting.file;
     this.counting = { version, file };
