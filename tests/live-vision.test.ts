@@ -149,7 +149,8 @@ describe('vision on a live inspection', () => {
       60_000,
     );
     const all = await platform.database.db.select().from(alarms).where(eq(alarms.sessionId, sessionId));
-    expect(all.filter((a) => a.cameraId === cameraIds.yard)).toEqual([]);
+    // Its still picture may well raise camera_frozen (every camera here streams a still): only plate alarms count.
+    expect(all.filter((a) => a.cameraId === cameraIds.yard && a.rule.startsWith('plate_'))).toEqual([]);
   }, 180_000);
 
   it('reads plates with a format an administrator adds to the port, from the next frames, without a restart; bad formats change nothing', async () => {

@@ -422,7 +422,8 @@ describe('farm supervision', () => {
     await platform.media.supervision.refresh(penCamera);
     expect(platform.media.supervision.isCounting(penCamera)).toBe(false);
     expect(await platform.media.feeds.pid(penCamera)).toBe(pid);
-    expect(supervised(penCamera)?.online).toBe(true);
+    // The same ingest throughout (the pid); on two loaded cores its frames may pause past the 3 s offline mark.
+    await waitFor(() => supervised(penCamera)?.online === true, 'the camera online', 20_000);
   });
 
   it("follows a camera's schedule in its port's time zone: let go outside its windows, a session of the farm ingests it itself", async () => {
