@@ -1,9 +1,11 @@
 /**
- * `npm run models:eval [-- --n 200 --workers 2 --only plate,seal --keep DIR]`: generates held-out sets (seeds from
+ * `npm run models:eval [-- --n 200 --workers 2 --only plate,seal --keep DIR] [--count-model VERSION|FILE]`: generates held-out sets (seeds from
  * 9,000,000, never used in training; counting scenes also use a floor, a breed and camera tilts that
  * training never saw), runs every image through the inference pool exactly as the platform does, and
  * prints plate and seal exact-match rates, counting MAE and MAPE (5-60 animals), per-image latency, and
  * whether each target is met. Exit code 1 when a target is missed.
+ * `npm run models:eval -- --real DIR [--count-model VERSION|FILE]`: scores on the officers' corrections
+ * instead (models/eval-real.ts; DIR from `npm run models:dataset -- export DIR`).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,8 +27,12 @@ import {
   type VisionTask,
 } from '../inference/index.ts';
 
+import { evaluateReal } from './eval-real.ts';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { n: { type: 'string', default: '200' }, workers: { type: 'string' }, keep: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '200' }, workers: { type: 'string' }, keep: { type: 'string' }, only: { type: 'string' }, real: { type: 'string' }, 'count-model': { type: 'string' } },
+});
 const n = Number(values.n);
 if (!Number.isInteger(n) || n < 1) throw new Error('--n must be a positive integer');
 
@@ -53,12 +59,34 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
+/** The counting model scored: a version of models/versions.json, an ONNX file (a candidate), or the default. */
+async function startPool(warm: VisionTask[]): Promise<{ pool: InferencePool; countModel: string }> {
+  const pool = await InferencePool.start({ workers: values.workers ? Number(values.workers) : undefined, warm });
+  const chosen = values['count-model'];
+  if (!chosen) return { pool, countModel: pool.countModelVersion };
+  if (chosen.endsWith('.onnx')) {
+    if (!fs.existsSync(chosen)) throw new Error(`${chosen}: no such file`);
+    pool.setCountModelFile(path.basename(chosen, '.onnx'), path.resolve(chosen));
+  } else pool.setCountModel(chosen);
+  return { pool, countModel: chosen };
+}
+
+if (values.real) {
+  const { pool, countModel } = await startPool(['count']);
+  try {
+    console.log(JSON.stringify(await evaluateReal(pool, path.resolve(values.real), countModel), null, 2));
+  } finally {
+    await pool.close();
+  }
+  process.exit(0);
+}
+
 const root = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-eval-'));
 const started = Date.now();
 await Promise.all(SETS.map((s) => generate(path.join(root, s.task), s.task, s.seed, s.n)));
 console.error(`generated ${SETS.length} held-out sets in ${((Date.now() - started) / 1000).toFixed(0)} s under ${root}`);
 
-const pool = await InferencePool.start({ workers: values.workers ? Number(values.workers) : undefined, warm: ['count', 'plate'] });
+const { pool, countModel } = await startPool(['count', 'plate']);
 const report: Record<string, unknown> = {};
 let allMet = true;
 try {
@@ -151,7 +179,7 @@ try {
   await pool.close();
   if (!values.keep) fs.rmSync(root, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ workers: pool.size, cores: os.availableParallelism(), ...report }, null, 2));
+console.log(JSON.stringify({ workers: pool.size, cores: os.availableParallelism(), countModel, ...report }, null, 2));
 process.exitCode = allMet ? 0 : 1;
 
 /**

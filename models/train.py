@@ -2,6 +2,7 @@
 
     npm run models:train -- count [--images 6000 --extra 6000 --epochs 24] [--resume --seed0 N --lr 1e-3]
         [--walk CLIPS] [--average-with CHECKPOINT] [--scale 0.9-1.5] [--no-residual]
+    npm run models:train -- count --real DIR [--from models/count.onnx] [--steps 400] [--synthetic 600] [--out FILE]
 
 Each run trains on generated scenes (and, with --walk, frames of animals walking in file) and keeps the
 epoch with the best validation error; models/README.md lists the rounds behind the committed model.
@@ -9,7 +10,13 @@ epoch with the best validation error; models/README.md lists the rounds behind t
 count: a small fully convolutional network that puts a peak on the body centre of every animal (a
 CenterNet-style heatmap at 1/4 resolution). The exported graph also does the 3x3 peak suppression, so the
 caller only thresholds: points are the peaks, the count is how many there are.
+
+--real DIR fine-tunes a shipped model on the officers' corrections (DIR from `npm run models:dataset --
+export DIR`) mixed with generated scenes: the ONNX file's weights (batch norms folded into the convolutions
+by the export) are loaded into the same network without its batch norms, so no PyTorch checkpoint is needed.
 """
+import hashlib
+import json
 import argparse
 import math
 import multiprocessing as mp
@@ -154,6 +161,7 @@ def augment(image: np.ndarray, pts: np.ndarray, crop: tuple[int, int], rng: np.r
     """A random crop (the net is fully convolutional: smaller pictures train faster), flips, and colour
     changes (channel gains, swapped channels, grey) so that unseen floors and coats are not a surprise."""
     cw, ch = crop
+    HEIGHT, WIDTH = image.shape[:2]  # generated scenes are 320x240; real frames as the platform scales them
     # Scale and squash (a steeper camera makes animals look shorter from front to back).
     sx = rng.uniform(*scale)
     sy = sx * rng.uniform(0.5, 1.0)
@@ -216,7 +224,137 @@ def count_peaks(heat: torch.Tensor, threshold: float) -> list[int]:
     return [int((p > threshold).sum()) for p in peaks]
 
 
+def fold_batch_norms(net: nn.Module) -> list[nn.Conv2d]:
+    """The network as the ONNX export computes it: every batch norm gone (folded into the convolution before
+    it, which gets a bias). Returns the convolutions in the order the exported graph runs them."""
+    for parent in list(net.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.BatchNorm2d):
+                setattr(parent, name, nn.Identity())
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    for c in convs:
+        if c.bias is None:
+            c.bias = nn.Parameter(torch.zeros(c.out_channels))
+    return convs
+
+
+def load_onnx_count_model(path: str) -> nn.Module:
+    """A CountNet without batch norms carrying the weights of a shipped ONNX model (models/count.onnx)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(path)
+    weights = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    nodes = [n for n in model.graph.node if n.op_type == "Conv"]
+    net = CountNet(residual=True)
+    convs = fold_batch_norms(net)
+    if len(nodes) != len(convs):
+        raise SystemExit(f"{path}: {len(nodes)} convolutions, CountNet has {len(convs)}")
+    with torch.no_grad():
+        for conv, node in zip(convs, nodes):
+            w = weights[node.input[1]]
+            b = weights[node.input[2]] if len(node.input) > 2 else np.zeros(w.shape[0], dtype=np.float32)
+            if tuple(w.shape) != tuple(conv.weight.shape):
+                raise SystemExit(f"{path}: convolution {node.name} is {w.shape}, CountNet expects {tuple(conv.weight.shape)}")
+            conv.weight.copy_(torch.from_numpy(w.copy()))
+            conv.bias.copy_(torch.from_numpy(b.copy()))
+    return net
+
+
+def real_count_samples(folder: str):
+    """The counting samples of an export (pictures scaled as the platform feeds the model: 320 on the long side)."""
+    meta = json.load(open(os.path.join(folder, "dataset.json")))
+    if meta.get("format") != "watchpost-samples/1":
+        raise SystemExit(f"{folder}: not a Watchpost samples export (format {meta.get('format')})")
+    images, points, ids = [], [], []
+    with open(os.path.join(folder, "samples.jsonl")) as f:
+        for line in f:
+            s = json.loads(line)
+            if s["task"] != "count" or not s.get("image"):
+                continue
+            img = Image.open(os.path.join(folder, s["image"])).convert("RGB")
+            k = WIDTH / max(img.width, img.height)
+            img = img.resize((max(1, round(img.width * k)), max(1, round(img.height * k))), Image.BILINEAR)
+            images.append(np.asarray(img, dtype=np.uint8))
+            points.append(np.asarray(s["label"]["points"], dtype=np.float32).reshape(-1, 2) * k)
+            ids.append(s["id"])
+    return images, points, ids
+
+
+@torch.no_grad()
+def evaluate_each(net, images, points, threshold):
+    """MAE and MAPE (5-60) over pictures of any size, one at a time."""
+    net.eval()
+    errs, pct = [], []
+    for img, p in zip(images, points):
+        x = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float()
+        c = count_peaks(torch.sigmoid(net((x / 255.0 - 0.45) / 0.25)), threshold)[0]
+        errs.append(abs(c - len(p)))
+        if 5 <= len(p) <= 60:
+            pct.append(abs(c - len(p)) / len(p) * 100)
+    return (float(np.mean(errs)) if errs else float("nan")), (float(np.mean(pct)) if pct else float("nan"))
+
+
+def fine_tune_real(a):
+    """Fine-tunes a shipped model on the officers' corrections, half of every batch generated scenes (so it
+    does not forget what it knew), and exports the result as a candidate ONNX file."""
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    torch.manual_seed(7)
+    images, points, ids = real_count_samples(a.real)
+    if not images:
+        raise SystemExit(f"{a.real}: no counting samples to learn from")
+    # Every fifth sample (by id, so the split is the same each run) is kept aside to judge the result.
+    held = [i for i, s in enumerate(ids) if int(hashlib.sha256(s.encode()).hexdigest(), 16) % 5 == 0]
+    if len(images) < 5 or not held:
+        held = list(range(len(images)))
+        print(f"only {len(images)} counting samples: judged on the samples it learns from (optimistic)", flush=True)
+    train_idx = [i for i in range(len(images)) if i not in held or len(held) == len(images)]
+    val_real = ([images[i] for i in held], [points[i] for i in held])
+    synth_images, synth_points = dataset(a.seed0, a.synthetic, "count-train")
+    val_images, val_points = dataset(VAL_SEED0, a.synthetic_val, "count-val")
+    net = load_onnx_count_model(a.start)
+    print(f"starting from {a.start}: {len(train_idx)} real samples to learn from, {len(held)} kept aside, {len(synth_images)} generated scenes mixed in", flush=True)
+    before = (evaluate_each(net, *val_real, a.threshold), evaluate(net, val_images, val_points, a.threshold))
+    print(f"before: real MAE {before[0][0]:.2f} MAPE {before[0][1]:.1f}%, generated MAE {before[1][0]:.2f} MAPE {before[1][1]:.1f}%", flush=True)
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    rng = np.random.default_rng(11)
+    half = max(1, a.batch // 2)
+    t0 = time.time()
+    for step in range(a.steps):
+        net.train()
+        picks = [(images[i], points[i]) for i in rng.choice(train_idx, half)] + [(synth_images[i], synth_points[i]) for i in rng.integers(0, len(synth_images), a.batch - half)]
+        crops, targets = zip(*(augment(img, pts, a.crop, rng, a.scale) for img, pts in picks))
+        x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float()
+        loss = focal_loss(net((x / 255.0 - 0.45) / 0.25), torch.from_numpy(np.stack(targets))[:, None])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % 50 == 0 or step + 1 == a.steps:
+            print(f"step {step + 1}/{a.steps} loss {loss.item():.3f} ({(time.time() - t0) / (step + 1) * (a.steps - step - 1) / 60:.1f} min left)", flush=True)
+    after = (evaluate_each(net, *val_real, a.threshold), evaluate(net, val_images, val_points, a.threshold))
+    print(f"after: real MAE {after[0][0]:.2f} MAPE {after[0][1]:.1f}%, generated MAE {after[1][0]:.2f} MAPE {after[1][1]:.1f}%", flush=True)
+    out = a.out or os.path.join(HERE, "versions", f"count-real-{time.strftime('%Y%m%d-%H%M')}.onnx")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    export(net, out)
+    digest = hashlib.sha256(open(out, "rb").read()).hexdigest()
+    card = {
+        "id": os.path.splitext(os.path.basename(out))[0],
+        "file": os.path.relpath(out, HERE),
+        "sha256": digest,
+        "parameters": f"{sum(p.numel() for p in net.parameters()) / 1e6:.1f} M",
+        "trained": f"{os.path.basename(a.start)} fine-tuned {a.steps} steps on {len(train_idx)} officers' corrections mixed with {len(synth_images)} generated scenes",
+        "heldOutMape": round(after[1][1], 2),
+        "secondHeldOutMape": None,
+        "lineCrossing": None,
+        "chosenBy": f"real samples kept aside: MAE {before[0][0]:.2f} -> {after[0][0]:.2f}",
+    }
+    print(f"exported {out} (sha256 {digest}); score it with npm run models:eval -- --real DIR --count-model {out}, and list it in models/versions.json to make it selectable:", flush=True)
+    print(json.dumps(card, indent=2), flush=True)
+
+
 def train_count(a):
+    if a.real:
+        return fine_tune_real(a)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     torch.manual_seed(7)
     val_images, val_points = dataset(VAL_SEED0, 300, "count-val")
@@ -328,7 +466,15 @@ def main():
     p.add_argument("--walk", type=int, default=0, help="also train on frames of this many clips of animals walking in file (6 frames each)")
     p.add_argument("--scale", type=lambda v: tuple(float(x) for x in v.split("-")), default=(0.8, 1.25), help="zoom range of the crops, e.g. 0.9-1.5 for a model run at 384 pixels")
     p.add_argument("--crop", type=lambda v: tuple(int(x) for x in v.split("x")), default=(192, 144), help="training crop WxH, multiples of 32 wide")
+    p.add_argument("--real", help="fine-tune on the officers' corrections in this folder (npm run models:dataset -- export DIR)")
+    p.add_argument("--from", dest="start", default=os.path.join(HERE, "count.onnx"), help="with --real: the ONNX model to start from")
+    p.add_argument("--steps", type=int, default=400, help="with --real: training steps")
+    p.add_argument("--synthetic", type=int, default=600, help="with --real: generated scenes mixed in (half of every batch)")
+    p.add_argument("--synthetic-val", type=int, default=300, help="with --real: generated scenes to check it did not forget")
+    p.add_argument("--out", help="with --real: the fine-tuned ONNX file (default models/versions/count-real-<time>.onnx)")
     a = p.parse_args()
+    if a.real and "--lr" not in sys.argv:
+        a.lr = 3e-4  # fine-tuning: a tenth of training's rate
     train_count(a)
 
 

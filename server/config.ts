@@ -75,6 +75,8 @@ const configSchema = z
     CAMERA_OFFLINE_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
     /** Days a supervised camera's continuous footage is kept (sealed session evidence follows its own retention). */
     CAMERA_FOOTAGE_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+    /** Days a farm's labelled vision samples (officers' corrections outside sessions) are kept; a session's go with its recording. */
+    VISION_SAMPLE_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
     /** Past this share of the data directory's disk used, the oldest camera footage (not on hold) is deleted. */
     STORAGE_MAX_USED_PERCENT: z.coerce.number().min(10).max(99).default(90),
     /** A site camera whose picture does not change at all this long raises camera_frozen. */

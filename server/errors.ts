@@ -107,6 +107,9 @@ export const errorReasons = [
   'too_many_zones',
   'too_many_plate_formats',
   'model_file_changed',
+  'no_analysed_frame',
+  'label_task_mismatch',
+  'sample_exists',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

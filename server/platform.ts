@@ -26,6 +26,7 @@ import { CameraFeeds } from './live/camera-feeds.ts';
 import { Supervision } from './live/supervision.ts';
 import { LoadingBatchService } from './services/loading-batches.service.ts';
 import { LoadingRecordService } from './services/loading-records.service.ts';
+import { FrameCorrectionService } from './services/vision-samples.service.ts';
 import { InferencePool } from '../inference/index.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
 import { MediaWorkerPool } from '../media/index.ts';
@@ -259,9 +260,17 @@ export async function startPlatform(config: Config, options: { database?: Databa
     storage.start();
     cleanups.push(async () => storage.stop());
     const loadingBatches = new LoadingBatchService({ db: database.db, inspections: services.inspections, alarms: services.alarms, timeline: services.timeline, counting: live, clock: options.clock });
+    // The officers correct what the analysis saw last on a camera (a session's, or supervision's).
+    const corrections = new FrameCorrectionService({
+      db: database.db,
+      inspections: services.inspections,
+      samples: services.samples,
+      frames: { latestFrame: (sessionId, cameraId, task) => (sessionId ? live.latestFrame(sessionId, cameraId, task) : supervision.latestFrame(cameraId, task)) },
+    });
 
     const app = createApp({
       loadingBatches,
+      corrections,
       loadingRecords,
       supervision,
       storage,
@@ -282,6 +291,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       prefix: config.REDIS_PREFIX,
       retention: services.retention,
       footage: { service: services.footage, keepDays: config.CAMERA_FOOTAGE_DAYS },
+      samples: { service: services.samples, keepDays: config.VISION_SAMPLE_DAYS },
       logger,
       metrics,
     });

@@ -4,6 +4,7 @@
  * frame as evidence, and a frozen-camera alarm; the enterprise hears none of it. A loading batch is
  * opened and closed with the count compared to the declaration.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -228,5 +229,30 @@ describe('vision on a live inspection', () => {
     expect(row!.closedAt).not.toBeNull();
     const listed = await enterprise.http.get(url);
     expect(listed.body).toHaveLength(1);
+    // The officer, who watched it, confirms the true total: a labelled sample of the line counter, once.
+    const totalUrl = `${url}/${opened.body.id}/total`;
+    expect((await enterprise.http.post(totalUrl, { total: 40 })).status).toBe(403);
+    expect((await officer.http.post(totalUrl, { total: -1 })).status).toBe(400);
+    expect((await officer.http.post(`${url}/${crypto.randomUUID()}/total`, { total: 40 })).status).toBe(404);
+    const confirmed = await officer.http.post(totalUrl, { total: 38 });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(201);
+    expect(confirmed.body).toMatchObject({ task: 'crossing', sessionId, batchId: opened.body.id, hasImage: false, predicted: { net: 0 }, label: { total: 38 } });
+    expect((await officer.http.post(totalUrl, { total: 39 })).body.error.reason).toBe('sample_exists');
+  });
+
+  it("keeps the officer's correction of a plate read in the session as a labelled sample; it goes with the session's recording", async () => {
+    const plateText = labels['plate-hong-kong.jpg']!.text!;
+    // Only the session's officer corrects its vision (the enterprise does not even see the reads).
+    expect((await enterprise.http.post('/api/vision/frames', { sessionId, cameraId: cameraIds.gate, task: 'plate' })).status).toBe(403);
+    const held = await officer.http.post('/api/vision/frames', { sessionId, cameraId: cameraIds.gate, task: 'plate' });
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
+    expect(held.body).toMatchObject({ sessionId, task: 'plate', model: 'paddleocr-v4', predicted: { task: 'plate', reads: expect.any(Array) } });
+    const reads = [{ text: plateText, box: held.body.predicted.reads[0]?.box ?? [0.1, 0.1, 0.2, 0.1] }];
+    expect((await officer.http.post(`/api/vision/frames/${held.body.frameId}/label`, { label: { task: 'plate', reads: [{ text: '<script>' }] } })).status).toBe(400);
+    const saved = await officer.http.post(`/api/vision/frames/${held.body.frameId}/label`, { label: { task: 'plate', reads } });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    expect(saved.body).toMatchObject({ task: 'plate', sessionId, hasImage: true, label: { task: 'plate', reads: [{ text: plateText }] } });
+    // Retention deletes a session's samples with its recording (here called as the retention pass does).
+    expect(await platform.services.samples.removeForSession(sessionId)).toBe(2);
   });
 });

@@ -46,6 +46,7 @@ const EXPECTED_TABLES = [
   'users',
   'vehicles',
   'verdicts',
+  'vision_samples',
 ];
 
 describe.each([

@@ -326,6 +326,62 @@ describe('farm supervision', () => {
     expect(reviewed.body.items.map((a: any) => [a.id, a.reviewedByName])).toEqual([[offline.id, 'officer2']]);
   });
 
+  it("keeps an officer's correction of a farm camera's count as a labelled sample: the frame, the model's points and the truth; exported, expired", async () => {
+    const officer = await as('officer1');
+    // Bad requests change nothing and hold nothing.
+    expect((await officer.post('/api/vision/frames', { cameraId: countedCamera, task: 'animals' })).status).toBe(400);
+    expect((await officer.post('/api/vision/frames', { cameraId: crypto.randomUUID(), task: 'count' })).status).toBe(404);
+    expect((await (await as('officerOtherPort')).post('/api/vision/frames', { cameraId: countedCamera, task: 'count' })).status).toBe(404);
+    expect((await (await as('entA')).post('/api/vision/frames', { cameraId: countedCamera, task: 'count' })).status).toBe(403);
+    const notRead = await officer.post('/api/vision/frames', { cameraId: countedCamera, task: 'plate' });
+    expect([notRead.status, notRead.body.error.reason]).toEqual([409, 'no_analysed_frame']);
+    const held = await officer.post('/api/vision/frames', { cameraId: countedCamera, task: 'count' });
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
+    expect(held.body).toMatchObject({ task: 'count', cameraId: countedCamera, sessionId: null, width: 960, height: 540, model: expect.any(String), predicted: { task: 'count' } });
+    const { frameId, predicted } = held.body;
+    expect(predicted.points).toHaveLength(predicted.count);
+    // The picture as analysed, for the officer holding it and nobody else.
+    const image = await fetch(`${platform.url}/api/vision/frames/${frameId}/image`, { headers: { cookie: officer.cookieHeader() } });
+    expect(image.status).toBe(200);
+    const jpeg = Buffer.from(await image.arrayBuffer());
+    expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect((await (await as('officer2')).get(`/api/vision/frames/${frameId}/image`)).status).toBe(404);
+    // The officer removes the model's first point and adds one it missed.
+    const points = [...predicted.points.slice(1), [0.5, 0.5]];
+    const url = `/api/vision/frames/${frameId}/label`;
+    expect((await officer.post(url, { label: { task: 'plate', reads: [] } })).body.error.reason).toBe('label_task_mismatch');
+    expect((await officer.post(url, { label: { task: 'count', points: [[1.5, 0.2]] } })).status).toBe(400);
+    expect((await officer.post(url, { label: { task: 'count', points: Array.from({ length: 401 }, () => [0.1, 0.1]) } })).status).toBe(400);
+    const saved = await officer.post(url, { label: { task: 'count', points } });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    expect(saved.body).toMatchObject({ task: 'count', cameraId: countedCamera, siteId, sessionId: null, hasImage: true, label: { task: 'count', points }, predicted: { count: predicted.count } });
+    // A frame is labelled once.
+    expect((await officer.post(url, { label: { task: 'count', points } })).status).toBe(404);
+    // Administrators and supervisors see what was collected; officers do not list it.
+    expect((await officer.get('/api/vision/samples')).status).toBe(403);
+    const summary = await (await as('admin')).get('/api/vision/samples');
+    expect(summary.body.counts).toMatchObject({ count: 1, plate: 0, seal: 0, crossing: 0 });
+    const stored = await fetch(`${platform.url}/api/vision/samples/${saved.body.id}/image`, { headers: { cookie: (await as('admin')).cookieHeader() } });
+    expect(Buffer.from(await stored.arrayBuffer()).equals(jpeg)).toBe(true);
+    // The dataset export: pictures and labels in pixels, in the documented format.
+    const dir = fs.mkdtempSync(path.join(platform.dataDir, 'export-'));
+    expect(await platform.services.samples.exportTo(dir)).toMatchObject({ samples: 1, images: 1, counts: { count: 1 } });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'dataset.json'), 'utf8'))).toMatchObject({ format: 'watchpost-samples/1', samples: 1 });
+    const [line] = fs
+      .readFileSync(path.join(dir, 'samples.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(line).toMatchObject({ id: saved.body.id, task: 'count', image: `images/${saved.body.id}.jpg`, width: 960, height: 540, label: { count: points.length }, model: held.body.model });
+    expect(line.label.points.at(-1)).toEqual([480, 270]);
+    expect(fs.readFileSync(path.join(dir, line.image)).equals(jpeg)).toBe(true);
+    // A farm's samples are kept VISION_SAMPLE_DAYS: past it, the picture and the row go, audited.
+    expect(await platform.services.samples.expireFarmSamples(1)).toBe(0);
+    expect(await platform.services.samples.expireFarmSamples(-1 / 86_400)).toBe(1);
+    expect((await (await as('admin')).get('/api/vision/samples')).body.counts.count).toBe(0);
+    expect(fs.existsSync(path.join(platform.dataDir, 'samples', `${saved.body.id}.jpg`))).toBe(false);
+  });
+
   it('records a supervised camera continuously: footage found by time, played as MP4 by the port, expired by retention', async () => {
     const officer = await as('officer2');
     const moment = new Date(Date.now() - 1000).toISOString();

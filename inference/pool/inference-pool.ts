@@ -377,7 +377,12 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
    * restart (results name the version that produced them). Throws for a version not installed as listed.
    */
   setCountModel(version: string): void {
-    const model = { version, file: countModelFile(version) };
+    this.setCountModelFile(version, countModelFile(version));
+  }
+
+  /** Counts with an ONNX file not (yet) listed in models/versions.json: for the tools that score a candidate. */
+  setCountModelFile(version: string, file: string): void {
+    const model = { version, file };
     this.countModel = model;
     for (const worker of this.workers) if (worker?.child.connected) worker.child.send({ type: 'count-model', ...model } satisfies ToWorker);
   }

@@ -18,3 +18,5 @@ export const sealedExportsFolder = (sessionId: string) => path.posix.join(sessio
 export const loadingRecordFolder = (recordId: string) => path.posix.join('loading-records', recordId);
 export const loadingStillFile = (recordId: string, at: Date, item: string) => path.posix.join(loadingRecordFolder(recordId), 'stills', `${at.getTime()}-${item}.jpg`);
 export const loadingSealedFolder = (recordId: string) => path.posix.join(loadingRecordFolder(recordId), 'evidence');
+/** A labelled sample's picture (an officer's correction of the vision): outside sealed folders, deleted by retention. */
+export const sampleImageFile = (sampleId: string) => path.posix.join('samples', `${sampleId}.jpg`);

@@ -8,6 +8,7 @@ import { timelineKinds } from '../contracts/timeline.ts';
 import { loadingRecordStatuses } from '../contracts/loading-record.ts';
 import { alarmStatuses, bookingStatuses, inspectionTypes, verdictOutcomes, type BookingStatus, type InspectionType } from '../contracts/records.ts';
 import { DEFAULT_TIME_ZONE, type CameraSchedule } from '../contracts/schedule.ts';
+import { sampleTasks, type SampleLabel, type SamplePrediction } from '../contracts/vision-sample.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -200,6 +201,42 @@ export const plateFormats = pgTable('plate_formats', {
     .references(() => users.id),
   createdAt: createdAt(),
 });
+
+/**
+ * An officer's correction of the vision kept as a labelled sample (server/contracts/vision-sample.ts): the
+ * frame (in the evidence store; none for a crossing total), what the model said and the truth. A session's
+ * samples go with its recording at retention; a farm's after VISION_SAMPLE_DAYS.
+ */
+export const visionSamples = pgTable(
+  'vision_samples',
+  {
+    id: id(),
+    task: text('task', { enum: sampleTasks }).notNull(),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    cameraId: uuid('camera_id')
+      .notNull()
+      .references(() => cameras.id),
+    sessionId: uuid('session_id').references(() => inspectionSessions.id),
+    /** A crossing total's loading batch (one sample per batch). */
+    batchId: uuid('batch_id').references(() => loadingBatches.id),
+    /** The model version whose result was corrected. */
+    model: text('model').notNull(),
+    capturedAt: at('captured_at').notNull(),
+    imagePath: text('image_path'),
+    imageSha256: text('image_sha256'),
+    width: integer('width'),
+    height: integer('height'),
+    predicted: jsonb('predicted').$type<SamplePrediction>().notNull(),
+    label: jsonb('label').$type<SampleLabel>().notNull(),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('vision_samples_task_idx').on(t.task, t.createdAt), index('vision_samples_session_idx').on(t.sessionId), uniqueIndex('vision_samples_batch_idx').on(t.batchId)],
+);
 
 /** Which installed version of a model is active (models/versions.json); none: its default. */
 export const modelSettings = pgTable('model_settings', {

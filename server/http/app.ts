@@ -28,6 +28,7 @@ import type { LoadingRecordService } from '../services/loading-records.service.t
 import { localEvidenceStore } from '../infra/evidence-store.ts';
 import type { StorageGuard } from '../jobs/storage-guard.ts';
 import type { Supervision } from '../live/supervision.ts';
+import type { FrameCorrectionService } from '../services/vision-samples.service.ts';
 import type { LoadingBatchService } from '../services/loading-batches.service.ts';
 
 export interface AppDeps {
@@ -42,6 +43,8 @@ export interface AppDeps {
   exports: EvidenceExports;
   /** Loading batches, built with the live layer they count on. */
   loadingBatches: LoadingBatchService;
+  /** The officers' corrections of what a live camera's analysis saw (frames held on this node). */
+  corrections: FrameCorrectionService;
   /** Loading records, built with the supervised cameras they count and take stills on. */
   loadingRecords: LoadingRecordService;
   /** The supervised cameras live on this node and whether each is sending. */
@@ -58,7 +61,7 @@ const BODY_LIMIT = '256kb';
 const API_INFO = { title: 'Watchpost', version: '0.1.0' };
 
 /** Every REST route, declared once: served by createApp, described by describeApi. */
-function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'loadingRecords' | 'supervision' | 'storage' | 'cookieSecure'>): void {
+function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'corrections' | 'loadingRecords' | 'supervision' | 'storage' | 'cookieSecure'>): void {
   const { services } = deps;
   authRoutes(api, services.auth, { secure: deps.cookieSecure });
   bookingRoutes(api, services.bookings);
@@ -67,7 +70,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   plateFormatRoutes(api, services.plateFormats);
   modelRoutes(api, services.models);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
-  visionRoutes(api, { loadingBatches: deps.loadingBatches });
+  visionRoutes(api, { loadingBatches: deps.loadingBatches, corrections: deps.corrections, samples: services.samples, store: services.store });
   loadingRecordRoutes(api, { loadingRecords: deps.loadingRecords, store: services.store });
   // Footage stays on the node's disk (it is not evidence shipped to object storage).
   supervisionRoutes(api, {
@@ -92,7 +95,16 @@ export function describeApi() {
     },
   }) as never;
   const api = new Api(async () => null);
-  registerRoutes(api, { services: unusable, exports: unusable, loadingBatches: unusable, loadingRecords: unusable, supervision: unusable, storage: unusable, cookieSecure: false });
+  registerRoutes(api, {
+    services: unusable,
+    exports: unusable,
+    loadingBatches: unusable,
+    corrections: unusable,
+    loadingRecords: unusable,
+    supervision: unusable,
+    storage: unusable,
+    cookieSecure: false,
+  });
   return api.openApiDocument(API_INFO);
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CameraFootageService } from '../services/camera-footage.service.ts';
 import type { RetentionService } from '../services/retention.service.ts';
+import type { VisionSampleService } from '../services/vision-samples.service.ts';
 
 export const RETENTION_QUEUE = 'retention';
 
@@ -13,6 +14,8 @@ export async function startRetentionSchedule(deps: {
   retention: RetentionService;
   /** Supervised cameras' footage, kept `keepDays`. */
   footage: { service: CameraFootageService; keepDays: number };
+  /** Farms' labelled samples, kept `keepDays` (a session's go with its recording). */
+  samples: { service: VisionSampleService; keepDays: number };
   logger: Logger;
   metrics: Metrics;
 }) {
@@ -23,8 +26,9 @@ export async function startRetentionSchedule(deps: {
     async () => {
       const run = await deps.retention.run();
       const footage = await deps.footage.service.expire(deps.footage.keepDays);
-      deps.logger.info({ deleted: run.deleted.length, keptOnHold: run.keptOnHold, footageSegments: footage.segments, footageBytes: footage.bytes }, 'retention pass');
-      return { ...run, footage };
+      const samples = await deps.samples.service.expireFarmSamples(deps.samples.keepDays);
+      deps.logger.info({ deleted: run.deleted.length, keptOnHold: run.keptOnHold, footageSegments: footage.segments, footageBytes: footage.bytes, farmSamples: samples }, 'retention pass');
+      return { ...run, footage, farmSamples: samples };
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 1 },
   );

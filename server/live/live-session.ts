@@ -5,7 +5,7 @@
  * cameras, recorders, room) and is safe to call twice.
  */
 import path from 'node:path';
-import { cameraOffline } from '../../inference/index.ts';
+import { cameraOffline, type VisionTask } from '../../inference/index.ts';
 import { grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService } from '../services/admin.service.ts';
@@ -15,7 +15,7 @@ import type { TimelineService } from '../services/timeline.service.ts';
 import type { TimelineEventOf } from '../contracts/timeline.ts';
 import type { ServerToClientEvents } from '../contracts/live-events.ts';
 import { recordingFolder } from '../archive/evidence-paths.ts';
-import { LiveVision, type BatchLine, type VisionDeps } from './live-vision.ts';
+import { LiveVision, type AnalysedFrame, type BatchLine, type VisionDeps } from './live-vision.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
 
@@ -113,6 +113,10 @@ export class LiveSession {
       label: info.label,
       name: info.displayName,
     });
+  }
+
+  latestFrame(cameraId: string, task: VisionTask): AnalysedFrame | null {
+    return this.vision.latestFrame(cameraId, task);
   }
 
   isCounting(cameraId: string): boolean {

@@ -6,7 +6,8 @@
 import type { Room } from '../../media/index.ts';
 import type { BatchCounting } from '../services/loading-batches.service.ts';
 import { LiveSession, type LiveSessionDeps } from './live-session.ts';
-import type { BatchLine } from './live-vision.ts';
+import type { AnalysedFrame, BatchLine } from './live-vision.ts';
+import type { VisionTask } from '../../inference/index.ts';
 
 export class LiveSessions implements BatchCounting {
   private readonly sessions = new Map<string, LiveSession>();
@@ -57,6 +58,10 @@ export class LiveSessions implements BatchCounting {
 
   async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((live) => live.close()));
+  }
+
+  latestFrame(sessionId: string, cameraId: string, task: VisionTask): AnalysedFrame | null {
+    return this.live(sessionId)?.latestFrame(cameraId, task) ?? null;
   }
 
   isCounting(sessionId: string, cameraId: string): boolean {

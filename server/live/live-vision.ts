@@ -129,6 +129,15 @@ interface CameraVision {
   frozen?: boolean;
   /** Per isolation pen, how many results in a row saw animals in it. */
   occupied: Map<string, number>;
+  /** The last analysed frame of each task with what was shown for it (an officer may correct it). */
+  latest: Map<VisionTask, AnalysedFrame>;
+}
+
+/** A frame as analysed and the result shown for it (after the zones), kept until the next one. */
+export interface AnalysedFrame {
+  frame: { data: Uint8Array; width: number; height: number };
+  result: TaskResult;
+  capturedAt: number;
 }
 
 export class LiveVision {
@@ -163,6 +172,7 @@ export class LiveVision {
       countsSince: Date.now(),
       reads: new RepeatedRead({ times: 2, windowMs: 10_000 }),
       occupied: new Map(),
+      latest: new Map(),
     };
     this.cameras.set(camera.id, entry);
     const pool = await this.o.pool();
@@ -235,6 +245,8 @@ export class LiveVision {
     // What the zones leave of the result is what is shown, counted and checked.
     if (zones.length > 0) result = this.applyZones(result, zones, at);
     const { lines: _lines, ...shown } = result.task === 'count' ? { ...result, lines: [] } : result;
+    // One frame per task, replaced by the next: what the officer sees is what can be corrected.
+    entry?.latest.set(result.task, { frame: meta.frame, result, capturedAt: meta.capturedAt });
     const handledMs = Date.now() - meta.capturedAt - meta.latencyMs;
     this.push(camera)('vision:result', {
       cameraId: camera.id,
@@ -380,6 +392,11 @@ export class LiveVision {
   /** What a farm's reads are checked against changed (a loading record opened or was decided there). */
   forgetContext(siteId: string): void {
     this.contexts.delete(siteId);
+  }
+
+  /** The last frame of a camera analysed for `task`, with its result; null when none came yet. */
+  latestFrame(cameraId: string, task: VisionTask): AnalysedFrame | null {
+    return this.cameras.get(cameraId)?.latest.get(task) ?? null;
   }
 
   /** Whether a camera of the session is being counted (a loading batch needs it). */

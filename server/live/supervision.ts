@@ -6,14 +6,14 @@
  * the site), raises and clears their offline incidents at the site (no session: the port's officers are
  * told), follows what administration changes, and brings a feed back when its mediasoup worker died.
  */
-import { cameraOffline } from '../../inference/index.ts';
+import { cameraOffline, type VisionTask } from '../../inference/index.ts';
 import path from 'node:path';
 import { grabStill, MediaError, Recorder, Room, type MediaNetwork, type MediaWorkerPool, type ProducerInfo } from '../../media/index.ts';
 import { footageRunName, type CameraFootageService } from '../services/camera-footage.service.ts';
 import { siteAlarmClipBase } from '../archive/evidence-paths.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService, SupervisedCameraSource } from '../services/admin.service.ts';
-import { LiveVision, type BatchLine, type ToOfficers, type VisionDeps } from './live-vision.ts';
+import { LiveVision, type AnalysedFrame, type BatchLine, type ToOfficers, type VisionDeps } from './live-vision.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { DomainEvents } from '../services/domain-events.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
@@ -209,6 +209,10 @@ export class Supervision implements LoadingLive {
     const entry = this.held.get(cameraId);
     if (!entry?.feed.online) throw new MediaError('producer_not_found', 'The camera is not live');
     return grabStill(entry.feed.room, entry.feed.producer);
+  }
+
+  latestFrame(cameraId: string, task: VisionTask): AnalysedFrame | null {
+    return this.vision.latestFrame(cameraId, task);
   }
 
   isCounting(cameraId: string): boolean {

@@ -2,6 +2,7 @@
  * Maintenance commands (first administrator, demo data). Each is one function of the services, run either
  * in-process by the CLI or, when `npm start` holds the embedded database, inside the running server.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { Services } from '../services/index.ts';
@@ -39,6 +40,15 @@ export const maintenanceCommands = {
   backup: {
     args: z.object({ target: z.string().min(1) }),
     run: (ctx: MaintenanceContext, args: { target: string }) => backup(ctx.database, { dataDir: ctx.dataDir, databaseUrl: ctx.databaseUrl, store: ctx.services.store, target: args.target }),
+  },
+  'export-samples': {
+    args: z.object({
+      dir: z
+        .string()
+        .min(1)
+        .refine((d) => path.isAbsolute(d), { message: 'an absolute path' }),
+    }),
+    run: ({ services }: MaintenanceContext, args: { dir: string }) => services.samples.exportTo(args.dir),
   },
   'seed-demo': {
     args: z.object({}),

@@ -17,6 +17,7 @@ import { RetentionService } from './retention.service.ts';
 import { CameraFootageService } from './camera-footage.service.ts';
 import { CameraZoneService } from './camera-zones.service.ts';
 import { PlateFormatService } from './plate-formats.service.ts';
+import { VisionSampleService } from './vision-samples.service.ts';
 import { ModelVersionService } from './model-versions.service.ts';
 import { AlarmService } from './alarms.service.ts';
 import { LoadingRecordArchive } from './loading-record-archive.ts';
@@ -45,6 +46,8 @@ export interface Services {
   zones: CameraZoneService;
   plateFormats: PlateFormatService;
   models: ModelVersionService;
+  /** The officers' corrections of the vision, kept as labelled samples. */
+  samples: VisionSampleService;
   alarms: AlarmService;
   timeline: TimelineService;
   signingKey: SigningKey;
@@ -72,6 +75,8 @@ export function createServices(options: {
   const alarms = new AlarmService({ ...deps, events, timeline, cooldownMs: options.alarmCooldownMs });
   const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, timeline });
   const archiveSearch = new ArchiveSearchService(deps);
+  const models = new ModelVersionService({ ...deps, events });
+  const samples = new VisionSampleService({ ...deps, models });
   return {
     db: deps.db,
     events,
@@ -85,11 +90,12 @@ export function createServices(options: {
     loadingArchive: new LoadingRecordArchive({ ...deps, key: deps.signingKey }),
     archiveSearch,
     packages: new EvidencePackageService({ ...deps, key: deps.signingKey, verdicts, search: archiveSearch }),
-    retention: new RetentionService(deps),
+    retention: new RetentionService({ ...deps, samples }),
     footage: new CameraFootageService(deps),
     zones: new CameraZoneService({ ...deps, events }),
     plateFormats: new PlateFormatService(deps),
-    models: new ModelVersionService({ ...deps, events }),
+    models,
+    samples,
     alarms,
     timeline,
     signingKey: deps.signingKey,

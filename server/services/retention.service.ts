@@ -12,6 +12,7 @@ import { bookings, inspectionSessions, recordings, recordingSegments, retentionP
 import { notFound } from '../errors.ts';
 import { requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
+import type { VisionSampleService } from './vision-samples.service.ts';
 
 export interface RetentionRun {
   deleted: Array<{ recordingId: string; sessionId: string; files: number }>;
@@ -19,7 +20,7 @@ export interface RetentionRun {
 }
 
 export class RetentionService {
-  constructor(private readonly deps: { db: Db; dataDir: string; store: EvidenceStore; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; dataDir: string; store: EvidenceStore; samples: VisionSampleService; clock?: () => Date }) {}
 
   private now() {
     return this.deps.clock?.() ?? new Date();
@@ -97,6 +98,8 @@ export class RetentionService {
             now,
           );
         });
+        // The officers' corrections of its vision are pictures of the session too: they go with it.
+        await this.deps.samples.removeForSession(recording.sessionId);
         result.deleted.push({ recordingId: recording.id, sessionId: recording.sessionId, files: files.length });
       }
     }

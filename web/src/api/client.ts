@@ -4,6 +4,9 @@ import type {
   PlateFormat,
   BuiltInPlateFormat,
   ModelCard,
+  HeldFrame,
+  HeldFrameLabel,
+  VisionSample,
   CameraZone,
   ZoneKind,
   FootageHold,
@@ -175,6 +178,11 @@ export const api = {
   openBatch: (sessionId: string, body: { cameraId: string; line: { a: [number, number]; b: [number, number] }; expected?: number }) =>
     post<LoadingBatch>(`/sessions/${sessionId}/loading-batches`, body),
   closeBatch: (sessionId: string, batchId: string) => post<LoadingBatch & { alarmId: string | null }>(`/sessions/${sessionId}/loading-batches/${batchId}/close`),
+  confirmBatchTotal: (sessionId: string, batchId: string, total: number) => post<VisionSample>(`/sessions/${sessionId}/loading-batches/${batchId}/total`, { total }),
+  /** Holds the frame a camera's analysis saw last, to correct it (a session's camera, or a supervised farm's). */
+  holdFrame: (body: { cameraId: string; task: 'count' | 'plate' | 'seal'; sessionId?: string | null }) => post<HeldFrame>('/vision/frames', body),
+  labelFrame: (frameId: string, label: HeldFrameLabel) => post<VisionSample>(`/vision/frames/${frameId}/label`, { label }),
+  visionSamples: () => get<{ counts: Record<VisionSample['task'], number>; latest: VisionSample[] }>('/vision/samples'),
   requestExport: (sessionId: string, locale: string) => post<ExportStatus>(`/sessions/${sessionId}/exports`, { locale }),
   exportStatus: (exportId: string) => get<ExportStatus>(`/exports/${exportId}`),
   archive: (query: Query) => get<Page<ArchiveEntry>>('/archive/sessions', query),
@@ -264,6 +272,9 @@ export const mediaUrl = {
   /** The still kept with a loading record's checklist tick. */
   loadingStill: (recordId: string, eventId: number) => `/api/loading-records/${recordId}/stills/${eventId}`,
   alarmEvidence: (alarmId: string) => `/api/alarms/${alarmId}/evidence`,
+  /** A frame held for an officer's correction, and a labelled sample's picture. */
+  heldFrame: (frameId: string) => `/api/vision/frames/${frameId}/image`,
+  sampleImage: (sampleId: string) => `/api/vision/samples/${sampleId}/image`,
   /** The footage a few seconds either side of a farm alarm. */
   alarmClip: (alarmId: string) => `/api/alarms/${alarmId}/clip`,
   exportFile: (exportId: string) => `/api/exports/${exportId}/file`,

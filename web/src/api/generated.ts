@@ -203,6 +203,34 @@ export type FootageSegment = {
   offsetMs: number;
 };
 
+export type HeldFrame = {
+  frameId: string;
+  task: "count" | "plate" | "seal";
+  cameraId: string;
+  sessionId: string | null;
+  model: string;
+  capturedAt: string;
+  width: number;
+  height: number;
+  predicted: {
+    task: "count";
+    count: number;
+    points: Array<Array<number>>;
+  } | {
+    task: "plate" | "seal";
+    reads: Array<{
+      text: string;
+      confidence: number;
+      box: Array<number>;
+    }>;
+  } | {
+    task: "crossing";
+    forward: number;
+    backward: number;
+    net: number;
+  };
+};
+
 export type LoadingBatch = {
   id: string;
   sessionId: string;
@@ -693,4 +721,50 @@ export type Verification = {
     detail?: string;
   }>;
   deletedByRetention: Array<string>;
+};
+
+export type VisionSample = {
+  id: string;
+  task: "count" | "plate" | "seal" | "crossing";
+  siteId: string;
+  cameraId: string;
+  sessionId: string | null;
+  batchId: string | null;
+  model: string;
+  capturedAt: string;
+  hasImage: boolean;
+  width: number | null;
+  height: number | null;
+  predicted: {
+    task: "count";
+    count: number;
+    points: Array<Array<number>>;
+  } | {
+    task: "plate" | "seal";
+    reads: Array<{
+      text: string;
+      confidence: number;
+      box: Array<number>;
+    }>;
+  } | {
+    task: "crossing";
+    forward: number;
+    backward: number;
+    net: number;
+  };
+  label: {
+    task: "count";
+    points: Array<Array<number>>;
+  } | {
+    task: "plate" | "seal";
+    reads: Array<{
+      text: string;
+      box?: Array<number>;
+    }>;
+  } | {
+    task: "crossing";
+    total: number;
+  };
+  createdBy: string;
+  createdAt: string;
 };

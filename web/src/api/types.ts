@@ -53,6 +53,10 @@ export { zoneKinds as ZONE_KINDS, type ZoneKind } from '../../../server/contract
 export type Vehicle = api.Vehicle;
 export type PlateFormat = api.PlateFormat;
 export type ModelCard = api.ModelCard;
+export type HeldFrame = api.HeldFrame;
+export type VisionSample = api.VisionSample;
+/** What an officer says a held frame truly shows. */
+export type HeldFrameLabel = { task: 'count'; points: Array<[number, number]> } | { task: 'plate' | 'seal'; reads: Array<{ text: string; box?: [number, number, number, number] }> };
 export type BuiltInPlateFormat = api.BuiltInPlateFormat;
 export type LoadingBatch = api.LoadingBatch;
 export type LoadingRecord = api.LoadingRecord;

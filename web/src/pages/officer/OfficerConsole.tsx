@@ -16,6 +16,7 @@ import { pendingCommands, useInspection } from '../../media/use-inspection.ts';
 import { AlarmPanel, BatchControl, CameraState, CommandBar, VerdictForm } from './console-parts.tsx';
 import { cameraIdOf, useCountingLines, useLiveAlarms, useLoadingBatches, useOfficerMicrophone, useRemoteVoice, useTrackCache, useVideoLayout } from './console-state.ts';
 import { useVisionResults } from '../../components/vision-results.ts';
+import { CorrectButtons } from '../../components/CorrectionEditor.tsx';
 
 export function OfficerConsole({ sessionId, view }: { sessionId: string; view: 'console' | 'wall' }) {
   const { t, tMaybe, time } = useI18n();
@@ -129,6 +130,11 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
                     .filter((c) => cameraIdOf(c) && vision[cameraIdOf(c)!]?.some((r) => r.task === 'count'))
                     .map((c) => (
                       <BatchControl key={c.producerId} sessionId={sessionId} camera={c} batches={batches} totals={batchTotals} lines={lines} onChanged={reloadBatches} onError={onError} />
+                    ))}
+                  {cameras
+                    .filter((c) => cameraIdOf(c) && vision[cameraIdOf(c)!]?.length)
+                    .map((c) => (
+                      <CorrectButtons key={`correct-${c.producerId}`} cameraId={cameraIdOf(c)!} camera={c.label} tasks={vision[cameraIdOf(c)!]!.map((r) => r.task)} sessionId={sessionId} />
                     ))}
                 </div>
               </>

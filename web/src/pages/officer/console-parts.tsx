@@ -203,6 +203,7 @@ export function BatchControl({
   const { t } = useI18n();
   const cameraId = cameraIdOf(camera)!;
   const open = batches.find((b) => b.cameraId === cameraId && !b.closedAt);
+  const lastClosed = batches.filter((b) => b.cameraId === cameraId && b.closedAt && b.counted).at(-1);
   if (!open) {
     // Animals are counted as they cross the line drawn on the picture (the dashed red line on the tile):
     // the officer places it where the animals walk (the loading ramp), else it lies across the picture.
@@ -225,6 +226,7 @@ export function BatchControl({
         <ActionButton className="secondary" action={() => api.openBatch(sessionId, { cameraId, line: lines.of(cameraId) }).then(onChanged)} onError={onError}>
           {t('console.startBatch', { camera: camera.label })}
         </ActionButton>
+        {lastClosed && <BatchTotal key={lastClosed.id} sessionId={sessionId} batch={lastClosed} onError={onError} />}
       </span>
     );
   }
@@ -233,6 +235,31 @@ export function BatchControl({
       <span>{t('console.batchCount', { camera: camera.label, n: totals[open.id]?.net ?? 0, expected: open.expected ?? '—' })}</span>
       <ActionButton action={() => api.closeBatch(sessionId, open.id).then(onChanged)} onError={onError}>
         {t('console.closeBatch')}
+      </ActionButton>
+    </span>
+  );
+}
+
+/** After a batch: the officer, who watched it, says how many truly crossed (a labelled sample of the line counter). */
+function BatchTotal({ sessionId, batch, onError }: { sessionId: string; batch: LoadingBatch; onError: (e: unknown) => void }) {
+  const { t } = useI18n();
+  const [total, setTotal] = useState(String(batch.counted?.net ?? ''));
+  const [confirmed, setConfirmed] = useState<number | null>(null);
+  if (confirmed !== null)
+    return (
+      <span className="muted" data-testid="batch-total-confirmed">
+        {t('console.batchTotalConfirmed', { n: confirmed })}
+      </span>
+    );
+  const n = Number(total);
+  return (
+    <span className="inline" data-testid="batch-total">
+      <label>
+        {t('console.batchTrueTotal', { counted: batch.counted?.net ?? 0 })}{' '}
+        <input type="number" min={0} max={100000} value={total} onChange={(e) => setTotal(e.target.value)} style={{ width: '6em' }} />
+      </label>
+      <ActionButton className="secondary" disabled={!Number.isInteger(n) || n < 0} action={() => api.confirmBatchTotal(sessionId, batch.id, n).then(() => setConfirmed(n))} onError={onError}>
+        {t('console.confirmTotal')}
       </ActionButton>
     </span>
   );

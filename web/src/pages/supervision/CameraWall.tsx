@@ -12,6 +12,8 @@ import { Empty, ErrorBanner, Loading, Modal, useLoad } from '../../components/co
 import { VideoTile } from '../../components/VideoTile.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import { useVisionResults } from '../../components/vision-results.ts';
+import { CorrectButtons } from '../../components/CorrectionEditor.tsx';
+import { useAuth } from '../../app/auth.tsx';
 import { TileState, useWallMedia, WallTile } from './wall-media.tsx';
 
 /** How often the wall looks again at its cameras' states (pushes cover the port's officers sooner). */
@@ -19,6 +21,7 @@ const STATE_REFRESH_MS = 15_000;
 
 export function CameraWall() {
   const { t } = useI18n();
+  const { user } = useAuth();
   const cameras = useLoad(() => api.supervisedCameras(), []);
   const { streams, cache, client, error: mediaError } = useWallMedia();
   const vision = useVisionResults(client);
@@ -74,6 +77,11 @@ export function CameraWall() {
       {enlarged && cache && full && (
         <Modal title={`${enlarged.siteName} · ${enlarged.name}`} onClose={() => setEnlarged(null)} wide>
           <VideoTile cache={cache} info={full.full} label={enlarged.name} vision={vision[enlarged.cameraId]} large onError={onError} badges={<TileState camera={enlarged} />} testId="wall-enlarged" />
+          {(user?.role === 'officer' || user?.role === 'supervisor') && (
+            <div className="actions">
+              <CorrectButtons cameraId={enlarged.cameraId} camera={enlarged.name} tasks={(vision[enlarged.cameraId] ?? []).map((r) => r.task)} sessionId={null} />
+            </div>
+          )}
         </Modal>
       )}
     </div>
