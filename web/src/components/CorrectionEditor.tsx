@@ -83,7 +83,7 @@ export function CorrectionEditor({
           <p className="muted small">{t(`correction.hint.${task}`)}</p>
           <div className="correction-picture" style={{ aspectRatio: `${held.width} / ${held.height}` }}>
             <img src={mediaUrl.heldFrame(held.frameId)} alt={title} />
-            <svg viewBox="0 0 1 1" preserveAspectRatio="none" onClick={onPicture} data-testid="correction-canvas" className={task === 'count' ? 'clickable' : undefined}>
+            <svg role="img" aria-label={title} viewBox="0 0 1 1" preserveAspectRatio="none" onClick={onPicture} data-testid="correction-canvas" className={task === 'count' ? 'clickable' : undefined}>
               {task === 'count' && points.map(([x, y], i) => <ellipse key={i} cx={x} cy={y} rx={0.008} ry={(0.008 * held.width) / held.height} className="correction-point" />)}
               {task !== 'count' && reads.map((r, i) => r.box && <rect key={i} x={r.box[0]} y={r.box[1]} width={r.box[2]} height={r.box[3]} className="correction-box" />)}
             </svg>
