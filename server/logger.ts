@@ -23,6 +23,9 @@ export function redactError(err: unknown): Record<string, unknown> {
   return clean(serialized) as Record<string, unknown>;
 }
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { app: 'watchpost' }, serializers: { err: redactError } });
+/** What a request log line must never carry: the session cookie, a maintenance or API token. */
+export const REDACTED_PATHS = ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, base: { app: 'watchpost' }, serializers: { err: redactError }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
