@@ -63,9 +63,9 @@ function LabelledSamples() {
       <ErrorBanner error={samples.error} />
       <p className="muted small">{t('models.samplesHint')}</p>
       {samples.data && (
-        <p>
+        <p className="sample-counts">
           {(['count', 'plate', 'seal', 'crossing'] as const).map((task) => (
-            <span key={task} className="chip" data-testid={`samples-${task}`}>
+            <span key={task} data-testid={`samples-${task}`}>
               {t(`models.sampleTask.${task}`)}: {samples.data!.counts[task]}
             </span>
           ))}
