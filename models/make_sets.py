@@ -1,10 +1,11 @@
 """Writes a generated image set with its ground truth, for `npm run models:eval` (and anyone curious).
 
-    /usr/bin/python3 models/make_sets.py --out DIR --task count|plate|seal|crossing --n 200 --seed 9000000 [--variant heldout]
+    /usr/bin/python3 models/make_sets.py --out DIR --task count|plate|seal|crossing --n 200 --seed 9000000 [--variant heldout] [--renderer a|b]
 
 DIR gets one JPEG per scene and labels.json: [{"file", "count", "points"} | {"file", "text", ...}];
 for crossing, one folder of frames per clip: [{"clip", "frames": [...], "net", "line"}].
 Seeds at or above 9,000,000 are reserved for evaluation; training uses 1,000,000-2,999,999.
+`--renderer b` draws counting scenes and crossing clips with the second, independent renderer (models/synth/pigs3d.py).
 """
 import argparse
 import json
@@ -15,6 +16,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synth.codes import plate_scene, seal_scene  # noqa: E402
 from synth.pigs import pig_scene, pig_walk  # noqa: E402
+from synth.pigs3d import pig_scene_3d, pig_walk_3d  # noqa: E402
 
 
 def main():
@@ -26,6 +28,7 @@ def main():
     p.add_argument("--variant", default="heldout")
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--max-count", type=int, default=60)
+    p.add_argument("--renderer", choices=["a", "b"], default="a")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     labels = []
@@ -33,7 +36,7 @@ def main():
         seed = a.seed + i
         name = f"{a.task}-{seed}.jpg"
         if a.task == "crossing":
-            clip, _, net, line = pig_walk(seed, frames=60, variant=a.variant)
+            clip, _, net, line = pig_walk_3d(seed, frames=60) if a.renderer == "b" else pig_walk(seed, frames=60, variant=a.variant)
             folder = f"clip-{seed}"
             os.makedirs(os.path.join(a.out, folder), exist_ok=True)
             files = []
@@ -47,7 +50,10 @@ def main():
         if a.task == "count":
             n = random.Random(seed * 7 + 1).randint(a.min_count, a.max_count)
             meta = {}
-            img, points = pig_scene(seed, 320, 240, count=n, variant=a.variant, meta=meta)
+            if a.renderer == "b":
+                img, points = pig_scene_3d(seed, 320, 240, count=n, meta=meta)
+            else:
+                img, points = pig_scene(seed, 320, 240, count=n, variant=a.variant, meta=meta)
             label = {"file": name, "count": len(points), "points": [[round(x, 1), round(y, 1)] for x, y in points], "scene": meta}
         elif a.task == "plate":
             img, truth = plate_scene(seed)

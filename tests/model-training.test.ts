@@ -98,4 +98,31 @@ describe('training on the officers’ corrections', () => {
     expect(nothing.status).not.toBe(0);
     expect(nothing.out).toContain('no counting samples');
   }, 120_000);
+
+  it('draws scenes and clips with the second renderer: every animal labelled inside the picture, the crossing truth consistent', () => {
+    const out = path.join(work, 'renderer-b');
+    const scenes = run(python, ['models/make_sets.py', '--out', out, '--task', 'count', '--renderer', 'b', '--n', '3', '--seed', '7960000', '--min-count', '20', '--max-count', '30']);
+    expect(scenes.status, scenes.out).toBe(0);
+    const labels = JSON.parse(fs.readFileSync(path.join(out, 'labels.json'), 'utf8')) as Array<{ file: string; count: number; points: number[][]; scene: { renderer: string } }>;
+    expect(labels).toHaveLength(3);
+    for (const l of labels) {
+      expect(l.scene.renderer).toBe('b');
+      expect(l.count).toBeGreaterThanOrEqual(20);
+      expect(l.points).toHaveLength(l.count);
+      for (const [x, y] of l.points) expect(x! >= 0 && x! < 320 && y! >= 0 && y! < 240).toBe(true);
+      expect(fs.statSync(path.join(out, l.file)).size).toBeGreaterThan(3000);
+    }
+    const clips = path.join(work, 'renderer-b-clips');
+    const walked = run(python, ['models/make_sets.py', '--out', clips, '--task', 'crossing', '--renderer', 'b', '--n', '1', '--seed', '7960100']);
+    expect(walked.status, walked.out).toBe(0);
+    const [clip] = JSON.parse(fs.readFileSync(path.join(clips, 'labels.json'), 'utf8')) as Array<{ frames: string[]; net: number; line: number[][] }>;
+    expect(clip!.frames).toHaveLength(60);
+    expect(clip!.line).toEqual([
+      [0, 120],
+      [320, 120],
+    ]);
+    // Animals walk in file away from the camera: over a 60-frame clip some cross, and no more than walked.
+    expect(clip!.net).toBeGreaterThanOrEqual(0);
+    expect(clip!.net).toBeLessThanOrEqual(14);
+  }, 120_000);
 });
