@@ -32,11 +32,14 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synth.pigs import pig_scene, pig_walk  # noqa: E402
+from synth.pigs3d import pig_scene_3d  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.path.join(HERE, ".cache")
 WIDTH, HEIGHT, STRIDE = 320, 240, 4
 TRAIN_SEED0, VAL_SEED0, WALK_SEED0 = 1_000_000, 2_000_000, 1_500_000
+# Renderer B (models/synth/pigs3d.py): its own training and validation seeds.
+B_TRAIN_SEED0, B_VAL_SEED0 = 3_000_000, 3_500_000
 WALK_FRAMES_KEPT = (5, 15, 25, 35, 45, 55)  # of each 60-frame clip: far enough apart to differ
 
 
@@ -104,6 +107,11 @@ def _render_scene(seed):
     return [(np.asarray(img, dtype=np.uint8), np.asarray(pts, dtype=np.float32).reshape(-1, 2))]
 
 
+def _render_scene_b(seed):
+    img, pts = pig_scene_3d(seed, WIDTH, HEIGHT)
+    return [(np.asarray(img, dtype=np.uint8), np.asarray(pts, dtype=np.float32).reshape(-1, 2))]
+
+
 def _render_walk(seed):
     clip, centres, _, _ = pig_walk(seed, frames=60, variant="train")
     return [(np.asarray(clip[k], dtype=np.uint8), np.asarray(centres[k], dtype=np.float32).reshape(-1, 2)) for k in WALK_FRAMES_KEPT]
@@ -133,8 +141,10 @@ def _generated(path: str, render, seeds: list[int], per_seed: int, label: str):
     return images, points
 
 
-def dataset(seed0: int, n: int, name: str):
-    """n generated scenes (name: count-train or count-val)."""
+def dataset(seed0: int, n: int, name: str, renderer: str = "a"):
+    """n generated scenes (name: count-train or count-val), by renderer A (models/synth/pigs.py) or B (pigs3d.py)."""
+    if renderer == "b":
+        return _generated(os.path.join(CACHE, f"{name}-b-{seed0}-{n}.npz"), _render_scene_b, list(range(seed0, seed0 + n)), 1, f"{name} (renderer B)")
     return _generated(os.path.join(CACHE, f"{name}-{seed0}-{n}.npz"), _render_scene, list(range(seed0, seed0 + n)), 1, name)
 
 
@@ -245,7 +255,13 @@ def load_onnx_count_model(path: str) -> nn.Module:
 
     model = onnx.load(path)
     weights = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    # Only an export of CountNet in eval mode (batch norms folded into the convolutions) loads exactly.
+    unexpected = sorted({n.op_type for n in model.graph.node} - {"Conv", "Relu", "Add", "Concat", "Resize", "Sigmoid", "MaxPool", "Equal", "Cast", "Mul", "Div", "Sub", "Constant", "Shape", "Gather", "Unsqueeze", "Slice"})
+    if unexpected:
+        raise SystemExit(f"{path}: not a CountNet export with folded batch norms (it has {', '.join(unexpected)})")
     nodes = [n for n in model.graph.node if n.op_type == "Conv"]
+    if any(name not in weights for n in nodes for name in n.input[1:]):
+        raise SystemExit(f"{path}: convolution weights are not stored as initializers")
     net = CountNet(residual=True)
     convs = fold_batch_norms(net)
     if len(nodes) != len(convs):
@@ -267,6 +283,7 @@ def real_count_samples(folder: str):
     if meta.get("format") != "watchpost-samples/1":
         raise SystemExit(f"{folder}: not a Watchpost samples export (format {meta.get('format')})")
     images, points, ids = [], [], []
+    groups = []
     with open(os.path.join(folder, "samples.jsonl")) as f:
         for line in f:
             s = json.loads(line)
@@ -278,7 +295,9 @@ def real_count_samples(folder: str):
             images.append(np.asarray(img, dtype=np.uint8))
             points.append(np.asarray(s["label"]["points"], dtype=np.float32).reshape(-1, 2) * k)
             ids.append(s["id"])
-    return images, points, ids
+            # Frames of one camera seconds apart are near-duplicates: they are kept aside together.
+            groups.append(s.get("cameraId") or s["id"])
+    return images, points, groups
 
 
 @torch.no_grad()
@@ -300,22 +319,34 @@ def fine_tune_real(a):
     does not forget what it knew), and exports the result as a candidate ONNX file."""
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     torch.manual_seed(7)
-    images, points, ids = real_count_samples(a.real)
-    if not images:
-        raise SystemExit(f"{a.real}: no counting samples to learn from")
-    # Every fifth sample (by id, so the split is the same each run) is kept aside to judge the result.
-    held = [i for i, s in enumerate(ids) if int(hashlib.sha256(s.encode()).hexdigest(), 16) % 5 == 0]
-    if len(images) < 5 or not held:
-        held = list(range(len(images)))
-        print(f"only {len(images)} counting samples: judged on the samples it learns from (optimistic)", flush=True)
-    train_idx = [i for i in range(len(images)) if i not in held or len(held) == len(images)]
-    val_real = ([images[i] for i in held], [points[i] for i in held])
+    if a.real:
+        images, points, ids = real_count_samples(a.real)
+        if not images:
+            raise SystemExit(f"{a.real}: no counting samples to learn from")
+        # The samples of every fifth camera (by its id, so the split is the same each run) are kept aside to
+        # judge the result; with fewer than five cameras, every fifth sample (optimistic: near-duplicates).
+        key = ids if len(set(ids)) >= 5 else [f"{g}:{i}" for i, g in enumerate(ids)]
+        if len(set(ids)) < 5:
+            print(f"samples from {len(set(ids))} cameras: kept aside by sample, not by camera (optimistic)", flush=True)
+        held = [i for i, s in enumerate(key) if int(hashlib.sha256(s.encode()).hexdigest(), 16) % 5 == 0]
+        if len(images) < 5 or not held:
+            held = list(range(len(images)))
+            print(f"only {len(images)} counting samples: judged on the samples it learns from (optimistic)", flush=True)
+        train_idx = [i for i in range(len(images)) if i not in held or len(held) == len(images)]
+        val_real = ([images[i] for i in held], [points[i] for i in held])
+    else:  # --mix-b N: renderer B's scenes play the part of the new data, its own validation seeds judge it
+        images, points = dataset(B_TRAIN_SEED0, a.mix_b, "count-train", "b")
+        images, points = list(images), list(points)
+        train_idx = list(range(len(images)))
+        held = []
+        vb, vbp = dataset(B_VAL_SEED0, a.synthetic_val, "count-val", "b")
+        val_real = (list(vb), list(vbp))
     synth_images, synth_points = dataset(a.seed0, a.synthetic, "count-train")
     val_images, val_points = dataset(VAL_SEED0, a.synthetic_val, "count-val")
     net = load_onnx_count_model(a.start)
     print(f"starting from {a.start}: {len(train_idx)} real samples to learn from, {len(held)} kept aside, {len(synth_images)} generated scenes mixed in", flush=True)
     before = (evaluate_each(net, *val_real, a.threshold), evaluate(net, val_images, val_points, a.threshold))
-    print(f"before: real MAE {before[0][0]:.2f} MAPE {before[0][1]:.1f}%, generated MAE {before[1][0]:.2f} MAPE {before[1][1]:.1f}%", flush=True)
+    print(f"before: {'real' if a.real else 'renderer B'} MAE {before[0][0]:.2f} MAPE {before[0][1]:.1f}%, generated MAE {before[1][0]:.2f} MAPE {before[1][1]:.1f}%", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     rng = np.random.default_rng(11)
     half = max(1, a.batch // 2)
@@ -332,7 +363,7 @@ def fine_tune_real(a):
         if (step + 1) % 50 == 0 or step + 1 == a.steps:
             print(f"step {step + 1}/{a.steps} loss {loss.item():.3f} ({(time.time() - t0) / (step + 1) * (a.steps - step - 1) / 60:.1f} min left)", flush=True)
     after = (evaluate_each(net, *val_real, a.threshold), evaluate(net, val_images, val_points, a.threshold))
-    print(f"after: real MAE {after[0][0]:.2f} MAPE {after[0][1]:.1f}%, generated MAE {after[1][0]:.2f} MAPE {after[1][1]:.1f}%", flush=True)
+    print(f"after: {'real' if a.real else 'renderer B'} MAE {after[0][0]:.2f} MAPE {after[0][1]:.1f}%, generated MAE {after[1][0]:.2f} MAPE {after[1][1]:.1f}%", flush=True)
     out = a.out or os.path.join(HERE, "versions", f"count-real-{time.strftime('%Y%m%d-%H%M')}.onnx")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     export(net, out)
@@ -342,24 +373,25 @@ def fine_tune_real(a):
         "file": os.path.relpath(out, HERE),
         "sha256": digest,
         "parameters": f"{sum(p.numel() for p in net.parameters()) / 1e6:.1f} M",
-        "trained": f"{os.path.basename(a.start)} fine-tuned {a.steps} steps on {len(train_idx)} officers' corrections mixed with {len(synth_images)} generated scenes",
+        "trained": f"{os.path.basename(a.start)} fine-tuned {a.steps} steps on {len(train_idx)} {'officers corrections' if a.real else 'renderer B scenes (seeds 3,000,000+)'} mixed with {len(synth_images)} renderer A scenes",
         "heldOutMape": round(after[1][1], 2),
         "secondHeldOutMape": None,
         "lineCrossing": None,
-        "chosenBy": f"real samples kept aside: MAE {before[0][0]:.2f} -> {after[0][0]:.2f}",
+        "chosenBy": f"{'real samples kept aside' if a.real else 'renderer B validation'}: MAE {before[0][0]:.2f} -> {after[0][0]:.2f}",
     }
     print(f"exported {out} (sha256 {digest}); score it with npm run models:eval -- --real DIR --count-model {out}, and list it in models/versions.json to make it selectable:", flush=True)
     print(json.dumps(card, indent=2), flush=True)
 
 
 def train_count(a):
-    if a.real:
+    if a.real or a.mix_b:
         return fine_tune_real(a)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     torch.manual_seed(7)
-    val_images, val_points = dataset(VAL_SEED0, 300, "count-val")
+    b = a.renderer == "b"
+    val_images, val_points = dataset(B_VAL_SEED0 if b else VAL_SEED0, 300, "count-val", a.renderer)
     net = CountNet(residual=not a.no_residual)
-    checkpoint = os.path.join(CACHE, "count-best.pt")
+    checkpoint = os.path.join(CACHE, "count-best-b.pt" if a.renderer == "b" else "count-best.pt")
     if a.resume:
         state = load_checkpoint(checkpoint)
         if a.average_with:
@@ -382,9 +414,10 @@ def train_count(a):
         export(net, os.path.join(HERE, "count.onnx"))
         print("exported models/count.onnx", flush=True)
         return
-    images, points = dataset(a.seed0, a.images, "count-train")
+    seed0 = B_TRAIN_SEED0 if b and a.seed0 == TRAIN_SEED0 else a.seed0
+    images, points = dataset(seed0, a.images, "count-train", a.renderer)
     if a.extra:
-        more, more_points = dataset(a.seed0 + a.images, a.extra, "count-train")
+        more, more_points = dataset(seed0 + a.images, a.extra, "count-train", a.renderer)
         images, points = np.concatenate([images, more]), points + more_points
     if a.walk:
         more, more_points = walk_dataset(WALK_SEED0, a.walk)
@@ -421,9 +454,11 @@ def train_count(a):
             best = (mae, {k: v.clone() for k, v in net.state_dict().items()})
     net.load_state_dict(best[1])
     torch.save(best[1], checkpoint)
-    torch.save(best[1], os.path.join(CACHE, f"count-after-{a.seed0}{'-walk' if a.walk else ''}.pt"))  # for --average-with
-    export(net, os.path.join(HERE, "count.onnx"))
-    print(f"best validation MAE {best[0]:.2f}; exported models/count.onnx in {(time.time() - t0) / 60:.1f} min", flush=True)
+    torch.save(best[1], os.path.join(CACHE, f"count-after-{seed0}{'-b' if b else ''}{'-walk' if a.walk else ''}.pt"))  # for --average-with
+    # A run on renderer B is an experiment, never the shipped model.
+    out = a.out or (os.path.join(HERE, "versions", f"count-b-{time.strftime('%Y%m%d-%H%M')}.onnx") if b else os.path.join(HERE, "count.onnx"))
+    export(net, out)
+    print(f"best validation MAE {best[0]:.2f}; exported {out} in {(time.time() - t0) / 60:.1f} min", flush=True)
 
 
 @torch.no_grad()
@@ -471,9 +506,11 @@ def main():
     p.add_argument("--steps", type=int, default=400, help="with --real: training steps")
     p.add_argument("--synthetic", type=int, default=600, help="with --real: generated scenes mixed in (half of every batch)")
     p.add_argument("--synthetic-val", type=int, default=300, help="with --real: generated scenes to check it did not forget")
-    p.add_argument("--out", help="with --real: the fine-tuned ONNX file (default models/versions/count-real-<time>.onnx)")
+    p.add_argument("--out", help="the ONNX file written (default: models/count.onnx; with --real or --mix-b models/versions/count-real-<time>.onnx)")
+    p.add_argument("--renderer", choices=["a", "b"], default="a", help="which generator draws the training scenes (b: models/synth/pigs3d.py)")
+    p.add_argument("--mix-b", type=int, default=0, help="instead of --real: fine-tune --from on this many renderer B scenes mixed with renderer A's")
     a = p.parse_args()
-    if a.real and "--lr" not in sys.argv:
+    if (a.real or a.mix_b) and not any(x == "--lr" or x.startswith("--lr=") for x in sys.argv):
         a.lr = 3e-4  # fine-tuning: a tenth of training's rate
     train_count(a)
 

@@ -242,11 +242,12 @@ export class LiveVision {
       const { task, results, lines, model } = result;
       result = { task, model, lines: [], results: task === 'plate' && lines.length > 0 ? interpretReads(task, lines, (await this.loadContext(camera.siteId)).plateFormats) : results };
     }
+    // One frame per task, replaced by the next, as the model saw the whole picture (an officer's correction
+    // labels every animal or plate on it: one hidden by a mask is still an animal to learn from).
+    entry?.latest.set(result.task, { frame: meta.frame, result, capturedAt: meta.capturedAt });
     // What the zones leave of the result is what is shown, counted and checked.
     if (zones.length > 0) result = this.applyZones(result, zones, at);
     const { lines: _lines, ...shown } = result.task === 'count' ? { ...result, lines: [] } : result;
-    // One frame per task, replaced by the next: what the officer sees is what can be corrected.
-    entry?.latest.set(result.task, { frame: meta.frame, result, capturedAt: meta.capturedAt });
     const handledMs = Date.now() - meta.capturedAt - meta.latencyMs;
     this.push(camera)('vision:result', {
       cameraId: camera.id,
@@ -394,7 +395,7 @@ export class LiveVision {
     this.contexts.delete(siteId);
   }
 
-  /** The last frame of a camera analysed for `task`, with its result; null when none came yet. */
+  /** The last frame of a camera analysed for `task`, with its result over the whole picture (zones not applied); null when none came yet. */
   latestFrame(cameraId: string, task: VisionTask): AnalysedFrame | null {
     return this.cameras.get(cameraId)?.latest.get(task) ?? null;
   }

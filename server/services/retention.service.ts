@@ -81,6 +81,9 @@ export class RetentionService {
         }
         const segments = await db.select({ path: recordingSegments.path }).from(recordingSegments).where(eq(recordingSegments.recordingId, recording.id));
         const files = [recording.path, recording.posterPath, ...segments.map((s) => s.path)].filter((f): f is string => Boolean(f));
+        // The officers' corrections of its vision are pictures of the session too: they go with it (first, so
+        // a failure leaves the recording to the next pass rather than the samples behind for ever).
+        await this.deps.samples.removeForSession(recording.sessionId);
         // The playable file and poster are in the evidence store; segments are local working files.
         for (const stored of [recording.path, recording.posterPath]) if (stored) await store.remove(stored);
         for (const s of segments) fs.rmSync(path.join(dataDir, s.path), { force: true });
@@ -98,8 +101,6 @@ export class RetentionService {
             now,
           );
         });
-        // The officers' corrections of its vision are pictures of the session too: they go with it.
-        await this.deps.samples.removeForSession(recording.sessionId);
         result.deleted.push({ recordingId: recording.id, sessionId: recording.sessionId, files: files.length });
       }
     }

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { and, asc, count, desc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { Readable } from 'node:stream';
+import { and, asc, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { cameras, declarations, loadingBatches, sites, visionSamples } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
@@ -129,29 +130,36 @@ export class VisionSampleService {
     const [forward, backward, closedAt] = [b.countedForward, b.countedBackward, b.closedAt];
     const id = randomUUID();
     const model = await this.deps.models.activeCountModel();
-    return db.transaction(async (tx) => {
-      const [existing] = await tx.select({ id: visionSamples.id }).from(visionSamples).where(eq(visionSamples.batchId, batchId));
-      if (existing) throw new AppError('conflict', 'This batch total was confirmed already', { reason: 'sample_exists' });
-      const [saved] = await tx
-        .insert(visionSamples)
-        .values({
-          id,
-          task: 'crossing',
-          siteId: batch.siteId,
-          cameraId: b.cameraId,
-          sessionId,
-          batchId,
-          model,
-          capturedAt: closedAt,
-          predicted: { task: 'crossing', forward, backward, net: forward - backward },
-          label: { task: 'crossing', total },
-          createdBy: p.userId,
-          createdAt: this.now(),
-        })
-        .returning();
-      await appendAudit(tx, { actorId: p.userId, action: 'vision.sample', entityType: 'vision_sample', entityId: id, details: { task: 'crossing', batchId, counted: forward - backward, total } });
-      return toView(saved!);
-    });
+    const exists = () => new AppError('conflict', 'This batch total was confirmed already', { reason: 'sample_exists' });
+    return db
+      .transaction(async (tx) => {
+        const [existing] = await tx.select({ id: visionSamples.id }).from(visionSamples).where(eq(visionSamples.batchId, batchId));
+        if (existing) throw exists();
+        const [saved] = await tx
+          .insert(visionSamples)
+          .values({
+            id,
+            task: 'crossing',
+            siteId: batch.siteId,
+            cameraId: b.cameraId,
+            sessionId,
+            batchId,
+            model,
+            capturedAt: closedAt,
+            predicted: { task: 'crossing', forward, backward, net: forward - backward },
+            label: { task: 'crossing', total },
+            createdBy: p.userId,
+            createdAt: this.now(),
+          })
+          .returning();
+        await appendAudit(tx, { actorId: p.userId, action: 'vision.sample', entityType: 'vision_sample', entityId: id, details: { task: 'crossing', batchId, counted: forward - backward, total } });
+        return toView(saved!);
+      })
+      .catch((err: unknown) => {
+        // Two confirmations at once: the unique index lets one through; the other is told, not failed.
+        if ((err as { code?: string; cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505') throw exists();
+        throw err;
+      });
   }
 
   /** How many samples of each task there are, and the latest ones (administrators and supervisors). */
@@ -180,42 +188,46 @@ export class VisionSampleService {
    * Writes every sample to `dir` in the documented format (models/README.md, "Labelled samples"):
    * dataset.json, samples.jsonl (one sample a line, points and boxes in pixels of its picture), images/.
    */
-  async exportTo(dir: string, progress?: (done: number) => void): Promise<{ dir: string; samples: number; images: number; counts: Record<SampleTask, number> }> {
+  async exportTo(dir: string): Promise<{ dir: string; samples: number; images: number; missingImages: number; counts: Record<SampleTask, number> }> {
     fs.mkdirSync(path.join(dir, 'images'), { recursive: true });
-    const out = fs.createWriteStream(path.join(dir, 'samples.jsonl'));
     const counts = Object.fromEntries(sampleTasks.map((t) => [t, 0])) as Record<SampleTask, number>;
     let images = 0;
-    let after: { createdAt: Date; id: string } | null = null;
-    try {
+    let missingImages = 0;
+    const db = this.deps.db;
+    const store = this.deps.store;
+    // Paged by id (a stable order), a page at a time: the export is bounded in memory however many there are.
+    async function* lines() {
+      let after: string | null = null;
       for (;;) {
-        const page: Array<typeof visionSamples.$inferSelect> = await this.deps.db
+        const page: Array<typeof visionSamples.$inferSelect> = await db
           .select()
           .from(visionSamples)
-          .where(after ? or(gt(visionSamples.createdAt, after.createdAt), and(eq(visionSamples.createdAt, after.createdAt), gt(visionSamples.id, after.id))) : undefined)
-          .orderBy(asc(visionSamples.createdAt), asc(visionSamples.id))
+          .where(after ? gt(visionSamples.id, after) : undefined)
+          .orderBy(asc(visionSamples.id))
           .limit(EXPORT_PAGE);
         for (const row of page) {
           let image: string | null = null;
           if (row.imagePath) {
-            image = `images/${row.id}.jpg`;
-            await pipeline(await this.deps.store.open(row.imagePath), fs.createWriteStream(path.join(dir, image)));
-            images += 1;
+            try {
+              await pipeline(await store.open(row.imagePath), fs.createWriteStream(path.join(dir, 'images', `${row.id}.jpg`)));
+              image = `images/${row.id}.jpg`;
+              images += 1;
+            } catch {
+              // A picture gone from the store (deleted meanwhile): the sample is exported without it.
+              missingImages += 1;
+            }
           }
-          const line = JSON.stringify(exportedSample(row, image)) + '\n';
-          if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
           counts[row.task] += 1;
+          yield `${JSON.stringify(exportedSample(row, image))}\n`;
         }
-        const last = page.at(-1);
-        if (!last) break;
-        after = { createdAt: last.createdAt, id: last.id };
-        progress?.(Object.values(counts).reduce((a, b) => a + b, 0));
+        if (page.length < EXPORT_PAGE) return;
+        after = page.at(-1)!.id;
       }
-    } finally {
-      await new Promise<void>((resolve) => out.end(() => resolve()));
     }
+    await pipeline(Readable.from(lines()), fs.createWriteStream(path.join(dir, 'samples.jsonl')));
     const samples = Object.values(counts).reduce((a, b) => a + b, 0);
     fs.writeFileSync(path.join(dir, 'dataset.json'), `${JSON.stringify({ format: SAMPLE_EXPORT_FORMAT, exportedAt: this.now().toISOString(), samples, counts }, null, 2)}\n`);
-    return { dir, samples, images, counts };
+    return { dir, samples, images, missingImages, counts };
   }
 
   /** A session's samples go with its recording (retention): pictures and rows. */
@@ -236,11 +248,12 @@ export class VisionSampleService {
 
   private async remove(rows: Array<{ id: string; imagePath: string | null }>, why: Record<string, unknown>): Promise<number> {
     if (rows.length === 0) return 0;
-    for (const r of rows) if (r.imagePath) await this.deps.store.remove(r.imagePath);
+    // Rows first: a failure then leaves pictures to delete again, never rows pointing at nothing.
     await this.deps.db.transaction(async (tx) => {
       for (const r of rows) await tx.delete(visionSamples).where(eq(visionSamples.id, r.id));
       await appendAudit(tx, { actorId: null, action: 'retention.delete', entityType: 'vision_sample', entityId: rows[0]!.id, details: { ...why, samples: rows.map((r) => r.id) } });
     });
+    for (const r of rows) if (r.imagePath) await this.deps.store.remove(r.imagePath).catch(() => {});
     return rows.length;
   }
 }
@@ -358,7 +371,7 @@ export class FrameCorrectionService {
     const analysed = this.deps.frames.latestFrame(sessionId, input.cameraId, input.task);
     if (!analysed) throw new AppError('conflict', 'Nothing analysed on this camera for that task yet', { reason: 'no_analysed_frame' });
     const { frame, result, capturedAt } = analysed;
-    this.sweep(p.userId);
+    this.sweep(p.userId, 1);
     const held: HeldFrame = {
       id: randomUUID(),
       heldBy: p.userId,
@@ -375,6 +388,9 @@ export class FrameCorrectionService {
       predicted: prediction(result, frame.width, frame.height),
     };
     this.held.set(held.id, held);
+    // Again now the picture is encoded: holds made meanwhile (in parallel) count against the limits too.
+    this.sweep(p.userId, 0);
+    if (!this.held.has(held.id)) throw new AppError('too_many_requests', 'Too many frames held at once');
     return viewOf(held);
   }
 
@@ -387,9 +403,14 @@ export class FrameCorrectionService {
   async label(p: Principal, frameId: string, label: FrameLabel): Promise<VisionSampleView> {
     const held = this.mine(p, frameId);
     if (label.task !== held.task) throw new AppError('bad_request', `This frame was held for ${held.task}`, { reason: 'label_task_mismatch' });
-    const sample = await this.deps.samples.save(p, { ...held, label });
+    // Taken before saving, so a second submission of the same frame finds nothing (put back if saving fails).
     this.held.delete(frameId);
-    return sample;
+    try {
+      return await this.deps.samples.save(p, { ...held, label });
+    } catch (err) {
+      this.held.set(frameId, held);
+      throw err;
+    }
   }
 
   private mine(p: Principal, frameId: string): HeldFrame {
@@ -398,15 +419,15 @@ export class FrameCorrectionService {
     return held;
   }
 
-  /** Drops expired holds, and the oldest beyond the limits (a user's own first). */
-  private sweep(userId: string): void {
+  /** Drops expired holds, and the oldest beyond the limits (a user's own first), leaving `room` for new ones. */
+  private sweep(userId: string, room: number): void {
     const now = Date.now();
     for (const [id, h] of this.held) if (now - h.heldAt > HOLD_MS) this.held.delete(id);
     const mine = [...this.held.values()].filter((h) => h.heldBy === userId);
-    for (const h of mine.slice(0, Math.max(0, mine.length - MAX_HELD_PER_USER + 1))) this.held.delete(h.id);
+    for (const h of mine.slice(0, Math.max(0, mine.length - MAX_HELD_PER_USER + room))) this.held.delete(h.id);
     // Map order is insertion order: the oldest go first.
     for (const id of this.held.keys()) {
-      if (this.held.size < MAX_HELD) break;
+      if (this.held.size + room <= MAX_HELD) break;
       this.held.delete(id);
     }
   }

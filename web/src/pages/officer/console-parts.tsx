@@ -251,7 +251,7 @@ function BatchTotal({ sessionId, batch, onError }: { sessionId: string; batch: L
         {t('console.batchTotalConfirmed', { n: confirmed })}
       </span>
     );
-  const n = Number(total);
+  const n = total.trim() === '' ? Number.NaN : Number(total);
   return (
     <span className="inline" data-testid="batch-total">
       <label>
