@@ -21,6 +21,8 @@ export const modelCard = z.object({
   trained: z.string(),
   heldOutMape: z.number().nullable(),
   secondHeldOutMape: z.number().nullable(),
+  /** MAPE (5-60) on renderer B's held-out scenes (models/synth/pigs3d.py), the second, independent generator. */
+  otherRendererMape: z.number().nullable(),
   lineCrossing: z.string().nullable(),
   chosenBy: z.string(),
 });

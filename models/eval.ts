@@ -91,7 +91,9 @@ if (values.real) {
 
 const root = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-eval-'));
 const started = Date.now();
-await Promise.all(SETS.map((s) => generate(path.join(root, s.task), s.task, s.seed, s.n)));
+// A --keep folder that already holds a set (same seeds and size) is scored again without drawing it anew.
+const drawn = (dir: string, n: number) => fs.existsSync(path.join(dir, 'labels.json')) && JSON.parse(fs.readFileSync(path.join(dir, 'labels.json'), 'utf8')).length === n;
+await Promise.all(SETS.filter((s) => !(values.keep && drawn(path.join(root, s.task), s.n))).map((s) => generate(path.join(root, s.task), s.task, s.seed, s.n)));
 console.error(`generated ${SETS.length} held-out sets in ${((Date.now() - started) / 1000).toFixed(0)} s under ${root}`);
 
 const { pool, countModel } = await startPool(['count', 'plate']);

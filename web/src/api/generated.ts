@@ -420,6 +420,7 @@ export type ModelCard = {
   trained: string;
   heldOutMape: number | null;
   secondHeldOutMape: number | null;
+  otherRendererMape: number | null;
   lineCrossing: string | null;
   chosenBy: string;
 };

@@ -343,6 +343,7 @@ export const en = {
   'console.batchTrueTotal': 'Counted {counted}. Truly crossed:',
   'console.confirmTotal': 'Confirm the total',
   'console.batchTotalConfirmed': 'Total confirmed: {n}',
+  'models.otherRenderer': 'Other renderer (MAPE)',
   'models.samples': "Labelled samples (officers' corrections)",
   'models.samplesHint':
     'Frames officers corrected on the console and the wall, and loading-batch totals they confirmed. Export them with npm run models:dataset -- export DIR; score a model on them with npm run models:eval -- --real DIR; fine-tune with npm run models:train -- count --real DIR.',

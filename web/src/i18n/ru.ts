@@ -345,6 +345,7 @@ export const ru: Messages = {
   'console.batchTrueTotal': 'Подсчитано {counted}. На самом деле прошло:',
   'console.confirmTotal': 'Подтвердить итог',
   'console.batchTotalConfirmed': 'Итог подтверждён: {n}',
+  'models.otherRenderer': 'Другой рендерер (MAPE)',
   'models.samples': 'Размеченные образцы (исправления инспекторов)',
   'models.samplesHint':
     'Кадры, исправленные инспекторами в консоли и на стене камер, и подтверждённые ими итоги партий погрузки. Экспорт: npm run models:dataset -- export DIR; оценка модели на них: npm run models:eval -- --real DIR; дообучение: npm run models:train -- count --real DIR.',

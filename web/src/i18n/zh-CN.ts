@@ -343,6 +343,7 @@ export const zhCN: Messages = {
   'console.batchTrueTotal': '计数 {counted}。实际通过：',
   'console.confirmTotal': '确认总数',
   'console.batchTotalConfirmed': '已确认总数：{n}',
+  'models.otherRenderer': '另一渲染器（MAPE）',
   'models.samples': '标注样本（关员的更正）',
   'models.samplesHint':
     '关员在控制台和监控墙上更正的画面，以及他们确认的装载批次总数。导出：npm run models:dataset -- export DIR；用它们评估模型：npm run models:eval -- --real DIR；微调：npm run models:train -- count --real DIR。',

@@ -27,6 +27,7 @@ export function ModelsTab() {
           { title: 'models.parameters', cell: (v) => v.parameters },
           { title: 'models.trained', cell: (v) => <span className="small">{v.trained}</span> },
           { title: 'models.heldOut', cell: (v) => (v.heldOutMape === null ? '—' : `${v.heldOutMape} %${v.secondHeldOutMape === null ? '' : ` / ${v.secondHeldOutMape} %`}`) },
+          { title: 'models.otherRenderer', cell: (v) => (v.otherRendererMape === null ? '—' : `${v.otherRendererMape} %`) },
           { title: 'models.lineCrossing', cell: (v) => v.lineCrossing ?? '—' },
           { title: 'models.chosenBy', cell: (v) => <span className="small">{v.chosenBy}</span> },
           {
