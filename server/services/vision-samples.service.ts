@@ -24,6 +24,20 @@ import { appendAudit } from './audit.service.ts';
 import type { InspectionService } from './inspections.service.ts';
 import type { ModelVersionService } from './model-versions.service.ts';
 
+/** A picture as a model analysed it, with what the model said: what a correction labels. */
+export interface AnalysedPicture {
+  task: FrameTask;
+  siteId: string;
+  cameraId: string;
+  sessionId: string | null;
+  model: string;
+  capturedAt: Date;
+  jpeg: Buffer;
+  width: number;
+  height: number;
+  predicted: SamplePrediction;
+}
+
 export interface VisionSampleView {
   id: string;
   task: SampleTask;
@@ -71,22 +85,7 @@ export class VisionSampleService {
   }
 
   /** Keeps a corrected frame: its picture in the evidence store, the row, an audit entry. */
-  async save(
-    p: Principal,
-    input: {
-      task: FrameTask;
-      siteId: string;
-      cameraId: string;
-      sessionId: string | null;
-      model: string;
-      capturedAt: Date;
-      jpeg: Buffer;
-      width: number;
-      height: number;
-      predicted: SamplePrediction;
-      label: FrameLabel;
-    },
-  ): Promise<VisionSampleView> {
+  async save(p: Principal, input: AnalysedPicture & { label: FrameLabel }): Promise<VisionSampleView> {
     const id = randomUUID();
     const imagePath = sampleImageFile(id);
     const imageSha256 = sha256Hex(input.jpeg);
@@ -300,20 +299,10 @@ export interface AnalysedFrames {
 }
 
 /** A frame held for an officer to correct (in memory, bounded; gone after HOLD_MS). */
-interface HeldFrame {
+interface HeldFrame extends AnalysedPicture {
   id: string;
   heldBy: string;
   heldAt: number;
-  task: FrameTask;
-  siteId: string;
-  cameraId: string;
-  sessionId: string | null;
-  model: string;
-  capturedAt: Date;
-  jpeg: Buffer;
-  width: number;
-  height: number;
-  predicted: SamplePrediction;
 }
 
 export interface HeldFrameView {
