@@ -110,6 +110,7 @@ export const errorReasons = [
   'no_analysed_frame',
   'label_task_mismatch',
   'sample_exists',
+  'batch_open',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

@@ -238,6 +238,8 @@ describe('vision on a live inspection', () => {
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(201);
     expect(confirmed.body).toMatchObject({ task: 'crossing', sessionId, batchId: opened.body.id, hasImage: false, predicted: { net: 0 }, label: { total: 38 } });
     expect((await officer.http.post(totalUrl, { total: 39 })).body.error.reason).toBe('sample_exists');
+    // The console shows it as confirmed from then on.
+    expect((await officer.http.get(url)).body[0]).toMatchObject({ id: opened.body.id, confirmedTotal: 38 });
   });
 
   it("keeps the officer's correction of a plate read in the session as a labelled sample; it goes with the session's recording", async () => {

@@ -56,6 +56,7 @@ const loadingBatch = z
     closedAt: z.string().nullable(),
     counted: z.object({ forward: z.number().int(), backward: z.number().int(), net: z.number().int() }).nullable(),
     alarmId: z.uuid().nullable(),
+    confirmedTotal: z.number().int().nullable().meta({ description: 'The true total the officer confirmed after closing it, if any' }),
   })
   .meta({ id: 'LoadingBatch' });
 

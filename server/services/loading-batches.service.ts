@@ -3,9 +3,9 @@
  * crossing it are counted live (server/live/live-vision.ts); closing the batch stores the count and
  * raises count_mismatch when it differs from what was expected (by default the declared quantity).
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { cameras, declarations, loadingBatches } from '../db/schema.ts';
+import { cameras, declarations, loadingBatches, visionSamples } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { countMismatch } from '../../inference/index.ts';
 import type { AlarmService } from './alarms.service.ts';
@@ -37,6 +37,8 @@ export interface LoadingBatchView {
   closedAt: string | null;
   counted: { forward: number; backward: number; net: number } | null;
   alarmId: string | null;
+  /** The true total the officer confirmed after closing it (a labelled sample), if any. */
+  confirmedTotal: number | null;
 }
 
 export class LoadingBatchService {
@@ -119,7 +121,12 @@ export class LoadingBatchService {
   async list(p: Principal, sessionId: string): Promise<LoadingBatchView[]> {
     await assertMayReadSession(this.deps.db, p, sessionId);
     const rows = await this.deps.db.select().from(loadingBatches).where(eq(loadingBatches.sessionId, sessionId)).orderBy(loadingBatches.openedAt);
-    return rows.map(toView);
+    const confirmed = await this.deps.db
+      .select({ batchId: visionSamples.batchId, label: visionSamples.label })
+      .from(visionSamples)
+      .where(and(eq(visionSamples.sessionId, sessionId), isNotNull(visionSamples.batchId)));
+    const totals = new Map(confirmed.map((c) => [c.batchId, c.label.task === 'crossing' ? c.label.total : null]));
+    return rows.map((row) => toView(row, totals.get(row.id) ?? null));
   }
 
   private async note(sessionId: string, actorId: string, payload: TimelineNote) {
@@ -127,7 +134,7 @@ export class LoadingBatchService {
   }
 }
 
-function toView(row: typeof loadingBatches.$inferSelect): LoadingBatchView {
+function toView(row: typeof loadingBatches.$inferSelect, confirmedTotal: number | null = null): LoadingBatchView {
   const counted = row.countedForward === null || row.countedBackward === null ? null : { forward: row.countedForward, backward: row.countedBackward, net: row.countedForward - row.countedBackward };
   return {
     id: row.id,
@@ -139,5 +146,6 @@ function toView(row: typeof loadingBatches.$inferSelect): LoadingBatchView {
     closedAt: row.closedAt?.toISOString() ?? null,
     counted,
     alarmId: row.alarmId,
+    confirmedTotal,
   };
 }

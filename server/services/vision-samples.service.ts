@@ -125,7 +125,7 @@ export class VisionSampleService {
       .where(and(eq(loadingBatches.id, batchId), eq(loadingBatches.sessionId, sessionId)));
     if (!batch) throw notFound('Loading batch');
     const { batch: b } = batch;
-    if (!b.closedAt || b.countedForward === null || b.countedBackward === null) throw new AppError('conflict', 'Close the batch before confirming its total', { reason: 'batch_not_counted' });
+    if (!b.closedAt || b.countedForward === null || b.countedBackward === null) throw new AppError('conflict', 'Close the batch before confirming its total', { reason: 'batch_open' });
     const [forward, backward, closedAt] = [b.countedForward, b.countedBackward, b.closedAt];
     const id = randomUUID();
     const model = await this.deps.models.activeCountModel();

@@ -248,6 +248,8 @@ export type LoadingBatch = {
     net: number;
   } | null;
   alarmId: string | null;
+  /** The true total the officer confirmed after closing it, if any */
+  confirmedTotal: number | null;
 };
 
 export type LoadingEvent = {

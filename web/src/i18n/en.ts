@@ -525,6 +525,7 @@ export const en = {
   'error.reason.too_many_plate_formats': 'At most {max} plate formats: delete one first.',
   'error.reason.no_analysed_frame': 'Nothing has been analysed on this camera for that yet; try again in a moment.',
   'error.reason.label_task_mismatch': 'This frame was held for another kind of correction.',
+  'error.reason.batch_open': 'Close the batch before confirming its total.',
   'error.reason.sample_exists': 'This total was confirmed already.',
   'error.reason.model_file_changed': 'The model file is not the version it is listed as (its hash differs): it cannot be made active.',
   'error.reason.camera_not_counting': 'This camera is not set up for counting.',

@@ -527,6 +527,7 @@ export const ru: Messages = {
   'error.reason.too_many_plate_formats': 'Не больше {max} форматов номеров: сначала удалите один.',
   'error.reason.no_analysed_frame': 'Эта камера ещё ничего не проанализировала для этой задачи; повторите через минуту.',
   'error.reason.label_task_mismatch': 'Этот кадр был задержан для другого вида исправления.',
+  'error.reason.batch_open': 'Сначала закройте партию, затем подтвердите итог.',
   'error.reason.sample_exists': 'Этот итог уже подтверждён.',
   'error.reason.model_file_changed': 'Файл модели не соответствует указанной версии (хеш другой): её нельзя сделать активной.',
   'error.reason.camera_not_counting': 'Камера не настроена на подсчёт.',

@@ -524,6 +524,7 @@ export const zhCN: Messages = {
   'error.reason.too_many_plate_formats': '车牌格式最多 {max} 个：请先删除一个。',
   'error.reason.no_analysed_frame': '该摄像头尚未对此任务分析出画面，请稍后重试。',
   'error.reason.label_task_mismatch': '该画面是为另一类更正而保留的。',
+  'error.reason.batch_open': '请先结束本批，再确认总数。',
   'error.reason.sample_exists': '该总数已确认过。',
   'error.reason.model_file_changed': '模型文件与登记的版本不符（哈希不同），不能设为当前版本。',
   'error.reason.camera_not_counting': '该摄像头未设置计数。',

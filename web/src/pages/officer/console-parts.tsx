@@ -244,7 +244,7 @@ export function BatchControl({
 function BatchTotal({ sessionId, batch, onError }: { sessionId: string; batch: LoadingBatch; onError: (e: unknown) => void }) {
   const { t } = useI18n();
   const [total, setTotal] = useState(String(batch.counted?.net ?? ''));
-  const [confirmed, setConfirmed] = useState<number | null>(null);
+  const [confirmed, setConfirmed] = useState<number | null>(batch.confirmedTotal);
   if (confirmed !== null)
     return (
       <span className="muted" data-testid="batch-total-confirmed">
