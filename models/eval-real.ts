@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { mapeOf, round } from './count-metrics.ts';
 import { readImageFile, type CodeTaskResult, type CountTaskResult, type InferencePool } from '../inference/index.ts';
 
 /** One line of samples.jsonl (the format models/README.md documents). */
@@ -20,15 +21,12 @@ interface ExportedSample {
   predicted: { count?: number; net?: number; reads?: Array<{ text: string }> };
 }
 
-const round = (x: number, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
-
 /** MAE, MAPE over truths of 5-60 (the target's range) and the share exactly right. */
 function countErrors(pairs: Array<{ truth: number; got: number }>) {
   if (pairs.length === 0) return null;
-  const inRange = pairs.filter((p) => p.truth >= 5 && p.truth <= 60);
   return {
-    mae: round(pairs.reduce((s, p) => s + Math.abs(p.got - p.truth), 0) / pairs.length),
-    mape5to60: inRange.length ? round((inRange.reduce((s, p) => s + Math.abs(p.got - p.truth) / p.truth, 0) / inRange.length) * 100) : null,
+    mae: round(pairs.reduce((s, p) => s + Math.abs(p.got - p.truth), 0) / pairs.length, 2),
+    mape5to60: mapeOf(pairs),
     exact: round(pairs.filter((p) => p.got === p.truth).length / pairs.length, 3),
   };
 }

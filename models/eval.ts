@@ -28,6 +28,7 @@ import {
 } from '../inference/index.ts';
 
 import { evaluateReal } from './eval-real.ts';
+import { inTargetRange, mapeOf, round } from './count-metrics.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -269,18 +270,7 @@ async function evaluateCrossing(dir: string) {
   };
 }
 
-/** The target's range (5-60 animals) and its herd-size bands. */
-function inTargetRange(e: { truth: number }) {
-  return e.truth >= 5 && e.truth <= 60;
-}
+/** The target's herd-size bands. */
 function herdSize(truth: number) {
   return truth <= 15 ? '05-15' : truth <= 30 ? '16-30' : truth <= 45 ? '31-45' : '46-60';
-}
-function mapeOf(rows: Array<{ truth: number; got: number }>) {
-  const kept = rows.filter(inTargetRange);
-  return kept.length ? round((kept.reduce((s, e) => s + Math.abs(e.got - e.truth) / e.truth, 0) / kept.length) * 100, 2) : null;
-}
-
-function round(x: number, digits: number) {
-  return Math.round(x * 10 ** digits) / 10 ** digits;
 }

@@ -129,11 +129,11 @@ interface CameraVision {
   frozen?: boolean;
   /** Per isolation pen, how many results in a row saw animals in it. */
   occupied: Map<string, number>;
-  /** The last analysed frame of each task with what was shown for it (an officer may correct it). */
+  /** The last analysed frame of each task with the model's result over the whole picture (an officer may correct it). */
   latest: Map<VisionTask, AnalysedFrame>;
 }
 
-/** A frame as analysed and the result shown for it (after the zones), kept until the next one. */
+/** A frame as analysed and the model's result for it (before the zones), kept until the next one. */
 export interface AnalysedFrame {
   frame: { data: Uint8Array; width: number; height: number };
   result: TaskResult;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { and, asc, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
-import type { Db } from '../db/database.ts';
+import { isUniqueViolation, type Db } from '../db/database.ts';
 import { cameras, declarations, loadingBatches, sites, visionSamples } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { encodeJpeg, type TaskResult } from '../../inference/index.ts';
@@ -156,7 +156,7 @@ export class VisionSampleService {
       })
       .catch((err: unknown) => {
         // Two confirmations at once: the unique index lets one through; the other is told, not failed.
-        if ((err as { code?: string; cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505') throw exists();
+        if (isUniqueViolation(err)) throw exists();
         throw err;
       });
   }
