@@ -18,6 +18,7 @@ const databaseTests = [
   'tests/loading-records.test.ts',
   'tests/storage.test.ts',
   'tests/loading-concurrency.test.ts',
+  'tests/farm-forms.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

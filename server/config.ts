@@ -77,6 +77,18 @@ const configSchema = z
     CAMERA_FOOTAGE_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
     /** Days a farm's labelled vision samples (officers' corrections outside sessions) are kept; a session's go with its recording. */
     VISION_SAMPLE_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    /** A farm's daily forms for a day are due by this local time (its port's zone) the next day. */
+    FORMS_DUE_TIME: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')
+      .default('10:00'),
+    /** Hours past due after which a missing daily form is escalated to the port's officers (their dashboard). */
+    FORMS_GRACE_HOURS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 14)
+      .default(24),
     /** Past this share of the data directory's disk used, the oldest camera footage (not on hold) is deleted. */
     STORAGE_MAX_USED_PERCENT: z.coerce.number().min(10).max(99).default(90),
     /** A site camera whose picture does not change at all this long raises camera_frozen. */

@@ -111,6 +111,14 @@ export const errorReasons = [
   'label_task_mismatch',
   'sample_exists',
   'batch_open',
+  'form_invalid',
+  'form_version_not_next',
+  'day_in_future',
+  'day_too_old',
+  'range_too_long',
+  'form_submitted',
+  'form_not_submitted',
+  'form_changed',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

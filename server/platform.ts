@@ -16,6 +16,7 @@ import { removeControlFile, writeControlFile } from './maintenance/control-file.
 import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
 import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
 import { startBookingReminders } from './jobs/booking-reminders.ts';
+import { startFormReminders } from './jobs/form-reminders.ts';
 import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { diskUsageOf, StorageGuard } from './jobs/storage-guard.ts';
@@ -98,10 +99,14 @@ export async function startPlatform(config: Config, options: { database?: Databa
       alarmCooldownMs: config.ALARM_COOLDOWN_SECONDS * 1000,
       cameraMediaDir: config.CAMERA_MEDIA_DIR,
       clock: options.clock,
+      forms: { dueTime: config.FORMS_DUE_TIME, graceHours: config.FORMS_GRACE_HOURS },
     });
     const movedPasswords = await services.admin.sealCameraPasswords();
     if (movedPasswords > 0) logger.warn({ cameras: movedPasswords }, 'camera passwords moved out of their source URLs and encrypted');
     services.events.onListenerError((err, event) => logger.error({ err, event }, 'domain event listener failed'));
+    const handbook = await services.forms.installHandbook();
+    if (handbook.installed.length > 0) logger.info({ forms: handbook.installed }, 'supervision form definitions installed');
+    if (handbook.differing.length > 0) logger.warn({ forms: handbook.differing }, 'shipped form definitions differ from the stored versions, which are kept: ship a change as a new version');
 
     // The HTTP server first (its request handler comes last): socket.io attaches to it, and everything
     // that pushes to users is built with the socket server in hand.
@@ -309,6 +314,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
       clock: options.clock,
     });
     cleanups.push(() => reminders.close());
+    const formReminders = await startFormReminders({ connection, prefix: config.REDIS_PREFIX, forms: services.forms, notify: sockets.toUsers, logger, metrics, clock: options.clock });
+    cleanups.push(() => formReminders.close());
 
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -3,12 +3,13 @@
  * (drizzle-kit) and must stay within what PostgreSQL 15 accepts: the same SQL runs on PGlite.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, foreignKey, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timelineKinds } from '../contracts/timeline.ts';
 import { loadingRecordStatuses } from '../contracts/loading-record.ts';
 import { alarmStatuses, bookingStatuses, inspectionTypes, verdictOutcomes, type BookingStatus, type InspectionType } from '../contracts/records.ts';
 import { DEFAULT_TIME_ZONE, type CameraSchedule } from '../contracts/schedule.ts';
 import { sampleTasks, type SampleLabel, type SamplePrediction } from '../contracts/vision-sample.ts';
+import { farmFormStatuses, type EntryValues, type FormDefinition } from '../contracts/forms.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -697,3 +698,106 @@ export const loadingRecordSeals = pgTable('loading_record_seals', {
   signingKeyId: text('signing_key_id').notNull(),
   sealedAt: at('sealed_at').notNull(),
 });
+
+/**
+ * Supervision e-form definitions (contract: server/contracts/forms.ts), one row per version. A stored
+ * version never changes: forms filled in under it keep rendering and validating with it.
+ */
+export const formDefinitions = pgTable(
+  'form_definitions',
+  {
+    key: text('key').notNull(),
+    version: integer('version').notNull(),
+    definition: jsonb('definition').$type<FormDefinition>().notNull(),
+    /** sha256 of the definition's canonical JSON: a shipped definition edited in place is noticed at start. */
+    sha256: text('sha256').notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.version] })],
+);
+
+export const farmFormStatusEnum = pgEnum('farm_form_status', farmFormStatuses);
+
+/** A farm's form for one local day (at its port): the draft or the submitted values, and its revision. */
+export const farmForms = pgTable(
+  'farm_forms',
+  {
+    id: id(),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    formKey: text('form_key').notNull(),
+    formVersion: integer('form_version').notNull(),
+    /** The farm's local calendar day, YYYY-MM-DD. */
+    day: text('day').notNull(),
+    status: farmFormStatusEnum('status').notNull(),
+    /** How many times it was submitted (0: a draft never submitted). */
+    revision: integer('revision').notNull().default(0),
+    values: jsonb('values').$type<EntryValues>().notNull(),
+    updatedBy: uuid('updated_by')
+      .notNull()
+      .references(() => users.id),
+    updatedAt: at('updated_at').notNull(),
+    submittedAt: at('submitted_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('farm_forms_site_form_day_idx').on(t.siteId, t.formKey, t.day),
+    index('farm_forms_site_day_idx').on(t.siteId, t.day),
+    foreignKey({ columns: [t.formKey, t.formVersion], foreignColumns: [formDefinitions.key, formDefinitions.version] }),
+  ],
+);
+
+/** Every submitted version of a form, kept: a correction adds one with its reason, the earlier stay. */
+export const farmFormRevisions = pgTable(
+  'farm_form_revisions',
+  {
+    formId: uuid('form_id')
+      .notNull()
+      .references(() => farmForms.id),
+    revision: integer('revision').notNull(),
+    formVersion: integer('form_version').notNull(),
+    values: jsonb('values').$type<EntryValues>().notNull(),
+    /** Why it was corrected (null for the first submission). */
+    reason: text('reason'),
+    submittedBy: uuid('submitted_by')
+      .notNull()
+      .references(() => users.id),
+    submittedAt: at('submitted_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.formId, t.revision] })],
+);
+
+/** Officers' comments on a form; a return asks the farm to correct it. */
+export const farmFormNotes = pgTable(
+  'farm_form_notes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    formId: uuid('form_id')
+      .notNull()
+      .references(() => farmForms.id),
+    returned: boolean('returned').notNull().default(false),
+    text: text('text').notNull(),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('farm_form_notes_form_idx').on(t.formId)],
+);
+
+/** Reminders sent for a farm's forms of a day, once each: `due` to the farm, `escalated` to its port's officers. */
+export const formReminders = pgTable(
+  'form_reminders',
+  {
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    day: text('day').notNull(),
+    stage: text('stage').notNull(),
+    forms: jsonb('forms').$type<string[]>().notNull(),
+    sentAt: at('sent_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.day, t.stage] })],
+);

@@ -1,5 +1,6 @@
 /** The express application: REST API, health, metrics, OpenAPI and (when built) the web app. */
 import { plateFormatRoutes } from './plate-formats.routes.ts';
+import { formRoutes } from './forms.routes.ts';
 import { modelRoutes } from './models.routes.ts';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -68,6 +69,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   declarationRoutes(api, services.declarations);
   adminRoutes(api, services.admin, services.db);
   plateFormatRoutes(api, services.plateFormats);
+  formRoutes(api, services.forms);
   modelRoutes(api, services.models);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches, corrections: deps.corrections, samples: services.samples, store: services.store });

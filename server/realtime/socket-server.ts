@@ -106,6 +106,9 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
   deps.services.events.on('loading.event', ({ recordId, portId, enterpriseId, event, officersOnly }) => {
     emitTo([rooms.port(portId), rooms.supervisors, ...(officersOnly ? [] : [rooms.enterprise(enterpriseId)])], 'loading:event', { recordId, event });
   });
+  deps.services.events.on('user.notified', ({ userIds, kind, payload }) => {
+    if (userIds.length > 0) emitTo(userIds.map(rooms.user), 'notification', { kind, payload });
+  });
   deps.services.events.on('booking.changed', ({ booking, action }) => {
     emitTo(roomsForBooking(booking), 'booking:changed', { action, booking });
   });

@@ -24,6 +24,8 @@ export interface DomainEventMap {
   'camera.changed': [{ cameraId: string }];
   /** An administrator made another version of the counting model the active one. */
   'model.changed': [{ task: 'count'; version: string }];
+  /** Something was said to these users (stored in `notifications` in the same transaction): pushed to their open pages. */
+  'user.notified': [{ userIds: string[]; kind: string; payload: Record<string, unknown> }];
   /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */
   'auth.revoked': [{ userId: string; tokenHash?: string }];
 }

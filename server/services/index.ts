@@ -22,6 +22,7 @@ import { ModelVersionService } from './model-versions.service.ts';
 import { AlarmService } from './alarms.service.ts';
 import { LoadingRecordArchive } from './loading-record-archive.ts';
 import { TimelineService } from './timeline.service.ts';
+import { FarmFormService } from './farm-forms.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -50,6 +51,8 @@ export interface Services {
   samples: VisionSampleService;
   alarms: AlarmService;
   timeline: TimelineService;
+  /** The farm's supervision e-forms. */
+  forms: FarmFormService;
   signingKey: SigningKey;
   dataDir: string;
   store: EvidenceStore;
@@ -65,6 +68,8 @@ export function createServices(options: {
   alarmCooldownMs?: number;
   cameraMediaDir?: string;
   secrets?: SecretBox;
+  /** When a farm's daily forms are due (local HH:MM the next day) and the hours of grace before officers are told. */
+  forms?: { dueTime: string; graceHours: number };
 }): Services {
   // Finished evidence goes to local disk under the data dir unless another store is given (S3).
   const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
@@ -98,6 +103,7 @@ export function createServices(options: {
     samples,
     alarms,
     timeline,
+    forms: new FarmFormService({ db: deps.db, events, clock: options.clock, dueTime: options.forms?.dueTime ?? '10:00', graceHours: options.forms?.graceHours ?? 24 }),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
     store: deps.store,

@@ -37,6 +37,10 @@ import type {
   LoadingEvent,
   LoadingRecord,
   LoadingVerification,
+  FormDefinition,
+  FormEntry,
+  FormOverview,
+  OverdueForms,
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
@@ -50,6 +54,8 @@ export class ApiError extends Error {
     readonly params?: Record<string, string | number>,
     /** For validation_failed: which fields, by path. */
     readonly fields: string[] = [],
+    /** The server's details as sent (a refused form's field-level problems). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -60,7 +66,7 @@ interface ErrorBody {
   reason?: string;
   params?: Record<string, string | number>;
   message?: string;
-  details?: Array<{ path?: unknown[] } | null>;
+  details?: Array<{ path?: unknown } | null>;
 }
 
 type Query = Record<string, string | number | boolean | undefined | null>;
@@ -105,8 +111,8 @@ async function send(method: string, path: string, options: RequestOptions = {}):
   }
   if (!res.ok) {
     const error = (parseJson(await res.text()) as { error?: ErrorBody } | null)?.error;
-    const fields = Array.isArray(error?.details) ? error.details.map((d) => (Array.isArray(d?.path) ? d.path.join('.') : '')).filter(Boolean) : [];
-    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText, error?.reason, error?.params, fields);
+    const fields = Array.isArray(error?.details) ? error.details.map((d) => (Array.isArray(d?.path) ? d.path.join('.') : typeof d?.path === 'string' ? d.path : '')).filter(Boolean) : [];
+    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText, error?.reason, error?.params, fields, error?.details);
   }
   return res;
 }
@@ -254,6 +260,16 @@ export const api = {
   /** One frame from a camera's source (the administrator's camera test). */
   cameraPreview: (cameraId: string, input: 'main' | 'sub' = 'main') => requestBlob(`/admin/cameras/${cameraId}/preview?input=${input}`),
   createVehicle: (body: { enterpriseId: string; plate: string; description?: string }) => post<Vehicle>('/admin/vehicles', body),
+
+  formOverview: (siteId: string, from: string, to: string) => get<FormOverview>(`/farms/${siteId}/forms`, { from, to }),
+  formEntry: (siteId: string, key: string, day: string) => get<{ definition: FormDefinition; entry: FormEntry | null }>(`/farms/${siteId}/forms/${key}/${day}`),
+  formRevision: (siteId: string, key: string, day: string, revision: number) =>
+    get<{ definition: FormDefinition; revision: number; reason: string | null; values: Record<string, unknown> }>(`/farms/${siteId}/forms/${key}/${day}/revisions/${revision}`),
+  saveFormDraft: (siteId: string, key: string, day: string, values: Record<string, unknown>) => put<FormEntry>(`/farms/${siteId}/forms/${key}/${day}`, { values }),
+  submitForm: (siteId: string, key: string, day: string, values: Record<string, unknown>) => post<FormEntry>(`/farms/${siteId}/forms/${key}/${day}/submit`, { values }),
+  correctForm: (siteId: string, key: string, day: string, values: Record<string, unknown>, reason: string) => post<FormEntry>(`/farms/${siteId}/forms/${key}/${day}/correct`, { values, reason }),
+  noteForm: (siteId: string, key: string, day: string, text: string, returnForCorrection: boolean) => post<FormEntry>(`/farms/${siteId}/forms/${key}/${day}/notes`, { text, returnForCorrection }),
+  overdueForms: () => get<{ overdue: OverdueForms[] }>('/forms/overdue'),
 };
 
 export interface ExportStatus {

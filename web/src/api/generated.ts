@@ -203,6 +203,386 @@ export type FootageSegment = {
   offsetMs: number;
 };
 
+export type FormDefinition = {
+  key: string;
+  version: number;
+  title: {
+    "zh-CN": string;
+    en: string;
+    ru: string;
+  };
+  description?: {
+    "zh-CN": string;
+    en: string;
+    ru: string;
+  };
+  cadence: "daily" | "as_needed";
+  fields: Array<{
+    key: string;
+    label: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    required?: boolean;
+    help?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    type: "text";
+    maxLength?: number;
+    multiline?: boolean;
+  } | {
+    key: string;
+    label: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    required?: boolean;
+    help?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    type: "number";
+    min?: number;
+    max?: number;
+    integer?: boolean;
+    unit?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+  } | {
+    key: string;
+    label: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    required?: boolean;
+    help?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    type: "date";
+  } | {
+    key: string;
+    label: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    required?: boolean;
+    help?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    type: "time";
+  } | {
+    key: string;
+    label: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    required?: boolean;
+    help?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    type: "yesno";
+  } | {
+    key: string;
+    label: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    required?: boolean;
+    help?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    type: "choice";
+    options: Array<{
+      value: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+    }>;
+  } | {
+    key: string;
+    label: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    required?: boolean;
+    help?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    type: "choices";
+    options: Array<{
+      value: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+    }>;
+  } | {
+    key: string;
+    label: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    required?: boolean;
+    help?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    type: "rows";
+    fields: Array<{
+      key: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      required?: boolean;
+      help?: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      type: "text";
+      maxLength?: number;
+      multiline?: boolean;
+    } | {
+      key: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      required?: boolean;
+      help?: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      type: "number";
+      min?: number;
+      max?: number;
+      integer?: boolean;
+      unit?: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+    } | {
+      key: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      required?: boolean;
+      help?: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      type: "date";
+    } | {
+      key: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      required?: boolean;
+      help?: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      type: "time";
+    } | {
+      key: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      required?: boolean;
+      help?: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      type: "yesno";
+    } | {
+      key: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      required?: boolean;
+      help?: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      type: "choice";
+      options: Array<{
+        value: string;
+        label: {
+          "zh-CN": string;
+          en: string;
+          ru: string;
+        };
+      }>;
+    } | {
+      key: string;
+      label: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      required?: boolean;
+      help?: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+      type: "choices";
+      options: Array<{
+        value: string;
+        label: {
+          "zh-CN": string;
+          en: string;
+          ru: string;
+        };
+      }>;
+    }>;
+    minRows?: number;
+    maxRows?: number;
+    rules?: Array<{
+      kind: "atMost";
+      field: string;
+      than: string;
+      message: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+    } | {
+      kind: "requiredWhen";
+      field: string;
+      when: string;
+      equals: string | number | boolean;
+      message: {
+        "zh-CN": string;
+        en: string;
+        ru: string;
+      };
+    }>;
+  }>;
+  rules?: Array<{
+    kind: "atMost";
+    field: string;
+    than: string;
+    message: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+  } | {
+    kind: "requiredWhen";
+    field: string;
+    when: string;
+    equals: string | number | boolean;
+    message: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+  }>;
+};
+
+export type FormEntry = {
+  id: string;
+  siteId: string;
+  formKey: string;
+  formVersion: number;
+  day: string;
+  status: "draft" | "submitted" | "returned";
+  state: "missing" | "draft" | "submitted" | "returned" | "overdue";
+  revision: number;
+  values: Record<string, unknown>;
+  dueAt: string | null;
+  updatedAt: string;
+  submittedAt: string | null;
+  revisions: Array<{
+    revision: number;
+    formVersion: number;
+    reason: string | null;
+    submittedBy: string;
+    submittedAt: string;
+  }>;
+  notes: Array<{
+    id: number;
+    text: string;
+    returned: boolean;
+    author: string;
+    createdAt: string;
+  }>;
+} | null;
+
+export type FormOverview = {
+  site: {
+    id: string;
+    name: string;
+    enterpriseName: string;
+    timeZone: string;
+  };
+  today: string;
+  forms: Array<{
+    key: string;
+    version: number;
+    title: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
+    cadence: "daily" | "as_needed";
+  }>;
+  days: Array<{
+    day: string;
+    dueAt: string;
+    forms: Array<{
+      key: string;
+      state: "missing" | "draft" | "submitted" | "returned" | "overdue";
+      revision: number;
+    }>;
+  }>;
+};
+
 export type HeldFrame = {
   frameId: string;
   task: "count" | "plate" | "seal";
@@ -431,6 +811,15 @@ export type Officer = {
   id: string;
   displayName: string;
   portId: string | null;
+};
+
+export type OverdueForms = {
+  siteId: string;
+  siteName: string;
+  enterpriseName: string;
+  day: string;
+  dueAt: string;
+  forms: Array<string>;
 };
 
 export type PlateFormat = {

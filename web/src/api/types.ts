@@ -62,6 +62,11 @@ export type LoadingBatch = api.LoadingBatch;
 export type LoadingRecord = api.LoadingRecord;
 export type LoadingEvent = api.LoadingEvent;
 export type LoadingVerification = api.LoadingVerification;
+export type FormEntry = api.FormEntry;
+export type FormOverview = api.FormOverview;
+export type OverdueForms = api.OverdueForms;
+/** Form definitions and the entry check are shared with the server (one contract). */
+export { checkEntry, type EntryError, type FormDefinition, type FormField, type ScalarField, type Localised } from '../../../server/contracts/forms.ts';
 
 /** An event of one kind, and the filter that narrows to it: `events.filter(ofKind('snapshot'))`. */
 export type TimelineEventOf<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;

@@ -19,6 +19,8 @@ const ReviewQueue = lazy(() => import('../pages/supervision/ReviewQueue.tsx').th
 const LoadingRecordsPage = lazy(() => import('../pages/loading/LoadingRecordsPage.tsx').then((m) => ({ default: m.LoadingRecordsPage })));
 const LoadingRecordPage = lazy(() => import('../pages/loading/LoadingRecordPage.tsx').then((m) => ({ default: m.LoadingRecordPage })));
 const AccountPage = lazy(() => import('../pages/account/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
+const FarmFormsPage = lazy(() => import('../pages/forms/FarmFormsPage.tsx').then((m) => ({ default: m.FarmFormsPage })));
+const FormEntryPage = lazy(() => import('../pages/forms/FormEntryPage.tsx').then((m) => ({ default: m.FormEntryPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
 interface RouteDef {
@@ -40,6 +42,12 @@ const routes: RouteDef[] = [
   { pattern: '/farms', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <CameraWall /> },
   { pattern: '/loading', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <LoadingRecordsPage /> },
   { pattern: '/loading/:id', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: (p) => <LoadingRecordPage recordId={p.id!} /> },
+  { pattern: '/forms', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <FarmFormsPage /> },
+  {
+    pattern: '/forms/:siteId/:key/:day',
+    roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'],
+    render: (p) => <FormEntryPage siteId={p.siteId!} formKey={p.key!} day={p.day!} />,
+  },
   { pattern: '/review', roles: ['officer', 'supervisor', 'admin'], render: () => <ReviewQueue /> },
   { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
@@ -50,16 +58,19 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
   enterprise_user: [
     { to: '/enterprise', label: 'nav.myInspections' },
     { to: '/farms', label: 'nav.myCameras' },
+    { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
   ],
   broker: [
     { to: '/enterprise', label: 'nav.myInspections' },
     { to: '/farms', label: 'nav.myCameras' },
+    { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
   ],
   officer: [
     { to: '/officer', label: 'nav.today' },
     { to: '/farms', label: 'nav.farms' },
+    { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
     { to: '/review', label: 'nav.review' },
     { to: '/archive', label: 'nav.history' },
@@ -67,6 +78,7 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
   supervisor: [
     { to: '/supervisor', label: 'nav.archive' },
     { to: '/farms', label: 'nav.farms' },
+    { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
     { to: '/review', label: 'nav.review' },
   ],

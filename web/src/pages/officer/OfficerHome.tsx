@@ -1,7 +1,7 @@
 /** The officer's day: live sessions to enter, open alarms, requests to take, today's and upcoming inspections, and what finished today. */
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
-import type { Alarm, ArchiveEntry, Booking } from '../../api/types.ts';
+import type { Alarm, ArchiveEntry, Booking, OverdueForms } from '../../api/types.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Link, useRouter } from '../../app/router.tsx';
@@ -14,6 +14,7 @@ export function OfficerHome() {
   const { t } = useI18n();
   const bookings = useLoad(() => api.bookings({ status: OPEN, limit: 100 }), []);
   const openAlarms = useLoad(() => api.openAlarms(), []);
+  const overdueForms = useLoad(() => api.overdueForms(), []);
   const startOfToday = new Date();
   startOfToday.setHours(0, 0, 0, 0);
   const finishedToday = useLoad(() => api.archive({ from: startOfToday.toISOString(), limit: 50 }), []);
@@ -40,6 +41,7 @@ export function OfficerHome() {
       <ErrorBanner error={error ?? bookings.error ?? openAlarms.error ?? finishedToday.error} onClose={() => setError(null)} />
       {bookings.loading && !bookings.data && <Loading />}
       <OpenAlarms alarms={openAlarms.data ?? []} bookings={items} />
+      <OverdueFarmForms overdue={overdueForms.data?.overdue ?? []} />
       {groups.map((g) => (
         <section key={g.testId} data-testid={`group-${g.testId}`}>
           <h2>
@@ -224,6 +226,31 @@ function OpenAlarms({ alarms, bookings }: { alarms: Alarm[]; bookings: Booking[]
               <strong>{tMaybe(`rule.${a.rule}`) ?? a.rule}</strong> <span className="muted">{declarationOf(a.sessionId)}</span>
               <p className="muted small">{t('console.occurrences', { n: a.occurrences, time: time(a.lastSeenAt) })}</p>
               {a.sessionId && <Link to={`/officer/session/${a.sessionId}`}>{t('officer.openConsole')}</Link>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Farms' daily forms past due and past the grace period: the port's farms, oldest day first. */
+function OverdueFarmForms({ overdue }: { overdue: OverdueForms[] }) {
+  const { t } = useI18n();
+  return (
+    <section data-testid="group-overdue-forms">
+      <h2>
+        {t('forms.overdueTitle')} <span className={overdue.length > 0 ? 'count alarm-badge' : 'count'}>{overdue.length}</span>
+      </h2>
+      {overdue.length === 0 ? (
+        <Empty>{t('forms.overdueNone')}</Empty>
+      ) : (
+        <ul className="cards">
+          {overdue.slice(0, 30).map((o) => (
+            <li key={`${o.siteId}/${o.day}`} className="card" data-testid="overdue-form">
+              <strong>{o.siteName}</strong> <span className="muted">{o.enterpriseName}</span>
+              <p className="small">{t('forms.overdueLine', { day: o.day, count: o.forms.length })}</p>
+              <Link to={`/forms?farm=${o.siteId}&day=${o.day}`}>{t('forms.open')}</Link>
             </li>
           ))}
         </ul>

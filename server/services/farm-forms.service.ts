@@ -1,0 +1,526 @@
+/**
+ * The farm's supervision e-forms (contract: server/contracts/forms.ts). Definitions are versioned data; a farm
+ * fills in a form per local day (draft, submit; a submitted form is corrected with a reason and every submitted
+ * version is kept); officers of the farm's port read them, comment and return them; a daily form not submitted
+ * by its due time (the next day, `dueTime` in the port's zone) is overdue, and past the grace period it is on
+ * the officers' dashboard. Reminders (server/jobs/form-reminders.ts) ask `outstanding` and `recordReminder`.
+ */
+import crypto from 'node:crypto';
+import { and, asc, desc, eq, gte, inArray, lte, max } from 'drizzle-orm';
+import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
+import { enterprises, farmFormNotes, farmFormRevisions, farmForms, formDefinitions, formReminders, notifications, ports, sites, users } from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { checkEntry, formDefinition, type EntryError, type EntryValues, type FarmFormStatus, type FormDayState, type FormDefinition, type FormDefinitionInput } from '../contracts/forms.ts';
+import { addDays, daysBetween, localDay, zonedInstant } from '../contracts/local-time.ts';
+import { DEFAULT_TIME_ZONE } from '../contracts/schedule.ts';
+import { HANDBOOK_FORMS } from '../forms/handbook.ts';
+import { isEnterpriseSide, mayRead, requireActsFor, requireRole, type Principal } from './access.ts';
+import { appendAudit } from './audit.service.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { DomainEvents } from './domain-events.ts';
+
+/** The most days one overview covers, and how far back a farm may still fill in a day. */
+export const MAX_OVERVIEW_DAYS = 31;
+export const MAX_DAYS_BACK = 366;
+/** How many days back the officers' dashboard and the reminders look. */
+export const OVERDUE_LOOKBACK_DAYS = 14;
+
+export interface FarmSite {
+  id: string;
+  name: string;
+  enterpriseId: string;
+  enterpriseName: string;
+  portId: string | null;
+  timeZone: string;
+  createdAt: Date;
+}
+
+export interface FormEntryView {
+  id: string;
+  siteId: string;
+  formKey: string;
+  formVersion: number;
+  day: string;
+  status: FarmFormStatus;
+  state: FormDayState;
+  revision: number;
+  values: EntryValues;
+  dueAt: string | null;
+  updatedAt: string;
+  submittedAt: string | null;
+  revisions: Array<{ revision: number; formVersion: number; reason: string | null; submittedBy: string; submittedAt: string }>;
+  notes: Array<{ id: number; text: string; returned: boolean; author: string; createdAt: string }>;
+}
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+
+const invalid = (errors: EntryError[]) =>
+  new AppError('validation_failed', `The form has ${errors.length} problem(s): ${errors.map((e) => `${e.path} ${e.code}`).join('; ')}`, {
+    reason: 'form_invalid',
+    params: { count: errors.length },
+    details: errors,
+  });
+
+export class FarmFormService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: { db: Db; events: DomainEvents; clock?: () => Date; dueTime: string; graceHours: number }) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  // --- Definitions -----------------------------------------------------------------------------------
+
+  /**
+   * Stores the shipped handbook definitions that are not stored yet. A stored version is never changed: one
+   * that differs from what ships is kept, and named in the answer (ship it as a new version instead).
+   */
+  async installHandbook(): Promise<{ installed: string[]; differing: string[] }> {
+    const installed: string[] = [];
+    const differing: string[] = [];
+    for (const input of HANDBOOK_FORMS) {
+      const def = formDefinition.parse(input);
+      const digest = sha256(canonicalJson(def));
+      const [row] = await this.deps.db
+        .insert(formDefinitions)
+        .values({ key: def.key, version: def.version, definition: def, sha256: digest })
+        .onConflictDoNothing()
+        .returning({ key: formDefinitions.key });
+      if (row) installed.push(`${def.key}@${def.version}`);
+      else {
+        const [stored] = await this.deps.db
+          .select({ sha256: formDefinitions.sha256 })
+          .from(formDefinitions)
+          .where(and(eq(formDefinitions.key, def.key), eq(formDefinitions.version, def.version)));
+        if (stored && stored.sha256 !== digest) differing.push(`${def.key}@${def.version}`);
+      }
+    }
+    return { installed, differing };
+  }
+
+  /** The newest version of every form. */
+  async currentDefinitions(): Promise<FormDefinition[]> {
+    const rows = await this.deps.db.select({ definition: formDefinitions.definition }).from(formDefinitions).orderBy(asc(formDefinitions.key), desc(formDefinitions.version));
+    const newest = new Map<string, FormDefinition>();
+    for (const r of rows) if (!newest.has(r.definition.key)) newest.set(r.definition.key, r.definition);
+    return [...newest.values()];
+  }
+
+  async definition(key: string, version: number): Promise<FormDefinition> {
+    const [row] = await this.deps.db
+      .select({ definition: formDefinitions.definition })
+      .from(formDefinitions)
+      .where(and(eq(formDefinitions.key, key), eq(formDefinitions.version, version)));
+    if (!row) throw notFound('Form definition');
+    return row.definition;
+  }
+
+  private async newest(db: DbOrTx, key: string): Promise<FormDefinition> {
+    const [row] = await db.select({ definition: formDefinitions.definition }).from(formDefinitions).where(eq(formDefinitions.key, key)).orderBy(desc(formDefinitions.version)).limit(1);
+    if (!row) throw notFound('Form');
+    return row.definition;
+  }
+
+  /** An administrator adds a form, or a new version of one (the next number); forms filled in earlier keep theirs. */
+  async addVersion(p: Principal, input: FormDefinitionInput): Promise<FormDefinition> {
+    requireRole(p, 'admin');
+    const def = formDefinition.parse(input);
+    return this.deps.db.transaction(async (tx) => {
+      const [{ latest } = { latest: null }] = await tx
+        .select({ latest: max(formDefinitions.version) })
+        .from(formDefinitions)
+        .where(eq(formDefinitions.key, def.key));
+      const next = (latest ?? 0) + 1;
+      if (def.version !== next) throw new AppError('conflict', `The next version of ${def.key} is ${next}`, { reason: 'form_version_not_next', params: { version: next } });
+      try {
+        await tx.insert(formDefinitions).values({ key: def.key, version: def.version, definition: def, sha256: sha256(canonicalJson(def)), createdBy: p.userId });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AppError('conflict', `Version ${def.version} of ${def.key} exists`, { reason: 'form_version_not_next', params: { version: def.version + 1 } });
+        throw err;
+      }
+      await appendAudit(tx, { actorId: p.userId, action: 'form_definition.create', entityType: 'form_definition', entityId: `${def.key}@${def.version}`, details: { fields: def.fields.length } });
+      return def;
+    });
+  }
+
+  // --- Farms and days --------------------------------------------------------------------------------
+
+  private async farm(siteId: string): Promise<FarmSite> {
+    const [row] = await this.deps.db
+      .select({
+        id: sites.id,
+        name: sites.name,
+        kind: sites.kind,
+        enterpriseId: sites.enterpriseId,
+        enterpriseName: enterprises.name,
+        portId: sites.portId,
+        timeZone: ports.timeZone,
+        createdAt: sites.createdAt,
+      })
+      .from(sites)
+      .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
+      .leftJoin(ports, eq(ports.id, sites.portId))
+      .where(eq(sites.id, siteId));
+    if (!row || row.kind !== 'farm') throw notFound('Farm');
+    return { ...row, timeZone: row.timeZone ?? DEFAULT_TIME_ZONE };
+  }
+
+  private async readableFarm(p: Principal, siteId: string): Promise<FarmSite> {
+    const site = await this.farm(siteId);
+    if (!mayRead(p, { enterpriseId: site.enterpriseId, portId: site.portId })) throw notFound('Farm');
+    return site;
+  }
+
+  /** When a day's daily forms are due: the next day at the due time, in the farm's zone. */
+  dueAt(day: string, zone: string): Date {
+    return zonedInstant(addDays(day, 1), this.deps.dueTime, zone);
+  }
+
+  private today(site: FarmSite): string {
+    return localDay(this.clock(), site.timeZone);
+  }
+
+  private checkDay(site: FarmSite, day: string): void {
+    const today = this.today(site);
+    if (daysBetween(today, day) > 0) throw new AppError('validation_failed', `${day} has not begun at the farm`, { reason: 'day_in_future' });
+    if (daysBetween(day, today) > MAX_DAYS_BACK) throw new AppError('validation_failed', `${day} is too long ago`, { reason: 'day_too_old', params: { days: MAX_DAYS_BACK } });
+  }
+
+  private stateOf(def: FormDefinition | undefined, status: FarmFormStatus | null, day: string, site: FarmSite): FormDayState {
+    if (status === 'submitted' || status === 'returned') return status;
+    const due = def?.cadence === 'daily' && this.clock() >= this.dueAt(day, site.timeZone);
+    if (due) return 'overdue';
+    return status ?? 'missing';
+  }
+
+  /** What each form is in over a range of days (at most a month): the farm's calendar and the officers' grid. */
+  async overview(p: Principal, siteId: string, from: string, to: string) {
+    const site = await this.readableFarm(p, siteId);
+    const span = daysBetween(from, to);
+    if (span < 0 || span >= MAX_OVERVIEW_DAYS)
+      throw new AppError('validation_failed', `At most ${MAX_OVERVIEW_DAYS} days, from before to`, { reason: 'range_too_long', params: { days: MAX_OVERVIEW_DAYS } });
+    const definitions = await this.currentDefinitions();
+    const rows = await this.deps.db
+      .select({ formKey: farmForms.formKey, day: farmForms.day, status: farmForms.status, revision: farmForms.revision })
+      .from(farmForms)
+      .where(and(eq(farmForms.siteId, siteId), gte(farmForms.day, from), lte(farmForms.day, to)));
+    const byKey = new Map(rows.map((r) => [`${r.formKey}/${r.day}`, r]));
+    const today = this.today(site);
+    const firstDay = localDay(site.createdAt, site.timeZone);
+    const days = Array.from({ length: span + 1 }, (_, i) => addDays(from, i)).filter((d) => daysBetween(d, today) >= 0);
+    return {
+      site: { id: site.id, name: site.name, enterpriseName: site.enterpriseName, timeZone: site.timeZone },
+      today,
+      forms: definitions.map((def) => ({ key: def.key, version: def.version, title: def.title, cadence: def.cadence })),
+      days: days.map((day) => ({
+        day,
+        dueAt: this.dueAt(day, site.timeZone).toISOString(),
+        forms: definitions.map((def) => {
+          const row = byKey.get(`${def.key}/${day}`);
+          // Before the farm was registered nothing was due.
+          const state = row ? this.stateOf(def, row.status, day, site) : daysBetween(firstDay, day) < 0 ? 'missing' : this.stateOf(def, null, day, site);
+          return { key: def.key, state, revision: row?.revision ?? 0 };
+        }),
+      })),
+    };
+  }
+
+  private async entryRow(db: DbOrTx, siteId: string, key: string, day: string) {
+    const [row] = await db
+      .select()
+      .from(farmForms)
+      .where(and(eq(farmForms.siteId, siteId), eq(farmForms.formKey, key), eq(farmForms.day, day)));
+    return row ?? null;
+  }
+
+  /** One day's form with its revisions and notes; a form not started yet answers its newest definition and no values. */
+  async entry(p: Principal, siteId: string, key: string, day: string): Promise<{ definition: FormDefinition; entry: FormEntryView | null }> {
+    const site = await this.readableFarm(p, siteId);
+    const row = await this.entryRow(this.deps.db, siteId, key, day);
+    if (!row) return { definition: await this.newest(this.deps.db, key), entry: null };
+    const definition = await this.definition(key, row.formVersion);
+    return { definition, entry: await this.view(row, definition, site) };
+  }
+
+  private async view(row: typeof farmForms.$inferSelect, def: FormDefinition, site: FarmSite): Promise<FormEntryView> {
+    const revisions = await this.deps.db
+      .select({
+        revision: farmFormRevisions.revision,
+        formVersion: farmFormRevisions.formVersion,
+        reason: farmFormRevisions.reason,
+        submittedBy: users.displayName,
+        submittedAt: farmFormRevisions.submittedAt,
+      })
+      .from(farmFormRevisions)
+      .innerJoin(users, eq(users.id, farmFormRevisions.submittedBy))
+      .where(eq(farmFormRevisions.formId, row.id))
+      .orderBy(asc(farmFormRevisions.revision));
+    const notes = await this.deps.db
+      .select({ id: farmFormNotes.id, text: farmFormNotes.text, returned: farmFormNotes.returned, author: users.displayName, createdAt: farmFormNotes.createdAt })
+      .from(farmFormNotes)
+      .innerJoin(users, eq(users.id, farmFormNotes.authorId))
+      .where(eq(farmFormNotes.formId, row.id))
+      .orderBy(asc(farmFormNotes.id))
+      .limit(200);
+    return {
+      id: row.id,
+      siteId: row.siteId,
+      formKey: row.formKey,
+      formVersion: row.formVersion,
+      day: row.day,
+      status: row.status,
+      state: this.stateOf(def, row.status, row.day, site),
+      revision: row.revision,
+      values: row.values,
+      dueAt: def.cadence === 'daily' ? this.dueAt(row.day, site.timeZone).toISOString() : null,
+      updatedAt: row.updatedAt.toISOString(),
+      submittedAt: row.submittedAt?.toISOString() ?? null,
+      revisions: revisions.map((r) => ({ ...r, submittedAt: r.submittedAt.toISOString() })),
+      notes: notes.map((n) => ({ ...n, createdAt: n.createdAt.toISOString() })),
+    };
+  }
+
+  /** The values of an earlier submitted version. */
+  async revision(p: Principal, siteId: string, key: string, day: string, revision: number): Promise<{ definition: FormDefinition; revision: number; reason: string | null; values: EntryValues }> {
+    await this.readableFarm(p, siteId);
+    const row = await this.entryRow(this.deps.db, siteId, key, day);
+    if (!row) throw notFound('Form');
+    const [rev] = await this.deps.db
+      .select()
+      .from(farmFormRevisions)
+      .where(and(eq(farmFormRevisions.formId, row.id), eq(farmFormRevisions.revision, revision)));
+    if (!rev) throw notFound('Revision');
+    return { definition: await this.definition(key, rev.formVersion), revision: rev.revision, reason: rev.reason, values: rev.values };
+  }
+
+  /**
+   * The farm writes a day's form: `draft` keeps what is there (checked for types and ranges only); `submit`
+   * checks it whole; `correct` changes a submitted or returned form, with a reason, keeping the earlier version.
+   * The row is locked while it is checked and written, so two writers cannot both win.
+   */
+  async write(p: Principal, siteId: string, key: string, day: string, action: 'draft' | 'submit' | 'correct', values: Record<string, unknown>, reason?: string) {
+    const site = await this.farm(siteId);
+    if (!mayRead(p, { enterpriseId: site.enterpriseId, portId: site.portId })) throw notFound('Farm');
+    requireActsFor(p, site.enterpriseId);
+    this.checkDay(site, day);
+    const now = this.clock();
+    const saved = await this.deps.db.transaction(async (tx) => {
+      const [locked] = await tx
+        .select()
+        .from(farmForms)
+        .where(and(eq(farmForms.siteId, siteId), eq(farmForms.formKey, key), eq(farmForms.day, day)))
+        .for('update');
+      const def = locked ? await this.definitionIn(tx, key, locked.formVersion) : await this.newest(tx, key);
+      const checked = checkEntry(def, values, { draft: action === 'draft' });
+      if (!checked.ok) throw invalid(checked.errors);
+      const status = locked?.status ?? null;
+      if (action === 'draft' && (status === 'submitted' || status === 'returned')) {
+        throw new AppError('conflict', 'This form was submitted: correct it with a reason', { reason: 'form_submitted' });
+      }
+      if (action === 'submit' && (status === 'submitted' || status === 'returned')) {
+        throw new AppError('conflict', 'This form was submitted: correct it with a reason', { reason: 'form_submitted' });
+      }
+      if (action === 'correct' && status !== 'submitted' && status !== 'returned') {
+        throw new AppError('conflict', 'Only a submitted form is corrected; submit this one', { reason: 'form_not_submitted' });
+      }
+      const submitting = action !== 'draft';
+      const revision = (locked?.revision ?? 0) + (submitting ? 1 : 0);
+      const fields = {
+        status: (submitting ? 'submitted' : 'draft') as FarmFormStatus,
+        revision,
+        values: checked.values,
+        updatedBy: p.userId,
+        updatedAt: now,
+        ...(submitting ? { submittedAt: now } : {}),
+      };
+      let row: typeof farmForms.$inferSelect;
+      if (locked) {
+        [row] = (await tx.update(farmForms).set(fields).where(eq(farmForms.id, locked.id)).returning()) as [typeof farmForms.$inferSelect];
+      } else {
+        try {
+          [row] = (await tx
+            .insert(farmForms)
+            .values({ siteId, formKey: key, formVersion: def.version, day, ...fields })
+            .returning()) as [typeof farmForms.$inferSelect];
+        } catch (err) {
+          // Two first saves at once: the other one won; this one is told to load it again.
+          if (isUniqueViolation(err)) throw new AppError('conflict', 'This form was saved meanwhile; load it again', { reason: 'form_changed' });
+          throw err;
+        }
+      }
+      if (submitting) {
+        await tx
+          .insert(farmFormRevisions)
+          .values({ formId: row.id, revision, formVersion: row.formVersion, values: checked.values, reason: action === 'correct' ? (reason ?? null) : null, submittedBy: p.userId, submittedAt: now });
+        await appendAudit(
+          tx,
+          {
+            actorId: p.userId,
+            action: action === 'correct' ? 'farm_form.correct' : 'farm_form.submit',
+            entityType: 'farm_form',
+            entityId: row.id,
+            details: { siteId, form: key, day, revision, ...(reason ? { reason } : {}) },
+          },
+          now,
+        );
+      }
+      return { row, def };
+    });
+    return this.view(saved.row, saved.def, site);
+  }
+
+  private async definitionIn(db: DbOrTx, key: string, version: number): Promise<FormDefinition> {
+    const [row] = await db
+      .select({ definition: formDefinitions.definition })
+      .from(formDefinitions)
+      .where(and(eq(formDefinitions.key, key), eq(formDefinitions.version, version)));
+    if (!row) throw notFound('Form definition');
+    return row.definition;
+  }
+
+  /** An officer of the farm's port (or a supervisor) comments on a form; a return asks the farm to correct it. */
+  async note(p: Principal, siteId: string, key: string, day: string, text: string, returnForCorrection: boolean) {
+    const site = await this.farm(siteId);
+    if (!this.mayReview(p, site)) throw isEnterpriseSide(p) ? forbidden('Officers comment on forms') : notFound('Farm');
+    // The farm's people hear of it, told with the note.
+    const recipients = await this.enterpriseUsers(site.enterpriseId);
+    const payload = { siteId, siteName: site.name, form: key, day, returned: returnForCorrection, by: p.displayName };
+    const result = await this.deps.db.transaction(async (tx) => {
+      const [locked] = await tx
+        .select()
+        .from(farmForms)
+        .where(and(eq(farmForms.siteId, siteId), eq(farmForms.formKey, key), eq(farmForms.day, day)))
+        .for('update');
+      if (!locked) throw notFound('Form');
+      if (returnForCorrection && locked.status !== 'submitted') throw new AppError('conflict', 'Only a submitted form is returned', { reason: 'form_not_submitted' });
+      await tx.insert(farmFormNotes).values({ formId: locked.id, returned: returnForCorrection, text, authorId: p.userId });
+      let row = locked;
+      if (returnForCorrection) {
+        [row] = (await tx.update(farmForms).set({ status: 'returned' }).where(eq(farmForms.id, locked.id)).returning()) as [typeof farmForms.$inferSelect];
+      }
+      await appendAudit(
+        tx,
+        { actorId: p.userId, action: returnForCorrection ? 'farm_form.return' : 'farm_form.comment', entityType: 'farm_form', entityId: locked.id, details: { siteId, form: key, day } },
+        this.clock(),
+      );
+      if (recipients.length > 0) await tx.insert(notifications).values(recipients.map((userId) => ({ userId, kind: 'form.note', payload })));
+      return row;
+    });
+    this.deps.events.emit('user.notified', { userIds: recipients, kind: 'form.note', payload });
+    return this.view(result, await this.definition(key, result.formVersion), site);
+  }
+
+  private mayReview(p: Principal, site: FarmSite): boolean {
+    return p.role === 'supervisor' || (p.role === 'officer' && site.portId !== null && site.portId === p.portId);
+  }
+
+  private async enterpriseUsers(enterpriseId: string): Promise<string[]> {
+    const rows = await this.deps.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.enterpriseId, enterpriseId), eq(users.active, true)))
+      .limit(200);
+    return rows.map((r) => r.id);
+  }
+
+  // --- Overdue: the dashboard and the reminders -------------------------------------------------------
+
+  /** The daily forms of a farm's day that are not submitted (drafts count as not submitted). */
+  async outstanding(siteId: string, day: string): Promise<string[]> {
+    const daily = (await this.currentDefinitions()).filter((d) => d.cadence === 'daily').map((d) => d.key);
+    if (daily.length === 0) return [];
+    const done = await this.deps.db
+      .select({ formKey: farmForms.formKey })
+      .from(farmForms)
+      .where(and(eq(farmForms.siteId, siteId), eq(farmForms.day, day), inArray(farmForms.status, ['submitted']), inArray(farmForms.formKey, daily)));
+    const submitted = new Set(done.map((r) => r.formKey));
+    return daily.filter((k) => !submitted.has(k));
+  }
+
+  /**
+   * Farms whose daily forms are past due by more than the grace period, over the last two weeks: the officer's
+   * dashboard (their port's farms), a supervisor's (every farm).
+   */
+  async overdue(p: Principal): Promise<Array<{ siteId: string; siteName: string; enterpriseName: string; day: string; dueAt: string; forms: string[] }>> {
+    requireRole(p, 'officer', 'supervisor', 'admin');
+    const farms = await this.deps.db
+      .select({ id: sites.id, name: sites.name, enterpriseName: enterprises.name, portId: sites.portId, timeZone: ports.timeZone, createdAt: sites.createdAt })
+      .from(sites)
+      .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
+      .leftJoin(ports, eq(ports.id, sites.portId))
+      .where(p.role === 'officer' ? and(eq(sites.kind, 'farm'), eq(sites.portId, p.portId ?? '00000000-0000-0000-0000-000000000000')) : eq(sites.kind, 'farm'))
+      .orderBy(asc(sites.name))
+      .limit(500);
+    const now = this.clock();
+    const graceMs = this.deps.graceHours * 3_600_000;
+    const out: Array<{ siteId: string; siteName: string; enterpriseName: string; day: string; dueAt: string; forms: string[] }> = [];
+    for (const farm of farms) {
+      const zone = farm.timeZone ?? DEFAULT_TIME_ZONE;
+      const today = localDay(now, zone);
+      const first = localDay(farm.createdAt, zone);
+      for (let back = OVERDUE_LOOKBACK_DAYS; back >= 1; back--) {
+        const day = addDays(today, -back);
+        if (daysBetween(first, day) < 0) continue;
+        const due = this.dueAt(day, zone);
+        if (now.getTime() < due.getTime() + graceMs) continue;
+        const forms = await this.outstanding(farm.id, day);
+        if (forms.length > 0) out.push({ siteId: farm.id, siteName: farm.name, enterpriseName: farm.enterpriseName, day, dueAt: due.toISOString(), forms });
+      }
+      if (out.length >= 200) break;
+    }
+    return out;
+  }
+
+  /** Every farm with its zone (the reminders plan from it). */
+  async farms(): Promise<Array<{ id: string; timeZone: string; createdAt: Date }>> {
+    const rows = await this.deps.db
+      .select({ id: sites.id, timeZone: ports.timeZone, createdAt: sites.createdAt })
+      .from(sites)
+      .leftJoin(ports, eq(ports.id, sites.portId))
+      .where(eq(sites.kind, 'farm'))
+      .limit(10_000);
+    return rows.map((r) => ({ ...r, timeZone: r.timeZone ?? DEFAULT_TIME_ZONE }));
+  }
+
+  get graceMs(): number {
+    return this.deps.graceHours * 3_600_000;
+  }
+
+  /**
+   * A reminder for a farm's day, once: `due` tells the farm's people which daily forms are missing, `escalated`
+   * tells its port's officers. Null when nothing is outstanding, it is not yet time, or it was sent already.
+   */
+  async recordReminder(siteId: string, day: string, stage: 'due' | 'escalated'): Promise<{ recipients: string[]; payload: Record<string, unknown> } | null> {
+    const site = await this.farm(siteId).catch(() => null);
+    if (!site) return null;
+    const due = this.dueAt(day, site.timeZone).getTime() + (stage === 'escalated' ? this.graceMs : 0);
+    if (this.clock().getTime() < due) return null;
+    const forms = await this.outstanding(siteId, day);
+    if (forms.length === 0) return null;
+    return this.deps.db.transaction(async (tx) => {
+      const [sent] = await tx.insert(formReminders).values({ siteId, day, stage, forms, sentAt: this.clock() }).onConflictDoNothing().returning();
+      if (!sent) return null;
+      const recipients =
+        stage === 'due'
+          ? (
+              await tx
+                .select({ id: users.id })
+                .from(users)
+                .where(and(eq(users.enterpriseId, site.enterpriseId), eq(users.active, true)))
+                .limit(200)
+            ).map((r) => r.id)
+          : site.portId
+            ? (
+                await tx
+                  .select({ id: users.id })
+                  .from(users)
+                  .where(and(eq(users.portId, site.portId), eq(users.role, 'officer'), eq(users.active, true)))
+                  .limit(200)
+              ).map((r) => r.id)
+            : [];
+      const payload = { siteId, siteName: site.name, enterpriseName: site.enterpriseName, day, forms };
+      const kind = stage === 'due' ? 'form.overdue' : 'form.escalated';
+      if (recipients.length > 0) await tx.insert(notifications).values(recipients.map((userId) => ({ userId, kind, payload })));
+      return { recipients, payload: { ...payload, kind } };
+    });
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The farm's supervision e-forms through the real platform: the farm fills in a daily form (an out-of-range
+ * value is refused field by field and nothing is kept), submits, corrects with a reason (the earlier version
+ * kept); officers of the port read, comment and return it; a new version of a definition leaves forms filled
+ * in under the old one rendering and validating with it; overdue forms reach the officers' dashboard; and a
+ * reminder planned before a restart of the platform fires after it.
+ *
+ * The platform's clock runs ahead of real time (the farm registered "today" is two days old at noon, local
+ * time), so days are past due without waiting for a real day.
+ */
+import { Queue } from 'bullmq';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { addDays, localDay, zonedInstant } from '../server/contracts/local-time.ts';
+import { DEFAULT_TIME_ZONE } from '../server/contracts/schedule.ts';
+import { farmFormRevisions, farmForms, notifications, users } from '../server/db/schema.ts';
+import { FORM_REMINDERS_QUEUE, formReminderJobId } from '../server/jobs/form-reminders.ts';
+import { redisConnectionOptions } from '../server/infra/redis.ts';
+import type { Principal } from '../server/services/access.ts';
+import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { waitFor } from './support/wait.ts';
+import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
+
+/** The real local day the farm is registered on, and the clock two days on at 12:00 local. */
+const D = localDay(new Date(), DEFAULT_TIME_ZONE);
+const aheadBy = (instant: Date) => {
+  const offset = instant.getTime() - Date.now();
+  return () => new Date(Date.now() + offset);
+};
+
+let platform: TestPlatform;
+let world: World;
+let siteId: string;
+const principals = {} as Record<UserKey, Principal>;
+const clients = new Map<UserKey, HttpClient>();
+
+async function as(key: UserKey): Promise<HttpClient> {
+  let http = clients.get(key);
+  if (!http) {
+    http = new HttpClient(platform.url);
+    await http.login(key, PASSWORD);
+    clients.set(key, http);
+  }
+  return http;
+}
+const formUrl = (key: string, day: string) => `/api/farms/${siteId}/forms/${key}/${day}`;
+const put = async (who: UserKey, key: string, day: string, values: unknown) => (await as(who)).request('PUT', formUrl(key, day), { values });
+
+const husbandry = { herdAtStart: 120, herdAtEnd: 119, feedGiven: 310.5, waterOk: true, penTemperature: 18, abnormal: false, keeper: 'Li Wei' };
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ clock: aheadBy(zonedInstant(addDays(D, 2), '12:00', DEFAULT_TIME_ZONE)) });
+  world = await createWorld(platform.services);
+  for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await platform.services.auth.login(key, PASSWORD)).principal;
+  siteId = (await platform.services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Lychee Hill pig farm', kind: 'farm' })).id;
+}, 60_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe('a daily form', () => {
+  it('refuses an out-of-range value and a missing one field by field, and keeps nothing', async () => {
+    const res = await (await as('entA')).post(`${formUrl('husbandry_daily', D)}/submit`, { values: { ...husbandry, penTemperature: 80, keeper: '', nonsense: 1 } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.reason).toBe('form_invalid');
+    const byPath = Object.fromEntries((res.body.error.details as Array<{ path: string; code: string; params?: Record<string, number> }>).map((e) => [e.path, e]));
+    expect(byPath.penTemperature).toMatchObject({ code: 'above_max', params: { max: 50 } });
+    expect(byPath.keeper?.code).toBe('required');
+    expect(byPath.nonsense?.code).toBe('unknown_field');
+    const stored = await platform.database.db.select().from(farmForms).where(eq(farmForms.siteId, siteId));
+    expect(stored).toHaveLength(0);
+    expect((await (await as('entA')).get(formUrl('husbandry_daily', D))).body.entry).toBeNull();
+  });
+
+  it('checks the rules across fields, in repeating rows too', async () => {
+    const clinical = await (await as('entA')).post(`${formUrl('clinical_inspection', D)}/submit`, { values: { pens: 4, animalsSeen: 10, animalsAbnormal: 12, inspector: 'Li Wei' } });
+    expect(clinical.status).toBe(400);
+    expect(clinical.body.error.details).toEqual([
+      expect.objectContaining({ path: 'animalsAbnormal', code: 'rule', message: expect.objectContaining({ en: expect.stringContaining('More animals') }) }),
+    ]);
+    const people = [{ name: 'Vet Zhang', kind: 'vet', in: '14:00', out: '09:00', showered: true }];
+    const visitors = await (await as('entA')).post(`${formUrl('staff_visitors', D)}/submit`, { values: { people } });
+    expect(visitors.status).toBe(400);
+    expect(visitors.body.error.details).toEqual([expect.objectContaining({ path: 'people.0.in', code: 'rule' })]);
+    const tooMany = await (await as('entA')).post(`${formUrl('staff_visitors', D)}/submit`, { values: { people: Array.from({ length: 201 }, () => people[0]) } });
+    expect(tooMany.body.error.details).toEqual([expect.objectContaining({ path: 'people', code: 'too_many_rows' })]);
+  });
+
+  it('keeps a draft with what is there, submits it whole, and corrects it with a reason keeping the earlier version', async () => {
+    const draft = await put('entA', 'husbandry_daily', D, { herdAtStart: 120 });
+    expect(draft.status).toBe(200);
+    expect(draft.body).toMatchObject({ status: 'draft', revision: 0, state: 'overdue' });
+    expect((await put('entA', 'husbandry_daily', D, { herdAtStart: -1 })).body.error.details[0]).toMatchObject({ path: 'herdAtStart', code: 'below_min' });
+
+    const submitted = await (await as('entA')).post(`${formUrl('husbandry_daily', D)}/submit`, { values: husbandry });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body).toMatchObject({ status: 'submitted', revision: 1, state: 'submitted' });
+    expect((await put('entA', 'husbandry_daily', D, husbandry)).body.error.reason).toBe('form_submitted');
+    expect((await (await as('entA')).post(`${formUrl('husbandry_daily', D)}/submit`, { values: husbandry })).body.error.reason).toBe('form_submitted');
+
+    const noReason = await (await as('entA')).post(`${formUrl('husbandry_daily', D)}/correct`, { values: husbandry });
+    expect(noReason.status).toBe(400);
+    const corrected = await (await as('entA')).post(`${formUrl('husbandry_daily', D)}/correct`, { values: { ...husbandry, herdAtEnd: 118 }, reason: 'One death recorded late' });
+    expect(corrected.status).toBe(200);
+    expect(corrected.body.revision).toBe(2);
+    expect(corrected.body.revisions.map((r: { reason: string | null }) => r.reason)).toEqual([null, 'One death recorded late']);
+    const first = await (await as('officer1')).get(`${formUrl('husbandry_daily', D)}/revisions/1`);
+    expect(first.body.values.herdAtEnd).toBe(119);
+    expect((await platform.database.db.select().from(farmFormRevisions)).length).toBe(2);
+  });
+
+  it('is read by the port and the enterprise only; officers comment and return it, the farm is told and corrects it', async () => {
+    expect((await (await as('entB')).get(formUrl('husbandry_daily', D))).status).toBe(404);
+    expect((await (await as('officerOtherPort')).get(formUrl('husbandry_daily', D))).status).toBe(404);
+    expect((await put('officer1', 'husbandry_daily', D, husbandry)).status).toBe(403);
+    expect((await (await as('entA')).post(`${formUrl('husbandry_daily', D)}/notes`, { text: 'fine' })).status).toBe(403);
+
+    const returned = await (await as('officer1')).post(`${formUrl('husbandry_daily', D)}/notes`, { text: 'Feed does not match the feed record', returnForCorrection: true });
+    expect(returned.status).toBe(201);
+    expect(returned.body).toMatchObject({ status: 'returned', notes: [expect.objectContaining({ returned: true, author: expect.any(String) })] });
+    const told = await platform.database.db
+      .select({ kind: notifications.kind })
+      .from(notifications)
+      .innerJoin(users, eq(users.id, notifications.userId))
+      .where(and(eq(users.username, 'entA'), eq(notifications.kind, 'form.note')));
+    expect(told).toHaveLength(1);
+    expect((await (await as('officer1')).post(`${formUrl('feed_use', D)}/notes`, { text: 'nothing here', returnForCorrection: true })).status).toBe(404);
+
+    const again = await (await as('entA')).post(`${formUrl('husbandry_daily', D)}/correct`, { values: { ...husbandry, feedGiven: 300 }, reason: 'Feed weighed again' });
+    expect(again.body).toMatchObject({ status: 'submitted', revision: 3 });
+  });
+
+  it('refuses a day that has not begun at the farm and a day that does not exist', async () => {
+    expect((await put('entA', 'husbandry_daily', addDays(D, 3), husbandry)).body.error.reason).toBe('day_in_future');
+    expect((await put('entA', 'husbandry_daily', '2026-02-30', husbandry)).status).toBe(400);
+    expect((await put('entA', 'no_such_form', D, husbandry)).status).toBe(404);
+  });
+
+  it('lets exactly one of two first submissions win', async () => {
+    const day = addDays(D, 1);
+    const results = await Promise.all([0, 1].map(() => (clients.get('entA') as HttpClient).post(`${formUrl('husbandry_daily', day)}/submit`, { values: husbandry })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(['form_changed', 'form_submitted']).toContain(results.find((r) => r.status === 409)!.body.error.reason);
+  });
+});
+
+describe('a new version of a definition', () => {
+  it('applies to new forms while forms filled in under the old one render and validate with it', async () => {
+    const admin = await as('admin');
+    const current = (await admin.get('/api/forms/definitions/husbandry_daily/1')).body;
+    const water = { key: 'waterUsed', type: 'number', label: { 'zh-CN': '用水量', en: 'Water used', ru: 'Расход воды' }, min: 0, max: 100000 };
+    const v2 = { ...current, version: 2, fields: [...current.fields, water] };
+    expect((await admin.post('/api/admin/form-definitions', { ...v2, version: 3 })).body.error.reason).toBe('form_version_not_next');
+    expect((await admin.post('/api/admin/form-definitions', { ...v2, fields: [...v2.fields, water] })).status).toBe(400);
+    expect((await (await as('officer1')).post('/api/admin/form-definitions', v2)).status).toBe(403);
+    expect((await admin.post('/api/admin/form-definitions', v2)).status).toBe(201);
+
+    // The form of day D stays on version 1: it renders with it, and a correction is checked against it.
+    const old = (await (await as('entA')).get(formUrl('husbandry_daily', D))).body;
+    expect(old.definition.version).toBe(1);
+    expect(old.entry.formVersion).toBe(1);
+    const v2OnOld = await (await as('entA')).post(`${formUrl('husbandry_daily', D)}/correct`, { values: { ...husbandry, waterUsed: 5 }, reason: 'water' });
+    expect(v2OnOld.body.error.details).toEqual([expect.objectContaining({ path: 'waterUsed', code: 'unknown_field' })]);
+    // A new day's form is filled in under version 2.
+    const day = addDays(D, 2);
+    expect((await (await as('entA')).get(formUrl('husbandry_daily', day))).body.definition.version).toBe(2);
+    const fresh = await (await as('entA')).post(`${formUrl('husbandry_daily', day)}/submit`, { values: { ...husbandry, waterUsed: 5 } });
+    expect(fresh.body).toMatchObject({ formVersion: 2, status: 'submitted' });
+  });
+});
+
+describe('overdue forms', () => {
+  it('shows what is missing past due on the calendar, and past the grace period on the officers dashboard', async () => {
+    const overview = (await (await as('entA')).get(`/api/farms/${siteId}/forms?from=${D}&to=${addDays(D, 2)}`)).body;
+    const stateOf = (day: string, key: string) => overview.days.find((d: { day: string }) => d.day === day).forms.find((f: { key: string }) => f.key === key).state;
+    expect(stateOf(D, 'husbandry_daily')).toBe('submitted');
+    expect(stateOf(D, 'feed_use')).toBe('overdue');
+    expect(stateOf(D, 'animal_intake')).toBe('missing');
+    // Today's forms are not due before tomorrow morning.
+    expect(stateOf(addDays(D, 2), 'feed_use')).toBe('missing');
+    expect((await (await as('entA')).get(`/api/farms/${siteId}/forms?from=${D}&to=${addDays(D, 40)}`)).body.error.reason).toBe('range_too_long');
+
+    // Day D was due yesterday at 10:00 and the grace (24 h) ended today at 10:00; day D+1 is within its grace.
+    const dashboard = (await (await as('officer1')).get('/api/forms/overdue')).body.overdue;
+    expect(dashboard).toEqual([expect.objectContaining({ siteId, day: D, forms: expect.arrayContaining(['feed_use', 'clinical_inspection']) })]);
+    expect(dashboard[0].forms).not.toContain('husbandry_daily');
+    expect((await (await as('officerOtherPort')).get('/api/forms/overdue')).body.overdue).toEqual([]);
+    expect((await (await as('entA')).get('/api/forms/overdue')).status).toBe(403);
+  });
+});
+
+describe('reminders', () => {
+  it('fires an overdue reminder planned before a restart of the platform, after it, once', async () => {
+    // The next start sees the farm's today (D+2) due in a few seconds; it plans the reminder and is stopped.
+    const today = addDays(D, 2);
+    platform.keepData();
+    await platform.stop();
+    const dueSoon = aheadBy(new Date(zonedInstant(addDays(today, 1), '10:00', DEFAULT_TIME_ZONE).getTime() - 6000));
+    platform = await startTestPlatform({ restartOf: platform, clock: dueSoon });
+    clients.clear();
+    const queue = new Queue(FORM_REMINDERS_QUEUE, { connection: redisConnectionOptions(inject('redisUrl')), prefix: platform.redisPrefix });
+    try {
+      const jobId = formReminderJobId('due', siteId, today);
+      const planned = await waitFor(async () => (await queue.getJob(jobId)) ?? null, 'the reminder planned', 15_000);
+      expect(await planned.getState()).toBe('delayed');
+      platform.keepData();
+      await platform.stop();
+      await new Promise((r) => setTimeout(r, 7000));
+
+      const restartedAt = Date.now();
+      platform = await startTestPlatform({ restartOf: platform, clock: dueSoon });
+      const sent = await waitFor(
+        async () => {
+          const rows = await platform.database.db
+            .select({ payload: notifications.payload })
+            .from(notifications)
+            .innerJoin(users, eq(users.id, notifications.userId))
+            .where(and(eq(users.username, 'entA'), eq(notifications.kind, 'form.overdue')));
+          const forToday = rows.filter((r) => (r.payload as { day: string }).day === today);
+          return forToday.length > 0 ? forToday : null;
+        },
+        'the overdue reminder',
+        20_000,
+      );
+      expect(sent).toHaveLength(1);
+      expect((sent[0]!.payload as { forms: string[] }).forms).toEqual(expect.arrayContaining(['feed_use', 'clinical_inspection']));
+      expect((sent[0]!.payload as { forms: string[] }).forms).not.toContain('husbandry_daily');
+      const job = (await queue.getJob(jobId))!;
+      expect(job.timestamp).toBeLessThan(restartedAt);
+      expect(job.finishedOn).toBeGreaterThan(restartedAt);
+    } finally {
+      await queue.close();
+    }
+  }, 90_000);
+});
