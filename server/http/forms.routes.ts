@@ -38,9 +38,10 @@ const entryView = z
   })
   .meta({ id: 'FormEntry' });
 
+const farm = z.object({ id: z.uuid(), name: z.string(), enterpriseName: z.string(), timeZone: z.string() });
 const overview = z
   .object({
-    site: z.object({ id: z.uuid(), name: z.string(), enterpriseName: z.string(), timeZone: z.string() }),
+    site: farm,
     today: z.string(),
     forms: z.array(z.object({ key: z.string(), version: z.int(), title: localised, cadence: z.enum(formCadences) })),
     days: z.array(z.object({ day: z.string(), dueAt: z.string(), forms: z.array(z.object({ key: z.string(), state: z.enum(formDayStates), revision: z.int() })) })),
@@ -111,7 +112,7 @@ export function formRoutes(api: Api, forms: FarmFormService) {
       tag: 'forms',
       access: 'any',
       params: dayParams,
-      response: z.object({ definition, entry: entryView.nullable() }),
+      response: z.object({ site: farm, definition, entry: entryView.nullable() }),
     },
     ({ principal, params }) => forms.entry(principal, params.siteId, params.key, params.day),
   );

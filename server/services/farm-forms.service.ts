@@ -233,12 +233,13 @@ export class FarmFormService {
   }
 
   /** One day's form with its revisions and notes; a form not started yet answers its newest definition and no values. */
-  async entry(p: Principal, siteId: string, key: string, day: string): Promise<{ definition: FormDefinition; entry: FormEntryView | null }> {
+  async entry(p: Principal, siteId: string, key: string, day: string) {
     const site = await this.readableFarm(p, siteId);
+    const about = { id: site.id, name: site.name, enterpriseName: site.enterpriseName, timeZone: site.timeZone };
     const row = await this.entryRow(this.deps.db, siteId, key, day);
-    if (!row) return { definition: await this.newest(this.deps.db, key), entry: null };
+    if (!row) return { site: about, definition: await this.newest(this.deps.db, key), entry: null };
     const definition = await this.definition(key, row.formVersion);
-    return { definition, entry: await this.view(row, definition, site) };
+    return { site: about, definition, entry: await this.view(row, definition, site) };
   }
 
   private async view(row: typeof farmForms.$inferSelect, def: FormDefinition, site: FarmSite): Promise<FormEntryView> {

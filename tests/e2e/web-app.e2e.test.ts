@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPortPair } from '../../media/network.ts';
@@ -545,6 +545,43 @@ describe('the web app', () => {
     await screenshot(officer, 'officer-history');
     await officer.context().close();
   }, 60_000);
+
+  it('lets the farm fill in a daily form on a phone in Chinese, and shows the officer the forms it is behind with', async () => {
+    // The farm was registered three days ago: its first days' daily forms are overdue past the grace period.
+    await platform.database.db.execute(sql`update sites set created_at = now() - interval '3 days' where kind = 'farm'`);
+    const phone = await (await newContext(browsers[0]!, { locale: 'zh-CN', phone: true })).newPage();
+    await login(phone, platform.url, 'entA', PASSWORD);
+    await phone.getByRole('link', { name: L('zh-CN', 'nav.forms') }).click();
+    await phone.locator('[data-testid=form-list]').waitFor();
+    await expectInLanguage(phone, 'zh-CN', 'farm forms');
+    await screenshot(phone, 'farm-forms-phone');
+    await phone.locator('[data-testid=form-husbandry_daily]').click();
+    await phone.locator('[data-testid=form-fields]').waitFor();
+    for (const [name, value] of Object.entries({ herdAtStart: '120', herdAtEnd: '119', feedGiven: '300', penTemperature: '80', keeper: '李伟' })) await phone.locator(`[name=${name}]`).fill(value);
+    await phone.locator('input[name=waterOk]').first().check();
+    await phone.locator('input[name=abnormal]').last().check();
+    await phone.locator('[data-testid=form-submit]').click();
+    // The same check as the server's, in Chinese, under the field: nothing is sent.
+    await phone.getByText(L('zh-CN', 'formError.above_max', { max: 50 })).waitFor();
+    await expectInLanguage(phone, 'zh-CN', 'a refused form');
+    await screenshot(phone, 'farm-form-refused');
+    await phone.locator('[name=penTemperature]').fill('18');
+    await phone.locator('[data-testid=form-submit]').click();
+    await phone.locator('.form-meta').getByText(L('zh-CN', 'forms.state.submitted')).waitFor();
+    await screenshot(phone, 'farm-form-submitted');
+    await phone.context().close();
+
+    const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();
+    await login(officer, platform.url, 'officer1', PASSWORD);
+    const overdue = officer.locator('[data-testid=overdue-form]', { hasText: 'Alpha pig farm' }).first();
+    await overdue.waitFor();
+    await expectInLanguage(officer, 'ru', 'overdue forms');
+    await overdue.getByRole('link').click();
+    await officer.locator('[data-testid=form-grid]').waitFor();
+    await expectInLanguage(officer, 'ru', "a farm's forms");
+    await screenshot(officer, 'officer-farm-forms');
+    await officer.context().close();
+  }, 90_000);
 
   it('lets the officer propose another time and the enterprise accept it', async () => {
     const { services } = platform;

@@ -262,7 +262,7 @@ export const api = {
   createVehicle: (body: { enterpriseId: string; plate: string; description?: string }) => post<Vehicle>('/admin/vehicles', body),
 
   formOverview: (siteId: string, from: string, to: string) => get<FormOverview>(`/farms/${siteId}/forms`, { from, to }),
-  formEntry: (siteId: string, key: string, day: string) => get<{ definition: FormDefinition; entry: FormEntry | null }>(`/farms/${siteId}/forms/${key}/${day}`),
+  formEntry: (siteId: string, key: string, day: string) => get<{ site: FormOverview['site']; definition: FormDefinition; entry: FormEntry | null }>(`/farms/${siteId}/forms/${key}/${day}`),
   formRevision: (siteId: string, key: string, day: string, revision: number) =>
     get<{ definition: FormDefinition; revision: number; reason: string | null; values: Record<string, unknown> }>(`/farms/${siteId}/forms/${key}/${day}/revisions/${revision}`),
   saveFormDraft: (siteId: string, key: string, day: string, values: Record<string, unknown>) => put<FormEntry>(`/farms/${siteId}/forms/${key}/${day}`, { values }),

@@ -19,7 +19,7 @@ export function FormStateBadge({ state }: { state: string }) {
 }
 
 export function FarmFormsPage() {
-  const { t, dateTime } = useI18n();
+  const { t, locale } = useI18n();
   const say = useLocalised();
   const { search, navigate } = useRouter();
   const farms = useLoad(async () => (await api.visibleSites()).filter((s) => s.kind === 'farm'), []);
@@ -88,7 +88,7 @@ export function FarmFormsPage() {
           </div>
           {dayRow && (
             <p className="muted">
-              {t('forms.dueBy', { time: dateTime(dayRow.dueAt) })} · {data.site.name} · {data.site.enterpriseName}
+              {t('forms.dueBy', { time: farmTime(dayRow.dueAt, data.site.timeZone, locale) })} · {data.site.name} · {data.site.enterpriseName}
             </p>
           )}
           <ul className="form-list" data-testid="form-list">
@@ -110,6 +110,12 @@ export function FarmFormsPage() {
       )}
     </div>
   );
+}
+
+/** An instant on the farm's clock (its port's zone, named when it is not the reader's). */
+export function farmTime(iso: string, timeZone: string, locale: string): string {
+  const text = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return timeZone === Intl.DateTimeFormat().resolvedOptions().timeZone ? text : `${text} (${timeZone})`;
 }
 
 /** The range's end that keeps `day` in view. */

@@ -11,10 +11,10 @@ import { Link } from '../../app/router.tsx';
 import { ActionButton, ErrorBanner, Loading, Modal, useLoad } from '../../components/common.tsx';
 import { FormFields, useLocalised, type FormValues } from '../../components/FormFields.tsx';
 import { useI18n } from '../../i18n/index.tsx';
-import { FormStateBadge } from './FarmFormsPage.tsx';
+import { farmTime, FormStateBadge } from './FarmFormsPage.tsx';
 
 export function FormEntryPage({ siteId, formKey, day }: { siteId: string; formKey: string; day: string }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, locale } = useI18n();
   const say = useLocalised();
   const { user } = useAuth();
   const loaded = useLoad(() => api.formEntry(siteId, formKey, day), [siteId, formKey, day]);
@@ -78,9 +78,12 @@ export function FormEntryPage({ siteId, formKey, day }: { siteId: string; formKe
         <Link to={`/forms?farm=${siteId}&day=${day}`}>← {t('forms.back')}</Link>
       </p>
       <h1>{say(definition.title)}</h1>
+      <p className="muted">
+        {loaded.data?.site.name} · {loaded.data?.site.enterpriseName}
+      </p>
       <p className="form-meta">
         <span>{day}</span> <FormStateBadge state={entry?.state ?? 'missing'} />
-        {entry?.dueAt && <span className="muted"> · {t('forms.dueBy', { time: dateTime(entry.dueAt) })}</span>}
+        {entry?.dueAt && <span className="muted"> · {t('forms.dueBy', { time: farmTime(entry.dueAt, loaded.data!.site.timeZone, locale) })}</span>}
         <span className="muted"> · {t('forms.version', { version: definition.version })}</span>
         {entry && entry.revision > 0 && <span className="muted"> · {t('forms.revisionNumber', { n: entry.revision })}</span>}
       </p>
