@@ -119,6 +119,9 @@ export const errorReasons = [
   'form_submitted',
   'form_not_submitted',
   'form_changed',
+  'import_format',
+  'import_no_day_column',
+  'import_running',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

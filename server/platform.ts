@@ -106,6 +106,9 @@ export async function startPlatform(config: Config, options: { database?: Databa
     services.events.onListenerError((err, event) => logger.error({ err, event }, 'domain event listener failed'));
     const handbook = await services.forms.installHandbook();
     if (handbook.installed.length > 0) logger.info({ forms: handbook.installed }, 'supervision form definitions installed');
+    const interrupted = await services.formImports.markInterrupted();
+    cleanups.push(() => services.formImports.stop());
+    if (interrupted > 0) logger.warn({ imports: interrupted }, 'imports cut short by the last stop marked interrupted (running the file again is safe)');
     if (handbook.differing.length > 0) logger.warn({ forms: handbook.differing }, 'shipped form definitions differ from the stored versions, which are kept: ship a change as a new version');
 
     // The HTTP server first (its request handler comes last): socket.io attaches to it, and everything

@@ -192,6 +192,129 @@ describe('overdue forms', () => {
   });
 });
 
+describe('ERP import', () => {
+  /** Uploads a file as the import API takes it (the file itself as the body). */
+  async function upload(who: UserKey, name: string, body: Buffer | string, form: string, options: { dryRun?: boolean; contentType?: string; site?: string } = {}) {
+    const http = await as(who);
+    const res = await fetch(`${platform.url}/api/farms/${options.site ?? siteId}/imports?form=${form}&name=${encodeURIComponent(name)}&dryRun=${options.dryRun ?? false}`, {
+      method: 'POST',
+      headers: { cookie: http.cookieHeader(), 'content-type': options.contentType ?? 'application/octet-stream' },
+      body,
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  }
+  async function finished(who: UserKey, id: string) {
+    return waitFor(async () => {
+      const view = (await (await as(who)).get(`/api/imports/${id}`)).body;
+      return view.status !== 'running' ? view : null;
+    }, 'the import to finish');
+  }
+  const rowsOf = async (form: string, day: string) => ((await (await as('entA')).get(formUrl(form, day))).body.entry?.values ?? {}) as Record<string, any>;
+
+  // Vehicle entries as a Chinese ERP exports them: the form's own labels as headers, one vehicle a line.
+  const header = '日期,车牌号,用途,司机,进场时间,离场时间,已消毒';
+  const vehicleCsv = [
+    header,
+    `${addDays(D, 1)},粤B12345,运输饲料,王强,08:10,08:40,是`.replace('运输饲料', 'feed'),
+    `${addDays(D, 1)},粤B22222,animals,,9:05,10:00,yes`,
+    `${addDays(D, 1)},"粤B3333, 挂",other,"Li ""Big"" Wei",11:00,,否`,
+    `${addDays(D, 1)},粤B44444,feed,,25:00,,是`,
+    `${addDays(D, 1)},粤B55555,spaceship,,12:00,,是`,
+    `${addDays(D, 1)},粤B66666,feed,,14:00,13:00,是`,
+    `${addDays(D, 9)},粤B77777,feed,,14:00,,是`,
+  ].join('\r\n');
+
+  it('imports the good lines of a CSV, reports each bad one by line and field, and changes nothing when imported again', async () => {
+    const started = await upload('entA', 'vehicles.csv', vehicleCsv, 'vehicle_entry');
+    expect(started.status).toBe(202);
+    const done = await finished('entA', started.body.id);
+    expect(done).toMatchObject({ status: 'done', lines: 7, imported: 3, unchanged: 0, refused: 4, progress: 100 });
+    expect(done.columns).toMatchObject({ 'vehicles.plate': '车牌号', 'vehicles.in': '进场时间', 'vehicles.disinfected': '已消毒' });
+    const problems = done.problems.map((p: { line: number; field: string; code: string }) => `${p.line} ${p.field} ${p.code}`);
+    expect(problems).toEqual(['5 vehicles.in not_a_time', '6 vehicles.purpose not_a_choice', '7 vehicles.in rule', '8 日期 day_in_future']);
+    const stored = await rowsOf('vehicle_entry', addDays(D, 1));
+    expect(stored.vehicles.map((v: { plate: string }) => v.plate)).toEqual(['粤B12345', '粤B22222', '粤B3333, 挂']);
+    expect(stored.vehicles[2]).toMatchObject({ driver: 'Li "Big" Wei', disinfected: false });
+    expect(stored.vehicles[1].in).toBe('09:05');
+
+    const report = await fetch(`${platform.url}/api/imports/${done.id}/report`, { headers: { cookie: (await as('entA')).cookieHeader() } });
+    expect(report.headers.get('content-type')).toContain('text/csv');
+    const lines = (await report.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
+    expect(lines[0]).toBe('line,field,problem,detail');
+    expect(lines).toHaveLength(5);
+
+    const again = await finished('entA', (await upload('entA', 'vehicles.csv', vehicleCsv, 'vehicle_entry')).body.id);
+    expect(again).toMatchObject({ imported: 0, unchanged: 3, refused: 4 });
+    expect((await rowsOf('vehicle_entry', addDays(D, 1))).vehicles).toHaveLength(3);
+    const entry = (await (await as('entA')).get(formUrl('vehicle_entry', addDays(D, 1)))).body.entry;
+    expect(entry.revision).toBe(1);
+  });
+
+  it('imports an Excel workbook (shared strings, Excel dates) and keeps a day already submitted as it was', async () => {
+    const excelDay = (day: string) => Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / 86_400_000 + 25569;
+    const rows = [
+      ['Date', 'Herd at the start of the day', 'Herd at the end of the day', 'Feed given', 'Water supply normal', 'Anything abnormal', 'Keeper', 'Pen temperature'],
+      [excelDay(addDays(D, -1)), 118, 118, 295, 'yes', 'no', 'Li Wei', 17.5],
+      [addDays(D, -2), 118, 117, 290, true, false, 'Li Wei', ''],
+      [addDays(D, -3), -5, 117, 290, 'yes', 'no', 'Li Wei', ''],
+      [D, 120, 119, 999, 'yes', 'no', 'Li Wei', ''],
+    ];
+    const { xlsxWorkbook } = await import('../server/archive/archive-xlsx.ts');
+    const book = await xlsxWorkbook(rows, { sharedStrings: true });
+    const done = await finished('entA', (await upload('entA', 'husbandry.xlsx', book, 'husbandry_daily')).body.id);
+    expect(done).toMatchObject({ status: 'done', format: 'xlsx', lines: 4, imported: 2, refused: 2 });
+    expect(done.problems.map((p: { line: number; field: string; code: string }) => `${p.line} ${p.field} ${p.code}`)).toEqual(['4 herdAtStart below_min', '5  day_already_submitted']);
+    expect(await rowsOf('husbandry_daily', addDays(D, -1))).toMatchObject({ herdAtStart: 118, penTemperature: 17.5, waterOk: true });
+    expect((await rowsOf('husbandry_daily', D)).feedGiven).toBe(300);
+  });
+
+  it('works a dry run out to the end and writes nothing', async () => {
+    const csv = `${header}\r\n${addDays(D, 2)},粤C10001,feed,,07:00,07:30,是\r\n${addDays(D, 2)},粤C10002,feed,,07:40,,是`;
+    const done = await finished('entA', (await upload('entA', 'plan.csv', csv, 'vehicle_entry', { dryRun: true })).body.id);
+    expect(done).toMatchObject({ dryRun: true, imported: 2, refused: 0 });
+    expect((await (await as('entA')).get(formUrl('vehicle_entry', addDays(D, 2)))).body.entry).toBeNull();
+  });
+
+  it('reads columns by the enterprise saved mapping', async () => {
+    const http = await as('entA');
+    const bad = await http.request('PUT', `/api/farms/${siteId}/import-mappings/staff_visitors`, { day: 'Datum', fields: { 'people.nmae': 'Wer' } });
+    expect(bad.status).toBe(400);
+    const saved = await http.request('PUT', `/api/farms/${siteId}/import-mappings/staff_visitors`, {
+      day: 'Datum',
+      fields: { 'people.name': 'Wer', 'people.kind': 'Art', 'people.in': 'Ein', 'people.showered': 'Dusche' },
+    });
+    expect(saved.status).toBe(200);
+    const csv = `Datum;Wer;Art;Ein;Dusche\n${D};Zhang San;vet;08:00;ja\n${D};Li Si;staff;07:30;yes`;
+    const done = await finished('entA', (await upload('entA', 'people.csv', csv, 'staff_visitors')).body.id);
+    expect(done).toMatchObject({ imported: 1, refused: 1 });
+    expect(done.problems[0]).toMatchObject({ line: 2, field: 'people.showered', code: 'not_yes_no' });
+  });
+
+  it('takes records pushed by the ERP once', async () => {
+    const records = [{ day: addDays(D, 2), values: { items: [{ product: 'Grower feed', kind: 'complete_feed', amount: 420 }] } }];
+    const first = await (await as('entA')).post(`/api/farms/${siteId}/forms/feed_use/records`, { records });
+    expect(first.body).toMatchObject({ imported: 1, unchanged: 0, refused: [] });
+    const second = await (await as('entA')).post(`/api/farms/${siteId}/forms/feed_use/records`, { records });
+    expect(second.body).toMatchObject({ imported: 0, unchanged: 1 });
+    const bad = await (await as('entA')).post(`/api/farms/${siteId}/forms/feed_use/records`, { records: [{ day: D, values: { items: [{ product: 'x', kind: 'candy', amount: -1 }] } }] });
+    expect(bad.body.refused.map((p: { field: string; code: string }) => `${p.field} ${p.code}`)).toEqual(['items.0.kind not_a_choice', 'items.0.amount below_min']);
+  });
+
+  it('refuses what is not a file it reads, and a farm of another enterprise', async () => {
+    expect((await upload('entA', 'scan.pdf', 'x', 'vehicle_entry')).status).toBe(415);
+    expect((await upload('entA', 'v.json', '[]', 'vehicle_entry', { contentType: 'application/json' })).status).toBe(415);
+    expect((await upload('entB', 'vehicles.csv', vehicleCsv, 'vehicle_entry')).status).toBe(404);
+    expect((await upload('officer1', 'vehicles.csv', vehicleCsv, 'vehicle_entry')).status).toBe(403);
+    const noDay = await finished('entA', (await upload('entA', 'x.csv', 'a,b\n1,2', 'vehicle_entry')).body.id);
+    expect(noDay).toMatchObject({ status: 'failed', failure: 'import_no_day_column' });
+    const broken = await finished('entA', (await upload('entA', 'x.xlsx', 'not a zip', 'vehicle_entry')).body.id);
+    expect(broken).toMatchObject({ status: 'failed', failure: 'unreadable_file' });
+  });
+});
+
 describe('reminders', () => {
   it('fires an overdue reminder planned before a restart of the platform, after it, once', async () => {
     // The next start sees the farm's today (D+2) due in a few seconds; it plans the reminder and is stopped.
@@ -226,8 +349,8 @@ describe('reminders', () => {
         20_000,
       );
       expect(sent).toHaveLength(1);
-      expect((sent[0]!.payload as { forms: string[] }).forms).toEqual(expect.arrayContaining(['feed_use', 'clinical_inspection']));
-      expect((sent[0]!.payload as { forms: string[] }).forms).not.toContain('husbandry_daily');
+      // Submitted that day: the daily husbandry form (under version 2) and the feed record (pushed by the ERP).
+      expect((sent[0]!.payload as { forms: string[] }).forms).toEqual(['clinical_inspection', 'disinfection', 'staff_visitors', 'vehicle_entry']);
       const job = (await queue.getJob(jobId))!;
       expect(job.timestamp).toBeLessThan(restartedAt);
       expect(job.finishedOn).toBeGreaterThan(restartedAt);

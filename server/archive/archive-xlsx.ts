@@ -18,16 +18,26 @@ function columnName(index: number): string {
   return name;
 }
 
-function cell(ref: string, value: CellValue): string {
+function cell(ref: string, value: CellValue, shared: Map<string, number> | null): string {
   if (value === null || value === '') return '';
   if (typeof value === 'number' && Number.isFinite(value)) return `<c r="${ref}"><v>${value}</v></c>`;
   if (typeof value === 'boolean') return `<c r="${ref}" t="b"><v>${value ? 1 : 0}</v></c>`;
+  if (shared) {
+    const text = String(value);
+    if (!shared.has(text)) shared.set(text, shared.size);
+    return `<c r="${ref}" t="s"><v>${shared.get(text)}</v></c>`;
+  }
   return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${xml(String(value))}</t></is></c>`;
 }
 
-function sheet(rows: CellValue[][]): string {
-  const body = rows.map((row, r) => `<row r="${r + 1}">${row.map((v, c) => cell(`${columnName(c)}${r + 1}`, v)).join('')}</row>`).join('');
+function sheet(rows: CellValue[][], shared: Map<string, number> | null): string {
+  const body = rows.map((row, r) => `<row r="${r + 1}">${row.map((v, c) => cell(`${columnName(c)}${r + 1}`, v, shared)).join('')}</row>`).join('');
   return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${body}</sheetData></worksheet>`;
+}
+
+function sharedStringsPart(shared: Map<string, number>): string {
+  const items = [...shared.keys()].map((text) => `<si><t xml:space="preserve">${xml(text)}</t></si>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="${shared.size}" uniqueCount="${shared.size}">${items}</sst>`;
 }
 
 const PARTS: Record<string, string> = {
@@ -43,11 +53,31 @@ const PARTS: Record<string, string> = {
 
 /** The workbook's bytes. */
 export function archiveXlsx(entries: ArchiveEntry[]): Promise<Buffer> {
+  return xlsxWorkbook([ARCHIVE_COLUMNS.map(([name]) => name), ...entries.map((e) => ARCHIVE_COLUMNS.map(([, get]) => get(e)))]);
+}
+
+/**
+ * A one-sheet workbook of rows. `sharedStrings` writes texts the way Excel itself does (a table of strings the
+ * cells point into) instead of inline: the import reads both, and its tests and samples use both.
+ */
+export function xlsxWorkbook(rows: CellValue[][], options: { sharedStrings?: boolean } = {}): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   const mtime = new Date();
-  for (const [name, text] of Object.entries(PARTS)) zip.addBuffer(Buffer.from(text), name, { mtime });
-  const rows: CellValue[][] = [ARCHIVE_COLUMNS.map(([name]) => name), ...entries.map((e) => ARCHIVE_COLUMNS.map(([, get]) => get(e)))];
-  zip.addBuffer(Buffer.from(sheet(rows)), 'xl/worksheets/sheet1.xml', { mtime });
+  const shared = options.sharedStrings ? new Map<string, number>() : null;
+  const parts = { ...PARTS };
+  if (shared) {
+    parts['[Content_Types].xml'] = parts['[Content_Types].xml']!.replace(
+      '</Types>',
+      '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    );
+    parts['xl/_rels/workbook.xml.rels'] = parts['xl/_rels/workbook.xml.rels']!.replace(
+      '</Relationships>',
+      '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    );
+  }
+  for (const [name, text] of Object.entries(parts)) zip.addBuffer(Buffer.from(text), name, { mtime });
+  zip.addBuffer(Buffer.from(sheet(rows, shared)), 'xl/worksheets/sheet1.xml', { mtime });
+  if (shared) zip.addBuffer(Buffer.from(sharedStringsPart(shared)), 'xl/sharedStrings.xml', { mtime });
   zip.end();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

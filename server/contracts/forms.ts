@@ -272,3 +272,49 @@ export const calendarDay = z.string().refine(isCalendarDay, 'a calendar day, YYY
 export const formEntryInput = z.object({ values: z.record(z.string(), z.unknown()) }).strict();
 export const formCorrectionInput = z.object({ values: z.record(z.string(), z.unknown()), reason: z.string().trim().min(3).max(500) }).strict();
 export const formNoteInput = z.object({ text: z.string().trim().min(1).max(2000), returnForCorrection: z.boolean().default(false) }).strict();
+
+// --- Importing records (ERP files, pushed records) --------------------------------------------------------
+
+/** Which column holds each field (`rows.field` for a field of repeating rows), the day, and the farm. */
+export const importMapping = z
+  .object({
+    day: z.string().trim().min(1).max(100),
+    site: z.string().trim().min(1).max(100).optional(),
+    fields: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]{0,39}(\.[a-z][a-zA-Z0-9]{0,39})?$/), z.string().trim().min(1).max(100)),
+  })
+  .strict()
+  .meta({ id: 'ImportMapping' });
+export type ImportMapping = z.infer<typeof importMapping>;
+
+/** Why a line of an import was not imported, beyond a field's own problem (entryErrorCodes). */
+export const importProblemCodes = [...entryErrorCodes, 'unknown_farm', 'day_in_future', 'day_too_old', 'day_already_submitted', 'conflicting_value', 'not_a_record'] as const;
+export type ImportProblemCode = (typeof importProblemCodes)[number];
+export interface ImportProblem {
+  line: number;
+  field: string;
+  code: ImportProblemCode;
+  params?: Record<string, string | number>;
+}
+
+/** A line of an import for one day of one farm: the form's own fields, and for a form of rows, its row. */
+export interface ImportItem {
+  line: number;
+  top: Record<string, unknown>;
+  row?: Record<string, unknown>;
+}
+
+/** The repeating-rows field a form's import lines fill (one line, one row), or null: one line is a whole day. */
+export function importRowsField(def: FormDefinition): RowsField | null {
+  const rows = def.fields.filter((f): f is RowsField => f.type === 'rows');
+  return rows.length === 1 ? rows[0]! : null;
+}
+
+/** Pushed records: a day and its values (a form of rows takes its rows as a list, as the form does). */
+export const pushedRecords = z
+  .object({
+    records: z
+      .array(z.object({ day: calendarDay, values: z.record(z.string(), z.unknown()) }).strict())
+      .min(1)
+      .max(1000),
+  })
+  .strict();

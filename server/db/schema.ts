@@ -801,3 +801,64 @@ export const formReminders = pgTable(
   },
   (t) => [primaryKey({ columns: [t.siteId, t.day, t.stage] })],
 );
+
+export const formImportStatuses = ['running', 'done', 'failed', 'interrupted'] as const;
+export const formImportStatusEnum = pgEnum('form_import_status', formImportStatuses);
+
+/**
+ * An ERP file imported into a farm's forms (or tried, for a dry run): progress while it runs, then what came
+ * of its lines; the row-level report is a CSV file beside the evidence (imports/<id>-report.csv).
+ */
+export const formImports = pgTable(
+  'form_imports',
+  {
+    id: id(),
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    /** The farm lines go to when the file names none. */
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    formKey: text('form_key').notNull(),
+    fileName: text('file_name').notNull(),
+    fileSha256: text('file_sha256').notNull(),
+    format: text('format').notNull(),
+    dryRun: boolean('dry_run').notNull(),
+    status: formImportStatusEnum('status').notNull(),
+    bytesTotal: bigint('bytes_total', { mode: 'number' }).notNull(),
+    bytesRead: bigint('bytes_read', { mode: 'number' }).notNull().default(0),
+    lines: integer('lines').notNull().default(0),
+    imported: integer('imported').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    refused: integer('refused').notNull().default(0),
+    /** Which column each field was read from. */
+    columns: jsonb('columns').$type<Record<string, string | null>>().notNull().default({}),
+    /** The first problems (the report file has them all). */
+    problems: jsonb('problems').$type<Array<{ line: number; field: string; code: string; params?: Record<string, string | number> }>>().notNull().default([]),
+    failure: text('failure'),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [index('form_imports_enterprise_idx').on(t.enterpriseId, t.createdAt)],
+);
+
+/** How an enterprise's ERP files map onto a form: the column of each field, of the day and of the farm. */
+export const importMappings = pgTable(
+  'import_mappings',
+  {
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    formKey: text('form_key').notNull(),
+    mapping: jsonb('mapping').$type<{ day: string; site?: string; fields: Record<string, string> }>().notNull(),
+    updatedBy: uuid('updated_by')
+      .notNull()
+      .references(() => users.id),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.enterpriseId, t.formKey] })],
+);

@@ -1,6 +1,6 @@
 /** The express application: REST API, health, metrics, OpenAPI and (when built) the web app. */
 import { plateFormatRoutes } from './plate-formats.routes.ts';
-import { formRoutes } from './forms.routes.ts';
+import { formImportRoutes, formRoutes } from './forms.routes.ts';
 import { modelRoutes } from './models.routes.ts';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -70,6 +70,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   adminRoutes(api, services.admin, services.db);
   plateFormatRoutes(api, services.plateFormats);
   formRoutes(api, services.forms);
+  formImportRoutes(api, services.formImports, services.dataDir);
   modelRoutes(api, services.models);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches, corrections: deps.corrections, samples: services.samples, store: services.store });

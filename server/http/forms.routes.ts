@@ -1,4 +1,13 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Request } from 'express';
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { uuidParam } from './common.schemas.ts';
+import { formImportStatuses } from '../db/schema.ts';
+import { MAX_IMPORT_BYTES, type FormImportService } from '../services/form-imports.service.ts';
 import type { Api } from './api.ts';
 import {
   calendarDay,
@@ -8,6 +17,9 @@ import {
   formDefinition,
   formEntryInput,
   formNoteInput,
+  importMapping,
+  importProblemCodes,
+  pushedRecords,
   farmFormStatuses,
   localised,
   type FormDefinitionInput,
@@ -47,6 +59,8 @@ const overview = z
     days: z.array(z.object({ day: z.string(), dueAt: z.string(), forms: z.array(z.object({ key: z.string(), state: z.enum(formDayStates), revision: z.int() })) })),
   })
   .meta({ id: 'FormOverview' });
+
+const importProblem = z.object({ line: z.int(), field: z.string(), code: z.enum(importProblemCodes), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() });
 
 const overdueFarm = z.object({ siteId: z.uuid(), siteName: z.string(), enterpriseName: z.string(), day: z.string(), dueAt: z.string(), forms: z.array(z.string()) }).meta({ id: 'OverdueForms' });
 
@@ -180,5 +194,156 @@ export function formRoutes(api: Api, forms: FarmFormService) {
       response: entryView,
     },
     ({ principal, params, body }) => forms.note(principal, params.siteId, params.key, params.day, body.text, body.returnForCorrection),
+  );
+}
+
+const importView = z
+  .object({
+    id: z.uuid(),
+    enterpriseId: z.uuid(),
+    siteId: z.uuid(),
+    formKey: z.string(),
+    fileName: z.string(),
+    fileSha256: z.string(),
+    format: z.string(),
+    dryRun: z.boolean(),
+    status: z.enum(formImportStatuses),
+    bytesTotal: z.number(),
+    bytesRead: z.number(),
+    progress: z.number().meta({ description: 'percent of the file read' }),
+    lines: z.int(),
+    imported: z.int(),
+    unchanged: z.int(),
+    refused: z.int(),
+    columns: z.record(z.string(), z.string().nullable()),
+    problems: z.array(importProblem),
+    failure: z.string().nullable(),
+    createdBy: z.uuid(),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'FormImport' });
+
+/** Streams the request body to a file in `dir`, refusing more than `limit` bytes. */
+function receiveFile(req: Request, dir: string, limit: number): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `upload-${crypto.randomUUID()}`);
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const out = fs.createWriteStream(file);
+    const fail = (err: Error) => {
+      req.unpipe(out);
+      out.destroy();
+      fs.rmSync(file, { force: true });
+      reject(err);
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) fail(new AppError('payload_too_large', `At most ${limit / 1024 / 1024} MB`));
+    });
+    req.on('error', fail);
+    out.on('error', fail);
+    out.on('finish', () => (size === 0 ? fail(new AppError('validation_failed', 'The file is empty', { reason: 'import_format' })) : resolve(file)));
+    req.pipe(out);
+  });
+}
+
+export function formImportRoutes(api: Api, imports: FormImportService, dataDir: string) {
+  const siteAndForm = z.object({ siteId: z.uuid(), key: formKey });
+  api.route(
+    {
+      method: 'post',
+      path: '/farms/:siteId/imports',
+      summary:
+        'Import an ERP file into a form (body: the file itself, as application/octet-stream; CSV, XLSX, JSON or JSON Lines by its name). Answers at once; follow GET /imports/{id}. dryRun checks every line and writes nothing.',
+      tag: 'forms',
+      access: ['enterprise_user', 'broker'],
+      status: 202,
+      params: z.object({ siteId: z.uuid() }),
+      query: z.object({ form: formKey, name: z.string().min(1).max(200), dryRun: z.enum(['true', 'false']).default('false') }),
+      response: importView,
+    },
+    async ({ principal, params, query, req }) => {
+      if (req.body !== undefined && !Buffer.isBuffer(req.body)) throw new AppError('unsupported_media_type', 'Send the file itself as application/octet-stream', { reason: 'import_format' });
+      const file = await receiveFile(req, path.join(dataDir, 'imports'), MAX_IMPORT_BYTES);
+      try {
+        return await imports.start(principal, { siteId: params.siteId, formKey: query.form, dryRun: query.dryRun === 'true', file, fileName: query.name });
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/farms/:siteId/imports',
+      summary: "The enterprise's latest imports",
+      tag: 'forms',
+      access: ['enterprise_user', 'broker'],
+      params: z.object({ siteId: z.uuid() }),
+      response: z.array(importView),
+    },
+    ({ principal, params }) => imports.list(principal, params.siteId),
+  );
+  api.route(
+    { method: 'get', path: '/imports/:id', summary: 'An import: its progress while it runs, then what came of its lines', tag: 'forms', access: 'any', params: uuidParam, response: importView },
+    ({ principal, params }) => imports.get(principal, params.id),
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/imports/:id/report',
+      summary: 'Every refused line of an import: line, field, problem, detail (CSV, UTF-8 with a byte-order mark)',
+      tag: 'forms',
+      access: 'any',
+      params: uuidParam,
+      response: z.any().meta({ type: 'string', description: 'text/csv' }),
+    },
+    async ({ principal, params, res }) => {
+      const view = await imports.get(principal, params.id);
+      if (view.status === 'running') throw new AppError('conflict', 'The import is still running', { reason: 'import_running' });
+      const file = imports.reportPath(view.id);
+      if (!fs.existsSync(file)) throw new AppError('not_found', 'No report for this import');
+      res.type('text/csv; charset=utf-8').attachment(`import-${view.id.slice(0, 8)}-report.csv`);
+      await pipeline(fs.createReadStream(file), res);
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/farms/:siteId/import-mappings/:key',
+      summary: "The enterprise's column mapping for a form (null: columns named as the fields or their labels)",
+      tag: 'forms',
+      access: ['enterprise_user', 'broker'],
+      params: siteAndForm,
+      response: z.object({ mapping: importMapping.nullable() }),
+    },
+    async ({ principal, params }) => ({ mapping: await imports.mapping(principal, params.siteId, params.key) }),
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/farms/:siteId/import-mappings/:key',
+      summary: "Save the enterprise's column mapping for a form (every import of it reads its columns so)",
+      tag: 'forms',
+      access: ['enterprise_user', 'broker'],
+      params: siteAndForm,
+      body: importMapping,
+      response: z.object({ mapping: importMapping }),
+    },
+    async ({ principal, params, body }) => ({ mapping: await imports.saveMapping(principal, params.siteId, params.key, body) }),
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/farms/:siteId/forms/:key/records',
+      summary: "The ERP pushes records (up to 1000): each a day and its values, merged as an import's lines are (submitted; the same again changes nothing)",
+      tag: 'forms',
+      access: ['enterprise_user', 'broker'],
+      params: siteAndForm,
+      body: pushedRecords,
+      response: z.object({ imported: z.int(), unchanged: z.int(), refused: z.array(importProblem) }),
+    },
+    ({ principal, params, body }) => imports.push(principal, params.siteId, params.key, body.records),
   );
 }

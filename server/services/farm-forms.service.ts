@@ -10,7 +10,19 @@ import { and, asc, desc, eq, gte, inArray, lte, max } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
 import { enterprises, farmFormNotes, farmFormRevisions, farmForms, formDefinitions, formReminders, notifications, ports, sites, users } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { checkEntry, formDefinition, type EntryError, type EntryValues, type FarmFormStatus, type FormDayState, type FormDefinition, type FormDefinitionInput } from '../contracts/forms.ts';
+import {
+  checkEntry,
+  formDefinition,
+  importRowsField,
+  type EntryError,
+  type EntryValues,
+  type FarmFormStatus,
+  type FormDayState,
+  type FormDefinition,
+  type FormDefinitionInput,
+  type ImportItem,
+  type ImportProblem,
+} from '../contracts/forms.ts';
 import { addDays, daysBetween, localDay, zonedInstant } from '../contracts/local-time.ts';
 import { DEFAULT_TIME_ZONE } from '../contracts/schedule.ts';
 import { HANDBOOK_FORMS } from '../forms/handbook.ts';
@@ -51,6 +63,9 @@ export interface FormEntryView {
   revisions: Array<{ revision: number; formVersion: number; reason: string | null; submittedBy: string; submittedAt: string }>;
   notes: Array<{ id: number; text: string; returned: boolean; author: string; createdAt: string }>;
 }
+
+/** Thrown to undo a dry run's transaction once its outcome is known. */
+const DRY_RUN = new Error('dry run');
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
@@ -421,6 +436,181 @@ export class FarmFormService {
       .where(and(eq(users.enterpriseId, enterpriseId), eq(users.active, true)))
       .limit(200);
     return rows.map((r) => r.id);
+  }
+
+  // --- Imports ------------------------------------------------------------------------------------------
+
+  /** The newest definition of a form (an import checks its lines against it). */
+  async newestDefinition(key: string): Promise<FormDefinition> {
+    return this.newest(this.deps.db, key);
+  }
+
+  /** The farm, for an import: readable and written by the principal's enterprise only. */
+  async farmFor(p: Principal, siteId: string): Promise<FarmSite> {
+    const site = await this.farm(siteId);
+    if (!mayRead(p, { enterpriseId: site.enterpriseId, portId: site.portId })) throw notFound('Farm');
+    requireActsFor(p, site.enterpriseId);
+    return site;
+  }
+
+  /** An enterprise's farms (an import names them by name or id). */
+  async farmsOf(enterpriseId: string): Promise<FarmSite[]> {
+    const rows = await this.deps.db
+      .select({ id: sites.id })
+      .from(sites)
+      .where(and(eq(sites.enterpriseId, enterpriseId), eq(sites.kind, 'farm')))
+      .limit(500);
+    return Promise.all(rows.map((r) => this.farm(r.id)));
+  }
+
+  /** Whether a day may be written at a farm now: null, or why not. */
+  dayProblem(site: FarmSite, day: string): 'day_in_future' | 'day_too_old' | null {
+    const today = this.today(site);
+    if (daysBetween(today, day) > 0) return 'day_in_future';
+    if (daysBetween(day, today) > MAX_DAYS_BACK) return 'day_too_old';
+    return null;
+  }
+
+  /**
+   * Imported lines of one farm's day, merged into its form and submitted, once: a form of rows gains the rows
+   * it does not have yet (a row already there, by its values, is unchanged), a whole-day form is written if it
+   * was not submitted (the same values again are unchanged; other values are refused: correct it in the app).
+   * A line the merged form refuses is left out with its problem. `dryRun` works it all out and writes nothing.
+   */
+  async importDay(
+    p: Principal,
+    site: FarmSite,
+    key: string,
+    day: string,
+    items: ImportItem[],
+    source: string,
+    dryRun: boolean,
+  ): Promise<{ imported: number[]; unchanged: number[]; refused: ImportProblem[] }> {
+    const now = this.clock();
+    const result = { imported: [] as number[], unchanged: [] as number[], refused: [] as ImportProblem[] };
+    const refuse = (lines: number[], field: string, code: ImportProblem['code'], params?: ImportProblem['params']) => {
+      for (const line of lines) result.refused.push({ line, field, code, ...(params ? { params } : {}) });
+    };
+    try {
+      await this.deps.db.transaction(async (tx) => {
+        const [locked] = await tx
+          .select()
+          .from(farmForms)
+          .where(and(eq(farmForms.siteId, site.id), eq(farmForms.formKey, key), eq(farmForms.day, day)))
+          .for('update');
+        const def = locked ? await this.definitionIn(tx, key, locked.formVersion) : await this.newest(tx, key);
+        const rowsField = importRowsField(def);
+        const submitted = locked?.status === 'submitted' || locked?.status === 'returned';
+        const before: Record<string, unknown> = submitted ? { ...locked!.values } : {};
+        let merged: Record<string, unknown>;
+        let fresh: ImportItem[];
+        if (!rowsField) {
+          // One line, one day: the first line decides; the same values again are unchanged.
+          const [first, ...others] = items;
+          const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+          for (const other of others) {
+            if (same(other.top, first!.top)) result.unchanged.push(other.line);
+            else refuse([other.line], '', 'conflicting_value');
+          }
+          if (submitted) {
+            if (same(locked!.values, first!.top)) result.unchanged.push(first!.line);
+            else refuse([first!.line], '', 'day_already_submitted');
+            return;
+          }
+          merged = first!.top;
+          fresh = [first!];
+        } else {
+          const existing = (before[rowsField.key] as Array<Record<string, unknown>> | undefined) ?? [];
+          const seen = new Set(existing.map((r) => canonicalJson(r)));
+          const top: Record<string, unknown> = Object.fromEntries(Object.entries(before).filter(([k]) => k !== rowsField.key));
+          fresh = [];
+          for (const item of items) {
+            const conflict = Object.entries(item.top).find(([k, v]) => top[k] !== undefined && canonicalJson(top[k]) !== canonicalJson(v));
+            if (conflict) {
+              refuse([item.line], conflict[0], 'conflicting_value');
+              continue;
+            }
+            const rowKey = canonicalJson(item.row ?? {});
+            if (seen.has(rowKey)) {
+              result.unchanged.push(item.line);
+              continue;
+            }
+            seen.add(rowKey);
+            Object.assign(top, item.top);
+            fresh.push(item);
+          }
+          const room = rowsField.maxRows - existing.length;
+          if (fresh.length > room) {
+            refuse(
+              fresh.slice(Math.max(0, room)).map((i) => i.line),
+              rowsField.key,
+              'too_many_rows',
+              { max: rowsField.maxRows },
+            );
+            fresh = fresh.slice(0, Math.max(0, room));
+          }
+          // The merged form is checked whole; a row it refuses is left out and the rest checked again.
+          for (let round = 0; fresh.length > 0; round++) {
+            merged = { ...top, [rowsField.key]: [...existing, ...fresh.map((i) => i.row ?? {})] };
+            const checked = checkEntry(def, merged);
+            if (checked.ok || round > 3) break;
+            const bad = new Set<number>();
+            for (const e of checked.errors) {
+              const m = e.path.match(new RegExp(`^${rowsField.key}\\.(\\d+)\\.(.+)$`));
+              const index = m ? Number(m[1]) - existing.length : -1;
+              if (index >= 0 && fresh[index]) {
+                bad.add(index);
+                refuse([fresh[index]!.line], `${rowsField.key}.${m![2]}`, e.code, e.params);
+              } else if (!m) {
+                // A problem of the whole day (a field every line left empty): each line is told.
+                refuse(
+                  fresh.map((i) => i.line),
+                  e.path,
+                  e.code,
+                  e.params,
+                );
+                fresh = [];
+              }
+            }
+            fresh = fresh.filter((_, i) => !bad.has(i));
+          }
+          if (fresh.length === 0) return;
+          merged = { ...top, [rowsField.key]: [...existing, ...fresh.map((i) => i.row ?? {})] };
+        }
+        const checked = checkEntry(def, merged);
+        if (!checked.ok) {
+          for (const e of checked.errors)
+            refuse(
+              fresh.map((i) => i.line),
+              e.path,
+              e.code,
+              e.params,
+            );
+          return;
+        }
+        result.imported.push(...fresh.map((i) => i.line));
+        const revision = (locked?.revision ?? 0) + 1;
+        const fields = { status: 'submitted' as const, revision, values: checked.values, updatedBy: p.userId, updatedAt: now, submittedAt: now };
+        const [row] = locked
+          ? await tx.update(farmForms).set(fields).where(eq(farmForms.id, locked.id)).returning()
+          : await tx
+              .insert(farmForms)
+              .values({ siteId: site.id, formKey: key, formVersion: def.version, day, ...fields })
+              .returning();
+        const reason = `Imported from ${source}`.slice(0, 500);
+        await tx.insert(farmFormRevisions).values({ formId: row!.id, revision, formVersion: row!.formVersion, values: checked.values, reason, submittedBy: p.userId, submittedAt: now });
+        await appendAudit(
+          tx,
+          { actorId: p.userId, action: 'farm_form.import', entityType: 'farm_form', entityId: row!.id, details: { siteId: site.id, form: key, day, revision, lines: fresh.length, source } },
+          now,
+        );
+        // A dry run is worked out to the end, then undone.
+        if (dryRun) throw DRY_RUN;
+      });
+    } catch (err) {
+      if (err !== DRY_RUN) throw err;
+    }
+    return result;
   }
 
   // --- Overdue: the dashboard and the reminders -------------------------------------------------------

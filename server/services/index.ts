@@ -23,6 +23,7 @@ import { AlarmService } from './alarms.service.ts';
 import { LoadingRecordArchive } from './loading-record-archive.ts';
 import { TimelineService } from './timeline.service.ts';
 import { FarmFormService } from './farm-forms.service.ts';
+import { FormImportService } from './form-imports.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -53,6 +54,8 @@ export interface Services {
   timeline: TimelineService;
   /** The farm's supervision e-forms. */
   forms: FarmFormService;
+  /** ERP files and pushed records into the farms' forms. */
+  formImports: FormImportService;
   signingKey: SigningKey;
   dataDir: string;
   store: EvidenceStore;
@@ -82,6 +85,7 @@ export function createServices(options: {
   const archiveSearch = new ArchiveSearchService(deps);
   const models = new ModelVersionService({ ...deps, events });
   const samples = new VisionSampleService({ ...deps, models });
+  const forms = new FarmFormService({ db: deps.db, events, clock: options.clock, dueTime: options.forms?.dueTime ?? '10:00', graceHours: options.forms?.graceHours ?? 24 });
   return {
     db: deps.db,
     events,
@@ -103,7 +107,8 @@ export function createServices(options: {
     samples,
     alarms,
     timeline,
-    forms: new FarmFormService({ db: deps.db, events, clock: options.clock, dueTime: options.forms?.dueTime ?? '10:00', graceHours: options.forms?.graceHours ?? 24 }),
+    forms,
+    formImports: new FormImportService({ db: deps.db, forms, dataDir: deps.dataDir }),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
     store: deps.store,

@@ -554,6 +554,41 @@ export type FormEntry = {
   }>;
 } | null;
 
+export type FormImport = {
+  id: string;
+  enterpriseId: string;
+  siteId: string;
+  formKey: string;
+  fileName: string;
+  fileSha256: string;
+  format: string;
+  dryRun: boolean;
+  status: "running" | "done" | "failed" | "interrupted";
+  bytesTotal: number;
+  bytesRead: number;
+  /** percent of the file read */
+  progress: number;
+  lines: number;
+  imported: number;
+  unchanged: number;
+  refused: number;
+  columns: {
+    [key: string]: string | null;
+  };
+  problems: Array<{
+    line: number;
+    field: string;
+    code: "required" | "unknown_field" | "not_text" | "too_long" | "not_a_number" | "not_an_integer" | "below_min" | "above_max" | "not_a_date" | "not_a_time" | "not_yes_no" | "not_a_choice" | "not_a_list" | "too_few_rows" | "too_many_rows" | "rule" | "unknown_farm" | "day_in_future" | "day_too_old" | "day_already_submitted" | "conflicting_value" | "not_a_record";
+    params?: {
+      [key: string]: string | number;
+    };
+  }>;
+  failure: string | null;
+  createdBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+};
+
 export type FormOverview = {
   site: {
     id: string;
@@ -610,6 +645,14 @@ export type HeldFrame = {
     net: number;
   };
 };
+
+export type ImportMapping = {
+  day: string;
+  site?: string;
+  fields: {
+    [key: string]: string;
+  };
+} | null;
 
 export type LoadingBatch = {
   id: string;

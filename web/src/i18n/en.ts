@@ -748,6 +748,9 @@ export const en = {
   'error.reason.form_submitted': 'This form was submitted: correct it with a reason.',
   'error.reason.form_not_submitted': 'This form has not been submitted yet.',
   'error.reason.form_changed': 'This form was saved by someone else meanwhile: open it again.',
+  'error.reason.import_format': 'Send a CSV, XLSX, JSON or JSON Lines file.',
+  'error.reason.import_no_day_column': 'No column holds the day: name one "date", or map it.',
+  'error.reason.import_running': 'The import is still running.',
 } as const;
 
 export type MessageKey = keyof typeof en;

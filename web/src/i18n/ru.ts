@@ -750,4 +750,7 @@ export const ru: Messages = {
   'error.reason.form_submitted': 'Форма уже отправлена: исправьте её с указанием причины.',
   'error.reason.form_not_submitted': 'Эта форма ещё не отправлена.',
   'error.reason.form_changed': 'Форму тем временем сохранил другой пользователь: откройте её заново.',
+  'error.reason.import_format': 'Отправьте файл CSV, XLSX, JSON или JSON Lines.',
+  'error.reason.import_no_day_column': 'Нет столбца с датой: назовите его «дата» или сопоставьте.',
+  'error.reason.import_running': 'Импорт ещё идёт.',
 };

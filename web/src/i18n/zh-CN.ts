@@ -747,4 +747,7 @@ export const zhCN: Messages = {
   'error.reason.form_submitted': '此表已提交，请填写原因后修改。',
   'error.reason.form_not_submitted': '此表尚未提交。',
   'error.reason.form_changed': '此表刚被他人保存，请重新打开。',
+  'error.reason.import_format': '请上传 CSV、XLSX、JSON 或 JSON Lines 文件。',
+  'error.reason.import_no_day_column': '没有日期列：请将其命名为“日期”或设置对应关系。',
+  'error.reason.import_running': '导入仍在进行中。',
 };
