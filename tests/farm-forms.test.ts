@@ -8,6 +8,8 @@
  * The platform's clock runs ahead of real time (the farm registered "today" is two days old at noon, local
  * time), so days are past due without waiting for a real day.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -301,6 +303,16 @@ describe('ERP import', () => {
     expect(second.body).toMatchObject({ imported: 0, unchanged: 1 });
     const bad = await (await as('entA')).post(`/api/farms/${siteId}/forms/feed_use/records`, { records: [{ day: D, values: { items: [{ product: 'x', kind: 'candy', amount: -1 }] } }] });
     expect(bad.body.refused.map((p: { field: string; code: string }) => `${p.field} ${p.code}`)).toEqual(['items.0.kind not_a_choice', 'items.0.amount below_min']);
+  });
+
+  it('reads the sample files the README points to (their days moved to this week)', async () => {
+    const samples = path.join(import.meta.dirname, '..', 'scripts', 'samples');
+    const shift = (text: string) => text.replaceAll('2026-12-01', addDays(D, -5)).replaceAll('2026-12-02', addDays(D, -4));
+    const csv = await finished('entA', (await upload('entA', 'vehicle-entry.csv', shift(fs.readFileSync(path.join(samples, 'vehicle-entry.csv'), 'utf8')), 'vehicle_entry')).body.id);
+    expect(csv).toMatchObject({ status: 'done', lines: 7, imported: 4, refused: 3 });
+    const jsonl = await finished('entA', (await upload('entA', 'staff-visitors.jsonl', shift(fs.readFileSync(path.join(samples, 'staff-visitors.jsonl'), 'utf8')), 'staff_visitors')).body.id);
+    expect(jsonl).toMatchObject({ status: 'done', lines: 3, imported: 2, refused: 1 });
+    expect(jsonl.problems[0]).toMatchObject({ line: 3, field: 'people.in', code: 'rule' });
   });
 
   it('refuses what is not a file it reads, and a farm of another enterprise', async () => {

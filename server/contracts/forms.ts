@@ -294,6 +294,8 @@ export interface ImportProblem {
   field: string;
   code: ImportProblemCode;
   params?: Record<string, string | number>;
+  /** For `rule`: the definition's own message. */
+  message?: Localised;
 }
 
 /** A line of an import for one day of one farm: the form's own fields, and for a form of rows, its row. */

@@ -9,7 +9,7 @@ import { loadingRecordStatuses } from '../contracts/loading-record.ts';
 import { alarmStatuses, bookingStatuses, inspectionTypes, verdictOutcomes, type BookingStatus, type InspectionType } from '../contracts/records.ts';
 import { DEFAULT_TIME_ZONE, type CameraSchedule } from '../contracts/schedule.ts';
 import { sampleTasks, type SampleLabel, type SamplePrediction } from '../contracts/vision-sample.ts';
-import { farmFormStatuses, type EntryValues, type FormDefinition } from '../contracts/forms.ts';
+import { farmFormStatuses, type EntryValues, type FormDefinition, type ImportProblem } from '../contracts/forms.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -835,7 +835,7 @@ export const formImports = pgTable(
     /** Which column each field was read from. */
     columns: jsonb('columns').$type<Record<string, string | null>>().notNull().default({}),
     /** The first problems (the report file has them all). */
-    problems: jsonb('problems').$type<Array<{ line: number; field: string; code: string; params?: Record<string, string | number> }>>().notNull().default([]),
+    problems: jsonb('problems').$type<ImportProblem[]>().notNull().default([]),
     failure: text('failure'),
     createdBy: uuid('created_by')
       .notNull()

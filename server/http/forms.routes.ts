@@ -60,7 +60,13 @@ const overview = z
   })
   .meta({ id: 'FormOverview' });
 
-const importProblem = z.object({ line: z.int(), field: z.string(), code: z.enum(importProblemCodes), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() });
+const importProblem = z.object({
+  line: z.int(),
+  field: z.string(),
+  code: z.enum(importProblemCodes),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  message: localised.optional(),
+});
 
 const overdueFarm = z.object({ siteId: z.uuid(), siteName: z.string(), enterpriseName: z.string(), day: z.string(), dueAt: z.string(), forms: z.array(z.string()) }).meta({ id: 'OverdueForms' });
 

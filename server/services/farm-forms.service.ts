@@ -488,8 +488,8 @@ export class FarmFormService {
   ): Promise<{ imported: number[]; unchanged: number[]; refused: ImportProblem[] }> {
     const now = this.clock();
     const result = { imported: [] as number[], unchanged: [] as number[], refused: [] as ImportProblem[] };
-    const refuse = (lines: number[], field: string, code: ImportProblem['code'], params?: ImportProblem['params']) => {
-      for (const line of lines) result.refused.push({ line, field, code, ...(params ? { params } : {}) });
+    const refuse = (lines: number[], field: string, code: ImportProblem['code'], params?: ImportProblem['params'], message?: ImportProblem['message']) => {
+      for (const line of lines) result.refused.push({ line, field, code, ...(params ? { params } : {}), ...(message ? { message } : {}) });
     };
     try {
       await this.deps.db.transaction(async (tx) => {
@@ -560,7 +560,7 @@ export class FarmFormService {
               const index = m ? Number(m[1]) - existing.length : -1;
               if (index >= 0 && fresh[index]) {
                 bad.add(index);
-                refuse([fresh[index]!.line], `${rowsField.key}.${m![2]}`, e.code, e.params);
+                refuse([fresh[index]!.line], `${rowsField.key}.${m![2]}`, e.code, e.params, e.message);
               } else if (!m) {
                 // A problem of the whole day (a field every line left empty): each line is told.
                 refuse(
@@ -568,6 +568,7 @@ export class FarmFormService {
                   e.path,
                   e.code,
                   e.params,
+                  e.message,
                 );
                 fresh = [];
               }
@@ -585,6 +586,7 @@ export class FarmFormService {
               e.path,
               e.code,
               e.params,
+              e.message,
             );
           return;
         }

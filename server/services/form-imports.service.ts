@@ -76,21 +76,22 @@ function namesOf(field: FormField, prefix = ''): string[] {
   return [`${prefix}${field.key}`, field.key, ...Object.values(field.label)].map((n) => n.trim().toLowerCase());
 }
 
-/** Each field's column: the saved mapping's, else a column named as the field. */
+/** Each field's column: the saved mapping's where the file has that column, else a column named as the field. */
 export function resolveColumns(def: FormDefinition, headers: string[], saved: ImportMapping | null): { day: string | null; site: string | null; fields: Record<string, string | null> } {
   const lower = new Map(headers.map((h) => [h.trim().toLowerCase(), h]));
   const find = (names: string[]) => names.map((n) => lower.get(n)).find((h) => h !== undefined) ?? null;
+  const pick = (column: string | undefined, names: string[]) => (column !== undefined ? lower.get(column.trim().toLowerCase()) : undefined) ?? find(names);
   const rowsField = importRowsField(def);
   const fields: Record<string, string | null> = {};
   for (const f of def.fields) {
     if (f.type === 'rows') {
       if (f !== rowsField) continue;
-      for (const inner of f.fields) fields[`${f.key}.${inner.key}`] = saved?.fields[`${f.key}.${inner.key}`] ?? find(namesOf(inner, `${f.key}.`));
-    } else fields[f.key] = saved?.fields[f.key] ?? find(namesOf(f));
+      for (const inner of f.fields) fields[`${f.key}.${inner.key}`] = pick(saved?.fields[`${f.key}.${inner.key}`], namesOf(inner, `${f.key}.`));
+    } else fields[f.key] = pick(saved?.fields[f.key], namesOf(f));
   }
   return {
-    day: saved?.day ?? find(['day', 'date', '日期', 'дата', '记录日期']),
-    site: saved?.site ?? find(['farm', 'site', '农场', '场名', 'хозяйство', 'ферма']),
+    day: pick(saved?.day, ['day', 'date', '日期', 'дата', '记录日期']),
+    site: pick(saved?.site, ['farm', 'site', '农场', '场名', 'хозяйство', 'ферма']),
     fields,
   };
 }
@@ -241,11 +242,13 @@ export class FormImportService {
     const groups = new Map<string, { site: FarmSite; day: string; items: ImportItem[] }>();
     let held = 0;
 
+    /** Where each field was read from, with the day's column (`@day`) and the farm's (`@farm`). */
+    const columnsSeen = () => (columns ? { '@day': columns.day, '@farm': columns.site, ...columns.fields } : {});
     /** A problem into the report; `newLine` counts its line as refused (a line with several problems counts once). */
     const refuse = (problem: ImportProblem, newLine = true) => {
       if (newLine) counts.refused++;
       if (problems.length < PROBLEMS_KEPT) problems.push(problem);
-      const detail = problem.params ? JSON.stringify(problem.params).replace(/"/g, '""') : '';
+      const detail = (problem.message?.en ?? (problem.params ? JSON.stringify(problem.params) : '')).replace(/"/g, '""');
       report.write(`${problem.line},${problem.field},${problem.code},"${detail}"\n`);
     };
     const progress = async (force = false) => {
@@ -253,7 +256,7 @@ export class FormImportService {
       lastProgress = Date.now();
       await this.deps.db
         .update(formImports)
-        .set({ bytesRead, ...counts, problems: problems.slice(), columns: columns?.fields ?? {} })
+        .set({ bytesRead, ...counts, problems: problems.slice(), columns: columnsSeen() })
         .where(eq(formImports.id, id));
     };
     const flush = async () => {
@@ -305,7 +308,7 @@ export class FormImportService {
         // The line's own problems: a whole-day form checked whole; a line of rows as one row, its day's fields for type.
         const topChecked = checkEntry(topForm, top, { draft: rowsField !== null });
         let row: Record<string, unknown> | undefined;
-        let bad = !topChecked.ok ? topChecked.errors.map((e) => ({ line, field: e.path, code: e.code, params: e.params })) : [];
+        let bad = !topChecked.ok ? topChecked.errors.map((e) => ({ line, field: e.path, code: e.code, params: e.params, message: e.message })) : [];
         if (rowsField && rowForm) {
           const raw: Record<string, unknown> = {};
           for (const inner of rowsField.fields) {
@@ -315,7 +318,7 @@ export class FormImportService {
           }
           const rowChecked = checkEntry(rowForm, { [rowsField.key]: [raw] });
           if (rowChecked.ok) row = (rowChecked.values[rowsField.key] as Array<Record<string, unknown>>)[0];
-          else bad = [...bad, ...rowChecked.errors.map((e) => ({ line, field: e.path.replace(/^(\w+)\.0\./, '$1.'), code: e.code, params: e.params }))];
+          else bad = [...bad, ...rowChecked.errors.map((e) => ({ line, field: e.path.replace(/^(\w+)\.0\./, '$1.'), code: e.code, params: e.params, message: e.message }))];
         }
         if (bad.length > 0) {
           bad.forEach((problem, i) => refuse(problem, i === 0));
@@ -333,7 +336,7 @@ export class FormImportService {
       await new Promise<void>((resolve) => report.end(resolve));
       await this.deps.db
         .update(formImports)
-        .set({ status: 'done', bytesRead: fs.statSync(file).size, ...counts, problems, columns: columns?.fields ?? {}, finishedAt: new Date() })
+        .set({ status: 'done', bytesRead: fs.statSync(file).size, ...counts, problems, columns: columnsSeen(), finishedAt: new Date() })
         .where(eq(formImports.id, id));
       await this.deps.db.transaction((tx) =>
         appendAudit(tx, { actorId: p.userId, action: 'farm_form.import_file', entityType: 'form_import', entityId: id, details: { form: def.key, file: fileName, dryRun, ...counts } }),
@@ -373,7 +376,7 @@ export class FormImportService {
       const items: ImportItem[] = rowsField ? (Array.isArray(rows) ? rows : []).map((row) => ({ line, top, row: row as Record<string, unknown> })) : [{ line, top }];
       const checked = checkEntry(def, rowsField ? { ...top, [rowsField.key]: rows ?? [] } : top);
       if (!checked.ok) {
-        for (const e of checked.errors) result.refused.push({ line, field: e.path, code: e.code, params: e.params });
+        for (const e of checked.errors) result.refused.push({ line, field: e.path, code: e.code, params: e.params, message: e.message });
         return;
       }
       const normalised = checked.values;

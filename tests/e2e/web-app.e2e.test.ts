@@ -569,6 +569,24 @@ describe('the web app', () => {
     await phone.locator('[data-testid=form-submit]').click();
     await phone.locator('.form-meta').getByText(L('zh-CN', 'forms.state.submitted')).waitFor();
     await screenshot(phone, 'farm-form-submitted');
+
+    // The farm imports its vehicle register from the ERP (the README's sample, its days moved to this week).
+    await phone.getByRole('link', { name: L('zh-CN', 'nav.forms') }).click();
+    await phone.locator('[data-testid=import-panel]').waitFor();
+    const day = (back: number) => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
+    const sample = fs
+      .readFileSync(path.resolve(import.meta.dirname, '../../scripts/samples/vehicle-entry.csv'), 'utf8')
+      .replaceAll('2026-12-01', day(2))
+      .replaceAll('2026-12-02', day(1));
+    await phone.locator('[data-testid=import-file]').setInputFiles({ name: 'vehicle-entry.csv', mimeType: 'text/csv', buffer: Buffer.from(sample) });
+    await phone.locator('[data-testid=import-dry-run]').uncheck();
+    await phone.locator('[data-testid=import-start]').click();
+    await phone.locator('[data-testid=import-result][data-status=done]').waitFor();
+    expect(await phone.locator('[data-testid=import-problem]').count()).toBe(3);
+    await phone.getByText(L('zh-CN', 'formError.not_a_time')).waitFor();
+    await expectInLanguage(phone, 'zh-CN', 'an import and its report');
+    await phone.locator('[data-testid=import-result]').scrollIntoViewIfNeeded();
+    await screenshot(phone, 'farm-import-report');
     await phone.context().close();
 
     const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();

@@ -41,6 +41,8 @@ import type {
   FormEntry,
   FormOverview,
   OverdueForms,
+  FormImport,
+  ImportMapping,
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
@@ -270,6 +272,12 @@ export const api = {
   correctForm: (siteId: string, key: string, day: string, values: Record<string, unknown>, reason: string) => post<FormEntry>(`/farms/${siteId}/forms/${key}/${day}/correct`, { values, reason }),
   noteForm: (siteId: string, key: string, day: string, text: string, returnForCorrection: boolean) => post<FormEntry>(`/farms/${siteId}/forms/${key}/${day}/notes`, { text, returnForCorrection }),
   overdueForms: () => get<{ overdue: OverdueForms[] }>('/forms/overdue'),
+  /** The file goes as it is, never as JSON the server would parse (a .json file included). */
+  startImport: (siteId: string, form: string, file: File, dryRun: boolean) =>
+    request<FormImport>('POST', `/farms/${siteId}/imports`, { raw: new Blob([file], { type: 'application/octet-stream' }), query: { form, name: file.name, dryRun } }),
+  formImport: (id: string) => get<FormImport>(`/imports/${id}`),
+  importMapping: (siteId: string, form: string) => get<{ mapping: ImportMapping | null }>(`/farms/${siteId}/import-mappings/${form}`),
+  saveImportMapping: (siteId: string, form: string, mapping: ImportMapping) => put<{ mapping: ImportMapping }>(`/farms/${siteId}/import-mappings/${form}`, mapping),
 };
 
 export interface ExportStatus {

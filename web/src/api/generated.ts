@@ -582,6 +582,11 @@ export type FormImport = {
     params?: {
       [key: string]: string | number;
     };
+    message?: {
+      "zh-CN": string;
+      en: string;
+      ru: string;
+    };
   }>;
   failure: string | null;
   createdBy: string;

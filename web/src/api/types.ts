@@ -65,6 +65,8 @@ export type LoadingVerification = api.LoadingVerification;
 export type FormEntry = api.FormEntry;
 export type FormOverview = api.FormOverview;
 export type OverdueForms = api.OverdueForms;
+export type FormImport = api.FormImport;
+export type ImportMapping = api.ImportMapping;
 /** Form definitions and the entry check are shared with the server (one contract). */
 export { checkEntry, type EntryError, type FormDefinition, type FormField, type ScalarField, type Localised } from '../../../server/contracts/forms.ts';
 

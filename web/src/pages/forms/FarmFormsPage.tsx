@@ -9,6 +9,8 @@ import { Link, useRouter } from '../../app/router.tsx';
 import { Empty, ErrorBanner, Loading, useLoad } from '../../components/common.tsx';
 import { useLocalised } from '../../components/FormFields.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { useAuth } from '../../app/auth.tsx';
+import { ImportPanel } from './ImportPanel.tsx';
 import { addDays, localDay } from '../../../../server/contracts/local-time.ts';
 
 const WEEK = 7;
@@ -21,6 +23,7 @@ export function FormStateBadge({ state }: { state: string }) {
 export function FarmFormsPage() {
   const { t, locale } = useI18n();
   const say = useLocalised();
+  const { user } = useAuth();
   const { search, navigate } = useRouter();
   const farms = useLoad(async () => (await api.visibleSites()).filter((s) => s.kind === 'farm'), []);
   const siteId = search.get('farm') ?? farms.data?.[0]?.id ?? null;
@@ -106,6 +109,7 @@ export function FarmFormsPage() {
             })}
           </ul>
           <WeekGrid data={data} siteId={siteId!} ordered={ordered} />
+          {(user?.role === 'enterprise_user' || user?.role === 'broker') && <ImportPanel siteId={siteId!} forms={ordered} onImported={overview.reload} />}
         </>
       )}
     </div>
