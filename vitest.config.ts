@@ -19,6 +19,7 @@ const databaseTests = [
   'tests/storage.test.ts',
   'tests/loading-concurrency.test.ts',
   'tests/farm-forms.test.ts',
+  'tests/desk.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

@@ -122,6 +122,7 @@ export const errorReasons = [
   'import_format',
   'import_no_day_column',
   'import_running',
+  'ticket_closed',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

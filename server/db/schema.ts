@@ -862,3 +862,96 @@ export const importMappings = pgTable(
   },
   (t) => [primaryKey({ columns: [t.enterpriseId, t.formKey] })],
 );
+
+export const ticketStatuses = ['open', 'answered', 'closed'] as const;
+export const ticketStatusEnum = pgEnum('ticket_status', ticketStatuses);
+export const ticketSubjects = ['declaration', 'booking', 'general'] as const;
+
+/**
+ * A problem an enterprise raises with customs about a declaration, a booking (and its inspection) or in
+ * general, answered by an officer of the port: `open` waits for customs, `answered` for the enterprise.
+ */
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: id(),
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    portId: uuid('port_id')
+      .notNull()
+      .references(() => ports.id),
+    subject: text('subject', { enum: ticketSubjects }).notNull(),
+    subjectId: uuid('subject_id'),
+    title: text('title').notNull(),
+    status: ticketStatusEnum('status').notNull().default('open'),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: at('updated_at').notNull(),
+    /** When customs first answered (time to answer = this - createdAt). */
+    firstAnsweredAt: at('first_answered_at'),
+    closedAt: at('closed_at'),
+  },
+  (t) => [index('tickets_port_status_idx').on(t.portId, t.status), index('tickets_enterprise_idx').on(t.enterpriseId, t.updatedAt)],
+);
+
+/** A ticket's thread: a message, or an attachment (kept under the data directory, its sha256 recorded). */
+export const ticketMessages = pgTable(
+  'ticket_messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => users.id),
+    text: text('text').notNull().default(''),
+    attachment: jsonb('attachment').$type<{ name: string; contentType: string; size: number; sha256: string; path: string }>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ticket_messages_ticket_idx').on(t.ticketId, t.id)],
+);
+
+/**
+ * A policy notice customs publishes to enterprises: at one port or all, to some risk classes and kinds of
+ * site or all, in one or more languages; enterprises acknowledge having read it.
+ */
+export const notices = pgTable(
+  'notices',
+  {
+    id: id(),
+    /** Null: every port. */
+    portId: uuid('port_id').references(() => ports.id),
+    /** Empty: every class. */
+    riskClasses: text('risk_classes').array().notNull().default(sql`'{}'::text[]`),
+    /** Empty: every kind of enterprise (by the kinds of its sites: farm, warehouse, factory). */
+    siteKinds: text('site_kinds').array().notNull().default(sql`'{}'::text[]`),
+    /** Title and body in each language it was written in. */
+    texts: jsonb('texts').$type<Partial<Record<'zh-CN' | 'en' | 'ru', { title: string; body: string }>>>().notNull(),
+    publishedBy: uuid('published_by')
+      .notNull()
+      .references(() => users.id),
+    publishedAt: at('published_at').notNull(),
+  },
+  (t) => [index('notices_published_idx').on(t.publishedAt)],
+);
+
+export const noticeAcknowledgements = pgTable(
+  'notice_acknowledgements',
+  {
+    noticeId: uuid('notice_id')
+      .notNull()
+      .references(() => notices.id),
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    at: at('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.noticeId, t.enterpriseId] })],
+);

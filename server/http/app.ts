@@ -1,6 +1,7 @@
 /** The express application: REST API, health, metrics, OpenAPI and (when built) the web app. */
 import { plateFormatRoutes } from './plate-formats.routes.ts';
 import { formImportRoutes, formRoutes } from './forms.routes.ts';
+import { deskRoutes } from './desk.routes.ts';
 import { modelRoutes } from './models.routes.ts';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -71,6 +72,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   plateFormatRoutes(api, services.plateFormats);
   formRoutes(api, services.forms);
   formImportRoutes(api, services.formImports, services.dataDir);
+  deskRoutes(api, { tickets: services.tickets, notices: services.notices });
   modelRoutes(api, services.models);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches, corrections: deps.corrections, samples: services.samples, store: services.store });

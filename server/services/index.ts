@@ -24,6 +24,8 @@ import { LoadingRecordArchive } from './loading-record-archive.ts';
 import { TimelineService } from './timeline.service.ts';
 import { FarmFormService } from './farm-forms.service.ts';
 import { FormImportService } from './form-imports.service.ts';
+import { TicketService } from './tickets.service.ts';
+import { NoticeService } from './notices.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -56,6 +58,10 @@ export interface Services {
   forms: FarmFormService;
   /** ERP files and pushed records into the farms' forms. */
   formImports: FormImportService;
+  /** Problem tickets between enterprises and their ports. */
+  tickets: TicketService;
+  /** Policy notices to enterprises. */
+  notices: NoticeService;
   signingKey: SigningKey;
   dataDir: string;
   store: EvidenceStore;
@@ -109,6 +115,8 @@ export function createServices(options: {
     timeline,
     forms,
     formImports: new FormImportService({ db: deps.db, forms, dataDir: deps.dataDir }),
+    tickets: new TicketService({ db: deps.db, events, dataDir: deps.dataDir, clock: options.clock }),
+    notices: new NoticeService({ db: deps.db, events, clock: options.clock }),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
     store: deps.store,

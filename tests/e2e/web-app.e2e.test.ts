@@ -587,13 +587,45 @@ describe('the web app', () => {
     await expectInLanguage(phone, 'zh-CN', 'an import and its report');
     await phone.locator('[data-testid=import-result]').scrollIntoViewIfNeeded();
     await screenshot(phone, 'farm-import-report');
-    await phone.context().close();
+
+    // The farm asks customs a question, and reads the port's notice.
+    const officer1 = (await platform.services.auth.login('officer1', PASSWORD)).principal;
+    await platform.services.notices.publish(officer1, {
+      portId: world.ports.main,
+      riskClasses: [],
+      siteKinds: ['farm'],
+      texts: { 'zh-CN': { title: '活猪供港检疫新要求', body: '自下月起，每批须附实验室检测报告。' } },
+    });
+    await phone.getByRole('link', { name: L('zh-CN', 'nav.desk') }).click();
+    await phone.locator('[data-testid=notice-acknowledge]').click();
+    await phone
+      .locator('[data-testid=notice]')
+      .getByText(/确认阅读/)
+      .waitFor();
+    await phone.locator('[data-testid=ticket-about]').selectOption({ index: 1 });
+    await phone.locator('[data-testid=ticket-title]').fill('装车消毒记录的格式');
+    await phone.locator('[data-testid=ticket-text]').fill('车辆消毒记录可以用我们ERP的导出格式吗？');
+    await phone.locator('[data-testid=ticket-raise]').click();
+    await phone.locator('[data-testid=ticket-thread]').waitFor();
+    await expectInLanguage(phone, 'zh-CN', 'a ticket');
+    await screenshot(phone, 'enterprise-ticket');
 
     const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();
     await login(officer, platform.url, 'officer1', PASSWORD);
     const overdue = officer.locator('[data-testid=overdue-form]', { hasText: 'Alpha pig farm' }).first();
     await overdue.waitFor();
-    await expectInLanguage(officer, 'ru', 'overdue forms');
+    const waiting = officer.locator('[data-testid=waiting-ticket]', { hasText: '装车消毒记录的格式' });
+    await waiting.waitFor();
+    await expectInLanguage(officer, 'ru', 'overdue forms and waiting tickets');
+    await screenshot(officer, 'officer-dashboard-forms-tickets');
+    await waiting.getByRole('link').click();
+    await officer.locator('[data-testid=ticket-reply]').fill('Да, CSV из вашей ERP подходит: загрузите его в «Записи хозяйства».');
+    await officer.locator('[data-testid=ticket-send]').click();
+    await officer.locator('[data-testid=ticket-thread] li').nth(1).waitFor();
+    // The answer reaches the farm's open page without a reload.
+    await phone.locator('[data-testid=ticket-thread] li').nth(1).waitFor();
+    await phone.context().close();
+    await officer.goto(`${platform.url}/officer`);
     await overdue.getByRole('link').click();
     await officer.locator('[data-testid=form-grid]').waitFor();
     await expectInLanguage(officer, 'ru', "a farm's forms");

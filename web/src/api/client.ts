@@ -43,6 +43,9 @@ import type {
   OverdueForms,
   FormImport,
   ImportMapping,
+  Ticket,
+  TicketSummary,
+  Notice,
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
@@ -277,6 +280,20 @@ export const api = {
     request<FormImport>('POST', `/farms/${siteId}/imports`, { raw: new Blob([file], { type: 'application/octet-stream' }), query: { form, name: file.name, dryRun } }),
   formImport: (id: string) => get<FormImport>(`/imports/${id}`),
   importMapping: (siteId: string, form: string) => get<{ mapping: ImportMapping | null }>(`/farms/${siteId}/import-mappings/${form}`),
+  tickets: (status?: string) => get<TicketSummary[]>('/tickets', { status }),
+  ticket: (id: string) => get<Ticket>(`/tickets/${id}`),
+  raiseTicket: (body: { enterpriseId: string; subject: 'declaration' | 'booking' | 'general'; subjectId?: string; portId?: string; title: string; text: string }) => post<Ticket>('/tickets', body),
+  replyTicket: (id: string, text: string) => post<Ticket>(`/tickets/${id}/messages`, { text }),
+  /** The file as it is (a JSON file too: never parsed by the server). */
+  attachToTicket: (id: string, file: File) =>
+    request<Ticket>('POST', `/tickets/${id}/attachments`, {
+      raw: new Blob([file], { type: file.type && file.type !== 'application/json' ? file.type : 'application/octet-stream' }),
+      query: { name: file.name },
+    }),
+  closeTicket: (id: string) => post<Ticket>(`/tickets/${id}/close`),
+  notices: () => get<Notice[]>('/notices'),
+  publishNotice: (body: { portId: string | null; riskClasses: string[]; siteKinds: string[]; texts: Notice['texts'] }) => post<Notice>('/notices', body),
+  acknowledgeNotice: (id: string) => post<Notice>(`/notices/${id}/acknowledge`),
   saveImportMapping: (siteId: string, form: string, mapping: ImportMapping) => put<{ mapping: ImportMapping }>(`/farms/${siteId}/import-mappings/${form}`, mapping),
 };
 

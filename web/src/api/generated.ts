@@ -855,6 +855,34 @@ export type ModelCard = {
   chosenBy: string;
 };
 
+export type Notice = {
+  id: string;
+  portId: string | null;
+  riskClasses: Array<string>;
+  siteKinds: Array<string>;
+  texts: {
+    "zh-CN"?: {
+      title: string;
+      body: string;
+    };
+    en?: {
+      title: string;
+      body: string;
+    };
+    ru?: {
+      title: string;
+      body: string;
+    };
+  };
+  publishedAt: string;
+  /** for an enterprise: when it acknowledged the notice */
+  acknowledgedAt: string | null;
+  /** for customs: how many enterprises acknowledged it */
+  acknowledged: number | null;
+  /** when published: how many enterprises it went to */
+  enterprises: number | null;
+};
+
 export type Officer = {
   id: string;
   displayName: string;
@@ -980,6 +1008,51 @@ export type SupervisedCamera = {
   live: boolean;
   online: boolean;
   offlineSince: string | null;
+};
+
+export type Ticket = {
+  id: string;
+  enterpriseId: string;
+  enterpriseName: string;
+  portId: string;
+  subject: "declaration" | "booking" | "general";
+  subjectId: string | null;
+  title: string;
+  status: "open" | "answered" | "closed";
+  createdAt: string;
+  updatedAt: string;
+  firstAnsweredAt: string | null;
+  minutesToAnswer: number | null;
+  closedAt: string | null;
+  messages: Array<{
+    id: number;
+    text: string;
+    attachment: {
+      name: string;
+      contentType: string;
+      size: number;
+      sha256: string;
+    } | null;
+    author: string;
+    fromCustoms: boolean;
+    createdAt: string;
+  }>;
+};
+
+export type TicketSummary = {
+  id: string;
+  enterpriseId: string;
+  enterpriseName: string;
+  portId: string;
+  subject: "declaration" | "booking" | "general";
+  subjectId: string | null;
+  title: string;
+  status: "open" | "answered" | "closed";
+  createdAt: string;
+  updatedAt: string;
+  firstAnsweredAt: string | null;
+  minutesToAnswer: number | null;
+  closedAt: string | null;
 };
 
 export type TimelineEvent = {

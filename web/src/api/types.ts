@@ -67,6 +67,9 @@ export type FormOverview = api.FormOverview;
 export type OverdueForms = api.OverdueForms;
 export type FormImport = api.FormImport;
 export type ImportMapping = api.ImportMapping;
+export type Ticket = api.Ticket;
+export type TicketSummary = api.TicketSummary;
+export type Notice = api.Notice;
 /** Form definitions and the entry check are shared with the server (one contract). */
 export { checkEntry, type EntryError, type FormDefinition, type FormField, type ScalarField, type Localised } from '../../../server/contracts/forms.ts';
 

@@ -21,6 +21,8 @@ const LoadingRecordPage = lazy(() => import('../pages/loading/LoadingRecordPage.
 const AccountPage = lazy(() => import('../pages/account/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
 const FarmFormsPage = lazy(() => import('../pages/forms/FarmFormsPage.tsx').then((m) => ({ default: m.FarmFormsPage })));
 const FormEntryPage = lazy(() => import('../pages/forms/FormEntryPage.tsx').then((m) => ({ default: m.FormEntryPage })));
+const DeskPage = lazy(() => import('../pages/desk/DeskPage.tsx').then((m) => ({ default: m.DeskPage })));
+const TicketPage = lazy(() => import('../pages/desk/TicketPage.tsx').then((m) => ({ default: m.TicketPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
 interface RouteDef {
@@ -48,6 +50,8 @@ const routes: RouteDef[] = [
     roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'],
     render: (p) => <FormEntryPage siteId={p.siteId!} formKey={p.key!} day={p.day!} />,
   },
+  { pattern: '/desk', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <DeskPage /> },
+  { pattern: '/desk/tickets/:id', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: (p) => <TicketPage ticketId={p.id!} /> },
   { pattern: '/review', roles: ['officer', 'supervisor', 'admin'], render: () => <ReviewQueue /> },
   { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
@@ -60,12 +64,14 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
     { to: '/farms', label: 'nav.myCameras' },
     { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
+    { to: '/desk', label: 'nav.desk' },
   ],
   broker: [
     { to: '/enterprise', label: 'nav.myInspections' },
     { to: '/farms', label: 'nav.myCameras' },
     { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
+    { to: '/desk', label: 'nav.desk' },
   ],
   officer: [
     { to: '/officer', label: 'nav.today' },
@@ -73,6 +79,7 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
     { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
     { to: '/review', label: 'nav.review' },
+    { to: '/desk', label: 'nav.desk' },
     { to: '/archive', label: 'nav.history' },
   ],
   supervisor: [
@@ -81,6 +88,7 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
     { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
     { to: '/review', label: 'nav.review' },
+    { to: '/desk', label: 'nav.desk' },
   ],
   admin: [
     { to: '/admin', label: 'nav.administration' },

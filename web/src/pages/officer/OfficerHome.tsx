@@ -1,7 +1,7 @@
 /** The officer's day: live sessions to enter, open alarms, requests to take, today's and upcoming inspections, and what finished today. */
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
-import type { Alarm, ArchiveEntry, Booking, OverdueForms } from '../../api/types.ts';
+import type { Alarm, ArchiveEntry, Booking, OverdueForms, TicketSummary } from '../../api/types.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Link, useRouter } from '../../app/router.tsx';
@@ -15,6 +15,8 @@ export function OfficerHome() {
   const bookings = useLoad(() => api.bookings({ status: OPEN, limit: 100 }), []);
   const openAlarms = useLoad(() => api.openAlarms(), []);
   const overdueForms = useLoad(() => api.overdueForms(), []);
+  const waitingTickets = useLoad(() => api.tickets('open'), []);
+  useLiveEvent('notification', (n) => n.kind.startsWith('ticket.') && waitingTickets.reload());
   const startOfToday = new Date();
   startOfToday.setHours(0, 0, 0, 0);
   const finishedToday = useLoad(() => api.archive({ from: startOfToday.toISOString(), limit: 50 }), []);
@@ -42,6 +44,7 @@ export function OfficerHome() {
       {bookings.loading && !bookings.data && <Loading />}
       <OpenAlarms alarms={openAlarms.data ?? []} bookings={items} />
       <OverdueFarmForms overdue={overdueForms.data?.overdue ?? []} />
+      <WaitingTickets tickets={waitingTickets.data ?? []} />
       {groups.map((g) => (
         <section key={g.testId} data-testid={`group-${g.testId}`}>
           <h2>
@@ -251,6 +254,32 @@ function OverdueFarmForms({ overdue }: { overdue: OverdueForms[] }) {
               <strong>{o.siteName}</strong> <span className="muted">{o.enterpriseName}</span>
               <p className="small">{t('forms.overdueLine', { day: o.day, count: o.forms.length })}</p>
               <Link to={`/forms?farm=${o.siteId}&day=${o.day}`}>{t('forms.open')}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Enterprises' questions waiting for the port's answer, oldest activity last. */
+function WaitingTickets({ tickets }: { tickets: TicketSummary[] }) {
+  const { t, dateTime } = useI18n();
+  return (
+    <section data-testid="group-tickets">
+      <h2>
+        {t('ticket.waiting')} <span className={tickets.length > 0 ? 'count alarm-badge' : 'count'}>{tickets.length}</span>
+      </h2>
+      {tickets.length === 0 ? (
+        <Empty>{t('ticket.noneWaiting')}</Empty>
+      ) : (
+        <ul className="cards">
+          {tickets.slice(0, 30).map((ticket) => (
+            <li key={ticket.id} className="card" data-testid="waiting-ticket">
+              <Link to={`/desk/tickets/${ticket.id}`}>{ticket.title}</Link>
+              <p className="muted small">
+                {ticket.enterpriseName} · {dateTime(ticket.updatedAt)}
+              </p>
             </li>
           ))}
         </ul>

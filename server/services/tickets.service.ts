@@ -1,0 +1,230 @@
+/**
+ * Problem tickets between an enterprise and customs: the enterprise (or its broker) raises one about a
+ * declaration, a booking (and its inspection) or in general at a port; the port's officers answer; each side
+ * is told of the other's message (in-app notification, pushed live). `open` waits for customs, `answered`
+ * for the enterprise; either closes it. Attachments are kept under the data directory with their sha256.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/database.ts';
+import { bookings, declarations, enterprises, notifications, ports, ticketMessages, tickets, users, type ticketSubjects } from '../db/schema.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
+import { isEnterpriseSide, mayRead, requireActsFor, type Principal } from './access.ts';
+import { appendAudit } from './audit.service.ts';
+import type { DomainEvents } from './domain-events.ts';
+
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+const MAX_MESSAGES = 500;
+
+export interface TicketInput {
+  subject: (typeof ticketSubjects)[number];
+  subjectId?: string;
+  /** For a general ticket: the port asked. */
+  portId?: string;
+  title: string;
+  text: string;
+}
+
+export class TicketService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: { db: Db; events: DomainEvents; dataDir: string; clock?: () => Date }) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** The enterprise raises a ticket; the port's officers are told. */
+  async create(p: Principal, enterpriseId: string, input: TicketInput) {
+    requireActsFor(p, enterpriseId);
+    let portId: string;
+    if (input.subject === 'general') {
+      if (!input.portId) throw new AppError('validation_failed', 'A general question names the port asked', { reason: 'port_required' });
+      const [port] = await this.deps.db.select({ id: ports.id }).from(ports).where(eq(ports.id, input.portId));
+      if (!port) throw notFound('Port');
+      portId = port.id;
+    } else {
+      if (!input.subjectId) throw new AppError('validation_failed', 'Name the declaration or booking', { reason: 'reference_missing' });
+      const table = input.subject === 'declaration' ? declarations : bookings;
+      const [subject] = await this.deps.db.select({ enterpriseId: table.enterpriseId, portId: table.portId }).from(table).where(eq(table.id, input.subjectId));
+      if (!subject || subject.enterpriseId !== enterpriseId) throw notFound(input.subject === 'declaration' ? 'Declaration' : 'Booking');
+      portId = subject.portId;
+    }
+    const now = this.clock();
+    const officers = await this.portOfficers(portId);
+    const ticket = await this.deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(tickets)
+        .values({ enterpriseId, portId, subject: input.subject, subjectId: input.subjectId ?? null, title: input.title, createdBy: p.userId, updatedAt: now })
+        .returning();
+      await tx.insert(ticketMessages).values({ ticketId: row!.id, authorId: p.userId, text: input.text, createdAt: now });
+      await appendAudit(tx, { actorId: p.userId, action: 'ticket.create', entityType: 'ticket', entityId: row!.id, details: { subject: input.subject, subjectId: input.subjectId ?? null } }, now);
+      await this.tell(tx, officers, 'ticket.raised', { ticketId: row!.id, title: input.title });
+      return row!;
+    });
+    this.announce(officers, 'ticket.raised', { ticketId: ticket.id, title: input.title });
+    return this.get(p, ticket.id);
+  }
+
+  private async portOfficers(portId: string): Promise<string[]> {
+    const rows = await this.deps.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.portId, portId), eq(users.role, 'officer'), eq(users.active, true)))
+      .limit(500);
+    return rows.map((r) => r.id);
+  }
+
+  private async enterpriseUsers(enterpriseId: string): Promise<string[]> {
+    const rows = await this.deps.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.enterpriseId, enterpriseId), eq(users.active, true)))
+      .limit(500);
+    return rows.map((r) => r.id);
+  }
+
+  private async tell(tx: DbOrTx, userIds: string[], kind: string, payload: Record<string, unknown>) {
+    if (userIds.length > 0) await tx.insert(notifications).values(userIds.map((userId) => ({ userId, kind, payload })));
+  }
+
+  private announce(userIds: string[], kind: string, payload: Record<string, unknown>) {
+    this.deps.events.emit('user.notified', { userIds, kind, payload });
+  }
+
+  private async row(id: string) {
+    const [row] = await this.deps.db.select().from(tickets).where(eq(tickets.id, id));
+    if (!row) throw notFound('Ticket');
+    return row;
+  }
+
+  /** Customs' side of a ticket: an officer of its port. */
+  private answers = (p: Principal, t: { portId: string }) => p.role === 'officer' && p.portId === t.portId;
+
+  private readable(p: Principal, t: { enterpriseId: string; portId: string }) {
+    return mayRead(p, { enterpriseId: t.enterpriseId, portId: t.portId });
+  }
+
+  async get(p: Principal, id: string) {
+    const t = await this.row(id);
+    if (!this.readable(p, t)) throw notFound('Ticket');
+    const [enterprise] = await this.deps.db.select({ name: enterprises.name }).from(enterprises).where(eq(enterprises.id, t.enterpriseId));
+    const messages = await this.deps.db
+      .select({ id: ticketMessages.id, text: ticketMessages.text, attachment: ticketMessages.attachment, createdAt: ticketMessages.createdAt, author: users.displayName, authorRole: users.role })
+      .from(ticketMessages)
+      .innerJoin(users, eq(users.id, ticketMessages.authorId))
+      .where(eq(ticketMessages.ticketId, id))
+      .orderBy(asc(ticketMessages.id))
+      .limit(MAX_MESSAGES);
+    return {
+      ...this.summary(t, enterprise?.name ?? ''),
+      messages: messages.map((m) => ({
+        id: m.id,
+        text: m.text,
+        attachment: m.attachment ? { name: m.attachment.name, contentType: m.attachment.contentType, size: m.attachment.size, sha256: m.attachment.sha256 } : null,
+        author: m.author,
+        fromCustoms: !['enterprise_user', 'broker'].includes(m.authorRole),
+        createdAt: m.createdAt.toISOString(),
+      })),
+    };
+  }
+
+  private summary(t: typeof tickets.$inferSelect, enterpriseName: string) {
+    return {
+      id: t.id,
+      enterpriseId: t.enterpriseId,
+      enterpriseName,
+      portId: t.portId,
+      subject: t.subject,
+      subjectId: t.subjectId,
+      title: t.title,
+      status: t.status,
+      createdAt: t.createdAt.toISOString(),
+      updatedAt: t.updatedAt.toISOString(),
+      firstAnsweredAt: t.firstAnsweredAt?.toISOString() ?? null,
+      /** Minutes customs took to answer first. */
+      minutesToAnswer: t.firstAnsweredAt ? Math.round((t.firstAnsweredAt.getTime() - t.createdAt.getTime()) / 60_000) : null,
+      closedAt: t.closedAt?.toISOString() ?? null,
+    };
+  }
+
+  /** The caller's tickets (the enterprise's, the port's, or every one for supervisors), newest activity first. */
+  async list(p: Principal, filter: { status?: (typeof tickets.$inferSelect)['status'] }) {
+    const conditions: Array<SQL | undefined> = [filter.status ? eq(tickets.status, filter.status) : undefined];
+    if (isEnterpriseSide(p)) conditions.push(inArray(tickets.enterpriseId, p.enterpriseIds.length > 0 ? p.enterpriseIds : ['00000000-0000-0000-0000-000000000000']));
+    else if (p.role === 'officer') conditions.push(eq(tickets.portId, p.portId ?? '00000000-0000-0000-0000-000000000000'));
+    const rows = await this.deps.db
+      .select({ ticket: tickets, enterpriseName: enterprises.name })
+      .from(tickets)
+      .innerJoin(enterprises, eq(enterprises.id, tickets.enterpriseId))
+      .where(and(...conditions))
+      .orderBy(desc(tickets.updatedAt))
+      .limit(100);
+    return rows.map((r) => this.summary(r.ticket, r.enterpriseName));
+  }
+
+  /** A message (or an attachment) on a ticket: the other side is told; customs' first answer is timed. */
+  async reply(p: Principal, id: string, text: string, attachment?: { name: string; contentType: string; bytes: Buffer }) {
+    const t = await this.row(id);
+    if (!this.readable(p, t)) throw notFound('Ticket');
+    const fromEnterprise = isEnterpriseSide(p);
+    if (fromEnterprise) requireActsFor(p, t.enterpriseId);
+    else if (!this.answers(p, t)) throw forbidden('Officers of the port answer its tickets');
+    if (t.status === 'closed') throw new AppError('conflict', 'The ticket is closed', { reason: 'ticket_closed' });
+    const now = this.clock();
+    let stored: { name: string; contentType: string; size: number; sha256: string; path: string } | null = null;
+    if (attachment) {
+      const relative = path.join('tickets', t.id, `${crypto.randomUUID()}`);
+      const file = path.join(this.deps.dataDir, relative);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, attachment.bytes);
+      stored = {
+        name: attachment.name,
+        contentType: attachment.contentType,
+        size: attachment.bytes.length,
+        sha256: crypto.createHash('sha256').update(attachment.bytes).digest('hex'),
+        path: relative,
+      };
+    }
+    const recipients = fromEnterprise ? await this.portOfficers(t.portId) : await this.enterpriseUsers(t.enterpriseId);
+    const payload = { ticketId: t.id, title: t.title, by: p.displayName };
+    const kind = fromEnterprise ? 'ticket.message' : 'ticket.answered';
+    await this.deps.db.transaction(async (tx) => {
+      await tx.insert(ticketMessages).values({ ticketId: t.id, authorId: p.userId, text, attachment: stored, createdAt: now });
+      await tx
+        .update(tickets)
+        .set({ status: fromEnterprise ? 'open' : 'answered', updatedAt: now, ...(!fromEnterprise && !t.firstAnsweredAt ? { firstAnsweredAt: now } : {}) })
+        .where(eq(tickets.id, t.id));
+      await appendAudit(tx, { actorId: p.userId, action: 'ticket.message', entityType: 'ticket', entityId: t.id, details: { attachment: stored?.sha256 ?? null } }, now);
+      await this.tell(tx, recipients, kind, payload);
+    });
+    this.announce(recipients, kind, payload);
+    return this.get(p, id);
+  }
+
+  async close(p: Principal, id: string) {
+    const t = await this.row(id);
+    if (!this.readable(p, t)) throw notFound('Ticket');
+    if (isEnterpriseSide(p)) requireActsFor(p, t.enterpriseId);
+    else if (!this.answers(p, t)) throw forbidden('Officers of the port close its tickets');
+    if (t.status === 'closed') throw new AppError('conflict', 'The ticket is closed', { reason: 'ticket_closed' });
+    const now = this.clock();
+    await this.deps.db.transaction(async (tx) => {
+      await tx.update(tickets).set({ status: 'closed', closedAt: now, updatedAt: now }).where(eq(tickets.id, id));
+      await appendAudit(tx, { actorId: p.userId, action: 'ticket.close', entityType: 'ticket', entityId: id, details: {} }, now);
+    });
+    return this.get(p, id);
+  }
+
+  /** An attachment's bytes, for whoever may read the ticket. */
+  async attachment(p: Principal, id: string, messageId: number): Promise<{ name: string; contentType: string; file: string }> {
+    const t = await this.row(id);
+    if (!this.readable(p, t)) throw notFound('Ticket');
+    const [m] = await this.deps.db
+      .select({ attachment: ticketMessages.attachment })
+      .from(ticketMessages)
+      .where(and(eq(ticketMessages.ticketId, id), eq(ticketMessages.id, messageId)));
+    if (!m?.attachment) throw notFound('Attachment');
+    return { name: m.attachment.name, contentType: m.attachment.contentType, file: path.join(this.deps.dataDir, m.attachment.path) };
+  }
+}
