@@ -20,6 +20,7 @@ const databaseTests = [
   'tests/loading-concurrency.test.ts',
   'tests/farm-forms.test.ts',
   'tests/desk.test.ts',
+  'tests/supervision-plan.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

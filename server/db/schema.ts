@@ -955,3 +955,43 @@ export const noticeAcknowledgements = pgTable(
   },
   (t) => [primaryKey({ columns: [t.noticeId, t.enterpriseId] })],
 );
+
+/** How often a port supervises enterprises of each risk class (A lowest risk, D highest). */
+export const supervisionFrequencies = pgTable(
+  'supervision_frequencies',
+  {
+    portId: uuid('port_id')
+      .notNull()
+      .references(() => ports.id),
+    riskClass: riskClassEnum('risk_class').notNull(),
+    /** Remote routine supervision every this many days. */
+    remoteEveryDays: integer('remote_every_days').notNull(),
+    /** The farm's daily forms reviewed by an officer every day. */
+    dailyFormReview: boolean('daily_form_review').notNull(),
+    /** An on-site visit every this many months. */
+    onSiteEveryMonths: integer('on_site_every_months').notNull(),
+    /** The share of loadings supervised live, in percent. */
+    liveLoadingPercent: integer('live_loading_percent').notNull(),
+    updatedBy: uuid('updated_by').references(() => users.id),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.portId, t.riskClass] })],
+);
+
+/** A port's working calendar for planned supervision: working days and hours (its time zone), slots, holidays. */
+export const portCalendars = pgTable('port_calendars', {
+  portId: uuid('port_id')
+    .primaryKey()
+    .references(() => ports.id),
+  /** ISO weekdays, 1 Monday … 7 Sunday. */
+  workingDays: integer('working_days').array().notNull(),
+  dayStart: text('day_start').notNull(),
+  dayEnd: text('day_end').notNull(),
+  slotMinutes: integer('slot_minutes').notNull(),
+  /** Routine supervisions one officer takes a day at most. */
+  perOfficerDay: integer('per_officer_day').notNull(),
+  /** Days the port does not work (YYYY-MM-DD). */
+  holidays: text('holidays').array().notNull().default(sql`'{}'::text[]`),
+  updatedBy: uuid('updated_by').references(() => users.id),
+  updatedAt: at('updated_at').notNull(),
+});

@@ -26,6 +26,7 @@ import { FarmFormService } from './farm-forms.service.ts';
 import { FormImportService } from './form-imports.service.ts';
 import { TicketService } from './tickets.service.ts';
 import { NoticeService } from './notices.service.ts';
+import { SupervisionPlanService } from './supervision-plan.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -62,6 +63,8 @@ export interface Services {
   tickets: TicketService;
   /** Policy notices to enterprises. */
   notices: NoticeService;
+  /** Supervision frequency by risk class, and the plan it gives. */
+  plans: SupervisionPlanService;
   signingKey: SigningKey;
   dataDir: string;
   store: EvidenceStore;
@@ -117,6 +120,7 @@ export function createServices(options: {
     formImports: new FormImportService({ db: deps.db, forms, dataDir: deps.dataDir }),
     tickets: new TicketService({ db: deps.db, events, dataDir: deps.dataDir, clock: options.clock }),
     notices: new NoticeService({ db: deps.db, events, clock: options.clock }),
+    plans: new SupervisionPlanService({ db: deps.db, clock: options.clock }),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
     store: deps.store,

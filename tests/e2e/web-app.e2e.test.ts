@@ -630,6 +630,11 @@ describe('the web app', () => {
     await officer.locator('[data-testid=form-grid]').waitFor();
     await expectInLanguage(officer, 'ru', "a farm's forms");
     await screenshot(officer, 'officer-farm-forms');
+    // The port's supervision plan by risk class.
+    await officer.getByRole('link', { name: L('ru', 'nav.plan') }).click();
+    await officer.locator('[data-testid=plan-visit]').first().waitFor();
+    await expectInLanguage(officer, 'ru', 'the supervision plan');
+    await screenshot(officer, 'officer-plan');
     await officer.context().close();
   }, 90_000);
 

@@ -46,6 +46,8 @@ import type {
   Ticket,
   TicketSummary,
   Notice,
+  PlanSettings,
+  SupervisionPlan,
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
@@ -294,6 +296,9 @@ export const api = {
   notices: () => get<Notice[]>('/notices'),
   publishNotice: (body: { portId: string | null; riskClasses: string[]; siteKinds: string[]; texts: Notice['texts'] }) => post<Notice>('/notices', body),
   acknowledgeNotice: (id: string) => post<Notice>(`/notices/${id}/acknowledge`),
+  planSettings: (portId: string) => get<PlanSettings>(`/ports/${portId}/plan-settings`),
+  savePlanSettings: (portId: string, settings: PlanSettings) => put<PlanSettings>(`/admin/ports/${portId}/plan-settings`, settings),
+  supervisionPlan: (portId: string, from: string, to: string) => get<SupervisionPlan>(`/ports/${portId}/plan`, { from, to }),
   saveImportMapping: (siteId: string, form: string, mapping: ImportMapping) => put<{ mapping: ImportMapping }>(`/farms/${siteId}/import-mappings/${form}`, mapping),
 };
 

@@ -898,6 +898,43 @@ export type OverdueForms = {
   forms: Array<string>;
 };
 
+export type PlanSettings = {
+  frequencies: {
+    A: {
+      remoteEveryDays: number;
+      dailyFormReview: boolean;
+      onSiteEveryMonths: number;
+      liveLoadingPercent: number;
+    };
+    B: {
+      remoteEveryDays: number;
+      dailyFormReview: boolean;
+      onSiteEveryMonths: number;
+      liveLoadingPercent: number;
+    };
+    C: {
+      remoteEveryDays: number;
+      dailyFormReview: boolean;
+      onSiteEveryMonths: number;
+      liveLoadingPercent: number;
+    };
+    D: {
+      remoteEveryDays: number;
+      dailyFormReview: boolean;
+      onSiteEveryMonths: number;
+      liveLoadingPercent: number;
+    };
+  };
+  calendar: {
+    workingDays: Array<number>;
+    dayStart: string;
+    dayEnd: string;
+    slotMinutes: number;
+    perOfficerDay: number;
+    holidays: Array<string>;
+  };
+};
+
 export type PlateFormat = {
   id: string;
   portId: string | null;
@@ -1008,6 +1045,32 @@ export type SupervisedCamera = {
   live: boolean;
   online: boolean;
   offlineSince: string | null;
+};
+
+export type SupervisionPlan = {
+  port: {
+    id: string;
+    name: string;
+    timeZone: string;
+  };
+  settings: PlanSettings;
+  visits: Array<{
+    enterpriseId: string;
+    enterpriseName: string;
+    riskClass: "A" | "B" | "C" | "D";
+    dueDay: string;
+    day: string;
+    slotStart: string;
+    slotEnd: string;
+    officerId: string;
+    officerName: string;
+  }>;
+  unplaced: Array<{
+    enterpriseId: string;
+    enterpriseName: string;
+    riskClass: "A" | "B" | "C" | "D";
+    dueDay: string;
+  }>;
 };
 
 export type Ticket = {

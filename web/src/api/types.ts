@@ -70,6 +70,8 @@ export type ImportMapping = api.ImportMapping;
 export type Ticket = api.Ticket;
 export type TicketSummary = api.TicketSummary;
 export type Notice = api.Notice;
+export type PlanSettings = api.PlanSettings;
+export type SupervisionPlan = api.SupervisionPlan;
 /** Form definitions and the entry check are shared with the server (one contract). */
 export { checkEntry, type EntryError, type FormDefinition, type FormField, type ScalarField, type Localised } from '../../../server/contracts/forms.ts';
 

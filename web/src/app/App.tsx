@@ -23,6 +23,7 @@ const FarmFormsPage = lazy(() => import('../pages/forms/FarmFormsPage.tsx').then
 const FormEntryPage = lazy(() => import('../pages/forms/FormEntryPage.tsx').then((m) => ({ default: m.FormEntryPage })));
 const DeskPage = lazy(() => import('../pages/desk/DeskPage.tsx').then((m) => ({ default: m.DeskPage })));
 const TicketPage = lazy(() => import('../pages/desk/TicketPage.tsx').then((m) => ({ default: m.TicketPage })));
+const PlanPage = lazy(() => import('../pages/plan/PlanPage.tsx').then((m) => ({ default: m.PlanPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
 interface RouteDef {
@@ -52,6 +53,7 @@ const routes: RouteDef[] = [
   },
   { pattern: '/desk', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <DeskPage /> },
   { pattern: '/desk/tickets/:id', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: (p) => <TicketPage ticketId={p.id!} /> },
+  { pattern: '/plan', roles: ['officer', 'supervisor', 'admin'], render: () => <PlanPage /> },
   { pattern: '/review', roles: ['officer', 'supervisor', 'admin'], render: () => <ReviewQueue /> },
   { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
@@ -80,6 +82,7 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
     { to: '/loading', label: 'nav.loading' },
     { to: '/review', label: 'nav.review' },
     { to: '/desk', label: 'nav.desk' },
+    { to: '/plan', label: 'nav.plan' },
     { to: '/archive', label: 'nav.history' },
   ],
   supervisor: [
@@ -89,9 +92,11 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
     { to: '/loading', label: 'nav.loading' },
     { to: '/review', label: 'nav.review' },
     { to: '/desk', label: 'nav.desk' },
+    { to: '/plan', label: 'nav.plan' },
   ],
   admin: [
     { to: '/admin', label: 'nav.administration' },
+    { to: '/plan', label: 'nav.plan' },
     { to: '/supervisor', label: 'nav.archive' },
     { to: '/farms', label: 'nav.farms' },
   ],
