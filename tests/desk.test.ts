@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications, tickets, users } from '../server/db/schema.ts';
-import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { loggedInClients, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
@@ -16,18 +16,10 @@ import { createWorld, PASSWORD, type UserKey, type World } from './support/world
 let platform: TestPlatform;
 let world: World;
 const sockets: Socket[] = [];
-const clients = new Map<UserKey, HttpClient>();
+const clients = loggedInClients(() => platform.url, PASSWORD);
+const as = (key: UserKey) => clients.as(key);
 let entASocket: TestSocketClient;
 
-async function as(key: UserKey): Promise<HttpClient> {
-  let http = clients.get(key);
-  if (!http) {
-    http = new HttpClient(platform.url);
-    await http.login(key, PASSWORD);
-    clients.set(key, http);
-  }
-  return http;
-}
 const notified = async (username: UserKey, kind: string) =>
   platform.database.db
     .select({ payload: notifications.payload })

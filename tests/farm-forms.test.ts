@@ -20,7 +20,7 @@ import { farmFormRevisions, farmForms, notifications, users } from '../server/db
 import { FORM_REMINDERS_QUEUE, formReminderJobId } from '../server/jobs/form-reminders.ts';
 import { redisConnectionOptions } from '../server/infra/redis.ts';
 import type { Principal } from '../server/services/access.ts';
-import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { HttpClient, loggedInClients, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { waitFor } from './support/wait.ts';
 import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
 
@@ -35,17 +35,9 @@ let platform: TestPlatform;
 let world: World;
 let siteId: string;
 const principals = {} as Record<UserKey, Principal>;
-const clients = new Map<UserKey, HttpClient>();
+const clients = loggedInClients(() => platform.url, PASSWORD);
+const as = (key: UserKey) => clients.as(key);
 
-async function as(key: UserKey): Promise<HttpClient> {
-  let http = clients.get(key);
-  if (!http) {
-    http = new HttpClient(platform.url);
-    await http.login(key, PASSWORD);
-    clients.set(key, http);
-  }
-  return http;
-}
 const formUrl = (key: string, day: string) => `/api/farms/${siteId}/forms/${key}/${day}`;
 const put = async (who: UserKey, key: string, day: string, values: unknown) => (await as(who)).request('PUT', formUrl(key, day), { values });
 
@@ -143,7 +135,8 @@ describe('a daily form', () => {
 
   it('lets exactly one of two first submissions win', async () => {
     const day = addDays(D, 1);
-    const results = await Promise.all([0, 1].map(() => (clients.get('entA') as HttpClient).post(`${formUrl('husbandry_daily', day)}/submit`, { values: husbandry })));
+    const farm = await as('entA');
+    const results = await Promise.all([0, 1].map(() => farm.post(`${formUrl('husbandry_daily', day)}/submit`, { values: husbandry })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(['form_changed', 'form_submitted']).toContain(results.find((r) => r.status === 409)!.body.error.reason);
   });

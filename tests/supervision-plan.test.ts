@@ -9,21 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDay } from '../server/contracts/local-time.ts';
 import { DEFAULT_CALENDAR, DEFAULT_FREQUENCIES } from '../server/contracts/supervision-plan.ts';
 import { auditLog } from '../server/db/schema.ts';
-import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { loggedInClients, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
 
 let platform: TestPlatform;
 let world: World;
-const clients = new Map<UserKey, HttpClient>();
-async function as(key: UserKey): Promise<HttpClient> {
-  let http = clients.get(key);
-  if (!http) {
-    http = new HttpClient(platform.url);
-    await http.login(key, PASSWORD);
-    clients.set(key, http);
-  }
-  return http;
-}
+const clients = loggedInClients(() => platform.url, PASSWORD);
+const as = (key: UserKey) => clients.as(key);
 
 beforeAll(async () => {
   platform = await startTestPlatform();

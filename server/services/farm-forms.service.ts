@@ -30,6 +30,7 @@ import { isEnterpriseSide, mayRead, requireActsFor, requireRole, type Principal 
 import { appendAudit } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { DomainEvents } from './domain-events.ts';
+import { enterpriseUsers, portOfficers } from './recipients.ts';
 
 /** The most days one overview covers, and how far back a farm may still fill in a day. */
 export const MAX_OVERVIEW_DAYS = 31;
@@ -239,11 +240,13 @@ export class FarmFormService {
     };
   }
 
-  private async entryRow(db: DbOrTx, siteId: string, key: string, day: string) {
-    const [row] = await db
+  /** A farm's form of a day; `lock` holds its row until the transaction ends (one writer at a time). */
+  private async entryRow(db: DbOrTx, siteId: string, key: string, day: string, lock = false) {
+    const query = db
       .select()
       .from(farmForms)
       .where(and(eq(farmForms.siteId, siteId), eq(farmForms.formKey, key), eq(farmForms.day, day)));
+    const [row] = lock ? await query.for('update') : await query;
     return row ?? null;
   }
 
@@ -320,11 +323,7 @@ export class FarmFormService {
     this.checkDay(site, day);
     const now = this.clock();
     const saved = await this.deps.db.transaction(async (tx) => {
-      const [locked] = await tx
-        .select()
-        .from(farmForms)
-        .where(and(eq(farmForms.siteId, siteId), eq(farmForms.formKey, key), eq(farmForms.day, day)))
-        .for('update');
+      const locked = await this.entryRow(tx, siteId, key, day, true);
       const def = locked ? await this.definitionIn(tx, key, locked.formVersion) : await this.newest(tx, key);
       const checked = checkEntry(def, values, { draft: action === 'draft' });
       if (!checked.ok) throw invalid(checked.errors);
@@ -398,14 +397,10 @@ export class FarmFormService {
     const site = await this.farm(siteId);
     if (!this.mayReview(p, site)) throw isEnterpriseSide(p) ? forbidden('Officers comment on forms') : notFound('Farm');
     // The farm's people hear of it, told with the note.
-    const recipients = await this.enterpriseUsers(site.enterpriseId);
+    const recipients = await enterpriseUsers(this.deps.db, site.enterpriseId);
     const payload = { siteId, siteName: site.name, form: key, day, returned: returnForCorrection, by: p.displayName };
     const result = await this.deps.db.transaction(async (tx) => {
-      const [locked] = await tx
-        .select()
-        .from(farmForms)
-        .where(and(eq(farmForms.siteId, siteId), eq(farmForms.formKey, key), eq(farmForms.day, day)))
-        .for('update');
+      const locked = await this.entryRow(tx, siteId, key, day, true);
       if (!locked) throw notFound('Form');
       if (returnForCorrection && locked.status !== 'submitted') throw new AppError('conflict', 'Only a submitted form is returned', { reason: 'form_not_submitted' });
       await tx.insert(farmFormNotes).values({ formId: locked.id, returned: returnForCorrection, text, authorId: p.userId });
@@ -427,15 +422,6 @@ export class FarmFormService {
 
   private mayReview(p: Principal, site: FarmSite): boolean {
     return p.role === 'supervisor' || (p.role === 'officer' && site.portId !== null && site.portId === p.portId);
-  }
-
-  private async enterpriseUsers(enterpriseId: string): Promise<string[]> {
-    const rows = await this.deps.db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.enterpriseId, enterpriseId), eq(users.active, true)))
-      .limit(200);
-    return rows.map((r) => r.id);
   }
 
   // --- Imports ------------------------------------------------------------------------------------------
@@ -493,11 +479,7 @@ export class FarmFormService {
     };
     try {
       await this.deps.db.transaction(async (tx) => {
-        const [locked] = await tx
-          .select()
-          .from(farmForms)
-          .where(and(eq(farmForms.siteId, site.id), eq(farmForms.formKey, key), eq(farmForms.day, day)))
-          .for('update');
+        const locked = await this.entryRow(tx, site.id, key, day, true);
         const def = locked ? await this.definitionIn(tx, key, locked.formVersion) : await this.newest(tx, key);
         const rowsField = importRowsField(def);
         const submitted = locked?.status === 'submitted' || locked?.status === 'returned';
@@ -692,24 +674,7 @@ export class FarmFormService {
     return this.deps.db.transaction(async (tx) => {
       const [sent] = await tx.insert(formReminders).values({ siteId, day, stage, forms, sentAt: this.clock() }).onConflictDoNothing().returning();
       if (!sent) return null;
-      const recipients =
-        stage === 'due'
-          ? (
-              await tx
-                .select({ id: users.id })
-                .from(users)
-                .where(and(eq(users.enterpriseId, site.enterpriseId), eq(users.active, true)))
-                .limit(200)
-            ).map((r) => r.id)
-          : site.portId
-            ? (
-                await tx
-                  .select({ id: users.id })
-                  .from(users)
-                  .where(and(eq(users.portId, site.portId), eq(users.role, 'officer'), eq(users.active, true)))
-                  .limit(200)
-              ).map((r) => r.id)
-            : [];
+      const recipients = stage === 'due' ? await enterpriseUsers(tx, site.enterpriseId) : site.portId ? await portOfficers(tx, site.portId) : [];
       const payload = { siteId, siteName: site.name, enterpriseName: site.enterpriseName, day, forms };
       const kind = stage === 'due' ? 'form.overdue' : 'form.escalated';
       if (recipients.length > 0) await tx.insert(notifications).values(recipients.map((userId) => ({ userId, kind, payload })));

@@ -14,6 +14,7 @@ import { AppError, forbidden, notFound } from '../errors.ts';
 import { isEnterpriseSide, mayRead, requireActsFor, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
+import { enterpriseUsers, portOfficers } from './recipients.ts';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 const MAX_MESSAGES = 500;
@@ -51,7 +52,7 @@ export class TicketService {
       portId = subject.portId;
     }
     const now = this.clock();
-    const officers = await this.portOfficers(portId);
+    const officers = await portOfficers(this.deps.db, portId);
     const ticket = await this.deps.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(tickets)
@@ -64,24 +65,6 @@ export class TicketService {
     });
     this.announce(officers, 'ticket.raised', { ticketId: ticket.id, title: input.title });
     return this.get(p, ticket.id);
-  }
-
-  private async portOfficers(portId: string): Promise<string[]> {
-    const rows = await this.deps.db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.portId, portId), eq(users.role, 'officer'), eq(users.active, true)))
-      .limit(500);
-    return rows.map((r) => r.id);
-  }
-
-  private async enterpriseUsers(enterpriseId: string): Promise<string[]> {
-    const rows = await this.deps.db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.enterpriseId, enterpriseId), eq(users.active, true)))
-      .limit(500);
-    return rows.map((r) => r.id);
   }
 
   private async tell(tx: DbOrTx, userIds: string[], kind: string, payload: Record<string, unknown>) {
@@ -186,7 +169,7 @@ export class TicketService {
         path: relative,
       };
     }
-    const recipients = fromEnterprise ? await this.portOfficers(t.portId) : await this.enterpriseUsers(t.enterpriseId);
+    const recipients = fromEnterprise ? await portOfficers(this.deps.db, t.portId) : await enterpriseUsers(this.deps.db, t.enterpriseId);
     const payload = { ticketId: t.id, title: t.title, by: p.displayName };
     const kind = fromEnterprise ? 'ticket.message' : 'ticket.answered';
     await this.deps.db.transaction(async (tx) => {

@@ -116,3 +116,21 @@ export class HttpClient {
     return res;
   }
 }
+
+/** A logged-in client per test user, logged in once (against whatever platform `url()` names now). */
+export function loggedInClients(url: () => string, password: string) {
+  const clients = new Map<string, HttpClient>();
+  return {
+    async as(username: string): Promise<HttpClient> {
+      let http = clients.get(username);
+      if (!http) {
+        http = new HttpClient(url());
+        await http.login(username, password);
+        clients.set(username, http);
+      }
+      return http;
+    },
+    /** Forgets every login (the platform was restarted). */
+    clear: () => clients.clear(),
+  };
+}

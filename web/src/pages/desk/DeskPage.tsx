@@ -97,7 +97,6 @@ function NoticeList({ notices, enterpriseSide, onChanged, onError }: { notices: 
 function PublishNotice({ onPublished, onError }: { onPublished: () => void; onError: (e: unknown) => void }) {
   const { t, tMaybe } = useI18n();
   const { user } = useAuth();
-  const ports = useLoad(() => api.ports(), []);
   const [portId, setPortId] = useState<string>(user?.portId ?? '');
   const [classes, setClasses] = useState<string[]>([]);
   const [kinds, setKinds] = useState<string[]>([]);
@@ -109,17 +108,7 @@ function PublishNotice({ onPublished, onError }: { onPublished: () => void; onEr
     <details className="publish-notice">
       <summary>{t('notice.publish')}</summary>
       <div className="inline-form">
-        <label>
-          {t('notice.port')}
-          <select value={portId} onChange={(e) => setPortId(e.target.value)} disabled={user?.role === 'officer'}>
-            <option value="">{t('notice.allPorts')}</option>
-            {ports.data?.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PortSelect value={portId} onChange={setPortId} none={t('notice.allPorts')} disabled={user?.role === 'officer'} />
         <fieldset>
           <legend>{t('notice.riskClasses')}</legend>
           {RISK_CLASSES.map((c) => (
@@ -174,12 +163,30 @@ function PublishNotice({ onPublished, onError }: { onPublished: () => void; onEr
   );
 }
 
+/** A port to pick, with a first choice meaning none (every port, or not chosen yet). */
+function PortSelect({ value, onChange, none, disabled, testId }: { value: string; onChange: (portId: string) => void; none: string; disabled?: boolean; testId?: string }) {
+  const { t } = useI18n();
+  const ports = useLoad(() => api.ports(), []);
+  return (
+    <label>
+      {t('notice.port')}
+      <select value={value} onChange={(e) => onChange(e.target.value)} disabled={disabled} data-testid={testId}>
+        <option value="">{none}</option>
+        {ports.data?.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function RaiseTicket({ onError }: { onError: (e: unknown) => void }) {
   const { t } = useI18n();
   const { user } = useAuth();
   const { navigate } = useRouter();
   const declarations = useLoad(() => api.declarations({ limit: 100 }), []);
-  const ports = useLoad(() => api.ports(), []);
   const [about, setAbout] = useState('');
   const [portId, setPortId] = useState('');
   const [title, setTitle] = useState('');
@@ -201,19 +208,7 @@ function RaiseTicket({ onError }: { onError: (e: unknown) => void }) {
             ))}
           </select>
         </label>
-        {!about && (
-          <label>
-            {t('notice.port')}
-            <select value={portId} onChange={(e) => setPortId(e.target.value)} data-testid="ticket-port">
-              <option value="">{t('forms.choose')}</option>
-              {ports.data?.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        {!about && <PortSelect value={portId} onChange={setPortId} none={t('forms.choose')} testId="ticket-port" />}
       </div>
       <input placeholder={t('ticket.titleField')} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} data-testid="ticket-title" />
       <textarea placeholder={t('ticket.text')} rows={3} value={text} onChange={(e) => setText(e.target.value)} maxLength={10_000} data-testid="ticket-text" />
