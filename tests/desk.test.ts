@@ -11,7 +11,7 @@ import { notifications, tickets, users } from '../server/db/schema.ts';
 import { loggedInClients, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';
-import { createWorld, PASSWORD, type UserKey, type World } from './support/world.ts';
+import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
 
 let platform: TestPlatform;
 let world: World;
@@ -137,5 +137,35 @@ describe('a policy notice', () => {
     const again = await (await as('brokerA')).post(`/api/notices/${noticeId}/acknowledge`);
     expect(again.body.acknowledgedAt).toBe(first.body.acknowledgedAt);
     expect((await (await as('officer1')).get('/api/notices')).body).toEqual([expect.objectContaining({ id: noticeId, acknowledged: 1 })]);
+  });
+});
+
+describe("the enterprise's record", () => {
+  it('shows the enterprise its registration, risk class history, sites, declarations, inspections and open rectifications', async () => {
+    const { services } = platform;
+    const actors = {
+      entA: (await services.auth.login('entA', PASSWORD)).principal,
+      officer1: (await services.auth.login('officer1', PASSWORD)).principal,
+      admin: (await services.auth.login('admin', PASSWORD)).principal,
+    };
+    await services.admin.createSite(actors.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Alpha cold store', kind: 'warehouse' });
+    await services.admin.setRiskClass(actors.admin, world.enterprises.a, 'C');
+    const inspection = await startLiveInspection(services, actors, world, {
+      declaration: { number: '530120261000000099', goodsDescription: 'Frozen dumplings', declaredQuantity: 100, quantityUnit: 'carton', sealNumbers: [] },
+      type: 'label_rectification',
+    });
+    await services.verdicts.record(actors.officer1, inspection.sessionId, { outcome: 'rectify', findings: 'Labels lack the importer address', followUp: 'Relabel and book again within 10 days' });
+
+    const record = (await (await as('entA')).get(`/api/enterprises/${world.enterprises.a}/record`)).body;
+    expect(record.enterprise).toMatchObject({ name: 'Alpha Foods', riskClass: 'C' });
+    expect(record.riskHistory).toEqual([expect.objectContaining({ riskClass: 'C' })]);
+    expect(record.sites).toEqual([expect.objectContaining({ name: 'Alpha cold store', kind: 'warehouse', cameras: 0 })]);
+    expect(record.declarations.total).toBe(2);
+    expect(record.inspections).toEqual([expect.objectContaining({ declarationNumber: '530120261000000099', outcome: 'rectify' })]);
+    expect(record.openRectifications).toEqual([expect.objectContaining({ declarationNumber: '530120261000000099', followUp: 'Relabel and book again within 10 days' })]);
+
+    expect((await (await as('officer1')).get(`/api/enterprises/${world.enterprises.a}/record`)).status).toBe(200);
+    expect((await (await as('officerOtherPort')).get(`/api/enterprises/${world.enterprises.a}/record`)).status).toBe(404);
+    expect((await (await as('entB')).get(`/api/enterprises/${world.enterprises.a}/record`)).status).toBe(404);
   });
 });

@@ -73,7 +73,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   plateFormatRoutes(api, services.plateFormats);
   formRoutes(api, services.forms);
   formImportRoutes(api, services.formImports, services.dataDir);
-  deskRoutes(api, { tickets: services.tickets, notices: services.notices });
+  deskRoutes(api, { tickets: services.tickets, notices: services.notices, records: services.enterpriseRecords });
   planRoutes(api, services.plans);
   modelRoutes(api, services.models);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });

@@ -7,6 +7,7 @@ import { uuidParam } from './common.schemas.ts';
 import { riskClasses, siteKinds, ticketStatuses, ticketSubjects } from '../db/schema.ts';
 import { MAX_ATTACHMENT_BYTES, type TicketService } from '../services/tickets.service.ts';
 import type { NoticeService } from '../services/notices.service.ts';
+import type { EnterpriseRecordService } from '../services/enterprise-record.service.ts';
 
 const ticketSummary = {
   id: z.uuid(),
@@ -58,8 +59,45 @@ const notice = z
 /** Attachments kept and served as they came only when of these types; anything else is served as bytes to save. */
 const SAFE_TYPES = new Set(['image/jpeg', 'image/png', 'application/pdf']);
 
-export function deskRoutes(api: Api, deps: { tickets: TicketService; notices: NoticeService }) {
+const enterpriseRecord = z
+  .object({
+    enterprise: z.object({ id: z.uuid(), name: z.string(), customsCode: z.string(), riskClass: z.enum(riskClasses), registeredAt: z.string() }),
+    riskHistory: z.array(z.object({ at: z.string(), riskClass: z.string() })),
+    sites: z.array(z.object({ id: z.uuid(), name: z.string(), kind: z.enum(siteKinds), portName: z.string().nullable(), cameras: z.number() })),
+    declarations: z.object({ total: z.number(), latest: z.array(z.object({ id: z.uuid(), number: z.string(), goods: z.string(), portName: z.string(), createdAt: z.string() })) }),
+    inspections: z.array(
+      z.object({
+        bookingId: z.uuid(),
+        sessionId: z.uuid().nullable(),
+        declarationId: z.uuid(),
+        declarationNumber: z.string(),
+        type: z.string(),
+        status: z.string(),
+        slotStart: z.string(),
+        outcome: z.string().nullable(),
+        findings: z.string().nullable(),
+        followUp: z.string().nullable(),
+        decidedAt: z.string().nullable(),
+      }),
+    ),
+    openRectifications: z.array(z.object({ bookingId: z.uuid(), sessionId: z.uuid().nullable(), declarationNumber: z.string(), findings: z.string(), followUp: z.string(), decidedAt: z.string() })),
+  })
+  .meta({ id: 'EnterpriseRecord' });
+
+export function deskRoutes(api: Api, deps: { tickets: TicketService; notices: NoticeService; records: EnterpriseRecordService }) {
   const { tickets, notices } = deps;
+  api.route(
+    {
+      method: 'get',
+      path: '/enterprises/:id/record',
+      summary: "An enterprise's record with customs: registration, risk class and its history, sites, declarations, inspections and outcomes, open rectifications",
+      tag: 'desk',
+      access: 'any',
+      params: uuidParam,
+      response: enterpriseRecord,
+    },
+    ({ principal, params }) => deps.records.record(principal, params.id),
+  );
   api.route(
     {
       method: 'post',

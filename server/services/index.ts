@@ -27,6 +27,7 @@ import { FormImportService } from './form-imports.service.ts';
 import { TicketService } from './tickets.service.ts';
 import { NoticeService } from './notices.service.ts';
 import { SupervisionPlanService } from './supervision-plan.service.ts';
+import { EnterpriseRecordService } from './enterprise-record.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -65,6 +66,8 @@ export interface Services {
   notices: NoticeService;
   /** Supervision frequency by risk class, and the plan it gives. */
   plans: SupervisionPlanService;
+  /** An enterprise's own record with customs. */
+  enterpriseRecords: EnterpriseRecordService;
   signingKey: SigningKey;
   dataDir: string;
   store: EvidenceStore;
@@ -121,6 +124,7 @@ export function createServices(options: {
     tickets: new TicketService({ db: deps.db, events, dataDir: deps.dataDir, clock: options.clock }),
     notices: new NoticeService({ db: deps.db, events, clock: options.clock }),
     plans: new SupervisionPlanService({ db: deps.db, clock: options.clock }),
+    enterpriseRecords: new EnterpriseRecordService(deps),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
     store: deps.store,

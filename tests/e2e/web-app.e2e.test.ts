@@ -609,6 +609,12 @@ describe('the web app', () => {
     await phone.locator('[data-testid=ticket-thread]').waitFor();
     await expectInLanguage(phone, 'zh-CN', 'a ticket');
     await screenshot(phone, 'enterprise-ticket');
+    await phone.getByRole('link', { name: L('zh-CN', 'nav.record') }).click();
+    await phone.locator('[data-testid=record]').getByText('Alpha Foods').first().waitFor();
+    await expectInLanguage(phone, 'zh-CN', "the enterprise's record");
+    await screenshot(phone, 'enterprise-record');
+    await phone.getByRole('link', { name: L('zh-CN', 'nav.desk') }).click();
+    await phone.locator('[data-testid=tickets]').getByText('装车消毒记录的格式').click();
 
     const officer = await (await newContext(browsers[1]!, { locale: 'ru' })).newPage();
     await login(officer, platform.url, 'officer1', PASSWORD);

@@ -48,6 +48,7 @@ import type {
   Notice,
   PlanSettings,
   SupervisionPlan,
+  EnterpriseRecord,
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
@@ -296,6 +297,7 @@ export const api = {
   notices: () => get<Notice[]>('/notices'),
   publishNotice: (body: { portId: string | null; riskClasses: string[]; siteKinds: string[]; texts: Notice['texts'] }) => post<Notice>('/notices', body),
   acknowledgeNotice: (id: string) => post<Notice>(`/notices/${id}/acknowledge`),
+  enterpriseRecord: (enterpriseId: string) => get<EnterpriseRecord>(`/enterprises/${enterpriseId}/record`),
   planSettings: (portId: string) => get<PlanSettings>(`/ports/${portId}/plan-settings`),
   savePlanSettings: (portId: string, settings: PlanSettings) => put<PlanSettings>(`/admin/ports/${portId}/plan-settings`, settings),
   supervisionPlan: (portId: string, from: string, to: string) => get<SupervisionPlan>(`/ports/${portId}/plan`, { from, to }),

@@ -136,6 +136,58 @@ export type Enterprise = {
   createdAt: string;
 };
 
+export type EnterpriseRecord = {
+  enterprise: {
+    id: string;
+    name: string;
+    customsCode: string;
+    riskClass: "A" | "B" | "C" | "D";
+    registeredAt: string;
+  };
+  riskHistory: Array<{
+    at: string;
+    riskClass: string;
+  }>;
+  sites: Array<{
+    id: string;
+    name: string;
+    kind: "warehouse" | "factory" | "farm";
+    portName: string | null;
+    cameras: number;
+  }>;
+  declarations: {
+    total: number;
+    latest: Array<{
+      id: string;
+      number: string;
+      goods: string;
+      portName: string;
+      createdAt: string;
+    }>;
+  };
+  inspections: Array<{
+    bookingId: string;
+    sessionId: string | null;
+    declarationId: string;
+    declarationNumber: string;
+    type: string;
+    status: string;
+    slotStart: string;
+    outcome: string | null;
+    findings: string | null;
+    followUp: string | null;
+    decidedAt: string | null;
+  }>;
+  openRectifications: Array<{
+    bookingId: string;
+    sessionId: string | null;
+    declarationNumber: string;
+    findings: string;
+    followUp: string;
+    decidedAt: string;
+  }>;
+};
+
 export type Error = {
   error: {
     code: string;

@@ -72,6 +72,7 @@ export type TicketSummary = api.TicketSummary;
 export type Notice = api.Notice;
 export type PlanSettings = api.PlanSettings;
 export type SupervisionPlan = api.SupervisionPlan;
+export type EnterpriseRecord = api.EnterpriseRecord;
 /** Form definitions and the entry check are shared with the server (one contract). */
 export { checkEntry, type EntryError, type FormDefinition, type FormField, type ScalarField, type Localised } from '../../../server/contracts/forms.ts';
 

@@ -24,6 +24,7 @@ const FormEntryPage = lazy(() => import('../pages/forms/FormEntryPage.tsx').then
 const DeskPage = lazy(() => import('../pages/desk/DeskPage.tsx').then((m) => ({ default: m.DeskPage })));
 const TicketPage = lazy(() => import('../pages/desk/TicketPage.tsx').then((m) => ({ default: m.TicketPage })));
 const PlanPage = lazy(() => import('../pages/plan/PlanPage.tsx').then((m) => ({ default: m.PlanPage })));
+const RecordPage = lazy(() => import('../pages/enterprise/RecordPage.tsx').then((m) => ({ default: m.RecordPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
 interface RouteDef {
@@ -54,6 +55,7 @@ const routes: RouteDef[] = [
   { pattern: '/desk', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: () => <DeskPage /> },
   { pattern: '/desk/tickets/:id', roles: ['officer', 'supervisor', 'admin', 'enterprise_user', 'broker'], render: (p) => <TicketPage ticketId={p.id!} /> },
   { pattern: '/plan', roles: ['officer', 'supervisor', 'admin'], render: () => <PlanPage /> },
+  { pattern: '/record', roles: ENTERPRISE, render: () => <RecordPage /> },
   { pattern: '/review', roles: ['officer', 'supervisor', 'admin'], render: () => <ReviewQueue /> },
   { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
@@ -67,6 +69,7 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
     { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
     { to: '/desk', label: 'nav.desk' },
+    { to: '/record', label: 'nav.record' },
   ],
   broker: [
     { to: '/enterprise', label: 'nav.myInspections' },
@@ -74,6 +77,7 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
     { to: '/forms', label: 'nav.forms' },
     { to: '/loading', label: 'nav.loading' },
     { to: '/desk', label: 'nav.desk' },
+    { to: '/record', label: 'nav.record' },
   ],
   officer: [
     { to: '/officer', label: 'nav.today' },

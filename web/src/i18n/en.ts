@@ -856,6 +856,22 @@ export const en = {
   'weekday.5': 'Fri',
   'weekday.6': 'Sat',
   'weekday.7': 'Sun',
+  'nav.record': 'My record',
+  'record.none': 'No enterprise to show.',
+  'record.customsCode': 'Customs code {code}',
+  'record.riskClass': 'Risk class {riskClass}',
+  'record.registered': 'registered {at}',
+  'record.riskHistory': 'Risk class changes',
+  'record.openRectifications': 'Open rectifications',
+  'record.noRectifications': 'Nothing to rectify.',
+  'record.followUp': 'To do: {text}',
+  'record.inspections': 'Inspections',
+  'record.noInspections': 'No inspections yet.',
+  'record.outcome': 'Outcome',
+  'record.sites': 'Sites',
+  'record.noSites': 'No sites registered.',
+  'record.cameras': '{n, plural, one {# camera} other {# cameras}}',
+  'record.declarations': 'Declarations ({n})',
 } as const;
 
 export type MessageKey = keyof typeof en;
