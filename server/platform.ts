@@ -107,7 +107,6 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const handbook = await services.forms.installHandbook();
     if (handbook.installed.length > 0) logger.info({ forms: handbook.installed }, 'supervision form definitions installed');
     const interrupted = await services.formImports.markInterrupted();
-    cleanups.push(() => services.formImports.stop());
     if (interrupted > 0) logger.warn({ imports: interrupted }, 'imports cut short by the last stop marked interrupted (running the file again is safe)');
     if (handbook.differing.length > 0) logger.warn({ forms: handbook.differing }, 'shipped form definitions differ from the stored versions, which are kept: ship a change as a new version');
 
@@ -331,6 +330,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
           server.close(() => resolve());
         }),
     );
+    // Stopping, running imports end first (at their next line, marked interrupted), before what they write to.
+    cleanups.push(() => services.formImports.stop());
     // What the last run left unfinished (killed mid-session): recordings closed and finalised, sessions sealed.
     const recovered = recoverUnfinishedWork({ dataDir: config.dataDir, inspections: services.inspections, archive: services.archive, finalise: finaliser.enqueue, logger }).catch((err: unknown) => {
       logger.error({ err }, 'start-up recovery failed');

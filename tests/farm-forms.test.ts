@@ -32,6 +32,7 @@ const aheadBy = (instant: Date) => {
 };
 
 let platform: TestPlatform;
+const farmClock = aheadBy(zonedInstant(addDays(D, 2), '12:00', DEFAULT_TIME_ZONE));
 let world: World;
 let siteId: string;
 const principals = {} as Record<UserKey, Principal>;
@@ -44,7 +45,7 @@ const put = async (who: UserKey, key: string, day: string, values: unknown) => (
 const husbandry = { herdAtStart: 120, herdAtEnd: 119, feedGiven: 310.5, waterOk: true, penTemperature: 18, abnormal: false, keeper: 'Li Wei' };
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ clock: aheadBy(zonedInstant(addDays(D, 2), '12:00', DEFAULT_TIME_ZONE)) });
+  platform = await startTestPlatform({ clock: farmClock });
   world = await createWorld(platform.services);
   for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await platform.services.auth.login(key, PASSWORD)).principal;
   siteId = (await platform.services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Lychee Hill pig farm', kind: 'farm' })).id;
@@ -308,6 +309,35 @@ describe('ERP import', () => {
     expect(jsonl.problems[0]).toMatchObject({ line: 3, field: 'people.in', code: 'rule' });
   });
 
+  it('keeps what an import wrote when the platform stops mid-way, and the same file again imports the rest once', async () => {
+    // 57 000 vehicle entries over 300 days: the import is still running when the platform stops.
+    const TOTAL = 57_000;
+    const lines = ['date,vehicles.plate,vehicles.purpose,vehicles.in,vehicles.disinfected'];
+    const at = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+    for (let back = 300; back > 0; back--) for (let i = 0; i < 190; i++) lines.push(`${addDays(D, -back - 10)},粤F${String(10000 + i)},feed,${at(300 + i * 5)},是`);
+    const csv = lines.join('\n');
+    const started = await upload('entA', 'year.csv', csv, 'vehicle_entry');
+    await waitFor(async () => ((await (await as('entA')).get(`/api/imports/${started.body.id}`)).body.imported > 0 ? true : null), 'the first lines imported');
+    platform.keepData();
+    await platform.stop();
+    platform = await startTestPlatform({ restartOf: platform, clock: farmClock });
+    clients.clear();
+    const cut = (await (await as('entA')).get(`/api/imports/${started.body.id}`)).body;
+    expect(cut.status).toBe('interrupted');
+    expect(cut.imported).toBeGreaterThan(0);
+    expect(cut.imported).toBeLessThan(TOTAL);
+
+    const again = await finished('entA', (await upload('entA', 'year.csv', csv, 'vehicle_entry')).body.id);
+    expect(again).toMatchObject({ status: 'done', lines: TOTAL, refused: 0 });
+    expect(again.unchanged).toBe(cut.imported);
+    expect(again.imported).toBe(TOTAL - cut.imported);
+    const stored = await platform.database.db
+      .select({ values: farmForms.values })
+      .from(farmForms)
+      .where(and(eq(farmForms.siteId, siteId), eq(farmForms.formKey, 'vehicle_entry')));
+    expect(stored.reduce((n, r) => n + ((r.values as { vehicles?: unknown[] }).vehicles?.length ?? 0), 0)).toBe(TOTAL + 7);
+  }, 120_000);
+
   it('refuses what is not a file it reads, and a farm of another enterprise', async () => {
     expect((await upload('entA', 'scan.pdf', 'x', 'vehicle_entry')).status).toBe(415);
     expect((await upload('entA', 'v.json', '[]', 'vehicle_entry', { contentType: 'application/json' })).status).toBe(415);
@@ -322,8 +352,11 @@ describe('ERP import', () => {
 
 describe('reminders', () => {
   it('fires an overdue reminder planned before a restart of the platform, after it, once', async () => {
-    // The next start sees the farm's today (D+2) due in a few seconds; it plans the reminder and is stopped.
+    // A farm of its own (nothing filled in). The next start sees its day D+2 due in a few seconds; it plans
+    // the reminder and is stopped.
     const today = addDays(D, 2);
+    const admin = (await platform.services.auth.login('admin', PASSWORD)).principal;
+    const farmId = (await platform.services.admin.createSite(admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Hillside pig farm', kind: 'farm' })).id;
     platform.keepData();
     await platform.stop();
     const dueSoon = aheadBy(new Date(zonedInstant(addDays(today, 1), '10:00', DEFAULT_TIME_ZONE).getTime() - 6000));
@@ -331,7 +364,7 @@ describe('reminders', () => {
     clients.clear();
     const queue = new Queue(FORM_REMINDERS_QUEUE, { connection: redisConnectionOptions(inject('redisUrl')), prefix: platform.redisPrefix });
     try {
-      const jobId = formReminderJobId('due', siteId, today);
+      const jobId = formReminderJobId('due', farmId, today);
       const planned = await waitFor(async () => (await queue.getJob(jobId)) ?? null, 'the reminder planned', 15_000);
       expect(await planned.getState()).toBe('delayed');
       platform.keepData();
@@ -347,15 +380,14 @@ describe('reminders', () => {
             .from(notifications)
             .innerJoin(users, eq(users.id, notifications.userId))
             .where(and(eq(users.username, 'entA'), eq(notifications.kind, 'form.overdue')));
-          const forToday = rows.filter((r) => (r.payload as { day: string }).day === today);
+          const forToday = rows.filter((r) => (r.payload as { day: string; siteId: string }).day === today && (r.payload as { siteId: string }).siteId === farmId);
           return forToday.length > 0 ? forToday : null;
         },
         'the overdue reminder',
         20_000,
       );
       expect(sent).toHaveLength(1);
-      // Submitted that day: the daily husbandry form (under version 2) and the feed record (pushed by the ERP).
-      expect((sent[0]!.payload as { forms: string[] }).forms).toEqual(['clinical_inspection', 'disinfection', 'staff_visitors', 'vehicle_entry']);
+      expect((sent[0]!.payload as { forms: string[] }).forms).toEqual(['clinical_inspection', 'disinfection', 'feed_use', 'husbandry_daily', 'staff_visitors', 'vehicle_entry']);
       const job = (await queue.getJob(jobId))!;
       expect(job.timestamp).toBeLessThan(restartedAt);
       expect(job.finishedOn).toBeGreaterThan(restartedAt);

@@ -5,7 +5,7 @@
  * the grace period; a job's id names its farm, day and stage, so planning again adds nothing twice. When a job
  * runs, the service checks what is still outstanding and records the reminder once (form_reminders).
  */
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { addDays, daysBetween, localDay } from '../contracts/local-time.ts';
 import type { FarmFormService } from '../services/farm-forms.service.ts';
 import type { SocketServer } from '../realtime/socket-server.ts';
@@ -65,11 +65,16 @@ export async function startFormReminders(deps: {
 
   const worker = new Worker<ReminderData>(
     FORM_REMINDERS_QUEUE,
-    async (job: Job<ReminderData>) => {
+    async (job: Job<ReminderData>, token?: string) => {
       if (job.name === 'plan') return { planned: await plan() };
       const { siteId, day, stage } = job.data as { siteId: string; day: string; stage: 'due' | 'escalated' };
       const reminder = await deps.forms.recordReminder(siteId, day, stage);
       if (!reminder) return { sent: 0 };
+      if ('notBefore' in reminder) {
+        // Too early: back to waiting, the same job, until it is time.
+        await job.moveToDelayed(reminder.notBefore.getTime(), token);
+        throw new DelayedError();
+      }
       deps.notify(reminder.recipients, 'notification', { kind: String(reminder.payload.kind), payload: reminder.payload });
       return { sent: reminder.recipients.length, forms: reminder.payload.forms };
     },

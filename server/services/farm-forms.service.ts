@@ -662,13 +662,15 @@ export class FarmFormService {
 
   /**
    * A reminder for a farm's day, once: `due` tells the farm's people which daily forms are missing, `escalated`
-   * tells its port's officers. Null when nothing is outstanding, it is not yet time, or it was sent already.
+   * tells its port's officers. Null when nothing is outstanding or it was sent already; `notBefore` when it is
+   * not yet time.
    */
-  async recordReminder(siteId: string, day: string, stage: 'due' | 'escalated'): Promise<{ recipients: string[]; payload: Record<string, unknown> } | null> {
+  async recordReminder(siteId: string, day: string, stage: 'due' | 'escalated'): Promise<{ recipients: string[]; payload: Record<string, unknown> } | { notBefore: Date } | null> {
     const site = await this.farm(siteId).catch(() => null);
     if (!site) return null;
     const due = this.dueAt(day, site.timeZone).getTime() + (stage === 'escalated' ? this.graceMs : 0);
-    if (this.clock().getTime() < due) return null;
+    // Early (another node's clock, a due time moved later): the job waits until then.
+    if (this.clock().getTime() < due) return { notBefore: new Date(due) };
     const forms = await this.outstanding(siteId, day);
     if (forms.length === 0) return null;
     return this.deps.db.transaction(async (tx) => {
