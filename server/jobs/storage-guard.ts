@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { notifications, users } from '../db/schema.ts';
+import { users } from '../db/schema.ts';
+import { storeNotifications } from '../services/recipients.ts';
 import type { Logger } from '../logger.ts';
 import type { CameraFootageService } from '../services/camera-footage.service.ts';
 
@@ -103,7 +104,7 @@ export class StorageGuard {
         .where(and(eq(users.role, 'admin'), eq(users.active, true)))
     ).map((u) => u.id);
     if (admins.length === 0) return;
-    await this.deps.db.insert(notifications).values(admins.map((userId) => ({ userId, kind: 'storage.pressure', payload })));
+    await storeNotifications(this.deps.db, admins, 'storage.pressure', payload);
     this.deps.notify(admins, { kind: 'storage.pressure', payload });
   }
 }

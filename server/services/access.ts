@@ -9,9 +9,9 @@
  *  - supervisors read everything (and watch live sessions silently); administrators manage everything.
  *  - A live session is conducted by its assigned officer only: commands, snapshots, loading batches, the verdict.
  */
-import { and, eq, gt, inArray, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, sql, type Column, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { DbOrTx } from '../db/database.ts';
-import { bookings, brokerDelegations, inspectionSessions, type Role } from '../db/schema.ts';
+import { bookings, brokerDelegations, declarations, inspectionSessions, sites, type Role } from '../db/schema.ts';
 import type { SessionRole } from '../contracts/timeline.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 
@@ -72,6 +72,13 @@ export function readableBy(p: Principal, columns: { enterpriseId: Column; portId
       return inArray(columns.enterpriseId, p.enterpriseIds);
   }
 }
+
+/**
+ * The SQL of "the port supervises the enterprise": it has a site or a declaration at the port. Either side may
+ * be a column (`enterprises.id`, `notices.portId`) or a value.
+ */
+export const enterpriseAtPort = (enterpriseId: SQLWrapper | string, portId: SQLWrapper | string): SQL =>
+  sql`(exists (select 1 from ${sites} where ${sites.enterpriseId} = ${enterpriseId} and ${sites.portId} = ${portId}) or exists (select 1 from ${declarations} where ${declarations.enterpriseId} = ${enterpriseId} and ${declarations.portId} = ${portId}))`;
 
 /** Bookings (and the sessions they led to) readable by the principal, as SQL on the bookings table. */
 export const readableBookings = (p: Principal) => readableBy(p, { enterpriseId: bookings.enterpriseId, portId: bookings.portId, officerId: bookings.officerId });

@@ -6,10 +6,11 @@
 import { normaliseCode } from '../../inference/index.ts';
 import { aliasedTable, and, asc, count, eq, gt, gte, inArray, lt, lte, ne, or, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
-import { bookings, declarations, enterprises, inspectionSessions, notifications, users, type BookingStatus, type InspectionType } from '../db/schema.ts';
+import { bookings, declarations, enterprises, inspectionSessions, users, type BookingStatus, type InspectionType } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { isEnterpriseSide, mayHandleBooking, mayRead, readableBookings, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
+import { storeNotifications } from './recipients.ts';
 import type { DomainEvents } from './domain-events.ts';
 import type { BookingView } from '../contracts/records.ts';
 
@@ -294,7 +295,7 @@ export class BookingService {
       .where(and(eq(users.enterpriseId, booking.enterpriseId), eq(users.active, true)));
     const recipients = [...enterpriseUsers.map((u) => u.id), ...(booking.officerId ? [booking.officerId] : [])];
     const payload = { bookingId: booking.id, slotStart: booking.slotStart.toISOString(), type: booking.type };
-    if (recipients.length > 0) await db.insert(notifications).values(recipients.map((userId) => ({ userId, kind: 'booking.reminder', payload })));
+    await storeNotifications(db, recipients, 'booking.reminder', payload);
     return { recipients, payload };
   }
 

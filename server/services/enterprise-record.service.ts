@@ -5,11 +5,11 @@
  * Read by the enterprise (and its broker), by officers of a port it has a site or declaration at, by
  * supervisors and administrators.
  */
-import { and, count, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { auditLog, bookings, cameras, declarations, enterprises, inspectionSessions, ports, sites, verdicts } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
-import { isEnterpriseSide, type Principal } from './access.ts';
+import { enterpriseAtPort, isEnterpriseSide, type Principal } from './access.ts';
 
 const SHOWN = 50;
 
@@ -23,15 +23,7 @@ export class EnterpriseRecordService {
     const [atPort] = await this.deps.db
       .select({ n: count() })
       .from(enterprises)
-      .where(
-        and(
-          eq(enterprises.id, enterpriseId),
-          or(
-            sql`exists (select 1 from ${sites} where ${sites.enterpriseId} = ${enterprises.id} and ${sites.portId} = ${p.portId})`,
-            sql`exists (select 1 from ${declarations} where ${declarations.enterpriseId} = ${enterprises.id} and ${declarations.portId} = ${p.portId})`,
-          ),
-        ),
-      );
+      .where(and(eq(enterprises.id, enterpriseId), enterpriseAtPort(enterprises.id, p.portId)));
     return (atPort?.n ?? 0) > 0;
   }
 

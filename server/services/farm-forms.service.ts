@@ -5,10 +5,9 @@
  * by its due time (the next day, `dueTime` in the port's zone) is overdue, and past the grace period it is on
  * the officers' dashboard. Reminders (server/jobs/form-reminders.ts) ask `outstanding` and `recordReminder`.
  */
-import crypto from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, lte, max } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, max, type SQL } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { enterprises, farmFormNotes, farmFormRevisions, farmForms, formDefinitions, formReminders, notifications, ports, sites, users } from '../db/schema.ts';
+import { enterprises, farmFormNotes, farmFormRevisions, farmForms, formDefinitions, formReminders, ports, sites, users } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import {
   checkEntry,
@@ -26,11 +25,12 @@ import {
 import { addDays, daysBetween, localDay, zonedInstant } from '../contracts/local-time.ts';
 import { DEFAULT_TIME_ZONE } from '../contracts/schedule.ts';
 import { HANDBOOK_FORMS } from '../forms/handbook.ts';
+import { sha256Hex } from '../../media/files.ts';
 import { isEnterpriseSide, mayRead, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { enterpriseUsers, portOfficers } from './recipients.ts';
+import { enterpriseUsers, portOfficers, storeNotifications } from './recipients.ts';
 
 /** The most days one overview covers, and how far back a farm may still fill in a day. */
 export const MAX_OVERVIEW_DAYS = 31;
@@ -68,8 +68,6 @@ export interface FormEntryView {
 /** Thrown to undo a dry run's transaction once its outcome is known. */
 const DRY_RUN = new Error('dry run');
 
-const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
-
 const invalid = (errors: EntryError[]) =>
   new AppError('validation_failed', `The form has ${errors.length} problem(s): ${errors.map((e) => `${e.path} ${e.code}`).join('; ')}`, {
     reason: 'form_invalid',
@@ -95,7 +93,7 @@ export class FarmFormService {
     const differing: string[] = [];
     for (const input of HANDBOOK_FORMS) {
       const def = formDefinition.parse(input);
-      const digest = sha256(canonicalJson(def));
+      const digest = sha256Hex(canonicalJson(def));
       const [row] = await this.deps.db
         .insert(formDefinitions)
         .values({ key: def.key, version: def.version, definition: def, sha256: digest })
@@ -122,12 +120,7 @@ export class FarmFormService {
   }
 
   async definition(key: string, version: number): Promise<FormDefinition> {
-    const [row] = await this.deps.db
-      .select({ definition: formDefinitions.definition })
-      .from(formDefinitions)
-      .where(and(eq(formDefinitions.key, key), eq(formDefinitions.version, version)));
-    if (!row) throw notFound('Form definition');
-    return row.definition;
+    return this.definitionIn(this.deps.db, key, version);
   }
 
   private async newest(db: DbOrTx, key: string): Promise<FormDefinition> {
@@ -148,7 +141,7 @@ export class FarmFormService {
       const next = (latest ?? 0) + 1;
       if (def.version !== next) throw new AppError('conflict', `The next version of ${def.key} is ${next}`, { reason: 'form_version_not_next', params: { version: next } });
       try {
-        await tx.insert(formDefinitions).values({ key: def.key, version: def.version, definition: def, sha256: sha256(canonicalJson(def)), createdBy: p.userId });
+        await tx.insert(formDefinitions).values({ key: def.key, version: def.version, definition: def, sha256: sha256Hex(canonicalJson(def)), createdBy: p.userId });
       } catch (err) {
         if (isUniqueViolation(err)) throw new AppError('conflict', `Version ${def.version} of ${def.key} exists`, { reason: 'form_version_not_next', params: { version: def.version + 1 } });
         throw err;
@@ -160,12 +153,12 @@ export class FarmFormService {
 
   // --- Farms and days --------------------------------------------------------------------------------
 
-  private async farm(siteId: string): Promise<FarmSite> {
-    const [row] = await this.deps.db
+  /** Farms (sites of kind farm) matching a condition, with their enterprise's name and their port's zone. */
+  private async farmRows(condition: SQL | undefined, limit: number): Promise<FarmSite[]> {
+    const rows = await this.deps.db
       .select({
         id: sites.id,
         name: sites.name,
-        kind: sites.kind,
         enterpriseId: sites.enterpriseId,
         enterpriseName: enterprises.name,
         portId: sites.portId,
@@ -175,9 +168,16 @@ export class FarmFormService {
       .from(sites)
       .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
       .leftJoin(ports, eq(ports.id, sites.portId))
-      .where(eq(sites.id, siteId));
-    if (!row || row.kind !== 'farm') throw notFound('Farm');
-    return { ...row, timeZone: row.timeZone ?? DEFAULT_TIME_ZONE };
+      .where(and(eq(sites.kind, 'farm'), condition))
+      .orderBy(asc(sites.name))
+      .limit(limit);
+    return rows.map((row) => ({ ...row, timeZone: row.timeZone ?? DEFAULT_TIME_ZONE }));
+  }
+
+  private async farm(siteId: string): Promise<FarmSite> {
+    const [site] = await this.farmRows(eq(sites.id, siteId), 1);
+    if (!site) throw notFound('Farm');
+    return site;
   }
 
   private async readableFarm(p: Principal, siteId: string): Promise<FarmSite> {
@@ -196,9 +196,9 @@ export class FarmFormService {
   }
 
   private checkDay(site: FarmSite, day: string): void {
-    const today = this.today(site);
-    if (daysBetween(today, day) > 0) throw new AppError('validation_failed', `${day} has not begun at the farm`, { reason: 'day_in_future' });
-    if (daysBetween(day, today) > MAX_DAYS_BACK) throw new AppError('validation_failed', `${day} is too long ago`, { reason: 'day_too_old', params: { days: MAX_DAYS_BACK } });
+    const problem = this.dayProblem(site, day);
+    if (problem === 'day_in_future') throw new AppError('validation_failed', `${day} has not begun at the farm`, { reason: 'day_in_future' });
+    if (problem === 'day_too_old') throw new AppError('validation_failed', `${day} is too long ago`, { reason: 'day_too_old', params: { days: MAX_DAYS_BACK } });
   }
 
   private stateOf(def: FormDefinition | undefined, status: FarmFormStatus | null, day: string, site: FarmSite): FormDayState {
@@ -317,9 +317,7 @@ export class FarmFormService {
    * The row is locked while it is checked and written, so two writers cannot both win.
    */
   async write(p: Principal, siteId: string, key: string, day: string, action: 'draft' | 'submit' | 'correct', values: Record<string, unknown>, reason?: string) {
-    const site = await this.farm(siteId);
-    if (!mayRead(p, { enterpriseId: site.enterpriseId, portId: site.portId })) throw notFound('Farm');
-    requireActsFor(p, site.enterpriseId);
+    const site = await this.farmFor(p, siteId);
     this.checkDay(site, day);
     const now = this.clock();
     const saved = await this.deps.db.transaction(async (tx) => {
@@ -327,14 +325,9 @@ export class FarmFormService {
       const def = locked ? await this.definitionIn(tx, key, locked.formVersion) : await this.newest(tx, key);
       const checked = checkEntry(def, values, { draft: action === 'draft' });
       if (!checked.ok) throw invalid(checked.errors);
-      const status = locked?.status ?? null;
-      if (action === 'draft' && (status === 'submitted' || status === 'returned')) {
-        throw new AppError('conflict', 'This form was submitted: correct it with a reason', { reason: 'form_submitted' });
-      }
-      if (action === 'submit' && (status === 'submitted' || status === 'returned')) {
-        throw new AppError('conflict', 'This form was submitted: correct it with a reason', { reason: 'form_submitted' });
-      }
-      if (action === 'correct' && status !== 'submitted' && status !== 'returned') {
+      const submitted = locked?.status === 'submitted' || locked?.status === 'returned';
+      if (action !== 'correct' && submitted) throw new AppError('conflict', 'This form was submitted: correct it with a reason', { reason: 'form_submitted' });
+      if (action === 'correct' && !submitted) {
         throw new AppError('conflict', 'Only a submitted form is corrected; submit this one', { reason: 'form_not_submitted' });
       }
       const submitting = action !== 'draft';
@@ -413,7 +406,7 @@ export class FarmFormService {
         { actorId: p.userId, action: returnForCorrection ? 'farm_form.return' : 'farm_form.comment', entityType: 'farm_form', entityId: locked.id, details: { siteId, form: key, day } },
         this.clock(),
       );
-      if (recipients.length > 0) await tx.insert(notifications).values(recipients.map((userId) => ({ userId, kind: 'form.note', payload })));
+      await storeNotifications(tx, recipients, 'form.note', payload);
       return row;
     });
     this.deps.events.emit('user.notified', { userIds: recipients, kind: 'form.note', payload });
@@ -441,12 +434,7 @@ export class FarmFormService {
 
   /** An enterprise's farms (an import names them by name or id). */
   async farmsOf(enterpriseId: string): Promise<FarmSite[]> {
-    const rows = await this.deps.db
-      .select({ id: sites.id })
-      .from(sites)
-      .where(and(eq(sites.enterpriseId, enterpriseId), eq(sites.kind, 'farm')))
-      .limit(500);
-    return Promise.all(rows.map((r) => this.farm(r.id)));
+    return this.farmRows(eq(sites.enterpriseId, enterpriseId), 500);
   }
 
   /** Whether a day may be written at a farm now: null, or why not. */
@@ -599,16 +587,24 @@ export class FarmFormService {
 
   // --- Overdue: the dashboard and the reminders -------------------------------------------------------
 
+  private async dailyForms(): Promise<string[]> {
+    return (await this.currentDefinitions()).filter((d) => d.cadence === 'daily').map((d) => d.key);
+  }
+
   /** The daily forms of a farm's day that are not submitted (drafts count as not submitted). */
   async outstanding(siteId: string, day: string): Promise<string[]> {
-    const daily = (await this.currentDefinitions()).filter((d) => d.cadence === 'daily').map((d) => d.key);
-    if (daily.length === 0) return [];
+    return (await this.outstandingByDay(siteId, [day], await this.dailyForms())).get(day) ?? [];
+  }
+
+  /** For each of a farm's days, its daily forms not submitted: one query for all the days. */
+  private async outstandingByDay(siteId: string, days: string[], daily: string[]): Promise<Map<string, string[]>> {
+    if (daily.length === 0 || days.length === 0) return new Map(days.map((d) => [d, []]));
     const done = await this.deps.db
-      .select({ formKey: farmForms.formKey })
+      .select({ formKey: farmForms.formKey, day: farmForms.day })
       .from(farmForms)
-      .where(and(eq(farmForms.siteId, siteId), eq(farmForms.day, day), inArray(farmForms.status, ['submitted']), inArray(farmForms.formKey, daily)));
-    const submitted = new Set(done.map((r) => r.formKey));
-    return daily.filter((k) => !submitted.has(k));
+      .where(and(eq(farmForms.siteId, siteId), inArray(farmForms.day, days), eq(farmForms.status, 'submitted'), inArray(farmForms.formKey, daily)));
+    const submitted = new Set(done.map((r) => `${r.day}/${r.formKey}`));
+    return new Map(days.map((day) => [day, daily.filter((k) => !submitted.has(`${day}/${k}`))]));
   }
 
   /**
@@ -617,28 +613,20 @@ export class FarmFormService {
    */
   async overdue(p: Principal): Promise<Array<{ siteId: string; siteName: string; enterpriseName: string; day: string; dueAt: string; forms: string[] }>> {
     requireRole(p, 'officer', 'supervisor', 'admin');
-    const farms = await this.deps.db
-      .select({ id: sites.id, name: sites.name, enterpriseName: enterprises.name, portId: sites.portId, timeZone: ports.timeZone, createdAt: sites.createdAt })
-      .from(sites)
-      .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
-      .leftJoin(ports, eq(ports.id, sites.portId))
-      .where(p.role === 'officer' ? and(eq(sites.kind, 'farm'), eq(sites.portId, p.portId ?? '00000000-0000-0000-0000-000000000000')) : eq(sites.kind, 'farm'))
-      .orderBy(asc(sites.name))
-      .limit(500);
+    const farms = await this.farmRows(p.role === 'officer' ? eq(sites.portId, p.portId ?? '00000000-0000-0000-0000-000000000000') : undefined, 500);
+    const daily = await this.dailyForms();
     const now = this.clock();
-    const graceMs = this.deps.graceHours * 3_600_000;
     const out: Array<{ siteId: string; siteName: string; enterpriseName: string; day: string; dueAt: string; forms: string[] }> = [];
     for (const farm of farms) {
-      const zone = farm.timeZone ?? DEFAULT_TIME_ZONE;
-      const today = localDay(now, zone);
-      const first = localDay(farm.createdAt, zone);
-      for (let back = OVERDUE_LOOKBACK_DAYS; back >= 1; back--) {
-        const day = addDays(today, -back);
-        if (daysBetween(first, day) < 0) continue;
-        const due = this.dueAt(day, zone);
-        if (now.getTime() < due.getTime() + graceMs) continue;
-        const forms = await this.outstanding(farm.id, day);
-        if (forms.length > 0) out.push({ siteId: farm.id, siteName: farm.name, enterpriseName: farm.enterpriseName, day, dueAt: due.toISOString(), forms });
+      const today = localDay(now, farm.timeZone);
+      const first = localDay(farm.createdAt, farm.timeZone);
+      const pastGrace = Array.from({ length: OVERDUE_LOOKBACK_DAYS }, (_, i) => addDays(today, i - OVERDUE_LOOKBACK_DAYS)).filter(
+        (day) => daysBetween(first, day) >= 0 && now.getTime() >= this.dueAt(day, farm.timeZone).getTime() + this.graceMs,
+      );
+      const missing = await this.outstandingByDay(farm.id, pastGrace, daily);
+      for (const day of pastGrace) {
+        const forms = missing.get(day) ?? [];
+        if (forms.length > 0) out.push({ siteId: farm.id, siteName: farm.name, enterpriseName: farm.enterpriseName, day, dueAt: this.dueAt(day, farm.timeZone).toISOString(), forms });
       }
       if (out.length >= 200) break;
     }
@@ -646,14 +634,8 @@ export class FarmFormService {
   }
 
   /** Every farm with its zone (the reminders plan from it). */
-  async farms(): Promise<Array<{ id: string; timeZone: string; createdAt: Date }>> {
-    const rows = await this.deps.db
-      .select({ id: sites.id, timeZone: ports.timeZone, createdAt: sites.createdAt })
-      .from(sites)
-      .leftJoin(ports, eq(ports.id, sites.portId))
-      .where(eq(sites.kind, 'farm'))
-      .limit(10_000);
-    return rows.map((r) => ({ ...r, timeZone: r.timeZone ?? DEFAULT_TIME_ZONE }));
+  async farms(): Promise<FarmSite[]> {
+    return this.farmRows(undefined, 10_000);
   }
 
   get graceMs(): number {
@@ -679,7 +661,7 @@ export class FarmFormService {
       const recipients = stage === 'due' ? await enterpriseUsers(tx, site.enterpriseId) : site.portId ? await portOfficers(tx, site.portId) : [];
       const payload = { siteId, siteName: site.name, enterpriseName: site.enterpriseName, day, forms };
       const kind = stage === 'due' ? 'form.overdue' : 'form.escalated';
-      if (recipients.length > 0) await tx.insert(notifications).values(recipients.map((userId) => ({ userId, kind, payload })));
+      await storeNotifications(tx, recipients, kind, payload);
       return { recipients, payload: { ...payload, kind } };
     });
   }

@@ -7,7 +7,6 @@
  * on the import's row for the page to show. Importing the same lines again changes nothing. A dry run does
  * everything but write. An import a restart cut short is marked interrupted (running it again is safe).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { and, desc, eq } from 'drizzle-orm';
@@ -17,7 +16,8 @@ import { AppError, notFound } from '../errors.ts';
 import { checkEntry, importRowsField, type FormDefinition, type FormField, type ImportItem, type ImportMapping, type ImportProblem, type ScalarField } from '../contracts/forms.ts';
 import { excelDate, excelTime, readTable, TableError, tableFormatOf, type TableFormat } from '../forms/table-reader.ts';
 import { isCalendarDay } from '../contracts/local-time.ts';
-import { mayRead, requireActsFor, type Principal } from './access.ts';
+import { hashFile } from '../../media/files.ts';
+import { mayRead, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { FarmFormService, FarmSite } from './farm-forms.service.ts';
 
@@ -157,14 +157,7 @@ export class FormImportService {
     const def = await this.deps.forms.newestDefinition(input.formKey);
     const format = tableFormatOf(input.fileName, input.contentType);
     if (!format) throw new AppError('unsupported_media_type', 'Send a .csv, .xlsx, .json or .jsonl file', { reason: 'import_format' });
-    const size = fs.statSync(input.file).size;
-    const sha256 = await new Promise<string>((resolve, reject) => {
-      const hash = crypto.createHash('sha256');
-      fs.createReadStream(input.file)
-        .on('data', (c) => hash.update(c))
-        .on('end', () => resolve(hash.digest('hex')))
-        .on('error', reject);
-    });
+    const { sha256, sizeBytes: size } = await hashFile(input.file);
     const [row] = await this.deps.db
       .insert(formImports)
       .values({
@@ -362,7 +355,6 @@ export class FormImportService {
   /** Records an ERP pushes (JSON, up to a thousand): merged as an import's lines are, answered at once. */
   async push(p: Principal, siteId: string, formKey: string, records: Array<{ day: string; values: Record<string, unknown> }>) {
     const site = await this.deps.forms.farmFor(p, siteId);
-    requireActsFor(p, site.enterpriseId);
     const def = await this.deps.forms.newestDefinition(formKey);
     const rowsField = importRowsField(def);
     const result = { imported: 0, unchanged: 0, refused: [] as ImportProblem[] };
@@ -373,7 +365,6 @@ export class FormImportService {
       if (dayProblem) return void result.refused.push({ line, field: 'day', code: dayProblem });
       const top = Object.fromEntries(Object.entries(record.values).filter(([k]) => k !== rowsField?.key));
       const rows = rowsField ? record.values[rowsField.key] : undefined;
-      const items: ImportItem[] = rowsField ? (Array.isArray(rows) ? rows : []).map((row) => ({ line, top, row: row as Record<string, unknown> })) : [{ line, top }];
       const checked = checkEntry(def, rowsField ? { ...top, [rowsField.key]: rows ?? [] } : top);
       if (!checked.ok) {
         for (const e of checked.errors) result.refused.push({ line, field: e.path, code: e.code, params: e.params, message: e.message });
@@ -384,20 +375,11 @@ export class FormImportService {
       if (rowsField) {
         const topValues = Object.fromEntries(Object.entries(normalised).filter(([k]) => k !== rowsField.key));
         for (const row of (normalised[rowsField.key] as Array<Record<string, unknown>> | undefined) ?? []) list.push({ line, top: topValues, row });
-        if (items.length === 0) list.push({ line, top: topValues, row: undefined });
       } else list.push({ line, top: normalised });
       groups.set(record.day, list);
     });
     for (const [day, items] of groups) {
-      const outcome = await this.deps.forms.importDay(
-        p,
-        site,
-        formKey,
-        day,
-        items.filter((i) => !rowsField || i.row),
-        'the ERP API',
-        false,
-      );
+      const outcome = await this.deps.forms.importDay(p, site, formKey, day, items, 'the ERP API', false);
       result.imported += outcome.imported.length;
       result.unchanged += outcome.unchanged.length;
       result.refused.push(...outcome.refused);

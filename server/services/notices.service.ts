@@ -6,10 +6,11 @@
  */
 import { and, arrayOverlaps, desc, eq, exists, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { declarations, enterprises, noticeAcknowledgements, notices, notifications, sites, users } from '../db/schema.ts';
+import { enterprises, noticeAcknowledgements, notices, sites, users } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { isEnterpriseSide, requireActsFor, requireRole, type Principal } from './access.ts';
+import { enterpriseAtPort, isEnterpriseSide, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
+import { storeNotifications } from './recipients.ts';
 import type { DomainEvents } from './domain-events.ts';
 
 export interface NoticeInput {
@@ -36,17 +37,7 @@ export class NoticeService {
         .where(and(eq(sites.enterpriseId, enterprises.id), more));
     const conditions = [
       n.riskClasses.length > 0 ? inArray(enterprises.riskClass, n.riskClasses as Array<'A' | 'B' | 'C' | 'D'>) : undefined,
-      n.portId
-        ? or(
-            exists(siteOf(eq(sites.portId, n.portId))),
-            exists(
-              db
-                .select({ one: sql`1` })
-                .from(declarations)
-                .where(and(eq(declarations.enterpriseId, enterprises.id), eq(declarations.portId, n.portId))),
-            ),
-          )
-        : undefined,
+      n.portId ? enterpriseAtPort(enterprises.id, n.portId) : undefined,
       n.siteKinds.length > 0 ? exists(siteOf(inArray(sites.kind, n.siteKinds as Array<'farm' | 'warehouse' | 'factory'>))) : undefined,
     ];
     return db
@@ -96,7 +87,7 @@ export class NoticeService {
         now,
       );
       const payload = { noticeId: row!.id, titles: Object.fromEntries(Object.entries(input.texts).map(([l, t]) => [l, t!.title])) };
-      if (recipients.length > 0) await tx.insert(notifications).values(recipients.map((userId) => ({ userId, kind: 'notice.published', payload })));
+      await storeNotifications(tx, recipients, 'notice.published', payload);
       return { row: row!, payload };
     });
     this.deps.events.emit('user.notified', { userIds: recipients, kind: 'notice.published', payload: notice.payload });
@@ -115,9 +106,6 @@ export class NoticeService {
     if (isEnterpriseSide(p)) {
       if (p.enterpriseIds.length === 0) return [];
       const [enterprise] = await this.deps.db.select().from(enterprises).where(inArray(enterprises.id, p.enterpriseIds)).limit(1);
-      const ports = await this.deps.db.selectDistinct({ portId: sites.portId }).from(sites).where(eq(sites.enterpriseId, enterprise!.id));
-      const declared = await this.deps.db.selectDistinct({ portId: declarations.portId }).from(declarations).where(eq(declarations.enterpriseId, enterprise!.id));
-      const portIds = [...new Set([...ports.map((r) => r.portId), ...declared.map((r) => r.portId)].filter((x): x is string => x !== null))];
       const kinds = (await this.deps.db.selectDistinct({ kind: sites.kind }).from(sites).where(eq(sites.enterpriseId, enterprise!.id))).map((r) => r.kind as string);
       const rows = await this.deps.db
         .select({ notice: notices, ackAt: noticeAcknowledgements.at })
@@ -125,7 +113,7 @@ export class NoticeService {
         .leftJoin(noticeAcknowledgements, and(eq(noticeAcknowledgements.noticeId, notices.id), eq(noticeAcknowledgements.enterpriseId, enterprise!.id)))
         .where(
           and(
-            portIds.length > 0 ? or(isNull(notices.portId), inArray(notices.portId, portIds)) : isNull(notices.portId),
+            or(isNull(notices.portId), enterpriseAtPort(enterprise!.id, notices.portId)),
             or(sql`cardinality(${notices.riskClasses}) = 0`, arrayOverlaps(notices.riskClasses, [enterprise!.riskClass])),
             kinds.length > 0 ? or(sql`cardinality(${notices.siteKinds}) = 0`, arrayOverlaps(notices.siteKinds, kinds)) : sql`cardinality(${notices.siteKinds}) = 0`,
           ),

@@ -4,13 +4,13 @@
  * remote supervisions due over the port's officers, around their booked inspections. A changed risk class
  * (AdminService.setRiskClass, audited) changes the enterprise's next plan.
  */
-import { and, eq, gt, inArray, lt, max, or } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt, max } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { bookings, declarations, enterprises, portCalendars, ports, sites, supervisionFrequencies, users } from '../db/schema.ts';
+import { bookings, enterprises, portCalendars, ports, supervisionFrequencies, users } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { daysBetween, localDay, zonedInstant, addDays } from '../contracts/local-time.ts';
 import { DEFAULT_CALENDAR, DEFAULT_FREQUENCIES, planRoutineSupervision, RISK_CLASSES, type PlanSettings, type RiskClass } from '../contracts/supervision-plan.ts';
-import { requireRole, type Principal } from './access.ts';
+import { enterpriseAtPort, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 
 export const MAX_PLAN_DAYS = 31;
@@ -84,13 +84,7 @@ export class SupervisionPlanService {
     const zone = port.timeZone;
     const db = this.deps.db;
     // The enterprises the port supervises: those with a site or a declaration at it.
-    const atPort = await db
-      .selectDistinct({ id: enterprises.id, name: enterprises.name, riskClass: enterprises.riskClass })
-      .from(enterprises)
-      .leftJoin(sites, eq(sites.enterpriseId, enterprises.id))
-      .leftJoin(declarations, eq(declarations.enterpriseId, enterprises.id))
-      .where(or(eq(sites.portId, portId), eq(declarations.portId, portId)))
-      .limit(5000);
+    const atPort = await db.select({ id: enterprises.id, name: enterprises.name, riskClass: enterprises.riskClass }).from(enterprises).where(enterpriseAtPort(enterprises.id, portId)).limit(5000);
     const last = atPort.length
       ? await db
           .select({ enterpriseId: bookings.enterpriseId, at: max(bookings.slotStart) })

@@ -8,13 +8,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/database.ts';
-import { bookings, declarations, enterprises, notifications, ports, ticketMessages, tickets, users, type ticketSubjects } from '../db/schema.ts';
+import type { Db } from '../db/database.ts';
+import { bookings, declarations, enterprises, ports, ticketMessages, tickets, users, type ticketSubjects } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { isEnterpriseSide, mayRead, requireActsFor, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
+import { sha256Hex } from '../../media/files.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { enterpriseUsers, portOfficers } from './recipients.ts';
+import { enterpriseUsers, portOfficers, storeNotifications } from './recipients.ts';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 const MAX_MESSAGES = 500;
@@ -60,15 +61,11 @@ export class TicketService {
         .returning();
       await tx.insert(ticketMessages).values({ ticketId: row!.id, authorId: p.userId, text: input.text, createdAt: now });
       await appendAudit(tx, { actorId: p.userId, action: 'ticket.create', entityType: 'ticket', entityId: row!.id, details: { subject: input.subject, subjectId: input.subjectId ?? null } }, now);
-      await this.tell(tx, officers, 'ticket.raised', { ticketId: row!.id, title: input.title });
+      await storeNotifications(tx, officers, 'ticket.raised', { ticketId: row!.id, title: input.title });
       return row!;
     });
     this.announce(officers, 'ticket.raised', { ticketId: ticket.id, title: input.title });
     return this.get(p, ticket.id);
-  }
-
-  private async tell(tx: DbOrTx, userIds: string[], kind: string, payload: Record<string, unknown>) {
-    if (userIds.length > 0) await tx.insert(notifications).values(userIds.map((userId) => ({ userId, kind, payload })));
   }
 
   private announce(userIds: string[], kind: string, payload: Record<string, unknown>) {
@@ -84,13 +81,21 @@ export class TicketService {
   /** Customs' side of a ticket: an officer of its port. */
   private answers = (p: Principal, t: { portId: string }) => p.role === 'officer' && p.portId === t.portId;
 
-  private readable(p: Principal, t: { enterpriseId: string; portId: string }) {
-    return mayRead(p, { enterpriseId: t.enterpriseId, portId: t.portId });
+  /** A ticket the principal may read (else, as if there were none). */
+  private async readableTicket(p: Principal, id: string) {
+    const t = await this.row(id);
+    if (!mayRead(p, { enterpriseId: t.enterpriseId, portId: t.portId })) throw notFound('Ticket');
+    return t;
+  }
+
+  /** Who writes on a ticket (a message, closing it): the enterprise's side, or an officer of its port. */
+  private requireParty(p: Principal, t: { enterpriseId: string; portId: string }, what: string) {
+    if (isEnterpriseSide(p)) requireActsFor(p, t.enterpriseId);
+    else if (!this.answers(p, t)) throw forbidden(`Officers of the port ${what} its tickets`);
   }
 
   async get(p: Principal, id: string) {
-    const t = await this.row(id);
-    if (!this.readable(p, t)) throw notFound('Ticket');
+    const t = await this.readableTicket(p, id);
     const [enterprise] = await this.deps.db.select({ name: enterprises.name }).from(enterprises).where(eq(enterprises.id, t.enterpriseId));
     const messages = await this.deps.db
       .select({ id: ticketMessages.id, text: ticketMessages.text, attachment: ticketMessages.attachment, createdAt: ticketMessages.createdAt, author: users.displayName, authorRole: users.role })
@@ -148,11 +153,9 @@ export class TicketService {
 
   /** A message (or an attachment) on a ticket: the other side is told; customs' first answer is timed. */
   async reply(p: Principal, id: string, text: string, attachment?: { name: string; contentType: string; bytes: Buffer }) {
-    const t = await this.row(id);
-    if (!this.readable(p, t)) throw notFound('Ticket');
+    const t = await this.readableTicket(p, id);
+    this.requireParty(p, t, 'answer');
     const fromEnterprise = isEnterpriseSide(p);
-    if (fromEnterprise) requireActsFor(p, t.enterpriseId);
-    else if (!this.answers(p, t)) throw forbidden('Officers of the port answer its tickets');
     if (t.status === 'closed') throw new AppError('conflict', 'The ticket is closed', { reason: 'ticket_closed' });
     const now = this.clock();
     let stored: { name: string; contentType: string; size: number; sha256: string; path: string } | null = null;
@@ -165,7 +168,7 @@ export class TicketService {
         name: attachment.name,
         contentType: attachment.contentType,
         size: attachment.bytes.length,
-        sha256: crypto.createHash('sha256').update(attachment.bytes).digest('hex'),
+        sha256: sha256Hex(attachment.bytes),
         path: relative,
       };
     }
@@ -179,17 +182,15 @@ export class TicketService {
         .set({ status: fromEnterprise ? 'open' : 'answered', updatedAt: now, ...(!fromEnterprise && !t.firstAnsweredAt ? { firstAnsweredAt: now } : {}) })
         .where(eq(tickets.id, t.id));
       await appendAudit(tx, { actorId: p.userId, action: 'ticket.message', entityType: 'ticket', entityId: t.id, details: { attachment: stored?.sha256 ?? null } }, now);
-      await this.tell(tx, recipients, kind, payload);
+      await storeNotifications(tx, recipients, kind, payload);
     });
     this.announce(recipients, kind, payload);
     return this.get(p, id);
   }
 
   async close(p: Principal, id: string) {
-    const t = await this.row(id);
-    if (!this.readable(p, t)) throw notFound('Ticket');
-    if (isEnterpriseSide(p)) requireActsFor(p, t.enterpriseId);
-    else if (!this.answers(p, t)) throw forbidden('Officers of the port close its tickets');
+    const t = await this.readableTicket(p, id);
+    this.requireParty(p, t, 'close');
     if (t.status === 'closed') throw new AppError('conflict', 'The ticket is closed', { reason: 'ticket_closed' });
     const now = this.clock();
     await this.deps.db.transaction(async (tx) => {
@@ -201,8 +202,7 @@ export class TicketService {
 
   /** An attachment's bytes, for whoever may read the ticket. */
   async attachment(p: Principal, id: string, messageId: number): Promise<{ name: string; contentType: string; file: string }> {
-    const t = await this.row(id);
-    if (!this.readable(p, t)) throw notFound('Ticket');
+    const t = await this.readableTicket(p, id);
     const [m] = await this.deps.db
       .select({ attachment: ticketMessages.attachment })
       .from(ticketMessages)
