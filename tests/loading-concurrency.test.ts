@@ -91,9 +91,8 @@ describe('a loading record written by several hands at once', () => {
     const notes = Array.from({ length: 6 }, (_, i) => records.note(i % 2 ? officer1 : officer2, recordId, `note ${i}`));
     const read = records.recordRead({ siteId, cameraId: deckCamera, camera: 'Deck', task: 'seal', text: 'CN1234567', confidence: 0.9 });
     const decisions = [records.decide(officer1, recordId, { decision: 'release', reason: 'Counted and sealed' }), records.decide(officer2, recordId, { decision: 'hold', reason: 'Second opinion' })];
-    const noted = await race(notes);
-    const decided = await race(decisions);
-    await read;
+    // Settled together: a decision refused while the notes are awaited is never left without a handler.
+    const [noted, decided] = await Promise.all([race(notes), race(decisions), read]);
     expect(decided).toEqual({ won: 1, refused: ['loading_record_decided'] });
     expect(noted.refused.every((r) => r === 'loading_record_decided')).toBe(true);
     const { record, events } = await records.get(officer1, recordId);
