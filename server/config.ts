@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { isCalendarDay } from './contracts/local-time.ts';
 
 /** Configuration is read from the environment once, at start-up, and validated here. */
 const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -89,6 +90,16 @@ const configSchema = z
       .min(0)
       .max(24 * 14)
       .default(24),
+    /** Days an enterprise has to put right what a `rectify` verdict found, unless the officer sets the day. */
+    RECTIFY_DAYS: z.coerce.number().int().min(1).max(365).default(15),
+    /** The enterprise is reminded this many days before a declaration's validity ends (if not inspected yet). */
+    DECLARATION_ENDING_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    /** The day (MM-DD, the next year) an enterprise's annual report for a year is due. */
+    ANNUAL_REPORT_DUE: z
+      .string()
+      .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')
+      .refine((d) => isCalendarDay(`2025-${d}`), 'a day of the year (not 02-29)')
+      .default('06-30'),
     /** Past this share of the data directory's disk used, the oldest camera footage (not on hold) is deleted. */
     STORAGE_MAX_USED_PERCENT: z.coerce.number().min(10).max(99).default(90),
     /** A site camera whose picture does not change at all this long raises camera_frozen. */

@@ -123,6 +123,13 @@ export const errorReasons = [
   'import_no_day_column',
   'import_running',
   'ticket_closed',
+  'rectify_by_invalid',
+  'note_required',
+  'rectification_not_open',
+  'rectification_not_reported',
+  'declaration_expired',
+  'annual_report_year',
+  'annual_report_closed',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

@@ -17,6 +17,7 @@ import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
 import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
 import { startBookingReminders } from './jobs/booking-reminders.ts';
 import { startFormReminders } from './jobs/form-reminders.ts';
+import { startDeadlineReminders } from './jobs/deadline-reminders.ts';
 import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { diskUsageOf, StorageGuard } from './jobs/storage-guard.ts';
@@ -100,6 +101,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       cameraMediaDir: config.CAMERA_MEDIA_DIR,
       clock: options.clock,
       forms: { dueTime: config.FORMS_DUE_TIME, graceHours: config.FORMS_GRACE_HOURS },
+      deadlines: { rectifyDays: config.RECTIFY_DAYS, declarationEndingDays: config.DECLARATION_ENDING_DAYS, annualReportDue: config.ANNUAL_REPORT_DUE },
     });
     const movedPasswords = await services.admin.sealCameraPasswords();
     if (movedPasswords > 0) logger.warn({ cameras: movedPasswords }, 'camera passwords moved out of their source URLs and encrypted');
@@ -316,8 +318,11 @@ export async function startPlatform(config: Config, options: { database?: Databa
       clock: options.clock,
     });
     cleanups.push(() => reminders.close());
-    const formReminders = await startFormReminders({ connection, prefix: config.REDIS_PREFIX, forms: services.forms, notify: sockets.toUsers, logger, metrics, clock: options.clock });
+    const planned = { connection, prefix: config.REDIS_PREFIX, events: services.events, logger, metrics, clock: options.clock };
+    const formReminders = await startFormReminders({ ...planned, forms: services.forms });
     cleanups.push(() => formReminders.close());
+    const deadlineReminders = await startDeadlineReminders({ ...planned, deadlines: services.deadlines });
+    cleanups.push(() => deadlineReminders.close());
 
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -59,6 +59,7 @@ export const declarationRecord = z
     declaredQuantity: z.number(),
     quantityUnit: z.string(),
     sealNumbers: z.array(z.string()),
+    validUntil: z.string().nullable(),
     createdAt: z.string(),
   })
   .meta({ id: 'Declaration' });

@@ -294,9 +294,11 @@ export const declarations = pgTable(
     quantityUnit: text('quantity_unit').notNull(),
     /** Normalised seal numbers: uppercase, no spaces. */
     sealNumbers: text('seal_numbers').array().notNull().default(sql`'{}'::text[]`),
+    /** The last day (the port's) the declaration may be inspected on; null: no limit. */
+    validUntil: text('valid_until'),
     createdAt: createdAt(),
   },
-  (t) => [index('declarations_enterprise_idx').on(t.enterpriseId)],
+  (t) => [index('declarations_enterprise_idx').on(t.enterpriseId), index('declarations_valid_until_idx').on(t.validUntil)],
 );
 
 export const bookings = pgTable(
@@ -995,3 +997,85 @@ export const portCalendars = pgTable('port_calendars', {
   updatedBy: uuid('updated_by').references(() => users.id),
   updatedAt: at('updated_at').notNull(),
 });
+
+export const rectificationStatuses = ['open', 'reported', 'accepted'] as const;
+export const rectificationStatusEnum = pgEnum('rectification_status', rectificationStatuses);
+export const rectificationStepKinds = ['opened', 'reported', 'returned', 'accepted', 'passed_inspection'] as const;
+
+/**
+ * What a `rectify` verdict asks of the enterprise, by a day (the port's): `open` until the enterprise reports
+ * it done, `reported` until an officer of the port accepts it (or returns it: open again); a later inspection
+ * of the same declaration that passes closes it too.
+ */
+export const rectifications = pgTable(
+  'rectifications',
+  {
+    id: id(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .unique()
+      .references(() => inspectionSessions.id),
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    portId: uuid('port_id')
+      .notNull()
+      .references(() => ports.id),
+    declarationId: uuid('declaration_id')
+      .notNull()
+      .references(() => declarations.id),
+    /** What is to be put right (the verdict's findings and follow-up). */
+    required: text('required').notNull(),
+    dueOn: text('due_on').notNull(),
+    status: rectificationStatusEnum('status').notNull().default('open'),
+    createdAt: createdAt(),
+    updatedAt: at('updated_at').notNull(),
+    closedAt: at('closed_at'),
+  },
+  (t) => [index('rectifications_port_status_idx').on(t.portId, t.status), index('rectifications_enterprise_idx').on(t.enterpriseId, t.status), index('rectifications_due_idx').on(t.status, t.dueOn)],
+);
+
+/** A rectification's follow-up, step by step: opened, reported done (text), returned or accepted (a note). */
+export const rectificationSteps = pgTable(
+  'rectification_steps',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    rectificationId: uuid('rectification_id')
+      .notNull()
+      .references(() => rectifications.id),
+    kind: text('kind', { enum: rectificationStepKinds }).notNull(),
+    actorId: uuid('actor_id').references(() => users.id),
+    text: text('text').notNull().default(''),
+    at: at('at').notNull(),
+  },
+  (t) => [index('rectification_steps_idx').on(t.rectificationId, t.id)],
+);
+
+/** An enterprise's annual report to customs for a year (its contact details and figures), due the next year. */
+export const annualReports = pgTable(
+  'annual_reports',
+  {
+    enterpriseId: uuid('enterprise_id')
+      .notNull()
+      .references(() => enterprises.id),
+    year: integer('year').notNull(),
+    contents: jsonb('contents').$type<Record<string, unknown>>().notNull(),
+    submittedBy: uuid('submitted_by')
+      .notNull()
+      .references(() => users.id),
+    submittedAt: at('submitted_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.enterpriseId, t.year] })],
+);
+
+/** Each deadline reminder sent, once: a rectification due or overdue, a declaration ending, an annual report due or overdue. */
+export const deadlineReminders = pgTable(
+  'deadline_reminders',
+  {
+    kind: text('kind').notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    stage: text('stage').notNull(),
+    sentAt: at('sent_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.subjectId, t.stage] })],
+);

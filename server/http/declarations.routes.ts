@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { declarationRecord } from '../contracts/records.ts';
+import { isCalendarDay } from '../contracts/local-time.ts';
 import type { Api } from './api.ts';
 import { pageQuery, uuidParam } from './common.schemas.ts';
 import type { DeclarationService } from '../services/declarations.service.ts';
@@ -43,6 +44,11 @@ export function declarationRoutes(api: Api, declarations: DeclarationService) {
           .array(z.string().regex(/^[A-Za-z0-9 -]{4,30}$/, 'letters and digits'))
           .max(50)
           .default([]),
+        validUntil: z
+          .string()
+          .refine(isCalendarDay, 'a day, YYYY-MM-DD')
+          .optional()
+          .meta({ description: 'the last day (the port’s) the goods may be inspected on; the enterprise is reminded before it ends' }),
       }),
       response: declarationResponse,
       status: 201,

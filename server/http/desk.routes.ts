@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Api } from './api.ts';
 import { AppError } from '../errors.ts';
 import { uuidParam } from './common.schemas.ts';
-import { riskClasses, siteKinds, ticketStatuses, ticketSubjects } from '../db/schema.ts';
+import { rectificationStatuses, riskClasses, siteKinds, ticketStatuses, ticketSubjects } from '../db/schema.ts';
 import { MAX_ATTACHMENT_BYTES, type TicketService } from '../services/tickets.service.ts';
 import type { NoticeService } from '../services/notices.service.ts';
 import type { EnterpriseRecordService } from '../services/enterprise-record.service.ts';
@@ -80,7 +80,9 @@ const enterpriseRecord = z
         decidedAt: z.string().nullable(),
       }),
     ),
-    openRectifications: z.array(z.object({ bookingId: z.uuid(), sessionId: z.uuid().nullable(), declarationNumber: z.string(), findings: z.string(), followUp: z.string(), decidedAt: z.string() })),
+    openRectifications: z.array(
+      z.object({ id: z.uuid(), sessionId: z.uuid(), declarationNumber: z.string(), required: z.string(), dueOn: z.string(), status: z.enum(rectificationStatuses), overdue: z.boolean() }),
+    ),
   })
   .meta({ id: 'EnterpriseRecord' });
 

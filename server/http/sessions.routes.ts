@@ -400,7 +400,12 @@ export function sessionRoutes(
       access: ['officer'],
       status: 201,
       params: uuidParam,
-      body: z.object({ outcome: z.enum(verdictOutcomes), findings: z.string().max(5000).default(''), followUp: z.string().max(2000).optional() }),
+      body: z.object({
+        outcome: z.enum(verdictOutcomes),
+        findings: z.string().max(5000).default(''),
+        followUp: z.string().max(2000).optional(),
+        rectifyBy: z.string().max(10).optional().meta({ description: 'for rectify: the last day (the port’s) to put it right; the platform’s default number of days when absent' }),
+      }),
       response: verdict,
     },
     ({ principal, params, body }) => verdicts.record(principal, params.id, body),

@@ -1,47 +1,36 @@
 /**
- * Reminders for farms' daily forms, as BullMQ delayed jobs (kept in Redis: a restart of the platform in
- * between does not lose them). A planning job (at start, then every ten minutes, on one node at a time) adds,
- * for each farm and each recent day, a `due` job at the day's due time and an `escalated` job at the end of
- * the grace period; a job's id names its farm, day and stage, so planning again adds nothing twice. When a job
- * runs, the service checks what is still outstanding and records the reminder once (form_reminders).
+ * Reminders for farms' daily forms (planned BullMQ jobs: server/jobs/planned-reminders.ts). For each farm and
+ * each recent day: a `due` reminder to the farm at the day's due time and an `escalated` one to the port's
+ * officers at the end of the grace period. When one runs, the service checks what is still outstanding and
+ * records the reminder once (form_reminders).
  */
-import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import { addDays, daysBetween, localDay } from '../contracts/local-time.ts';
 import type { FarmFormService } from '../services/farm-forms.service.ts';
-import type { SocketServer } from '../realtime/socket-server.ts';
+import type { DomainEvents } from '../services/domain-events.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { startPlannedReminders, type PlannedReminder } from './planned-reminders.ts';
 
 export const FORM_REMINDERS_QUEUE = 'form-reminders';
-const PLAN_EVERY_MS = 10 * 60_000;
 
-type ReminderData = { siteId: string; day: string; stage: 'due' | 'escalated' } | Record<string, never>;
+type ReminderData = { siteId: string; day: string; stage: 'due' | 'escalated' };
 
 export const formReminderJobId = (stage: 'due' | 'escalated', siteId: string, day: string) => `${stage}_${siteId}_${day}`;
 
-export async function startFormReminders(deps: {
+export function startFormReminders(deps: {
   connection: ConnectionOptions;
   prefix: string;
   forms: Pick<FarmFormService, 'farms' | 'dueAt' | 'graceMs' | 'recordReminder'>;
-  notify: SocketServer['toUsers'];
+  events: DomainEvents;
   logger: Logger;
   metrics: Metrics;
   clock?: () => Date;
 }) {
-  const clock = deps.clock ?? (() => new Date());
-  const queue = new Queue<ReminderData>(FORM_REMINDERS_QUEUE, {
-    connection: deps.connection,
-    prefix: deps.prefix,
-    // Kept three weeks: a finished job's id still blocks planning it again.
-    defaultJobOptions: { removeOnComplete: { age: 21 * 86_400 }, removeOnFail: { age: 21 * 86_400 }, attempts: 5, backoff: { type: 'exponential', delay: 10_000 } },
-  });
-
-  async function plan(): Promise<number> {
-    const now = clock();
+  async function* plan(now: Date): AsyncIterable<PlannedReminder<ReminderData>> {
     const graceMs = deps.forms.graceMs;
     // Days whose escalation may still be ahead: as many as the grace period spans, and today.
     const back = Math.ceil(graceMs / 86_400_000) + 1;
-    let added = 0;
     for (const farm of await deps.forms.farms()) {
       const today = localDay(now, farm.timeZone);
       const first = localDay(farm.createdAt, farm.timeZone);
@@ -55,48 +44,17 @@ export async function startFormReminders(deps: {
         ] as const) {
           // Long past: planned (and run) before, or the farm did not exist then.
           if (at < now.getTime() - 2 * 86_400_000) continue;
-          await queue.add(stage, { siteId: farm.id, day, stage }, { jobId: formReminderJobId(stage, farm.id, day), delay: Math.max(0, at - now.getTime()) });
-          added++;
+          yield { id: formReminderJobId(stage, farm.id, day), data: { siteId: farm.id, day, stage }, at: new Date(at) };
         }
       }
     }
-    return added;
   }
-
-  const worker = new Worker<ReminderData>(
-    FORM_REMINDERS_QUEUE,
-    async (job: Job<ReminderData>, token?: string) => {
-      if (job.name === 'plan') return { planned: await plan() };
-      const { siteId, day, stage } = job.data as { siteId: string; day: string; stage: 'due' | 'escalated' };
-      const reminder = await deps.forms.recordReminder(siteId, day, stage);
-      if (!reminder) return { sent: 0 };
-      if ('notBefore' in reminder) {
-        // Too early: back to waiting, the same job, until it is time.
-        await job.moveToDelayed(reminder.notBefore.getTime(), token);
-        throw new DelayedError();
-      }
-      deps.notify(reminder.recipients, 'notification', { kind: String(reminder.payload.kind), payload: reminder.payload });
-      return { sent: reminder.recipients.length, forms: reminder.payload.forms };
-    },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 4 },
-  );
-  worker.on('completed', () => deps.metrics.jobsProcessed.inc({ queue: FORM_REMINDERS_QUEUE, outcome: 'completed' }));
-  worker.on('failed', (job, err) => {
-    deps.metrics.jobsProcessed.inc({ queue: FORM_REMINDERS_QUEUE, outcome: 'failed' });
-    deps.logger.warn({ err, jobId: job?.id }, 'form reminder failed');
-  });
-
-  await queue.upsertJobScheduler('form-reminders-plan', { every: PLAN_EVERY_MS }, { name: 'plan', data: {}, opts: { removeOnComplete: 10, removeOnFail: 10 } });
-  // Once now as well: what was due while the platform was down is planned at once.
-  await queue.add('plan', {}, { removeOnComplete: 10, removeOnFail: 10 });
-
-  return {
-    queue,
-    /** Plans now (a new farm, a test): the same as the scheduled run. */
+  return startPlannedReminders<ReminderData>({
+    ...deps,
+    queue: FORM_REMINDERS_QUEUE,
     plan,
-    async close() {
-      await worker.close();
-      await queue.close();
-    },
-  };
+    send: ({ siteId, day, stage }) => deps.forms.recordReminder(siteId, day, stage),
+    // Three weeks: a finished job's id still blocks planning it again.
+    keepSeconds: 21 * 86_400,
+  });
 }

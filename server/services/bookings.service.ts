@@ -6,13 +6,14 @@
 import { normaliseCode } from '../../inference/index.ts';
 import { aliasedTable, and, asc, count, eq, gt, gte, inArray, lt, lte, ne, or, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
-import { bookings, declarations, enterprises, inspectionSessions, users, type BookingStatus, type InspectionType } from '../db/schema.ts';
+import { bookings, declarations, enterprises, inspectionSessions, ports, users, type BookingStatus, type InspectionType } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { isEnterpriseSide, mayHandleBooking, mayRead, readableBookings, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import { storeNotifications } from './recipients.ts';
 import type { DomainEvents } from './domain-events.ts';
 import type { BookingView } from '../contracts/records.ts';
+import { localDay } from '../contracts/local-time.ts';
 
 export const SLOT_MIN_MINUTES = 15;
 export const SLOT_MAX_MINUTES = 4 * 60;
@@ -382,10 +383,20 @@ export function validateSlot(slot: SlotInput, now: Date): void {
 /** Bookings still to happen or happening. */
 const ACTIVE: BookingStatus[] = ['requested', 'proposed', 'confirmed', 'in_progress'];
 
-/** One inspection of a declaration at a time: a second booking over the same time is a mistake (a double tap, two brokers). */
+/**
+ * A declaration is inspected within its validity (the last day, the port's) and one inspection at a time:
+ * a second booking over the same time is a mistake (a double tap, two brokers).
+ */
 async function assertDeclarationFree(tx: DbOrTx, declarationId: string, slot: SlotInput, exceptBookingId: string | null): Promise<void> {
   // Serialises requests for the same declaration, so two arriving together cannot both pass.
-  await tx.select({ id: declarations.id }).from(declarations).where(eq(declarations.id, declarationId)).for('update');
+  const [declaration] = await tx
+    .select({ validUntil: declarations.validUntil, timeZone: ports.timeZone })
+    .from(declarations)
+    .innerJoin(ports, eq(ports.id, declarations.portId))
+    .where(eq(declarations.id, declarationId))
+    .for('update', { of: declarations });
+  if (declaration?.validUntil && localDay(new Date(slot.slotStart), declaration.timeZone) > declaration.validUntil)
+    throw new AppError('validation_failed', `The declaration is valid until ${declaration.validUntil}`, { reason: 'declaration_expired', params: { day: declaration.validUntil } });
   const [clash] = await tx
     .select({ id: bookings.id })
     .from(bookings)

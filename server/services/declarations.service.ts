@@ -17,6 +17,8 @@ export interface DeclarationInput {
   declaredQuantity: number;
   quantityUnit: string;
   sealNumbers: string[];
+  /** The last day (the port's) the goods may be inspected on. */
+  validUntil?: string;
 }
 
 export type { DeclarationView };
@@ -57,6 +59,7 @@ export class DeclarationService {
           .values({
             ...input,
             siteId: input.siteId ?? null,
+            validUntil: input.validUntil ?? null,
             declaredQuantity: String(input.declaredQuantity),
             sealNumbers: [...new Set(input.sealNumbers.map(normaliseSealNumber))],
             createdAt: now,
@@ -97,6 +100,7 @@ export class DeclarationService {
       declaredQuantity: Number(d.declaredQuantity),
       quantityUnit: d.quantityUnit,
       sealNumbers: d.sealNumbers,
+      validUntil: d.validUntil,
       createdAt: d.createdAt.toISOString(),
     }));
   }

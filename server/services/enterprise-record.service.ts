@@ -1,7 +1,7 @@
 /**
  * An enterprise's own record with customs, in one place: its registration and risk class (and the class's
  * history, from the audit trail), its sites and cameras, its declarations, its inspections with their
- * outcomes, and the rectifications still open (a `rectify` verdict on a declaration with no later `pass`).
+ * outcomes, and the rectifications still open or reported (their follow-up: rectifications.service.ts).
  * Read by the enterprise (and its broker), by officers of a port it has a site or declaration at, by
  * supervisors and administrators.
  */
@@ -10,11 +10,12 @@ import type { Db } from '../db/database.ts';
 import { auditLog, bookings, cameras, declarations, enterprises, inspectionSessions, ports, sites, verdicts } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
 import { enterpriseAtPort, isEnterpriseSide, type Principal } from './access.ts';
+import type { RectificationService } from './rectifications.service.ts';
 
 const SHOWN = 50;
 
 export class EnterpriseRecordService {
-  constructor(private readonly deps: { db: Db }) {}
+  constructor(private readonly deps: { db: Db; rectifications: RectificationService }) {}
 
   private async mayRead(p: Principal, enterpriseId: string): Promise<boolean> {
     if (p.role === 'supervisor' || p.role === 'admin') return true;
@@ -73,25 +74,14 @@ export class EnterpriseRecordService {
       .where(and(eq(bookings.enterpriseId, enterpriseId), inArray(bookings.status, ['confirmed', 'in_progress', 'completed', 'no_show', 'cancelled'])))
       .orderBy(desc(bookings.slotStart))
       .limit(SHOWN);
-    // A rectification stays open until a later inspection of the same declaration passes.
-    const decided = inspections.filter((i) => i.outcome && i.decidedAt).sort((a, b) => a.decidedAt!.getTime() - b.decidedAt!.getTime());
-    const openRectifications = decided.filter(
-      (i) => i.outcome === 'rectify' && !decided.some((later) => later.declarationId === i.declarationId && later.outcome === 'pass' && later.decidedAt! > i.decidedAt!),
-    );
+    const rectifications = await this.deps.rectifications.list(p, { enterpriseId });
     return {
       enterprise: { id: enterprise.id, name: enterprise.name, customsCode: enterprise.customsCode, riskClass: enterprise.riskClass, registeredAt: enterprise.createdAt.toISOString() },
       riskHistory: riskHistory.map((r) => ({ at: r.at.toISOString(), riskClass: String((r.details as { riskClass?: string }).riskClass ?? '') })),
       sites: siteRows.map((s) => ({ ...s, portName: s.portName ?? null })),
       declarations: { total, latest: latestDeclarations.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) },
       inspections: inspections.map((i) => ({ ...i, slotStart: i.slotStart.toISOString(), decidedAt: i.decidedAt?.toISOString() ?? null })),
-      openRectifications: openRectifications.map((i) => ({
-        bookingId: i.bookingId,
-        sessionId: i.sessionId,
-        declarationNumber: i.declarationNumber,
-        findings: i.findings ?? '',
-        followUp: i.followUp ?? '',
-        decidedAt: i.decidedAt!.toISOString(),
-      })),
+      openRectifications: rectifications.filter((r) => r.status !== 'accepted'),
     };
   }
 }

@@ -30,7 +30,7 @@ import { isEnterpriseSide, mayRead, requireActsFor, requireRole, type Principal 
 import { appendAudit } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { enterpriseUsers, portOfficers, storeNotifications } from './recipients.ts';
+import { enterpriseUsers, portOfficers, storeNotifications, type ReminderOutcome } from './recipients.ts';
 
 /** The most days one overview covers, and how far back a farm may still fill in a day. */
 export const MAX_OVERVIEW_DAYS = 31;
@@ -647,7 +647,7 @@ export class FarmFormService {
    * tells its port's officers. Null when nothing is outstanding or it was sent already; `notBefore` when it is
    * not yet time.
    */
-  async recordReminder(siteId: string, day: string, stage: 'due' | 'escalated'): Promise<{ recipients: string[]; payload: Record<string, unknown> } | { notBefore: Date } | null> {
+  async recordReminder(siteId: string, day: string, stage: 'due' | 'escalated'): Promise<ReminderOutcome> {
     const site = await this.farm(siteId).catch(() => null);
     if (!site) return null;
     const due = this.dueAt(day, site.timeZone).getTime() + (stage === 'escalated' ? this.graceMs : 0);
@@ -658,11 +658,11 @@ export class FarmFormService {
     return this.deps.db.transaction(async (tx) => {
       const [sent] = await tx.insert(formReminders).values({ siteId, day, stage, forms, sentAt: this.clock() }).onConflictDoNothing().returning();
       if (!sent) return null;
-      const recipients = stage === 'due' ? await enterpriseUsers(tx, site.enterpriseId) : site.portId ? await portOfficers(tx, site.portId) : [];
+      const userIds = stage === 'due' ? await enterpriseUsers(tx, site.enterpriseId) : site.portId ? await portOfficers(tx, site.portId) : [];
       const payload = { siteId, siteName: site.name, enterpriseName: site.enterpriseName, day, forms };
       const kind = stage === 'due' ? 'form.overdue' : 'form.escalated';
-      await storeNotifications(tx, recipients, kind, payload);
-      return { recipients, payload: { ...payload, kind } };
+      await storeNotifications(tx, userIds, kind, payload);
+      return { userIds, kind, payload };
     });
   }
 }

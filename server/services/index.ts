@@ -28,6 +28,9 @@ import { TicketService } from './tickets.service.ts';
 import { NoticeService } from './notices.service.ts';
 import { SupervisionPlanService } from './supervision-plan.service.ts';
 import { EnterpriseRecordService } from './enterprise-record.service.ts';
+import { RectificationService } from './rectifications.service.ts';
+import { AnnualReportService } from './annual-reports.service.ts';
+import { DeadlineReminderService } from './deadline-reminders.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -68,6 +71,11 @@ export interface Services {
   plans: SupervisionPlanService;
   /** An enterprise's own record with customs. */
   enterpriseRecords: EnterpriseRecordService;
+  /** What `rectify` verdicts ask of enterprises, followed up. */
+  rectifications: RectificationService;
+  annualReports: AnnualReportService;
+  /** Rectifications, declarations' validity and annual reports coming due. */
+  deadlines: DeadlineReminderService;
   signingKey: SigningKey;
   dataDir: string;
   store: EvidenceStore;
@@ -85,6 +93,8 @@ export function createServices(options: {
   secrets?: SecretBox;
   /** When a farm's daily forms are due (local HH:MM the next day) and the hours of grace before officers are told. */
   forms?: { dueTime: string; graceHours: number };
+  /** Days to rectify by default, days before a declaration ends to remind, the annual report's due day (MM-DD). */
+  deadlines?: { rectifyDays: number; declarationEndingDays: number; annualReportDue: string };
 }): Services {
   // Finished evidence goes to local disk under the data dir unless another store is given (S3).
   const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
@@ -93,7 +103,10 @@ export function createServices(options: {
   const timeline = new TimelineService({ ...deps, events });
   const inspections = new InspectionService({ ...deps, timeline });
   const alarms = new AlarmService({ ...deps, events, timeline, cooldownMs: options.alarmCooldownMs });
-  const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, timeline });
+  const deadlines = options.deadlines ?? { rectifyDays: 15, declarationEndingDays: 7, annualReportDue: '06-30' };
+  const rectifications = new RectificationService({ db: deps.db, events, clock: options.clock, rectifyDays: deadlines.rectifyDays });
+  const annualReports = new AnnualReportService({ db: deps.db, clock: options.clock, dueDay: deadlines.annualReportDue });
+  const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, timeline, rectifications });
   const archiveSearch = new ArchiveSearchService(deps);
   const models = new ModelVersionService({ ...deps, events });
   const samples = new VisionSampleService({ ...deps, models });
@@ -124,7 +137,10 @@ export function createServices(options: {
     tickets: new TicketService({ db: deps.db, events, dataDir: deps.dataDir, clock: options.clock }),
     notices: new NoticeService({ db: deps.db, events, clock: options.clock }),
     plans: new SupervisionPlanService({ db: deps.db, clock: options.clock }),
-    enterpriseRecords: new EnterpriseRecordService(deps),
+    enterpriseRecords: new EnterpriseRecordService({ db: deps.db, rectifications }),
+    rectifications,
+    annualReports,
+    deadlines: new DeadlineReminderService({ db: deps.db, annualReports, declarationEndingDays: deadlines.declarationEndingDays, clock: options.clock }),
     signingKey: deps.signingKey,
     dataDir: deps.dataDir,
     store: deps.store,

@@ -8,6 +8,16 @@ import { notifications, users } from '../db/schema.ts';
 
 const MAX_RECIPIENTS = 500;
 
+/** Whom something was told (stored for them already), what and with what: pushed live after the commit. */
+export interface Notified {
+  userIds: string[];
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+/** What sending a reminder did: told someone, found it too early, or nothing (no longer wanted, or sent before). */
+export type ReminderOutcome = Notified | { notBefore: Date } | null;
+
 export async function enterpriseUsers(db: DbOrTx, enterpriseId: string): Promise<string[]> {
   const rows = await db
     .select({ id: users.id })

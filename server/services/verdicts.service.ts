@@ -5,7 +5,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { bookings, declarations, inspectionSessions, verdicts, type verdictOutcomes } from '../db/schema.ts';
+import { bookings, declarations, inspectionSessions, ports, verdicts, type verdictOutcomes } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -13,6 +13,8 @@ import { appendAudit } from './audit.service.ts';
 import type { BookingService } from './bookings.service.ts';
 import { assertMayReadSession, mayConductSession, mayRead, type Principal } from './access.ts';
 import type { TimelineService } from './timeline.service.ts';
+import type { RectificationService } from './rectifications.service.ts';
+import type { Notified } from './recipients.ts';
 
 export type VerdictOutcome = (typeof verdictOutcomes)[number];
 
@@ -20,6 +22,8 @@ export interface VerdictInput {
   outcome: VerdictOutcome;
   findings: string;
   followUp?: string;
+  /** For `rectify`: the day (the port's) it is to be put right by; the platform's default number of days when absent. */
+  rectifyBy?: string;
 }
 
 /** Exactly what is signed: enough to stand on its own as evidence. */
@@ -43,18 +47,19 @@ export interface VerdictView extends SignedVerdict {
 }
 
 export class VerdictService {
-  constructor(private readonly deps: { db: Db; key: SigningKey; bookings: BookingService; timeline: TimelineService; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; key: SigningKey; bookings: BookingService; timeline: TimelineService; rectifications: RectificationService; clock?: () => Date }) {}
 
   async record(p: Principal, sessionId: string, input: VerdictInput): Promise<VerdictView> {
     const { db, key } = this.deps;
     const now = this.deps.clock?.() ?? new Date();
     const context = await this.context(sessionId);
     if (!context) throw notFound('Session');
-    const { booking, declarationNumber } = context;
+    const { booking, declarationNumber, timeZone } = context;
     if (!mayRead(p, booking)) throw notFound('Session');
     if (!mayConductSession(p, booking)) throw forbidden('Only the officer of this inspection records the verdict');
     if (booking.status !== 'in_progress') throw new AppError('invalid_transition', `The inspection is ${booking.status}; a verdict is recorded during it`);
     if (!input.findings.trim() && input.outcome !== 'pass') throw new AppError('bad_request', 'Findings are required unless the goods pass', { reason: 'findings_required' });
+    const rectifyBy = input.outcome === 'rectify' ? this.deps.rectifications.dueDay(input.rectifyBy, timeZone) : null;
 
     const verdictId = crypto.randomUUID();
     const signed: SignedVerdict = {
@@ -71,6 +76,7 @@ export class VerdictService {
     };
     const signature = key.sign(canonicalJson(signed));
     // The unique session_id of verdicts decides between two officers' clicks arriving together.
+    let notified: Notified | null = null;
     await this.deps.timeline
       .transaction(async (tx, appendTimeline) => {
         await tx.insert(verdicts).values({
@@ -86,11 +92,18 @@ export class VerdictService {
         });
         await appendTimeline({ sessionId, kind: 'verdict', actorId: p.userId, at: now, payload: { verdictId, outcome: signed.outcome, findings: signed.findings, followUp: signed.followUp } });
         await appendAudit(tx, { actorId: p.userId, action: 'verdict.record', entityType: 'session', entityId: sessionId, details: { verdictId, outcome: signed.outcome, signature } }, now);
+        // What the verdict asks of the enterprise is followed up (a rectify), or settled (a pass).
+        if (rectifyBy) {
+          const required = [signed.findings, signed.followUp].filter(Boolean).join('\n');
+          const common = { sessionId, enterpriseId: booking.enterpriseId, portId: booking.portId, declarationId: booking.declarationId, declarationNumber };
+          notified = await this.deps.rectifications.open(tx, { ...common, required, dueOn: rectifyBy, actorId: p.userId, at: now });
+        } else if (signed.outcome === 'pass') await this.deps.rectifications.closeByPassingInspection(tx, booking.declarationId, p.userId, now);
       })
       .catch((err: unknown) => {
         if (isUniqueViolation(err)) throw new AppError('conflict', 'A verdict was recorded for this inspection already');
         throw err;
       });
+    if (notified) this.deps.rectifications.announce(notified);
     await this.deps.bookings.complete(p, booking.id);
     return { ...signed, signature, signatureValid: true };
   }
@@ -130,10 +143,11 @@ export class VerdictService {
 
   private async context(sessionId: string, db: DbOrTx = this.deps.db) {
     const [row] = await db
-      .select({ booking: bookings, declarationNumber: declarations.number })
+      .select({ booking: bookings, declarationNumber: declarations.number, timeZone: ports.timeZone })
       .from(inspectionSessions)
       .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
       .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
+      .innerJoin(ports, eq(ports.id, bookings.portId))
       .where(eq(inspectionSessions.id, sessionId));
     return row ?? null;
   }

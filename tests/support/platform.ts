@@ -108,6 +108,7 @@ export class HttpClient {
 
   get = <T = any>(p: string) => this.request<T>('GET', p);
   post = <T = any>(p: string, body: unknown = {}) => this.request<T>('POST', p, body);
+  put = <T = any>(p: string, body: unknown = {}) => this.request<T>('PUT', p, body);
   delete = <T = any>(p: string) => this.request<T>('DELETE', p);
 
   async login(username: string, password: string) {

@@ -75,12 +75,14 @@ export async function startLiveInspection(
   actors: { entA: Principal; officer1: Principal; admin: Principal },
   world: World,
   options: {
-    declaration: { number: string; siteId?: string; goodsDescription: string; declaredQuantity: number; quantityUnit: string; sealNumbers: string[] };
+    /** A new declaration, or one registered before (`{ id }`: another inspection of it). */
+    declaration: { number: string; siteId?: string; goodsDescription: string; declaredQuantity: number; quantityUnit: string; sealNumbers: string[] } | { id: string };
     type: InspectionType;
     vehiclePlate?: string;
   },
 ): Promise<{ sessionId: string; bookingId: string; declarationId: string }> {
-  const declaration = await services.declarations.create(actors.admin, { ...options.declaration, enterpriseId: world.enterprises.a, portId: world.ports.main });
+  const declaration =
+    'id' in options.declaration ? options.declaration : await services.declarations.create(actors.admin, { ...options.declaration, enterpriseId: world.enterprises.a, portId: world.ports.main });
   const slotStart = new Date(Date.now() + 10 * 60_000);
   const booking = await services.bookings.request(actors.entA, {
     declarationId: declaration.id,

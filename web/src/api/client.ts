@@ -49,6 +49,11 @@ import type {
   PlanSettings,
   SupervisionPlan,
   EnterpriseRecord,
+  RectificationSummary,
+  Rectification,
+  AnnualReportStatus,
+  AnnualReportContents,
+  OverdueAnnualReports,
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
@@ -157,6 +162,7 @@ export const api = {
     declaredQuantity: number;
     quantityUnit: string;
     sealNumbers: string[];
+    validUntil?: string;
   }) => post<Declaration>('/declarations', body),
   /** Sites the caller may see (an enterprise its own, an officer those of its port). */
   visibleSites: () => get<Site[]>('/sites'),
@@ -185,7 +191,7 @@ export const api = {
   acknowledgeAlarms: (alarmIds: string[]) => post<{ acknowledged: string[]; skipped: string[] }>('/alarms/acknowledge', { alarmIds }),
   muteAlarms: (sessionId: string, body: { cameraId: string; rule: string; minutes: number; reason: string }) => post<AlarmMute>(`/sessions/${sessionId}/alarm-mutes`, body),
   verdict: (sessionId: string) => get<Verdict>(`/sessions/${sessionId}/verdict`),
-  recordVerdict: (sessionId: string, body: { outcome: string; findings: string; followUp?: string }) => post<Verdict>(`/sessions/${sessionId}/verdict`, body),
+  recordVerdict: (sessionId: string, body: { outcome: string; findings: string; followUp?: string; rectifyBy?: string }) => post<Verdict>(`/sessions/${sessionId}/verdict`, body),
   verify: (sessionId: string) => get<Verification>(`/sessions/${sessionId}/verify`),
   uploadPhoto: (sessionId: string, file: Blob) => request<TimelineEvent>('POST', `/sessions/${sessionId}/photos`, { raw: file }),
   loadingBatches: (sessionId: string) => get<LoadingBatch[]>(`/sessions/${sessionId}/loading-batches`),
@@ -298,6 +304,13 @@ export const api = {
   publishNotice: (body: { portId: string | null; riskClasses: string[]; siteKinds: string[]; texts: Notice['texts'] }) => post<Notice>('/notices', body),
   acknowledgeNotice: (id: string) => post<Notice>(`/notices/${id}/acknowledge`),
   enterpriseRecord: (enterpriseId: string) => get<EnterpriseRecord>(`/enterprises/${enterpriseId}/record`),
+  rectifications: (query: { status?: string; enterpriseId?: string } = {}) => get<RectificationSummary[]>('/rectifications', query),
+  rectification: (id: string) => get<Rectification>(`/rectifications/${id}`),
+  reportRectification: (id: string, text: string) => post<Rectification>(`/rectifications/${id}/report`, { text }),
+  reviewRectification: (id: string, accept: boolean, note: string) => post<Rectification>(`/rectifications/${id}/review`, { accept, note }),
+  annualReport: (enterpriseId: string) => get<AnnualReportStatus>(`/enterprises/${enterpriseId}/annual-report`),
+  fileAnnualReport: (enterpriseId: string, year: number, contents: AnnualReportContents) => put<AnnualReportStatus>(`/enterprises/${enterpriseId}/annual-report/${year}`, contents),
+  overdueAnnualReports: () => get<OverdueAnnualReports>('/annual-reports/overdue'),
   planSettings: (portId: string) => get<PlanSettings>(`/ports/${portId}/plan-settings`),
   savePlanSettings: (portId: string, settings: PlanSettings) => put<PlanSettings>(`/admin/ports/${portId}/plan-settings`, settings),
   supervisionPlan: (portId: string, from: string, to: string) => get<SupervisionPlan>(`/ports/${portId}/plan`, { from, to }),

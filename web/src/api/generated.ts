@@ -30,6 +30,37 @@ export type AlarmMute = {
   createdAt: string;
 };
 
+export type AnnualReportContents = {
+  contactName: string;
+  contactPhone: string;
+  address: string;
+  employees: number;
+  exportValue: number;
+  importValue: number;
+  changes?: string;
+};
+
+export type AnnualReportStatus = {
+  /** the year now reported on */
+  year: number;
+  dueOn: string;
+  overdue: boolean;
+  submitted: {
+    year: number;
+    contents: AnnualReportContents;
+    submittedAt: string;
+    submittedBy: string;
+    late: boolean;
+  } | null;
+  past: Array<{
+    year: number;
+    contents: AnnualReportContents;
+    submittedAt: string;
+    submittedBy: string;
+    late: boolean;
+  }>;
+};
+
 export type ArchiveEntry = {
   sessionId: string;
   bookingId: string;
@@ -115,6 +146,7 @@ export type Declaration = {
   declaredQuantity: number;
   quantityUnit: string;
   sealNumbers: Array<string>;
+  validUntil: string | null;
   createdAt: string;
 };
 
@@ -179,12 +211,13 @@ export type EnterpriseRecord = {
     decidedAt: string | null;
   }>;
   openRectifications: Array<{
-    bookingId: string;
-    sessionId: string | null;
+    id: string;
+    sessionId: string;
     declarationNumber: string;
-    findings: string;
-    followUp: string;
-    decidedAt: string;
+    required: string;
+    dueOn: string;
+    status: "open" | "reported" | "accepted";
+    overdue: boolean;
   }>;
 };
 
@@ -941,6 +974,17 @@ export type Officer = {
   portId: string | null;
 };
 
+export type OverdueAnnualReports = {
+  year: number;
+  dueOn: string;
+  enterprises: Array<{
+    id: string;
+    name: string;
+    customsCode: string;
+    riskClass: string;
+  }>;
+};
+
 export type OverdueForms = {
   siteId: string;
   siteName: string;
@@ -1037,6 +1081,50 @@ export type Recording = {
   durationMs: number | null;
   sizeBytes: number | null;
   sha256: string | null;
+};
+
+export type Rectification = {
+  id: string;
+  sessionId: string;
+  enterpriseId: string;
+  enterpriseName: string;
+  portId: string;
+  declarationId: string;
+  declarationNumber: string;
+  required: string;
+  /** the last day (the port’s) to put it right */
+  dueOn: string;
+  status: "open" | "reported" | "accepted";
+  /** still open after its due day */
+  overdue: boolean;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  steps: Array<{
+    kind: "opened" | "reported" | "returned" | "accepted" | "passed_inspection";
+    text: string;
+    actor: string | null;
+    at: string;
+  }>;
+};
+
+export type RectificationSummary = {
+  id: string;
+  sessionId: string;
+  enterpriseId: string;
+  enterpriseName: string;
+  portId: string;
+  declarationId: string;
+  declarationNumber: string;
+  required: string;
+  /** the last day (the port’s) to put it right */
+  dueOn: string;
+  status: "open" | "reported" | "accepted";
+  /** still open after its due day */
+  overdue: boolean;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
 };
 
 export type ScheduleWindow = {

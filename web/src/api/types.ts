@@ -73,6 +73,11 @@ export type Notice = api.Notice;
 export type PlanSettings = api.PlanSettings;
 export type SupervisionPlan = api.SupervisionPlan;
 export type EnterpriseRecord = api.EnterpriseRecord;
+export type RectificationSummary = api.RectificationSummary;
+export type Rectification = api.Rectification;
+export type AnnualReportStatus = api.AnnualReportStatus;
+export type AnnualReportContents = api.AnnualReportContents;
+export type OverdueAnnualReports = api.OverdueAnnualReports;
 /** Form definitions and the entry check are shared with the server (one contract). */
 export { checkEntry, type EntryError, type FormDefinition, type FormField, type ScalarField, type Localised } from '../../../server/contracts/forms.ts';
 

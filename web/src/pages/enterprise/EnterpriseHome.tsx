@@ -8,7 +8,7 @@ import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Options, Sta
 import { useI18n } from '../../i18n/index.tsx';
 
 export function EnterpriseHome() {
-  const { t, tMaybe, dateTime } = useI18n();
+  const { t, tMaybe, dateTime, dateOnly } = useI18n();
   const declarations = useLoad(() => api.declarations({ limit: 100 }), []);
   const bookings = useLoad(() => api.bookings({ limit: 100 }), []);
   const [requestFor, setRequestFor] = useState<Declaration | null>(null);
@@ -68,6 +68,7 @@ export function EnterpriseHome() {
               <p className="muted">
                 {t('declaration.quantity', { quantity: d.declaredQuantity, unit: tMaybe(`unit.${d.quantityUnit.toLowerCase()}`) ?? d.quantityUnit })}
                 {d.sealNumbers.length > 0 && ` · ${t('declaration.seals', { seals: d.sealNumbers.join(', ') })}`}
+                {d.validUntil && ` · ${t('declaration.validUntilShort', { day: dateOnly(`${d.validUntil}T00:00`) })}`}
               </p>
               <button onClick={() => setRequestFor(d)}>{t('enterprise.requestInspection')}</button>
             </li>
@@ -225,6 +226,7 @@ function DeclarationForm({ onDone, onCancel }: { onDone: () => void; onCancel: (
   const ports = useLoad(() => api.ports(), []);
   const sites = useLoad(() => api.visibleSites(), []);
   const [enterpriseId, setEnterpriseId] = useState('');
+  const [validUntil, setValidUntil] = useState('');
   const [error, setError] = useState<unknown>(null);
   // A broker acting for several enterprises chooses; an enterprise user has one.
   const chosen = enterpriseId || (enterprises.data?.length === 1 ? enterprises.data[0]!.id : '');
@@ -250,6 +252,7 @@ function DeclarationForm({ onDone, onCancel }: { onDone: () => void; onCancel: (
               .split(/[,，;\n]+/)
               .map((s) => s.trim())
               .filter(Boolean),
+            validUntil: validUntil || undefined,
           });
           onDone();
         } catch (err) {
@@ -303,6 +306,10 @@ function DeclarationForm({ onDone, onCancel }: { onDone: () => void; onCancel: (
       <label>
         {t('declaration.sealNumbers')}
         <input name="sealNumbers" placeholder="HK-004512, HK-004513" />
+      </label>
+      <label>
+        {t('declaration.validUntil')}
+        <LocalDateInput name="validUntil" type="date" value={validUntil} onChange={setValidUntil} />
       </label>
       <div className="actions">
         <button type="submit">{t('declaration.save')}</button>

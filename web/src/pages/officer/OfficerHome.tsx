@@ -1,7 +1,7 @@
 /** The officer's day: live sessions to enter, open alarms, requests to take, today's and upcoming inspections, and what finished today. */
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
-import type { Alarm, ArchiveEntry, Booking, OverdueForms, TicketSummary } from '../../api/types.ts';
+import type { Alarm, ArchiveEntry, Booking, OverdueForms, RectificationSummary, TicketSummary } from '../../api/types.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Link, useRouter } from '../../app/router.tsx';
@@ -17,6 +17,8 @@ export function OfficerHome() {
   const overdueForms = useLoad(() => api.overdueForms(), []);
   const waitingTickets = useLoad(() => api.tickets('open'), []);
   useLiveEvent('notification', (n) => n.kind.startsWith('ticket.') && waitingTickets.reload());
+  const rectifications = useLoad(() => api.rectifications(), []);
+  useLiveEvent('notification', (n) => n.kind.startsWith('rectification.') && rectifications.reload());
   const startOfToday = new Date();
   startOfToday.setHours(0, 0, 0, 0);
   const finishedToday = useLoad(() => api.archive({ from: startOfToday.toISOString(), limit: 50 }), []);
@@ -45,6 +47,7 @@ export function OfficerHome() {
       <OpenAlarms alarms={openAlarms.data ?? []} bookings={items} />
       <OverdueFarmForms overdue={overdueForms.data?.overdue ?? []} />
       <WaitingTickets tickets={waitingTickets.data ?? []} />
+      <RectificationsToFollow items={rectifications.data ?? []} onChanged={() => rectifications.reload()} onError={setError} />
       {groups.map((g) => (
         <section key={g.testId} data-testid={`group-${g.testId}`}>
           <h2>
@@ -285,6 +288,91 @@ function WaitingTickets({ tickets }: { tickets: TicketSummary[] }) {
         </ul>
       )}
     </section>
+  );
+}
+
+/** Rectifications the enterprises reported done (to accept or return) and those past their due day. */
+function RectificationsToFollow({ items, onChanged, onError }: { items: RectificationSummary[]; onChanged: () => void; onError: (e: unknown) => void }) {
+  const { t, dateOnly } = useI18n();
+  const [returning, setReturning] = useState<RectificationSummary | null>(null);
+  const [note, setNote] = useState('');
+  const shown = items.filter((r) => r.status === 'reported' || r.overdue);
+  return (
+    <section data-testid="group-rectifications">
+      <h2>
+        {t('rectification.toFollow')} <span className={shown.length > 0 ? 'count alarm-badge' : 'count'}>{shown.length}</span>
+      </h2>
+      {shown.length === 0 ? (
+        <Empty>{t('rectification.noneToFollow')}</Empty>
+      ) : (
+        <ul className="cards">
+          {shown.slice(0, 30).map((r) => (
+            <li key={r.id} className="card" data-testid="rectification-card">
+              <strong>{r.declarationNumber}</strong> <span className="muted">{r.enterpriseName}</span>{' '}
+              <span className={`badge rectification-${r.overdue ? 'overdue' : r.status}`}>{t(r.overdue ? 'rectification.overdue' : `rectification.status.${r.status}`)}</span>
+              <p className="small">{r.required}</p>
+              <p className="muted small">{t('rectification.dueOn', { day: dateOnly(`${r.dueOn}T00:00`) })}</p>
+              {r.status === 'reported' && (
+                <div className="actions">
+                  <RectificationReport id={r.id} />
+                  <ActionButton
+                    onError={onError}
+                    action={async () => {
+                      await api.reviewRectification(r.id, true, '');
+                      onChanged();
+                    }}
+                  >
+                    {t('rectification.accept')}
+                  </ActionButton>
+                  <button type="button" className="secondary" onClick={() => setReturning(r)}>
+                    {t('rectification.return')}
+                  </button>
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {returning && (
+        <Modal title={t('rectification.returnTitle', { number: returning.declarationNumber })} onClose={() => setReturning(null)}>
+          <form
+            onSubmit={async (e) => {
+              e.preventDefault();
+              try {
+                await api.reviewRectification(returning.id, false, note);
+                setReturning(null);
+                setNote('');
+                onChanged();
+              } catch (err) {
+                onError(err);
+              }
+            }}
+          >
+            <label>
+              {t('rectification.stillToDo')}
+              <textarea name="note" value={note} onChange={(e) => setNote(e.target.value)} maxLength={5000} required />
+            </label>
+            <div className="actions">
+              <button type="submit">{t('rectification.return')}</button>
+            </div>
+          </form>
+        </Modal>
+      )}
+    </section>
+  );
+}
+
+/** What the enterprise last reported, read when the officer opens it. */
+function RectificationReport({ id }: { id: string }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const detail = useLoad(() => (open ? api.rectification(id) : Promise.resolve(null)), [open, id]);
+  const report = detail.data?.steps.filter((s) => s.kind === 'reported').at(-1);
+  return (
+    <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>{t('rectification.readReport')}</summary>
+      {report ? <p className="small">{report.text}</p> : <Loading />}
+    </details>
   );
 }
 

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { api, mediaUrl } from '../../api/client.ts';
 import { VERDICT_OUTCOMES, type Alarm, type LoadingBatch } from '../../api/types.ts';
-import { ActionButton } from '../../components/common.tsx';
+import { ActionButton, LocalDateInput } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import type { ProducerInfo } from '../../media/inspection-client.ts';
 import { cameraIdOf, type CountingLines, type LiveAlarm } from './console-state.ts';
@@ -270,6 +270,8 @@ export function VerdictForm({ sessionId, onDone, onError }: { sessionId: string;
   const [outcome, setOutcome] = useState<string>('pass');
   const [findings, setFindings] = useState('');
   const [followUp, setFollowUp] = useState('');
+  // Empty: the platform's default number of days.
+  const [rectifyBy, setRectifyBy] = useState('');
   const [busy, setBusy] = useState(false);
   return (
     <form
@@ -280,7 +282,7 @@ export function VerdictForm({ sessionId, onDone, onError }: { sessionId: string;
         if (!window.confirm(t('verdict.confirmClose'))) return;
         setBusy(true);
         try {
-          await api.recordVerdict(sessionId, { outcome, findings, followUp: followUp || undefined });
+          await api.recordVerdict(sessionId, { outcome, findings, followUp: followUp || undefined, rectifyBy: outcome === 'rectify' && rectifyBy ? rectifyBy : undefined });
           onDone();
         } catch (err) {
           onError(err);
@@ -305,6 +307,13 @@ export function VerdictForm({ sessionId, onDone, onError }: { sessionId: string;
         {t('verdict.followUp')}
         <input name="followUp" value={followUp} onChange={(e) => setFollowUp(e.target.value)} maxLength={2000} />
       </label>
+      {outcome === 'rectify' && (
+        <label>
+          {t('verdict.rectifyBy')}
+          <LocalDateInput name="rectifyBy" type="date" value={rectifyBy} onChange={setRectifyBy} />
+          <span className="muted small">{t('verdict.rectifyByHint')}</span>
+        </label>
+      )}
       <button type="submit" disabled={busy}>
         {t('verdict.record')}
       </button>
