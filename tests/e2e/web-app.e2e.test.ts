@@ -18,7 +18,7 @@ import type { Platform } from '../../server/platform.ts';
 import { alarms } from '../../server/db/schema.ts';
 import { startTestPlatform } from '../support/platform.ts';
 import { waitFor } from '../support/wait.ts';
-import { createWorld, PASSWORD, type World } from '../support/world.ts';
+import { createWorld, PASSWORD, startLiveInspection, type World } from '../support/world.ts';
 import { en } from '../../web/src/i18n/en.ts';
 import { zhCN } from '../../web/src/i18n/zh-CN.ts';
 import { ru } from '../../web/src/i18n/ru.ts';
@@ -609,8 +609,21 @@ describe('the web app', () => {
     await phone.locator('[data-testid=ticket-thread]').waitFor();
     await expectInLanguage(phone, 'zh-CN', 'a ticket');
     await screenshot(phone, 'enterprise-ticket');
+    // A rectify verdict the farm reports done from its record (another officer's inspection: officer1's day is booked).
+    const login_ = (u: string) => platform.services.auth.login(u, PASSWORD).then((r) => r.principal);
+    const officer2 = await login_('officer2');
+    const relabel = await startLiveInspection(platform.services, { entA: await login_('entA'), officer1: officer2, admin: await login_('admin') }, world, {
+      declaration: { number: '530120261000000077', goodsDescription: '冷冻猪肉', declaredQuantity: 20, quantityUnit: 'carton', sealNumbers: [] },
+      type: 'label_rectification',
+    });
+    await platform.services.verdicts.record(officer2, relabel.sessionId, { outcome: 'rectify', findings: '外箱缺少中文标签', followUp: '加贴中文标签' });
     await phone.getByRole('link', { name: L('zh-CN', 'nav.record') }).click();
     await phone.locator('[data-testid=record]').getByText('Alpha Foods').first().waitFor();
+    const rectification = phone.locator('[data-testid=open-rectification]', { hasText: '530120261000000077' });
+    await rectification.locator('textarea').fill('已为全部20箱加贴中文标签');
+    await rectification.getByRole('button', { name: L('zh-CN', 'rectification.report') }).click();
+    await rectification.getByText(L('zh-CN', 'rectification.waitingForCustoms')).waitFor();
+    await phone.locator('[data-testid=annual-report] input[name=contactName]').waitFor();
     await expectInLanguage(phone, 'zh-CN', "the enterprise's record");
     await screenshot(phone, 'enterprise-record');
     await phone.getByRole('link', { name: L('zh-CN', 'nav.desk') }).click();
@@ -622,8 +635,12 @@ describe('the web app', () => {
     await overdue.waitFor();
     const waiting = officer.locator('[data-testid=waiting-ticket]', { hasText: '装车消毒记录的格式' });
     await waiting.waitFor();
-    await expectInLanguage(officer, 'ru', 'overdue forms and waiting tickets');
+    const reported = officer.locator('[data-testid=rectification-card]', { hasText: '530120261000000077' });
+    await reported.getByText(L('ru', 'rectification.status.reported')).waitFor();
+    await expectInLanguage(officer, 'ru', 'overdue forms, waiting tickets, rectifications to follow up');
     await screenshot(officer, 'officer-dashboard-forms-tickets');
+    await reported.getByRole('button', { name: L('ru', 'rectification.accept') }).click();
+    await reported.waitFor({ state: 'detached' });
     await waiting.getByRole('link').click();
     await officer.locator('[data-testid=ticket-reply]').fill('Да, CSV из вашей ERP подходит: загрузите его в «Записи хозяйства».');
     await officer.locator('[data-testid=ticket-send]').click();
