@@ -17,6 +17,9 @@ describe('configuration', () => {
     ['REDIS_URL', 'localhost:6379'],
     ['LOG_LEVEL', 'loud'],
     ['COOKIE_SECURE', 'yes please'],
+    ['ANNUAL_REPORT_DUE', '02-29'],
+    ['ANNUAL_REPORT_DUE', '2027-06-30'],
+    ['RECTIFY_DAYS', '0'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
