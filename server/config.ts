@@ -100,6 +100,21 @@ const configSchema = z
       .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')
       .refine((d) => isCalendarDay(`2025-${d}`), 'a day of the year (not 02-29)')
       .default('06-30'),
+    /** Where the web app is reached, for links in emails and messages; unset: http://HOST:PORT. */
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** An SMTP server for email notifications (smtp://user:pass@host:587, smtps://…:465; ?tls=off|required); unset: no email. */
+    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    MAIL_FROM: z.string().min(3).default('Watchpost <watchpost@localhost>'),
+    /** A gateway that passes messages on as SMS (a signed JSON POST); unset: no SMS. */
+    SMS_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+    SMS_GATEWAY_SECRET: z.string().min(16).optional(),
+    /** A gateway that passes messages on to an instant-messaging app (WeCom, DingTalk, Telegram bridge); unset: none. */
+    IM_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+    IM_GATEWAY_SECRET: z.string().min(16).optional(),
+    /** Messages sent per minute at most on each channel (email, SMS, IM, webhooks), each on its own. */
+    DELIVERY_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+    /** Failed attempts in a row after which a webhook endpoint is paused (and the administrators told). */
+    WEBHOOK_PAUSE_AFTER: z.coerce.number().int().min(1).max(1000).default(10),
     /** Past this share of the data directory's disk used, the oldest camera footage (not on hold) is deleted. */
     STORAGE_MAX_USED_PERCENT: z.coerce.number().min(10).max(99).default(90),
     /** A site camera whose picture does not change at all this long raises camera_frozen. */
@@ -134,7 +149,10 @@ const configSchema = z
     /** A folder of video files that cameras may use as a file: source (demos, tests). Unset: no file sources. */
     CAMERA_MEDIA_DIR: z.string().min(1).optional(),
   })
-  .refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] });
+  .refine((c) => c.MEDIA_RTC_MIN_PORT < c.MEDIA_RTC_MAX_PORT, { message: 'must be below MEDIA_RTC_MAX_PORT', path: ['MEDIA_RTC_MIN_PORT'] })
+  // A gateway is called with its secret (it checks the signature): one without the other is a mistake.
+  .refine((c) => !c.SMS_GATEWAY_URL === !c.SMS_GATEWAY_SECRET, { message: 'SMS_GATEWAY_URL and SMS_GATEWAY_SECRET go together', path: ['SMS_GATEWAY_SECRET'] })
+  .refine((c) => !c.IM_GATEWAY_URL === !c.IM_GATEWAY_SECRET, { message: 'IM_GATEWAY_URL and IM_GATEWAY_SECRET go together', path: ['IM_GATEWAY_SECRET'] });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; signingKeyFile: string };
 

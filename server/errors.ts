@@ -130,6 +130,11 @@ export const errorReasons = [
   'declaration_expired',
   'annual_report_year',
   'annual_report_closed',
+  'channel_not_configured',
+  'code_sent_recently',
+  'code_expired',
+  'code_wrong',
+  'contact_unreachable',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

@@ -18,6 +18,8 @@ import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
 import { startBookingReminders } from './jobs/booking-reminders.ts';
 import { startFormReminders } from './jobs/form-reminders.ts';
 import { startDeadlineReminders } from './jobs/deadline-reminders.ts';
+import { startDeliveries } from './jobs/deliveries.ts';
+import { outsideChannels } from './notify/index.ts';
 import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { diskUsageOf, StorageGuard } from './jobs/storage-guard.ts';
@@ -49,6 +51,8 @@ export interface Platform {
   inferencePids(): Promise<number[]>;
   /** Start-up recovery of the last run's unfinished work; settles when it is done (null if it failed). */
   recovered: Promise<Awaited<ReturnType<typeof recoverUnfinishedWork>> | null>;
+  /** Sends the outbox now instead of at the next sweep (tests, operations). */
+  sweepDeliveries(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -91,7 +95,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const metrics = createMetrics();
     const signingKey = loadSigningKey(config.signingKeyFile);
     const store = evidenceStoreFor(config);
+    const outside = outsideChannels(config);
+    cleanups.push(async () => outside.close());
     const services = createServices({
+      outside,
       db: database.db,
       store,
       signingKey,
@@ -323,6 +330,19 @@ export async function startPlatform(config: Config, options: { database?: Databa
     cleanups.push(() => formReminders.close());
     const deadlineReminders = await startDeadlineReminders({ ...planned, deadlines: services.deadlines });
     cleanups.push(() => deadlineReminders.close());
+    const deliveries = startDeliveries({
+      ...planned,
+      db: database.db,
+      secrets: services.secrets,
+      email: outside.email,
+      gateways: outside.gateways,
+      baseUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+      ratePerMinute: config.DELIVERY_RATE_PER_MINUTE,
+      pauseAfterFailures: config.WEBHOOK_PAUSE_AFTER,
+    });
+    cleanups.push(() => deliveries.close());
+    if (outside.available().length === 0) logger.info('notifications: in-app only (set SMTP_URL for email, SMS_GATEWAY_URL / IM_GATEWAY_URL for SMS and IM)');
+    else logger.info({ channels: outside.available() }, 'notifications: in-app and outside channels');
 
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -353,7 +373,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       const running = inferencePool ? await inferencePool.catch(() => null) : null;
       return (running?.pids() ?? []).filter((pid): pid is number => pid !== undefined);
     };
-    return { url, dataDir: config.dataDir, media: { pool, live, feeds, supervision }, services, database, redisUrl, logger, recovered, inferencePids, stop };
+    return { url, dataDir: config.dataDir, media: { pool, live, feeds, supervision }, services, database, redisUrl, logger, recovered, inferencePids, sweepDeliveries: deliveries.sweep, stop };
   } catch (err) {
     await stop();
     throw err;

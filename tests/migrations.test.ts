@@ -26,6 +26,8 @@ const EXPECTED_TABLES = [
   'cameras',
   'deadline_reminders',
   'declarations',
+  'deliveries',
+  'delivery_attempts',
   'enterprises',
   'farm_form_notes',
   'farm_form_revisions',
@@ -45,6 +47,7 @@ const EXPECTED_TABLES = [
   'model_settings',
   'notice_acknowledgements',
   'notices',
+  'notification_settings',
   'notifications',
   'plate_formats',
   'port_calendars',
@@ -60,10 +63,12 @@ const EXPECTED_TABLES = [
   'ticket_messages',
   'tickets',
   'timeline_events',
+  'user_contacts',
   'users',
   'vehicles',
   'verdicts',
   'vision_samples',
+  'webhook_endpoints',
 ];
 
 describe.each([

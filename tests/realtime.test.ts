@@ -72,12 +72,16 @@ describe('socket.io', () => {
     const pushed = await waitFor(() => ent.events.find(([e, p]) => e === 'booking:changed' && p.action === 'confirm'), 'enterprise push of the confirmation');
     expect(pushed[1].booking).toMatchObject({ id: booking.id, status: 'confirmed', officerId: world.users.officer1.id });
 
-    const reminder = await waitFor(() => ent.events.find(([e]) => e === 'notification'), 'reminder notification');
+    // The confirmation is told first (a notification as well), then the reminder.
+    const reminder = await waitFor(() => ent.events.find(([e, n]) => e === 'notification' && (n as { kind: string }).kind === 'booking.reminder'), 'reminder notification');
     expect(reminder[1]).toMatchObject({ kind: 'booking.reminder', payload: { bookingId: booking.id } });
-    await waitFor(() => officer.events.find(([e]) => e === 'notification'), 'officer reminder');
+    await waitFor(() => officer.events.find(([e, n]) => e === 'notification' && (n as { kind: string }).kind === 'booking.reminder'), 'officer reminder');
     const stored = await platform.database.db.select().from(notifications).where(eq(notifications.kind, 'booking.reminder'));
     expect(stored.map((n) => n.userId).sort()).toEqual([world.users.entA.id, world.users.officer1.id].sort());
 
+    const kinds = (client: typeof ent) => client.events.filter(([e]) => e === 'notification').map(([, n]) => (n as { kind: string }).kind);
+    expect(kinds(officer)).toContain('booking.requested');
+    expect(kinds(ent)).toContain('booking.confirmed');
     expect(other.events.filter(([e]) => e === 'booking:changed' || e === 'notification')).toEqual([]);
   });
 });

@@ -64,3 +64,24 @@ export function isCalendarDay(day: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
   return addDays(day, 0) === day;
 }
+
+/** The local wall-clock time (HH:MM) of an instant in a zone. */
+export function localTime(at: Date, zone: string): string {
+  const p = partsIn(at, zone);
+  return `${pad(p.hour!)}:${pad(p.minute!)}`;
+}
+
+/**
+ * When a quiet period (`start`–`end`, local, possibly across midnight) that `at` falls in ends; `at` itself
+ * when it is not in one.
+ */
+export function endOfQuiet(at: Date, quiet: { start: string; end: string }, zone: string): Date {
+  const now = localTime(at, zone);
+  const { start, end } = quiet;
+  if (start === end) return at;
+  const inside = start < end ? now >= start && now < end : now >= start || now < end;
+  if (!inside) return at;
+  const today = localDay(at, zone);
+  // Past midnight or within a same-day period: it ends today; before midnight in a period across it: tomorrow.
+  return zonedInstant(start > end && now >= start ? addDays(today, 1) : today, end, zone);
+}

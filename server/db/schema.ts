@@ -1079,3 +1079,100 @@ export const deadlineReminders = pgTable(
   },
   (t) => [primaryKey({ columns: [t.kind, t.subjectId, t.stage] })],
 );
+
+export const contactChannels = ['email', 'sms', 'im'] as const;
+
+/**
+ * Where a user is reached outside the platform: an email address, a phone (SMS), an instant-messaging handle
+ * (passed to the IM gateway). Used only once verified: a code sent there, typed back (its hash kept here).
+ */
+export const userContacts = pgTable(
+  'user_contacts',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    channel: text('channel', { enum: contactChannels }).notNull(),
+    address: text('address').notNull(),
+    verifiedAt: at('verified_at'),
+    codeHash: text('code_hash'),
+    codeExpiresAt: at('code_expires_at'),
+    codeAttempts: integer('code_attempts').notNull().default(0),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.channel] })],
+);
+
+/** A user's choice of outside channels per notification group, and quiet hours. */
+export const notificationSettings = pgTable('notification_settings', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  channels: jsonb('channels').$type<Partial<Record<string, string[]>>>().notNull().default({}),
+  quietStart: text('quiet_start'),
+  quietEnd: text('quiet_end'),
+  updatedAt: at('updated_at').notNull(),
+});
+
+/**
+ * Another system told of events: a URL, the event types it wants (empty: all), the secret its deliveries are
+ * signed with (sealed with the platform's secret box). Paused after failing too many times in a row.
+ */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  id: id(),
+  url: text('url').notNull(),
+  description: text('description').notNull().default(''),
+  events: text('events').array().notNull().default(sql`'{}'::text[]`),
+  secretSealed: text('secret_sealed').notNull(),
+  active: boolean('active').notNull().default(true),
+  pausedAt: at('paused_at'),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: createdAt(),
+});
+
+export const deliveryChannels = ['email', 'sms', 'im', 'webhook'] as const;
+export const deliveryStatuses = ['pending', 'sent', 'failed'] as const;
+
+/**
+ * The outbox: each notification to go out on a channel (to a user's verified address) or to a webhook,
+ * written in the same transaction as the notification itself, so none is lost whatever stops after it. The
+ * delivery jobs (server/jobs/deliveries.ts) send it, retrying with back-off; its id is the idempotency key.
+ */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: id(),
+    channel: text('channel', { enum: deliveryChannels }).notNull(),
+    userId: uuid('user_id').references(() => users.id),
+    endpointId: uuid('endpoint_id').references(() => webhookEndpoints.id),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: deliveryStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Not before (quiet hours). */
+    nextAt: at('next_at').notNull(),
+    /** When it was last handed to its queue (again if that was long ago: Redis may have lost it). */
+    queuedAt: at('queued_at'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: at('sent_at'),
+  },
+  (t) => [index('deliveries_due_idx').on(t.status, t.nextAt), index('deliveries_endpoint_idx').on(t.endpointId, t.createdAt), index('deliveries_created_idx').on(t.createdAt)],
+);
+
+/** Every attempt at a delivery: when, whether it went, the answer (HTTP status, SMTP response) or error. */
+export const deliveryAttempts = pgTable(
+  'delivery_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => deliveries.id),
+    at: at('at').notNull(),
+    ok: boolean('ok').notNull(),
+    response: text('response').notNull().default(''),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('delivery_attempts_idx').on(t.deliveryId, t.id)],
+);

@@ -95,12 +95,30 @@ export class Api {
     });
   }
 
+  private readonly webhooks: Record<string, { post: { summary: string; description: string; requestBody: unknown; responses: unknown } }> = {};
+
+  /**
+   * Describes what the platform POSTs to other systems (OpenAPI 3.0 has no webhooks section: `x-webhooks`,
+   * as Redoc reads it), with the body's schema.
+   */
+  webhook(name: string, spec: { summary: string; description: string; schema: z.ZodType }) {
+    this.webhooks[name] = {
+      post: {
+        summary: spec.summary,
+        description: spec.description,
+        requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(spec.schema, { target: 'openapi-3.0' }) } } },
+        responses: { '2XX': { description: 'Received: any 2xx stops the retries' } },
+      },
+    };
+  }
+
   openApiDocument(info: { title: string; version: string }) {
-    return new OpenApiGeneratorV3(this.registry.definitions).generateDocument({
+    const document = new OpenApiGeneratorV3(this.registry.definitions).generateDocument({
       openapi: '3.0.3',
       info: { ...info, description: 'Watchpost REST API. Errors carry a stable `error.code`.' },
       servers: [{ url: '/api' }],
     });
+    return Object.keys(this.webhooks).length > 0 ? { ...document, 'x-webhooks': this.webhooks } : document;
   }
 
   private describe<B, Q, P, R>(spec: RouteSpec<B, Q, P, R>) {

@@ -3,6 +3,7 @@ import { plateFormatRoutes } from './plate-formats.routes.ts';
 import { formImportRoutes, formRoutes } from './forms.routes.ts';
 import { deskRoutes } from './desk.routes.ts';
 import { complianceRoutes } from './compliance.routes.ts';
+import { notificationRoutes } from './notifications.routes.ts';
 import { planRoutes } from './plan.routes.ts';
 import { modelRoutes } from './models.routes.ts';
 import fs from 'node:fs';
@@ -76,6 +77,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   formImportRoutes(api, services.formImports, services.dataDir);
   deskRoutes(api, { tickets: services.tickets, notices: services.notices, records: services.enterpriseRecords });
   complianceRoutes(api, { rectifications: services.rectifications, annualReports: services.annualReports });
+  notificationRoutes(api, { notifications: services.notifications, webhooks: services.webhooks });
   planRoutes(api, services.plans);
   modelRoutes(api, services.models);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });

@@ -75,6 +75,7 @@ export function startEvidenceExports(deps: {
         // Changed evidence will not change back by retrying: the package fails once, visibly.
         throw err instanceof EvidenceChangedError ? new UnrecoverableError(err.message) : err;
       });
+      await deps.packages.tellReady(principal.userId, sessionId);
       return { file: relative, ...result };
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 1 },

@@ -6,7 +6,7 @@
  * Every change is announced once (`alarm.changed`), which the socket layer pushes to the session's officers.
  */
 import { aliasedTable, and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { isUniqueViolation, type Db } from '../db/database.ts';
+import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
 import { alarmMutes, alarms, bookings, cameras, declarations, enterprises, inspectionSessions, sites, users } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
@@ -14,6 +14,7 @@ import { assertMayReadSession, mayAcknowledgeAlarms, mayReviewFarmAlarms, maySee
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
 import type { TimelineService } from './timeline.service.ts';
+import { announce, portOfficers, storeNotifications, type Notified } from './recipients.ts';
 import type { AlarmMuteView, AlarmView } from '../contracts/records.ts';
 
 export interface AlarmContext {
@@ -100,9 +101,10 @@ export class AlarmService {
             payload: { alarmId: alarm!.id, rule: candidate.rule, ...candidate.details, frameAt: candidate.frameAt.toISOString(), evidencePath },
           });
         }
-        return alarm!;
+        return { ...alarm!, told: await this.tellOfficers(tx, alarm!, context) };
       });
       this.announce(alarm, 'raised');
+      announce(this.deps.events, alarm.told);
       return alarm.id;
     } catch (err) {
       // Raised at the same moment by another node or request: this one is an occurrence of that one.
@@ -111,6 +113,34 @@ export class AlarmService {
       if (!raced) throw err;
       return this.repeat(raced, candidate, now);
     }
+  }
+
+  /**
+   * A new incident is told to the officers who watch it (the raising transaction): a session's officer, or
+   * a supervised farm's port's officers; by every channel they chose, quiet hours or not.
+   */
+  private async tellOfficers(tx: DbOrTx, alarm: AlarmRow, context: AlarmContext): Promise<Notified> {
+    const [camera] = context.cameraId
+      ? await tx.select({ name: cameras.name, siteName: sites.name, portId: sites.portId }).from(cameras).innerJoin(sites, eq(sites.id, cameras.siteId)).where(eq(cameras.id, context.cameraId))
+      : [];
+    let userIds: string[] = [];
+    if (context.sessionId) {
+      const [session] = await tx
+        .select({ officerId: bookings.officerId })
+        .from(inspectionSessions)
+        .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+        .where(eq(inspectionSessions.id, context.sessionId));
+      userIds = session?.officerId ? [session.officerId] : [];
+    } else if (camera?.portId) userIds = await portOfficers(tx, camera.portId);
+    const payload = {
+      alarmId: alarm.id,
+      rule: alarm.rule.replaceAll('_', ' '),
+      place: camera ? `${camera.siteName} · ${camera.name}` : '',
+      at: alarm.createdAt.toISOString(),
+      sessionId: alarm.sessionId,
+    };
+    await storeNotifications(tx, userIds, 'alarm.raised', payload, alarm.createdAt);
+    return { userIds, kind: 'alarm.raised', payload };
   }
 
   /** The condition of an open incident went away (the camera sends again, the picture moves): it closes. */

@@ -10,7 +10,7 @@ import { bookings, declarations, enterprises, inspectionSessions, ports, users, 
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { isEnterpriseSide, mayHandleBooking, mayRead, readableBookings, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
-import { storeNotifications } from './recipients.ts';
+import { announce, enterpriseUsers, portOfficers, storeNotifications, type Notified } from './recipients.ts';
 import type { DomainEvents } from './domain-events.ts';
 import type { BookingView } from '../contracts/records.ts';
 import { localDay } from '../contracts/local-time.ts';
@@ -79,7 +79,7 @@ export class BookingService {
     requireActsFor(p, declaration.enterpriseId);
     validateSlot(input, now);
 
-    const id = await this.deps.db.transaction(async (tx) => {
+    const created = await this.deps.db.transaction(async (tx) => {
       await assertDeclarationFree(tx, declaration.id, input, null);
       const [row] = await tx
         .insert(bookings)
@@ -108,9 +108,9 @@ export class BookingService {
         },
         now,
       );
-      return row!.id;
+      return { id: row!.id, told: await this.tellParties(tx, row!.id, 'request', p, now) };
     });
-    return this.announce(id, 'request', p);
+    return this.announce(created.id, 'request', p, created.told);
   }
 
   async list(p: Principal, filter: BookingListFilter): Promise<{ items: BookingView[]; total: number }> {
@@ -244,7 +244,7 @@ export class BookingService {
     apply: (tx: DbOrTx, booking: BookingRow, now: Date) => Promise<Partial<BookingRow>> = async () => ({}),
   ): Promise<BookingView> {
     const now = this.clock();
-    await this.deps.db.transaction(async (tx) => {
+    const told = await this.deps.db.transaction(async (tx) => {
       const [booking] = await tx.select().from(bookings).where(eq(bookings.id, id)).for('update');
       if (!booking || !mayRead(p, booking)) throw notFound('Booking');
       authorize(booking);
@@ -272,14 +272,38 @@ export class BookingService {
         },
         now,
       );
+      return this.tellParties(tx, id, action, p, now);
     });
-    return this.announce(id, action, p);
+    return this.announce(id, action, p, told);
   }
 
-  private async announce(id: string, action: string, p: Principal): Promise<BookingView> {
+  private async announce(id: string, action: string, p: Principal, told: Notified | null = null): Promise<BookingView> {
     const [view] = await this.selectViews(this.deps.db, eq(bookings.id, id), { limit: 1, offset: 0 });
     this.deps.events.emit('booking.changed', { booking: view!, action, actorId: p.userId });
+    announce(this.deps.events, told);
     return view!;
+  }
+
+  /**
+   * The other side hears of a request, a confirmation, another time proposed or a cancellation (in the
+   * change's transaction): the port's officers (or the booking's officer) of what the enterprise did, the
+   * enterprise's users of what customs did.
+   */
+  private async tellParties(tx: DbOrTx, id: string, action: BookingAction | 'request', p: Principal, now: Date): Promise<Notified | null> {
+    const kinds = { request: 'booking.requested', confirm: 'booking.confirmed', accept: 'booking.confirmed', propose: 'booking.proposed', cancel: 'booking.cancelled' } as const;
+    const kind = kinds[action as keyof typeof kinds];
+    if (!kind) return null;
+    const [b] = await tx
+      .select({ booking: bookings, declarationNumber: declarations.number, enterpriseName: enterprises.name })
+      .from(bookings)
+      .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
+      .innerJoin(enterprises, eq(enterprises.id, bookings.enterpriseId))
+      .where(eq(bookings.id, id));
+    if (!b) return null;
+    const userIds = isEnterpriseSide(p) ? (b.booking.officerId ? [b.booking.officerId] : await portOfficers(tx, b.booking.portId)) : await enterpriseUsers(tx, b.booking.enterpriseId);
+    const payload = { bookingId: id, declarationNumber: b.declarationNumber, enterpriseName: b.enterpriseName, slotStart: b.booking.slotStart.toISOString(), type: b.booking.type };
+    await storeNotifications(tx, userIds, kind, payload, now);
+    return { userIds, kind, payload };
   }
 
   /**

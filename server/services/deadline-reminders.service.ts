@@ -13,6 +13,7 @@ import { bookings, deadlineReminders, declarations, enterprises, ports, rectific
 import { addDays, localDay, zonedInstant } from '../contracts/local-time.ts';
 import { DEFAULT_TIME_ZONE } from '../contracts/schedule.ts';
 import type { AnnualReportService } from './annual-reports.service.ts';
+import type { NotificationKind } from '../contracts/notifications.ts';
 import { enterpriseUsers, portOfficers, storeNotifications, type ReminderOutcome } from './recipients.ts';
 
 export const deadlineKinds = ['rectification', 'declaration', 'annual_report'] as const;
@@ -110,7 +111,7 @@ export class DeadlineReminderService {
       const [sent] = await tx.insert(deadlineReminders).values({ kind, subjectId, stage, sentAt: this.clock() }).onConflictDoNothing().returning();
       if (!sent) return null;
       const userIds = [...new Set([...(await enterpriseUsers(tx, subject.enterpriseId)), ...(subject.portId ? await portOfficers(tx, subject.portId) : [])])];
-      const notifiedKind = `${kind}.${stage.replace(/_\d+$/, '')}`;
+      const notifiedKind = `${kind}.${stage.replace(/_\d+$/, '')}` as NotificationKind;
       await storeNotifications(tx, userIds, notifiedKind, subject.payload);
       return { userIds, kind: notifiedKind, payload: subject.payload };
     });

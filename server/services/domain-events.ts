@@ -26,6 +26,8 @@ export interface DomainEventMap {
   'model.changed': [{ task: 'count'; version: string }];
   /** Something was said to these users (stored in `notifications` in the same transaction): pushed to their open pages. */
   'user.notified': [{ userIds: string[]; kind: string; payload: Record<string, unknown> }];
+  /** Deliveries were written to the outbox with nobody in the platform told (webhooks only, a resend): send soon. */
+  'deliveries.queued': [{ count: number }];
   /** Logins that must end now, with their open sockets: one login (`tokenHash`), or every login of a user. */
   'auth.revoked': [{ userId: string; tokenHash?: string }];
 }

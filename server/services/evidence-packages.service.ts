@@ -4,7 +4,8 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { sessionSeals } from '../db/schema.ts';
+import { bookings, declarations, inspectionSessions, sessionSeals } from '../db/schema.ts';
+import { storeNotifications, type Notified } from './recipients.ts';
 import { AppError } from '../errors.ts';
 import { renderSummary, type SummaryLocale } from '../archive/summary-i18n.ts';
 import type { SigningKey } from '../infra/signing-key.ts';
@@ -37,5 +38,18 @@ export class EvidencePackageService {
       files: manifest.artefacts,
     });
     return { manifest, signature: seal.signature, publicKeyPem: this.deps.key.publicKeyPem, summary };
+  }
+
+  /** The one who asked for a package is told it is ready (stored: it reaches them by their channels too). */
+  async tellReady(userId: string, sessionId: string): Promise<Notified> {
+    const [row] = await this.deps.db
+      .select({ number: declarations.number })
+      .from(inspectionSessions)
+      .innerJoin(bookings, eq(bookings.id, inspectionSessions.bookingId))
+      .innerJoin(declarations, eq(declarations.id, bookings.declarationId))
+      .where(eq(inspectionSessions.id, sessionId));
+    const payload = { sessionId, declarationNumber: row?.number ?? '' };
+    await storeNotifications(this.deps.db, [userId], 'evidence.ready', payload);
+    return { userIds: [userId], kind: 'evidence.ready', payload };
   }
 }

@@ -31,6 +31,8 @@ import { EnterpriseRecordService } from './enterprise-record.service.ts';
 import { RectificationService } from './rectifications.service.ts';
 import { AnnualReportService } from './annual-reports.service.ts';
 import { DeadlineReminderService } from './deadline-reminders.service.ts';
+import { NotificationService, type CodeSender, type ContactChannel } from './notifications.service.ts';
+import { WebhookService } from './webhooks.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -76,7 +78,13 @@ export interface Services {
   annualReports: AnnualReportService;
   /** Rectifications, declarations' validity and annual reports coming due. */
   deadlines: DeadlineReminderService;
+  /** The notification centre, users' addresses and channels, the delivery log. */
+  notifications: NotificationService;
+  /** Other systems' endpoints told of events. */
+  webhooks: WebhookService;
   signingKey: SigningKey;
+  /** Seals secrets kept in the database (camera passwords, webhook secrets). */
+  secrets: SecretBox;
   dataDir: string;
   store: EvidenceStore;
 }
@@ -95,6 +103,8 @@ export function createServices(options: {
   forms?: { dueTime: string; graceHours: number };
   /** Days to rectify by default, days before a declaration ends to remind, the annual report's due day (MM-DD). */
   deadlines?: { rectifyDays: number; declarationEndingDays: number; annualReportDue: string };
+  /** The configured ways out (email, SMS, IM): none by default, in-app only. */
+  outside?: { available(): ContactChannel[]; sendCode: CodeSender };
 }): Services {
   // Finished evidence goes to local disk under the data dir unless another store is given (S3).
   const deps = { ...options, store: options.store ?? localEvidenceStore(options.dataDir) };
@@ -103,10 +113,12 @@ export function createServices(options: {
   const timeline = new TimelineService({ ...deps, events });
   const inspections = new InspectionService({ ...deps, timeline });
   const alarms = new AlarmService({ ...deps, events, timeline, cooldownMs: options.alarmCooldownMs });
+  const secrets = options.secrets ?? loadSecretBox(path.join(options.dataDir, 'keys', 'camera-secrets.key'));
+  const outside = options.outside ?? { available: () => [], sendCode: async () => {} };
   const deadlines = options.deadlines ?? { rectifyDays: 15, declarationEndingDays: 7, annualReportDue: '06-30' };
   const rectifications = new RectificationService({ db: deps.db, events, clock: options.clock, rectifyDays: deadlines.rectifyDays });
   const annualReports = new AnnualReportService({ db: deps.db, clock: options.clock, dueDay: deadlines.annualReportDue });
-  const verdicts = new VerdictService({ ...deps, key: deps.signingKey, bookings, timeline, rectifications });
+  const verdicts = new VerdictService({ ...deps, events, key: deps.signingKey, bookings, timeline, rectifications });
   const archiveSearch = new ArchiveSearchService(deps);
   const models = new ModelVersionService({ ...deps, events });
   const samples = new VisionSampleService({ ...deps, models });
@@ -115,7 +127,7 @@ export function createServices(options: {
     db: deps.db,
     events,
     auth: new AuthService({ ...deps, events }),
-    admin: new AdminService({ ...deps, events, cameraMediaDir: options.cameraMediaDir, secrets: options.secrets ?? loadSecretBox(path.join(options.dataDir, 'keys', 'camera-secrets.key')) }),
+    admin: new AdminService({ ...deps, events, cameraMediaDir: options.cameraMediaDir, secrets }),
     declarations: new DeclarationService(deps),
     bookings,
     inspections,
@@ -141,7 +153,10 @@ export function createServices(options: {
     rectifications,
     annualReports,
     deadlines: new DeadlineReminderService({ db: deps.db, annualReports, declarationEndingDays: deadlines.declarationEndingDays, clock: options.clock }),
+    notifications: new NotificationService({ db: deps.db, events, clock: options.clock, channels: outside.available, sendCode: outside.sendCode }),
+    webhooks: new WebhookService({ db: deps.db, events, secrets, clock: options.clock }),
     signingKey: deps.signingKey,
+    secrets,
     dataDir: deps.dataDir,
     store: deps.store,
   };

@@ -5,6 +5,9 @@
 import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/database.ts';
 import { notifications, users } from '../db/schema.ts';
+import type { NotificationKind } from '../contracts/notifications.ts';
+import { queueDeliveries } from './outbox.ts';
+import type { DomainEvents } from './domain-events.ts';
 
 const MAX_RECIPIENTS = 500;
 
@@ -36,7 +39,17 @@ export async function portOfficers(db: DbOrTx, portId: string): Promise<string[]
   return rows.map((r) => r.id);
 }
 
-/** Stores a notification for each user (inside the caller's transaction, with what it tells of). */
-export async function storeNotifications(db: DbOrTx, userIds: string[], kind: string, payload: Record<string, unknown>): Promise<void> {
-  if (userIds.length > 0) await db.insert(notifications).values(userIds.map((userId) => ({ userId, kind, payload })));
+/**
+ * The one way anything is told: stores a notification for each user (inside the caller's transaction, with
+ * what it tells of) and, in the same transaction, what is to go out by email, SMS, IM and to webhooks
+ * (outbox.ts). `kind` is one of the contract's notification kinds.
+ */
+export async function storeNotifications(db: DbOrTx, userIds: string[], kind: NotificationKind, payload: Record<string, unknown>, now: Date = new Date()): Promise<void> {
+  if (userIds.length > 0) await db.insert(notifications).values(userIds.map((userId) => ({ userId, kind, payload, createdAt: now })));
+  await queueDeliveries(db, userIds, kind, payload, now);
+}
+
+/** Pushes what was stored to the recipients' open pages (after the commit that stored it). */
+export function announce(events: DomainEvents, n: Notified | null): void {
+  if (n && n.userIds.length > 0) events.emit('user.notified', n);
 }

@@ -13,7 +13,7 @@ import { addDays, daysBetween, isCalendarDay, localDay } from '../contracts/loca
 import { isEnterpriseSide, readableBy, requireActsFor, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { enterpriseUsers, portOfficers, storeNotifications, type Notified } from './recipients.ts';
+import { announce, enterpriseUsers, portOfficers, storeNotifications, type Notified } from './recipients.ts';
 
 export type RectificationStatus = (typeof rectificationStatuses)[number];
 /** How far ahead an officer may set the day a rectification is due. */
@@ -73,11 +73,6 @@ export class RectificationService {
       .where(and(eq(rectifications.declarationId, declarationId), inArray(rectifications.status, ['open', 'reported'])))
       .returning({ id: rectifications.id });
     if (closed.length > 0) await tx.insert(rectificationSteps).values(closed.map((r) => ({ rectificationId: r.id, kind: 'passed_inspection' as const, actorId, at })));
-  }
-
-  /** Told after the commit that stored it. */
-  announce(n: Notified) {
-    if (n.userIds.length > 0) this.deps.events.emit('user.notified', n);
   }
 
   async list(p: Principal, filter: { status?: RectificationStatus; enterpriseId?: string }) {
@@ -173,12 +168,12 @@ export class RectificationService {
       await tx.insert(rectificationSteps).values({ rectificationId: current.id, kind: step.kind, actorId: p.userId, text: step.text.trim(), at: now });
       await appendAudit(tx, { actorId: p.userId, action: `rectification.${step.kind}`, entityType: 'rectification', entityId: current.id, details: { text: step.text.trim() } }, now);
       const userIds = await step.tell(tx);
-      const kind = `rectification.${step.kind}`;
+      const kind = `rectification.${step.kind}` as const;
       const payload = { rectificationId: current.id, declarationNumber: current.declarationNumber };
       await storeNotifications(tx, userIds, kind, payload);
       return { userIds, kind, payload };
     });
-    this.announce(notified);
+    announce(this.deps.events, notified);
     return this.get(p, current.id);
   }
 }

@@ -14,7 +14,8 @@ import type { BookingService } from './bookings.service.ts';
 import { assertMayReadSession, mayConductSession, mayRead, type Principal } from './access.ts';
 import type { TimelineService } from './timeline.service.ts';
 import type { RectificationService } from './rectifications.service.ts';
-import type { Notified } from './recipients.ts';
+import { announce, enterpriseUsers, storeNotifications, type Notified } from './recipients.ts';
+import type { DomainEvents } from './domain-events.ts';
 
 export type VerdictOutcome = (typeof verdictOutcomes)[number];
 
@@ -47,7 +48,9 @@ export interface VerdictView extends SignedVerdict {
 }
 
 export class VerdictService {
-  constructor(private readonly deps: { db: Db; key: SigningKey; bookings: BookingService; timeline: TimelineService; rectifications: RectificationService; clock?: () => Date }) {}
+  constructor(
+    private readonly deps: { db: Db; events: DomainEvents; key: SigningKey; bookings: BookingService; timeline: TimelineService; rectifications: RectificationService; clock?: () => Date },
+  ) {}
 
   async record(p: Principal, sessionId: string, input: VerdictInput): Promise<VerdictView> {
     const { db, key } = this.deps;
@@ -76,7 +79,7 @@ export class VerdictService {
     };
     const signature = key.sign(canonicalJson(signed));
     // The unique session_id of verdicts decides between two officers' clicks arriving together.
-    let notified: Notified | null = null;
+    const told: Notified[] = [];
     await this.deps.timeline
       .transaction(async (tx, appendTimeline) => {
         await tx.insert(verdicts).values({
@@ -92,18 +95,22 @@ export class VerdictService {
         });
         await appendTimeline({ sessionId, kind: 'verdict', actorId: p.userId, at: now, payload: { verdictId, outcome: signed.outcome, findings: signed.findings, followUp: signed.followUp } });
         await appendAudit(tx, { actorId: p.userId, action: 'verdict.record', entityType: 'session', entityId: sessionId, details: { verdictId, outcome: signed.outcome, signature } }, now);
-        // What the verdict asks of the enterprise is followed up (a rectify), or settled (a pass).
+        // The enterprise hears the outcome; what it asks of it is followed up (a rectify), or settled (a pass).
+        const enterprise = await enterpriseUsers(tx, booking.enterpriseId);
+        const payload = { sessionId, declarationNumber, outcome: signed.outcome, findings: signed.findings };
+        await storeNotifications(tx, enterprise, 'verdict.recorded', payload, now);
+        told.push({ userIds: enterprise, kind: 'verdict.recorded', payload });
         if (rectifyBy) {
           const required = [signed.findings, signed.followUp].filter(Boolean).join('\n');
           const common = { sessionId, enterpriseId: booking.enterpriseId, portId: booking.portId, declarationId: booking.declarationId, declarationNumber };
-          notified = await this.deps.rectifications.open(tx, { ...common, required, dueOn: rectifyBy, actorId: p.userId, at: now });
+          told.push(await this.deps.rectifications.open(tx, { ...common, required, dueOn: rectifyBy, actorId: p.userId, at: now }));
         } else if (signed.outcome === 'pass') await this.deps.rectifications.closeByPassingInspection(tx, booking.declarationId, p.userId, now);
       })
       .catch((err: unknown) => {
         if (isUniqueViolation(err)) throw new AppError('conflict', 'A verdict was recorded for this inspection already');
         throw err;
       });
-    if (notified) this.deps.rectifications.announce(notified);
+    for (const n of told) announce(this.deps.events, n);
     await this.deps.bookings.complete(p, booking.id);
     return { ...signed, signature, signatureValid: true };
   }

@@ -160,6 +160,24 @@ export type Delegation = {
   revokedAt: string | null;
 };
 
+export type Delivery = {
+  id: string;
+  channel: "email" | "sms" | "im" | "webhook";
+  to: string;
+  kind: string;
+  status: "pending" | "sent" | "failed";
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+  log: Array<{
+    at: string;
+    ok: boolean;
+    response: string;
+    durationMs: number;
+  }>;
+};
+
 export type Enterprise = {
   id: string;
   name: string;
@@ -968,6 +986,56 @@ export type Notice = {
   enterprises: number | null;
 };
 
+export type NotificationList = {
+  unread: number;
+  items: Array<{
+    id: number;
+    kind: string;
+    payload: Record<string, unknown>;
+    createdAt: string;
+    readAt: string | null;
+  }>;
+};
+
+export type NotificationPreferences = {
+  channels: {
+    booking?: Array<"email" | "sms" | "im">;
+    verdict?: Array<"email" | "sms" | "im">;
+    evidence?: Array<"email" | "sms" | "im">;
+    alarm?: Array<"email" | "sms" | "im">;
+    form?: Array<"email" | "sms" | "im">;
+    ticket?: Array<"email" | "sms" | "im">;
+    notice?: Array<"email" | "sms" | "im">;
+    rectification?: Array<"email" | "sms" | "im">;
+    declaration?: Array<"email" | "sms" | "im">;
+    annual_report?: Array<"email" | "sms" | "im">;
+    storage?: Array<"email" | "sms" | "im">;
+    webhook?: Array<"email" | "sms" | "im">;
+  };
+  quietHours: {
+    start: string;
+    end: string;
+  } | null;
+};
+
+export type NotificationSettings = {
+  channels: {
+    [key: string]: Array<"email" | "sms" | "im">;
+  };
+  quietHours: {
+    start: string;
+    end: string;
+  } | null;
+  contacts: Array<{
+    channel: "email" | "sms" | "im";
+    address: string;
+    verified: boolean;
+    codeSent: boolean;
+  }>;
+  /** the outside channels this platform sends on */
+  available: Array<"email" | "sms" | "im">;
+};
+
 export type Officer = {
   id: string;
   displayName: string;
@@ -1483,4 +1551,28 @@ export type VisionSample = {
   };
   createdBy: string;
   createdAt: string;
+};
+
+export type WebhookEndpoint = {
+  id: string;
+  url: string;
+  description: string;
+  events: Array<string>;
+  pausedAt: string | null;
+  consecutiveFailures: number;
+  pending: number;
+  createdAt: string;
+};
+
+export type WebhookEndpointWithSecret = {
+  id: string;
+  url: string;
+  description: string;
+  events: Array<string>;
+  pausedAt: string | null;
+  consecutiveFailures: number;
+  pending: number;
+  createdAt: string;
+  /** shown this once: keep it to check signatures */
+  secret: string;
 };
