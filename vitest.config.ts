@@ -21,6 +21,7 @@ const databaseTests = [
   'tests/farm-forms.test.ts',
   'tests/desk.test.ts',
   'tests/supervision-plan.test.ts',
+  'tests/notifications.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

@@ -113,6 +113,8 @@ const configSchema = z
     IM_GATEWAY_SECRET: z.string().min(16).optional(),
     /** Messages sent per minute at most on each channel (email, SMS, IM, webhooks), each on its own. */
     DELIVERY_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+    /** Seconds before a failed delivery is tried again; each next retry waits twice as long (8 attempts). */
+    DELIVERY_RETRY_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
     /** Failed attempts in a row after which a webhook endpoint is paused (and the administrators told). */
     WEBHOOK_PAUSE_AFTER: z.coerce.number().int().min(1).max(1000).default(10),
     /** Past this share of the data directory's disk used, the oldest camera footage (not on hold) is deleted. */

@@ -339,6 +339,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       baseUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
       ratePerMinute: config.DELIVERY_RATE_PER_MINUTE,
       pauseAfterFailures: config.WEBHOOK_PAUSE_AFTER,
+      retryBaseMs: config.DELIVERY_RETRY_SECONDS * 1000,
     });
     cleanups.push(() => deliveries.close());
     if (outside.available().length === 0) logger.info('notifications: in-app only (set SMTP_URL for email, SMS_GATEWAY_URL / IM_GATEWAY_URL for SMS and IM)');

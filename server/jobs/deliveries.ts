@@ -20,9 +20,14 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 
 type Channel = (typeof deliveryChannels)[number];
+/** A job: the delivery, and when it was claimed (its `queued_at`, which a later claim changes). */
+type Claim = { deliveryId: string; claimedAt: number };
 const SWEEP_EVERY_MS = 5_000;
 const SWEEP_BATCH = 500;
-/** Claimed this long ago and still pending: queued again. Longer than every retry's back-off together. */
+/**
+ * Claimed this long ago and still pending: queued again (Redis lost it without the platform restarting).
+ * Longer than every retry's back-off together at the default 10 s base.
+ */
 const RECLAIM_AFTER_MS = 60 * 60_000;
 export const DELIVERY_ATTEMPTS = 8;
 
@@ -45,6 +50,8 @@ export interface DeliveryDeps {
   ratePerMinute: number;
   /** Failed attempts in a row after which a webhook endpoint is paused. */
   pauseAfterFailures: number;
+  /** The first retry's delay; each next one doubles it. */
+  retryBaseMs: number;
   logger: Logger;
   metrics: Metrics;
   clock?: () => Date;
@@ -57,13 +64,13 @@ export function startDeliveries(deps: DeliveryDeps) {
   const queues = Object.fromEntries(
     deliveryChannels.map((channel) => [
       channel,
-      new Queue<{ deliveryId: string }>(`deliveries-${channel}`, {
+      new Queue<Claim>(`deliveries-${channel}`, {
         connection: deps.connection,
         prefix: deps.prefix,
-        defaultJobOptions: { attempts: DELIVERY_ATTEMPTS, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
+        defaultJobOptions: { attempts: DELIVERY_ATTEMPTS, backoff: { type: 'exponential', delay: deps.retryBaseMs }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } },
       }),
     ]),
-  ) as Record<Channel, Queue<{ deliveryId: string }>>;
+  ) as Record<Channel, Queue<Claim>>;
 
   /** Claims what is due and hands it to its queue; returns how many. */
   async function sweep(): Promise<number> {
@@ -88,7 +95,8 @@ export function startDeliveries(deps: DeliveryDeps) {
       .set({ queuedAt: now })
       .where(and(inArray(deliveries.id, claimable), or(isNull(deliveries.queuedAt), lt(deliveries.queuedAt, new Date(now.getTime() - RECLAIM_AFTER_MS)))))
       .returning({ id: deliveries.id, channel: deliveries.channel, nextAt: deliveries.nextAt });
-    for (const d of claimed) await queues[d.channel].add(d.channel, { deliveryId: d.id }, { jobId: `${d.id}_${now.getTime()}`, delay: Math.max(0, d.nextAt.getTime() - now.getTime()) });
+    for (const d of claimed)
+      await queues[d.channel].add(d.channel, { deliveryId: d.id, claimedAt: now.getTime() }, { jobId: `${d.id}_${now.getTime()}`, delay: Math.max(0, d.nextAt.getTime() - now.getTime()) });
     return claimed.length;
   }
 
@@ -176,11 +184,13 @@ export function startDeliveries(deps: DeliveryDeps) {
   }
 
   const workers = deliveryChannels.map((channel) => {
-    const worker = new Worker<{ deliveryId: string }>(
+    const worker = new Worker<Claim>(
       `deliveries-${channel}`,
-      async (job: Job<{ deliveryId: string }>) => {
+      async (job: Job<Claim>) => {
         const [d] = await deps.db.select().from(deliveries).where(eq(deliveries.id, job.data.deliveryId));
         if (!d || d.status !== 'pending') return { skipped: d?.status ?? 'gone' };
+        // Claimed again since (a resend, a resumed endpoint, a restart): that job sends it, not this one.
+        if (d.queuedAt?.getTime() !== job.data.claimedAt) return { skipped: 'claimed again' };
         if (d.endpointId) {
           const [endpoint] = await deps.db.select({ pausedAt: webhookEndpoints.pausedAt }).from(webhookEndpoints).where(eq(webhookEndpoints.id, d.endpointId));
           // Paused meanwhile: back to the outbox, claimed again once resumed.
@@ -205,7 +215,7 @@ export function startDeliveries(deps: DeliveryDeps) {
           await logAttempt(d.id, startedAt, false, message);
           await deps.db
             .update(deliveries)
-            .set({ attempts, lastError: message, ...(last ? { status: 'failed' as const } : { queuedAt: clock() }) })
+            .set({ attempts, lastError: message, ...(last ? { status: 'failed' as const } : {}) })
             .where(eq(deliveries.id, d.id));
           if (d.endpointId) await endpointFailed(d.endpointId);
           deps.metrics.jobsProcessed.inc({ queue: `deliveries-${channel}`, outcome: 'failed' });
@@ -218,7 +228,14 @@ export function startDeliveries(deps: DeliveryDeps) {
     return worker;
   });
 
-  sweepSoon();
+  // What the last run left pending is claimed afresh: its jobs may be lost with Redis, or still there and
+  // then skipped as claimed again.
+  sweeping = deps.db
+    .update(deliveries)
+    .set({ queuedAt: null })
+    .where(eq(deliveries.status, 'pending'))
+    .then(sweep)
+    .catch((err: unknown) => deps.logger.warn({ err }, 'delivery sweep failed'));
   return {
     queues,
     /** Claims and queues what is due now (a test; the timer does it every few seconds). */
