@@ -7,13 +7,25 @@ import type { Api } from './api.ts';
 import { uuidParam } from './common.schemas.ts';
 import { contactChannels, deliveryChannels, deliveryStatuses } from '../db/schema.ts';
 import { notificationKinds, notificationPreferences, webhookEvent } from '../contracts/notifications.ts';
+import { timeZone } from '../contracts/schedule.ts';
 import type { NotificationService } from '../services/notifications.service.ts';
 import type { WebhookService } from '../services/webhooks.service.ts';
 
 const notificationList = z
   .object({
     unread: z.number(),
-    items: z.array(z.object({ id: z.number(), kind: z.string(), payload: z.record(z.string(), z.unknown()), createdAt: z.string(), readAt: z.string().nullable() })),
+    items: z.array(
+      z.object({
+        id: z.number(),
+        kind: z.string(),
+        payload: z.record(z.string(), z.unknown()),
+        title: z.string(),
+        body: z.string(),
+        link: z.string().meta({ description: 'the page of the web app it is about' }),
+        createdAt: z.string(),
+        readAt: z.string().nullable(),
+      }),
+    ),
   })
   .meta({ id: 'NotificationList' });
 
@@ -103,7 +115,12 @@ export function notificationRoutes(api: Api, deps: { notifications: Notification
       summary: "The caller's notifications, newest first (100 at a time: ?before=<id> for older), and how many are unread",
       tag: 'notifications',
       access: 'any',
-      query: z.object({ unread: z.stringbool().optional(), before: z.coerce.number().int().min(1).optional() }),
+      query: z.object({
+        unread: z.stringbool().optional(),
+        before: z.coerce.number().int().min(1).optional(),
+        locale: z.enum(['zh-CN', 'en', 'ru']).optional(),
+        timeZone: timeZone.optional(),
+      }),
       response: notificationList,
     },
     ({ principal, query }) => notifications.list(principal, query),

@@ -14,6 +14,8 @@ import { DEFAULT_CHANNELS, notificationGroups, type NotificationPreferences } fr
 import { requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
+import { render } from '../notify/templates.ts';
+import { DEFAULT_TIME_ZONE } from '../contracts/schedule.ts';
 
 export type ContactChannel = (typeof contactChannels)[number];
 /** Sends a verification code to an address; throws when the channel is not configured or refuses. */
@@ -43,7 +45,8 @@ export class NotificationService {
     this.clock = deps.clock ?? (() => new Date());
   }
 
-  async list(p: Principal, query: { unread?: boolean; before?: number }) {
+  /** Newest first, each told in words (`locale`, times in `timeZone`: the reader's, else the user's and the platform's). */
+  async list(p: Principal, query: { unread?: boolean; before?: number; locale?: string; timeZone?: string }) {
     const mine = eq(notifications.userId, p.userId);
     const items = await this.deps.db
       .select({ id: notifications.id, kind: notifications.kind, payload: notifications.payload, createdAt: notifications.createdAt, readAt: notifications.readAt })
@@ -57,7 +60,11 @@ export class NotificationService {
       .where(and(mine, isNull(notifications.readAt)));
     return {
       unread: unread?.n ?? 0,
-      items: items.map((n) => ({ ...n, payload: n.payload as Record<string, unknown>, createdAt: n.createdAt.toISOString(), readAt: n.readAt?.toISOString() ?? null })),
+      items: items.map((n) => {
+        const payload = n.payload as Record<string, unknown>;
+        const { title, body, link } = render(n.kind, payload, { locale: query.locale ?? p.locale, timeZone: query.timeZone ?? DEFAULT_TIME_ZONE, baseUrl: '' });
+        return { ...n, payload, title, body, link, createdAt: n.createdAt.toISOString(), readAt: n.readAt?.toISOString() ?? null };
+      }),
     };
   }
 

@@ -699,13 +699,22 @@ describe('the web app', () => {
       await expectInLanguage(page, locale, 'login');
       await login(page, platform.url, 'admin', PASSWORD);
       await page.waitForURL(`${platform.url}/admin`);
-      for (const tab of ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles']) {
+      for (const tab of ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'webhooks']) {
         await page.locator(`[data-tab=${tab}]`).click();
         await page.locator('.inline-form').waitFor();
         await page.waitForLoadState('networkidle');
         await expectInLanguage(page, locale, `admin ${tab}`);
         if (locale === 'en') await screenshot(page, `admin-${tab}`);
       }
+      // The notification centre (told in the reader's language by the server) and how one is told.
+      await page.locator('[data-testid=notification-bell]').click();
+      await page.locator('[data-testid=notifications]').waitFor();
+      await page.waitForLoadState('networkidle');
+      await expectInLanguage(page, locale, 'notifications');
+      await screenshot(page, `notifications-${locale}`);
+      await page.locator('[data-testid=account-link]').click();
+      await page.locator('[data-testid=notification-settings]').waitFor();
+      await expectInLanguage(page, locale, 'notification settings');
       await context.close();
     }
     // The administrator tests a camera: one frame from its source.

@@ -992,6 +992,10 @@ export type NotificationList = {
     id: number;
     kind: string;
     payload: Record<string, unknown>;
+    title: string;
+    body: string;
+    /** the page of the web app it is about */
+    link: string;
     createdAt: string;
     readAt: string | null;
   }>;

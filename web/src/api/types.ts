@@ -78,6 +78,13 @@ export type Rectification = api.Rectification;
 export type AnnualReportStatus = api.AnnualReportStatus;
 export type AnnualReportContents = api.AnnualReportContents;
 export type OverdueAnnualReports = api.OverdueAnnualReports;
+export type NotificationList = api.NotificationList;
+export type NotificationSettings = api.NotificationSettings;
+export type NotificationPreferences = api.NotificationPreferences;
+export type Delivery = api.Delivery;
+export type WebhookEndpoint = api.WebhookEndpoint;
+export type WebhookEndpointWithSecret = api.WebhookEndpointWithSecret;
+export const CONTACT_CHANNELS = ['email', 'sms', 'im'] as const;
 /** Form definitions and the entry check are shared with the server (one contract). */
 export { checkEntry, type EntryError, type FormDefinition, type FormField, type ScalarField, type Localised } from '../../../server/contracts/forms.ts';
 

@@ -6,6 +6,7 @@ import { I18nProvider, LOCALE_NAMES, LOCALES, isLocale, useI18n, type MessageKey
 import type { Role } from '../api/types.ts';
 import { LoginPage } from '../pages/LoginPage.tsx';
 import { Options } from '../components/common.tsx';
+import { NotificationBell } from '../pages/notifications/NotificationBell.tsx';
 
 // Each role loads only its own pages (the live pages bring mediasoup-client with them).
 const EnterpriseHome = lazy(() => import('../pages/enterprise/EnterpriseHome.tsx').then((m) => ({ default: m.EnterpriseHome })));
@@ -26,6 +27,7 @@ const TicketPage = lazy(() => import('../pages/desk/TicketPage.tsx').then((m) =>
 const PlanPage = lazy(() => import('../pages/plan/PlanPage.tsx').then((m) => ({ default: m.PlanPage })));
 const RecordPage = lazy(() => import('../pages/enterprise/RecordPage.tsx').then((m) => ({ default: m.RecordPage })));
 const AdminPage = lazy(() => import('../pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
+const NotificationsPage = lazy(() => import('../pages/notifications/NotificationsPage.tsx').then((m) => ({ default: m.NotificationsPage })));
 
 interface RouteDef {
   pattern: string;
@@ -58,6 +60,7 @@ const routes: RouteDef[] = [
   { pattern: '/record', roles: ENTERPRISE, render: () => <RecordPage /> },
   { pattern: '/review', roles: ['officer', 'supervisor', 'admin'], render: () => <ReviewQueue /> },
   { pattern: '/account', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <AccountPage /> },
+  { pattern: '/notifications', roles: ['enterprise_user', 'broker', 'officer', 'supervisor', 'admin'], render: () => <NotificationsPage /> },
   { pattern: '/archive/session/:id', roles: ['supervisor', 'admin', 'officer', 'enterprise_user', 'broker'], render: (p) => <SessionPlayer sessionId={p.id!} /> },
   { pattern: '/admin', roles: ['admin'], render: () => <AdminPage /> },
 ];
@@ -167,6 +170,7 @@ function Shell() {
           </select>
           {user && (
             <>
+              <NotificationBell />
               <Link to="/account" className="who" title={t('account.title')} data-testid="account-link">
                 {user.displayName} · {t(`role.${user.role}`)}
               </Link>

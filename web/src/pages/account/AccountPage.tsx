@@ -1,9 +1,10 @@
-/** One's own account: who one is, and changing one's password (the current one is asked again). */
+/** One's own account: who one is, changing one's password (the current one is asked again), and how one is told of things. */
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { ErrorBanner } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
+import { NotificationSettingsCard } from '../notifications/NotificationSettingsCard.tsx';
 
 export function AccountPage() {
   const { t } = useI18n();
@@ -65,6 +66,7 @@ export function AccountPage() {
         </label>
         <button type="submit">{t('account.save')}</button>
       </form>
+      <NotificationSettingsCard />
     </div>
   );
 }

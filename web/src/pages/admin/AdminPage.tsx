@@ -1,4 +1,4 @@
-/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, plate formats, model versions, storage. */
+/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, plate formats, model versions, storage, webhooks and the delivery log. */
 import { api } from '../../api/client.ts';
 import { useRouter } from '../../app/router.tsx';
 import { ErrorBanner, useLoad } from '../../components/common.tsx';
@@ -13,8 +13,9 @@ import { UsersTab } from './UsersTab.tsx';
 import { VehiclesTab } from './VehiclesTab.tsx';
 import { PlateFormatsTab } from './PlateFormatsTab.tsx';
 import { ModelsTab } from './ModelsTab.tsx';
+import { WebhooksTab } from './WebhooksTab.tsx';
 
-const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'models', 'storage'] as const;
+const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'models', 'storage', 'webhooks'] as const;
 type Tab = (typeof TABS)[number];
 
 export function AdminPage() {
@@ -43,6 +44,7 @@ export function AdminPage() {
       {tab === 'plates' && <PlateFormatsTab />}
       {tab === 'models' && <ModelsTab />}
       {tab === 'storage' && <StorageTab />}
+      {tab === 'webhooks' && <WebhooksTab />}
     </div>
   );
 }
