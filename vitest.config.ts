@@ -22,6 +22,7 @@ const databaseTests = [
   'tests/desk.test.ts',
   'tests/supervision-plan.test.ts',
   'tests/notifications.test.ts',
+  'tests/integration-api.test.ts',
   'tests/faults/**/*.test.ts',
   'server/**/*.spec.ts',
 ];

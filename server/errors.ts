@@ -135,6 +135,14 @@ export const errorReasons = [
   'code_expired',
   'code_wrong',
   'contact_unreachable',
+  'service_account_taken',
+  'api_key_missing',
+  'api_key_invalid',
+  'scope_missing',
+  'rate_limited',
+  'idempotency_key_invalid',
+  'idempotency_key_reused',
+  'batch_too_large',
 ] as const;
 export type ErrorReason = (typeof errorReasons)[number];
 export type ErrorParams = Record<string, string | number>;

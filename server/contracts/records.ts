@@ -60,6 +60,7 @@ export const declarationRecord = z
     quantityUnit: z.string(),
     sealNumbers: z.array(z.string()),
     validUntil: z.string().nullable(),
+    vehiclePlate: z.string().nullable(),
     createdAt: z.string(),
   })
   .meta({ id: 'Declaration' });

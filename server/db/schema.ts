@@ -296,6 +296,8 @@ export const declarations = pgTable(
     sealNumbers: text('seal_numbers').array().notNull().default(sql`'{}'::text[]`),
     /** The last day (the port's) the declaration may be inspected on; null: no limit. */
     validUntil: text('valid_until'),
+    /** The vehicle declared to carry the goods (normalised plate), if named. */
+    vehiclePlate: text('vehicle_plate'),
     createdAt: createdAt(),
   },
   (t) => [index('declarations_enterprise_idx').on(t.enterpriseId), index('declarations_valid_until_idx').on(t.validUntil)],
@@ -1175,4 +1177,42 @@ export const deliveryAttempts = pgTable(
     durationMs: integer('duration_ms').notNull(),
   },
   (t) => [index('delivery_attempts_idx').on(t.deliveryId, t.id)],
+);
+
+export const serviceScopes = ['declarations:write', 'enterprises:write', 'vehicles:write', 'archive:read'] as const;
+
+/**
+ * Another system calling the API (a customs declaration system, an ERP): its scopes, the sha256 of its API key
+ * (the key itself is shown once), its rate limit. Revoked, never deleted: the audit trail names it.
+ */
+export const serviceAccounts = pgTable('service_accounts', {
+  id: id(),
+  name: text('name').notNull().unique(),
+  scopes: text('scopes').array().notNull(),
+  /** The key's public part, to find it; the rest is only hashed. */
+  keyPrefix: text('key_prefix').notNull().unique(),
+  keyHash: text('key_hash').notNull(),
+  ratePerMinute: integer('rate_per_minute').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: createdAt(),
+  rotatedAt: at('rotated_at'),
+  lastUsedAt: at('last_used_at'),
+});
+
+/** What a request with an Idempotency-Key answered, to answer the same again (kept a day). */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => serviceAccounts.id),
+    key: text('key').notNull(),
+    /** The request it answered (method, path, body hash): the same key with another request is refused. */
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    response: jsonb('response').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );

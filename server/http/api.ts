@@ -39,14 +39,19 @@ export interface RouteSpec<B, Q, P, R> {
   path: string;
   summary: string;
   tag: string;
-  /** Roles allowed to call it (checked before the service runs its finer checks); 'public' needs no login. */
-  access: 'public' | 'any' | readonly Role[];
+  /**
+   * Roles allowed to call it (checked before the service runs its finer checks); 'public' needs no login;
+   * `{ apiKey: scope }`: another system with an API key holding that scope (the handler authenticates it).
+   */
+  access: 'public' | 'any' | readonly Role[] | { apiKey: string };
   body?: ZodType<B>;
   query?: ZodType<Q>;
   params?: ZodType<P>;
   response: ZodType<R>;
   status?: number;
 }
+
+const isApiKeyAccess = (access: RouteSpec<unknown, unknown, unknown, unknown>['access']): access is { apiKey: string } => typeof access === 'object' && 'apiKey' in access;
 
 export type PrincipalResolver = (req: Request) => Promise<Principal | null>;
 
@@ -61,6 +66,11 @@ export class Api {
       in: 'cookie',
       name: 'wp_session',
     });
+    this.registry.registerComponent('securitySchemes', 'apiKey', {
+      type: 'http',
+      scheme: 'bearer',
+      description: "A service account's API key (wp_…), made by an administrator with its scopes",
+    });
   }
 
   route<B = undefined, Q = undefined, P = undefined, R = unknown>(spec: RouteSpec<B, Q, P, R>, handler: (ctx: RouteContext<B, Q, P>) => Promise<R>): void {
@@ -69,8 +79,9 @@ export class Api {
       // The route pattern (not the URL) labels metrics, so label cardinality stays bounded.
       res.locals.route = `${req.baseUrl}${spec.path}`;
       try {
-        const principal = await this.resolvePrincipal(req);
-        if (spec.access !== 'public') {
+        const byKey = isApiKeyAccess(spec.access);
+        const principal = byKey ? null : await this.resolvePrincipal(req);
+        if (spec.access !== 'public' && !isApiKeyAccess(spec.access)) {
           if (!principal) throw new AppError('unauthenticated', 'Log in first');
           if (spec.access !== 'any' && !spec.access.includes(principal.role)) {
             throw new AppError('forbidden', `This needs one of the roles: ${spec.access.join(', ')}`);
@@ -128,8 +139,13 @@ export class Api {
       path: spec.path.replace(/:(\w+)/g, '{$1}'),
       summary: spec.summary,
       tags: [spec.tag],
-      security: spec.access === 'public' ? [] : [{ sessionCookie: [] }],
-      description: spec.access === 'public' || spec.access === 'any' ? undefined : `Roles: ${spec.access.join(', ')}`,
+      security: spec.access === 'public' ? [] : isApiKeyAccess(spec.access) ? [{ apiKey: [] }] : [{ sessionCookie: [] }],
+      description:
+        spec.access === 'public' || spec.access === 'any'
+          ? undefined
+          : isApiKeyAccess(spec.access)
+            ? `API key with the scope ${spec.access.apiKey}. An Idempotency-Key header makes a retry answer the same.`
+            : `Roles: ${spec.access.join(', ')}`,
       request: {
         ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),

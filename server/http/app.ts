@@ -4,6 +4,7 @@ import { formImportRoutes, formRoutes } from './forms.routes.ts';
 import { deskRoutes } from './desk.routes.ts';
 import { complianceRoutes } from './compliance.routes.ts';
 import { notificationRoutes } from './notifications.routes.ts';
+import { integrationRoutes } from './integration.routes.ts';
 import { planRoutes } from './plan.routes.ts';
 import { modelRoutes } from './models.routes.ts';
 import fs from 'node:fs';
@@ -63,6 +64,7 @@ export interface AppDeps {
 }
 
 const BODY_LIMIT = '256kb';
+const INTEGRATION_BODY_LIMIT = '2mb';
 const API_INFO = { title: 'Watchpost', version: '0.1.0' };
 
 /** Every REST route, declared once: served by createApp, described by describeApi. */
@@ -78,6 +80,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   deskRoutes(api, { tickets: services.tickets, notices: services.notices, records: services.enterpriseRecords });
   complianceRoutes(api, { rectifications: services.rectifications, annualReports: services.annualReports });
   notificationRoutes(api, { notifications: services.notifications, webhooks: services.webhooks });
+  integrationRoutes(api, services.integration);
   planRoutes(api, services.plans);
   modelRoutes(api, services.models);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
@@ -162,6 +165,8 @@ export function createApp(deps: AppDeps): express.Express {
   const openApi = api.openApiDocument(API_INFO);
 
   app.use('/api', refuseCrossSiteWrites(deps.allowedOrigins ?? []));
+  // Other systems push batches (up to 500 declarations): a larger body there only.
+  app.use('/api/integration', express.json({ limit: INTEGRATION_BODY_LIMIT }));
   app.use('/api', express.json({ limit: BODY_LIMIT }));
   // Photos from the enterprise's phone are sent as the image itself.
   app.use('/api/sessions/:id/photos', express.raw({ type: ['image/jpeg', 'image/png'], limit: MAX_PHOTO_BYTES }));

@@ -101,6 +101,7 @@ export class DeclarationService {
       quantityUnit: d.quantityUnit,
       sealNumbers: d.sealNumbers,
       validUntil: d.validUntil,
+      vehiclePlate: d.vehiclePlate,
       createdAt: d.createdAt.toISOString(),
     }));
   }

@@ -33,6 +33,7 @@ import { AnnualReportService } from './annual-reports.service.ts';
 import { DeadlineReminderService } from './deadline-reminders.service.ts';
 import { NotificationService, type CodeSender, type ContactChannel } from './notifications.service.ts';
 import { WebhookService } from './webhooks.service.ts';
+import { IntegrationService } from './integration.service.ts';
 import path from 'node:path';
 import type { SigningKey } from '../infra/signing-key.ts';
 import { loadSecretBox, type SecretBox } from '../infra/secret-box.ts';
@@ -82,6 +83,8 @@ export interface Services {
   notifications: NotificationService;
   /** Other systems' endpoints told of events. */
   webhooks: WebhookService;
+  /** Other systems calling in: service accounts, pushes, the archive read. */
+  integration: IntegrationService;
   signingKey: SigningKey;
   /** Seals secrets kept in the database (camera passwords, webhook secrets). */
   secrets: SecretBox;
@@ -120,6 +123,7 @@ export function createServices(options: {
   const annualReports = new AnnualReportService({ db: deps.db, clock: options.clock, dueDay: deadlines.annualReportDue });
   const verdicts = new VerdictService({ ...deps, events, key: deps.signingKey, bookings, timeline, rectifications });
   const archiveSearch = new ArchiveSearchService(deps);
+  const archive = new ArchiveService({ ...deps, key: deps.signingKey, verdicts, timeline });
   const models = new ModelVersionService({ ...deps, events });
   const samples = new VisionSampleService({ ...deps, models });
   const forms = new FarmFormService({ db: deps.db, events, clock: options.clock, dueTime: options.forms?.dueTime ?? '10:00', graceHours: options.forms?.graceHours ?? 24 });
@@ -132,7 +136,7 @@ export function createServices(options: {
     bookings,
     inspections,
     verdicts,
-    archive: new ArchiveService({ ...deps, key: deps.signingKey, verdicts, timeline }),
+    archive,
     loadingArchive: new LoadingRecordArchive({ ...deps, key: deps.signingKey }),
     archiveSearch,
     packages: new EvidencePackageService({ ...deps, key: deps.signingKey, verdicts, search: archiveSearch }),
@@ -155,6 +159,7 @@ export function createServices(options: {
     deadlines: new DeadlineReminderService({ db: deps.db, annualReports, declarationEndingDays: deadlines.declarationEndingDays, clock: options.clock }),
     notifications: new NotificationService({ db: deps.db, events, clock: options.clock, channels: outside.available, sendCode: outside.sendCode }),
     webhooks: new WebhookService({ db: deps.db, events, secrets, clock: options.clock }),
+    integration: new IntegrationService({ db: deps.db, archiveSearch, archive, verdicts, clock: options.clock }),
     signingKey: deps.signingKey,
     secrets,
     dataDir: deps.dataDir,

@@ -79,6 +79,25 @@ export type ArchiveEntry = {
   sealed: boolean;
 };
 
+export type BatchResult = {
+  created: number;
+  updated: number;
+  unchanged: number;
+  errors: number;
+  items: Array<{
+    index: number;
+    /** the item’s natural key as sent (declaration number, customs code, plate) */
+    key: string;
+    status: "created" | "updated" | "unchanged" | "error";
+    id?: string;
+    error?: {
+      reason: string;
+      message: string;
+      path?: string;
+    };
+  }>;
+};
+
 export type Booking = {
   id: string;
   declarationId: string;
@@ -147,6 +166,7 @@ export type Declaration = {
   quantityUnit: string;
   sealNumbers: Array<string>;
   validUntil: string | null;
+  vehiclePlate: string | null;
   createdAt: string;
 };
 
@@ -1203,6 +1223,32 @@ export type ScheduleWindow = {
   days: Array<number>;
   from: string;
   to: string;
+};
+
+export type ServiceAccount = {
+  id: string;
+  name: string;
+  scopes: Array<string>;
+  keyPrefix: string;
+  ratePerMinute: number;
+  active: boolean;
+  createdAt: string;
+  rotatedAt: string | null;
+  lastUsedAt: string | null;
+};
+
+export type ServiceAccountWithKey = {
+  id: string;
+  name: string;
+  scopes: Array<string>;
+  keyPrefix: string;
+  ratePerMinute: number;
+  active: boolean;
+  createdAt: string;
+  rotatedAt: string | null;
+  lastUsedAt: string | null;
+  /** the API key, shown this once */
+  key: string;
 };
 
 export type Site = {
