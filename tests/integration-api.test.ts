@@ -4,7 +4,7 @@
  * idempotent upserts by natural key with item-level errors, each change audited with the account as actor;
  * an Idempotency-Key answering a retry the same; the archive read.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, count, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, declarations } from '../server/db/schema.ts';
 import { loggedInClients, startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -169,6 +169,28 @@ describe('pushes', () => {
     expect([other.status, other.body.error.reason]).toEqual([409, 'idempotency_key_reused']);
     expect((await call(key, 'POST', '/api/integration/declarations', body, { 'idempotency-key': 'x' })).body.error.reason).toBe('idempotency_key_invalid');
   });
+});
+
+describe('a thousand declarations', () => {
+  it('land in two batches, one invalid item refused on its own, and a retried batch changes nothing', async () => {
+    const { key } = await makeAccount('Declaration feed', ['declarations:write']);
+    const all = Array.from({ length: 1000 }, (_, i) => pig(String(530120261000100000n + BigInt(i)), i === 321 ? { declaredQuantity: -1 } : {}));
+    const answers = [];
+    for (const [n, items] of [all.slice(0, 500), all.slice(500)].entries()) {
+      answers.push((await call(key, 'POST', '/api/integration/declarations', { items }, { 'idempotency-key': `feed-2026-12-03-${n}` })).body);
+    }
+    expect(answers.map((a) => [a.created, a.errors])).toEqual([
+      [499, 1],
+      [500, 0],
+    ]);
+    expect(answers[0].items[321]).toMatchObject({ status: 'error', key: '530120261000100321', error: { path: 'declaredQuantity' } });
+    const retried = (await call(key, 'POST', '/api/integration/declarations', { items: all.slice(0, 500) }, { 'idempotency-key': 'feed-2026-12-03-0' })).body;
+    expect(retried).toEqual(answers[0]);
+    // Without the key, the same batch again: every item unchanged.
+    expect((await call(key, 'POST', '/api/integration/declarations', { items: all.slice(500) })).body).toMatchObject({ unchanged: 500, created: 0 });
+    const [row] = await platform.database.db.select({ n: count() }).from(declarations).where(like(declarations.number, '5301202610001%'));
+    expect(row?.n).toBe(999);
+  }, 120_000);
 });
 
 describe('the archive, read by another system', () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, notifications, users } from '../server/db/schema.ts';
 import { localTime } from '../server/contracts/local-time.ts';
 import { verifySignature } from '../server/notify/index.ts';
+import { storeNotifications } from '../server/services/recipients.ts';
 import { loggedInClients, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { startReceiver, startSmtp } from './support/receivers.ts';
 import { waitFor } from './support/wait.ts';
@@ -135,6 +136,55 @@ describe('a notification', () => {
       .where(and(eq(users.username, 'entA'), eq(deliveries.status, 'pending')));
     expect(pending!.deliveries.nextAt.getTime()).toBeGreaterThan(Date.now() + hour - 120_000);
     await entA.put('/api/account/notifications', { channels: {}, quietHours: null });
+  });
+});
+
+describe('a booking confirmation', () => {
+  it('reaches the enterprise in-app, by email in its language and by SMS signed for the gateway', async () => {
+    const entA = await as('entA');
+    await entA.put('/api/account/notifications', { channels: { booking: ['email', 'sms'] }, quietHours: null });
+    const slotStart = new Date(Date.now() + 2 * 3_600_000);
+    const booking = (
+      await entA.post('/api/bookings', {
+        declarationId: world.declarations.a,
+        type: 'label_rectification',
+        slotStart: slotStart.toISOString(),
+        slotEnd: new Date(slotStart.getTime() + 3_600_000).toISOString(),
+      })
+    ).body;
+    expect((await (await as('officer1')).post(`/api/bookings/${booking.id}/confirm`)).status).toBe(200);
+    const mail = await waitFor(() => mailTo('chen@alpha.example', '查验已确认')[0], 'the confirmation by email');
+    expect(mail.subject).toBe('查验已确认：530120261000000001');
+    const sms = await waitFor(() => postsTo('/sms').find((p) => JSON.parse(p.body).kind === 'booking.confirmed'), 'the confirmation by SMS');
+    expect(verifySignature(SMS_SECRET, String(sms.headers['watchpost-signature']), sms.body)).toBe(true);
+    expect(verifySignature('another-secret-0123456789', String(sms.headers['watchpost-signature']), sms.body)).toBe(false);
+    const inApp = (await entA.get('/api/notifications')).body.items.find((n: { kind: string }) => n.kind === 'booking.confirmed');
+    expect(inApp).toMatchObject({ title: '查验已确认：530120261000000001', link: '/' });
+    await entA.put('/api/account/notifications', { channels: {}, quietHours: null });
+  });
+
+  it('is held in quiet hours, as any reminder is; an alarm is not', async () => {
+    // Officer 1 with a verified email and quiet hours now.
+    const officer = await as('officer1');
+    await officer.put('/api/account/contacts/email', { address: 'wang@customs.example' });
+    const mail = await waitFor(() => smtp.mails.find((m) => m.to.includes('wang@customs.example')), 'the code');
+    await officer.post('/api/account/contacts/email/verify', { code: /(\d{6})/.exec(mail.subject)![1] });
+    const hour = 3_600_000;
+    await officer.put('/api/account/notifications', {
+      channels: {},
+      quietHours: { start: localTime(new Date(Date.now() - hour), 'Asia/Shanghai'), end: localTime(new Date(Date.now() + hour), 'Asia/Shanghai') },
+    });
+    // Told through the one seam every notification takes.
+    await platform.database.db.transaction(async (tx) => {
+      await storeNotifications(tx, [world.users.officer1.id], 'booking.reminder', { bookingId: crypto.randomUUID(), slotStart: new Date().toISOString(), type: 'label_rectification' });
+      await storeNotifications(tx, [world.users.officer1.id], 'alarm.raised', { alarmId: crypto.randomUUID(), rule: 'seal mismatch', place: 'Alpha pig farm · Gate', at: new Date().toISOString() });
+    });
+    await platform.sweepDeliveries();
+    const alarm = await waitFor(() => smtp.mails.find((m) => m.to.includes('wang@customs.example') && m.subject.startsWith('告警')), 'the alarm in quiet hours');
+    expect(alarm.subject).toBe('告警：Alpha pig farm · Gate seal mismatch');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(smtp.mails.filter((m) => m.to.includes('wang@customs.example') && m.subject.startsWith('查验即将开始'))).toEqual([]);
+    await officer.put('/api/account/notifications', { channels: {}, quietHours: null });
   });
 });
 

@@ -62,9 +62,18 @@ export async function startSmtp(port = 0) {
 
 /** Subjects come back as RFC 2047 words (=?UTF-8?B?…?=) when they are not ASCII. */
 function decodeMimeWords(text: string): string {
-  return text.replace(/=\?UTF-8\?([BQ])\?([^?]*)\?=\s*/gi, (_m, enc: string, data: string) =>
-    enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
-  );
+  return text.replace(/=\?UTF-8\?([BQ])\?([^?]*)\?=\s*/gi, (_m, enc: string, data: string) => {
+    if (enc.toUpperCase() === 'B') return Buffer.from(data, 'base64').toString('utf8');
+    // Q: bytes as =XX, spaces as _, the rest as it is; the bytes are UTF-8.
+    const bytes: number[] = [];
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] === '=' && /^[0-9A-F]{2}$/i.test(data.slice(i + 1, i + 3))) {
+        bytes.push(Number.parseInt(data.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else bytes.push(data[i] === '_' ? 0x20 : data.charCodeAt(i));
+    }
+    return Buffer.from(bytes).toString('utf8');
+  });
 }
 
 export interface ReceivedPost {
