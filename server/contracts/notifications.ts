@@ -40,6 +40,15 @@ export const notificationGroups = [...new Set(notificationKinds.map((k) => k.spl
 export type NotificationGroup = NotificationKind extends `${infer G}.${string}` ? G : never;
 export const groupOf = (kind: string): NotificationGroup => kind.split('.')[0] as NotificationGroup;
 
+/** The groups each role is told of (what its preferences offer). */
+export const groupsFor = (role: string): NotificationGroup[] => {
+  const enterprise: NotificationGroup[] = ['booking', 'verdict', 'evidence', 'form', 'ticket', 'notice', 'rectification', 'declaration', 'annual_report'];
+  const customs: NotificationGroup[] = ['booking', 'alarm', 'evidence', 'form', 'ticket', 'rectification'];
+  if (role === 'enterprise_user' || role === 'broker') return enterprise;
+  if (role === 'admin') return [...customs, 'storage', 'webhook'];
+  return customs;
+};
+
 /** In-app is always on; these are delivered outside the platform when the user chose them and verified the address. */
 export const externalChannels = ['email', 'sms', 'im'] as const;
 export type ExternalChannel = (typeof externalChannels)[number];

@@ -10,7 +10,7 @@ import { and, count, desc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm
 import type { Db } from '../db/database.ts';
 import { type contactChannels, deliveries, deliveryAttempts, type deliveryStatuses, notificationSettings, notifications, userContacts, users, webhookEndpoints } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
-import { DEFAULT_CHANNELS, notificationGroups, type NotificationPreferences } from '../contracts/notifications.ts';
+import { DEFAULT_CHANNELS, groupsFor, type NotificationPreferences } from '../contracts/notifications.ts';
 import { requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 import type { DomainEvents } from './domain-events.ts';
@@ -80,7 +80,7 @@ export class NotificationService {
   async settings(p: Principal) {
     const [row] = await this.deps.db.select().from(notificationSettings).where(eq(notificationSettings.userId, p.userId));
     const contacts = await this.deps.db.select().from(userContacts).where(eq(userContacts.userId, p.userId));
-    const channels = Object.fromEntries(notificationGroups.map((g) => [g, (row?.channels[g] as NotificationPreferences['channels'][typeof g]) ?? [...DEFAULT_CHANNELS]]));
+    const channels = Object.fromEntries(groupsFor(p.role).map((g) => [g, (row?.channels[g] as NotificationPreferences['channels'][typeof g]) ?? [...DEFAULT_CHANNELS]]));
     return {
       channels,
       quietHours: row?.quietStart && row.quietEnd ? { start: row.quietStart, end: row.quietEnd } : null,

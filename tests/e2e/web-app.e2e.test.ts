@@ -17,6 +17,7 @@ import { startRtspCamera } from '../../scripts/rtsp-camera.ts';
 import type { Platform } from '../../server/platform.ts';
 import { alarms } from '../../server/db/schema.ts';
 import { startTestPlatform } from '../support/platform.ts';
+import { startSmtp } from '../support/receivers.ts';
 import { waitFor } from '../support/wait.ts';
 import { createWorld, PASSWORD, startLiveInspection, type World } from '../support/world.ts';
 import { en } from '../../web/src/i18n/en.ts';
@@ -28,6 +29,7 @@ const fixtures = path.resolve(import.meta.dirname, '../fixtures/vision');
 const DECLARATION = '530120261000000777';
 let platform: Platform;
 let world: World;
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
 let webDir: string;
 const browsers: Browser[] = [];
 const stops: Array<() => Promise<unknown>> = [];
@@ -74,7 +76,10 @@ beforeAll(async () => {
   webDir = await buildWebApp();
   // The pen camera shows a still picture: camera_frozen fires soon, for the alarm panel, and repeats
   // every few seconds (counted on the one incident).
-  platform = await startTestPlatform({ env: { WEB_DIST: webDir, INFERENCE_WORKERS: '1', LOG_LEVEL: 'warn', CAMERA_FROZEN_SECONDS: '8', ALARM_COOLDOWN_SECONDS: '4' } });
+  // A mail server: users verify an address and choose how they are told.
+  smtp = await startSmtp();
+  stops.push(() => smtp.close());
+  platform = await startTestPlatform({ env: { WEB_DIST: webDir, INFERENCE_WORKERS: '1', LOG_LEVEL: 'warn', CAMERA_FROZEN_SECONDS: '8', ALARM_COOLDOWN_SECONDS: '4', SMTP_URL: smtp.url } });
   world = await createWorld(platform.services);
   const { services } = platform;
   const admin = (await services.auth.login('admin', PASSWORD)).principal;
@@ -647,6 +652,26 @@ describe('the web app', () => {
     await officer.locator('[data-testid=ticket-thread] li').nth(1).waitFor();
     // The answer reaches the farm's open page without a reload.
     await phone.locator('[data-testid=ticket-thread] li').nth(1).waitFor();
+    // The farm's notifications: the bell counts them, the centre lists them (in Chinese); it chooses how it is told.
+    await phone.locator('[data-testid=unread-count]').waitFor();
+    await phone.locator('[data-testid=notification-bell]').click();
+    await phone.locator('[data-testid=notification]', { hasText: '海关已答复' }).first().waitFor();
+    await expectInLanguage(phone, 'zh-CN', 'the notification centre');
+    await screenshot(phone, 'enterprise-notifications');
+    await phone.goto(`${platform.url}/account`);
+    const settings = phone.locator('[data-testid=notification-settings]');
+    await settings.locator('input[name=address-email]').fill('chen@alpha.example');
+    await settings.getByRole('button', { name: L('zh-CN', 'notifications.sendCode') }).click();
+    const codeMail = await waitFor(() => smtp.mails.find((m) => m.to.includes('chen@alpha.example')), 'the code by email');
+    await settings.locator('input[name=code-email]').fill(/(\d{6})/.exec(codeMail.subject)![1]!);
+    await settings.getByRole('button', { name: L('zh-CN', 'notifications.verify'), exact: true }).click();
+    await settings.getByText(L('zh-CN', 'notifications.verified')).waitFor();
+    await settings.locator('input[aria-label="notice email"]').uncheck();
+    await settings.getByRole('button', { name: L('zh-CN', 'notifications.save'), exact: true }).click();
+    await settings.getByText(L('zh-CN', 'notifications.saved')).waitFor();
+    await expectInLanguage(phone, 'zh-CN', 'how one is told');
+    await screenshot(phone, 'enterprise-notification-settings');
+    expect((await api<{ channels: Record<string, string[]> }>(phone, '/api/account/notifications')).channels.notice).toEqual([]);
     await phone.context().close();
     await officer.goto(`${platform.url}/officer`);
     await overdue.getByRole('link').click();
@@ -699,7 +724,7 @@ describe('the web app', () => {
       await expectInLanguage(page, locale, 'login');
       await login(page, platform.url, 'admin', PASSWORD);
       await page.waitForURL(`${platform.url}/admin`);
-      for (const tab of ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'webhooks']) {
+      for (const tab of ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'webhooks', 'integration']) {
         await page.locator(`[data-tab=${tab}]`).click();
         await page.locator('.inline-form').waitFor();
         await page.waitForLoadState('networkidle');

@@ -60,6 +60,8 @@ import type {
   Delivery,
   WebhookEndpoint,
   WebhookEndpointWithSecret,
+  ServiceAccount,
+  ServiceAccountWithKey,
 } from './types.ts';
 
 /** An error the API answered with: `code` is stable and has a translation (error.<code>). */
@@ -331,6 +333,10 @@ export const api = {
   createWebhook: (body: { url: string; description: string; events: string[] }) => post<WebhookEndpointWithSecret>('/admin/webhooks', body),
   rotateWebhookSecret: (id: string) => post<WebhookEndpointWithSecret>(`/admin/webhooks/${id}/rotate-secret`),
   resumeWebhook: (id: string) => post<WebhookEndpoint>(`/admin/webhooks/${id}/resume`),
+  serviceAccounts: () => get<ServiceAccount[]>('/admin/service-accounts'),
+  createServiceAccount: (body: { name: string; scopes: string[]; ratePerMinute: number }) => post<ServiceAccountWithKey>('/admin/service-accounts', body),
+  rotateServiceKey: (id: string) => post<ServiceAccountWithKey>(`/admin/service-accounts/${id}/rotate`),
+  revokeServiceAccount: (id: string) => post<ServiceAccount>(`/admin/service-accounts/${id}/revoke`),
   removeWebhook: (id: string) => request<{ removed: boolean }>('DELETE', `/admin/webhooks/${id}`, {}),
   planSettings: (portId: string) => get<PlanSettings>(`/ports/${portId}/plan-settings`),
   savePlanSettings: (portId: string, settings: PlanSettings) => put<PlanSettings>(`/admin/ports/${portId}/plan-settings`, settings),

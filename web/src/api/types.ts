@@ -84,6 +84,8 @@ export type NotificationPreferences = api.NotificationPreferences;
 export type Delivery = api.Delivery;
 export type WebhookEndpoint = api.WebhookEndpoint;
 export type WebhookEndpointWithSecret = api.WebhookEndpointWithSecret;
+export type ServiceAccount = api.ServiceAccount;
+export type ServiceAccountWithKey = api.ServiceAccountWithKey;
 export const CONTACT_CHANNELS = ['email', 'sms', 'im'] as const;
 /** Form definitions and the entry check are shared with the server (one contract). */
 export { checkEntry, type EntryError, type FormDefinition, type FormField, type ScalarField, type Localised } from '../../../server/contracts/forms.ts';

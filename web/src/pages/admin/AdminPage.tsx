@@ -14,8 +14,9 @@ import { VehiclesTab } from './VehiclesTab.tsx';
 import { PlateFormatsTab } from './PlateFormatsTab.tsx';
 import { ModelsTab } from './ModelsTab.tsx';
 import { WebhooksTab } from './WebhooksTab.tsx';
+import { ServiceAccountsTab } from './ServiceAccountsTab.tsx';
 
-const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'models', 'storage', 'webhooks'] as const;
+const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'models', 'storage', 'webhooks', 'integration'] as const;
 type Tab = (typeof TABS)[number];
 
 export function AdminPage() {
@@ -45,6 +46,7 @@ export function AdminPage() {
       {tab === 'models' && <ModelsTab />}
       {tab === 'storage' && <StorageTab />}
       {tab === 'webhooks' && <WebhooksTab />}
+      {tab === 'integration' && <ServiceAccountsTab />}
     </div>
   );
 }

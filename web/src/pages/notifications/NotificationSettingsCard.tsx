@@ -86,7 +86,7 @@ export function NotificationSettingsCard() {
                 setSaved(true);
               }}
             >
-              {t('account.save')}
+              {t('notifications.save')}
             </ActionButton>
             {saved && (
               <span className="muted" role="status">
