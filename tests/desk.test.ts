@@ -291,9 +291,11 @@ describe('a rectification', () => {
     expect((overdue as { userIds: string[] }).userIds).toContain(officer1);
     expect((await notified('officer1', 'rectification.overdue')).map((n) => n.payload)).toContainEqual(expect.objectContaining({ rectificationId: r!.id }));
 
-    // Reported: nothing more to remind of.
+    // Reported: nothing more is planned; a planned overdue reminder waits a day at a time (customs may return it).
     await services.rectifications.report(actors.entA, r!.id, 'New seal fitted');
     expect(await planned(overdueAt)).toEqual([]);
+    const waiting = await reminders(overdueAt).send('rectification', r!.id, 'overdue');
+    expect(waiting).toEqual({ notBefore: new Date(overdueAt.getTime() + 86_400_000) });
   });
 });
 
@@ -364,6 +366,7 @@ describe('the annual report', () => {
     expect(filed.submitted).toMatchObject({ year, contents, late: before.overdue });
     expect((await (await as('officer1')).get(url)).body.submitted.contents).toEqual(contents);
     expect((await (await as('entB')).get(url)).status).toBe(404);
+    expect((await (await as('officerOtherPort')).get(url)).status).toBe(404);
     expect((await (await as('officer1')).get('/api/annual-reports/overdue')).body.enterprises.map((e: { id: string }) => e.id)).not.toContain(world.enterprises.a);
     const again = await (await as('entA')).put(`${url}/${year}`, { ...contents, employees: 121 });
     // Filed in time: corrected; filed late: kept as it was.

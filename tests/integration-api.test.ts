@@ -147,6 +147,12 @@ describe('pushes', () => {
       admin: (await services.auth.login('admin', PASSWORD)).principal,
     };
     const [decl] = await platform.database.db.select().from(declarations).where(eq(declarations.number, '530120261000000501'));
+    // Booked: its port and validity stay; the goods may still be corrected.
+    const slotStart = new Date(Date.now() + 5 * 3_600_000);
+    const booking = await services.bookings.request(actors.entA, { declarationId: decl!.id, type: 'pre_export_sampling', slotStart, slotEnd: new Date(slotStart.getTime() + 3_600_000) });
+    const moved = await call(key, 'POST', '/api/integration/declarations', { items: [pig('530120261000000501', { declaredQuantity: 58, validUntil: '2027-02-28' })] });
+    expect(moved.body.items[0]).toMatchObject({ status: 'error', error: { reason: 'declaration_booked' } });
+    await services.bookings.cancel(actors.entA, booking.id);
     await startLiveInspection(services, actors, world, { declaration: { id: decl!.id }, type: 'pre_export_sampling' });
     const res = await call(key, 'POST', '/api/integration/declarations', { items: [pig('530120261000000501', { declaredQuantity: 40 })] });
     expect(res.body.items[0]).toMatchObject({ status: 'error', error: { reason: 'declaration_inspected' } });

@@ -92,6 +92,8 @@ describe('a live inspection session', () => {
     expect(command).toMatchObject({ ok: true, data: { kind: 'command', payload: { text: 'Open carton 3', preset: 'open_carton' } } });
     const pushed = await waitFor(() => enterprise.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'command'), 'command pushed to the enterprise');
     const commandId = pushed[1].id;
+    // The enterprise is told as well (its notification centre, and by its channels).
+    await waitFor(() => enterprise.events.find(([e, p]) => e === 'notification' && p.kind === 'command.waiting' && p.payload.commandId === commandId), 'the command as a notification');
 
     const ack = await enterprise.send('session:acknowledge', { sessionId, commandId });
     expect(ack).toMatchObject({ ok: true, data: { kind: 'acknowledgement', payload: { commandId, commandText: 'Open carton 3' } } });

@@ -11,6 +11,8 @@ export const notificationKinds = [
   'booking.proposed',
   'booking.cancelled',
   'booking.reminder',
+  'session.starting',
+  'command.waiting',
   'verdict.recorded',
   'evidence.ready',
   'alarm.raised',
@@ -42,7 +44,7 @@ export const groupOf = (kind: string): NotificationGroup => kind.split('.')[0] a
 
 /** The groups each role is told of (what its preferences offer). */
 export const groupsFor = (role: string): NotificationGroup[] => {
-  const enterprise: NotificationGroup[] = ['booking', 'verdict', 'evidence', 'form', 'ticket', 'notice', 'rectification', 'declaration', 'annual_report'];
+  const enterprise: NotificationGroup[] = ['booking', 'session', 'command', 'verdict', 'evidence', 'form', 'ticket', 'notice', 'rectification', 'declaration', 'annual_report'];
   const customs: NotificationGroup[] = ['booking', 'alarm', 'evidence', 'form', 'ticket', 'rectification'];
   if (role === 'enterprise_user' || role === 'broker') return enterprise;
   if (role === 'admin') return [...customs, 'storage', 'webhook'];

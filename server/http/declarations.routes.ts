@@ -47,6 +47,7 @@ export function declarationRoutes(api: Api, declarations: DeclarationService) {
         validUntil: z
           .string()
           .refine(isCalendarDay, 'a day, YYYY-MM-DD')
+          .nullable()
           .optional()
           .meta({ description: 'the last day (the port’s) the goods may be inspected on; the enterprise is reminded before it ends' }),
       }),

@@ -30,6 +30,8 @@ const SWEEP_BATCH = 500;
  */
 const RECLAIM_AFTER_MS = 60 * 60_000;
 export const DELIVERY_ATTEMPTS = 8;
+/** Longer than one send may take (its timeouts): a lease this recent is another node's send in flight. */
+const IN_FLIGHT_MS = 60_000;
 
 export interface Gateway {
   url: string;
@@ -173,12 +175,13 @@ export function startDeliveries(deps: DeliveryDeps) {
           .from(users)
           .where(and(eq(users.role, 'admin'), eq(users.active, true)))
       ).map((u) => u.id);
-      const payload = { endpointId, url: endpoint.url, failures: endpoint.consecutiveFailures };
+      // The host only: a webhook URL may carry its own credential in the path or query.
+      const payload = { endpointId, url: new URL(endpoint.url).host, failures: endpoint.consecutiveFailures };
       await storeNotifications(tx, admins, 'webhook.paused', payload, clock());
       return { userIds: admins, payload };
     });
     if (paused) {
-      deps.logger.warn({ endpointId, url: endpoint.url }, 'webhook endpoint paused after failing in a row');
+      deps.logger.warn({ endpointId, host: paused.payload.url }, 'webhook endpoint paused after failing in a row');
       deps.events.emit('user.notified', { userIds: paused.userIds, kind: 'webhook.paused', payload: paused.payload });
     }
   }
@@ -187,10 +190,16 @@ export function startDeliveries(deps: DeliveryDeps) {
     const worker = new Worker<Claim>(
       `deliveries-${channel}`,
       async (job: Job<Claim>) => {
-        const [d] = await deps.db.select().from(deliveries).where(eq(deliveries.id, job.data.deliveryId));
-        if (!d || d.status !== 'pending') return { skipped: d?.status ?? 'gone' };
-        // Claimed again since (a resend, a resumed endpoint, a restart): that job sends it, not this one.
-        if (d.queuedAt?.getTime() !== job.data.claimedAt) return { skipped: 'claimed again' };
+        // The claim is taken over for this attempt in one UPDATE (a lease): a job of an older claim — a
+        // resend, a resumed endpoint, a restart re-claiming it — finds it changed and sends nothing.
+        const lease = Math.max(clock().getTime(), job.data.claimedAt + 1);
+        const [d] = await deps.db
+          .update(deliveries)
+          .set({ queuedAt: new Date(lease) })
+          .where(and(eq(deliveries.id, job.data.deliveryId), eq(deliveries.status, 'pending'), eq(deliveries.queuedAt, new Date(job.data.claimedAt))))
+          .returning();
+        if (!d) return { skipped: 'sent, failed or claimed again' };
+        await job.updateData({ deliveryId: d.id, claimedAt: lease });
         if (d.endpointId) {
           const [endpoint] = await deps.db.select({ pausedAt: webhookEndpoints.pausedAt }).from(webhookEndpoints).where(eq(webhookEndpoints.id, d.endpointId));
           // Paused meanwhile: back to the outbox, claimed again once resumed.
@@ -211,7 +220,8 @@ export function startDeliveries(deps: DeliveryDeps) {
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           const retryable = !(err instanceof SendError) || err.retryable;
-          const last = !retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          // Counted on the delivery, not the job: a delivery claimed again does not get its attempts back.
+          const last = !retryable || attempts >= DELIVERY_ATTEMPTS || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           await logAttempt(d.id, startedAt, false, message);
           await deps.db
             .update(deliveries)
@@ -228,12 +238,13 @@ export function startDeliveries(deps: DeliveryDeps) {
     return worker;
   });
 
-  // What the last run left pending is claimed afresh: its jobs may be lost with Redis, or still there and
-  // then skipped as claimed again.
+  // What the last run left pending is claimed afresh (its jobs may be lost with Redis, or still there and
+  // then find their claim changed) — all but what another node took in the last moments (a send in flight
+  // renews its lease as it starts): that node sends it.
   sweeping = deps.db
     .update(deliveries)
     .set({ queuedAt: null })
-    .where(eq(deliveries.status, 'pending'))
+    .where(and(eq(deliveries.status, 'pending'), lt(deliveries.queuedAt, new Date(clock().getTime() - IN_FLIGHT_MS))))
     .then(sweep)
     .catch((err: unknown) => deps.logger.warn({ err }, 'delivery sweep failed'));
   return {

@@ -41,6 +41,16 @@ export const TEMPLATES: Record<NotificationKind, Texts> = {
     'zh-CN': ['查验即将开始：{slotStart}', '远程查验将于 {slotStart} 开始，请准时登录平台。'],
     ru: ['Скоро досмотр, в {slotStart}', 'Удалённый досмотр начнётся в {slotStart}. Откройте Watchpost вовремя.'],
   },
+  'session.starting': {
+    en: ['Inspection open now: {declarationNumber}', 'Customs opened the remote inspection of {declarationNumber}. Join it from your phone now.'],
+    'zh-CN': ['查验已开始：{declarationNumber}', '海关已开始报关单 {declarationNumber} 的远程查验，请立即用手机加入。'],
+    ru: ['Досмотр начат: {declarationNumber}', 'Таможня начала удалённый досмотр по {declarationNumber}. Подключитесь с телефона.'],
+  },
+  'command.waiting': {
+    en: ['Customs asks: {text}', 'The officer of your inspection asks: {text}. Do it and confirm in Watchpost.'],
+    'zh-CN': ['海关指令：{text}', '查验关员要求：{text}。请照做并在平台上确认。'],
+    ru: ['Таможня просит: {text}', 'Инспектор вашего досмотра просит: {text}. Выполните и подтвердите в Watchpost.'],
+  },
   'verdict.recorded': {
     en: ['Inspection result: {declarationNumber}', `The inspection of {declarationNumber} is ${OUTCOME.en}. {findings}`],
     'zh-CN': ['查验结论：{declarationNumber}', `报关单 {declarationNumber} 查验结论：${OUTCOME['zh-CN']}。{findings}`],
@@ -172,7 +182,7 @@ function values(payload: Record<string, unknown>, locale: Locale, timeZone: stri
     else if (Array.isArray(value)) out[key] = value.length;
   }
   // Named in several kinds' messages: present even when a payload lacks them.
-  for (const key of ['n', 'findings', 'title', 'place', 'rule', 'at', 'by', 'enterpriseName', 'declarationNumber', 'slotStart'] as const) out[key] ??= key === 'n' ? 0 : '';
+  for (const key of ['n', 'findings', 'title', 'place', 'rule', 'at', 'by', 'enterpriseName', 'declarationNumber', 'slotStart', 'text'] as const) out[key] ??= key === 'n' ? 0 : '';
   if (Array.isArray(payload.forms)) out.n = payload.forms.length;
   if (payload.titles && typeof payload.titles === 'object') {
     const titles = payload.titles as Partial<Record<Locale, string>>;
@@ -186,6 +196,7 @@ function values(payload: Record<string, unknown>, locale: Locale, timeZone: stri
 export function linkPath(kind: string, payload: Record<string, unknown>): string {
   if (kind.startsWith('ticket.') && typeof payload.ticketId === 'string') return `/desk/tickets/${payload.ticketId}`;
   if ((kind === 'verdict.recorded' || kind === 'evidence.ready') && typeof payload.sessionId === 'string') return `/archive/session/${payload.sessionId}`;
+  if ((kind === 'session.starting' || kind === 'command.waiting') && typeof payload.sessionId === 'string') return `/enterprise/session/${payload.sessionId}`;
   if (kind.startsWith('form.')) return '/forms';
   if (kind.startsWith('notice.')) return '/desk';
   if (kind.startsWith('rectification.') || kind.startsWith('annual_report.') || kind.startsWith('declaration.')) return '/record';

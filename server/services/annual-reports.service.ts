@@ -55,14 +55,21 @@ export class AnnualReportService {
     return `${year + 1}-${this.deps.dueDay}`;
   }
 
-  private mayRead(p: Principal, enterpriseId: string) {
+  /** The enterprise's side; officers of a port that supervises it; supervisors and administrators. */
+  private async mayRead(p: Principal, enterpriseId: string): Promise<boolean> {
     if (isEnterpriseSide(p)) return p.enterpriseIds.includes(enterpriseId);
-    return p.role === 'officer' || p.role === 'supervisor' || p.role === 'admin';
+    if (p.role === 'supervisor' || p.role === 'admin') return true;
+    if (p.role !== 'officer' || !p.portId) return false;
+    const [atPort] = await this.deps.db
+      .select({ id: enterprises.id })
+      .from(enterprises)
+      .where(and(eq(enterprises.id, enterpriseId), enterpriseAtPort(enterprises.id, p.portId)));
+    return atPort !== undefined;
   }
 
   /** This year's state and the reports filed before. */
   async status(p: Principal, enterpriseId: string) {
-    if (!this.mayRead(p, enterpriseId)) throw notFound('Enterprise');
+    if (!(await this.mayRead(p, enterpriseId))) throw notFound('Enterprise');
     const { year, dueOn, overdue } = this.current();
     const rows = await this.deps.db
       .select({ year: annualReports.year, contents: annualReports.contents, submittedAt: annualReports.submittedAt, submittedBy: users.displayName })
@@ -89,17 +96,16 @@ export class AnnualReportService {
     if (year !== current.year) throw new AppError('validation_failed', `Reports are filed for ${current.year} now`, { reason: 'annual_report_year', params: { year: current.year } });
     const now = this.clock();
     await this.deps.db.transaction(async (tx) => {
-      const [existing] = await tx
-        .select({ at: annualReports.submittedAt })
-        .from(annualReports)
-        .where(and(eq(annualReports.enterpriseId, enterpriseId), eq(annualReports.year, year)))
-        .for('update');
-      if (existing && current.overdue) throw new AppError('invalid_transition', 'The report was filed and its due day has passed', { reason: 'annual_report_closed' });
-      await tx
-        .insert(annualReports)
-        .values({ enterpriseId, year, contents, submittedBy: p.userId, submittedAt: now })
-        .onConflictDoUpdate({ target: [annualReports.enterpriseId, annualReports.year], set: { contents, submittedBy: p.userId, submittedAt: now } });
-      await appendAudit(tx, { actorId: p.userId, action: existing ? 'annual_report.correct' : 'annual_report.submit', entityType: 'enterprise', entityId: enterpriseId, details: { year } }, now);
+      // The insert decides between two first filings arriving together: the other one is a correction.
+      const [filed] = await tx.insert(annualReports).values({ enterpriseId, year, contents, submittedBy: p.userId, submittedAt: now }).onConflictDoNothing().returning({ year: annualReports.year });
+      if (!filed) {
+        if (current.overdue) throw new AppError('invalid_transition', 'The report was filed and its due day has passed', { reason: 'annual_report_closed' });
+        await tx
+          .update(annualReports)
+          .set({ contents, submittedBy: p.userId, submittedAt: now })
+          .where(and(eq(annualReports.enterpriseId, enterpriseId), eq(annualReports.year, year)));
+      }
+      await appendAudit(tx, { actorId: p.userId, action: filed ? 'annual_report.submit' : 'annual_report.correct', entityType: 'enterprise', entityId: enterpriseId, details: { year } }, now);
     });
     return this.status(p, enterpriseId);
   }

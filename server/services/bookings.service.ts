@@ -290,7 +290,14 @@ export class BookingService {
    * enterprise's users of what customs did.
    */
   private async tellParties(tx: DbOrTx, id: string, action: BookingAction | 'request', p: Principal, now: Date): Promise<Notified | null> {
-    const kinds = { request: 'booking.requested', confirm: 'booking.confirmed', accept: 'booking.confirmed', propose: 'booking.proposed', cancel: 'booking.cancelled' } as const;
+    const kinds = {
+      request: 'booking.requested',
+      confirm: 'booking.confirmed',
+      accept: 'booking.confirmed',
+      propose: 'booking.proposed',
+      cancel: 'booking.cancelled',
+      start: 'session.starting',
+    } as const;
     const kind = kinds[action as keyof typeof kinds];
     if (!kind) return null;
     const [b] = await tx
@@ -301,7 +308,15 @@ export class BookingService {
       .where(eq(bookings.id, id));
     if (!b) return null;
     const userIds = isEnterpriseSide(p) ? (b.booking.officerId ? [b.booking.officerId] : await portOfficers(tx, b.booking.portId)) : await enterpriseUsers(tx, b.booking.enterpriseId);
-    const payload = { bookingId: id, declarationNumber: b.declarationNumber, enterpriseName: b.enterpriseName, slotStart: b.booking.slotStart.toISOString(), type: b.booking.type };
+    const [session] = action === 'start' ? await tx.select({ id: inspectionSessions.id }).from(inspectionSessions).where(eq(inspectionSessions.bookingId, id)) : [];
+    const payload = {
+      bookingId: id,
+      declarationNumber: b.declarationNumber,
+      enterpriseName: b.enterpriseName,
+      slotStart: b.booking.slotStart.toISOString(),
+      type: b.booking.type,
+      ...(session ? { sessionId: session.id } : {}),
+    };
     await storeNotifications(tx, userIds, kind, payload, now);
     return { userIds, kind, payload };
   }

@@ -82,8 +82,9 @@ export class DeadlineReminderService {
       if (inWindow(at, d.createdAt)) yield { kind: 'declaration', subjectId: d.id, stage: 'ending', at };
     }
 
-    const { year } = this.deps.annualReports.current(now);
-    for (const stage of ['due', 'overdue'] as const) {
+    // The year reported on now, and the next (a due day early in the year is reminded of in December).
+    const { year: reported } = this.deps.annualReports.current(now);
+    for (const [year, stage] of [reported, reported + 1].flatMap((y) => (['due', 'overdue'] as const).map((st) => [y, st] as const))) {
       const at = this.annualReportAt(stage, year);
       if (!inWindow(at)) continue;
       // Every enterprise that has not filed, a page at a time.
@@ -106,7 +107,7 @@ export class DeadlineReminderService {
   async send(kind: DeadlineKind, subjectId: string, stage: string): Promise<ReminderOutcome> {
     const subject = await this.subject(kind, subjectId, stage);
     if (!subject) return null;
-    if (this.clock() < subject.at) return { notBefore: subject.at };
+    if (this.clock() < subject.at || subject.wait) return { notBefore: subject.at };
     return this.deps.db.transaction(async (tx) => {
       const [sent] = await tx.insert(deadlineReminders).values({ kind, subjectId, stage, sentAt: this.clock() }).onConflictDoNothing().returning();
       if (!sent) return null;
@@ -118,7 +119,11 @@ export class DeadlineReminderService {
   }
 
   /** The subject as it is now, if the reminder is still wanted: when it is due, whom it concerns, what it says. */
-  private async subject(kind: DeadlineKind, subjectId: string, stage: string): Promise<{ at: Date; enterpriseId: string; portId: string | null; payload: Record<string, unknown> } | null> {
+  private async subject(
+    kind: DeadlineKind,
+    subjectId: string,
+    stage: string,
+  ): Promise<{ at: Date; enterpriseId: string; portId: string | null; payload: Record<string, unknown>; wait?: boolean } | null> {
     const db = this.deps.db;
     if (kind === 'rectification') {
       const [r] = await db
@@ -134,7 +139,9 @@ export class DeadlineReminderService {
         .innerJoin(declarations, eq(declarations.id, rectifications.declarationId))
         .innerJoin(ports, eq(ports.id, rectifications.portId))
         .where(eq(rectifications.id, subjectId));
-      if (!r || r.status !== 'open') return null;
+      if (!r || r.status === 'accepted') return null;
+      // Reported: customs may yet return it; asked again tomorrow, so the reminder is not lost if it does.
+      if (r.status === 'reported') return stage === 'overdue' ? { at: new Date(this.clock().getTime() + 86_400_000), enterpriseId: r.enterpriseId, portId: null, payload: {}, wait: true } : null;
       return {
         at: this.rectificationAt(stage, r.dueOn, r.timeZone),
         enterpriseId: r.enterpriseId,

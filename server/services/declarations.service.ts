@@ -17,8 +17,8 @@ export interface DeclarationInput {
   declaredQuantity: number;
   quantityUnit: string;
   sealNumbers: string[];
-  /** The last day (the port's) the goods may be inspected on. */
-  validUntil?: string;
+  /** The last day (the port's) the goods may be inspected on; none: no limit. */
+  validUntil?: string | null;
 }
 
 export type { DeclarationView };

@@ -114,7 +114,7 @@ export function createServices(options: {
   const events = new DomainEvents();
   const bookings = new BookingService({ ...deps, events });
   const timeline = new TimelineService({ ...deps, events });
-  const inspections = new InspectionService({ ...deps, timeline });
+  const inspections = new InspectionService({ ...deps, events, timeline });
   const alarms = new AlarmService({ ...deps, events, timeline, cooldownMs: options.alarmCooldownMs });
   const secrets = options.secrets ?? loadSecretBox(path.join(options.dataDir, 'keys', 'camera-secrets.key'));
   const outside = options.outside ?? { available: () => [], sendCode: async () => {} };

@@ -13,6 +13,8 @@ import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { snapshotFile } from '../archive/evidence-paths.ts';
 import { Limiter } from './limiter.ts';
 import type { TimelineService } from './timeline.service.ts';
+import type { DomainEvents } from './domain-events.ts';
+import { announce, enterpriseUsers, storeNotifications, type Notified } from './recipients.ts';
 import type { SessionRole, TimelineEvent, TimelineEventOf, TimelinePayload } from '../contracts/timeline.ts';
 import { commandPresets, type CommandPreset } from '../contracts/live-events.ts';
 
@@ -47,7 +49,7 @@ const MAX_PHOTO_SIDE = 4096;
 const photoDecodes = new Limiter(2);
 
 export class InspectionService {
-  constructor(private readonly deps: { db: Db; store: EvidenceStore; timeline: TimelineService; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; store: EvidenceStore; timeline: TimelineService; events: DomainEvents; clock?: () => Date }) {}
 
   private now() {
     return this.deps.clock?.() ?? new Date();
@@ -122,7 +124,18 @@ export class InspectionService {
     if (!mayConductSession(p, grant.parties)) throw forbidden('Only the officer gives instructions');
     const text = input.preset ? fillPreset(commandPresets[input.preset], input.params ?? {}) : input.text?.trim();
     if (!text) throw new AppError('bad_request', 'A command needs a preset or a text');
-    return this.deps.timeline.append({ sessionId, kind: 'command', actorId: p.userId, payload: { preset: input.preset ?? null, params: input.params ?? {}, text } });
+    // The enterprise is told too: a phone with the page in the background still hears of it.
+    let told: Notified | null = null;
+    const event = await this.deps.timeline.transaction(async (tx, append) => {
+      const written = await append({ sessionId, kind: 'command', actorId: p.userId, payload: { preset: input.preset ?? null, params: input.params ?? {}, text } });
+      const userIds = await enterpriseUsers(tx, grant.parties.enterpriseId);
+      const payload = { sessionId, commandId: written.id, text };
+      await storeNotifications(tx, userIds, 'command.waiting', payload);
+      told = { userIds, kind: 'command.waiting', payload };
+      return written;
+    });
+    announce(this.deps.events, told);
+    return event;
   }
 
   /** The enterprise confirms it has followed (or seen) a command. Each command is acknowledged once. */

@@ -226,7 +226,13 @@ export class IntegrationService {
         continue;
       }
       try {
-        results.push({ index, key, ...(await this.deps.db.transaction((tx) => upsert(tx, parsed.data))) });
+        const run = () => this.deps.db.transaction((tx) => upsert(tx, parsed.data));
+        // Another push inserted the same new key meanwhile: once more, it is then an update or unchanged.
+        const outcome = await run().catch((err: unknown) => {
+          if (isUniqueViolation(err)) return run();
+          throw err;
+        });
+        results.push({ index, key, ...outcome });
       } catch (err) {
         if (!(err instanceof ItemError)) throw err;
         results.push({ index, key, status: 'error', error: { reason: err.reason, message: err.message } });
@@ -284,13 +290,14 @@ export class IntegrationService {
       if (current.enterpriseId !== enterprise.id) throw new ItemError('declaration_of_another_enterprise', `Declaration ${item.number} is registered for another enterprise`);
       const changed = Object.entries(values).filter(([k, v]) => JSON.stringify((current as Record<string, unknown>)[k]) !== JSON.stringify(v));
       if (changed.length === 0) return { status: 'unchanged', id: current.id };
-      // What was inspected stays as it was inspected.
-      const [inspected] = await tx
-        .select({ id: bookings.id })
+      // What was inspected stays as it was inspected; a booked one keeps its port, site and validity.
+      const booked = await tx
+        .select({ status: bookings.status })
         .from(bookings)
-        .where(and(eq(bookings.declarationId, current.id), inArray(bookings.status, ['in_progress', 'completed'])))
-        .limit(1);
-      if (inspected) throw new ItemError('declaration_inspected', `Declaration ${item.number} has been inspected and is not changed`);
+        .where(and(eq(bookings.declarationId, current.id), inArray(bookings.status, ['requested', 'proposed', 'confirmed', 'in_progress', 'completed'])));
+      if (booked.some((b) => b.status === 'in_progress' || b.status === 'completed')) throw new ItemError('declaration_inspected', `Declaration ${item.number} has been inspected and is not changed`);
+      if (booked.length > 0 && changed.some(([k]) => k === 'portId' || k === 'siteId' || k === 'validUntil'))
+        throw new ItemError('declaration_booked', `Declaration ${item.number} is booked for inspection: its port, site and validity stay until the booking is cancelled`);
       await tx.update(declarations).set(values).where(eq(declarations.id, current.id));
       await this.audit(tx, account, 'declaration.update', 'declaration', current.id, { number: item.number, fields: changed.map(([k]) => k) });
       return { status: 'updated', id: current.id };

@@ -6,7 +6,7 @@
  * (outbox.ts) and sent by server/jobs/deliveries.ts.
  */
 import crypto from 'node:crypto';
-import { and, count, desc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { type contactChannels, deliveries, deliveryAttempts, type deliveryStatuses, notificationSettings, notifications, userContacts, users, webhookEndpoints } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -103,20 +103,29 @@ export class NotificationService {
   async setContact(p: Principal, channel: ContactChannel, address: string) {
     if (!this.deps.channels().includes(channel)) throw new AppError('unavailable', `This platform sends no ${channel}`, { reason: 'channel_not_configured', params: { channel } });
     const now = this.clock();
-    const [current] = await this.deps.db
-      .select()
-      .from(userContacts)
-      .where(and(eq(userContacts.userId, p.userId), eq(userContacts.channel, channel)));
-    if (current?.codeHash && current.codeExpiresAt && current.codeExpiresAt.getTime() - CODE_TTL_MS + CODE_RESEND_MS > now.getTime())
-      throw new AppError('too_many_requests', 'A code was sent a moment ago', { reason: 'code_sent_recently' });
     const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
-    // Sent first: an address that cannot be reached is not kept.
-    await this.deps.sendCode(channel, address, code, p.locale);
+    const where = and(eq(userContacts.userId, p.userId), eq(userContacts.channel, channel));
+    const [before] = await this.deps.db.select().from(userContacts).where(where);
     const values = { address, verifiedAt: null, codeHash: hashCode(p.userId, code), codeExpiresAt: new Date(now.getTime() + CODE_TTL_MS), codeAttempts: 0, updatedAt: now };
-    await this.deps.db
+    // Reserved in one statement before anything is sent: requests arriving together send one code a minute.
+    const [reserved] = await this.deps.db
       .insert(userContacts)
       .values({ userId: p.userId, channel, ...values })
-      .onConflictDoUpdate({ target: [userContacts.userId, userContacts.channel], set: values });
+      .onConflictDoUpdate({
+        target: [userContacts.userId, userContacts.channel],
+        set: values,
+        setWhere: or(isNull(userContacts.codeExpiresAt), lt(userContacts.codeExpiresAt, new Date(now.getTime() + CODE_TTL_MS - CODE_RESEND_MS))),
+      })
+      .returning({ userId: userContacts.userId });
+    if (!reserved) throw new AppError('too_many_requests', 'A code was sent a moment ago', { reason: 'code_sent_recently' });
+    try {
+      await this.deps.sendCode(channel, address, code, p.locale);
+    } catch (err) {
+      // Not reachable: the address is not kept; what was there before is.
+      if (before) await this.deps.db.update(userContacts).set(before).where(where);
+      else await this.deps.db.delete(userContacts).where(where);
+      throw err;
+    }
     return this.settings(p);
   }
 

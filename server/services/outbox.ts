@@ -37,6 +37,8 @@ export async function queueDeliveries(db: DbOrTx, userIds: string[], kind: strin
       }
     }
   }
+  // The platform's own housekeeping (disk, webhooks) is for its administrators, not for other systems.
+  if (internalOnly(kind)) return insert(db, rows);
   const endpoints = await db.select({ id: webhookEndpoints.id, events: webhookEndpoints.events }).from(webhookEndpoints).where(eq(webhookEndpoints.active, true));
   const wanting = endpoints.filter((e) => e.events.length === 0 || e.events.includes(kind));
   if (wanting.length > 0) {
@@ -44,6 +46,12 @@ export async function queueDeliveries(db: DbOrTx, userIds: string[], kind: strin
     const event: WebhookEvent = { id: crypto.randomUUID(), version: 1, type: kind as WebhookEvent['type'], occurredAt: now.toISOString(), data: payload };
     for (const e of wanting) rows.push({ channel: 'webhook', endpointId: e.id, kind, payload: event, nextAt: now, createdAt: now });
   }
+  return insert(db, rows);
+}
+
+const internalOnly = (kind: string) => ['storage', 'webhook'].includes(groupOf(kind));
+
+async function insert(db: DbOrTx, rows: DeliveryRow[]): Promise<number> {
   if (rows.length > 0) await db.insert(deliveries).values(rows);
   return rows.length;
 }

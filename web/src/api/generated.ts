@@ -1024,6 +1024,8 @@ export type NotificationList = {
 export type NotificationPreferences = {
   channels: {
     booking?: Array<"email" | "sms" | "im">;
+    session?: Array<"email" | "sms" | "im">;
+    command?: Array<"email" | "sms" | "im">;
     verdict?: Array<"email" | "sms" | "im">;
     evidence?: Array<"email" | "sms" | "im">;
     alarm?: Array<"email" | "sms" | "im">;

@@ -909,6 +909,8 @@ export const en = {
   'notifications.channel.sms': 'SMS',
   'notifications.channel.im': 'IM',
   'notifications.channel.webhook': 'Webhook',
+  'notifications.group.session': 'Sessions starting',
+  'notifications.group.command': 'Officer’s instructions',
   'notifications.group.booking': 'Bookings',
   'notifications.group.verdict': 'Inspection results',
   'notifications.group.evidence': 'Evidence packages',

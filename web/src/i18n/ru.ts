@@ -911,6 +911,8 @@ export const ru: Messages = {
   'notifications.channel.sms': 'SMS',
   'notifications.channel.im': 'Мессенджер',
   'notifications.channel.webhook': 'Вебхук',
+  'notifications.group.session': 'Начало досмотра',
+  'notifications.group.command': 'Указания инспектора',
   'notifications.group.booking': 'Записи на досмотр',
   'notifications.group.verdict': 'Результаты досмотра',
   'notifications.group.evidence': 'Пакеты доказательств',

@@ -907,6 +907,8 @@ export const zhCN: Messages = {
   'notifications.channel.sms': '短信',
   'notifications.channel.im': '即时通讯',
   'notifications.channel.webhook': 'Webhook',
+  'notifications.group.session': '查验开始',
+  'notifications.group.command': '关员指令',
   'notifications.group.booking': '查验预约',
   'notifications.group.verdict': '查验结论',
   'notifications.group.evidence': '证据包',
