@@ -15,7 +15,7 @@ import { addDays, localDay, zonedInstant } from '../server/contracts/local-time.
 import { DeadlineReminderService } from '../server/services/deadline-reminders.service.ts';
 import { AnnualReportService } from '../server/services/annual-reports.service.ts';
 import type { Principal } from '../server/services/access.ts';
-import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
+import { createWorld, inspectionActors, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
 
 let platform: TestPlatform;
 let world: World;
@@ -147,11 +147,7 @@ describe('a policy notice', () => {
 describe("the enterprise's record", () => {
   it('shows the enterprise its registration, risk class history, sites, declarations, inspections and open rectifications', async () => {
     const { services } = platform;
-    const actors = {
-      entA: (await services.auth.login('entA', PASSWORD)).principal,
-      officer1: (await services.auth.login('officer1', PASSWORD)).principal,
-      admin: (await services.auth.login('admin', PASSWORD)).principal,
-    };
+    const actors = await inspectionActors(services);
     await services.admin.createSite(actors.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Alpha cold store', kind: 'warehouse' });
     await services.admin.setRiskClass(actors.admin, world.enterprises.a, 'C');
     const inspection = await startLiveInspection(services, actors, world, {
@@ -185,11 +181,7 @@ describe('a rectification', () => {
 
   beforeAll(async () => {
     const { services } = platform;
-    actors = {
-      entA: (await services.auth.login('entA', PASSWORD)).principal,
-      officer1: (await services.auth.login('officer1', PASSWORD)).principal,
-      admin: (await services.auth.login('admin', PASSWORD)).principal,
-    };
+    actors = await inspectionActors(services);
   });
 
   it('is opened by a rectify verdict with the day to put it right by, and the enterprise is told', async () => {

@@ -8,7 +8,7 @@ import { and, count, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, declarations } from '../server/db/schema.ts';
 import { loggedInClients, startTestPlatform, type TestPlatform } from './support/platform.ts';
-import { createWorld, PASSWORD, startLiveInspection, type World } from './support/world.ts';
+import { createWorld, inspectionActors, PASSWORD, startLiveInspection, type World } from './support/world.ts';
 
 let platform: TestPlatform;
 let world: World;
@@ -141,11 +141,7 @@ describe('pushes', () => {
 
   it('leave an inspected declaration as it was inspected', async () => {
     const { services } = platform;
-    const actors = {
-      entA: (await services.auth.login('entA', PASSWORD)).principal,
-      officer1: (await services.auth.login('officer1', PASSWORD)).principal,
-      admin: (await services.auth.login('admin', PASSWORD)).principal,
-    };
+    const actors = await inspectionActors(services);
     const [decl] = await platform.database.db.select().from(declarations).where(eq(declarations.number, '530120261000000501'));
     // Booked: its port and validity stay; the goods may still be corrected.
     const slotStart = new Date(Date.now() + 5 * 3_600_000);
@@ -203,11 +199,7 @@ describe('the archive, read by another system', () => {
   it('lists sessions with their verdicts and gives one with its signed verdict and seal check', async () => {
     const reader = await makeAccount('Audit office', ['archive:read']);
     const { services } = platform;
-    const actors = {
-      entA: (await services.auth.login('entA', PASSWORD)).principal,
-      officer1: (await services.auth.login('officer2', PASSWORD)).principal,
-      admin: (await services.auth.login('admin', PASSWORD)).principal,
-    };
+    const actors = await inspectionActors(services, 'officer2');
     const inspection = await startLiveInspection(services, actors, world, {
       declaration: { number: '530120261000000520', goodsDescription: 'Frozen beef', declaredQuantity: 10, quantityUnit: 'carton', sealNumbers: [] },
       type: 'destination_inspection',

@@ -13,7 +13,7 @@ import { deliveries, deliveryAttempts, deliveryChannels, ports, userContacts, us
 import { DEFAULT_TIME_ZONE } from '../contracts/schedule.ts';
 import type { SecretBox } from '../infra/secret-box.ts';
 import type { DomainEvents } from '../services/domain-events.ts';
-import { storeNotifications } from '../services/recipients.ts';
+import { announce, storeNotifications } from '../services/recipients.ts';
 import { postSigned, SendError, type EmailSender } from '../notify/senders.ts';
 import { render } from '../notify/templates.ts';
 import type { Logger } from '../logger.ts';
@@ -78,6 +78,8 @@ export function startDeliveries(deps: DeliveryDeps) {
   async function sweep(): Promise<number> {
     const now = clock();
     const soon = new Date(now.getTime() + SWEEP_EVERY_MS * 2);
+    // Asked again in the UPDATE: another node may have claimed a row since the select read it.
+    const unclaimed = or(isNull(deliveries.queuedAt), lt(deliveries.queuedAt, new Date(now.getTime() - RECLAIM_AFTER_MS)));
     const claimable = deps.db
       .select({ id: deliveries.id })
       .from(deliveries)
@@ -86,7 +88,7 @@ export function startDeliveries(deps: DeliveryDeps) {
         and(
           eq(deliveries.status, 'pending'),
           lte(deliveries.nextAt, soon),
-          or(isNull(deliveries.queuedAt), lt(deliveries.queuedAt, new Date(now.getTime() - RECLAIM_AFTER_MS))),
+          unclaimed,
           // A paused endpoint's deliveries wait for it to be resumed.
           or(isNull(deliveries.endpointId), isNull(webhookEndpoints.pausedAt)),
         ),
@@ -95,7 +97,7 @@ export function startDeliveries(deps: DeliveryDeps) {
     const claimed = await deps.db
       .update(deliveries)
       .set({ queuedAt: now })
-      .where(and(inArray(deliveries.id, claimable), or(isNull(deliveries.queuedAt), lt(deliveries.queuedAt, new Date(now.getTime() - RECLAIM_AFTER_MS)))))
+      .where(and(inArray(deliveries.id, claimable), unclaimed))
       .returning({ id: deliveries.id, channel: deliveries.channel, nextAt: deliveries.nextAt });
     for (const d of claimed)
       await queues[d.channel].add(d.channel, { deliveryId: d.id, claimedAt: now.getTime() }, { jobId: `${d.id}_${now.getTime()}`, delay: Math.max(0, d.nextAt.getTime() - now.getTime()) });
@@ -182,7 +184,7 @@ export function startDeliveries(deps: DeliveryDeps) {
     });
     if (paused) {
       deps.logger.warn({ endpointId, host: paused.payload.url }, 'webhook endpoint paused after failing in a row');
-      deps.events.emit('user.notified', { userIds: paused.userIds, kind: 'webhook.paused', payload: paused.payload });
+      announce(deps.events, { userIds: paused.userIds, kind: 'webhook.paused', payload: paused.payload });
     }
   }
 

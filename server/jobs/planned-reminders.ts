@@ -7,7 +7,7 @@
  */
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { DomainEvents } from '../services/domain-events.ts';
-import type { ReminderOutcome } from '../services/recipients.ts';
+import { announce, type ReminderOutcome } from '../services/recipients.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -62,7 +62,7 @@ export async function startPlannedReminders<D extends Record<string, unknown>>(d
         await job.moveToDelayed(outcome.notBefore.getTime(), token);
         throw new DelayedError();
       }
-      deps.events.emit('user.notified', outcome);
+      announce(deps.events, outcome);
       return { sent: outcome.userIds.length, kind: outcome.kind };
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 4 },

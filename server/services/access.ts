@@ -11,7 +11,7 @@
  */
 import { and, eq, gt, inArray, isNull, or, sql, type Column, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { DbOrTx } from '../db/database.ts';
-import { bookings, brokerDelegations, declarations, inspectionSessions, sites, type Role } from '../db/schema.ts';
+import { bookings, brokerDelegations, declarations, enterprises, inspectionSessions, sites, type Role } from '../db/schema.ts';
 import type { SessionRole } from '../contracts/timeline.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 
@@ -79,6 +79,21 @@ export function readableBy(p: Principal, columns: { enterpriseId: Column; portId
  */
 export const enterpriseAtPort = (enterpriseId: SQLWrapper | string, portId: SQLWrapper | string): SQL =>
   sql`(exists (select 1 from ${sites} where ${sites.enterpriseId} = ${enterpriseId} and ${sites.portId} = ${portId}) or exists (select 1 from ${declarations} where ${declarations.enterpriseId} = ${enterpriseId} and ${declarations.portId} = ${portId}))`;
+
+/**
+ * Who reads an enterprise's own record (its registration, rectifications, annual report): its side, the
+ * officers of a port that supervises it, supervisors and administrators.
+ */
+export async function mayReadEnterprise(db: DbOrTx, p: Principal, enterpriseId: string): Promise<boolean> {
+  if (isEnterpriseSide(p)) return p.enterpriseIds.includes(enterpriseId);
+  if (p.role === 'supervisor' || p.role === 'admin') return true;
+  if (p.role !== 'officer' || !p.portId) return false;
+  const [atPort] = await db
+    .select({ id: enterprises.id })
+    .from(enterprises)
+    .where(and(eq(enterprises.id, enterpriseId), enterpriseAtPort(enterprises.id, p.portId)));
+  return atPort !== undefined;
+}
 
 /** Bookings (and the sessions they led to) readable by the principal, as SQL on the bookings table. */
 export const readableBookings = (p: Principal) => readableBy(p, { enterpriseId: bookings.enterpriseId, portId: bookings.portId, officerId: bookings.officerId });

@@ -11,7 +11,7 @@ import { annualReports, enterprises, users } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { daysBetween, localDay } from '../contracts/local-time.ts';
 import { DEFAULT_TIME_ZONE } from '../contracts/schedule.ts';
-import { enterpriseAtPort, isEnterpriseSide, requireActsFor, type Principal } from './access.ts';
+import { enterpriseAtPort, isEnterpriseSide, mayReadEnterprise, requireActsFor, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
 
 export const annualReportContents = z
@@ -55,21 +55,9 @@ export class AnnualReportService {
     return `${year + 1}-${this.deps.dueDay}`;
   }
 
-  /** The enterprise's side; officers of a port that supervises it; supervisors and administrators. */
-  private async mayRead(p: Principal, enterpriseId: string): Promise<boolean> {
-    if (isEnterpriseSide(p)) return p.enterpriseIds.includes(enterpriseId);
-    if (p.role === 'supervisor' || p.role === 'admin') return true;
-    if (p.role !== 'officer' || !p.portId) return false;
-    const [atPort] = await this.deps.db
-      .select({ id: enterprises.id })
-      .from(enterprises)
-      .where(and(eq(enterprises.id, enterpriseId), enterpriseAtPort(enterprises.id, p.portId)));
-    return atPort !== undefined;
-  }
-
   /** This year's state and the reports filed before. */
   async status(p: Principal, enterpriseId: string) {
-    if (!(await this.mayRead(p, enterpriseId))) throw notFound('Enterprise');
+    if (!(await mayReadEnterprise(this.deps.db, p, enterpriseId))) throw notFound('Enterprise');
     const { year, dueOn, overdue } = this.current();
     const rows = await this.deps.db
       .select({ year: annualReports.year, contents: annualReports.contents, submittedAt: annualReports.submittedAt, submittedBy: users.displayName })

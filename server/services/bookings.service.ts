@@ -4,7 +4,7 @@
  * in `transitions` below. Every change is validated, audited in the same transaction and announced.
  */
 import { normaliseCode } from '../../inference/index.ts';
-import { aliasedTable, and, asc, count, eq, gt, gte, inArray, lt, lte, ne, or, type SQL } from 'drizzle-orm';
+import { aliasedTable, and, asc, count, eq, gt, gte, inArray, lt, lte, ne, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
 import { bookings, declarations, enterprises, inspectionSessions, ports, users, type BookingStatus, type InspectionType } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
@@ -329,11 +329,7 @@ export class BookingService {
     const { db } = this.deps;
     const [booking] = await db.select().from(bookings).where(eq(bookings.id, bookingId));
     if (!booking || booking.status !== 'confirmed' || booking.slotStart.toISOString() !== slotStart) return null;
-    const enterpriseUsers = await db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.enterpriseId, booking.enterpriseId), eq(users.active, true)));
-    const recipients = [...enterpriseUsers.map((u) => u.id), ...(booking.officerId ? [booking.officerId] : [])];
+    const recipients = [...(await enterpriseUsers(db, booking.enterpriseId)), ...(booking.officerId ? [booking.officerId] : [])];
     const payload = { bookingId: booking.id, slotStart: booking.slotStart.toISOString(), type: booking.type };
     await storeNotifications(db, recipients, 'booking.reminder', payload);
     return { recipients, payload };

@@ -9,7 +9,7 @@ import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { auditLog, bookings, cameras, declarations, enterprises, inspectionSessions, ports, sites, verdicts } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
-import { enterpriseAtPort, isEnterpriseSide, type Principal } from './access.ts';
+import { mayReadEnterprise, type Principal } from './access.ts';
 import type { RectificationService } from './rectifications.service.ts';
 
 const SHOWN = 50;
@@ -17,20 +17,9 @@ const SHOWN = 50;
 export class EnterpriseRecordService {
   constructor(private readonly deps: { db: Db; rectifications: RectificationService }) {}
 
-  private async mayRead(p: Principal, enterpriseId: string): Promise<boolean> {
-    if (p.role === 'supervisor' || p.role === 'admin') return true;
-    if (isEnterpriseSide(p)) return p.enterpriseIds.includes(enterpriseId);
-    if (!p.portId) return false;
-    const [atPort] = await this.deps.db
-      .select({ n: count() })
-      .from(enterprises)
-      .where(and(eq(enterprises.id, enterpriseId), enterpriseAtPort(enterprises.id, p.portId)));
-    return (atPort?.n ?? 0) > 0;
-  }
-
   async record(p: Principal, enterpriseId: string) {
-    if (!(await this.mayRead(p, enterpriseId))) throw notFound('Enterprise');
     const db = this.deps.db;
+    if (!(await mayReadEnterprise(db, p, enterpriseId))) throw notFound('Enterprise');
     const [enterprise] = await db.select().from(enterprises).where(eq(enterprises.id, enterpriseId));
     if (!enterprise) throw notFound('Enterprise');
     const riskHistory = await db

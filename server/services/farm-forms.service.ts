@@ -30,7 +30,7 @@ import { isEnterpriseSide, mayRead, requireActsFor, requireRole, type Principal 
 import { appendAudit } from './audit.service.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { enterpriseUsers, portOfficers, storeNotifications, type ReminderOutcome } from './recipients.ts';
+import { announce, enterpriseUsers, portOfficers, storeNotifications, type ReminderOutcome } from './recipients.ts';
 
 /** The most days one overview covers, and how far back a farm may still fill in a day. */
 export const MAX_OVERVIEW_DAYS = 31;
@@ -409,7 +409,7 @@ export class FarmFormService {
       await storeNotifications(tx, recipients, 'form.note', payload);
       return row;
     });
-    this.deps.events.emit('user.notified', { userIds: recipients, kind: 'form.note', payload });
+    announce(this.deps.events, { userIds: recipients, kind: 'form.note', payload });
     return this.view(result, await this.definition(key, result.formVersion), site);
   }
 

@@ -10,7 +10,7 @@ import { enterprises, noticeAcknowledgements, notices, sites, users } from '../d
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { enterpriseAtPort, isEnterpriseSide, requireActsFor, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
-import { storeNotifications } from './recipients.ts';
+import { announce, storeNotifications } from './recipients.ts';
 import type { DomainEvents } from './domain-events.ts';
 
 export interface NoticeInput {
@@ -90,7 +90,7 @@ export class NoticeService {
       await storeNotifications(tx, recipients, 'notice.published', payload);
       return { row: row!, payload };
     });
-    this.deps.events.emit('user.notified', { userIds: recipients, kind: 'notice.published', payload: notice.payload });
+    announce(this.deps.events, { userIds: recipients, kind: 'notice.published', payload: notice.payload });
     return { ...this.view(notice.row), enterprises: audience.length, acknowledged: 0, acknowledgedAt: null };
   }
 

@@ -163,9 +163,10 @@ export class NotificationService {
   }
 
   /** The delivery log, newest first, with each delivery's attempts (administrators). */
-  async deliveries(p: Principal, query: { status?: (typeof deliveryStatuses)[number]; channel?: string; endpointId?: string }) {
+  async deliveries(p: Principal, query: { status?: (typeof deliveryStatuses)[number]; channel?: string; endpointId?: string; id?: string }) {
     requireRole(p, 'admin');
     const where: SQL | undefined = and(
+      query.id ? eq(deliveries.id, query.id) : undefined,
       query.status ? eq(deliveries.status, query.status) : undefined,
       query.channel ? eq(deliveries.channel, query.channel as typeof deliveries.$inferSelect.channel) : undefined,
       query.endpointId ? eq(deliveries.endpointId, query.endpointId) : undefined,
@@ -219,6 +220,6 @@ export class NotificationService {
     });
     if (!row) throw notFound('Delivery');
     this.deps.events.emit('deliveries.queued', { count: 1 });
-    return (await this.deliveries(p, {})).find((d) => d.id === deliveryId) ?? null;
+    return (await this.deliveries(p, { id: deliveryId }))[0] ?? null;
   }
 }

@@ -49,7 +49,10 @@ export async function storeNotifications(db: DbOrTx, userIds: string[], kind: No
   await queueDeliveries(db, userIds, kind, payload, now);
 }
 
-/** Pushes what was stored to the recipients' open pages (after the commit that stored it). */
+/**
+ * Says, after the commit that stored it, that something was told: pushed to the recipients' open pages, and
+ * the outbox swept at once (also when it told no user: its webhooks wait on this).
+ */
 export function announce(events: DomainEvents, n: Notified | null): void {
-  if (n && n.userIds.length > 0) events.emit('user.notified', n);
+  if (n) events.emit('user.notified', n);
 }

@@ -15,7 +15,7 @@ import { isEnterpriseSide, mayRead, requireActsFor, type Principal } from './acc
 import { appendAudit } from './audit.service.ts';
 import { sha256Hex } from '../../media/files.ts';
 import type { DomainEvents } from './domain-events.ts';
-import { enterpriseUsers, portOfficers, storeNotifications } from './recipients.ts';
+import { announce, enterpriseUsers, portOfficers, storeNotifications } from './recipients.ts';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 const MAX_MESSAGES = 500;
@@ -64,12 +64,8 @@ export class TicketService {
       await storeNotifications(tx, officers, 'ticket.raised', { ticketId: row!.id, title: input.title });
       return row!;
     });
-    this.announce(officers, 'ticket.raised', { ticketId: ticket.id, title: input.title });
+    announce(this.deps.events, { userIds: officers, kind: 'ticket.raised', payload: { ticketId: ticket.id, title: input.title } });
     return this.get(p, ticket.id);
-  }
-
-  private announce(userIds: string[], kind: string, payload: Record<string, unknown>) {
-    this.deps.events.emit('user.notified', { userIds, kind, payload });
   }
 
   private async row(id: string) {
@@ -184,7 +180,7 @@ export class TicketService {
       await appendAudit(tx, { actorId: p.userId, action: 'ticket.message', entityType: 'ticket', entityId: t.id, details: { attachment: stored?.sha256 ?? null } }, now);
       await storeNotifications(tx, recipients, kind, payload);
     });
-    this.announce(recipients, kind, payload);
+    announce(this.deps.events, { userIds: recipients, kind, payload });
     return this.get(p, id);
   }
 
@@ -202,7 +198,7 @@ export class TicketService {
 
   /** An attachment's bytes, for whoever may read the ticket. */
   async attachment(p: Principal, id: string, messageId: number): Promise<{ name: string; contentType: string; file: string }> {
-    const t = await this.readableTicket(p, id);
+    await this.readableTicket(p, id);
     const [m] = await this.deps.db
       .select({ attachment: ticketMessages.attachment })
       .from(ticketMessages)

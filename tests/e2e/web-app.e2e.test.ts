@@ -19,7 +19,7 @@ import { alarms } from '../../server/db/schema.ts';
 import { startTestPlatform } from '../support/platform.ts';
 import { startSmtp } from '../support/receivers.ts';
 import { waitFor } from '../support/wait.ts';
-import { createWorld, PASSWORD, startLiveInspection, type World } from '../support/world.ts';
+import { createWorld, inspectionActors, PASSWORD, startLiveInspection, type World } from '../support/world.ts';
 import { en } from '../../web/src/i18n/en.ts';
 import { zhCN } from '../../web/src/i18n/zh-CN.ts';
 import { ru } from '../../web/src/i18n/ru.ts';
@@ -615,13 +615,12 @@ describe('the web app', () => {
     await expectInLanguage(phone, 'zh-CN', 'a ticket');
     await screenshot(phone, 'enterprise-ticket');
     // A rectify verdict the farm reports done from its record (another officer's inspection: officer1's day is booked).
-    const login_ = (u: string) => platform.services.auth.login(u, PASSWORD).then((r) => r.principal);
-    const officer2 = await login_('officer2');
-    const relabel = await startLiveInspection(platform.services, { entA: await login_('entA'), officer1: officer2, admin: await login_('admin') }, world, {
+    const actors = await inspectionActors(platform.services, 'officer2');
+    const relabel = await startLiveInspection(platform.services, actors, world, {
       declaration: { number: '530120261000000077', goodsDescription: '冷冻猪肉', declaredQuantity: 20, quantityUnit: 'carton', sealNumbers: [] },
       type: 'label_rectification',
     });
-    await platform.services.verdicts.record(officer2, relabel.sessionId, { outcome: 'rectify', findings: '外箱缺少中文标签', followUp: '加贴中文标签' });
+    await platform.services.verdicts.record(actors.officer1, relabel.sessionId, { outcome: 'rectify', findings: '外箱缺少中文标签', followUp: '加贴中文标签' });
     await phone.getByRole('link', { name: L('zh-CN', 'nav.record') }).click();
     await phone.locator('[data-testid=record]').getByText('Alpha Foods').first().waitFor();
     const rectification = phone.locator('[data-testid=open-rectification]', { hasText: '530120261000000077' });

@@ -70,6 +70,12 @@ export async function createWorld(services: Services): Promise<World> {
  * Enterprise A books an inspection of a declaration (by default one at its port, created here), officer1
  * confirms and starts it: the live session the media and archive tests work on.
  */
+/** Who `startLiveInspection` acts as: enterprise A's user, the officer who confirms and conducts it, the administrator. */
+export async function inspectionActors(services: Services, officer: UserKey = 'officer1'): Promise<{ entA: Principal; officer1: Principal; admin: Principal }> {
+  const as = async (key: UserKey) => (await services.auth.login(key, PASSWORD)).principal;
+  return { entA: await as('entA'), officer1: await as(officer), admin: await as('admin') };
+}
+
 export async function startLiveInspection(
   services: Services,
   actors: { entA: Principal; officer1: Principal; admin: Principal },

@@ -126,6 +126,12 @@ export function VerdictBadge({ outcome }: { outcome: string | null }) {
   return <span className={`badge badge-verdict-${outcome}`}>{tMaybe(`verdict.${outcome}`) ?? outcome}</span>;
 }
 
+/** Where a rectification stands: overdue (still open past its day) first, else its status. */
+export function RectificationBadge({ status, overdue }: { status: 'open' | 'reported' | 'accepted'; overdue: boolean }) {
+  const { t } = useI18n();
+  return <span className={`badge rectification-${overdue ? 'overdue' : status}`}>{t(overdue ? 'rectification.overdue' : `rectification.status.${status}`)}</span>;
+}
+
 /** The text of a timeline event in the reader's language. */
 export function describeEvent(event: { kind: string; payload: Record<string, unknown> }, t: Translate, tMaybe: (k: string, p?: Record<string, string | number>) => string | null): string {
   const p = event.payload;

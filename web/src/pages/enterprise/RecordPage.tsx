@@ -8,7 +8,7 @@ import { api } from '../../api/client.ts';
 import type { AnnualReportContents, EnterpriseRecord } from '../../api/types.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { Link } from '../../app/router.tsx';
-import { Empty, ErrorBanner, Loading, StatusBadge, useLoad, VerdictBadge } from '../../components/common.tsx';
+import { Empty, ErrorBanner, Loading, RectificationBadge, StatusBadge, useLoad, VerdictBadge } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 export function RecordPage() {
@@ -133,8 +133,7 @@ function OpenRectification({ item, onChanged }: { item: EnterpriseRecord['openRe
   };
   return (
     <li className="card" data-testid="open-rectification">
-      <strong>{item.declarationNumber}</strong>{' '}
-      <span className={`badge rectification-${item.overdue ? 'overdue' : item.status}`}>{t(item.overdue ? 'rectification.overdue' : `rectification.status.${item.status}`)}</span>
+      <strong>{item.declarationNumber}</strong> <RectificationBadge status={item.status} overdue={item.overdue} />
       <p>{item.required}</p>
       <p className="muted small">{t('rectification.dueOn', { day: dateOnly(`${item.dueOn}T00:00`) })}</p>
       {returned && item.status === 'open' && <p className="small">{t('rectification.returnedNote', { note: returned.text, at: dateTime(returned.at) })}</p>}

@@ -5,7 +5,7 @@ import type { Alarm, ArchiveEntry, Booking, OverdueForms, RectificationSummary, 
 import { useAuth } from '../../app/auth.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Link, useRouter } from '../../app/router.tsx';
-import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Modal, StatusBadge, toLocalInput, useLoad, VerdictBadge } from '../../components/common.tsx';
+import { ActionButton, Empty, ErrorBanner, Loading, LocalDateInput, Modal, RectificationBadge, StatusBadge, toLocalInput, useLoad, VerdictBadge } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 const OPEN = 'requested,proposed,confirmed,in_progress';
@@ -308,8 +308,7 @@ function RectificationsToFollow({ items, onChanged, onError }: { items: Rectific
         <ul className="cards">
           {shown.slice(0, 30).map((r) => (
             <li key={r.id} className="card" data-testid="rectification-card">
-              <strong>{r.declarationNumber}</strong> <span className="muted">{r.enterpriseName}</span>{' '}
-              <span className={`badge rectification-${r.overdue ? 'overdue' : r.status}`}>{t(r.overdue ? 'rectification.overdue' : `rectification.status.${r.status}`)}</span>
+              <strong>{r.declarationNumber}</strong> <span className="muted">{r.enterpriseName}</span> <RectificationBadge status={r.status} overdue={r.overdue} />
               <p className="small">{r.required}</p>
               <p className="muted small">{t('rectification.dueOn', { day: dateOnly(`${r.dueOn}T00:00`) })}</p>
               {r.status === 'reported' && (
