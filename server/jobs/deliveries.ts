@@ -262,6 +262,9 @@ export function startDeliveries(deps: DeliveryDeps) {
       if (debounce) clearTimeout(debounce);
       for (const stop of unlisten) stop();
       await sweeping;
+      // A platform stopped moments after it started: connections still opening are let finish first, so
+      // closing them rejects nothing left unhandled.
+      await Promise.all([...workers, ...Object.values(queues)].map((c) => c.waitUntilReady().catch(() => undefined)));
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(Object.values(queues).map((q) => q.close()));
     },
