@@ -9,6 +9,19 @@ export interface MediaNetwork {
   listenIp: string;
   /** The address clients are told to send to when listenIp is not reachable as is (NAT, 0.0.0.0). */
   announcedIp?: string;
+  /** The address other nodes send piped media to; unset: announcedIp, else listenIp (loopback for 0.0.0.0). */
+  pipeIp?: string;
+}
+
+/** Where this node's pipe transports are reached by other nodes. */
+export function pipeAddress(net: MediaNetwork): string {
+  return net.pipeIp ?? net.announcedIp ?? (net.listenIp === '0.0.0.0' || net.listenIp === '::' ? LOOPBACK : net.listenIp);
+}
+
+/** Pipe transports between nodes listen where WebRTC does and announce the pipe address. */
+export function pipeListenOptions(net: MediaNetwork) {
+  const ip = pipeAddress(net);
+  return { listenIp: { ip: net.listenIp, announcedIp: ip === net.listenIp ? undefined : ip } };
 }
 
 export function webRtcListenOptions(net: MediaNetwork) {

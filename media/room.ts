@@ -11,9 +11,10 @@ import type { Router } from 'mediasoup/node/lib/Router.js';
 import type { DtlsParameters } from 'mediasoup/node/lib/WebRtcTransport.js';
 import type { MediaKind, RtpCapabilities, RtpParameters } from 'mediasoup/node/lib/RtpParameters.js';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
+import type { PipeTransport } from 'mediasoup/node/lib/PipeTransport.js';
 import { UnsupportedError } from 'mediasoup/node/lib/errors.js';
 import { MediaError, Peer, type PeerRole } from './peer.ts';
-import { LOOPBACK, plainListenOptions, webRtcListenOptions, type MediaNetwork } from './network.ts';
+import { LOOPBACK, pipeAddress, pipeListenOptions, plainListenOptions, webRtcListenOptions, type MediaNetwork } from './network.ts';
 import type { MediaWorkerPool } from './worker-pool.ts';
 
 /** What a producer is, for everyone deciding whether to consume, record or analyse it. */
@@ -37,7 +38,7 @@ const MAX_CONSUMERS_PER_PEER = 32;
 export class Room extends EventEmitter<RoomEvents> {
   private readonly peers = new Map<string, Peer>();
   private readonly producers = new Map<string, { info: ProducerInfo; producer: Producer }>();
-  private readonly plainTransports = new Set<PlainTransport>();
+  private readonly plainTransports = new Set<PlainTransport | PipeTransport>();
   closed = false;
 
   private constructor(
@@ -249,6 +250,39 @@ export class Room extends EventEmitter<RoomEvents> {
       closeBoth();
       throw err;
     }
+  }
+
+  /**
+   * One end of a pipe to another node's router: a producer crosses it one way (each pipe carries one, so
+   * closing it ends just that one). `ip` and `port` are what the other end connects to.
+   */
+  async openNodePipe(): Promise<{ transport: PipeTransport; ip: string; port: number }> {
+    this.assertOpen();
+    const transport = await this.router.createPipeTransport({ ...pipeListenOptions(this.network) });
+    this.plainTransports.add(transport);
+    transport.observer.once('close', () => this.plainTransports.delete(transport));
+    return { transport, ip: pipeAddress(this.network), port: transport.tuple.localPort };
+  }
+
+  /** Sends one of this room's producers through a node pipe; the other end produces it with `rtpParameters`. */
+  async sendThroughPipe(transport: PipeTransport, producerId: string) {
+    const { info } = this.producer(producerId);
+    const consumer = await transport.consume({ producerId });
+    // The producer went, or the pipe closed: the pipe has no other use.
+    consumer.observer.once('close', () => transport.close());
+    return { consumer, info, kind: consumer.kind, rtpParameters: consumer.rtpParameters, paused: consumer.producerPaused };
+  }
+
+  /**
+   * Produces in this room what another node sends through a node pipe, under the producer's own id (the
+   * routers are on different workers), so clients name one stream by one id on every node.
+   */
+  async receiveThroughPipe(transport: PipeTransport, info: ProducerInfo, rtpParameters: RtpParameters, paused: boolean): Promise<Producer> {
+    this.assertOpen();
+    const producer = await transport.produce({ id: info.producerId, kind: info.kind, rtpParameters, paused, appData: { source: info.source, piped: true } });
+    producer.observer.once('close', () => transport.close());
+    this.trackProducer(info, producer);
+    return producer;
   }
 
   /** Closes a producer the room holds (a piped camera no longer shown); its consumers close with it. */

@@ -144,6 +144,19 @@ const configSchema = z
     S3_FORCE_PATH_STYLE: booleanString.optional(),
     /** Inference worker processes; 0 means one per CPU core. Started when the first analysed camera goes live. */
     INFERENCE_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+    /** This node's name in the cluster (several nodes sharing DATABASE_URL, REDIS_URL and storage form one platform). Unset: host name and process id. */
+    NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash and underscore, at most 64')
+      .optional(),
+    /** How other nodes reach this one's internal API (http://host:port). Unset: http://HOST:PORT as listened on. */
+    NODE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The address other nodes send piped media to (this node's address on the cluster network). Unset: MEDIA_ANNOUNCED_IP, else MEDIA_LISTEN_IP (127.0.0.1 when that is 0.0.0.0). */
+    MEDIA_PIPE_IP: z.ipv4().or(z.ipv6()).optional(),
+    /** The shared secret nodes authenticate each other's internal calls with (at least 32 characters). Unset: one generated and kept in Redis, readable by whoever reads Redis. */
+    CLUSTER_SECRET: z.string().min(32).optional(),
+    /** SIGTERM with live sessions and no other node to move them to: how long they may go on before they are closed. */
+    DRAIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
     /** SIGTERM: how long an orderly stop may take before the process exits anyway. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
     /** Origins (scheme://host:port) besides the platform's own that may send state-changing requests, comma-separated. */

@@ -25,11 +25,13 @@ async function main() {
       process.exit(1);
     }
     stopping = true;
-    platform.logger.info({ signal, deadlineSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'stopping');
+    // A node alone may let its sessions go on for DRAIN_SECONDS first.
+    const deadlineSeconds = config.SHUTDOWN_TIMEOUT_SECONDS + config.DRAIN_SECONDS;
+    platform.logger.info({ signal, deadlineSeconds }, 'stopping');
     const deadline = setTimeout(() => {
-      platform.logger.error({ deadlineSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'stop did not finish in time: exiting anyway');
+      platform.logger.error({ deadlineSeconds }, 'stop did not finish in time: exiting anyway');
       process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    }, deadlineSeconds * 1000);
     deadline.unref();
     platform.stop().then(
       () => process.exit(0),

@@ -38,11 +38,16 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createSocketServer } from './realtime/socket-server.ts';
 import { createServices, type Services } from './services/index.ts';
+import { NodeRegistry } from './cluster/node-registry.ts';
+import { ClusterClient, INTERNAL_PREFIX, internalApi } from './cluster/internal-api.ts';
+import { pipeAddress } from '../media/network.ts';
 
 export interface Platform {
   url: string;
   dataDir: string;
   media: { pool: MediaWorkerPool; live: LiveSessions; feeds: CameraFeeds; supervision: Supervision };
+  /** This node in the platform's registry (several nodes share the database, Redis and storage). */
+  node: NodeRegistry;
   services: Services;
   database: Database;
   redisUrl: string;
@@ -177,7 +182,16 @@ export async function startPlatform(config: Config, options: { database?: Databa
       metrics,
     });
     cleanups.push(() => finaliser.close());
-    const network = { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP };
+    const network = { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP, pipeIp: config.MEDIA_PIPE_IP };
+    // This node among the platform's: registered once it listens, left last when it stops.
+    const nodeId = config.NODE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}-${crypto.randomBytes(2).toString('hex')}`;
+    const registry: NodeRegistry = new NodeRegistry({ id: nodeId, url: '', pipeIp: pipeAddress(network), workers: pool.size }, redisUrl, config.REDIS_PREFIX, () => ({
+      routers: pool.load().reduce((a, b) => a + b, 0),
+      sessionIds: live.homeIds(),
+    }));
+    cleanups.push(() => registry.leave());
+    const clusterSecret = await registry.sharedSecret(config.CLUSTER_SECRET);
+    const cluster = new ClusterClient(nodeId, clusterSecret);
     const visionDeps = {
       pool: startInference,
       alarms: services.alarms,
@@ -206,13 +220,17 @@ export async function startPlatform(config: Config, options: { database?: Databa
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
       finalise: finaliser.enqueue,
-      push: { toSession: sockets.toSession, toOfficers: sockets.toOfficers },
+      push: { toSession: sockets.toSession, toOfficers: sockets.toOfficers, toSessionHere: sockets.toSessionHere },
+      cluster,
+      registry,
       logger,
     });
     // Recordings must be closed before the finaliser and Redis go away.
     cleanups.push(() => live.closeAll());
     services.events.on('booking.changed', async ({ booking, action }) => {
       if (action !== 'complete' || !booking.sessionId) return;
+      // Its media may live on another node, and other nodes may hold edges of it.
+      sockets.toOtherNodes('session:ended', booking.sessionId);
       await live.close(booking.sessionId);
       // Without recordings to finalise, nothing else would seal it.
       await services.archive.sealIfComplete(booking.sessionId);
@@ -300,7 +318,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
       webDist: config.WEB_DIST ? path.resolve(config.WEB_DIST) : path.join(repoRoot, 'web', 'dist'),
       maintenance: maintenanceToken ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } } : undefined,
     });
-    server.on('request', app);
+    // The other nodes' calls go to their own small app (no cookie, no browser); everything else to the platform's.
+    const internal = internalApi({ registry, secret: clusterSecret, handlers: live.handlers, logger });
+    server.on('request', (req, res) => (req.url?.startsWith(INTERNAL_PREFIX) ? internal(req, res) : app(req, res)));
+    sockets.onOtherNodes('session:ended', (sessionId) => void live.close(sessionId).catch((err: unknown) => logger.warn({ err, sessionId }, 'cannot close an ended session')));
 
     const retention = await startRetentionSchedule({
       connection,
@@ -366,6 +387,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = `http://${config.HOST}:${port}`;
+    // Registered once it listens: placement may send sessions here from now on.
+    await registry.start(config.NODE_URL ?? url);
+    // Stopping starts here: no new session comes to this node, and those it holds move to another (or get DRAIN_SECONDS).
+    cleanups.push(() => live.drain(config.DRAIN_SECONDS * 1000));
     if (maintenanceToken) {
       writeControlFile(config.dataDir, url, maintenanceToken);
       cleanups.push(async () => removeControlFile(config.dataDir));
@@ -374,7 +399,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       const running = inferencePool ? await inferencePool.catch(() => null) : null;
       return (running?.pids() ?? []).filter((pid): pid is number => pid !== undefined);
     };
-    return { url, dataDir: config.dataDir, media: { pool, live, feeds, supervision }, services, database, redisUrl, logger, recovered, inferencePids, sweepDeliveries: deliveries.sweep, stop };
+    return { url, dataDir: config.dataDir, media: { pool, live, feeds, supervision }, node: registry, services, database, redisUrl, logger, recovered, inferencePids, sweepDeliveries: deliveries.sweep, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -18,6 +18,8 @@ import { recordingFolder } from '../archive/evidence-paths.ts';
 import { LiveVision, type AnalysedFrame, type BatchLine, type VisionDeps } from './live-vision.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
+import { SessionPipes } from '../cluster/session-pipes.ts';
+import type { ClusterClient } from '../cluster/internal-api.ts';
 
 /** What every live session on the node shares. */
 export interface LiveSessionDeps {
@@ -40,12 +42,30 @@ export interface LiveSessionDeps {
   finalise: (recordingId: string) => Promise<void>;
   /** Pushes to everybody in a session, or to its officers (and supervisors) only. */
   push: SessionPush;
+  /** Calls the other nodes (streams piped to and from the nodes the session's participants reached). */
+  cluster: ClusterClient;
   logger: Logger;
 }
 
 export interface SessionPush {
   toSession<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: Parameters<ServerToClientEvents[E]>): void;
   toOfficers<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: Parameters<ServerToClientEvents[E]>): void;
+  /** To the session's participants connected to this node only (its edge of the session went). */
+  toSessionHere<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: Parameters<ServerToClientEvents[E]>): void;
+}
+
+/** Takes a JPEG of a stream in `room` (the session's, or a node's edge of it) and puts it on the session's timeline. */
+export async function snapshotToTimeline(room: Room, inspections: InspectionService, sessionId: string, producerId: string, actorId: string): Promise<TimelineEventOf<'snapshot'>> {
+  const { info } = room.producer(producerId);
+  const still = await grabStill(room, info);
+  return inspections.recordSnapshot(sessionId, actorId, `${Date.now()}-${producerId.slice(0, 8)}.jpg`, still.jpeg, {
+    width: still.width,
+    height: still.height,
+    producerId,
+    source: info.source,
+    label: info.label,
+    name: info.displayName,
+  });
 }
 
 type LiveCamera = Awaited<ReturnType<AdminService['liveCamerasForDeclaration']>>[number];
@@ -54,6 +74,8 @@ export class LiveSession {
   private readonly recorders = new Map<string, { recorder: Recorder; recordingId: string }>();
   private readonly cameras: Array<{ camera: LiveCamera; feed: CameraFeed; unsubscribe: () => void }> = [];
   private readonly vision: LiveVision;
+  /** Streams crossing to and from the other nodes its participants reached. */
+  readonly pipes: SessionPipes;
   /** Cameras whose analysis is starting (the inference workers may still be loading): awaited by close(). */
   private readonly attaching = new Set<Promise<void>>();
   private closing: Promise<void> | null = null;
@@ -66,6 +88,7 @@ export class LiveSession {
     private readonly onClosed: (session: LiveSession) => void,
   ) {
     this.vision = new LiveVision({ sessionId: id }, { ...o.vision, toOfficers: (event, ...payload) => o.push.toOfficers(id, event, ...payload) });
+    this.pipes = new SessionPipes(id, room, o.cluster, o.logger);
   }
 
   /** Opens the session's room and brings in its site cameras. */
@@ -103,16 +126,7 @@ export class LiveSession {
   /** Takes a JPEG of any stream of the session and puts it on the timeline. */
   async snapshot(producerId: string, actorId: string): Promise<TimelineEventOf<'snapshot'>> {
     if (this.closed) throw new MediaError('room_closed', 'The session has no live media');
-    const { info } = this.room.producer(producerId);
-    const still = await grabStill(this.room, info);
-    return this.o.inspections.recordSnapshot(this.id, actorId, `${Date.now()}-${producerId.slice(0, 8)}.jpg`, still.jpeg, {
-      width: still.width,
-      height: still.height,
-      producerId,
-      source: info.source,
-      label: info.label,
-      name: info.displayName,
-    });
+    return snapshotToTimeline(this.room, this.o.inspections, this.id, producerId, actorId);
   }
 
   latestFrame(cameraId: string, task: VisionTask): AnalysedFrame | null {
@@ -149,6 +163,8 @@ export class LiveSession {
         }),
       );
       await Promise.all([...this.recorders.keys()].map((producerId) => this.stopRecorder(producerId).catch(settle('recording'))));
+      // The other nodes' edges learn the session ended (or moved) at once, not one stream at a time.
+      this.pipes.quietly();
       this.room.close();
     })());
   }

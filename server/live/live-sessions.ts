@@ -1,50 +1,100 @@
 /**
- * The live inspection sessions on this node, by id: one LiveSession each, opened at the first join and
- * closed when the inspection completes (or its mediasoup worker dies: participants join again and a new
- * one opens on a live worker). Also the live side of loading-batch counting, for LoadingBatchService.
+ * The live inspection sessions on this node, by id. A session's media has one home node in the platform
+ * (placed by load when its first participant joins, recorded in the node registry): there it is a
+ * LiveSession, opened at the first join and closed when the inspection completes (or its mediasoup worker
+ * dies: participants join again and a new one opens on a live worker). A participant whose connection
+ * reached another node is served by that node's SessionEdge, with streams piped to and from the home.
+ * Also the live side of loading-batch counting, for LoadingBatchService (on the session's home).
  */
-import type { Room } from '../../media/index.ts';
+import { MediaError, type Room, type ProducerInfo } from '../../media/index.ts';
 import type { BatchCounting } from '../services/loading-batches.service.ts';
 import { LiveSession, type LiveSessionDeps } from './live-session.ts';
+import { SessionEdge } from './session-edge.ts';
 import type { AnalysedFrame, BatchLine } from './live-vision.ts';
 import type { VisionTask } from '../../inference/index.ts';
+import { HEARTBEAT_MS, type NodeInfo, type NodeRegistry } from '../cluster/node-registry.ts';
+import { ClusterCallError, type ClusterHandlers } from '../cluster/internal-api.ts';
+import type { TimelineEventOf } from '../contracts/timeline.ts';
+
+/** Tries to find a session's home before giving up (another node claimed it first, or its home just went). */
+const PLACEMENT_TRIES = 4;
 
 export class LiveSessions implements BatchCounting {
   private readonly sessions = new Map<string, LiveSession>();
-  private readonly opening = new Map<string, Promise<LiveSession>>();
+  private readonly edges = new Map<string, SessionEdge>();
+  private readonly opening = new Map<string, Promise<LiveSession | SessionEdge>>();
+  /** Sessions whose media is opening here as their home (asked by a participant here or by another node). */
+  private readonly homeOpening = new Map<string, Promise<LiveSession>>();
+  private readonly watchTimer: NodeJS.Timeout;
 
-  constructor(private readonly deps: LiveSessionDeps) {
+  constructor(private readonly deps: LiveSessionDeps & { registry: NodeRegistry }) {
     // Its rooms notice by themselves (their routers close); this is for the log.
     deps.pool.on('workerdied', ({ index, pid, routerIds }) => deps.logger.error({ index, pid, routers: routerIds.length }, 'mediasoup worker died'));
+    // An edge whose home stopped beating (killed) or no longer holds the session: its participants join again.
+    this.watchTimer = setInterval(() => void this.watchHomes(), HEARTBEAT_MS);
+    this.watchTimer.unref();
   }
 
-  /** The session's room, opened (with its cameras) on first use. */
+  /** The session's room on this node (its home's, or this node's edge of it), opened on first use. */
   async room(sessionId: string, declarationId: string): Promise<Room> {
-    const existing = this.live(sessionId);
-    if (existing) return existing.room;
+    const home = this.live(sessionId);
+    if (home) return home.room;
+    const edge = this.edges.get(sessionId);
+    if (edge && !edge.closed) {
+      if (await this.homeStillHolds(edge)) return edge.room;
+      edge.close();
+    }
     let opening = this.opening.get(sessionId);
     if (!opening) {
-      opening = LiveSession.open(sessionId, declarationId, this.deps, (closed) => {
-        if (this.sessions.get(sessionId) === closed) this.sessions.delete(sessionId);
-      })
-        .then((live) => {
-          this.sessions.set(sessionId, live);
-          return live;
-        })
-        .finally(() => this.opening.delete(sessionId));
+      opening = this.place(sessionId, declarationId).finally(() => this.opening.delete(sessionId));
       this.opening.set(sessionId, opening);
     }
     return (await opening).room;
   }
 
-  /** The session's live media on this node, if open. */
+  /** The session's streams, wherever its home is. */
+  async producers(sessionId: string): Promise<ProducerInfo[]> {
+    const here = this.live(sessionId) ?? this.openEdge(sessionId);
+    if (!here) throw new MediaError('room_closed', 'The session media has closed; join again');
+    return here instanceof SessionEdge ? here.producers() : here.room.producerInfos();
+  }
+
+  /** Before a participant here consumes a stream: an edge pipes it in from the home on first use. */
+  async ensureProducer(sessionId: string, producerId: string): Promise<void> {
+    await this.openEdge(sessionId)?.ensure(producerId);
+  }
+
+  async snapshot(sessionId: string, producerId: string, actorId: string): Promise<TimelineEventOf<'snapshot'>> {
+    const here = this.live(sessionId) ?? this.openEdge(sessionId);
+    if (!here) throw new MediaError('room_closed', 'The session media has closed; join again');
+    return here.snapshot(producerId, actorId);
+  }
+
+  /** A participant here left: an edge nobody uses any more goes (its streams stop crossing). */
+  left(sessionId: string, peerId: string): void {
+    const room = this.existingRoom(sessionId);
+    room?.removePeer(peerId);
+    const edge = this.openEdge(sessionId);
+    if (edge && edge.room.peerCount() === 0) edge.close();
+  }
+
+  /** The session's live media on this node, if it is the session's home and open. */
   live(sessionId: string): LiveSession | null {
     const live = this.sessions.get(sessionId);
     return live && !live.closed ? live : null;
   }
 
   existingRoom(sessionId: string): Room | null {
-    return this.live(sessionId)?.room ?? null;
+    return (this.live(sessionId) ?? this.openEdge(sessionId))?.room ?? null;
+  }
+
+  /** The sessions whose home is this node (the registry keeps their claims alive with each beat). */
+  homeIds(): string[] {
+    return [...new Set([...this.sessions.keys(), ...this.homeOpening.keys()])];
+  }
+
+  edgeCount(): number {
+    return this.edges.size;
   }
 
   /** For tests and operations: the processes working for a live session now. */
@@ -52,13 +102,55 @@ export class LiveSessions implements BatchCounting {
     return this.sessions.get(sessionId)?.processes() ?? { cameras: [], recorders: [] };
   }
 
+  /** Closes what this node holds of the session: its media (home) or its edge. */
   async close(sessionId: string): Promise<void> {
+    this.edges.get(sessionId)?.close();
     await this.sessions.get(sessionId)?.close();
   }
 
+  /**
+   * This node stops (SIGTERM): with another node taking sessions, each session here is given up at once
+   * (recordings closed and finalised, the claim released) and its participants told to join again, which
+   * places it on a live node; alone, sessions may go on for `graceMs` first.
+   */
+  async drain(graceMs: number): Promise<void> {
+    await this.deps.registry.drain();
+    const elsewhere = await this.deps.registry.placement().catch(() => null);
+    if (!elsewhere || elsewhere.id === this.deps.registry.self.id) {
+      const until = Date.now() + graceMs;
+      while (this.sessions.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 250));
+      return;
+    }
+    await Promise.all(
+      [...this.sessions.values()].map(async (live) => {
+        // Released first: a participant joining again must not find the claim of a node that is leaving.
+        await this.deps.registry.releaseHome(live.id);
+        await live.close('node_draining');
+      }),
+    );
+    for (const edge of this.edges.values()) edge.close('node_draining');
+  }
+
   async closeAll(): Promise<void> {
+    clearInterval(this.watchTimer);
+    for (const edge of this.edges.values()) edge.close();
     await Promise.all([...this.sessions.values()].map((live) => live.close()));
   }
+
+  /** What other nodes ask of this one about the sessions it is home to (the internal API). */
+  readonly handlers: ClusterHandlers = {
+    open: async (sessionId, _caller, { declarationId }) => {
+      const live = await this.openHome(sessionId, declarationId);
+      return { producers: live.room.producerInfos() };
+    },
+    producers: async (sessionId) => ({ producers: this.homeHere(sessionId).room.producerInfos() }),
+    pipeOut: async (sessionId, caller, { producerId, ip, port }) => this.homeHere(sessionId).pipes.sendTo(caller, producerId, { ip, port }),
+    pipeIn: async (sessionId, caller, { info, rtpParameters, paused, ip, port }) => this.homeHere(sessionId).pipes.receiveFrom(caller, info, rtpParameters, paused, { ip, port }),
+    pipeClosed: async (sessionId, caller, { producerId }) => {
+      (this.live(sessionId) ?? this.openEdge(sessionId))?.pipes.closedThere(caller, producerId);
+      return {};
+    },
+  };
 
   latestFrame(sessionId: string, cameraId: string, task: VisionTask): AnalysedFrame | null {
     return this.live(sessionId)?.latestFrame(cameraId, task) ?? null;
@@ -78,5 +170,91 @@ export class LiveSessions implements BatchCounting {
       if (counted) return counted;
     }
     return null;
+  }
+
+  private openEdge(sessionId: string): SessionEdge | null {
+    const edge = this.edges.get(sessionId);
+    return edge && !edge.closed ? edge : null;
+  }
+
+  private homeHere(sessionId: string): LiveSession {
+    const live = this.live(sessionId);
+    if (!live) throw new ClusterCallError(409, 'not_home', `session ${sessionId} has no media on this node`);
+    return live;
+  }
+
+  /** Finds the session's home (placing it by load when it has none) and opens its media there or an edge here. */
+  private async place(sessionId: string, declarationId: string): Promise<LiveSession | SessionEdge> {
+    const { registry, cluster, logger } = this.deps;
+    let lastError: unknown = null;
+    for (let attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
+      const home = (await registry.homeOf(sessionId)) ?? (await registry.placement());
+      try {
+        if (!home || home.id === registry.self.id) return await this.openHome(sessionId, declarationId);
+        await cluster.call(home, sessionId, 'open', { declarationId });
+        const edge = await SessionEdge.open(sessionId, home, this.deps, (closed) => {
+          if (this.edges.get(sessionId) === closed) this.edges.delete(sessionId);
+        });
+        this.edges.set(sessionId, edge);
+        return edge;
+      } catch (err) {
+        lastError = err;
+        // Another node claimed it a moment ago, or its home just stopped: ask the registry again.
+        if (!(err instanceof ClusterCallError)) throw err;
+        logger.warn({ err, sessionId, home: home?.id }, 'cannot open a session on its home node; placing it again');
+        await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+      }
+    }
+    logger.error({ err: lastError, sessionId }, 'no node could open the session');
+    throw new MediaError('room_closed', 'The session media cannot be opened now; join again');
+  }
+
+  /** Opens the session's media here, this node holding (or now taking) its claim; once however many ask. */
+  private openHome(sessionId: string, declarationId: string): Promise<LiveSession> {
+    const existing = this.live(sessionId);
+    if (existing) return Promise.resolve(existing);
+    let opening = this.homeOpening.get(sessionId);
+    if (!opening) {
+      opening = this.startHome(sessionId, declarationId).finally(() => this.homeOpening.delete(sessionId));
+      this.homeOpening.set(sessionId, opening);
+    }
+    return opening;
+  }
+
+  private async startHome(sessionId: string, declarationId: string): Promise<LiveSession> {
+    const { registry } = this.deps;
+    if (registry.isDraining) {
+      // A node leaving takes no new session while another could (its own participants' joins place it elsewhere).
+      const elsewhere = await registry.placement();
+      if (elsewhere && elsewhere.id !== registry.self.id) throw new ClusterCallError(409, 'node_draining', 'this node is stopping');
+    }
+    if (!(await registry.claimHome(sessionId))) throw new ClusterCallError(409, 'not_home', `another node holds session ${sessionId}`);
+    // This node's edge of the session (its old home went): its participants join the media here instead.
+    this.edges.get(sessionId)?.close('media_failed');
+    try {
+      const live = await LiveSession.open(sessionId, declarationId, this.deps, (closed) => {
+        if (this.sessions.get(sessionId) !== closed) return;
+        this.sessions.delete(sessionId);
+        void registry.releaseHome(sessionId);
+      });
+      this.sessions.set(sessionId, live);
+      return live;
+    } catch (err) {
+      await registry.releaseHome(sessionId);
+      throw err;
+    }
+  }
+
+  /** Whether the edge's home still holds the session (alive, and not moved). */
+  private async homeStillHolds(edge: SessionEdge): Promise<boolean> {
+    const home = await this.deps.registry.homeOf(edge.id).catch(() => undefined);
+    // Redis cannot be asked: keep serving what is running rather than drop everybody.
+    return home === undefined || home?.id === edge.home.id;
+  }
+
+  private async watchHomes(): Promise<void> {
+    for (const edge of [...this.edges.values()]) {
+      if (!edge.closed && !(await this.homeStillHolds(edge))) edge.close('media_failed');
+    }
   }
 }

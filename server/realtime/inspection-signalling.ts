@@ -108,7 +108,7 @@ export function registerInspectionSignalling(
         return {
           role: grant.role,
           rtpCapabilities: mediaRoom.rtpCapabilities as unknown as Record<string, unknown>,
-          producers: mediaRoom.producerInfos(),
+          producers: await live.producers(sessionId),
           iceServers: deps.iceServers,
           timeline: await inspections.timeline(principal, sessionId),
           commandPresets,
@@ -146,6 +146,8 @@ export function registerInspectionSignalling(
       },
       'media:consume': async ({ sessionId, transportId, producerId, rtpCapabilities: caps }) => {
         const target = await room(sessionId);
+        // A stream of a session whose media lives on another node crosses to this one on first use.
+        if (sessionId !== WALL) await live.ensureProducer(sessionId, producerId);
         // On the wall, only the cameras of the farms this viewer may see (the room holds every port's).
         if (sessionId === WALL && !watching?.cameraIds.has(target.producer(producerId).info.cameraId ?? '')) throw new MediaError('producer_not_found', 'No such camera on your wall');
         return (await target.consume(socket.id, transportId, producerId, caps as never)) as unknown as SignallingReplies['media:consume'];
@@ -168,9 +170,7 @@ export function registerInspectionSignalling(
       },
       'session:snapshot': async ({ sessionId, producerId }) => {
         if (inSession(sessionId).role !== 'officer') throw new AppError('forbidden', 'Only the officer takes snapshots');
-        const session = live.live(sessionId);
-        if (!session) throw new MediaError('room_closed', 'The session media has closed; join again');
-        return session.snapshot(producerId, principal.userId);
+        return live.snapshot(sessionId, producerId, principal.userId);
       },
     };
 
@@ -200,7 +200,7 @@ export function registerInspectionSignalling(
       if (!joined) return;
       const { sessionId, role } = joined;
       joined = null;
-      live.existingRoom(sessionId)?.removePeer(socket.id);
+      live.left(sessionId, socket.id);
       void socket.leave(rooms.session(sessionId));
       void socket.leave(rooms.sessionOfficers(sessionId));
       void inspections.left(principal, sessionId, role).catch((err: unknown) => deps.logger.warn({ err, sessionId }, 'cannot put a departure on the timeline'));

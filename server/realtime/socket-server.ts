@@ -15,6 +15,7 @@ import type { Principal } from '../services/access.ts';
 import type { Services } from '../services/index.ts';
 import type { BookingView } from '../services/bookings.service.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contracts/live-events.ts';
+import type { InterNodeEvents } from '../contracts/cluster.ts';
 
 export const rooms = {
   user: (id: string) => `user:${id}`,
@@ -35,8 +36,8 @@ interface SocketData {
   loginTokenHash: string;
 }
 
-export type TypedServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type TypedSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type TypedServer = Server<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, SocketData>;
+export type TypedSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterNodeEvents, SocketData>;
 /** The arguments of a server-to-client event, as the contract states them. */
 export type PushArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>;
 
@@ -44,6 +45,12 @@ export interface SocketServer {
   io: TypedServer;
   /** Pushes an event to everybody who joined an inspection session. */
   toSession<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
+  /** Pushes an event to the participants of a session connected to this node only. */
+  toSessionHere<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
+  /** Tells every other node of the platform (over the Redis adapter). */
+  toOtherNodes<E extends keyof InterNodeEvents>(event: E, ...payload: Parameters<InterNodeEvents[E]>): void;
+  /** Listens to what the other nodes tell. */
+  onOtherNodes<E extends keyof InterNodeEvents>(event: E, listener: InterNodeEvents[E]): void;
   /** Pushes an event to the officers and supervisors of a session only. */
   toOfficers<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: PushArgs<E>): void;
   /** Pushes an event to the officers of a port (a supervised farm's) and the supervisors. */
@@ -117,6 +124,15 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     io,
     toSession(sessionId, event, ...payload) {
       emitTo(rooms.session(sessionId), event, ...payload);
+    },
+    toSessionHere(sessionId, event, ...payload) {
+      if (!closing) io.local.to(rooms.session(sessionId)).emit(event, ...payload);
+    },
+    toOtherNodes(event, ...payload) {
+      if (!closing) io.serverSideEmit(event, ...payload);
+    },
+    onOtherNodes(event, listener) {
+      io.on(event, listener as never);
     },
     toOfficers(sessionId, event, ...payload) {
       emitTo(rooms.sessionOfficers(sessionId), event, ...payload);

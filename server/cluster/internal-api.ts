@@ -1,0 +1,88 @@
+/**
+ * The nodes' internal API: `POST /internal/cluster/sessions/:sessionId/:call`, one call per entry of the
+ * contract (server/contracts/cluster.ts). Every call names its node (`x-watchpost-node`, a node beating in
+ * the registry) and carries the cluster secret as a bearer token, compared in constant time. It is served
+ * beside the public API but by its own small express app: no cookie, no browser may call it.
+ */
+import crypto from 'node:crypto';
+import express from 'express';
+import { ZodError } from 'zod';
+import { MediaError } from '../../media/index.ts';
+import { clusterCalls, type ClusterBody, type ClusterCall, type ClusterReply } from '../contracts/cluster.ts';
+import type { Logger } from '../logger.ts';
+import type { NodeInfo, NodeRegistry } from './node-registry.ts';
+
+export const INTERNAL_PREFIX = '/internal/cluster/';
+const CALL_TIMEOUT_MS = 5000;
+
+export type ClusterHandlers = {
+  [C in ClusterCall]: (sessionId: string, caller: NodeInfo, body: ClusterBody<C>) => Promise<ClusterReply<C>>;
+};
+
+export class ClusterCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sameSecret(given: string, secret: string): boolean {
+  const a = crypto.createHash('sha256').update(given).digest();
+  const b = crypto.createHash('sha256').update(secret).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+export function internalApi(deps: { registry: NodeRegistry; secret: string; handlers: ClusterHandlers; logger: Logger }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '256kb' }));
+  app.post(`${INTERNAL_PREFIX}sessions/:sessionId/:call`, async (req, res) => {
+    const given = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    if (!sameSecret(given, deps.secret)) return void res.status(401).json({ error: { code: 'unauthenticated' } });
+    const call = req.params.call as ClusterCall;
+    if (!Object.hasOwn(clusterCalls, call)) return void res.status(404).json({ error: { code: 'not_found' } });
+    const caller = await deps.registry.node(req.get('x-watchpost-node') ?? '').catch(() => null);
+    if (!caller) return void res.status(403).json({ error: { code: 'unknown_node', message: 'Not a node of this platform' } });
+    try {
+      const body = clusterCalls[call].body.parse(req.body);
+      const handler = deps.handlers[call] as (sessionId: string, caller: NodeInfo, body: unknown) => Promise<unknown>;
+      res.json(await handler(String(req.params.sessionId), caller, body));
+    } catch (err) {
+      if (err instanceof ZodError) return void res.status(400).json({ error: { code: 'validation_failed', message: err.message } });
+      if (err instanceof MediaError) return void res.status(409).json({ error: { code: err.code, message: err.message } });
+      if (err instanceof ClusterCallError) return void res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      deps.logger.error({ err, call, sessionId: req.params.sessionId }, 'internal cluster call failed');
+      res.status(500).json({ error: { code: 'internal' } });
+    }
+  });
+  app.use((_req, res) => void res.status(404).json({ error: { code: 'not_found' } }));
+  return app;
+}
+
+/** Calls another node's internal API; a refusal comes back as a ClusterCallError with the node's code. */
+export class ClusterClient {
+  constructor(
+    private readonly selfId: string,
+    private readonly secret: string,
+  ) {}
+
+  async call<C extends ClusterCall>(node: Pick<NodeInfo, 'id' | 'url'>, sessionId: string, call: C, body: ClusterBody<C>): Promise<ClusterReply<C>> {
+    let res: Response;
+    try {
+      res = await fetch(`${node.url}${INTERNAL_PREFIX}sessions/${encodeURIComponent(sessionId)}/${call}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.secret}`, 'x-watchpost-node': this.selfId },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new ClusterCallError(503, 'node_unreachable', `node ${node.id} cannot be reached: ${(err as Error).message}`);
+    }
+    const reply = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    if (!res.ok) throw new ClusterCallError(res.status, reply.error?.code ?? 'internal', reply.error?.message ?? `node ${node.id} answered ${res.status}`);
+    return clusterCalls[call].reply.parse(reply) as ClusterReply<C>;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * What nodes of one platform say to each other over their internal API (`/internal/cluster/...`, every
+ * call carrying the cluster secret): a session's media is opened on its home node, and one stream at a
+ * time is piped between the home and a node its participants reached (media crosses a pair of mediasoup
+ * pipe transports, one producer each).
+ */
+import { z } from 'zod';
+import type { ProducerInfo } from './live-events.ts';
+
+const id = z.string().min(1).max(100);
+
+export const producerInfoSchema = z.object({
+  producerId: id,
+  kind: z.enum(['audio', 'video']),
+  source: z.string().max(200),
+  cameraId: z.string().max(100).nullable(),
+  input: z.enum(['main', 'sub']).optional(),
+  peerId: z.string().max(100).nullable(),
+  userId: z.string().max(100).nullable(),
+  displayName: z.string().max(200),
+  label: z.string().max(200),
+}) satisfies z.ZodType<ProducerInfo>;
+
+/** mediasoup's RTP parameters, passed from one router to the other as mediasoup wrote them. */
+const rtpParameters = z.object({ codecs: z.array(z.record(z.string(), z.unknown())).min(1).max(10) }).loose();
+const endpoint = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max(65535) };
+
+export const clusterCalls = {
+  /** Open the session's media here (this node is its home): answered with its streams. */
+  open: { body: z.object({ declarationId: id }), reply: z.object({ producers: z.array(producerInfoSchema) }) },
+  producers: { body: z.object({}), reply: z.object({ producers: z.array(producerInfoSchema) }) },
+  /** Send the caller one of this session's streams: the caller's pipe end is at ip:port. */
+  pipeOut: {
+    body: z.object({ producerId: id, ...endpoint }),
+    reply: z.object({ ...endpoint, info: producerInfoSchema, rtpParameters, paused: z.boolean() }),
+  },
+  /** Take one of the caller's streams into this session: the caller sends from ip:port. */
+  pipeIn: { body: z.object({ info: producerInfoSchema, rtpParameters, paused: z.boolean(), ...endpoint }), reply: z.object(endpoint) },
+  /** The stream the caller was sending through a pipe has ended: close what it fed here. */
+  pipeClosed: { body: z.object({ producerId: id }), reply: z.object({}) },
+} as const;
+export type ClusterCall = keyof typeof clusterCalls;
+export type ClusterBody<C extends ClusterCall> = z.input<(typeof clusterCalls)[C]['body']>;
+export type ClusterReply<C extends ClusterCall> = z.output<(typeof clusterCalls)[C]['reply']>;
+
+/** Events every node hears (socket.io's server-side emit over the Redis adapter). */
+export interface InterNodeEvents {
+  /** The inspection ended: every node closes what it holds of the session's media. */
+  'session:ended': (sessionId: string) => void;
+}
