@@ -184,7 +184,12 @@ export async function startPlatform(config: Config, options: { database?: Databa
     cleanups.push(() => finaliser.close());
     const network = { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP, pipeIp: config.MEDIA_PIPE_IP };
     // This node among the platform's: registered once it listens, left last when it stops.
-    const nodeId = config.NODE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}-${crypto.randomBytes(2).toString('hex')}`;
+    const nodeId =
+      config.NODE_ID ??
+      `${os
+        .hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 40)}-${process.pid}-${crypto.randomBytes(2).toString('hex')}`;
     const registry: NodeRegistry = new NodeRegistry({ id: nodeId, url: '', pipeIp: pipeAddress(network), workers: pool.size }, redisUrl, config.REDIS_PREFIX, () => ({
       routers: pool.load().reduce((a, b) => a + b, 0),
       sessionIds: live.homeIds(),
@@ -399,7 +404,20 @@ export async function startPlatform(config: Config, options: { database?: Databa
       const running = inferencePool ? await inferencePool.catch(() => null) : null;
       return (running?.pids() ?? []).filter((pid): pid is number => pid !== undefined);
     };
-    return { url, dataDir: config.dataDir, media: { pool, live, feeds, supervision }, node: registry, services, database, redisUrl, logger, recovered, inferencePids, sweepDeliveries: deliveries.sweep, stop };
+    return {
+      url,
+      dataDir: config.dataDir,
+      media: { pool, live, feeds, supervision },
+      node: registry,
+      services,
+      database,
+      redisUrl,
+      logger,
+      recovered,
+      inferencePids,
+      sweepDeliveries: deliveries.sweep,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -12,6 +12,11 @@ import { z } from 'zod';
 export const HEARTBEAT_MS = 1000;
 /** A node silent this long is gone: its sessions are placed again and its clients told to join again. */
 export const NODE_TTL_MS = 4000;
+/**
+ * A session's claim outlives its node's registration, so that a node killed with sessions is noticed as
+ * lost (the gap is noted on their timelines) rather than forgotten; released at once on an orderly close.
+ */
+const HOME_TTL_MS = NODE_TTL_MS * 5;
 
 export const nodeInfoSchema = z.object({
   id: z.string(),
@@ -82,7 +87,7 @@ export class NodeRegistry {
     const batch = this.redis.multi().set(this.key.node(this.self.id), JSON.stringify(info), 'PX', NODE_TTL_MS).zadd(this.key.nodes, now, this.self.id);
     // Members long gone leave the index (their own keys have expired already).
     batch.zremrangebyscore(this.key.nodes, '-inf', now - NODE_TTL_MS * 10);
-    for (const id of sessionIds) batch.pexpire(this.key.home(id), NODE_TTL_MS);
+    for (const id of sessionIds) batch.pexpire(this.key.home(id), HOME_TTL_MS);
     await batch.exec();
   }
 
@@ -133,20 +138,26 @@ export class NodeRegistry {
     return nodes[0] ?? null;
   }
 
-  /** The node holding the session's media now, if it is alive. A dead holder's claim is cleared. */
-  async homeOf(sessionId: string): Promise<NodeInfo | null> {
+  /**
+   * The node holding the session's media now, if it is alive. A dead holder's claim is cleared, and the
+   * caller that cleared it learns which node was lost and how long ago it last beat (one caller only).
+   */
+  async homeOf(sessionId: string): Promise<{ home: NodeInfo | null; lost: { nodeId: string; silentMs: number | null } | null }> {
     const id = await this.redis.get(this.key.home(sessionId));
-    if (!id) return null;
+    if (!id) return { home: null, lost: null };
     const node = await this.node(id);
-    if (node) return node;
-    await this.redis.eval(DELETE_IF, 1, this.key.home(sessionId), id);
-    return null;
+    if (node) return { home: node, lost: null };
+    const cleared = await this.redis.eval(DELETE_IF, 1, this.key.home(sessionId), id);
+    if (cleared !== 1) return { home: null, lost: null };
+    // Its last beat, by its own clock (the index keeps it a while after its key expired).
+    const lastBeat = await this.redis.zscore(this.key.nodes, id);
+    return { home: null, lost: { nodeId: id, silentMs: lastBeat ? Math.max(0, Date.now() - Number(lastBeat)) : null } };
   }
 
   /** Claims the session for this node; false when another node holds it. */
   async claimHome(sessionId: string): Promise<boolean> {
     const key = this.key.home(sessionId);
-    if ((await this.redis.set(key, this.self.id, 'PX', NODE_TTL_MS, 'NX')) === 'OK') return true;
+    if ((await this.redis.set(key, this.self.id, 'PX', HOME_TTL_MS, 'NX')) === 'OK') return true;
     return (await this.redis.get(key)) === this.self.id;
   }
 

@@ -72,6 +72,11 @@ type LiveCamera = Awaited<ReturnType<AdminService['liveCamerasForDeclaration']>>
 
 export class LiveSession {
   private readonly recorders = new Map<string, { recorder: Recorder; recordingId: string }>();
+  /**
+   * Recorders being stopped, by producer: a stream that ends as the session closes (a camera released
+   * first) is stopped by its own event, and the close must still wait for it before the queues go.
+   */
+  private readonly stoppingRecorders = new Map<string, Promise<void>>();
   private readonly cameras: Array<{ camera: LiveCamera; feed: CameraFeed; unsubscribe: () => void }> = [];
   private readonly vision: LiveVision;
   /** Streams crossing to and from the other nodes its participants reached. */
@@ -162,7 +167,7 @@ export class LiveSession {
           return this.o.feeds.release(camera.id, this.id).catch(settle('camera'));
         }),
       );
-      await Promise.all([...this.recorders.keys()].map((producerId) => this.stopRecorder(producerId).catch(settle('recording'))));
+      await Promise.all([...this.recorders.keys(), ...this.stoppingRecorders.keys()].map((producerId) => this.stopRecorder(producerId).catch(settle('recording'))));
       // The other nodes' edges learn the session ended (or moved) at once, not one stream at a time.
       this.pipes.quietly();
       this.room.close();
@@ -195,15 +200,22 @@ export class LiveSession {
     recorder.on('failed', (err) => this.o.logger.error({ err, recordingId }, 'recording failed'));
   }
 
-  private async stopRecorder(producerId: string): Promise<void> {
+  /** Stops a stream's recorder and queues its finalisation; close() waits for every one in flight. */
+  private stopRecorder(producerId: string): Promise<void> {
+    const inFlight = this.stoppingRecorders.get(producerId);
+    if (inFlight) return inFlight;
     const entry = this.recorders.get(producerId);
-    if (!entry) return;
+    if (!entry) return Promise.resolve();
     this.recorders.delete(producerId);
-    const segments = await entry.recorder.stop();
-    // Segments announced during stop() were stored by the listener; store again idempotently to be sure.
-    for (const s of segments) await this.o.inspections.addSegment(entry.recordingId, { ...s, path: path.relative(this.o.dataDir, s.path) });
-    await this.o.inspections.recordingStopped(entry.recordingId);
-    await this.o.finalise(entry.recordingId);
+    const stopping = (async () => {
+      const segments = await entry.recorder.stop();
+      // Segments announced during stop() were stored by the listener; store again idempotently to be sure.
+      for (const s of segments) await this.o.inspections.addSegment(entry.recordingId, { ...s, path: path.relative(this.o.dataDir, s.path) });
+      await this.o.inspections.recordingStopped(entry.recordingId);
+      await this.o.finalise(entry.recordingId);
+    })().finally(() => this.stoppingRecorders.delete(producerId));
+    this.stoppingRecorders.set(producerId, stopping);
+    return stopping;
   }
 
   /**

@@ -125,6 +125,7 @@ export class LiveSessions implements BatchCounting {
       [...this.sessions.values()].map(async (live) => {
         // Released first: a participant joining again must not find the claim of a node that is leaving.
         await this.deps.registry.releaseHome(live.id);
+        this.noteMoved(live.id, this.deps.registry.self.id, 'node_draining', null);
         await live.close('node_draining');
       }),
     );
@@ -188,7 +189,9 @@ export class LiveSessions implements BatchCounting {
     const { registry, cluster, logger } = this.deps;
     let lastError: unknown = null;
     for (let attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
-      const home = (await registry.homeOf(sessionId)) ?? (await registry.placement());
+      const found = await registry.homeOf(sessionId);
+      if (found.lost) this.noteMoved(sessionId, found.lost.nodeId, 'node_lost', found.lost.silentMs);
+      const home = found.home ?? (await registry.placement());
       try {
         if (!home || home.id === registry.self.id) return await this.openHome(sessionId, declarationId);
         await cluster.call(home, sessionId, 'open', { declarationId });
@@ -247,9 +250,18 @@ export class LiveSessions implements BatchCounting {
 
   /** Whether the edge's home still holds the session (alive, and not moved). */
   private async homeStillHolds(edge: SessionEdge): Promise<boolean> {
-    const home = await this.deps.registry.homeOf(edge.id).catch(() => undefined);
+    const found = await this.deps.registry.homeOf(edge.id).catch(() => undefined);
     // Redis cannot be asked: keep serving what is running rather than drop everybody.
-    return home === undefined || home?.id === edge.home.id;
+    if (found === undefined) return true;
+    if (found.lost) this.noteMoved(edge.id, found.lost.nodeId, 'node_lost', found.lost.silentMs);
+    return found.home?.id === edge.home.id;
+  }
+
+  /** On the session's timeline: its media left a node (the gap in what was seen and recorded starts there). */
+  private noteMoved(sessionId: string, fromNode: string, reason: 'node_draining' | 'node_lost', silentMs: number | null): void {
+    void this.deps.timeline
+      .append({ sessionId, kind: 'note', actorId: null, payload: { kind: 'media_moved', fromNode, reason, silentMs } })
+      .catch((err: unknown) => this.deps.logger.warn({ err, sessionId }, 'cannot note that the session media moved'));
   }
 
   private async watchHomes(): Promise<void> {

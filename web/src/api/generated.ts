@@ -1493,6 +1493,11 @@ export type TimelineEvent = {
     gapMs: number;
     reason: string;
   } | {
+    kind: "media_moved";
+    fromNode: string;
+    reason: "node_draining" | "node_lost";
+    silentMs: number | null;
+  } | {
     kind: "loading_batch_opened";
     batchId: string;
     cameraId: string;

@@ -156,6 +156,10 @@ export function describeEvent(event: { kind: string; payload: Record<string, unk
       if (p.kind === 'loading_batch_closed' || p.kind === 'loading_batch_opened')
         return tMaybe(`timeline.${p.kind}`, { camera: String(p.camera ?? ''), counted: Number(p.counted ?? 0), expected: Number(p.expected ?? 0) }) ?? String(p.kind);
       if (p.kind === 'recording_gap') return t('timeline.recording_gap', { seconds: Math.round(Number(p.gapMs ?? 0) / 1000) });
+      if (p.kind === 'media_moved')
+        return p.reason === 'node_lost' && typeof p.silentMs === 'number'
+          ? t('timeline.media_moved_lost', { seconds: Math.round(p.silentMs / 1000) })
+          : t(p.reason === 'node_lost' ? 'timeline.media_moved_lost_unknown' : 'timeline.media_moved_draining');
       return t('timeline.note');
   }
 }

@@ -238,6 +238,9 @@ export const en = {
   'timeline.loading_batch_opened': 'Loading count started on {camera}',
   'timeline.loading_batch_closed': 'Loading batch closed: {counted} counted, {expected} expected',
   'timeline.recording_gap': 'Recording interrupted for {seconds} s',
+  'timeline.media_moved_draining': 'The server carrying this session is stopping: its video moved to another server',
+  'timeline.media_moved_lost': 'The server carrying this session was lost ({seconds} s without it): its video moved to another server',
+  'timeline.media_moved_lost_unknown': 'The server carrying this session was lost: its video moved to another server',
 
   'archive.title': 'Archive',
   'archive.text': 'Enterprise, site or number',

@@ -240,6 +240,9 @@ export const ru: Messages = {
   'timeline.loading_batch_opened': 'Начат подсчёт погрузки на камере {camera}',
   'timeline.loading_batch_closed': 'Партия закрыта: насчитано {counted}, ожидалось {expected}',
   'timeline.recording_gap': 'Запись прервалась на {seconds} с',
+  'timeline.media_moved_draining': 'Сервер этого сеанса останавливается: видео перенесено на другой сервер',
+  'timeline.media_moved_lost': 'Сервер этого сеанса потерян ({seconds} с без него): видео перенесено на другой сервер',
+  'timeline.media_moved_lost_unknown': 'Сервер этого сеанса потерян: видео перенесено на другой сервер',
 
   'archive.title': 'Архив',
   'archive.text': 'Предприятие, площадка или номер',

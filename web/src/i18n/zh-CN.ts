@@ -240,6 +240,9 @@ export const zhCN: Messages = {
   'timeline.loading_batch_opened': '{camera} 开始装车计数',
   'timeline.loading_batch_closed': '装车批次结束：计数 {counted}，应为 {expected}',
   'timeline.recording_gap': '录像中断 {seconds} 秒',
+  'timeline.media_moved_draining': '承载本次会话的服务器正在停机：视频已转到另一台服务器',
+  'timeline.media_moved_lost': '承载本次会话的服务器失联（中断 {seconds} 秒）：视频已转到另一台服务器',
+  'timeline.media_moved_lost_unknown': '承载本次会话的服务器失联：视频已转到另一台服务器',
 
   'archive.title': '档案',
   'archive.text': '企业、场所或报关单号',

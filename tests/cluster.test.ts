@@ -1,0 +1,240 @@
+/**
+ * Several platform nodes sharing one PostgreSQL, one Redis and one data dir, as `npm start` runs on
+ * several machines: nodes A, B and C in this process, node D as a child process (`npm start`, so it can be
+ * SIGKILLed). A session's media lives on one home node; participants whose connection reached another
+ * node are served there, with streams piped between the nodes through mediasoup pipe transports.
+ *
+ * Without browsers, media crossing is read from RTP counters: the bytes a piped producer has received on
+ * the node a participant is connected to. The enterprise's phone is stood in for by an RTP stream produced
+ * in node A's edge of the session (what the phone's WebRTC producer would be there).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { CameraIngest } from '../media/index.ts';
+import { freeUdpPortPair } from '../media/network.ts';
+import { startCameraSimulator } from '../scripts/camera-simulator.ts';
+import { recordings } from '../server/db/schema.ts';
+import { startNpmStart } from './support/npm-start.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { connectClient, type Reply, type TestSocketClient } from './support/socket-client.ts';
+import { waitFor } from './support/wait.ts';
+import { createWorld, inspectionActors, startLiveInspection, type UserKey, type World } from './support/world.ts';
+
+const nodes: Record<'a' | 'b' | 'c', TestPlatform> = {} as never;
+let nodeD: { child: ChildProcessWithoutNullStreams; url: string } | null = null;
+let world: World;
+const sockets: Socket[] = [];
+const simulators: Array<{ stop: () => Promise<unknown> }> = [];
+const ingests: CameraIngest[] = [];
+let sessionId: string;
+let databaseUrl: string;
+
+const env = { RECORDING_SEGMENT_SECONDS: '2', LOG_LEVEL: 'warn' };
+const client = (node: { url: string }, username: UserKey) => connectClient(node.url, username, sockets);
+
+/** A camera at `siteId`: a simulator streaming to a UDP port the camera's source URL names. */
+async function camera(siteId: string, name: string) {
+  const { rtpPort } = await freeUdpPortPair();
+  const sourceUrl = `udp://127.0.0.1:${rtpPort}`;
+  simulators.push(startCameraSimulator({ to: sourceUrl, width: 640, height: 360, fps: 25 }));
+  const admin = (await inspectionActors(nodes.a.services)).admin;
+  await nodes.a.services.admin.createCamera(admin, { siteId, name, sourceUrl });
+  return sourceUrl;
+}
+
+/** Bytes a node's copy of a stream has received (its producer, piped from another node or produced there). */
+async function bytesOn(node: TestPlatform, sessionId: string, producerId: string): Promise<number> {
+  const room = node.media.live.existingRoom(sessionId);
+  if (!room) return 0;
+  const stats = await room.producer(producerId).producer.getStats();
+  return stats.reduce((sum, s) => sum + s.byteCount, 0);
+}
+
+/** Receiving grows: the stream crosses to `node` now. */
+async function flowing(node: TestPlatform, sessionId: string, producerId: string, what: string) {
+  const before = await waitFor(async () => (await bytesOn(node, sessionId, producerId)) || false, `${what}: first bytes`, 20_000);
+  await waitFor(async () => (await bytesOn(node, sessionId, producerId)) > before + 20_000, `${what}: bytes growing`, 20_000);
+}
+
+/** Consumes a stream after joining, as the web app does (a receiving transport, then consume). */
+async function watch(participant: TestSocketClient, joined: Reply, producerId: string) {
+  const recv = await participant.send('media:createTransport', { sessionId, direction: 'recv' });
+  expect(recv.ok, JSON.stringify(recv)).toBe(true);
+  const consumed = await participant.send('media:consume', { sessionId, transportId: recv.ok ? recv.data.id : '', producerId, rtpCapabilities: joined.ok ? joined.data.rtpCapabilities : {} });
+  expect(consumed, JSON.stringify(consumed)).toMatchObject({ ok: true, data: { producerId } });
+}
+
+const cameraOf = (reply: { ok: boolean; data?: any }) =>
+  (reply.ok ? (reply.data.producers as Array<{ producerId: string; cameraId: string | null; label: string }>) : []).find((p) => p.label === 'Yard');
+
+beforeAll(async () => {
+  nodes.a = await startTestPlatform({ env: { ...env, NODE_ID: 'node-a' } });
+  databaseUrl = nodes.a.database.url!;
+  nodes.b = await startTestPlatform({ restartOf: nodes.a, env: { ...env, NODE_ID: 'node-b' } });
+  nodes.c = await startTestPlatform({ restartOf: nodes.a, env: { ...env, NODE_ID: 'node-c' } });
+  // The platform parts stop one by one; the database and data dir are cleaned up at the end.
+  for (const node of Object.values(nodes)) node.keepData();
+  world = await createWorld(nodes.a.services);
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  for (const ingest of ingests) await ingest.stop().catch(() => {});
+  for (const sim of simulators) await sim.stop();
+  if (nodeD && nodeD.child.exitCode === null && nodeD.child.signalCode === null) process.kill(-nodeD.child.pid!, 'SIGKILL');
+  for (const node of Object.values(nodes)) await node.stop();
+  await nodes.a.database.close();
+  fs.rmSync(nodes.a.dataDir, { recursive: true, force: true });
+}, 120_000);
+
+describe('several nodes as one platform', () => {
+  it('registers every node with its load, and refuses internal calls without the cluster secret', async () => {
+    const live = await nodes.b.node.liveNodes();
+    expect(live.map((n) => n.id).sort()).toEqual(['node-a', 'node-b', 'node-c']);
+    expect(live.every((n) => n.workers === 1 && !n.draining && n.url.startsWith('http://127.0.0.1:'))).toBe(true);
+
+    const call = (headers: Record<string, string>) =>
+      fetch(`${nodes.a.url}/internal/cluster/sessions/${crypto.randomUUID()}/producers`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    expect((await call({})).status).toBe(401);
+    expect((await call({ authorization: 'Bearer not-the-secret', 'x-watchpost-node': 'node-b' })).status).toBe(401);
+    // The public app does not serve it, and a browser's cookie is worth nothing there.
+    const admin = await client(nodes.a, 'admin');
+    expect((await call({ cookie: admin.cookie })).status).toBe(401);
+  });
+
+  it('serves one session through three nodes: the camera ingested on C, the phone on A, the officer on B', async () => {
+    const actors = await inspectionActors(nodes.a.services);
+    const site = await nodes.a.services.admin.createSite(actors.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Farm A', kind: 'farm' });
+    await camera(site.id, 'Yard');
+    ({ sessionId } = await startLiveInspection(nodes.a.services, actors, world, {
+      declaration: { number: '530120261000000501', siteId: site.id, goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: [] },
+      type: 'routine_supervision',
+    }));
+
+    // The supervisor's console reaches node C first: every node is as loaded, so the session's media is placed there.
+    const supervisor = await client(nodes.c, 'supervisor');
+    const first = await supervisor.send('session:join', { sessionId });
+    expect(first, JSON.stringify(first)).toMatchObject({ ok: true });
+    expect((await nodes.a.node.homeOf(sessionId)).home?.id).toBe('node-c');
+    expect(nodes.c.media.live.processes(sessionId).cameras).toHaveLength(1);
+
+    // The officer on node B sees the camera C ingests, piped to B once.
+    const officer = await client(nodes.b, 'officer1');
+    const joined = await officer.send('session:join', { sessionId });
+    const yard = cameraOf(joined);
+    expect(yard, JSON.stringify(joined)).toBeTruthy();
+    await watch(officer, joined, yard!.producerId);
+    await flowing(nodes.b, sessionId, yard!.producerId, 'the camera from node C at node B');
+    expect(nodes.b.media.live.processes(sessionId).cameras).toHaveLength(0); // B ingests nothing itself
+
+    // The enterprise joins through node A; its stream there is sent to the home and on to the officer on B.
+    const enterprise = await client(nodes.a, 'entA');
+    expect(await enterprise.send('session:join', { sessionId })).toMatchObject({ ok: true, data: { role: 'enterprise' } });
+    const edgeRoom = nodes.a.media.live.existingRoom(sessionId)!;
+    const { rtpPort } = await freeUdpPortPair();
+    simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 480, height: 270, fps: 25 }));
+    ingests.push(await CameraIngest.start(edgeRoom, { cameraId: 'phone-of-entA', name: 'Phone', sourceUrl: `udp://127.0.0.1:${rtpPort}` }));
+    const announced = await waitFor(() => officer.events.find(([e, p]) => e === 'media:newProducer' && p.label === 'Phone')?.[1], 'the phone announced to the officer on B');
+    await watch(officer, joined, announced.producerId);
+    await flowing(nodes.c, sessionId, announced.producerId, 'the phone from node A at home C');
+    await flowing(nodes.b, sessionId, announced.producerId, 'the phone from A through C at node B');
+    // The home records it.
+    await waitFor(() => nodes.c.media.live.processes(sessionId).recorders.some((r) => r.source.includes('phone-of-entA')), 'the phone recorded at the home');
+
+    // A command from B reaches the enterprise on A, and its acknowledgement comes back.
+    const command = await officer.send('session:command', { sessionId, preset: 'open_carton', params: { n: 2 } });
+    expect(command.ok).toBe(true);
+    const pushed = await waitFor(() => enterprise.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'command')?.[1], 'the command at node A');
+    expect(await enterprise.send('session:acknowledge', { sessionId, commandId: pushed.id })).toMatchObject({ ok: true });
+    await waitFor(() => officer.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'acknowledgement'), 'the acknowledgement at node B');
+    supervisor.socket.disconnect();
+  }, 120_000);
+
+  it('moves the session off a stopping node: participants are told, join again, and the camera comes back', async () => {
+    const officer = await client(nodes.b, 'officer1');
+    const enterprise = await client(nodes.a, 'entA');
+    for (const p of [officer, enterprise]) expect(await p.send('session:join', { sessionId })).toMatchObject({ ok: true });
+    const stopped = Date.now();
+    await nodes.c.stop(); // what SIGTERM runs: drain, then stop
+    for (const p of [officer, enterprise]) await waitFor(() => p.events.find(([e, r]) => e === 'media:reset' && r.reason === 'node_draining'), 'told the media moved');
+    expect((await nodes.a.node.liveNodes()).map((n) => n.id).sort()).toEqual(['node-a', 'node-b']);
+
+    // The web app joins again on media:reset: the session opens on a live node, with its camera.
+    const again = await officer.send('session:join', { sessionId });
+    const yard = cameraOf(again);
+    expect(yard, JSON.stringify(again)).toBeTruthy();
+    const home = (await nodes.a.node.homeOf(sessionId)).home!;
+    expect(['node-a', 'node-b']).toContain(home.id);
+    await watch(officer, again, yard!.producerId);
+    await flowing(nodes.b, sessionId, yard!.producerId, 'the camera after the move');
+    console.log(`[cluster] drained node C: camera flowing again at the officer's node ${((Date.now() - stopped) / 1000).toFixed(1)} s after the stop began`);
+
+    // What C recorded was closed and finalised (by whichever node's worker took the job).
+    await waitFor(
+      async () => {
+        const rows = await nodes.a.database.db.select().from(recordings).where(eq(recordings.sessionId, sessionId));
+        return rows.length >= 2 && rows.filter((r) => r.status === 'ready').length >= 2;
+      },
+      'the first home’s recordings finalised',
+      60_000,
+    );
+    const timeline = (await officer.http.get(`/api/sessions/${sessionId}/timeline`)).body as Array<{ kind: string; payload: { kind?: string; reason?: string; fromNode?: string } }>;
+    expect(timeline.some((e) => e.kind === 'note' && e.payload.kind === 'media_moved' && e.payload.reason === 'node_draining' && e.payload.fromNode === 'node-c')).toBe(true);
+  }, 120_000);
+
+  it('brings the session back on a live node when its home is killed, and notes the gap', async () => {
+    // Node D, an `npm start` of its own on the same database, Redis and data dir.
+    nodeD = await startNpmStart(
+      {
+        PATH: process.env.PATH!,
+        HOME: process.env.HOME ?? '/root',
+        PORT: '0',
+        NODE_ID: 'node-d',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: inject('redisUrl'),
+        REDIS_PREFIX: nodes.a.redisPrefix,
+        DATA_DIR: nodes.a.dataDir,
+        MEDIA_WORKERS: '1',
+        LOG_LEVEL: 'warn',
+        RECORDING_SEGMENT_SECONDS: '2',
+      },
+      { detached: true },
+    );
+    // Everybody leaves; the session's media closes on its home and the officer's console reaches D first.
+    for (const s of sockets) s.disconnect();
+    await waitFor(async () => (await nodes.a.node.liveNodes()).some((n) => n.id === 'node-d'), 'node D registered');
+    for (const node of [nodes.a, nodes.b]) await node.media.live.close(sessionId);
+    await waitFor(async () => !(await nodes.a.node.homeOf(sessionId)).home, 'the session without a home');
+    const onD = await client(nodeD, 'officer1');
+    expect(await onD.send('session:join', { sessionId })).toMatchObject({ ok: true });
+    expect((await nodes.a.node.homeOf(sessionId)).home?.id).toBe('node-d');
+    const officer = await client(nodes.b, 'officer1');
+    const joined = await officer.send('session:join', { sessionId });
+    await watch(officer, joined, cameraOf(joined)!.producerId);
+    await flowing(nodes.b, sessionId, cameraOf(joined)!.producerId, 'the camera from node D at node B');
+
+    const killed = Date.now();
+    process.kill(-nodeD.child.pid!, 'SIGKILL');
+    await waitFor(() => officer.events.find(([e, r]) => e === 'media:reset' && r.reason === 'media_failed'), 'told its media was lost', 20_000);
+    const toldAfter = Date.now() - killed;
+    const again = await officer.send('session:join', { sessionId });
+    expect(again, JSON.stringify(again)).toMatchObject({ ok: true });
+    expect(['node-a', 'node-b']).toContain((await nodes.a.node.homeOf(sessionId)).home?.id);
+    const yard = cameraOf(again)!;
+    await watch(officer, again, yard.producerId);
+    await flowing(nodes.b, sessionId, yard.producerId, 'the camera after node D was killed');
+    console.log(`[cluster] killed node D: participants told after ${(toldAfter / 1000).toFixed(1)} s, camera flowing again after ${((Date.now() - killed) / 1000).toFixed(1)} s`);
+    const timeline = (await officer.http.get(`/api/sessions/${sessionId}/timeline`)).body as Array<{
+      kind: string;
+      payload: { kind?: string; reason?: string; fromNode?: string; silentMs?: number | null };
+    }>;
+    const moved = timeline.find((e) => e.kind === 'note' && e.payload.kind === 'media_moved' && e.payload.reason === 'node_lost');
+    expect(moved?.payload).toMatchObject({ fromNode: 'node-d' });
+    expect(moved?.payload.silentMs).toBeGreaterThan(0);
+  }, 240_000);
+});
