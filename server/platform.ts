@@ -41,6 +41,7 @@ import { createServices, type Services } from './services/index.ts';
 import { NodeRegistry } from './cluster/node-registry.ts';
 import { ClusterClient, INTERNAL_PREFIX, internalApi } from './cluster/internal-api.ts';
 import { pipeAddress } from '../media/network.ts';
+import { WALL } from './contracts/live-events.ts';
 
 export interface Platform {
   url: string;
@@ -193,6 +194,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const registry: NodeRegistry = new NodeRegistry({ id: nodeId, url: '', pipeIp: pipeAddress(network), workers: pool.size }, redisUrl, config.REDIS_PREFIX, () => ({
       routers: pool.load().reduce((a, b) => a + b, 0),
       sessionIds: live.homeIds(),
+      cameraIds: supervision.heldIds(),
     }));
     cleanups.push(() => registry.leave());
     const clusterSecret = await registry.sharedSecret(config.CLUSTER_SECRET);
@@ -260,8 +262,13 @@ export async function startPlatform(config: Config, options: { database?: Databa
       alarms: services.alarms,
       events: services.events,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
+      registry,
+      cluster,
       logger,
     });
+    // A camera changed on whichever node administration reached: the node holding it applies the change.
+    services.events.on('camera.changed', ({ cameraId }) => sockets.toOtherNodes('camera:changed', cameraId));
+    sockets.onOtherNodes('camera:changed', (cameraId) => void supervision.refresh(cameraId));
     const supervisionStarted = supervision.start().catch((err) => logger.error({ err }, 'cannot start farm supervision'));
     cleanups.push(async () => {
       await supervisionStarted;
@@ -324,7 +331,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       maintenance: maintenanceToken ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } } : undefined,
     });
     // The other nodes' calls go to their own small app (no cookie, no browser); everything else to the platform's.
-    const internal = internalApi({ registry, secret: clusterSecret, handlers: live.handlers, logger });
+    const internal = internalApi({ registry, secret: clusterSecret, handlers: (roomId) => (roomId === WALL ? supervision.wallHandlers : live.handlers), logger });
     server.on('request', (req, res) => (req.url?.startsWith(INTERNAL_PREFIX) ? internal(req, res) : app(req, res)));
     sockets.onOtherNodes('session:ended', (sessionId) => void live.close(sessionId).catch((err: unknown) => logger.warn({ err, sessionId }, 'cannot close an ended session')));
 

@@ -133,12 +133,7 @@ describe('loading record', () => {
       const feed = supervision.feed(id)!;
       expect([feed.producer.input, feed.lowProducer.input]).toEqual(['main', 'sub']);
       // The wall offers each camera's sub-stream for its tile and its main stream for opening it full size.
-      expect(
-        supervision
-          .wallStreams()
-          .filter((s) => s.producer.cameraId === id)
-          .map((s) => s.producer.input),
-      ).toEqual(['sub', 'main']);
+      expect((await supervision.wallStreams()).filter((s) => s.producer.cameraId === id).map((s) => s.producer.input)).toEqual(['sub', 'main']);
     }
     // The bay records its main stream: footage at the main stream's size.
     const footage = await waitFor(async () => (await platform.database.db.select().from(cameraFootage).where(eq(cameraFootage.cameraId, bayCamera)).limit(1))[0], 'bay footage', 30_000);

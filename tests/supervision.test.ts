@@ -457,19 +457,19 @@ describe('farm supervision', () => {
 
   it('takes a camera off the wall with its live view, still supervised (recorded), and back, without restarting it', async () => {
     const admin = await as('admin');
-    const onWall = () => platform.media.supervision.wallStreams().some((s) => s.producer.cameraId === penCamera);
-    expect(onWall()).toBe(true);
+    const onWall = async () => (await platform.media.supervision.wallStreams()).some((s) => s.producer.cameraId === penCamera);
+    expect(await onWall()).toBe(true);
     const pid = await platform.media.feeds.pid(penCamera);
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: 'no' })).status).toBe(400);
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: false })).status).toBe(200);
     await platform.media.supervision.refresh(penCamera);
-    expect(onWall()).toBe(false);
+    expect(await onWall()).toBe(false);
     expect(supervised(penCamera)).toBeDefined();
     const tile = ((await admin.get('/api/supervision/cameras')).body as Array<{ cameraId: string; liveView: boolean; live: boolean }>).find((c) => c.cameraId === penCamera);
     expect(tile).toMatchObject({ liveView: false, live: true });
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { liveView: true })).status).toBe(200);
     await platform.media.supervision.refresh(penCamera);
-    expect(onWall()).toBe(true);
+    expect(await onWall()).toBe(true);
     // Its recording and analysis change on the same feed too: the camera's ingest goes on.
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { recording: 'off', analysis: ['count'] })).status).toBe(200);
     await platform.media.supervision.refresh(penCamera);

@@ -1,6 +1,6 @@
 /**
- * The nodes' internal API: `POST /internal/cluster/sessions/:sessionId/:call`, one call per entry of the
- * contract (server/contracts/cluster.ts). Every call names its node (`x-watchpost-node`, a node beating in
+ * The nodes' internal API: `POST /internal/cluster/rooms/:roomId/:call` (a session's id, or `wall` for the
+ * camera wall), one call per entry of the contract (server/contracts/cluster.ts). Every call names its node (`x-watchpost-node`, a node beating in
  * the registry) and carries the cluster secret as a bearer token, compared in constant time. It is served
  * beside the public API but by its own small express app: no cookie, no browser may call it.
  */
@@ -16,7 +16,7 @@ export const INTERNAL_PREFIX = '/internal/cluster/';
 const CALL_TIMEOUT_MS = 5000;
 
 export type ClusterHandlers = {
-  [C in ClusterCall]: (sessionId: string, caller: NodeInfo, body: ClusterBody<C>) => Promise<ClusterReply<C>>;
+  [C in ClusterCall]: (roomId: string, caller: NodeInfo, body: ClusterBody<C>) => Promise<ClusterReply<C>>;
 };
 
 export class ClusterCallError extends Error {
@@ -35,11 +35,11 @@ function sameSecret(given: string, secret: string): boolean {
   return crypto.timingSafeEqual(a, b);
 }
 
-export function internalApi(deps: { registry: NodeRegistry; secret: string; handlers: ClusterHandlers; logger: Logger }): express.Express {
+export function internalApi(deps: { registry: NodeRegistry; secret: string; handlers: (roomId: string) => ClusterHandlers; logger: Logger }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '256kb' }));
-  app.post(`${INTERNAL_PREFIX}sessions/:sessionId/:call`, async (req, res) => {
+  app.post(`${INTERNAL_PREFIX}rooms/:roomId/:call`, async (req, res) => {
     const given = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
     if (!sameSecret(given, deps.secret)) return void res.status(401).json({ error: { code: 'unauthenticated' } });
     const call = req.params.call as ClusterCall;
@@ -48,13 +48,14 @@ export function internalApi(deps: { registry: NodeRegistry; secret: string; hand
     if (!caller) return void res.status(403).json({ error: { code: 'unknown_node', message: 'Not a node of this platform' } });
     try {
       const body = clusterCalls[call].body.parse(req.body);
-      const handler = deps.handlers[call] as (sessionId: string, caller: NodeInfo, body: unknown) => Promise<unknown>;
-      res.json(await handler(String(req.params.sessionId), caller, body));
+      const roomId = String(req.params.roomId);
+      const handler = deps.handlers(roomId)[call] as (roomId: string, caller: NodeInfo, body: unknown) => Promise<unknown>;
+      res.json(await handler(roomId, caller, body));
     } catch (err) {
       if (err instanceof ZodError) return void res.status(400).json({ error: { code: 'validation_failed', message: err.message } });
       if (err instanceof MediaError) return void res.status(409).json({ error: { code: err.code, message: err.message } });
       if (err instanceof ClusterCallError) return void res.status(err.status).json({ error: { code: err.code, message: err.message } });
-      deps.logger.error({ err, call, sessionId: req.params.sessionId }, 'internal cluster call failed');
+      deps.logger.error({ err, call, roomId: req.params.roomId }, 'internal cluster call failed');
       res.status(500).json({ error: { code: 'internal' } });
     }
   });
@@ -69,10 +70,10 @@ export class ClusterClient {
     private readonly secret: string,
   ) {}
 
-  async call<C extends ClusterCall>(node: Pick<NodeInfo, 'id' | 'url'>, sessionId: string, call: C, body: ClusterBody<C>): Promise<ClusterReply<C>> {
+  async call<C extends ClusterCall>(node: Pick<NodeInfo, 'id' | 'url'>, roomId: string, call: C, body: ClusterBody<C>): Promise<ClusterReply<C>> {
     let res: Response;
     try {
-      res = await fetch(`${node.url}${INTERNAL_PREFIX}sessions/${encodeURIComponent(sessionId)}/${call}`, {
+      res = await fetch(`${node.url}${INTERNAL_PREFIX}rooms/${encodeURIComponent(roomId)}/${call}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.secret}`, 'x-watchpost-node': this.selfId },
         body: JSON.stringify(body),

@@ -8,15 +8,29 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { producerInfoSchema } from '../contracts/cluster.ts';
 
 export const HEARTBEAT_MS = 1000;
 /** A node silent this long is gone: its sessions are placed again and its clients told to join again. */
 export const NODE_TTL_MS = 4000;
 /**
- * A session's claim outlives its node's registration, so that a node killed with sessions is noticed as
- * lost (the gap is noted on their timelines) rather than forgotten; released at once on an orderly close.
+ * A claim outlives its node's registration, so that a node killed with sessions is noticed as lost (the
+ * gap is noted on their timelines) rather than forgotten; released at once on an orderly close.
  */
-const HOME_TTL_MS = NODE_TTL_MS * 5;
+const CLAIM_TTL_MS = NODE_TTL_MS * 5;
+
+/** What one node holds for the whole platform: a session's media (its home), a supervised camera's ingest. */
+export type ClaimKind = 'session' | 'camera';
+
+/** A supervised camera as its node publishes it: where it is ingested, its streams on the wall, whether it sends. */
+export const publishedCameraSchema = z.object({
+  node: z.string(),
+  siteId: z.string(),
+  wall: z.array(producerInfoSchema),
+  online: z.boolean(),
+  silentSinceMs: z.number().nullable(),
+});
+export type PublishedCamera = z.infer<typeof publishedCameraSchema>;
 
 export const nodeInfoSchema = z.object({
   id: z.string(),
@@ -30,6 +44,8 @@ export const nodeInfoSchema = z.object({
   routers: z.number().int(),
   /** Sessions whose media lives here. */
   sessions: z.number().int(),
+  /** Supervised cameras ingested here. */
+  cameras: z.number().int(),
   draining: z.boolean(),
   startedAt: z.string(),
   beatAt: z.number(),
@@ -47,14 +63,14 @@ export class NodeRegistry {
   private timer?: NodeJS.Timeout;
   private draining = false;
   private readonly startedAt = new Date().toISOString();
-  private readonly key: { nodes: string; node: (id: string) => string; home: (sessionId: string) => string; secret: string };
+  private readonly key: { nodes: string; node: (id: string) => string; claim: (kind: ClaimKind, id: string) => string; cameras: string; secret: string };
 
   constructor(
     readonly self: Pick<NodeInfo, 'id' | 'url' | 'pipeIp' | 'workers'>,
     redisUrl: string,
     prefix: string,
-    /** This node's load now, and the sessions it is home to (their homes are kept alive with each beat). */
-    private readonly load: () => { routers: number; sessionIds: string[] },
+    /** This node's load now, and what it holds (sessions it is home to, supervised cameras it ingests): claims kept alive with each beat. */
+    private readonly load: () => { routers: number; sessionIds: string[]; cameraIds: string[] },
   ) {
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
     // A beat that cannot reach Redis is tried again at the next one; the error is not a crash.
@@ -62,7 +78,8 @@ export class NodeRegistry {
     this.key = {
       nodes: `${prefix}:cluster:nodes`,
       node: (id) => `${prefix}:cluster:node:${id}`,
-      home: (sessionId) => `${prefix}:cluster:home:${sessionId}`,
+      claim: (kind, id) => `${prefix}:cluster:${kind}:${id}`,
+      cameras: `${prefix}:cluster:cameras`,
       secret: `${prefix}:cluster:secret`,
     };
   }
@@ -81,13 +98,14 @@ export class NodeRegistry {
 
   /** Registers this node's state now and keeps its sessions' homes alive. */
   async beat(): Promise<void> {
-    const { routers, sessionIds } = this.load();
+    const { routers, sessionIds, cameraIds } = this.load();
     const now = Date.now();
-    const info: NodeInfo = { ...this.self, routers, sessions: sessionIds.length, draining: this.draining, startedAt: this.startedAt, beatAt: now };
+    const info: NodeInfo = { ...this.self, routers, sessions: sessionIds.length, cameras: cameraIds.length, draining: this.draining, startedAt: this.startedAt, beatAt: now };
     const batch = this.redis.multi().set(this.key.node(this.self.id), JSON.stringify(info), 'PX', NODE_TTL_MS).zadd(this.key.nodes, now, this.self.id);
     // Members long gone leave the index (their own keys have expired already).
     batch.zremrangebyscore(this.key.nodes, '-inf', now - NODE_TTL_MS * 10);
-    for (const id of sessionIds) batch.pexpire(this.key.home(id), HOME_TTL_MS);
+    for (const id of sessionIds) batch.pexpire(this.key.claim('session', id), CLAIM_TTL_MS);
+    for (const id of cameraIds) batch.pexpire(this.key.claim('camera', id), CLAIM_TTL_MS);
     await batch.exec();
   }
 
@@ -139,30 +157,77 @@ export class NodeRegistry {
   }
 
   /**
-   * The node holding the session's media now, if it is alive. A dead holder's claim is cleared, and the
-   * caller that cleared it learns which node was lost and how long ago it last beat (one caller only).
+   * The node holding a session's media (or a camera's ingest) now, if it is alive. A dead holder's claim is
+   * cleared, and the caller that cleared it learns which node was lost and how long ago it last beat (one
+   * caller only).
    */
-  async homeOf(sessionId: string): Promise<{ home: NodeInfo | null; lost: { nodeId: string; silentMs: number | null } | null }> {
-    const id = await this.redis.get(this.key.home(sessionId));
-    if (!id) return { home: null, lost: null };
-    const node = await this.node(id);
+  async holderOf(kind: ClaimKind, id: string): Promise<{ home: NodeInfo | null; lost: { nodeId: string; silentMs: number | null } | null }> {
+    const holder = await this.redis.get(this.key.claim(kind, id));
+    if (!holder) return { home: null, lost: null };
+    const node = await this.node(holder);
     if (node) return { home: node, lost: null };
-    const cleared = await this.redis.eval(DELETE_IF, 1, this.key.home(sessionId), id);
+    const cleared = await this.redis.eval(DELETE_IF, 1, this.key.claim(kind, id), holder);
     if (cleared !== 1) return { home: null, lost: null };
     // Its last beat, by its own clock (the index keeps it a while after its key expired).
-    const lastBeat = await this.redis.zscore(this.key.nodes, id);
-    return { home: null, lost: { nodeId: id, silentMs: lastBeat ? Math.max(0, Date.now() - Number(lastBeat)) : null } };
+    const lastBeat = await this.redis.zscore(this.key.nodes, holder);
+    return { home: null, lost: { nodeId: holder, silentMs: lastBeat ? Math.max(0, Date.now() - Number(lastBeat)) : null } };
   }
 
-  /** Claims the session for this node; false when another node holds it. */
-  async claimHome(sessionId: string): Promise<boolean> {
-    const key = this.key.home(sessionId);
-    if ((await this.redis.set(key, this.self.id, 'PX', HOME_TTL_MS, 'NX')) === 'OK') return true;
-    return (await this.redis.get(key)) === this.self.id;
+  homeOf(sessionId: string) {
+    return this.holderOf('session', sessionId);
   }
 
-  async releaseHome(sessionId: string): Promise<void> {
-    await this.redis.eval(DELETE_IF, 1, this.key.home(sessionId), this.self.id).catch(() => {});
+  /** Who holds each of `ids` now, by id (null: nobody); holders are not checked for life here. */
+  async holders(kind: ClaimKind, ids: string[]): Promise<Map<string, string | null>> {
+    if (ids.length === 0) return new Map();
+    const values = await this.redis.mget(ids.map((id) => this.key.claim(kind, id)));
+    return new Map(ids.map((id, i) => [id, values[i] ?? null]));
+  }
+
+  /** Claims it for this node; false when a live node holds it (a dead holder's claim is taken over). */
+  async claim(kind: ClaimKind, id: string): Promise<boolean> {
+    const key = this.key.claim(kind, id);
+    if ((await this.redis.set(key, this.self.id, 'PX', CLAIM_TTL_MS, 'NX')) === 'OK') return true;
+    const holder = await this.redis.get(key);
+    if (holder === this.self.id) return true;
+    if (holder && (await this.node(holder))) return false;
+    if (holder) await this.redis.eval(DELETE_IF, 1, key, holder);
+    return (await this.redis.set(key, this.self.id, 'PX', CLAIM_TTL_MS, 'NX')) === 'OK';
+  }
+
+  claimHome(sessionId: string): Promise<boolean> {
+    return this.claim('session', sessionId);
+  }
+
+  async release(kind: ClaimKind, id: string): Promise<void> {
+    await this.redis.eval(DELETE_IF, 1, this.key.claim(kind, id), this.self.id).catch(() => {});
+  }
+
+  releaseHome(sessionId: string): Promise<void> {
+    return this.release('session', sessionId);
+  }
+
+  /** Publishes a supervised camera held here (its wall streams and whether it sends), for every node's wall and list. */
+  async publishCamera(cameraId: string, camera: Omit<PublishedCamera, 'node'>): Promise<void> {
+    await this.redis.hset(this.key.cameras, cameraId, JSON.stringify({ ...camera, node: this.self.id }));
+  }
+
+  async unpublishCamera(cameraId: string): Promise<void> {
+    // Only its own entry: a node that took the camera over has published its own.
+    const text = await this.redis.hget(this.key.cameras, cameraId);
+    if (text && (JSON.parse(text) as { node?: string }).node === this.self.id) await this.redis.hdel(this.key.cameras, cameraId);
+  }
+
+  /** The supervised cameras live on the platform's nodes now (entries of nodes gone are left out). */
+  async publishedCameras(): Promise<Map<string, PublishedCamera>> {
+    const [entries, live] = await Promise.all([this.redis.hgetall(this.key.cameras), this.liveNodes()]);
+    const alive = new Set(live.map((n) => n.id));
+    const cameras = new Map<string, PublishedCamera>();
+    for (const [cameraId, text] of Object.entries(entries)) {
+      const parsed = publishedCameraSchema.safeParse(JSON.parse(text));
+      if (parsed.success && alive.has(parsed.data.node)) cameras.set(cameraId, parsed.data);
+    }
+    return cameras;
   }
 
   /**

@@ -115,6 +115,15 @@ export class SessionPipes {
     end.close();
   }
 
+  /** Closes the crossings with nodes not in `alive` (gone: nothing comes through them any more). */
+  keepOnly(alive: Set<string>): void {
+    for (const [key, end] of this.ends) {
+      if (alive.has(key.slice(key.lastIndexOf('@') + 1))) continue;
+      this.toldClosed.add(end);
+      end.close();
+    }
+  }
+
   /** The room is closing with the session: its ends close with it and the other nodes are not told one by one. */
   quietly(): void {
     this.quiet = true;

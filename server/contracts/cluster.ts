@@ -1,8 +1,8 @@
 /**
- * What nodes of one platform say to each other over their internal API (`/internal/cluster/...`, every
- * call carrying the cluster secret): a session's media is opened on its home node, and one stream at a
- * time is piped between the home and a node its participants reached (media crosses a pair of mediasoup
- * pipe transports, one producer each).
+ * What nodes of one platform say to each other over their internal API (`/internal/cluster/rooms/...`,
+ * every call carrying the cluster secret): a session's media is opened on its home node, and one stream at
+ * a time is piped between the home and a node its participants reached, or between the camera walls of
+ * two nodes (media crosses a pair of mediasoup pipe transports, one producer each).
  */
 import { z } from 'zod';
 import type { ProducerInfo } from './live-events.ts';
@@ -47,4 +47,6 @@ export type ClusterReply<C extends ClusterCall> = z.output<(typeof clusterCalls)
 export interface InterNodeEvents {
   /** The inspection ended: every node closes what it holds of the session's media. */
   'session:ended': (sessionId: string) => void;
+  /** A camera's registration changed (administration on some node): the node holding it applies it. */
+  'camera:changed': (cameraId: string) => void;
 }

@@ -54,7 +54,7 @@ export interface AppDeps {
   /** Loading records, built with the supervised cameras they count and take stills on. */
   loadingRecords: LoadingRecordService;
   /** The supervised cameras live on this node and whether each is sending. */
-  supervision: Pick<Supervision, 'states' | 'still'>;
+  supervision: Pick<Supervision, 'clusterStates' | 'still'>;
   /** This node's disk and what its guard did (the storage view). */
   storage: Pick<StorageGuard, 'state'>;
   /** Origins besides the platform's own allowed to send state-changing requests (ALLOWED_ORIGINS). */

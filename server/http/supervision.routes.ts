@@ -60,7 +60,7 @@ export function supervisionRoutes(
     footage: CameraFootageService;
     zones: CameraZoneService;
     store: EvidenceStore;
-    supervision: Pick<Supervision, 'states' | 'still'>;
+    supervision: Pick<Supervision, 'clusterStates' | 'still'>;
     storage: Pick<StorageGuard, 'state'>;
   },
 ) {
@@ -231,7 +231,7 @@ export function supervisionRoutes(
       response: z.array(supervisedCamera),
     },
     async ({ principal }) => {
-      const states = new Map(deps.supervision.states().map((s) => [s.cameraId, s]));
+      const states = new Map((await deps.supervision.clusterStates()).map((s) => [s.cameraId, s]));
       const now = new Date();
       return (await deps.admin.listSupervisedCameras(principal)).map(({ schedule, timeZone, ...c }) => {
         const state = states.get(c.cameraId);

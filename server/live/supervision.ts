@@ -21,6 +21,10 @@ import type { LoadingLive } from '../services/loading-records.service.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
 import type { CameraZone } from '../contracts/zones.ts';
 import { scheduleState } from '../contracts/schedule.ts';
+import { loadOf, type NodeRegistry } from '../cluster/node-registry.ts';
+import { ClusterCallError, type ClusterClient, type ClusterHandlers } from '../cluster/internal-api.ts';
+import { SessionPipes } from '../cluster/session-pipes.ts';
+import { WALL } from '../contracts/live-events.ts';
 
 /** The holder name supervision uses with CameraFeeds (sessions use their ids). */
 export const SUPERVISION = 'supervision';
@@ -39,8 +43,12 @@ const MAX_PENDING_CLIPS = 50;
 const EVENT_BUFFER_MS = 2 * 60_000;
 const EVENT_KEEP_MS = 60_000;
 const EVENT_PRUNE_EVERY_MS = 30_000;
-/** How often the cameras' schedules are checked: a camera starts or stops within this of its window's edge. */
-const SCHEDULE_CHECK_MS = 30_000;
+/**
+ * How often the cameras' schedules and holders are checked: a camera starts or stops within this of its
+ * window's edge, and a camera whose node stopped or was lost is taken over within this (after the node
+ * is known gone).
+ */
+const SCHEDULE_CHECK_MS = 3000;
 
 export interface SupervisedCameraState {
   cameraId: string;
@@ -56,6 +64,8 @@ export class Supervision implements LoadingLive {
   >();
   private readonly vision: LiveVision;
   private wall: Promise<Room> | null = null;
+  /** Streams of cameras held on other nodes, piped into this node's wall (once each, however many watch). */
+  private wallPipes: SessionPipes | null = null;
   /** Per camera, the last change being applied: changes to one camera apply one after the other. */
   private readonly applying = new Map<string, Promise<void>>();
   private stopped = false;
@@ -87,6 +97,9 @@ export class Supervision implements LoadingLive {
       alarms: AlarmService;
       events: DomainEvents;
       cameraOfflineMs: number;
+      /** The platform's nodes: each supervised camera is held (ingested, analysed, recorded) by one of them. */
+      registry: NodeRegistry;
+      cluster: ClusterClient;
       logger: Logger;
       now?: () => Date;
     },
@@ -113,18 +126,49 @@ export class Supervision implements LoadingLive {
     this.stopClipping = this.deps.events.on('alarm.changed', ({ change, alarm }) => {
       if (change === 'raised' && !alarm.sessionId && alarm.cameraId && alarm.siteId) this.clipLater(alarm.id, alarm.cameraId, alarm.siteId, new Date(alarm.frameAt));
     });
-    for (const camera of await this.deps.cameras.supervisedCameras()) await this.refresh(camera.id);
+    await this.followSchedules();
     this.pruneTimer = setInterval(() => void this.pruneEventsOnly(), EVENT_PRUNE_EVERY_MS);
     this.pruneTimer.unref();
     this.scheduleTimer = setInterval(() => void this.followSchedules(), SCHEDULE_CHECK_MS);
     this.scheduleTimer.unref();
   }
 
-  /** Starts the cameras whose schedule now has them supervised and stops those whose window ended. */
+  /**
+   * Starts the cameras whose schedule now has them supervised and no live node holds (taking over those of a
+   * node stopped or lost, the least loaded node first), and stops those whose window ended or that another
+   * node holds now.
+   */
   async followSchedules(): Promise<void> {
+    const { registry } = this.deps;
     const cameras = await this.deps.cameras.supervisedCameras().catch((err) => (this.deps.logger.warn({ err }, 'cannot read camera schedules'), []));
+    const [holders, nodes] = await Promise.all([
+      registry.holders(
+        'camera',
+        cameras.map((c) => c.id),
+      ),
+      registry.liveNodes(),
+    ]).catch((err) => (this.deps.logger.warn({ err }, 'cannot read who holds the cameras'), [null, null] as const));
+    if (!holders || !nodes) return;
+    const alive = new Set(nodes.map((n) => n.id));
+    const self = registry.self.id;
+    // This node takes free cameras while it holds no more than the least loaded of the others would.
+    const others = nodes.filter((n) => n.id !== self && !n.draining);
+    let taking = registry.isDraining && others.length > 0 ? Infinity : this.held.size;
+    const fewestElsewhere = Math.min(...others.map((n) => n.cameras + loadOf(n) / 100));
     const now = this.now();
-    await Promise.all(cameras.filter((c) => scheduleState(c.schedule, c.timeZone, now).active !== this.held.has(c.id)).map((c) => this.refresh(c.id)));
+    const changes: Array<Promise<void>> = [];
+    for (const camera of cameras) {
+      const active = scheduleState(camera.schedule, camera.timeZone, now).active;
+      const holder = holders.get(camera.id) ?? null;
+      const free = holder === null || !alive.has(holder);
+      if (this.held.has(camera.id) ? !active || (holder !== self && !free) : active && free && taking <= fewestElsewhere) {
+        if (!this.held.has(camera.id)) taking++;
+        changes.push(this.refresh(camera.id));
+      }
+    }
+    await Promise.all(changes);
+    // Streams piped in from nodes that are gone carry nothing any more.
+    this.wallPipes?.keepOnly(alive);
   }
 
   /** Deletes the footage of cameras recording events only that no alarm needs (past the buffer). */
@@ -156,10 +200,11 @@ export class Supervision implements LoadingLive {
   /** The wall's room (opened on first use; a new one, with every camera piped again, if its worker died). */
   wallRoom(): Promise<Room> {
     if (!this.wall) {
-      const opening = Room.create('wall', this.deps.pool, this.deps.network, { maxPeers: WALL_VIEWERS });
+      const opening = Room.create(WALL, this.deps.pool, this.deps.network, { maxPeers: WALL_VIEWERS });
       this.wall = opening;
       opening.then(
-        (room) =>
+        (room) => {
+          this.wallPipes = new SessionPipes(WALL, room, this.deps.cluster, this.deps.logger);
           room.once('closed', () => {
             if (this.wall !== opening || this.stopped) return;
             this.wall = null;
@@ -167,7 +212,8 @@ export class Supervision implements LoadingLive {
               entry.onWall = null;
               void this.putOnWall(cameraId).catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot put a camera on the wall again'));
             }
-          }),
+          });
+        },
         () => {
           if (this.wall === opening) this.wall = null;
         },
@@ -177,17 +223,68 @@ export class Supervision implements LoadingLive {
   }
 
   /**
-   * The wall's streams with the site of each (for choosing what a viewer may see): per camera its sub-stream
-   * for the tile and its main stream for opening it full size, or its one stream for both.
+   * The wall's streams on every node, with the site of each (for choosing what a viewer may see): per camera
+   * its sub-stream for the tile and its main stream for opening it full size, or its one stream for both.
    */
-  wallStreams(): Array<{ siteId: string; producer: ProducerInfo }> {
-    return [...this.held.values()].flatMap(({ camera, onWall }) => (onWall ?? []).map((producer) => ({ siteId: camera.siteId, producer })));
+  async wallStreams(): Promise<Array<{ siteId: string; producer: ProducerInfo; node: string }>> {
+    const self = this.deps.registry.self.id;
+    const here = [...this.held.values()].flatMap(({ camera, onWall }) => (onWall ?? []).map((producer) => ({ siteId: camera.siteId, producer, node: self })));
+    const elsewhere = [...(await this.deps.registry.publishedCameras())].filter(([cameraId, c]) => c.node !== self && !this.held.has(cameraId));
+    return [...here, ...elsewhere.flatMap(([, c]) => c.wall.map((producer) => ({ siteId: c.siteId, producer, node: c.node })))];
   }
+
+  /** Makes a wall stream available on this node's wall (piped from the node holding its camera on first use). */
+  async ensureOnWall(stream: { producer: ProducerInfo; node: string }): Promise<void> {
+    if (stream.node === this.deps.registry.self.id) return;
+    const node = await this.deps.registry.node(stream.node);
+    if (!node) throw new MediaError('producer_not_found', 'The camera is not live');
+    await this.wallRoom();
+    try {
+      await this.wallPipes!.pull(node, stream.producer.producerId);
+    } catch (err) {
+      if (err instanceof ClusterCallError) throw new MediaError('producer_not_found', 'The camera is not live');
+      throw err;
+    }
+  }
+
+  /** What other nodes ask of this one's wall: the streams of cameras held here. */
+  readonly wallHandlers: ClusterHandlers = {
+    open: async () => {
+      throw new ClusterCallError(404, 'not_found', 'the wall opens no session');
+    },
+    producers: async () => {
+      throw new ClusterCallError(404, 'not_found', 'the wall lists its streams in the registry');
+    },
+    pipeIn: async () => {
+      throw new ClusterCallError(404, 'not_found', 'the wall takes no stream from other nodes this way');
+    },
+    pipeOut: async (_room, caller, { producerId, ip, port }) => {
+      await this.wallRoom();
+      return this.wallPipes!.sendTo(caller, producerId, { ip, port });
+    },
+    pipeClosed: async (_room, caller, { producerId }) => {
+      this.wallPipes?.closedThere(caller, producerId);
+      return {};
+    },
+  };
 
   /** Stores footage written but never stored (a killed platform's), leaving the runs being recorded now alone. */
   salvageFootage(): Promise<number> {
     const recording = new Set([...this.held].flatMap(([cameraId, entry]) => (entry.recording ? [`${cameraId}/${entry.recording.run}`] : [])));
     return this.deps.footage.salvage(recording);
+  }
+
+  /** The supervised cameras this node holds. */
+  heldIds(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** The supervised cameras live on the platform's nodes and whether each is sending. */
+  async clusterStates(): Promise<SupervisedCameraState[]> {
+    const published = await this.deps.registry.publishedCameras();
+    const here = this.states();
+    const mine = new Set(here.map((s) => s.cameraId));
+    return [...here, ...[...published].filter(([cameraId]) => !mine.has(cameraId)).map(([cameraId, c]) => ({ cameraId, online: c.online, silentSinceMs: c.silentSinceMs }))];
   }
 
   /** The supervised cameras live on this node and whether each is sending. */
@@ -244,8 +341,10 @@ export class Supervision implements LoadingLive {
         // A changed source is a new feed: let go of the old one first.
         const newSource = (a: SupervisedCameraSource, b: SupervisedCameraSource) =>
           a.liveSourceUrl !== b.liveSourceUrl || a.liveSubSourceUrl !== b.liveSubSourceUrl || a.rtspTransport !== b.rtspTransport;
-        if (current && (!camera || newSource(camera, current.camera))) await this.drop(cameraId);
-        if (camera && !this.held.has(cameraId)) await this.hold(camera);
+        const heldElsewhere = async () => !(await this.deps.registry.claim('camera', cameraId));
+        if (current && (!camera || newSource(camera, current.camera) || (await heldElsewhere()))) await this.drop(cameraId);
+        // One node of the platform holds a camera: the first to claim it.
+        if (camera && !this.held.has(cameraId) && !(await heldElsewhere())) await this.hold(camera);
         // The same feed goes on: what it is used for follows the change (nothing restarts, the footage runs on).
         else if (camera) await this.adjust(camera);
       })
@@ -285,13 +384,17 @@ export class Supervision implements LoadingLive {
     const feed = await this.deps.feeds.acquire(camera, SUPERVISION);
     const scope = { sessionId: null, siteId: camera.siteId, cameraId: camera.id };
     const onOffline = ({ silentMs }: { silentMs: number }) => {
+      this.publish(camera.id);
       const candidate = cameraOffline({ cameraId: camera.id, silentMs, offlineAfterMs: this.deps.cameraOfflineMs, frameAt: new Date() });
       if (!candidate) return;
       candidate.details.camera = camera.name;
       void this.deps.alarms.raise(candidate, scope).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot raise camera_offline'));
     };
     // Sending again: its incident closes by itself.
-    const onOnline = () => void this.deps.alarms.clear(scope, { dedupeKey: `offline:${camera.id}` }).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot clear camera_offline'));
+    const onOnline = () => {
+      this.publish(camera.id);
+      void this.deps.alarms.clear(scope, { dedupeKey: `offline:${camera.id}` }).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot clear camera_offline'));
+    };
     const onLost = () => {
       if (this.held.get(camera.id)?.feed !== feed) return;
       this.held.get(camera.id)?.unsubscribe();
@@ -315,6 +418,7 @@ export class Supervision implements LoadingLive {
       },
     });
     if (feed.reportedOffline) onOffline({ silentMs: feed.silentMs() });
+    this.publish(camera.id);
     await this.putOnWall(camera.id);
     if (camera.analysis.length > 0) this.analyse(this.held.get(camera.id)!, await this.deps.zones.zonesOf(camera.id));
     if (camera.recording !== 'off') await this.record(camera.id);
@@ -372,7 +476,18 @@ export class Supervision implements LoadingLive {
     // Dropped (or moved) while being piped: the copies have no place on the wall.
     if (this.held.get(cameraId) !== entry) return piped.forEach((p) => room.closeProducer(p.producerId));
     entry.onWall = piped;
+    this.publish(cameraId);
     this.deps.wallChanged();
+  }
+
+  /** Tells the other nodes (through the registry) what this node's camera is now: its wall streams, whether it sends. */
+  private publish(cameraId: string): void {
+    const entry = this.held.get(cameraId);
+    if (!entry) return;
+    const online = entry.feed.online;
+    void this.deps.registry
+      .publishCamera(cameraId, { siteId: entry.camera.siteId, wall: entry.onWall ?? [], online, silentSinceMs: entry.feed.reportedOffline ? Date.now() - entry.feed.silentMs() : null })
+      .catch((err: unknown) => this.deps.logger.warn({ err, cameraId }, 'cannot publish a camera to the other nodes'));
   }
 
   private async drop(cameraId: string): Promise<void> {
@@ -384,6 +499,9 @@ export class Supervision implements LoadingLive {
     if (entry.recording) await this.stopRecording(cameraId, entry.recording);
     await this.takeOffWall(entry);
     await this.deps.feeds.release(cameraId, SUPERVISION);
+    // Let go for the platform: another node may take it over now.
+    await this.deps.registry.unpublishCamera(cameraId).catch(() => {});
+    await this.deps.registry.release('camera', cameraId);
   }
 
   /** Stops recording; what the recorder wrote is stored as it stops (the last segment included). */
@@ -400,6 +518,7 @@ export class Supervision implements LoadingLive {
     entry.onWall = null;
     const wall = await this.wall?.catch(() => null);
     for (const p of piped) wall?.closeProducer(p.producerId);
+    for (const [cameraId, held] of this.held) if (held === entry) this.publish(cameraId);
     this.deps.wallChanged();
   }
 }

@@ -116,7 +116,7 @@ export function registerInspectionSignalling(
       },
       'wall:join': async () => {
         const sites = new Set((await deps.visibleSites(principal)).map((s) => s.id));
-        const streams = deps.supervision.wallStreams().filter((s) => sites.has(s.siteId));
+        const streams = (await deps.supervision.wallStreams()).filter((s) => sites.has(s.siteId));
         const wall = await deps.supervision.wallRoom();
         // Everyone watches, nobody sends: a viewer's peer is a silent one, whatever the role. Joining again
         // because the wall changed keeps what the viewer receives; a new wall room (its worker died) does not
@@ -146,10 +146,15 @@ export function registerInspectionSignalling(
       },
       'media:consume': async ({ sessionId, transportId, producerId, rtpCapabilities: caps }) => {
         const target = await room(sessionId);
+        if (sessionId === WALL) {
+          // On the wall, only the cameras of the farms this viewer may see (the platform's wall holds every port's);
+          // a camera held on another node crosses to this one on first use.
+          const stream = (await deps.supervision.wallStreams()).find((s) => s.producer.producerId === producerId);
+          if (!stream || !watching?.cameraIds.has(stream.producer.cameraId ?? '')) throw new MediaError('producer_not_found', 'No such camera on your wall');
+          await deps.supervision.ensureOnWall(stream);
+        }
         // A stream of a session whose media lives on another node crosses to this one on first use.
-        if (sessionId !== WALL) await live.ensureProducer(sessionId, producerId);
-        // On the wall, only the cameras of the farms this viewer may see (the room holds every port's).
-        if (sessionId === WALL && !watching?.cameraIds.has(target.producer(producerId).info.cameraId ?? '')) throw new MediaError('producer_not_found', 'No such camera on your wall');
+        else await live.ensureProducer(sessionId, producerId);
         return (await target.consume(socket.id, transportId, producerId, caps as never)) as unknown as SignallingReplies['media:consume'];
       },
       'media:setConsumerPaused': async ({ sessionId, consumerId, paused }) => {
