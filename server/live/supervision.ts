@@ -229,7 +229,7 @@ export class Supervision implements LoadingLive {
   async wallStreams(): Promise<Array<{ siteId: string; producer: ProducerInfo; node: string }>> {
     const self = this.deps.registry.self.id;
     const here = [...this.held.values()].flatMap(({ camera, onWall }) => (onWall ?? []).map((producer) => ({ siteId: camera.siteId, producer, node: self })));
-    const elsewhere = [...(await this.deps.registry.publishedCameras())].filter(([cameraId, c]) => c.node !== self && !this.held.has(cameraId));
+    const elsewhere = [...(await this.deps.registry.publishedCameras())].filter(([, c]) => c.node !== self);
     return [...here, ...elsewhere.flatMap(([, c]) => c.wall.map((producer) => ({ siteId: c.siteId, producer, node: c.node })))];
   }
 
@@ -283,8 +283,10 @@ export class Supervision implements LoadingLive {
   async clusterStates(): Promise<SupervisedCameraState[]> {
     const published = await this.deps.registry.publishedCameras();
     const here = this.states();
-    const mine = new Set(here.map((s) => s.cameraId));
-    return [...here, ...[...published].filter(([cameraId]) => !mine.has(cameraId)).map(([cameraId, c]) => ({ cameraId, online: c.online, silentSinceMs: c.silentSinceMs }))];
+    const self = this.deps.registry.self.id;
+    // This node's own entries are read from what it holds now (an entry being withdrawn is not live).
+    const elsewhere = [...published].filter(([, c]) => c.node !== self);
+    return [...here, ...elsewhere.map(([cameraId, c]) => ({ cameraId, online: c.online, silentSinceMs: c.silentSinceMs }))];
   }
 
   /** The supervised cameras live on this node and whether each is sending. */
@@ -499,7 +501,7 @@ export class Supervision implements LoadingLive {
     if (entry.recording) await this.stopRecording(cameraId, entry.recording);
     await this.takeOffWall(entry);
     await this.deps.feeds.release(cameraId, SUPERVISION);
-    // Let go for the platform: another node may take it over now.
+    // Let go for the platform: no longer on the other nodes' lists and walls, and another node may take it over.
     await this.deps.registry.unpublishCamera(cameraId).catch(() => {});
     await this.deps.registry.release('camera', cameraId);
   }
