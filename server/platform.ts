@@ -24,7 +24,7 @@ import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { diskUsageOf, StorageGuard } from './jobs/storage-guard.ts';
 import { startRetentionSchedule } from './jobs/retention.ts';
-import { recoverUnfinishedWork } from './jobs/recovery.ts';
+import { ABANDONED_AFTER_MS, recoverUnfinishedWork, sweepAbandonedRecordings } from './jobs/recovery.ts';
 import { LiveSessions } from './live/live-sessions.ts';
 import { CameraFeeds } from './live/camera-feeds.ts';
 import { Supervision } from './live/supervision.ts';
@@ -59,6 +59,8 @@ export interface Platform {
   recovered: Promise<Awaited<ReturnType<typeof recoverUnfinishedWork>> | null>;
   /** Sends the outbox now instead of at the next sweep (tests, operations). */
   sweepDeliveries(): Promise<unknown>;
+  /** Closes the recordings of nodes that died now instead of at the next sweep (tests, operations); `now` to look ahead. */
+  sweepRecordings(now?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -185,12 +187,13 @@ export async function startPlatform(config: Config, options: { database?: Databa
     cleanups.push(() => finaliser.close());
     const network = { listenIp: config.MEDIA_LISTEN_IP, announcedIp: config.MEDIA_ANNOUNCED_IP, pipeIp: config.MEDIA_PIPE_IP };
     // This node among the platform's: registered once it listens, left last when it stops.
-    const nodeId =
-      config.NODE_ID ??
-      `${os
-        .hostname()
-        .replace(/[^A-Za-z0-9._-]/g, '-')
-        .slice(0, 40)}-${process.pid}-${crypto.randomBytes(2).toString('hex')}`;
+    // Named by host and port unless told, so a restarted node is the same node and finds its own claims;
+    // on a port chosen at start (PORT=0) it has no lasting name.
+    const host = os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 40);
+    const nodeId = config.NODE_ID ?? (config.PORT ? `${host}-${config.PORT}` : `${host}-${process.pid}-${crypto.randomBytes(2).toString('hex')}`);
     const registry: NodeRegistry = new NodeRegistry({ id: nodeId, url: '', pipeIp: pipeAddress(network), workers: pool.size }, redisUrl, config.REDIS_PREFIX, () => ({
       routers: pool.load().reduce((a, b) => a + b, 0),
       sessionIds: live.homeIds(),
@@ -230,6 +233,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       push: { toSession: sockets.toSession, toOfficers: sockets.toOfficers, toSessionHere: sockets.toSessionHere },
       cluster,
       registry,
+      nodeId,
       logger,
     });
     // Recordings must be closed before the finaliser and Redis go away.
@@ -392,7 +396,20 @@ export async function startPlatform(config: Config, options: { database?: Databa
     // Stopping, running imports end first (at their next line, marked interrupted), before what they write to.
     cleanups.push(() => services.formImports.stop());
     // What the last run left unfinished (killed mid-session): recordings closed and finalised, sessions sealed.
-    const recovered = recoverUnfinishedWork({ dataDir: config.dataDir, inspections: services.inspections, archive: services.archive, finalise: finaliser.enqueue, logger }).catch((err: unknown) => {
+    const recovery = {
+      dataDir: config.dataDir,
+      inspections: services.inspections,
+      archive: services.archive,
+      finalise: finaliser.enqueue,
+      nodeId,
+      liveNodes: async () => new Set((await registry.liveNodes()).map((n) => n.id)),
+      logger,
+    };
+    // Another node's recordings left open when it died (and did not come back) are closed by whichever node sweeps first.
+    const sweep = setInterval(() => void sweepAbandonedRecordings(recovery).catch((err: unknown) => logger.warn({ err }, 'cannot sweep abandoned recordings')), ABANDONED_AFTER_MS / 2);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
+    const recovered = recoverUnfinishedWork(recovery).catch((err: unknown) => {
       logger.error({ err }, 'start-up recovery failed');
       return null;
     });
@@ -423,6 +440,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       recovered,
       inferencePids,
       sweepDeliveries: deliveries.sweep,
+      sweepRecordings: (now) => sweepAbandonedRecordings(recovery, now),
       stop,
     };
   } catch (err) {

@@ -19,6 +19,7 @@ import { CameraIngest } from '../media/index.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import { recordings } from '../server/db/schema.ts';
+import { ABANDONED_AFTER_MS } from '../server/jobs/recovery.ts';
 import { startNpmStart } from './support/npm-start.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { connectClient, type Reply, type TestSocketClient } from './support/socket-client.ts';
@@ -236,6 +237,18 @@ describe('several nodes as one platform', () => {
     const moved = timeline.find((e) => e.kind === 'note' && e.payload.kind === 'media_moved' && e.payload.reason === 'node_lost');
     expect(moved?.payload).toMatchObject({ fromNode: 'node-d' });
     expect(moved?.payload.silentMs).toBeGreaterThan(0);
+
+    // What D was recording stays open until a sweep finds it silent past ABANDONED_AFTER_MS (looked ahead
+    // here): then it is closed with what D wrote and finalised; the new home's recordings are left alone.
+    const rows = () => nodes.a.database.db.select().from(recordings).where(eq(recordings.sessionId, sessionId));
+    const openBefore = (await rows()).filter((r) => r.status === 'recording');
+    expect(await nodes.b.sweepRecordings(Date.now() + ABANDONED_AFTER_MS)).toBeGreaterThanOrEqual(1);
+    expect(await nodes.a.sweepRecordings(Date.now() + ABANDONED_AFTER_MS)).toBe(0); // closed once
+    const stillOpen = (await rows()).filter((r) => r.status === 'recording');
+    expect(stillOpen.length).toBeGreaterThanOrEqual(1);
+    expect(stillOpen.length).toBeLessThan(openBefore.length);
+    const abandoned = openBefore.filter((r) => !stillOpen.some((s) => s.id === r.id)).map((r) => r.id);
+    await waitFor(async () => (await rows()).filter((r) => abandoned.includes(r.id)).every((r) => r.status === 'ready'), 'the killed node’s recordings finalised', 60_000);
   }, 240_000);
 
   it('holds a supervised camera on one node, shows it on the wall of every node, and hands it over when that node stops', async () => {

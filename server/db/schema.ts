@@ -386,6 +386,8 @@ export const recordings = pgTable(
     sizeBytes: bigint('size_bytes', { mode: 'number' }),
     sha256: text('sha256'),
     legalHold: boolean('legal_hold').notNull().default(false),
+    /** The platform node that records it (null before nodes were recorded): a dead node's are closed by another. */
+    nodeId: text('node_id'),
   },
   (t) => [index('recordings_session_idx').on(t.sessionId)],
 );

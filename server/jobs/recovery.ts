@@ -3,7 +3,9 @@
  * Recordings it left `recording` keep every segment on disk: the one ffmpeg was writing is repaired and
  * hashed like any other, then the recording is finalised. Recordings left `finalising` are queued again
  * (their job may have been lost with Redis). Closed sessions whose recordings are all final are sealed.
- * One node owns every live session today; with several nodes this must only take the dead node's work.
+ * With several nodes it takes only what no other live node records (each recording names its node). A
+ * node that dies without restarting is covered by `sweepAbandonedRecordings`, which every node runs from
+ * time to time.
  */
 import path from 'node:path';
 import { unannouncedSegments } from '../../media/index.ts';
@@ -12,21 +14,28 @@ import type { ArchiveService } from '../services/archive.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 import { recordingFolder } from '../archive/evidence-paths.ts';
 
-export async function recoverUnfinishedWork(deps: {
+interface RecoveryDeps {
   dataDir: string;
   inspections: InspectionService;
   archive: ArchiveService;
   finalise: (recordingId: string) => Promise<void>;
+  /** This node's name, and the platform's live nodes now (a recording of a live node is its own to close). */
+  nodeId: string;
+  liveNodes: () => Promise<Set<string>>;
   logger: Logger;
-}): Promise<{ recordings: number; salvagedSegments: number; sealed: number }> {
+}
+
+/** A recording that sent nothing this long, its session held by no live node, was left by a node that died. */
+export const ABANDONED_AFTER_MS = 60_000;
+
+export async function recoverUnfinishedWork(deps: RecoveryDeps): Promise<{ recordings: number; salvagedSegments: number; sealed: number }> {
   const { inspections, logger } = deps;
   let salvagedSegments = 0;
-  const unfinished = await inspections.unfinishedRecordings();
+  const live = await deps.liveNodes();
+  // This node's own (under its lasting name) are the last run's; another live node's are its work.
+  const unfinished = (await inspections.unfinishedRecordings()).filter((r) => !r.nodeId || r.nodeId === deps.nodeId || !live.has(r.nodeId));
   for (const recording of unfinished) {
-    if (recording.status === 'recording') {
-      salvagedSegments += await salvageUnhashedSegments(deps, recording);
-      await inspections.recordingStopped(recording.id);
-    }
+    if (recording.status === 'recording') salvagedSegments += await closeAbandoned(deps, recording);
     await deps.finalise(recording.id);
   }
   let sealed = 0;
@@ -37,6 +46,37 @@ export async function recoverUnfinishedWork(deps: {
     logger.warn({ recordings: unfinished.length, salvagedSegments, sealed }, 'recovered work left unfinished by the last run');
   }
   return { recordings: unfinished.length, salvagedSegments, sealed };
+}
+
+/**
+ * Recordings still `recording` whose node is gone and that have had no segment for ABANDONED_AFTER_MS (the
+ * node died and did not come back): closed with every segment on disk kept, and finalised, so the session
+ * can be sealed. Run by every node from time to time; a recording is closed once.
+ */
+export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.now()): Promise<number> {
+  const live = await deps.liveNodes();
+  live.add(deps.nodeId);
+  const open = (await deps.inspections.unfinishedRecordings()).filter((r) => r.status === 'recording' && r.nodeId && !live.has(r.nodeId)).slice(0, 100);
+  let closed = 0;
+  for (const recording of open) {
+    const last = (await deps.inspections.segmentsOf(recording.id)).at(-1);
+    const lastActive = last ? last.startedAt.getTime() + last.durationMs : recording.startedAt.getTime();
+    if (now - lastActive < ABANDONED_AFTER_MS) continue;
+    // Only the node that moves it out of `recording` goes on: two nodes sweeping at once close it once.
+    if (!(await deps.inspections.recordingStopped(recording.id, { onlyIfRecording: true }))) continue;
+    await salvageUnhashedSegments(deps, recording);
+    await deps.finalise(recording.id);
+    closed += 1;
+  }
+  if (closed > 0) deps.logger.warn({ recordings: closed }, 'closed recordings left open by a node that stopped without closing them');
+  return closed;
+}
+
+/** Keeps what a stopped recorder wrote and marks the recording stopped. */
+async function closeAbandoned(deps: Pick<RecoveryDeps, 'dataDir' | 'inspections'>, recording: { id: string; sessionId: string; startedAt: Date }): Promise<number> {
+  const salvaged = await salvageUnhashedSegments(deps, recording);
+  await deps.inspections.recordingStopped(recording.id);
+  return salvaged;
 }
 
 /** Segment files on disk after the last hashed one: ffmpeg wrote them but the process died before hashing. */

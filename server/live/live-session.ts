@@ -44,6 +44,8 @@ export interface LiveSessionDeps {
   push: SessionPush;
   /** Calls the other nodes (streams piped to and from the nodes the session's participants reached). */
   cluster: ClusterClient;
+  /** This node's name (on each recording it makes). */
+  nodeId: string;
   logger: Logger;
 }
 
@@ -178,7 +180,7 @@ export class LiveSession {
     const { inspections, timeline } = this.o;
     // Named for people reviewing it: `camera:<cameraId>:<name>` or `user:<userId>:<camera|microphone>`.
     const source = info.userId ? `user:${info.userId}:${info.label}` : `${info.source}:${info.label}`;
-    const recordingId = await inspections.createRecording(this.id, source, info.kind);
+    const recordingId = await inspections.createRecording(this.id, source, info.kind, this.o.nodeId);
     let recorder: Recorder;
     try {
       recorder = await Recorder.start(this.room, info, { dir: path.join(this.o.dataDir, recordingFolder(this.id, recordingId)), segmentSeconds: this.o.segmentSeconds });

@@ -18,6 +18,8 @@ import type { TimelineEventOf } from '../contracts/timeline.ts';
 
 /** Tries to find a session's home before giving up (another node claimed it first, or its home just went). */
 const PLACEMENT_TRIES = 4;
+/** An edge nobody has joined this long after it opened is closed. */
+const EMPTY_EDGE_MS = 10_000;
 
 export class LiveSessions implements BatchCounting {
   private readonly sessions = new Map<string, LiveSession>();
@@ -266,7 +268,10 @@ export class LiveSessions implements BatchCounting {
 
   private async watchHomes(): Promise<void> {
     for (const edge of [...this.edges.values()]) {
-      if (!edge.closed && !(await this.homeStillHolds(edge))) edge.close('media_failed');
+      if (edge.closed) continue;
+      // Nobody joined it after all (a join refused once the edge was open): nothing to relay.
+      if (edge.room.peerCount() === 0 && Date.now() - edge.openedAt > EMPTY_EDGE_MS) edge.close();
+      else if (!(await this.homeStillHolds(edge))) edge.close('media_failed');
     }
   }
 }

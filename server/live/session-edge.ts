@@ -25,6 +25,7 @@ export interface SessionEdgeDeps {
 
 export class SessionEdge {
   readonly pipes: SessionPipes;
+  readonly openedAt = Date.now();
   private closing = false;
 
   private constructor(

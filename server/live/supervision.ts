@@ -160,7 +160,8 @@ export class Supervision implements LoadingLive {
     for (const camera of cameras) {
       const active = scheduleState(camera.schedule, camera.timeZone, now).active;
       const holder = holders.get(camera.id) ?? null;
-      const free = holder === null || !alive.has(holder);
+      // This node's own claim with nothing held (left by its last run under the same name) is free to it.
+      const free = holder === null || holder === self || !alive.has(holder);
       if (this.held.has(camera.id) ? !active || (holder !== self && !free) : active && free && taking <= fewestElsewhere) {
         if (!this.held.has(camera.id)) taking++;
         changes.push(this.refresh(camera.id));

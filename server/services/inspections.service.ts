@@ -153,8 +153,8 @@ export class InspectionService {
     });
   }
 
-  async createRecording(sessionId: string, source: string, mediaKind: string): Promise<string> {
-    const [row] = await this.deps.db.insert(recordings).values({ sessionId, source, mediaKind, startedAt: this.now() }).returning({ id: recordings.id });
+  async createRecording(sessionId: string, source: string, mediaKind: string, nodeId: string | null = null): Promise<string> {
+    const [row] = await this.deps.db.insert(recordings).values({ sessionId, source, mediaKind, nodeId, startedAt: this.now() }).returning({ id: recordings.id });
     return row!.id;
   }
 
@@ -165,14 +165,20 @@ export class InspectionService {
       .onConflictDoNothing();
   }
 
-  async recordingStopped(recordingId: string) {
-    await this.deps.db.update(recordings).set({ status: 'finalising', endedAt: this.now() }).where(eq(recordings.id, recordingId));
+  /** Marks a recording stopped; `onlyIfRecording`: only one still recording (true when this call moved it). */
+  async recordingStopped(recordingId: string, options: { onlyIfRecording?: boolean } = {}): Promise<boolean> {
+    const moved = await this.deps.db
+      .update(recordings)
+      .set({ status: 'finalising', endedAt: this.now() })
+      .where(options.onlyIfRecording ? and(eq(recordings.id, recordingId), eq(recordings.status, 'recording')) : eq(recordings.id, recordingId))
+      .returning({ id: recordings.id });
+    return moved.length > 0;
   }
 
   /** Recordings a stopped process left open (`recording`) or being finalised, oldest first (start-up recovery). */
   async unfinishedRecordings() {
     return this.deps.db
-      .select({ id: recordings.id, sessionId: recordings.sessionId, status: recordings.status, startedAt: recordings.startedAt })
+      .select({ id: recordings.id, sessionId: recordings.sessionId, status: recordings.status, startedAt: recordings.startedAt, nodeId: recordings.nodeId })
       .from(recordings)
       .where(inArray(recordings.status, ['recording', 'finalising']))
       .orderBy(asc(recordings.startedAt));
