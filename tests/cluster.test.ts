@@ -35,16 +35,16 @@ const ingests: CameraIngest[] = [];
 let sessionId: string;
 let databaseUrl: string;
 
-const env = { RECORDING_SEGMENT_SECONDS: '2', LOG_LEVEL: 'warn' };
+const env = { RECORDING_SEGMENT_SECONDS: '2', LOG_LEVEL: 'warn', INFERENCE_WORKERS: '1' };
 const client = (node: { url: string }, username: UserKey) => connectClient(node.url, username, sockets);
 
 /** A camera at `siteId`: a simulator streaming to a UDP port the camera's source URL names. */
-async function camera(siteId: string, name: string) {
+async function camera(siteId: string, name: string, analysis: Array<'count'> = []) {
   const { rtpPort } = await freeUdpPortPair();
   const sourceUrl = `udp://127.0.0.1:${rtpPort}`;
   simulators.push(startCameraSimulator({ to: sourceUrl, width: 640, height: 360, fps: 25 }));
   const admin = (await inspectionActors(nodes.a.services)).admin;
-  await nodes.a.services.admin.createCamera(admin, { siteId, name, sourceUrl });
+  await nodes.a.services.admin.createCamera(admin, { siteId, name, sourceUrl, analysis });
   return sourceUrl;
 }
 
@@ -111,7 +111,7 @@ describe('several nodes as one platform', () => {
   it('serves one session through three nodes: the camera ingested on C, the phone on A, the officer on B', async () => {
     const actors = await inspectionActors(nodes.a.services);
     const site = await nodes.a.services.admin.createSite(actors.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Farm A', kind: 'farm' });
-    await camera(site.id, 'Yard');
+    await camera(site.id, 'Yard', ['count']);
     ({ sessionId } = await startLiveInspection(nodes.a.services, actors, world, {
       declaration: { number: '530120261000000501', siteId: site.id, goodsDescription: 'Live pigs', declaredQuantity: 40, quantityUnit: 'head', sealNumbers: [] },
       type: 'routine_supervision',
@@ -153,6 +153,17 @@ describe('several nodes as one platform', () => {
     const pushed = await waitFor(() => enterprise.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'command')?.[1], 'the command at node A');
     expect(await enterprise.send('session:acknowledge', { sessionId, commandId: pushed.id })).toMatchObject({ ok: true });
     await waitFor(() => officer.events.find(([e, p]) => e === 'session:timeline' && p.kind === 'acknowledgement'), 'the acknowledgement at node B');
+
+    // A loading batch opened and closed through node B is counted by the analysis on the home, C.
+    const batches = `/api/sessions/${sessionId}/loading-batches`;
+    const line = { a: [0.1, 0.6], b: [0.9, 0.6] };
+    const opened = await waitFor(async () => {
+      const res = await officer.http.post(batches, { cameraId: yard!.cameraId, line });
+      return res.status === 201 ? res : undefined;
+    }, 'a batch opened through node B (the camera counted on C)');
+    const closed = await officer.http.post(`${batches}/${opened.body.id}/close`);
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(closed.body.counted).toEqual({ forward: expect.any(Number), backward: expect.any(Number), net: expect.any(Number) });
     supervisor.socket.disconnect();
   }, 120_000);
 

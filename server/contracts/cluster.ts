@@ -23,6 +23,7 @@ export const producerInfoSchema = z.object({
 
 /** mediasoup's RTP parameters, passed from one router to the other as mediasoup wrote them. */
 const rtpParameters = z.object({ codecs: z.array(z.record(z.string(), z.unknown())).min(1).max(10) }).loose();
+const point = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 const endpoint = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max(65535) };
 
 export const clusterCalls = {
@@ -36,6 +37,13 @@ export const clusterCalls = {
   },
   /** Take one of the caller's streams into this session: the caller sends from ip:port. */
   pipeIn: { body: z.object({ info: producerInfoSchema, rtpParameters, paused: z.boolean(), ...endpoint }), reply: z.object(endpoint) },
+  /** A loading batch counted on the session's home: is the camera counted, open a batch on it, close one. */
+  batchCounting: { body: z.object({ cameraId: id }), reply: z.object({ counting: z.boolean() }) },
+  batchStart: { body: z.object({ cameraId: id, batchId: id, line: z.object({ a: point, b: point }) }), reply: z.object({ started: z.boolean() }) },
+  batchEnd: {
+    body: z.object({ batchId: id }),
+    reply: z.object({ counted: z.object({ forward: z.number().int(), backward: z.number().int(), net: z.number().int() }).nullable() }),
+  },
   /** The stream the caller was sending through a pipe has ended: close what it fed here. */
   pipeClosed: { body: z.object({ producerId: id }), reply: z.object({}) },
 } as const;

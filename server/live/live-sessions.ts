@@ -14,6 +14,7 @@ import type { AnalysedFrame, BatchLine } from './live-vision.ts';
 import type { VisionTask } from '../../inference/index.ts';
 import { HEARTBEAT_MS, type NodeInfo, type NodeRegistry } from '../cluster/node-registry.ts';
 import { ClusterCallError, type ClusterHandlers } from '../cluster/internal-api.ts';
+import type { ClusterBody, ClusterCall, ClusterReply } from '../contracts/cluster.ts';
 import type { TimelineEventOf } from '../contracts/timeline.ts';
 
 /** Tries to find a session's home before giving up (another node claimed it first, or its home just went). */
@@ -149,6 +150,9 @@ export class LiveSessions implements BatchCounting {
     producers: async (sessionId) => ({ producers: this.homeHere(sessionId).room.producerInfos() }),
     pipeOut: async (sessionId, caller, { producerId, ip, port }) => this.homeHere(sessionId).pipes.sendTo(caller, producerId, { ip, port }),
     pipeIn: async (sessionId, caller, { info, rtpParameters, paused, ip, port }) => this.homeHere(sessionId).pipes.receiveFrom(caller, info, rtpParameters, paused, { ip, port }),
+    batchCounting: async (sessionId, _caller, { cameraId }) => ({ counting: this.homeHere(sessionId).isCounting(cameraId) }),
+    batchStart: async (sessionId, _caller, { cameraId, batchId, line }) => ({ started: this.homeHere(sessionId).startBatch(cameraId, batchId, line) }),
+    batchEnd: async (sessionId, _caller, { batchId }) => ({ counted: this.homeHere(sessionId).endBatch(batchId) }),
     pipeClosed: async (sessionId, caller, { producerId }) => {
       (this.live(sessionId) ?? this.openEdge(sessionId))?.pipes.closedThere(caller, producerId);
       return {};
@@ -159,20 +163,36 @@ export class LiveSessions implements BatchCounting {
     return this.live(sessionId)?.latestFrame(cameraId, task) ?? null;
   }
 
-  isCounting(sessionId: string, cameraId: string): boolean {
-    return this.live(sessionId)?.isCounting(cameraId) ?? false;
+  /** Counting a loading batch: on the session's home, asked over the internal API from another node. */
+  async isCounting(sessionId: string, cameraId: string): Promise<boolean> {
+    const home = this.live(sessionId);
+    if (home) return home.isCounting(cameraId);
+    return (await this.askHome(sessionId, 'batchCounting', { cameraId }))?.counting ?? false;
   }
 
-  startBatch(sessionId: string, cameraId: string, batchId: string, line: BatchLine): boolean {
-    return this.live(sessionId)?.startBatch(cameraId, batchId, line) ?? false;
+  async startBatch(sessionId: string, cameraId: string, batchId: string, line: BatchLine): Promise<boolean> {
+    const home = this.live(sessionId);
+    if (home) return home.startBatch(cameraId, batchId, line);
+    return (await this.askHome(sessionId, 'batchStart', { cameraId, batchId, line }))?.started ?? false;
   }
 
-  endBatch(batchId: string): { forward: number; backward: number; net: number } | null {
-    for (const live of this.sessions.values()) {
-      const counted = live.endBatch(batchId);
-      if (counted) return counted;
+  async endBatch(sessionId: string, batchId: string): Promise<{ forward: number; backward: number; net: number } | null> {
+    const home = this.live(sessionId);
+    if (home) return home.endBatch(batchId);
+    return (await this.askHome(sessionId, 'batchEnd', { batchId }))?.counted ?? null;
+  }
+
+  /** Asks the session's home when it is another live node; null when there is none or it cannot answer (nothing is counted then). */
+  private async askHome<C extends ClusterCall>(sessionId: string, call: C, body: ClusterBody<C>): Promise<ClusterReply<C> | null> {
+    const { home } = await this.deps.registry.homeOf(sessionId);
+    if (!home || home.id === this.deps.registry.self.id) return null;
+    try {
+      return await this.deps.cluster.call(home, sessionId, call, body);
+    } catch (err) {
+      if (!(err instanceof ClusterCallError)) throw err;
+      this.deps.logger.warn({ err, sessionId, call, home: home.id }, 'the session home cannot answer about counting');
+      return null;
     }
-    return null;
   }
 
   private openEdge(sessionId: string): SessionEdge | null {

@@ -50,6 +50,11 @@ const EVENT_PRUNE_EVERY_MS = 30_000;
  */
 const SCHEDULE_CHECK_MS = 3000;
 
+/** What the internal API asks of sessions only; the wall lists its streams in the registry and sends them. */
+const notOnTheWall = async (): Promise<never> => {
+  throw new ClusterCallError(404, 'not_found', 'not a call for the camera wall');
+};
+
 export interface SupervisedCameraState {
   cameraId: string;
   online: boolean;
@@ -250,15 +255,12 @@ export class Supervision implements LoadingLive {
 
   /** What other nodes ask of this one's wall: the streams of cameras held here. */
   readonly wallHandlers: ClusterHandlers = {
-    open: async () => {
-      throw new ClusterCallError(404, 'not_found', 'the wall opens no session');
-    },
-    producers: async () => {
-      throw new ClusterCallError(404, 'not_found', 'the wall lists its streams in the registry');
-    },
-    pipeIn: async () => {
-      throw new ClusterCallError(404, 'not_found', 'the wall takes no stream from other nodes this way');
-    },
+    open: notOnTheWall,
+    producers: notOnTheWall,
+    pipeIn: notOnTheWall,
+    batchCounting: notOnTheWall,
+    batchStart: notOnTheWall,
+    batchEnd: notOnTheWall,
     pipeOut: async (_room, caller, { producerId, ip, port }) => {
       await this.wallRoom();
       return this.wallPipes!.sendTo(caller, producerId, { ip, port });

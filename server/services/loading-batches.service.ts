@@ -20,11 +20,11 @@ export interface BatchLineInput {
   b: [number, number];
 }
 
-/** The live side of counting (the live sessions on this node), asked only once the caller is authorised. */
+/** The live side of counting (the session's media, on whichever node it lives), asked only once the caller is authorised. */
 export interface BatchCounting {
-  isCounting(sessionId: string, cameraId: string): boolean;
-  startBatch(sessionId: string, cameraId: string, batchId: string, line: BatchLineInput): boolean;
-  endBatch(batchId: string): { forward: number; backward: number; net: number } | null;
+  isCounting(sessionId: string, cameraId: string): Promise<boolean>;
+  startBatch(sessionId: string, cameraId: string, batchId: string, line: BatchLineInput): Promise<boolean>;
+  endBatch(sessionId: string, batchId: string): Promise<{ forward: number; backward: number; net: number } | null>;
 }
 
 export interface LoadingBatchView {
@@ -58,7 +58,7 @@ export class LoadingBatchService {
     const [camera] = await db.select().from(cameras).where(eq(cameras.id, input.cameraId));
     if (!camera || camera.siteId !== declaration?.siteId) throw notFound('Camera');
     if (!camera.analysis.includes('count')) throw new AppError('conflict', 'This camera is not set up for counting', { reason: 'camera_not_counting' });
-    if (!live.isCounting(sessionId, camera.id)) throw new AppError('conflict', 'The camera is not live in this session yet; try again when its picture shows', { reason: 'camera_not_live' });
+    if (!(await live.isCounting(sessionId, camera.id))) throw new AppError('conflict', 'The camera is not live in this session yet; try again when its picture shows', { reason: 'camera_not_live' });
     const expected = input.expected ?? Math.round(Number(declaration.declaredQuantity));
     const now = this.now();
     const row = await db.transaction(async (tx) => {
@@ -71,7 +71,7 @@ export class LoadingBatchService {
       await appendAudit(tx, { actorId: p.userId, action: 'loading_batch.open', entityType: 'loading_batch', entityId: row!.id, details: { sessionId, cameraId: camera.id, expected } }, now);
       return row!;
     });
-    live.startBatch(sessionId, camera.id, row.id, input.line);
+    await live.startBatch(sessionId, camera.id, row.id, input.line);
     await this.note(sessionId, p.userId, { kind: 'loading_batch_opened', batchId: row.id, cameraId: camera.id, camera: camera.name, expected });
     return toView(row);
   }
@@ -87,7 +87,7 @@ export class LoadingBatchService {
       .where(and(eq(loadingBatches.id, batchId), eq(loadingBatches.sessionId, sessionId)));
     if (!batch) throw notFound('Loading batch');
     if (batch.closedAt) throw new AppError('conflict', 'This loading batch is closed already', { reason: 'batch_closed' });
-    const counted = this.deps.counting.endBatch(batchId);
+    const counted = await this.deps.counting.endBatch(sessionId, batchId);
     if (!counted) throw new AppError('conflict', 'This batch is not being counted: its camera feed is not live on this server', { reason: 'batch_not_counted' });
     const now = this.now();
     const [camera] = await db.select().from(cameras).where(eq(cameras.id, batch.cameraId));
