@@ -324,6 +324,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       loadingRecords,
       supervision,
       storage,
+      nodes: registry,
       exports,
       services,
       logger,

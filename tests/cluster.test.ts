@@ -106,6 +106,15 @@ describe('several nodes as one platform', () => {
     // The public app does not serve it, and a browser's cookie is worth nothing there.
     const admin = await client(nodes.a, 'admin');
     expect((await call({ cookie: admin.cookie })).status).toBe(401);
+
+    // Administration lists the nodes, naming the one that answered; an enterprise may not look.
+    const listed = (await admin.http.get('/api/admin/nodes')).body as Array<{ id: string; self: boolean; workers: number; draining: boolean }>;
+    expect(listed.map((n) => [n.id, n.self, n.workers, n.draining])).toEqual([
+      ['node-a', true, 1, false],
+      ['node-b', false, 1, false],
+      ['node-c', false, 1, false],
+    ]);
+    expect((await (await client(nodes.a, 'entA')).http.get('/api/admin/nodes')).status).toBe(403);
   });
 
   it('serves one session through three nodes: the camera ingested on C, the phone on A, the officer on B', async () => {

@@ -33,6 +33,8 @@ import { loadingRecordRoutes } from './loading-records.routes.ts';
 import type { LoadingRecordService } from '../services/loading-records.service.ts';
 import { localEvidenceStore } from '../infra/evidence-store.ts';
 import type { StorageGuard } from '../jobs/storage-guard.ts';
+import type { NodeRegistry } from '../cluster/node-registry.ts';
+import { clusterRoutes } from './cluster.routes.ts';
 import type { Supervision } from '../live/supervision.ts';
 import type { FrameCorrectionService } from '../services/vision-samples.service.ts';
 import type { LoadingBatchService } from '../services/loading-batches.service.ts';
@@ -57,6 +59,8 @@ export interface AppDeps {
   supervision: Pick<Supervision, 'clusterStates' | 'still'>;
   /** This node's disk and what its guard did (the storage view). */
   storage: Pick<StorageGuard, 'state'>;
+  /** The platform's nodes (the registry). */
+  nodes: Pick<NodeRegistry, 'liveNodes' | 'self'>;
   /** Origins besides the platform's own allowed to send state-changing requests (ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   /** Accept maintenance commands from local CLI tools holding this token. */
@@ -68,7 +72,7 @@ const INTEGRATION_BODY_LIMIT = '2mb';
 const API_INFO = { title: 'Watchpost', version: '0.1.0' };
 
 /** Every REST route, declared once: served by createApp, described by describeApi. */
-function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'corrections' | 'loadingRecords' | 'supervision' | 'storage' | 'cookieSecure'>): void {
+function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | 'loadingBatches' | 'corrections' | 'loadingRecords' | 'supervision' | 'storage' | 'nodes' | 'cookieSecure'>): void {
   const { services } = deps;
   authRoutes(api, services.auth, { secure: deps.cookieSecure });
   bookingRoutes(api, services.bookings);
@@ -83,6 +87,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   integrationRoutes(api, services.integration);
   planRoutes(api, services.plans);
   modelRoutes(api, services.models);
+  clusterRoutes(api, deps.nodes);
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches, corrections: deps.corrections, samples: services.samples, store: services.store });
   loadingRecordRoutes(api, { loadingRecords: deps.loadingRecords, store: services.store });
@@ -117,6 +122,7 @@ export function describeApi() {
     loadingRecords: unusable,
     supervision: unusable,
     storage: unusable,
+    nodes: unusable,
     cookieSecure: false,
   });
   return api.openApiDocument(API_INFO);

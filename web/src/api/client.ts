@@ -1,6 +1,7 @@
 /** REST calls to the platform (same origin; the httpOnly session cookie authenticates). */
 import type {
   CameraSchedule,
+  ClusterNode,
   PlateFormat,
   BuiltInPlateFormat,
   ModelCard,
@@ -191,6 +192,8 @@ export const api = {
   footageAt: (cameraId: string, at: string) => get<FootageAt | null>(`/cameras/${cameraId}/footage`, { at }),
   holdFootage: (cameraId: string, body: { from: string; to: string; reason: string }) => post<FootageHold>(`/cameras/${cameraId}/footage-holds`, body),
   storage: () => get<Storage>('/admin/storage'),
+  /** The platform's nodes beating now. */
+  nodes: () => get<ClusterNode[]>('/admin/nodes'),
   cameraLiveStill: (cameraId: string) => requestBlob(`/admin/cameras/${cameraId}/live-still`),
   zones: (cameraId: string) => get<CameraZone[]>(`/cameras/${cameraId}/zones`),
   createZone: (cameraId: string, body: { name: string; kind: ZoneKind; polygon: Array<[number, number]> }) => post<CameraZone>(`/admin/cameras/${cameraId}/zones`, body),

@@ -154,6 +154,20 @@ export type CameraZone = {
   polygon: Array<Array<number>>;
 };
 
+export type ClusterNode = {
+  id: string;
+  url: string;
+  self: boolean;
+  workers: number;
+  routers: number;
+  load: number;
+  sessions: number;
+  cameras: number;
+  draining: boolean;
+  startedAt: string;
+  beatAt: string;
+};
+
 export type Declaration = {
   id: string;
   number: string;

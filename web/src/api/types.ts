@@ -48,6 +48,7 @@ export type FarmAlarm = api.FarmAlarm;
 export type FootageAt = api.FootageSegment | api.FootageDeleted;
 export type FootageHold = api.FootageHold;
 export type Storage = api.Storage;
+export type ClusterNode = api.ClusterNode;
 export type CameraZone = api.CameraZone;
 export { zoneKinds as ZONE_KINDS, type ZoneKind } from '../../../server/contracts/zones.ts';
 export type Vehicle = api.Vehicle;

@@ -1,4 +1,4 @@
-/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, plate formats, model versions, storage, webhooks and the delivery log. */
+/** Administration: ports, enterprises (risk class), users and roles, broker delegations, sites, cameras, vehicles, plate formats, model versions, storage, webhooks and the delivery log, service accounts, the platform's nodes. */
 import { api } from '../../api/client.ts';
 import { useRouter } from '../../app/router.tsx';
 import { ErrorBanner, useLoad } from '../../components/common.tsx';
@@ -15,8 +15,9 @@ import { PlateFormatsTab } from './PlateFormatsTab.tsx';
 import { ModelsTab } from './ModelsTab.tsx';
 import { WebhooksTab } from './WebhooksTab.tsx';
 import { ServiceAccountsTab } from './ServiceAccountsTab.tsx';
+import { NodesTab } from './NodesTab.tsx';
 
-const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'models', 'storage', 'webhooks', 'integration'] as const;
+const TABS = ['enterprises', 'ports', 'users', 'delegations', 'sites', 'cameras', 'vehicles', 'plates', 'models', 'storage', 'webhooks', 'integration', 'nodes'] as const;
 type Tab = (typeof TABS)[number];
 
 export function AdminPage() {
@@ -47,6 +48,7 @@ export function AdminPage() {
       {tab === 'storage' && <StorageTab />}
       {tab === 'webhooks' && <WebhooksTab />}
       {tab === 'integration' && <ServiceAccountsTab />}
+      {tab === 'nodes' && <NodesTab />}
     </div>
   );
 }
