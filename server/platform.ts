@@ -194,11 +194,18 @@ export async function startPlatform(config: Config, options: { database?: Databa
       .replace(/[^A-Za-z0-9._-]/g, '-')
       .slice(0, 40);
     const nodeId = config.NODE_ID ?? (config.PORT ? `${host}-${config.PORT}` : `${host}-${process.pid}-${crypto.randomBytes(2).toString('hex')}`);
-    const registry: NodeRegistry = new NodeRegistry({ id: nodeId, url: '', pipeIp: pipeAddress(network), workers: pool.size }, redisUrl, config.REDIS_PREFIX, () => ({
-      routers: pool.load().reduce((a, b) => a + b, 0),
-      sessionIds: live.homeIds(),
-      cameraIds: supervision.heldIds(),
-    }));
+    const registry: NodeRegistry = new NodeRegistry(
+      { id: nodeId, url: '', pipeIp: pipeAddress(network), workers: pool.size },
+      redisUrl,
+      config.REDIS_PREFIX,
+      () => ({
+        routers: pool.load().reduce((a, b) => a + b, 0),
+        sessionIds: live.homeIds(),
+        cameraIds: supervision.heldIds(),
+      }),
+      // Another node took what this one held while it went unheard: one home per session, one holder per camera.
+      (kind, id) => void (kind === 'session' ? live.lostHome(id) : supervision.refresh(id)),
+    );
     cleanups.push(() => registry.leave());
     const clusterSecret = await registry.sharedSecret(config.CLUSTER_SECRET);
     const cluster = new ClusterClient(nodeId, clusterSecret);
@@ -272,7 +279,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
     });
     // A camera changed on whichever node administration reached: the node holding it applies the change.
     services.events.on('camera.changed', ({ cameraId }) => sockets.toOtherNodes('camera:changed', cameraId));
-    sockets.onOtherNodes('camera:changed', (cameraId) => void supervision.refresh(cameraId));
+    sockets.onOtherNodes('camera:changed', (cameraId) => void supervision.changed(cameraId));
     const supervisionStarted = supervision.start().catch((err) => logger.error({ err }, 'cannot start farm supervision'));
     cleanups.push(async () => {
       await supervisionStarted;
@@ -404,6 +411,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       finalise: finaliser.enqueue,
       nodeId,
       liveNodes: async () => new Set((await registry.liveNodes()).map((n) => n.id)),
+      abandonedAfterMs: Math.max(ABANDONED_AFTER_MS, 2 * config.RECORDING_SEGMENT_SECONDS * 1000),
       logger,
     };
     // Another node's recordings left open when it died (and did not come back) are closed by whichever node sweeps first.

@@ -18,7 +18,7 @@ import { eq } from 'drizzle-orm';
 import { CameraIngest } from '../media/index.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
-import { recordings } from '../server/db/schema.ts';
+import { recordingSegments, recordings } from '../server/db/schema.ts';
 import { ABANDONED_AFTER_MS } from '../server/jobs/recovery.ts';
 import { startNpmStart } from './support/npm-start.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -239,6 +239,18 @@ describe('several nodes as one platform', () => {
     await watch(officer, joined, cameraOf(joined)!.producerId);
     await flowing(nodes.b, sessionId, cameraOf(joined)!.producerId, 'the camera from node D at node B');
 
+    // D has recorded something by then (a segment stored), which must outlive it.
+    await waitFor(
+      async () =>
+        (
+          await nodes.a.database.db
+            .select({ id: recordingSegments.id })
+            .from(recordingSegments)
+            .innerJoin(recordings, eq(recordings.id, recordingSegments.recordingId))
+            .where(eq(recordings.nodeId, 'node-d'))
+        ).length > 0,
+      'a segment recorded on node D',
+    );
     const killed = Date.now();
     process.kill(-nodeD.child.pid!, 'SIGKILL');
     await waitFor(() => officer.events.find(([e, r]) => e === 'media:reset' && r.reason === 'media_failed'), 'told its media was lost', 20_000);

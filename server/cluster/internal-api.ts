@@ -14,6 +14,8 @@ import type { NodeInfo, NodeRegistry } from './node-registry.ts';
 
 export const INTERNAL_PREFIX = '/internal/cluster/';
 const CALL_TIMEOUT_MS = 5000;
+/** Opening a session's media starts its site cameras one after the other (each probed for up to 8 s). */
+const OPEN_TIMEOUT_MS = 60_000;
 
 export type ClusterHandlers = {
   [C in ClusterCall]: (roomId: string, caller: NodeInfo, body: ClusterBody<C>) => Promise<ClusterReply<C>>;
@@ -77,7 +79,7 @@ export class ClusterClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.secret}`, 'x-watchpost-node': this.selfId },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+        signal: AbortSignal.timeout(call === 'open' ? OPEN_TIMEOUT_MS : CALL_TIMEOUT_MS),
       });
     } catch (err) {
       throw new ClusterCallError(503, 'node_unreachable', `node ${node.id} cannot be reached: ${(err as Error).message}`);

@@ -55,6 +55,14 @@ export type NodeInfo = z.infer<typeof nodeInfoSchema>;
 /** A node's load, per worker: what placement compares. */
 export const loadOf = (n: Pick<NodeInfo, 'routers' | 'workers'>) => n.routers / Math.max(1, n.workers);
 
+/**
+ * Keeps a claim of this node's alive: renewed while it holds this node's name, set again if it expired;
+ * 0 when another node holds it now (this node lost it while it was not heard, and must let go).
+ */
+const RENEW =
+  "local v = redis.call('get', KEYS[1]) if v == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 elseif not v then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 else return 0 end";
+/** Deletes a camera's published entry only while it names this node (a node that took it over has published its own). */
+const UNPUBLISH = "local v = redis.call('hget', KEYS[1], ARGV[1]) if v and cjson.decode(v).node == ARGV[2] then return redis.call('hdel', KEYS[1], ARGV[1]) else return 0 end";
 /** Deletes a key only while it still holds the given value (a home is released only by its holder). */
 const DELETE_IF = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
@@ -71,8 +79,11 @@ export class NodeRegistry {
     prefix: string,
     /** This node's load now, and what it holds (sessions it is home to, supervised cameras it ingests): claims kept alive with each beat. */
     private readonly load: () => { routers: number; sessionIds: string[]; cameraIds: string[] },
+    /** A claim this node held was taken by another node (this one went unheard too long): it must let go of it. */
+    private readonly lost: (kind: ClaimKind, id: string) => void = () => {},
   ) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+    // Bounded: a Redis that accepts connections but does not answer must not hold a stop up.
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2000 });
     // A beat that cannot reach Redis is tried again at the next one; the error is not a crash.
     this.redis.on('error', () => {});
     this.key = {
@@ -104,9 +115,14 @@ export class NodeRegistry {
     const batch = this.redis.multi().set(this.key.node(this.self.id), JSON.stringify(info), 'PX', NODE_TTL_MS).zadd(this.key.nodes, now, this.self.id);
     // Members long gone leave the index (their own keys have expired already).
     batch.zremrangebyscore(this.key.nodes, '-inf', now - NODE_TTL_MS * 10);
-    for (const id of sessionIds) batch.pexpire(this.key.claim('session', id), CLAIM_TTL_MS);
-    for (const id of cameraIds) batch.pexpire(this.key.claim('camera', id), CLAIM_TTL_MS);
-    await batch.exec();
+    const claims = [...sessionIds.map((id) => ['session', id] as const), ...cameraIds.map((id) => ['camera', id] as const)];
+    for (const [kind, id] of claims) batch.eval(RENEW, 1, this.key.claim(kind, id), this.self.id, CLAIM_TTL_MS);
+    const results = await batch.exec();
+    // The renewals answer after the three commands above, in order.
+    results?.slice(3).forEach(([err, kept], i) => {
+      const [kind, id] = claims[i]!;
+      if (!err && kept === 0) this.lost(kind, id);
+    });
   }
 
   /** Stops taking new sessions: placement passes this node by from now on. */
@@ -213,9 +229,7 @@ export class NodeRegistry {
   }
 
   async unpublishCamera(cameraId: string): Promise<void> {
-    // Only its own entry: a node that took the camera over has published its own.
-    const text = await this.redis.hget(this.key.cameras, cameraId);
-    if (text && (JSON.parse(text) as { node?: string }).node === this.self.id) await this.redis.hdel(this.key.cameras, cameraId);
+    await this.redis.eval(UNPUBLISH, 1, this.key.cameras, cameraId, this.self.id);
   }
 
   /** The supervised cameras live on the platform's nodes now (entries of nodes gone are left out). */

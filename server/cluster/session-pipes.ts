@@ -22,6 +22,8 @@ export class SessionPipes {
   /** Ends closed because the other node said so: nothing to tell it back. */
   private readonly toldClosed = new WeakSet<PipeTransport>();
   private readonly pulling = new Map<string, Promise<void>>();
+  /** Streams the home said ended while they were being pulled here. */
+  private readonly endedWhilePulling = new Set<string>();
   /** The whole room is going (the session ended here): the other nodes learn it otherwise. */
   private quiet = false;
 
@@ -72,16 +74,25 @@ export class SessionPipes {
     if (!pulling) {
       pulling = (async () => {
         const end = await this.room.openNodePipe();
+        let answered = false;
         try {
           const sent = await this.client.call(home, this.sessionId, 'pipeOut', { producerId, ip: end.ip, port: end.port });
+          answered = true;
           await end.transport.connect({ ip: sent.ip, port: sent.port });
           await this.room.receiveThroughPipe(end.transport, sent.info, sent.rtpParameters as never, sent.paused);
           this.track(home, producerId, end.transport);
+          // Ended at the home while it was crossing: it goes here too.
+          if (this.endedWhilePulling.delete(producerId)) this.closedThere(home, producerId);
         } catch (err) {
           end.transport.close();
+          // The home opened its end already: it must close it.
+          if (answered) this.tellClosed(home, producerId);
           throw err;
         }
-      })().finally(() => this.pulling.delete(producerId));
+      })().finally(() => {
+        this.pulling.delete(producerId);
+        this.endedWhilePulling.delete(producerId);
+      });
       this.pulling.set(producerId, pulling);
     }
     return pulling;
@@ -90,6 +101,7 @@ export class SessionPipes {
   /** Sends one of this room's streams to `home`, where it is recorded and seen by everybody. */
   async push(home: NodeRef, producerId: string): Promise<void> {
     const end = await this.room.openNodePipe();
+    let answered = false;
     try {
       const sent = await this.room.sendThroughPipe(end.transport, producerId);
       const there = await this.client.call(home, this.sessionId, 'pipeIn', {
@@ -99,10 +111,13 @@ export class SessionPipes {
         ip: end.ip,
         port: end.port,
       });
+      answered = true;
       await end.transport.connect(there);
       this.track(home, producerId, end.transport);
     } catch (err) {
       end.transport.close();
+      // The stream ended while the home was taking it (or connecting failed): the home must let it go.
+      if (answered) this.tellClosed(home, producerId);
       throw err;
     }
   }
@@ -110,7 +125,10 @@ export class SessionPipes {
   /** `node` closed its end of the stream's crossing: this end goes too. */
   closedThere(node: NodeRef, producerId: string): void {
     const end = this.ends.get(`${producerId}@${node.id}`);
-    if (!end) return;
+    if (!end) {
+      if (this.pulling.has(producerId)) this.endedWhilePulling.add(producerId);
+      return;
+    }
     this.toldClosed.add(end);
     end.close();
   }
@@ -138,12 +156,16 @@ export class SessionPipes {
       previous.close();
     }
     this.ends.set(key, transport);
-    transport.observer.once('close', () => {
+    const ended = () => {
       if (this.ends.get(key) === transport) this.ends.delete(key);
-      if (this.quiet || this.toldClosed.has(transport)) return;
-      void this.client
-        .call(node, this.sessionId, 'pipeClosed', { producerId })
-        .catch((err: unknown) => this.logger.debug({ err, node: node.id, producerId }, 'cannot tell a node a piped stream ended'));
-    });
+      if (!this.quiet && !this.toldClosed.has(transport)) this.tellClosed(node, producerId);
+    };
+    // Closed already (the stream ended while its crossing was being set up): the other node is told now.
+    if (transport.closed) ended();
+    else transport.observer.once('close', ended);
+  }
+
+  private tellClosed(node: NodeRef, producerId: string): void {
+    void this.client.call(node, this.sessionId, 'pipeClosed', { producerId }).catch((err: unknown) => this.logger.debug({ err, node: node.id, producerId }, 'cannot tell a node a piped stream ended'));
   }
 }

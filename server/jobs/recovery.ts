@@ -3,9 +3,9 @@
  * Recordings it left `recording` keep every segment on disk: the one ffmpeg was writing is repaired and
  * hashed like any other, then the recording is finalised. Recordings left `finalising` are queued again
  * (their job may have been lost with Redis). Closed sessions whose recordings are all final are sealed.
- * With several nodes it takes only what no other live node records (each recording names its node). A
- * node that dies without restarting is covered by `sweepAbandonedRecordings`, which every node runs from
- * time to time.
+ * With several nodes it takes only its own recordings (each recording names its node); another node's
+ * that died without restarting are closed by `sweepAbandonedRecordings`, which every node runs from time
+ * to time.
  */
 import path from 'node:path';
 import { unannouncedSegments } from '../../media/index.ts';
@@ -21,21 +21,27 @@ interface RecoveryDeps {
   finalise: (recordingId: string) => Promise<void>;
   /** This node's name, and the platform's live nodes now (a recording of a live node is its own to close). */
   nodeId: string;
+  /** How long a dead node's recording must have been silent before it is closed (well over a segment). */
+  abandonedAfterMs: number;
   liveNodes: () => Promise<Set<string>>;
   logger: Logger;
 }
 
-/** A recording that sent nothing this long, its session held by no live node, was left by a node that died. */
+/** A recording of a node that is gone, silent this long (and two segments' length), was left by the node when it died. */
 export const ABANDONED_AFTER_MS = 60_000;
 
 export async function recoverUnfinishedWork(deps: RecoveryDeps): Promise<{ recordings: number; salvagedSegments: number; sealed: number }> {
   const { inspections, logger } = deps;
   let salvagedSegments = 0;
-  const live = await deps.liveNodes();
-  // This node's own (under its lasting name) are the last run's; another live node's are its work.
-  const unfinished = (await inspections.unfinishedRecordings()).filter((r) => !r.nodeId || r.nodeId === deps.nodeId || !live.has(r.nodeId));
+  // This node's own (under its lasting name, or from before nodes were named) are the last run's; another
+  // node's are its work, or the sweep's once that node is gone and they have been silent long enough.
+  const unfinished = (await inspections.unfinishedRecordings()).filter((r) => !r.nodeId || r.nodeId === deps.nodeId);
   for (const recording of unfinished) {
-    if (recording.status === 'recording') salvagedSegments += await closeAbandoned(deps, recording);
+    if (recording.status === 'recording') {
+      // Another node sweeping at the same moment closes it instead (once).
+      if (!(await inspections.recordingStopped(recording.id, { onlyIfRecording: true }))) continue;
+      salvagedSegments += await salvageUnhashedSegments(deps, recording);
+    }
     await deps.finalise(recording.id);
   }
   let sealed = 0;
@@ -49,7 +55,7 @@ export async function recoverUnfinishedWork(deps: RecoveryDeps): Promise<{ recor
 }
 
 /**
- * Recordings still `recording` whose node is gone and that have had no segment for ABANDONED_AFTER_MS (the
+ * Recordings still `recording` whose node is gone and that have had no segment for `abandonedAfterMs` (the
  * node died and did not come back): closed with every segment on disk kept, and finalised, so the session
  * can be sealed. Run by every node from time to time; a recording is closed once.
  */
@@ -61,7 +67,7 @@ export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.no
   for (const recording of open) {
     const last = (await deps.inspections.segmentsOf(recording.id)).at(-1);
     const lastActive = last ? last.startedAt.getTime() + last.durationMs : recording.startedAt.getTime();
-    if (now - lastActive < ABANDONED_AFTER_MS) continue;
+    if (now - lastActive < deps.abandonedAfterMs) continue;
     // Only the node that moves it out of `recording` goes on: two nodes sweeping at once close it once.
     if (!(await deps.inspections.recordingStopped(recording.id, { onlyIfRecording: true }))) continue;
     await salvageUnhashedSegments(deps, recording);
@@ -70,13 +76,6 @@ export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.no
   }
   if (closed > 0) deps.logger.warn({ recordings: closed }, 'closed recordings left open by a node that stopped without closing them');
   return closed;
-}
-
-/** Keeps what a stopped recorder wrote and marks the recording stopped. */
-async function closeAbandoned(deps: Pick<RecoveryDeps, 'dataDir' | 'inspections'>, recording: { id: string; sessionId: string; startedAt: Date }): Promise<number> {
-  const salvaged = await salvageUnhashedSegments(deps, recording);
-  await deps.inspections.recordingStopped(recording.id);
-  return salvaged;
 }
 
 /** Segment files on disk after the last hashed one: ffmpeg wrote them but the process died before hashing. */

@@ -45,7 +45,7 @@ export class LiveSessions implements BatchCounting {
     const edge = this.edges.get(sessionId);
     if (edge && !edge.closed) {
       if (await this.homeStillHolds(edge)) return edge.room;
-      edge.close();
+      edge.close('media_failed');
     }
     let opening = this.opening.get(sessionId);
     if (!opening) {
@@ -71,6 +71,18 @@ export class LiveSessions implements BatchCounting {
     const here = this.live(sessionId) ?? this.openEdge(sessionId);
     if (!here) throw new MediaError('room_closed', 'The session media has closed; join again');
     return here.snapshot(producerId, actorId);
+  }
+
+  /**
+   * Another node holds the session now (this one went unheard long enough for its claim to be taken): the
+   * media here closes and its participants join again, onto that node.
+   */
+  async lostHome(sessionId: string): Promise<void> {
+    const live = this.sessions.get(sessionId);
+    if (!live) return;
+    this.deps.logger.warn({ sessionId }, 'another node took over this session while this node was not heard; closing it here');
+    this.sessions.delete(sessionId);
+    await live.close('media_failed');
   }
 
   /** A participant here left: an edge nobody uses any more goes (its streams stop crossing). */
@@ -276,7 +288,8 @@ export class LiveSessions implements BatchCounting {
     // Redis cannot be asked: keep serving what is running rather than drop everybody.
     if (found === undefined) return true;
     if (found.lost) this.noteMoved(edge.id, found.lost.nodeId, 'node_lost', found.lost.silentMs);
-    return found.home?.id === edge.home.id;
+    // The same node, not a new process under its name (restarted: the pipes to the old one are dead).
+    return found.home?.id === edge.home.id && found.home.startedAt === edge.home.startedAt;
   }
 
   /** On the session's timeline: its media left a node (the gap in what was seen and recorded starts there). */
@@ -287,6 +300,11 @@ export class LiveSessions implements BatchCounting {
   }
 
   private async watchHomes(): Promise<void> {
+    if (this.sessions.size > 0) {
+      // Streams from edges on nodes that died carry nothing any more: they end here (recordings closed).
+      const alive = await this.deps.registry.liveNodes().catch(() => null);
+      if (alive) for (const live of this.sessions.values()) live.pipes.keepOnly(new Set(alive.map((n) => n.id)));
+    }
     for (const edge of [...this.edges.values()]) {
       if (edge.closed) continue;
       // Nobody joined it after all (a join refused once the edge was open): nothing to relay.

@@ -49,6 +49,8 @@ const EVENT_PRUNE_EVERY_MS = 30_000;
  * is known gone).
  */
 const SCHEDULE_CHECK_MS = 3000;
+/** How often the registrations themselves are read again by the check. */
+const CAMERAS_READ_MS = 30_000;
 
 /** What the internal API asks of sessions only; the wall lists its streams in the registry and sends them. */
 const notOnTheWall = async (): Promise<never> => {
@@ -69,6 +71,8 @@ export class Supervision implements LoadingLive {
   >();
   private readonly vision: LiveVision;
   private wall: Promise<Room> | null = null;
+  /** The supervised cameras' registrations as last read, for the checks between two reads. */
+  private registered: { at: number; list: SupervisedCameraSource[] } | null = null;
   /** Streams of cameras held on other nodes, piped into this node's wall (once each, however many watch). */
   private wallPipes: SessionPipes | null = null;
   /** Per camera, the last change being applied: changes to one camera apply one after the other. */
@@ -127,14 +131,14 @@ export class Supervision implements LoadingLive {
       return 0;
     });
     if (salvaged > 0) this.deps.logger.warn({ salvaged }, 'salvaged camera footage left by the last run');
-    this.stopListening = this.deps.events.on('camera.changed', ({ cameraId }) => void this.refresh(cameraId));
+    this.stopListening = this.deps.events.on('camera.changed', ({ cameraId }) => void this.changed(cameraId));
     this.stopClipping = this.deps.events.on('alarm.changed', ({ change, alarm }) => {
       if (change === 'raised' && !alarm.sessionId && alarm.cameraId && alarm.siteId) this.clipLater(alarm.id, alarm.cameraId, alarm.siteId, new Date(alarm.frameAt));
     });
     await this.followSchedules();
     this.pruneTimer = setInterval(() => void this.pruneEventsOnly(), EVENT_PRUNE_EVERY_MS);
     this.pruneTimer.unref();
-    this.scheduleTimer = setInterval(() => void this.followSchedules(), SCHEDULE_CHECK_MS);
+    this.scheduleTimer = setInterval(() => void this.followSchedules({ reread: false }), SCHEDULE_CHECK_MS);
     this.scheduleTimer.unref();
   }
 
@@ -143,9 +147,15 @@ export class Supervision implements LoadingLive {
    * node stopped or lost, the least loaded node first), and stops those whose window ended or that another
    * node holds now.
    */
-  async followSchedules(): Promise<void> {
+  async followSchedules(options: { reread?: boolean } = { reread: true }): Promise<void> {
     const { registry } = this.deps;
-    const cameras = await this.deps.cameras.supervisedCameras().catch((err) => (this.deps.logger.warn({ err }, 'cannot read camera schedules'), []));
+    // The timer's checks read the registrations every CAMERAS_READ_MS (a camera changed meanwhile applies through
+    // its own event, a port's time zone at the next read); who holds them is read at every check.
+    if (options.reread || !this.registered || Date.now() - this.registered.at > CAMERAS_READ_MS) {
+      const list = await this.deps.cameras.supervisedCameras().catch((err) => (this.deps.logger.warn({ err }, 'cannot read camera schedules'), null));
+      if (list) this.registered = { at: Date.now(), list };
+    }
+    const cameras = this.registered?.list ?? [];
     const [holders, nodes] = await Promise.all([
       registry.holders(
         'camera',
@@ -271,10 +281,12 @@ export class Supervision implements LoadingLive {
     },
   };
 
-  /** Stores footage written but never stored (a killed platform's), leaving the runs being recorded now alone. */
-  salvageFootage(): Promise<number> {
+  /** Stores footage written but never stored (a killed platform's), leaving the runs being recorded now (here or by another node) alone. */
+  async salvageFootage(): Promise<number> {
     const recording = new Set([...this.held].flatMap(([cameraId, entry]) => (entry.recording ? [`${cameraId}/${entry.recording.run}`] : [])));
-    return this.deps.footage.salvage(recording);
+    const self = this.deps.registry.self.id;
+    const elsewhere = new Set([...(await this.deps.registry.publishedCameras())].filter(([, c]) => c.node !== self).map(([cameraId]) => cameraId));
+    return this.deps.footage.salvage(recording, elsewhere);
   }
 
   /** The supervised cameras this node holds. */
@@ -333,6 +345,12 @@ export class Supervision implements LoadingLive {
     this.vision.forgetContext(siteId);
   }
 
+  /** A camera's registration changed (here or on another node): applied now, and read afresh by the next check. */
+  changed(cameraId: string): Promise<void> {
+    this.registered = null;
+    return this.refresh(cameraId);
+  }
+
   /** Holds or lets go of the camera as its registration now says (supervision on, enabled and on schedule: held). */
   refresh(cameraId: string): Promise<void> {
     const previous = this.applying.get(cameraId) ?? Promise.resolve();
@@ -351,7 +369,7 @@ export class Supervision implements LoadingLive {
         // One node of the platform holds a camera: the first to claim it.
         if (camera && !this.held.has(cameraId) && !(await heldElsewhere())) await this.hold(camera);
         // The same feed goes on: what it is used for follows the change (nothing restarts, the footage runs on).
-        else if (camera) await this.adjust(camera);
+        else if (camera && this.held.has(cameraId)) await this.adjust(camera);
       })
       .catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot bring a supervised camera live'))
       .finally(() => {

@@ -91,11 +91,13 @@ export class CameraFootageService {
    * last stored segment of each run, repaired, hashed and stored, so no footage written is lost. Runs being
    * recorded now (`recording`, as `<cameraId>/<run>`) are left alone. Returns how many were saved.
    */
-  async salvage(recording: ReadonlySet<string> = new Set()): Promise<number> {
+  async salvage(recording: ReadonlySet<string> = new Set(), heldElsewhere: ReadonlySet<string> = new Set()): Promise<number> {
     const root = path.join(this.deps.dataDir, 'cameras');
     if (!fs.existsSync(root)) return 0;
     let saved = 0;
     for (const cameraId of fs.readdirSync(root)) {
+      // Another live node records this camera into the shared data dir now: its runs are its own.
+      if (heldElsewhere.has(cameraId)) continue;
       const [camera] = await this.deps.db
         .select({ id: cameras.id })
         .from(cameras)
