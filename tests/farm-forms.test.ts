@@ -388,7 +388,11 @@ describe('reminders', () => {
       );
       expect(sent).toHaveLength(1);
       expect((sent[0]!.payload as { forms: string[] }).forms).toEqual(['clinical_inspection', 'disinfection', 'feed_use', 'husbandry_daily', 'staff_visitors', 'vehicle_entry']);
-      const job = (await queue.getJob(jobId))!;
+      // The job completes just after it stored the notification.
+      const job = await waitFor(async () => {
+        const found = await queue.getJob(jobId);
+        return found?.finishedOn ? found : null;
+      }, 'the reminder job finished');
       expect(job.timestamp).toBeLessThan(restartedAt);
       expect(job.finishedOn).toBeGreaterThan(restartedAt);
     } finally {

@@ -3,9 +3,9 @@
  * Recordings it left `recording` keep every segment on disk: the one ffmpeg was writing is repaired and
  * hashed like any other, then the recording is finalised. Recordings left `finalising` are queued again
  * (their job may have been lost with Redis). Closed sessions whose recordings are all final are sealed.
- * With several nodes it takes only its own recordings (each recording names its node); another node's
- * that died without restarting are closed by `sweepAbandonedRecordings`, which every node runs from time
- * to time.
+ * With several nodes it leaves the recordings of live nodes alone (each recording names its node); those
+ * of a node that died while others run on are closed by `sweepAbandonedRecordings`, which every node runs
+ * from time to time.
  */
 import path from 'node:path';
 import { unannouncedSegments } from '../../media/index.ts';
@@ -33,9 +33,11 @@ export const ABANDONED_AFTER_MS = 60_000;
 export async function recoverUnfinishedWork(deps: RecoveryDeps): Promise<{ recordings: number; salvagedSegments: number; sealed: number }> {
   const { inspections, logger } = deps;
   let salvagedSegments = 0;
-  // This node's own (under its lasting name, or from before nodes were named) are the last run's; another
-  // node's are its work, or the sweep's once that node is gone and they have been silent long enough.
-  const unfinished = (await inspections.unfinishedRecordings()).filter((r) => !r.nodeId || r.nodeId === deps.nodeId);
+  // This node's own (under its lasting name, or from before nodes were named) are the last run's, and so
+  // are those of a node no longer registered (the last run under a name chosen at start, PORT=0); a live
+  // node's are its own work.
+  const live = await deps.liveNodes();
+  const unfinished = (await inspections.unfinishedRecordings()).filter((r) => !r.nodeId || r.nodeId === deps.nodeId || !live.has(r.nodeId));
   for (const recording of unfinished) {
     if (recording.status === 'recording') {
       // Another node sweeping at the same moment closes it instead (once).
