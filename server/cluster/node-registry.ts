@@ -253,8 +253,4 @@ export class NodeRegistry {
     await this.redis.set(this.key.secret, crypto.randomBytes(32).toString('base64url'), 'NX');
     return (await this.redis.get(this.key.secret))!;
   }
-
-  close(): Promise<void> {
-    return this.leave();
-  }
 }

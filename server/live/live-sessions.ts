@@ -108,10 +108,6 @@ export class LiveSessions implements BatchCounting {
     return [...new Set([...this.sessions.keys(), ...this.homeOpening.keys()])];
   }
 
-  edgeCount(): number {
-    return this.edges.size;
-  }
-
   /** For tests and operations: the processes working for a live session now. */
   processes(sessionId: string) {
     return this.sessions.get(sessionId)?.processes() ?? { cameras: [], recorders: [] };
@@ -302,8 +298,9 @@ export class LiveSessions implements BatchCounting {
   private async watchHomes(): Promise<void> {
     if (this.sessions.size > 0) {
       // Streams from edges on nodes that died carry nothing any more: they end here (recordings closed).
-      const alive = await this.deps.registry.liveNodes().catch(() => null);
-      if (alive) for (const live of this.sessions.values()) live.pipes.keepOnly(new Set(alive.map((n) => n.id)));
+      const nodes = await this.deps.registry.liveNodes().catch(() => null);
+      const alive = nodes && new Set(nodes.map((n) => n.id));
+      if (alive) for (const live of this.sessions.values()) live.pipes.keepOnly(alive);
     }
     for (const edge of [...this.edges.values()]) {
       if (edge.closed) continue;
