@@ -40,6 +40,8 @@ const configSchema = z
       .default('watchpost'),
     /** The platform's Ed25519 private key (PEM). Default: DATA_DIR/keys/platform-ed25519.pem, created if missing. */
     SIGNING_KEY_FILE: z.string().min(1).optional(),
+    /** The key that seals secrets kept in the database (camera passwords, webhook secrets). Default: DATA_DIR/keys/camera-secrets.key, created if missing. */
+    SECRETS_KEY_FILE: z.string().min(1).optional(),
     /** The built web app to serve (default: web/dist of this checkout). */
     WEB_DIST: z.string().min(1).optional(),
     REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
@@ -169,7 +171,7 @@ const configSchema = z
   .refine((c) => !c.SMS_GATEWAY_URL === !c.SMS_GATEWAY_SECRET, { message: 'SMS_GATEWAY_URL and SMS_GATEWAY_SECRET go together', path: ['SMS_GATEWAY_SECRET'] })
   .refine((c) => !c.IM_GATEWAY_URL === !c.IM_GATEWAY_SECRET, { message: 'IM_GATEWAY_URL and IM_GATEWAY_SECRET go together', path: ['IM_GATEWAY_SECRET'] });
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string; signingKeyFile: string };
+export type Config = z.infer<typeof configSchema> & { dataDir: string; signingKeyFile: string; secretsKeyFile: string };
 
 export class ConfigError extends Error {}
 
@@ -181,5 +183,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const dataDir = path.resolve(parsed.data.DATA_DIR);
   const signingKeyFile = path.resolve(parsed.data.SIGNING_KEY_FILE ?? path.join(dataDir, 'keys', 'platform-ed25519.pem'));
-  return { ...parsed.data, dataDir, signingKeyFile };
+  const secretsKeyFile = path.resolve(parsed.data.SECRETS_KEY_FILE ?? path.join(dataDir, 'keys', 'camera-secrets.key'));
+  return { ...parsed.data, dataDir, signingKeyFile, secretsKeyFile };
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createApp } from './http/app.ts';
+import { loadSecretBox } from './infra/secret-box.ts';
 import { loadSigningKey } from './infra/signing-key.ts';
 import { evidenceStoreFor } from './infra/evidence-store.ts';
 import { removeControlFile, writeControlFile } from './maintenance/control-file.ts';
@@ -66,6 +67,9 @@ export interface Platform {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** A step of stop() taking longer than this is logged. */
+const SLOW_STOP_STEP_MS = 3000;
+
 export async function startPlatform(config: Config, options: { database?: Database; clock?: () => Date } = {}): Promise<Platform> {
   const logger = createLogger(config.LOG_LEVEL);
   const cleanups: Array<() => Promise<void>> = [];
@@ -74,11 +78,14 @@ export async function startPlatform(config: Config, options: { database?: Databa
   const stop = () =>
     (stopping ??= (async () => {
       for (const cleanup of cleanups.reverse()) {
+        const started = Date.now();
         try {
           await cleanup();
         } catch (err) {
           logger.warn({ err }, 'error while stopping');
         }
+        // A stop that overruns its deadline should say where it spent the time.
+        if (Date.now() - started > SLOW_STOP_STEP_MS) logger.warn({ ms: Date.now() - started, step: cleanup.toString().slice(0, 160) }, 'a stopping step was slow');
       }
     })());
   try {
@@ -102,6 +109,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
 
     const metrics = createMetrics();
     const signingKey = loadSigningKey(config.signingKeyFile);
+    const secrets = loadSecretBox(config.secretsKeyFile);
     const store = evidenceStoreFor(config);
     const outside = outsideChannels(config);
     cleanups.push(async () => outside.close());
@@ -110,6 +118,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       db: database.db,
       store,
       signingKey,
+      secrets,
       dataDir: config.dataDir,
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
       alarmCooldownMs: config.ALARM_COOLDOWN_SECONDS * 1000,
@@ -207,6 +216,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
       (kind, id) => void (kind === 'session' ? live.lostHome(id) : supervision.refresh(id)),
     );
     cleanups.push(() => registry.leave());
+    // Every node signs with the platform's key and opens the secrets its database holds: a node with keys of its own would not.
+    await registry.checkSharedKeys({ signingKeyId: signingKey.keyId, secretsFingerprint: secrets.fingerprint });
     const clusterSecret = await registry.sharedSecret(config.CLUSTER_SECRET);
     const cluster = new ClusterClient(nodeId, clusterSecret);
     const visionDeps = {
@@ -234,6 +245,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       cameras: services.admin,
       vision: visionDeps,
       dataDir: config.dataDir,
+      store: services.store,
       segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
       finalise: finaliser.enqueue,
@@ -397,8 +409,11 @@ export async function startPlatform(config: Config, options: { database?: Databa
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {
-          server.closeAllConnections();
+          // No new connections first; then the open ones go (WebSockets included, which the HTTP server
+          // would otherwise wait for): their clients reconnect to another node.
           server.close(() => resolve());
+          server.closeAllConnections();
+          sockets.dropConnections();
         }),
     );
     // Stopping, running imports end first (at their next line, marked interrupted), before what they write to.
@@ -406,6 +421,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
     // What the last run left unfinished (killed mid-session): recordings closed and finalised, sessions sealed.
     const recovery = {
       dataDir: config.dataDir,
+      store: services.store,
       inspections: services.inspections,
       archive: services.archive,
       finalise: finaliser.enqueue,
@@ -414,6 +430,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
       abandonedAfterMs: Math.max(ABANDONED_AFTER_MS, 2 * config.RECORDING_SEGMENT_SECONDS * 1000),
       logger,
     };
+    // A session that ended with recordings open on a node that is gone: nothing more comes to them, they close now.
+    services.events.on('booking.changed', async ({ booking, action }) => {
+      if (action === 'complete' && booking.sessionId) await sweepAbandonedRecordings(recovery, Date.now(), booking.sessionId);
+    });
     // Another node's recordings left open when it died (and did not come back) are closed by whichever node sweeps first.
     const sweep = setInterval(() => void sweepAbandonedRecordings(recovery).catch((err: unknown) => logger.warn({ err }, 'cannot sweep abandoned recordings')), ABANDONED_AFTER_MS / 2);
     sweep.unref();

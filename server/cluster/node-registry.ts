@@ -47,6 +47,8 @@ export const nodeInfoSchema = z.object({
   /** Supervised cameras ingested here. */
   cameras: z.number().int(),
   draining: z.boolean(),
+  /** Names of the keys it signs and seals secrets with (not the keys): every node must have the same. */
+  keys: z.object({ signingKeyId: z.string(), secretsFingerprint: z.string() }).optional(),
   startedAt: z.string(),
   beatAt: z.number(),
 });
@@ -70,6 +72,7 @@ export class NodeRegistry {
   private readonly redis: Redis;
   private timer?: NodeJS.Timeout;
   private draining = false;
+  private keys: NodeInfo['keys'];
   private readonly startedAt = new Date().toISOString();
   private readonly key: { nodes: string; node: (id: string) => string; claim: (kind: ClaimKind, id: string) => string; cameras: string; secret: string };
 
@@ -111,7 +114,7 @@ export class NodeRegistry {
   async beat(): Promise<void> {
     const { routers, sessionIds, cameraIds } = this.load();
     const now = Date.now();
-    const info: NodeInfo = { ...this.self, routers, sessions: sessionIds.length, cameras: cameraIds.length, draining: this.draining, startedAt: this.startedAt, beatAt: now };
+    const info: NodeInfo = { ...this.self, keys: this.keys, routers, sessions: sessionIds.length, cameras: cameraIds.length, draining: this.draining, startedAt: this.startedAt, beatAt: now };
     const batch = this.redis.multi().set(this.key.node(this.self.id), JSON.stringify(info), 'PX', NODE_TTL_MS).zadd(this.key.nodes, now, this.self.id);
     // Members long gone leave the index (their own keys have expired already).
     batch.zremrangebyscore(this.key.nodes, '-inf', now - NODE_TTL_MS * 10);
@@ -163,12 +166,16 @@ export class NodeRegistry {
   }
 
   /**
-   * Where a new session's media should live: the least loaded node taking sessions (this one on a tie, to
-   * save a hop). A node draining alone keeps what it has.
+   * Where a new session's media should live: among nodes taking sessions, the one holding most of
+   * `nearCameras` (the site's supervised cameras: their ingest is there already, so the session neither
+   * ingests them again nor pipes them), then the least loaded (this one on a tie, to save a hop). A node
+   * draining alone keeps what it has.
    */
-  async placement(): Promise<NodeInfo | null> {
+  async placement(nearCameras: string[] = []): Promise<NodeInfo | null> {
     const nodes = (await this.liveNodes()).filter((n) => !n.draining);
-    nodes.sort((a, b) => loadOf(a) - loadOf(b) || Number(b.id === this.self.id) - Number(a.id === this.self.id));
+    const holders = [...(await this.holders('camera', nearCameras)).values()];
+    const holding = (n: NodeInfo) => holders.filter((h) => h === n.id).length;
+    nodes.sort((a, b) => holding(b) - holding(a) || loadOf(a) - loadOf(b) || Number(b.id === this.self.id) - Number(a.id === this.self.id));
     return nodes[0] ?? null;
   }
 
@@ -242,6 +249,23 @@ export class NodeRegistry {
       if (parsed.success && alive.has(parsed.data.node)) cameras.set(cameraId, parsed.data);
     }
     return cameras;
+  }
+
+  /**
+   * Refuses to join a platform whose live nodes sign with another key or seal secrets with another key (each
+   * node made its own in a data dir of its own): its seals would not verify, and it could not open the
+   * secrets the database holds. Registered with this node's beats for the next node to compare.
+   */
+  async checkSharedKeys(keys: NonNullable<NodeInfo['keys']>): Promise<void> {
+    const others = (await this.liveNodes()).filter((n) => n.id !== this.self.id && n.keys);
+    const differing = [
+      others.some((n) => n.keys!.signingKeyId !== keys.signingKeyId) && 'SIGNING_KEY_FILE (the signing key)',
+      others.some((n) => n.keys!.secretsFingerprint !== keys.secretsFingerprint) && 'SECRETS_KEY_FILE (the key sealing stored secrets)',
+    ].filter(Boolean);
+    if (differing.length > 0) {
+      throw new Error(`This node's keys differ from those of the platform's running nodes: give every node the same ${differing.join(' and ')}`);
+    }
+    this.keys = keys;
   }
 
   /**

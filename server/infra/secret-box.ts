@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export interface SecretBox {
+  /** Names the key without revealing it (an HMAC of a constant): nodes compare theirs with it. */
+  readonly fingerprint: string;
   seal(plain: string): string;
   open(sealed: string): string;
 }
@@ -23,6 +25,7 @@ export function loadSecretBox(file: string): SecretBox {
     fs.writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   }
   return {
+    fingerprint: crypto.createHmac('sha256', key).update('watchpost secret box').digest('hex'),
     seal(plain) {
       const iv = crypto.randomBytes(12);
       const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);

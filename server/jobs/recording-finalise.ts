@@ -1,8 +1,11 @@
 /**
  * Finalises a stopped recording: its segments become one playable file with a poster, hashed, and the
- * recording row is marked ready. Runs on any node with access to the data dir.
+ * recording row is marked ready. Runs on any node: segments another node recorded come from the evidence
+ * store (S3), where they were put as they closed.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { finaliseSegments } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
@@ -27,6 +30,27 @@ async function sealIfLast(deps: FinaliseDeps, recordingId: string) {
 }
 
 /**
+ * The recording's segment files on this node's disk: those written here are used where they lie, the others
+ * (uploaded by the node that recorded them, as they closed) are fetched from the store first. A segment
+ * in neither place was lost with its node; the rest are joined without it.
+ */
+async function segmentFilesHere(deps: FinaliseDeps, segments: Array<{ path: string }>): Promise<{ files: string[]; fetched: string[] }> {
+  const files: string[] = [];
+  const fetched: string[] = [];
+  for (const segment of segments) {
+    const file = path.join(deps.dataDir, segment.path);
+    if (!fs.existsSync(file)) {
+      if (deps.store.kind === 'local' || (await deps.store.size(segment.path)) === null) continue;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await pipeline(await deps.store.open(segment.path), fs.createWriteStream(file));
+      fetched.push(file);
+    }
+    files.push(file);
+  }
+  return { files, fetched };
+}
+
+/**
  * Joins a stopped recording's segments into one file with a poster, puts both in the evidence store
  * and marks the recording ready (or failed without segments); seals the session if it was the last.
  */
@@ -37,12 +61,16 @@ export async function finaliseRecording(deps: FinaliseDeps, recordingId: string,
     await sealIfLast(deps, recordingId);
     return { recordingId, status: 'failed' as const, reason: 'no segments were recorded' };
   }
-  await progress(10);
   const dir = path.dirname(path.join(deps.dataDir, segments[0]!.path));
-  const result = await finaliseSegments(
-    segments.map((s) => path.join(deps.dataDir, s.path)),
-    path.join(dir, 'recording'),
-  );
+  const { files, fetched } = await segmentFilesHere(deps, segments);
+  await progress(10);
+  let result: Awaited<ReturnType<typeof finaliseSegments>>;
+  try {
+    result = await finaliseSegments(files, path.join(dir, 'recording'));
+  } finally {
+    // Copies of what the store keeps: working files only.
+    for (const file of fetched) fs.rmSync(file, { force: true });
+  }
   await progress(80);
   const stored = { path: path.relative(deps.dataDir, result.path), posterPath: result.posterPath ? path.relative(deps.dataDir, result.posterPath) : null };
   await deps.store.keep(stored.path);

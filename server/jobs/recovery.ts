@@ -13,9 +13,13 @@ import type { Logger } from '../logger.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 import { recordingFolder } from '../archive/evidence-paths.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
+import { storeSegment, type SegmentStoreDeps } from '../live/recording-segments.ts';
 
 interface RecoveryDeps {
   dataDir: string;
+  /** Where salvaged segments go, as the recorder would have put them. */
+  store: EvidenceStore;
   inspections: InspectionService;
   archive: ArchiveService;
   finalise: (recordingId: string) => Promise<void>;
@@ -58,36 +62,39 @@ export async function recoverUnfinishedWork(deps: RecoveryDeps): Promise<{ recor
 
 /**
  * Recordings still `recording` whose node is gone and that have had no segment for `abandonedAfterMs` (the
- * node died and did not come back): closed with every segment on disk kept, and finalised, so the session
- * can be sealed. Run by every node from time to time; a recording is closed once.
+ * node died and did not come back): closed with every segment kept, and finalised, so the session can be
+ * sealed. Run by every node from time to time; a recording is closed once. `endedSessionId`: that
+ * session has ended, so its recordings on gone nodes are closed now, without waiting for them to fall silent.
  */
-export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.now()): Promise<number> {
+export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.now(), endedSessionId?: string): Promise<number> {
   const live = await deps.liveNodes();
   live.add(deps.nodeId);
-  const open = (await deps.inspections.unfinishedRecordings()).filter((r) => r.status === 'recording' && r.nodeId && !live.has(r.nodeId)).slice(0, 100);
+  const open = (await deps.inspections.unfinishedRecordings())
+    .filter((r) => r.status === 'recording' && r.nodeId && !live.has(r.nodeId) && (!endedSessionId || r.sessionId === endedSessionId))
+    .slice(0, 100);
   let closed = 0;
   for (const recording of open) {
     const last = (await deps.inspections.segmentsOf(recording.id)).at(-1);
     const lastActive = last ? last.startedAt.getTime() + last.durationMs : recording.startedAt.getTime();
-    if (now - lastActive < deps.abandonedAfterMs) continue;
+    if (!endedSessionId && now - lastActive < deps.abandonedAfterMs) continue;
     // Only the node that moves it out of `recording` goes on: two nodes sweeping at once close it once.
     if (!(await deps.inspections.recordingStopped(recording.id, { onlyIfRecording: true }))) continue;
     await salvageUnhashedSegments(deps, recording);
     await deps.finalise(recording.id);
     closed += 1;
   }
-  if (closed > 0) deps.logger.warn({ recordings: closed }, 'closed recordings left open by a node that stopped without closing them');
+  if (closed > 0) deps.logger.warn({ recordings: closed, sessionId: endedSessionId }, 'closed recordings left open by a node that stopped without closing them');
   return closed;
 }
 
 /** Segment files on disk after the last hashed one: ffmpeg wrote them but the process died before hashing. */
-async function salvageUnhashedSegments(deps: { dataDir: string; inspections: InspectionService }, recording: { id: string; sessionId: string; startedAt: Date }): Promise<number> {
+async function salvageUnhashedSegments(deps: SegmentStoreDeps & { inspections: InspectionService }, recording: { id: string; sessionId: string; startedAt: Date }): Promise<number> {
   const dir = path.join(deps.dataDir, recordingFolder(recording.sessionId, recording.id));
   const known = await deps.inspections.segmentsOf(recording.id);
   const last = known.at(-1);
   let salvaged = 0;
   for await (const segment of unannouncedSegments(dir, last ? last.seq + 1 : 0, last ? last.startedAt.getTime() + last.durationMs : recording.startedAt.getTime())) {
-    await deps.inspections.addSegment(recording.id, { ...segment, path: path.relative(deps.dataDir, segment.path) });
+    await storeSegment(deps, recording.id, segment);
     salvaged += 1;
   }
   return salvaged;

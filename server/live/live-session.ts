@@ -20,6 +20,8 @@ import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
 import { SessionPipes } from '../cluster/session-pipes.ts';
 import type { ClusterClient } from '../cluster/internal-api.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
+import { RecordingSegments } from './recording-segments.ts';
 
 /** What every live session on the node shares. */
 export interface LiveSessionDeps {
@@ -36,6 +38,8 @@ export interface LiveSessionDeps {
   zones: Pick<CameraZoneService, 'zonesOf'>;
   vision: VisionDeps;
   dataDir: string;
+  /** Where each recording segment goes as it closes (with S3, where other nodes finalise it from). */
+  store: EvidenceStore;
   segmentSeconds: number;
   cameraOfflineMs: number;
   /** Queue the finalisation of a stopped recording. */
@@ -73,7 +77,7 @@ export async function snapshotToTimeline(room: Room, inspections: InspectionServ
 type LiveCamera = Awaited<ReturnType<AdminService['liveCamerasForDeclaration']>>[number];
 
 export class LiveSession {
-  private readonly recorders = new Map<string, { recorder: Recorder; recordingId: string }>();
+  private readonly recorders = new Map<string, { recorder: Recorder; recordingId: string; segments: RecordingSegments }>();
   /**
    * Recorders being stopped, by producer: a stream that ends as the session closes (a camera released
    * first) is stopped by its own event, and the close must still wait for it before the queues go.
@@ -188,12 +192,11 @@ export class LiveSession {
       await inspections.recordingFailed(recordingId);
       throw err;
     }
-    this.recorders.set(info.producerId, { recorder, recordingId });
+    const segments = new RecordingSegments(recordingId, { inspections, store: this.o.store, dataDir: this.o.dataDir, logger: this.o.logger });
+    this.recorders.set(info.producerId, { recorder, recordingId, segments });
     // The stream may have ended (or the session closed) while the recorder was starting.
     if (this.closing || !this.room.producerInfos().some((p) => p.producerId === info.producerId)) await this.stopRecorder(info.producerId);
-    recorder.on('segment', (segment) => {
-      void inspections.addSegment(recordingId, { ...segment, path: path.relative(this.o.dataDir, segment.path) }).catch((err) => this.o.logger.error({ err, recordingId }, 'cannot store segment'));
-    });
+    recorder.on('segment', (segment) => void segments.add(segment));
     recorder.on('restarted', ({ gapMs, reason }) => {
       void timeline
         .append({ sessionId: this.id, kind: 'note', actorId: null, payload: { kind: 'recording_gap', recordingId, gapMs, reason: reason.slice(0, 300) } })
@@ -210,9 +213,8 @@ export class LiveSession {
     if (!entry) return Promise.resolve();
     this.recorders.delete(producerId);
     const stopping = (async () => {
-      const segments = await entry.recorder.stop();
-      // Segments announced during stop() were stored by the listener; store again idempotently to be sure.
-      for (const s of segments) await this.o.inspections.addSegment(entry.recordingId, { ...s, path: path.relative(this.o.dataDir, s.path) });
+      // Those announced during stop() are being stored by the listener; any whose upload failed is tried again.
+      await entry.segments.finish(await entry.recorder.stop());
       await this.o.inspections.recordingStopped(entry.recordingId);
       await this.o.finalise(entry.recordingId);
     })().finally(() => this.stoppingRecorders.delete(producerId));

@@ -140,7 +140,8 @@ export class LiveSessions implements BatchCounting {
         await live.close('node_draining');
       }),
     );
-    for (const edge of this.edges.values()) edge.close('node_draining');
+    // Not told to join again here: their connections are closed next, and they rejoin on the node they reconnect to.
+    for (const edge of this.edges.values()) edge.close();
   }
 
   async closeAll(): Promise<void> {
@@ -221,7 +222,7 @@ export class LiveSessions implements BatchCounting {
     for (let attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
       const found = await registry.homeOf(sessionId);
       if (found.lost) this.noteMoved(sessionId, found.lost.nodeId, 'node_lost', found.lost.silentMs);
-      const home = found.home ?? (await registry.placement());
+      const home = found.home ?? (await registry.placement(await this.siteCameras(declarationId)));
       try {
         if (!home || home.id === registry.self.id) return await this.openHome(sessionId, declarationId);
         await cluster.call(home, sessionId, 'open', { declarationId });
@@ -240,6 +241,11 @@ export class LiveSessions implements BatchCounting {
     }
     logger.error({ err: lastError, sessionId }, 'no node could open the session');
     throw new MediaError('room_closed', 'The session media cannot be opened now; join again');
+  }
+
+  /** The ids of the session's site cameras (placement prefers the node already ingesting them). */
+  private async siteCameras(declarationId: string): Promise<string[]> {
+    return (await this.deps.cameras.liveCamerasForDeclaration(declarationId)).map((c) => c.id);
   }
 
   /** Opens the session's media here, this node holding (or now taking) its claim; once however many ask. */

@@ -59,6 +59,11 @@ export interface SocketServer {
   toWall<E extends keyof ServerToClientEvents>(event: E, ...payload: PushArgs<E>): void;
   /** Pushes an event to the given users wherever they are connected (any API node). */
   toUsers<E extends keyof ServerToClientEvents>(userIds: string[], event: E, ...payload: PushArgs<E>): void;
+  /**
+   * Drops every client's connection, the server staying up: as after a network cut, the clients reconnect
+   * by themselves (a node stopping: through the load balancer, to a live node).
+   */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -145,6 +150,9 @@ export function createSocketServer(httpServer: http.Server, deps: { services: Se
     },
     toUsers(userIds, event, ...payload) {
       if (userIds.length > 0) emitTo(userIds.map(rooms.user), event, ...payload);
+    },
+    dropConnections() {
+      io.engine.close();
     },
     async close() {
       closing = true;

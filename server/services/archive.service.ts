@@ -191,12 +191,14 @@ export class ArchiveService {
       .where(and(eq(recordings.sessionId, sessionId), ne(recordings.status, 'deleted')))
       .orderBy(asc(recordingSegments.path));
     for (const segment of segments) {
+      // In the store (uploaded as it closed), or still only on this node's disk (its upload failed).
       const file = path.join(this.deps.dataDir, segment.path);
-      if (!fs.existsSync(file)) {
+      const stored = (await store.size(segment.path)) !== null;
+      if (!stored && !fs.existsSync(file)) {
         problems.push({ item: segment.path, problem: 'missing' });
         continue;
       }
-      const { sha256 } = await hashFile(file);
+      const { sha256 } = stored ? await hashStored(store, segment.path) : await hashFile(file);
       if (sha256 !== segment.sha256) problems.push({ item: segment.path, problem: 'changed', detail: `sha256 ${sha256} instead of ${segment.sha256}` });
     }
     // The database must still say what the sealed exports say.

@@ -84,8 +84,8 @@ export class RetentionService {
         // The officers' corrections of its vision are pictures of the session too: they go with it (first, so
         // a failure leaves the recording to the next pass rather than the samples behind for ever).
         await this.deps.samples.removeForSession(recording.sessionId);
-        // The playable file and poster are in the evidence store; segments are local working files.
-        for (const stored of [recording.path, recording.posterPath]) if (stored) await store.remove(stored);
+        // The playable file, poster and segments are in the evidence store; a segment whose upload failed lies on local disk.
+        for (const stored of [recording.path, recording.posterPath, ...segments.map((s) => s.path)]) if (stored) await store.remove(stored);
         for (const s of segments) fs.rmSync(path.join(dataDir, s.path), { force: true });
         await db.transaction(async (tx) => {
           await tx.update(recordings).set({ status: 'deleted' }).where(eq(recordings.id, recording.id));
