@@ -49,7 +49,8 @@ export default defineConfig({
         // Chromium decoding live video needs the CPU: the browser tests run alone, after everything else
         // (beside the farm-camera tests, which analyse video continuously, its players starved).
         extends: true,
-        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], env: { WATCHPOST_TEST_DB: 'postgres' }, sequence: { groupOrder: 1 } },
+        // One file at a time: the cluster file alone runs three platform processes beside two browsers.
+        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], env: { WATCHPOST_TEST_DB: 'postgres' }, sequence: { groupOrder: 1 }, fileParallelism: false },
       },
       {
         // mediasoup's own suite against the worker we build (jest globals: describe, test, expect, ...).

@@ -94,7 +94,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('several nodes as one platform', () => {
-  it('registers every node with its load, and refuses internal calls without the cluster secret', async () => {
+  it('registers every node with its load, and refuses internal calls without the cluster secret and a node with keys of its own', async () => {
     const live = await nodes.b.node.liveNodes();
     expect(live.map((n) => n.id).sort()).toEqual(['node-a', 'node-b', 'node-c']);
     expect(live.every((n) => n.workers === 1 && !n.draining && n.url.startsWith('http://127.0.0.1:'))).toBe(true);
@@ -115,6 +115,12 @@ describe('several nodes as one platform', () => {
       ['node-c', false, 1, false],
     ]);
     expect((await (await client(nodes.a, 'entA')).http.get('/api/admin/nodes')).status).toBe(403);
+
+    // A node with a data dir, and so keys, of its own would sign seals nobody can verify and could not open
+    // the secrets the database holds: it refuses to join, naming the settings to share.
+    const joining = startTestPlatform({ database: nodes.a.database, env: { ...env, NODE_ID: 'node-x', REDIS_PREFIX: nodes.a.redisPrefix } });
+    await expect(joining).rejects.toThrow(/same SIGNING_KEY_FILE .* and SECRETS_KEY_FILE/);
+    expect((await nodes.a.node.liveNodes()).map((n) => n.id)).not.toContain('node-x');
   });
 
   it('serves one session through three nodes: the camera ingested on C, the phone on A, the officer on B', async () => {

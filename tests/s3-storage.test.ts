@@ -16,6 +16,7 @@ import { verifyEvidencePackage } from '../server/archive/evidence-package.ts';
 import { openPostgres } from '../server/db/database.ts';
 import { evidenceStoreFor, type s3EvidenceStore } from '../server/infra/evidence-store.ts';
 import { finaliseRecording } from '../server/jobs/recording-finalise.ts';
+import { storeSegment } from '../server/live/recording-segments.ts';
 import { backup, restore } from '../server/maintenance/backup.ts';
 import type { Platform } from '../server/platform.ts';
 import type { Principal } from '../server/services/access.ts';
@@ -26,13 +27,14 @@ import { startTestPlatform } from './support/platform.ts';
 import { startTestS3, type TestS3 } from './support/s3-server.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';
-import { createWorld, PASSWORD, startLiveInspection, type UserKey } from './support/world.ts';
+import { createWorld, PASSWORD, startLiveInspection, type UserKey, type World } from './support/world.ts';
 import type { Socket } from 'socket.io-client';
 
 let s3: TestS3;
 let platform: Platform;
 let sessionId: string;
 let recordingId: string;
+let world: World;
 let officer: TestSocketClient;
 let supervisor: TestSocketClient;
 let outsider: TestSocketClient;
@@ -46,7 +48,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({ env: { ...s3.env, LOG_LEVEL: 'warn' } });
   expect(platform.services.store.kind).toBe('s3');
   const { services } = platform;
-  const world = await createWorld(services);
+  world = await createWorld(services);
   for (const key of ['entA', 'officer1', 'admin'] as UserKey[]) principals[key] = (await services.auth.login(key, PASSWORD)).principal;
   ({ sessionId } = await startLiveInspection(services, principals, world, {
     declaration: { number: '530120261000000777', goodsDescription: 'Frozen pork', declaredQuantity: 20, quantityUnit: 't', sealNumbers: [] },
@@ -76,7 +78,17 @@ beforeAll(async () => {
   ]);
   expect((await encode.exited).code).toBe(0);
   const { sha256, sizeBytes } = await hashFile(path.join(platform.dataDir, segment));
-  await services.inspections.addSegment(recordingId, { seq: 0, path: segment, startedAt: new Date(), durationMs: 3000, sizeBytes, sha256, gapBeforeMs: 0 });
+  // Stored as it closed: into the bucket, and gone from local disk (a node without the file finalises it).
+  await storeSegment({ inspections: services.inspections, store: services.store, dataDir: platform.dataDir }, recordingId, {
+    seq: 0,
+    path: path.join(platform.dataDir, segment),
+    startedAt: new Date(),
+    durationMs: 3000,
+    sizeBytes,
+    sha256,
+    gapBeforeMs: 0,
+  });
+  expect(fs.existsSync(path.join(platform.dataDir, segment))).toBe(false);
   await services.inspections.recordingStopped(recordingId);
   // A snapshot, stored as the live session stores one.
   const jpeg = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'vision', 'seal.jpg'));
@@ -116,18 +128,19 @@ describe('evidence in S3-compatible storage', () => {
         `${base}/evidence/verdict.json`,
         `${base}/recordings/${recordingId}/recording.poster.jpg`,
         `${base}/recordings/${recordingId}/recording.mp4`,
+        `${base}/recordings/${recordingId}/segment-00000.mkv`,
         `${base}/snapshots/snap-1.jpg`,
       ].sort(),
     );
-    // The local copy of the finished recording is gone; the segment (working file) stays.
+    // No local copy is left: the finished recording was uploaded, the segment fetched from the bucket and dropped again.
     expect(fs.existsSync(path.join(platform.dataDir, base, 'recordings', recordingId, 'recording.mp4'))).toBe(false);
-    expect(fs.existsSync(path.join(platform.dataDir, base, 'recordings', recordingId, 'segment-00000.mkv'))).toBe(true);
+    expect(fs.existsSync(path.join(platform.dataDir, base, 'recordings', recordingId, 'segment-00000.mkv'))).toBe(false);
     // Byte for byte what the finaliser produced (hashed on local disk before the upload).
     const [row] = await platform.services.inspections.recordingsOf(principals.officer1, sessionId);
     const uploaded = await objectBytes(`${base}/recordings/${recordingId}/recording.mp4`);
     expect(crypto.createHash('sha256').update(uploaded).digest('hex')).toBe(row!.sha256);
     const verified = await supervisor.http.get(`/api/sessions/${sessionId}/verify`);
-    expect(verified.body).toMatchObject({ ok: true, checkedArtefacts: 5, problems: [] });
+    expect(verified.body).toMatchObject({ ok: true, checkedArtefacts: 5, checkedSegments: 1, problems: [] });
   });
 
   it('plays a recording from the bucket with range requests, behind the access check', async () => {
@@ -159,11 +172,25 @@ describe('evidence in S3-compatible storage', () => {
     expect(await verifyEvidencePackage(file)).toMatchObject({ ok: true, problems: [] });
   });
 
+  it("keeps a ticket's attachment in the bucket, where any node serves it from", async () => {
+    const ticket = await platform.services.tickets.create(principals.entA, world.enterprises.a, { subject: 'general', portId: world.ports.main, title: 'Labels', text: 'Is this label right?' });
+    const bytes = fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'vision', 'seal.jpg'));
+    const replied = await platform.services.tickets.reply(principals.entA, ticket.id, 'The label', { name: 'label.jpg', contentType: 'image/jpeg', bytes });
+    const messageId = replied.messages.at(-1)!.id;
+    const keys = await platform.services.store.list(`tickets/${ticket.id}`);
+    expect(keys).toHaveLength(1);
+    expect(fs.existsSync(path.join(platform.dataDir, keys[0]!))).toBe(false);
+    const served = await fetch(`${platform.url}/api/tickets/${ticket.id}/attachments/${messageId}`, { headers: { cookie: officer.cookie } });
+    expect([served.status, served.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+    expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
   it('backs up the bucket with the database, and restores both into an empty data dir, database and bucket prefix', async () => {
     const target = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-backup-'));
     const info = await backup(platform.database, { dataDir: platform.dataDir, databaseUrl: (platform.database as { url?: string }).url, store: platform.services.store, target });
     expect(info).toMatchObject({ database: 'postgres', storage: 's3' });
     expect(fs.existsSync(path.join(target, 'objects', 'sessions', sessionId, 'recordings', recordingId, 'recording.mp4'))).toBe(true);
+    expect(fs.readdirSync(path.join(target, 'objects', 'tickets'))).toHaveLength(1);
 
     const emptyDb = await createEmptyDatabase();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-restored-'));
@@ -219,6 +246,7 @@ describe('evidence in S3-compatible storage', () => {
     const run = await services.retention.run();
     expect(run.deleted).toEqual([expect.objectContaining({ recordingId, sessionId })]);
     expect(await services.store.size(`sessions/${sessionId}/recordings/${recordingId}/recording.mp4`)).toBeNull();
+    expect(await services.store.size(`sessions/${sessionId}/recordings/${recordingId}/segment-00000.mkv`)).toBeNull();
     const report = await services.archive.verify(null, sessionId);
     expect(report.deletedByRetention).toContain(`sessions/${sessionId}/recordings/${recordingId}/recording.mp4`);
   });

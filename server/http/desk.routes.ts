@@ -1,4 +1,5 @@
 /** The enterprise's desk with customs: problem tickets and policy notices. */
+import { pipeline } from 'node:stream/promises';
 import express from 'express';
 import { z } from 'zod';
 import type { Api } from './api.ts';
@@ -186,7 +187,7 @@ export function deskRoutes(api: Api, deps: { tickets: TicketService; notices: No
       const file = await tickets.attachment(principal, params.id, params.messageId);
       // attachment() names the type from the file's extension (page.html: text/html): the stored type is set after it.
       res.attachment(file.name).set({ 'Content-Type': file.contentType, 'X-Content-Type-Options': 'nosniff' });
-      await new Promise<void>((resolve, reject) => res.sendFile(file.file, (err) => (err ? reject(err) : resolve())));
+      await pipeline(await file.open(), res);
     },
   );
   api.route(

@@ -278,9 +278,9 @@ export function sessionRoutes(
   api.route(
     { method: 'get', path: '/exports/:exportId/file', summary: 'Download your finished evidence package', tag: 'archive', access: 'any', params: exportParams, response: binary },
     async ({ principal, params, req, res }) => {
-      // Packages are built on local disk and kept there for their requester.
+      // Packages are built on the disk of the node that ran the job, then kept in the evidence store for their requester.
       const file = await exports.file(principal, params.exportId);
-      await sendStored(req, res, exportsStore, file, { downloadName: path.basename(file) });
+      await sendStored(req, res, store, file, { downloadName: path.basename(file) });
     },
   );
 
@@ -349,7 +349,6 @@ export function sessionRoutes(
   );
 
   // Evidence files: streamed with Range support (seekable in a browser), behind the session's access check.
-  const exportsStore = localEvidenceStore(dataDir);
   const recordingParams = uuidParam.extend({ recordingId: z.uuid() });
   api.route(
     {

@@ -75,6 +75,8 @@ export function startEvidenceExports(deps: {
         // Changed evidence will not change back by retrying: the package fails once, visibly.
         throw err instanceof EvidenceChangedError ? new UnrecoverableError(err.message) : err;
       });
+      // Into the evidence store: the download may reach any node (S3: uploaded; local: where it lies).
+      await deps.store.keep(relative);
       await deps.packages.tellReady(principal.userId, sessionId);
       return { file: relative, ...result };
     },

@@ -18,7 +18,7 @@ export interface SegmentStoreDeps {
 }
 
 /** Stores one segment: its row, then its file (idempotent: the row is not added twice). */
-export async function storeSegment(deps: SegmentStoreDeps, recordingId: string, segment: RecordedSegment): Promise<void> {
+export async function storeSegment(deps: Omit<SegmentStoreDeps, 'logger'>, recordingId: string, segment: RecordedSegment): Promise<void> {
   const relative = path.relative(deps.dataDir, segment.path);
   await deps.inspections.addSegment(recordingId, { ...segment, path: relative });
   await deps.store.keep(relative);

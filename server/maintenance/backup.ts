@@ -16,7 +16,9 @@ import { downloadAll, type EvidenceStore } from '../infra/evidence-store.ts';
 const run = promisify(execFile);
 
 /** What is stored under the data dir and belongs in a backup (not the embedded database, not Redis). */
-const STORED = ['sessions', 'keys', 'exports'];
+const STORED = ['sessions', 'tickets', 'keys', 'exports'];
+/** What the object store holds (with S3): the sessions' evidence and the tickets' attachments. */
+const STORED_OBJECTS = ['sessions', 'tickets'];
 const PGLITE_DUMP = 'database.pglite.tar.gz';
 const POSTGRES_DUMP = 'database.pgdump';
 /** Files that came from the object store, kept apart so restore can put them back there. */
@@ -47,7 +49,7 @@ export async function backup(database: Database, opts: { dataDir: string; databa
     if (!fs.existsSync(from)) continue;
     fs.cpSync(from, path.join(target, 'files', name), { recursive: true, preserveTimestamps: true });
   }
-  if (opts.store.kind === 's3') await downloadAll(opts.store, 'sessions', path.join(target, OBJECTS));
+  if (opts.store.kind === 's3') for (const folder of STORED_OBJECTS) await downloadAll(opts.store, folder, path.join(target, OBJECTS));
   for (const dir of ['files', OBJECTS]) {
     for (const file of walkFiles(path.join(target, dir))) {
       files += 1;

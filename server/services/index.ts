@@ -150,7 +150,7 @@ export function createServices(options: {
     timeline,
     forms,
     formImports: new FormImportService({ db: deps.db, forms, dataDir: deps.dataDir }),
-    tickets: new TicketService({ db: deps.db, events, dataDir: deps.dataDir, clock: options.clock }),
+    tickets: new TicketService({ db: deps.db, events, store: deps.store, clock: options.clock }),
     notices: new NoticeService({ db: deps.db, events, clock: options.clock }),
     plans: new SupervisionPlanService({ db: deps.db, clock: options.clock }),
     enterpriseRecords: new EnterpriseRecordService({ db: deps.db, rectifications }),

@@ -5,8 +5,8 @@
  * for the enterprise; either closes it. Attachments are kept under the data directory with their sha256.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { bookings, declarations, enterprises, ports, ticketMessages, tickets, users, type ticketSubjects } from '../db/schema.ts';
@@ -15,6 +15,7 @@ import { isEnterpriseSide, mayRead, requireActsFor, type Principal } from './acc
 import { appendAudit } from './audit.service.ts';
 import { sha256Hex } from '../../media/files.ts';
 import type { DomainEvents } from './domain-events.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { announce, enterpriseUsers, portOfficers, storeNotifications } from './recipients.ts';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -32,7 +33,7 @@ export interface TicketInput {
 export class TicketService {
   private readonly clock: () => Date;
 
-  constructor(private readonly deps: { db: Db; events: DomainEvents; dataDir: string; clock?: () => Date }) {
+  constructor(private readonly deps: { db: Db; events: DomainEvents; store: EvidenceStore; clock?: () => Date }) {
     this.clock = deps.clock ?? (() => new Date());
   }
 
@@ -156,10 +157,9 @@ export class TicketService {
     const now = this.clock();
     let stored: { name: string; contentType: string; size: number; sha256: string; path: string } | null = null;
     if (attachment) {
-      const relative = path.join('tickets', t.id, `${crypto.randomUUID()}`);
-      const file = path.join(this.deps.dataDir, relative);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, attachment.bytes);
+      // In the evidence store, which every node reads (S3 with several nodes).
+      const relative = path.posix.join('tickets', t.id, `${crypto.randomUUID()}`);
+      await this.deps.store.write(relative, attachment.bytes);
       stored = {
         name: attachment.name,
         contentType: attachment.contentType,
@@ -197,13 +197,14 @@ export class TicketService {
   }
 
   /** An attachment's bytes, for whoever may read the ticket. */
-  async attachment(p: Principal, id: string, messageId: number): Promise<{ name: string; contentType: string; file: string }> {
+  async attachment(p: Principal, id: string, messageId: number): Promise<{ name: string; contentType: string; open: () => Promise<Readable> }> {
     await this.readableTicket(p, id);
     const [m] = await this.deps.db
       .select({ attachment: ticketMessages.attachment })
       .from(ticketMessages)
       .where(and(eq(ticketMessages.ticketId, id), eq(ticketMessages.id, messageId)));
     if (!m?.attachment) throw notFound('Attachment');
-    return { name: m.attachment.name, contentType: m.attachment.contentType, file: path.join(this.deps.dataDir, m.attachment.path) };
+    const stored = m.attachment.path;
+    return { name: m.attachment.name, contentType: m.attachment.contentType, open: () => this.deps.store.open(stored) };
   }
 }

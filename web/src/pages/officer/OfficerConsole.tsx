@@ -18,6 +18,8 @@ import { cameraIdOf, useCountingLines, useLiveAlarms, useLoadingBatches, useOffi
 import { useVisionResults } from '../../components/vision-results.ts';
 import { CorrectButtons } from '../../components/CorrectionEditor.tsx';
 
+const streamEnded = (err: unknown) => ['producer_not_found', 'consumer_not_found'].includes((err as { code?: string } | null)?.code ?? '');
+
 export function OfficerConsole({ sessionId, view }: { sessionId: string; view: 'console' | 'wall' }) {
   const { t, tMaybe, time } = useI18n();
   const { navigate } = useRouter();
@@ -25,7 +27,9 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
   const { client, status, timeline, joined } = inspection;
   const role = joined?.role;
   const [error, setError] = useState<unknown>(null);
-  const onError = useCallback((err: unknown) => setError(err), []);
+  // A stream that ended while being opened (its sender left, or the session's media moved to another
+  // server) is no fault to show: its tile goes with it, and what replaces it opens by itself.
+  const onError = useCallback((err: unknown) => !streamEnded(err) && setError(err), []);
 
   const cache = useTrackCache(inspection);
   const vision = useVisionResults(client);
