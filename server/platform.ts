@@ -287,8 +287,10 @@ export async function startPlatform(config: Config, options: { database?: Databa
       cameraOfflineMs: config.CAMERA_OFFLINE_SECONDS * 1000,
       registry,
       cluster,
+      tellOtherNodes: { contextChanged: (siteId) => sockets.toOtherNodes('farm:context', siteId) },
       logger,
     });
+    sockets.onOtherNodes('farm:context', (siteId) => supervision.forgetContext(siteId));
     // A camera changed on whichever node administration reached: the node holding it applies the change.
     services.events.on('camera.changed', ({ cameraId }) => sockets.toOtherNodes('camera:changed', cameraId));
     sockets.onOtherNodes('camera:changed', (cameraId) => void supervision.changed(cameraId));

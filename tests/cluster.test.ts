@@ -295,7 +295,7 @@ describe('several nodes as one platform', () => {
     const { rtpPort } = await freeUdpPortPair();
     simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 25 }));
     // Registered through node A: every node hears of it, and the first to claim it holds it (A or B).
-    const cameraId = (await nodes.a.services.admin.createCamera(actors.admin, { siteId: site.id, name: 'Pen 1', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true })).id;
+    const cameraId = (await nodes.a.services.admin.createCamera(actors.admin, { siteId: site.id, name: 'Pen 1', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true, analysis: ['count'] })).id;
     const [holder, other] = await waitFor(
       () => (nodes.a.media.supervision.feed(cameraId)?.online ? [nodes.a, nodes.b] : nodes.b.media.supervision.feed(cameraId)?.online ? [nodes.b, nodes.a] : null),
       'the camera live on one node',
@@ -331,6 +331,15 @@ describe('several nodes as one platform', () => {
     await waitFor(async () => !(await other.media.supervision.wallStreams()).some((s) => s.producer.cameraId === cameraId), 'taken off the wall by its holder');
     expect((await admin.http.request('PATCH', `/api/admin/cameras/${cameraId}`, { liveView: true })).status).toBe(200);
     await waitFor(async () => (await other.media.supervision.wallStreams()).some((s) => s.producer.cameraId === cameraId), 'back on the wall');
+
+    // A loading record's still and its deck counts, asked through the other node, are taken on the holder.
+    const still = await other.media.supervision.still(cameraId);
+    expect([still.jpeg.subarray(0, 2).toString('hex'), still.width, still.height]).toEqual(['ffd8', 640, 360]);
+    await waitFor(() => holder.media.supervision.isCounting(cameraId), 'the holder counting', 60_000);
+    expect(await other.media.supervision.isCounting(cameraId)).toBe(true);
+    expect(await other.media.supervision.startBatch(cameraId, 'deck-1', { a: [0, 0.5], b: [1, 0.5] })).toBe(true);
+    expect(await other.media.supervision.endBatch(cameraId, 'deck-1')).toMatchObject({ forward: expect.any(Number), backward: expect.any(Number) });
+    expect(await other.media.supervision.endBatch(cameraId, 'deck-1')).toBeNull(); // closed once, on the holder
 
     // The holder stops: the other node takes the camera over, and the wall viewer, told, sees it again.
     const stopping = Date.now();

@@ -24,9 +24,9 @@ const live: LoadingLive = {
   still: async () => {
     throw new Error('no picture in this test');
   },
-  isCounting: () => true,
-  startBatch: (_cameraId, batchId) => (batches.push(batchId), true),
-  endBatch: (batchId) => (batches.includes(batchId) ? { forward: 20, backward: 0, net: 20 } : null),
+  isCounting: async () => true,
+  startBatch: async (_cameraId, batchId) => (batches.push(batchId), true),
+  endBatch: async (_cameraId, batchId) => (batches.includes(batchId) ? { forward: 20, backward: 0, net: 20 } : null),
   contextChanged: () => {},
 };
 

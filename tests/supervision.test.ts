@@ -473,10 +473,10 @@ describe('farm supervision', () => {
     // Its recording and analysis change on the same feed too: the camera's ingest goes on.
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { recording: 'off', analysis: ['count'] })).status).toBe(200);
     await platform.media.supervision.refresh(penCamera);
-    expect(platform.media.supervision.isCounting(penCamera)).toBe(true);
+    expect(await platform.media.supervision.isCounting(penCamera)).toBe(true);
     expect((await admin.request('PATCH', `/api/admin/cameras/${penCamera}`, { recording: 'continuous', analysis: [] })).status).toBe(200);
     await platform.media.supervision.refresh(penCamera);
-    expect(platform.media.supervision.isCounting(penCamera)).toBe(false);
+    expect(await platform.media.supervision.isCounting(penCamera)).toBe(false);
     expect(await platform.media.feeds.pid(penCamera)).toBe(pid);
     // The same ingest throughout (the pid); on two loaded cores its frames may pause past the 3 s offline mark.
     await waitFor(() => supervised(penCamera)?.online === true, 'the camera online', 20_000);

@@ -37,12 +37,20 @@ export const clusterCalls = {
   },
   /** Take one of the caller's streams into this session: the caller sends from ip:port. */
   pipeIn: { body: z.object({ info: producerInfoSchema, rtpParameters, paused: z.boolean(), ...endpoint }), reply: z.object(endpoint) },
-  /** A loading batch counted on the session's home: is the camera counted, open a batch on it, close one. */
+  /**
+   * A loading batch counted on the session's home (room: the session), or on the node holding a supervised
+   * camera (room: the wall): is the camera counted, open a batch on it, close one.
+   */
   batchCounting: { body: z.object({ cameraId: id }), reply: z.object({ counting: z.boolean() }) },
   batchStart: { body: z.object({ cameraId: id, batchId: id, line: z.object({ a: point, b: point }) }), reply: z.object({ started: z.boolean() }) },
   batchEnd: {
     body: z.object({ batchId: id }),
     reply: z.object({ counted: z.object({ forward: z.number().int(), backward: z.number().int(), net: z.number().int() }).nullable() }),
+  },
+  /** A still of a supervised camera held by this node (a loading record's checklist tick keeps one): JPEG in base64. */
+  still: {
+    body: z.object({ cameraId: id }),
+    reply: z.object({ jpeg: z.base64().max(16_000_000), width: z.number().int().min(1), height: z.number().int().min(1) }),
   },
   /** The stream the caller was sending through a pipe has ended: close what it fed here. */
   pipeClosed: { body: z.object({ producerId: id }), reply: z.object({}) },
@@ -57,4 +65,6 @@ export interface InterNodeEvents {
   'session:ended': (sessionId: string) => void;
   /** A camera's registration changed (administration on some node): the node holding it applies it. */
   'camera:changed': (cameraId: string) => void;
+  /** A loading record at the farm opened or was decided: every node checks the farm's reads against it afresh. */
+  'farm:context': (siteId: string) => void;
 }

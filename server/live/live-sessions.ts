@@ -166,6 +166,9 @@ export class LiveSessions implements BatchCounting {
       (this.live(sessionId) ?? this.openEdge(sessionId))?.pipes.closedThere(caller, producerId);
       return {};
     },
+    still: async () => {
+      throw new ClusterCallError(404, 'not_found', 'stills are asked of the camera wall');
+    },
   };
 
   latestFrame(sessionId: string, cameraId: string, task: VisionTask): AnalysedFrame | null {

@@ -23,6 +23,7 @@ import type { CameraZone } from '../contracts/zones.ts';
 import { scheduleState } from '../contracts/schedule.ts';
 import { loadOf, type NodeRegistry } from '../cluster/node-registry.ts';
 import { ClusterCallError, type ClusterClient, type ClusterHandlers } from '../cluster/internal-api.ts';
+import type { ClusterBody, ClusterReply } from '../contracts/cluster.ts';
 import { SessionPipes } from '../cluster/session-pipes.ts';
 import { WALL } from '../contracts/live-events.ts';
 
@@ -109,6 +110,8 @@ export class Supervision implements LoadingLive {
       /** The platform's nodes: each supervised camera is held (ingested, analysed, recorded) by one of them. */
       registry: NodeRegistry;
       cluster: ClusterClient;
+      /** What the other nodes must hear of (a farm's loading context changed). */
+      tellOtherNodes: { contextChanged(siteId: string): void };
       logger: Logger;
       now?: () => Date;
     },
@@ -268,9 +271,16 @@ export class Supervision implements LoadingLive {
     open: notOnTheWall,
     producers: notOnTheWall,
     pipeIn: notOnTheWall,
-    batchCounting: notOnTheWall,
-    batchStart: notOnTheWall,
-    batchEnd: notOnTheWall,
+    // A supervised camera's loading counts and stills, asked by the node an officer's request reached.
+    batchCounting: async (_room, _caller, { cameraId }) => ({ counting: this.vision.isCounting(cameraId) }),
+    batchStart: async (_room, _caller, { cameraId, batchId, line }) => ({ started: this.vision.startBatch(cameraId, batchId, line) }),
+    batchEnd: async (_room, _caller, { batchId }) => ({ counted: this.vision.endBatch(batchId) }),
+    still: async (_room, _caller, { cameraId }) => {
+      const still = await this.stillHere(cameraId).catch(() => {
+        throw new ClusterCallError(409, 'camera_not_live', 'the camera is not live here');
+      });
+      return { ...still, jpeg: still.jpeg.toString('base64') };
+    },
     pipeOut: async (_room, caller, { producerId, ip, port }) => {
       await this.wallRoom();
       return this.wallPipes!.sendTo(caller, producerId, { ip, port });
@@ -318,8 +328,14 @@ export class Supervision implements LoadingLive {
     return this.held.get(cameraId)?.feed ?? null;
   }
 
-  /** A still of a supervised camera's picture now (a loading record's checklist tick keeps one). */
+  /** A still of a supervised camera's picture now (a loading record's checklist tick keeps one), from whichever node holds it. */
   async still(cameraId: string): Promise<{ jpeg: Buffer; width: number; height: number }> {
+    const reply = await this.onHolder(cameraId, 'still', { cameraId });
+    if (reply) return { ...reply, jpeg: Buffer.from(reply.jpeg, 'base64') };
+    return this.stillHere(cameraId);
+  }
+
+  private async stillHere(cameraId: string): Promise<{ jpeg: Buffer; width: number; height: number }> {
     const entry = this.held.get(cameraId);
     if (!entry?.feed.online) throw new MediaError('producer_not_found', 'The camera is not live');
     return grabStill(entry.feed.room, entry.feed.producer);
@@ -329,19 +345,46 @@ export class Supervision implements LoadingLive {
     return this.vision.latestFrame(cameraId, task);
   }
 
-  isCounting(cameraId: string): boolean {
-    return this.vision.isCounting(cameraId);
+  /** Counting on a supervised camera is done by the node holding it: asked there when that is another node. */
+  async isCounting(cameraId: string): Promise<boolean> {
+    const reply = await this.onHolder(cameraId, 'batchCounting', { cameraId }).catch(() => ({ counting: false }));
+    return reply ? reply.counting : this.vision.isCounting(cameraId);
   }
 
-  startBatch(cameraId: string, batchId: string, line: BatchLine): boolean {
-    return this.vision.startBatch(cameraId, batchId, line);
+  async startBatch(cameraId: string, batchId: string, line: BatchLine): Promise<boolean> {
+    const reply = await this.onHolder(cameraId, 'batchStart', { cameraId, batchId, line }).catch(() => ({ started: false }));
+    return reply ? reply.started : this.vision.startBatch(cameraId, batchId, line);
   }
 
-  endBatch(batchId: string) {
-    return this.vision.endBatch(batchId);
+  async endBatch(cameraId: string, batchId: string) {
+    const reply = await this.onHolder(cameraId, 'batchEnd', { batchId }).catch(() => ({ counted: null }));
+    return reply ? reply.counted : this.vision.endBatch(batchId);
   }
 
+  /**
+   * Asks the node holding the camera when that is another live node (null: it is held here, or nowhere, and
+   * this node answers). A holder that cannot answer is reported as the camera not being live.
+   */
+  private async onHolder<C extends 'still' | 'batchCounting' | 'batchStart' | 'batchEnd'>(cameraId: string, call: C, body: ClusterBody<C>): Promise<ClusterReply<C> | null> {
+    if (this.held.has(cameraId)) return null;
+    const { home } = await this.deps.registry.holderOf('camera', cameraId);
+    if (!home || home.id === this.deps.registry.self.id) return null;
+    try {
+      return await this.deps.cluster.call(home, WALL, call, body);
+    } catch (err) {
+      if (!(err instanceof ClusterCallError)) throw err;
+      this.deps.logger.warn({ err, cameraId, call, holder: home.id }, 'the node holding the camera cannot answer');
+      throw new MediaError('producer_not_found', 'The camera is not live');
+    }
+  }
+
+  /** A loading record at the farm opened or was decided: reads there are checked afresh, here and on the nodes holding its other cameras. */
   contextChanged(siteId: string): void {
+    this.forgetContext(siteId);
+    this.deps.tellOtherNodes.contextChanged(siteId);
+  }
+
+  forgetContext(siteId: string): void {
     this.vision.forgetContext(siteId);
   }
 

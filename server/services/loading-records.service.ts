@@ -39,9 +39,10 @@ import type { DomainEvents } from './domain-events.ts';
 export interface LoadingLive {
   /** A JPEG of a supervised camera's picture now. */
   still(cameraId: string): Promise<{ jpeg: Buffer; width: number; height: number }>;
-  isCounting(cameraId: string): boolean;
-  startBatch(cameraId: string, batchId: string, line: { a: [number, number]; b: [number, number] }): boolean;
-  endBatch(batchId: string): { forward: number; backward: number; net: number } | null;
+  /** Counting is done by the node holding the camera, this one or another. */
+  isCounting(cameraId: string): Promise<boolean>;
+  startBatch(cameraId: string, batchId: string, line: { a: [number, number]; b: [number, number] }): Promise<boolean>;
+  endBatch(cameraId: string, batchId: string): Promise<{ forward: number; backward: number; net: number } | null>;
   /** What reads at the farm are checked against changed (a record opened or was decided). */
   contextChanged(siteId: string): void;
 }
@@ -178,13 +179,13 @@ export class LoadingRecordService {
     const record = await this.conducted(p, recordId);
     const camera = await this.farmCamera(record, input.cameraId);
     if (!camera.analysis.includes('count')) throw new AppError('conflict', 'This camera is not set up for counting', { reason: 'camera_not_counting' });
-    if (!this.deps.live.isCounting(camera.id)) throw new AppError('conflict', 'The camera is not live yet', { reason: 'camera_not_live' });
+    if (!(await this.deps.live.isCounting(camera.id))) throw new AppError('conflict', 'The camera is not live yet', { reason: 'camera_not_live' });
     const event = await this.writeOpen(recordId, async ({ tx, append }) => {
       const decks = deckStateOf(await readLoadingEvents(tx, recordId));
       if (decks.open) throw deckOpen();
       return append('deck_opened', p.userId, { deck: decks.closed.length + 1, cameraId: camera.id, camera: camera.name, line: input.line });
     });
-    this.deps.live.startBatch(camera.id, deckBatchId(recordId, event.payload.deck), input.line);
+    await this.deps.live.startBatch(camera.id, deckBatchId(recordId, event.payload.deck), input.line);
     return event;
   }
 
@@ -198,7 +199,7 @@ export class LoadingRecordService {
     return this.writeOpen(recordId, async ({ tx, append }) => {
       const { open } = deckStateOf(await readLoadingEvents(tx, recordId));
       if (!open) throw new AppError('conflict', 'No deck is being counted', { reason: 'no_open_deck' });
-      const counted = this.deps.live.endBatch(deckBatchId(recordId, open.deck));
+      const counted = await this.deps.live.endBatch(open.cameraId, deckBatchId(recordId, open.deck));
       return append('deck_closed', p.userId, { deck: open.deck, cameraId: open.cameraId, ...(counted ?? { forward: 0, backward: 0, net: 0, interrupted: true }) });
     });
   }
