@@ -18,7 +18,7 @@ import { eq } from 'drizzle-orm';
 import { CameraIngest } from '../media/index.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
-import { recordingSegments, recordings } from '../server/db/schema.ts';
+import { inspectionSessions, recordingSegments, recordings } from '../server/db/schema.ts';
 import { ABANDONED_AFTER_MS } from '../server/jobs/recovery.ts';
 import { startNpmStart } from './support/npm-start.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -287,6 +287,14 @@ describe('several nodes as one platform', () => {
     expect(stillOpen.length).toBeLessThan(openBefore.length);
     const abandoned = openBefore.filter((r) => !stillOpen.some((s) => s.id === r.id)).map((r) => r.id);
     await waitFor(async () => (await rows()).filter((r) => abandoned.includes(r.id)).every((r) => r.status === 'ready'), 'the killed node’s recordings finalised', 60_000);
+
+    // The session ends, and its home misses the one message saying so: its periodic check closes the media.
+    const home = (await nodes.a.node.homeOf(sessionId)).home!.id === 'node-a' ? nodes.a : nodes.b;
+    expect(await home.media.live.closeEnded()).toEqual([]);
+    await nodes.a.database.db.update(inspectionSessions).set({ status: 'closed', endedAt: new Date() }).where(eq(inspectionSessions.id, sessionId));
+    expect(await home.media.live.closeEnded()).toEqual([sessionId]);
+    expect(home.media.live.live(sessionId)).toBeNull();
+    await waitFor(async () => (await rows()).every((r) => r.status !== 'recording'), 'its recordings stopped');
   }, 240_000);
 
   it('holds a supervised camera on one node, shows it on the wall of every node, and hands it over when that node stops', async () => {

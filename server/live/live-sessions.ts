@@ -19,6 +19,8 @@ import type { TimelineEventOf } from '../contracts/timeline.ts';
 
 /** Tries to find a session's home before giving up (another node claimed it first, or its home just went). */
 const PLACEMENT_TRIES = 4;
+/** Every this many home checks (a second each), the sessions here are checked for having ended. */
+const ENDED_CHECK_TICKS = 30;
 /** An edge nobody has joined this long after it opened is closed. */
 const EMPTY_EDGE_MS = 10_000;
 
@@ -29,6 +31,7 @@ export class LiveSessions implements BatchCounting {
   /** Sessions whose media is opening here as their home (asked by a participant here or by another node). */
   private readonly homeOpening = new Map<string, Promise<LiveSession>>();
   private readonly watchTimer: NodeJS.Timeout;
+  private watchTicks = 0;
 
   constructor(private readonly deps: LiveSessionDeps & { registry: NodeRegistry }) {
     // Its rooms notice by themselves (their routers close); this is for the log.
@@ -304,7 +307,20 @@ export class LiveSessions implements BatchCounting {
       .catch((err: unknown) => this.deps.logger.warn({ err, sessionId }, 'cannot note that the session media moved'));
   }
 
+  /** Closes the media here of sessions that have ended; their ids. */
+  async closeEnded(): Promise<string[]> {
+    const ended = await this.deps.inspections.closedAmong([...this.sessions.keys()]);
+    for (const sessionId of ended) {
+      this.deps.logger.warn({ sessionId }, 'closing the media of a session that ended (its end was not heard here)');
+      await this.close(sessionId);
+    }
+    return ended;
+  }
+
   private async watchHomes(): Promise<void> {
+    // The inspection ended and the message saying so did not reach this node (it is one pub/sub message):
+    // its media would go on recording until everybody left. Checked against the database now and then.
+    if (++this.watchTicks % ENDED_CHECK_TICKS === 0) await this.closeEnded().catch((err: unknown) => this.deps.logger.warn({ err }, 'cannot check for ended sessions'));
     if (this.sessions.size > 0) {
       // Streams from edges on nodes that died carry nothing any more: they end here (recordings closed).
       const nodes = await this.deps.registry.liveNodes().catch(() => null);

@@ -199,6 +199,16 @@ export class InspectionService {
     await this.deps.db.update(recordings).set({ status: 'failed' }).where(eq(recordings.id, recordingId));
   }
 
+  /** Which of these sessions are closed (the inspection ended): a node holding their media lets it go. */
+  async closedAmong(sessionIds: string[]): Promise<string[]> {
+    if (sessionIds.length === 0) return [];
+    const rows = await this.deps.db
+      .select({ id: inspectionSessions.id })
+      .from(inspectionSessions)
+      .where(and(inArray(inspectionSessions.id, sessionIds), eq(inspectionSessions.status, 'closed')));
+    return rows.map((r) => r.id);
+  }
+
   async sessionOfRecording(recordingId: string): Promise<string | null> {
     const [row] = await this.deps.db.select({ sessionId: recordings.sessionId }).from(recordings).where(eq(recordings.id, recordingId));
     return row?.sessionId ?? null;
