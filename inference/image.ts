@@ -15,8 +15,8 @@ export interface Box {
   h: number;
 }
 
-/** Decodes any image file sharp reads (JPEG, PNG, WebP, ...) to packed RGB. */
-export async function readImageFile(file: string): Promise<RgbImage> {
+/** Decodes any image sharp reads (JPEG, PNG, WebP, ...), a file or its bytes, to packed RGB. */
+export async function readImageFile(file: string | Buffer): Promise<RgbImage> {
   const { data, info } = await sharp(file).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };

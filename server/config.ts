@@ -151,6 +151,11 @@ const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash and underscore, at most 64')
       .optional(),
+    /**
+     * What this node does for the platform: `all` (sessions, cameras, their analysis), or `inference` (only
+     * analysis: the other nodes send it their cameras' frames and take no work of theirs there).
+     */
+    NODE_ROLE: z.enum(['all', 'inference']).default('all'),
     /** How other nodes reach this one's internal API (http://host:port). Unset: http://HOST:PORT as listened on. */
     NODE_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** The address other nodes send piped media to (this node's address on the cluster network). Unset: MEDIA_ANNOUNCED_IP, else MEDIA_LISTEN_IP (127.0.0.1 when that is 0.0.0.0). */

@@ -32,7 +32,8 @@ import { Supervision } from './live/supervision.ts';
 import { LoadingBatchService } from './services/loading-batches.service.ts';
 import { LoadingRecordService } from './services/loading-records.service.ts';
 import { FrameCorrectionService } from './services/vision-samples.service.ts';
-import { InferencePool } from '../inference/index.ts';
+import { InferencePool, readImageFile } from '../inference/index.ts';
+import { InferenceNodes } from './cluster/inference-nodes.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
 import { MediaWorkerPool } from '../media/index.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -56,6 +57,8 @@ export interface Platform {
   logger: Logger;
   /** For tests and operations: the inference worker processes (none until the first analysed camera). */
   inferencePids(): Promise<number[]>;
+  /** Jobs this node's inference workers have run (frames and images; an inference node's are the other nodes' frames). */
+  inferenceJobs(): Promise<number>;
   /** Start-up recovery of the last run's unfinished work; settles when it is done (null if it failed). */
   recovered: Promise<Awaited<ReturnType<typeof recoverUnfinishedWork>> | null>;
   /** Sends the outbox now instead of at the next sweep (tests, operations). */
@@ -165,14 +168,20 @@ export async function startPlatform(config: Config, options: { database?: Databa
         if (version !== started.countModelVersion) started.setCountModel(version);
         return started;
       }));
-    services.events.on('model.changed', async ({ version }) => {
+    const switchCountModel = async (version: string) => {
       const running = inferencePool ? await inferencePool.catch(() => null) : null;
       try {
         running?.setCountModel(version);
       } catch (err) {
         logger.error({ err, version }, 'cannot switch the counting model');
       }
+    };
+    // Every node's workers switch, inference nodes' included.
+    services.events.on('model.changed', async ({ version }) => {
+      await switchCountModel(version);
+      sockets.toOtherNodes('model:changed', version);
     });
+    sockets.onOtherNodes('model:changed', (version) => void switchCountModel(version));
     cleanups.push(async () => {
       if (inferencePool) await (await inferencePool.catch(() => null))?.close();
     });
@@ -204,7 +213,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       .slice(0, 40);
     const nodeId = config.NODE_ID ?? (config.PORT ? `${host}-${config.PORT}` : `${host}-${process.pid}-${crypto.randomBytes(2).toString('hex')}`);
     const registry: NodeRegistry = new NodeRegistry(
-      { id: nodeId, url: '', pipeIp: pipeAddress(network), workers: pool.size },
+      { id: nodeId, url: '', pipeIp: pipeAddress(network), workers: pool.size, role: config.NODE_ROLE },
       redisUrl,
       config.REDIS_PREFIX,
       () => ({
@@ -220,8 +229,11 @@ export async function startPlatform(config: Config, options: { database?: Databa
     await registry.checkSharedKeys({ signingKeyId: signingKey.keyId, secretsFingerprint: secrets.fingerprint });
     const clusterSecret = await registry.sharedSecret(config.CLUSTER_SECRET);
     const cluster = new ClusterClient(nodeId, clusterSecret);
+    // Analysis on the platform's inference nodes when it has any, else here (an inference node: always here).
+    const inferenceNodes = new InferenceNodes({ registry, cluster, local: startInference, logger });
+    cleanups.push(async () => inferenceNodes.close());
     const visionDeps = {
-      pool: startInference,
+      pool: config.NODE_ROLE === 'inference' ? startInference : () => inferenceNodes.pool(),
       alarms: services.alarms,
       inspections: services.inspections,
       timeline: services.timeline,
@@ -357,7 +369,20 @@ export async function startPlatform(config: Config, options: { database?: Databa
       maintenance: maintenanceToken ? { token: maintenanceToken, context: { services, database, dataDir: config.dataDir, databaseUrl: config.DATABASE_URL } } : undefined,
     });
     // The other nodes' calls go to their own small app (no cookie, no browser); everything else to the platform's.
-    const internal = internalApi({ registry, secret: clusterSecret, handlers: (roomId) => (roomId === WALL ? supervision.wallHandlers : live.handlers), logger });
+    const internal = internalApi({
+      registry,
+      secret: clusterSecret,
+      handlers: (roomId) => (roomId === WALL ? supervision.wallHandlers : live.handlers),
+      // Frames other nodes send for analysis (to an inference node, though any node answers).
+      infer: async (task, jpeg) => {
+        const image = await readImageFile(jpeg);
+        const workers = await startInference();
+        const started = Date.now();
+        const result = await workers.run(task, image);
+        return { result, inferMs: Date.now() - started };
+      },
+      logger,
+    });
     server.on('request', (req, res) => (req.url?.startsWith(INTERNAL_PREFIX) ? internal(req, res) : app(req, res)));
     sockets.onOtherNodes('session:ended', (sessionId) => void live.close(sessionId).catch((err: unknown) => logger.warn({ err, sessionId }, 'cannot close an ended session')));
 
@@ -449,6 +474,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const url = `http://${config.HOST}:${port}`;
     // Registered once it listens: placement may send sessions here from now on.
     await registry.start(config.NODE_URL ?? url);
+    // An inference node's workers are ready before the first frame comes.
+    if (config.NODE_ROLE === 'inference') void startInference().catch((err: unknown) => logger.error({ err }, 'cannot start the inference workers'));
     // Stopping starts here: no new session comes to this node, and those it holds move to another (or get DRAIN_SECONDS).
     cleanups.push(() => live.drain(config.DRAIN_SECONDS * 1000));
     if (maintenanceToken) {
@@ -470,6 +497,7 @@ export async function startPlatform(config: Config, options: { database?: Databa
       logger,
       recovered,
       inferencePids,
+      inferenceJobs: async () => (inferencePool ? ((await inferencePool.catch(() => null))?.stats.jobs ?? 0) : 0),
       sweepDeliveries: deliveries.sweep,
       sweepRecordings: (now) => sweepAbandonedRecordings(recovery, now),
       stop,

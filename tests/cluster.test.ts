@@ -28,6 +28,8 @@ import { createWorld, inspectionActors, startLiveInspection, type UserKey, type 
 
 const nodes: Record<'a' | 'b' | 'c', TestPlatform> = {} as never;
 let nodeD: { child: ChildProcessWithoutNullStreams; url: string } | null = null;
+/** An inference node: it analyses the other nodes' frames and holds nothing of its own. */
+let nodeE: TestPlatform | null = null;
 let world: World;
 const sockets: Socket[] = [];
 const simulators: Array<{ stop: () => Promise<unknown> }> = [];
@@ -89,6 +91,7 @@ afterAll(async () => {
   for (const sim of simulators) await sim.stop();
   if (nodeD && nodeD.child.exitCode === null && nodeD.child.signalCode === null) process.kill(-nodeD.child.pid!, 'SIGKILL');
   for (const node of Object.values(nodes)) await node.stop();
+  await nodeE?.stop();
   await nodes.a.database.close();
   fs.rmSync(nodes.a.dataDir, { recursive: true, force: true });
 }, 120_000);
@@ -297,11 +300,22 @@ describe('several nodes as one platform', () => {
     await waitFor(async () => (await rows()).every((r) => r.status !== 'recording'), 'its recordings stopped');
   }, 240_000);
 
-  it('holds a supervised camera on one node, shows it on the wall of every node, and hands it over when that node stops', async () => {
+  it('holds a supervised camera on one node, analysed on an inference node, shows it on the wall of every node, and hands it over when that node stops', async () => {
+    // Node E only analyses: it takes no session and no camera, and the others send it their frames.
+    nodeE = await startTestPlatform({ restartOf: nodes.a, env: { ...env, NODE_ID: 'node-e', NODE_ROLE: 'inference' } });
+    nodeE.keepData();
+    await waitFor(async () => (await nodes.a.node.liveNodes()).some((n) => n.id === 'node-e' && n.role === 'inference'), 'node E registered');
+    expect((await nodes.a.node.placement())?.id).not.toBe('node-e');
+    const secret = await nodes.a.node.sharedSecret(undefined);
+    const infer = (task: string, body: Buffer, headers: Record<string, string> = { authorization: `Bearer ${secret}`, 'x-watchpost-node': 'node-a' }) =>
+      fetch(`${nodeE!.url}/internal/cluster/inference/${task}`, { method: 'POST', headers: { 'content-type': 'image/jpeg', ...headers }, body: new Blob([new Uint8Array(body)]) });
+    expect((await infer('count', Buffer.from('not a picture'), {})).status).toBe(401);
+    expect((await infer('teleport', Buffer.from('x'))).status).toBe(404);
+    expect((await infer('count', Buffer.from('not a picture'))).status).toBe(422);
     const actors = await inspectionActors(nodes.a.services);
     const site = await nodes.a.services.admin.createSite(actors.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Farm B', kind: 'farm' });
     const { rtpPort } = await freeUdpPortPair();
-    simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 25 }));
+    simulators.push(startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 640, height: 360, fps: 10 }));
     // Registered through node A: every node hears of it, and the first to claim it holds it (A or B).
     const cameraId = (await nodes.a.services.admin.createCamera(actors.admin, { siteId: site.id, name: 'Pen 1', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true, analysis: ['count'] })).id;
     const [holder, other] = await waitFor(
@@ -344,6 +358,12 @@ describe('several nodes as one platform', () => {
     const still = await other.media.supervision.still(cameraId);
     expect([still.jpeg.subarray(0, 2).toString('hex'), still.width, still.height]).toEqual(['ffd8', 640, 360]);
     await waitFor(() => holder.media.supervision.isCounting(cameraId), 'the holder counting', 60_000);
+    // Its frames were analysed on E: results at the holder, and no inference worker of its own.
+    await waitFor(() => holder.media.supervision.latestFrame(cameraId, 'count'), 'a counted frame at the holder', 60_000);
+    const jobsOnE = await nodeE.inferenceJobs();
+    expect(jobsOnE).toBeGreaterThan(0);
+    await waitFor(async () => (await nodeE!.inferenceJobs()) > jobsOnE + 3, 'more frames analysed on E');
+    expect((await nodes.a.node.liveNodes()).find((n) => n.id === 'node-e')).toMatchObject({ sessions: 0, cameras: 0 });
     expect(await other.media.supervision.isCounting(cameraId)).toBe(true);
     expect(await other.media.supervision.startBatch(cameraId, 'deck-1', { a: [0, 0.5], b: [1, 0.5] })).toBe(true);
     expect(await other.media.supervision.endBatch(cameraId, 'deck-1')).toMatchObject({ forward: expect.any(Number), backward: expect.any(Number) });

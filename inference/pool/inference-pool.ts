@@ -81,6 +81,12 @@ export interface StreamStats {
 
 const LATENCY_WINDOW = 512;
 
+/** What a stream needs of whatever analyses it: to be scheduled when a frame waits, and to be let go. */
+export interface StreamScheduler {
+  schedule(): void;
+  removeStream(stream: InferenceStream): void;
+}
+
 export class InferenceStream {
   private pending: StreamFrame | null = null;
   private pendingThumb: Uint8Array | null = null;
@@ -93,7 +99,7 @@ export class InferenceStream {
   readonly stats: StreamStats = { received: 0, analysed: 0, droppedStale: 0, skippedStill: 0, lost: 0, latencies: [] };
 
   constructor(
-    private readonly pool: InferencePool,
+    private readonly pool: StreamScheduler,
     readonly id: string,
     readonly options: StreamOptions,
   ) {}
@@ -187,7 +193,7 @@ interface WorkerSlot {
 const workerFile = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
 
-export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: number; pid: number | undefined; reason: string }] }> {
+export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: number; pid: number | undefined; reason: string }] }> implements StreamScheduler {
   private readonly workers: WorkerSlot[] = [];
   private readonly streams: InferenceStream[] = [];
   private readonly queue: OneOffJob[] = [];

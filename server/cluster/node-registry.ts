@@ -38,6 +38,8 @@ export const nodeInfoSchema = z.object({
   url: z.string(),
   /** Where other nodes send piped media. */
   pipeIp: z.string(),
+  /** `inference`: it analyses the other nodes' frames and takes no sessions or cameras. */
+  role: z.enum(['all', 'inference']).default('all'),
   /** mediasoup workers: what placement divides the load by. */
   workers: z.number().int(),
   /** Routers on this node's workers (sessions, edges, camera feeds, the wall). */
@@ -53,6 +55,9 @@ export const nodeInfoSchema = z.object({
   beatAt: z.number(),
 });
 export type NodeInfo = z.infer<typeof nodeInfoSchema>;
+
+/** Whether a node takes sessions and cameras now (not stopping, not an inference node). */
+export const takesMedia = (n: Pick<NodeInfo, 'draining' | 'role'>) => !n.draining && n.role !== 'inference';
 
 /** A node's load, per worker: what placement compares. */
 export const loadOf = (n: Pick<NodeInfo, 'routers' | 'workers'>) => n.routers / Math.max(1, n.workers);
@@ -77,7 +82,7 @@ export class NodeRegistry {
   private readonly key: { nodes: string; node: (id: string) => string; claim: (kind: ClaimKind, id: string) => string; cameras: string; secret: string };
 
   constructor(
-    readonly self: Pick<NodeInfo, 'id' | 'url' | 'pipeIp' | 'workers'>,
+    readonly self: Pick<NodeInfo, 'id' | 'url' | 'pipeIp' | 'workers' | 'role'>,
     redisUrl: string,
     prefix: string,
     /** This node's load now, and what it holds (sessions it is home to, supervised cameras it ingests): claims kept alive with each beat. */
@@ -172,7 +177,7 @@ export class NodeRegistry {
    * draining alone keeps what it has.
    */
   async placement(nearCameras: string[] = []): Promise<NodeInfo | null> {
-    const nodes = (await this.liveNodes()).filter((n) => !n.draining);
+    const nodes = (await this.liveNodes()).filter(takesMedia);
     const holders = [...(await this.holders('camera', nearCameras)).values()];
     const holding = (n: NodeInfo) => holders.filter((h) => h === n.id).length;
     nodes.sort((a, b) => holding(b) - holding(a) || loadOf(a) - loadOf(b) || Number(b.id === this.self.id) - Number(a.id === this.self.id));

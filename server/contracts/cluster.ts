@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { ProducerInfo } from './live-events.ts';
+import { VISION_TASKS } from '../../inference/index.ts';
 
 const id = z.string().min(1).max(100);
 
@@ -56,6 +57,15 @@ export const clusterCalls = {
   pipeClosed: { body: z.object({ producerId: id }), reply: z.object({}) },
 } as const;
 export type ClusterCall = keyof typeof clusterCalls;
+
+/**
+ * An inference node's answer to a frame sent for analysis (`POST /internal/cluster/inference/:task`, the
+ * frame a JPEG as the body): the task's result as the inference worker gave it, and its time.
+ */
+export const inferenceReply = z.object({
+  result: z.object({ task: z.enum(VISION_TASKS), model: z.string() }).loose(),
+  inferMs: z.number().min(0),
+});
 export type ClusterBody<C extends ClusterCall> = z.input<(typeof clusterCalls)[C]['body']>;
 export type ClusterReply<C extends ClusterCall> = z.output<(typeof clusterCalls)[C]['reply']>;
 
@@ -65,6 +75,8 @@ export interface InterNodeEvents {
   'session:ended': (sessionId: string) => void;
   /** A camera's registration changed (administration on some node): the node holding it applies it. */
   'camera:changed': (cameraId: string) => void;
+  /** An administrator made another counting model version active: every node's inference workers switch. */
+  'model:changed': (version: string) => void;
   /** A loading record at the farm opened or was decided: every node checks the farm's reads against it afresh. */
   'farm:context': (siteId: string) => void;
 }

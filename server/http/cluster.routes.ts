@@ -9,6 +9,8 @@ const nodeView = z
     url: z.string(),
     /** The node that answered this request. */
     self: z.boolean(),
+    /** `inference`: it only analyses the other nodes' frames. */
+    role: z.enum(['all', 'inference']),
     workers: z.number().int(),
     routers: z.number().int(),
     /** Routers per mediasoup worker: what sessions are placed by. */
@@ -39,6 +41,7 @@ export function clusterRoutes(api: Api, registry: Pick<NodeRegistry, 'liveNodes'
           id: n.id,
           url: n.url,
           self: n.id === registry.self.id,
+          role: n.role,
           workers: n.workers,
           routers: n.routers,
           load: Math.round(loadOf(n) * 100) / 100,

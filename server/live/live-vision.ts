@@ -68,7 +68,7 @@ export interface BatchLine {
 /** What vision needs from the platform; shared by every session on the node. */
 export interface VisionDeps {
   /** Started on first use: sessions without analysed cameras cost nothing. */
-  pool: () => Promise<InferencePool>;
+  pool: () => Promise<Pick<InferencePool, 'openStream'>>;
   alarms: AlarmService;
   /** What reads are checked against (declared seals, registered and booked plates). */
   inspections: Pick<InspectionService, 'visionContext' | 'siteVisionContext'>;

@@ -1,9 +1,10 @@
 /**
- * A session recording's segments as they close: each one's row (hash, times) goes into the database, then
- * its file into the evidence store (with S3, uploaded at once: a node that dies leaves what it recorded
+ * A session recording's segments as they close: each one's file goes into the evidence store, then its row
+ * (hash, times) into the database (with S3, uploaded at once: a node that dies leaves what it recorded
  * where any node can finalise it). One after the other, in order; a segment whose upload failed is tried
  * again when the recording stops.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { RecordedSegment } from '../../media/index.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
@@ -17,11 +18,15 @@ export interface SegmentStoreDeps {
   logger: Logger;
 }
 
-/** Stores one segment: its row, then its file (idempotent: the row is not added twice). */
+/**
+ * Stores one segment: its file, then its row, so that no row names a file the store lacks (a node killed
+ * between the two leaves a file no row names, which finalisation and verification pass by). Idempotent: a
+ * file uploaded by an earlier try is not uploaded again, and the row is not added twice.
+ */
 export async function storeSegment(deps: Omit<SegmentStoreDeps, 'logger'>, recordingId: string, segment: RecordedSegment): Promise<void> {
   const relative = path.relative(deps.dataDir, segment.path);
+  if (deps.store.kind === 'local' || fs.existsSync(segment.path)) await deps.store.keep(relative);
   await deps.inspections.addSegment(recordingId, { ...segment, path: relative });
-  await deps.store.keep(relative);
 }
 
 export class RecordingSegments {

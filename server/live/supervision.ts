@@ -21,7 +21,7 @@ import type { LoadingLive } from '../services/loading-records.service.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
 import type { CameraZone } from '../contracts/zones.ts';
 import { scheduleState } from '../contracts/schedule.ts';
-import { loadOf, type NodeRegistry } from '../cluster/node-registry.ts';
+import { loadOf, takesMedia, type NodeRegistry } from '../cluster/node-registry.ts';
 import { ClusterCallError, type ClusterClient, type ClusterHandlers } from '../cluster/internal-api.ts';
 import type { ClusterBody, ClusterReply } from '../contracts/cluster.ts';
 import { SessionPipes } from '../cluster/session-pipes.ts';
@@ -170,8 +170,9 @@ export class Supervision implements LoadingLive {
     const alive = new Set(nodes.map((n) => n.id));
     const self = registry.self.id;
     // This node takes free cameras while it holds no more than the least loaded of the others would.
-    const others = nodes.filter((n) => n.id !== self && !n.draining);
-    let taking = registry.isDraining && others.length > 0 ? Infinity : this.held.size;
+    const others = nodes.filter((n) => n.id !== self && takesMedia(n));
+    // An inference node holds no camera; a stopping one none while another node can.
+    let taking = registry.self.role === 'inference' || (registry.isDraining && others.length > 0) ? Infinity : this.held.size;
     const fewestElsewhere = Math.min(...others.map((n) => n.cameras + loadOf(n) / 100));
     const now = this.now();
     const changes: Array<Promise<void>> = [];

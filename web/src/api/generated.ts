@@ -158,6 +158,7 @@ export type ClusterNode = {
   id: string;
   url: string;
   self: boolean;
+  role: "all" | "inference";
   workers: number;
   routers: number;
   load: number;

@@ -901,6 +901,7 @@ export const en = {
   'nodes.state': 'State',
   'nodes.draining': 'Stopping',
   'nodes.running': 'Running',
+  'nodes.inferenceRole': 'Analysis only',
   'nodes.started': 'Started',
   'integration.keyOnce': 'The API key of {name} — copy it now, it is not shown again:',
   'integration.hint': 'Other systems call /api/integration/… with the key as a bearer token; the API description lists what each scope allows.',

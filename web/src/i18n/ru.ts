@@ -903,6 +903,7 @@ export const ru: Messages = {
   'nodes.state': 'Состояние',
   'nodes.draining': 'Останавливается',
   'nodes.running': 'Работает',
+  'nodes.inferenceRole': 'Только анализ',
   'nodes.started': 'Запущен',
   'integration.keyOnce': 'Ключ API для {name} — скопируйте сейчас, больше он не будет показан:',
   'integration.hint': 'Другие системы вызывают /api/integration/… с ключом как bearer-токеном; права описаны в описании API.',

@@ -898,6 +898,7 @@ export const zhCN: Messages = {
   'nodes.state': '状态',
   'nodes.draining': '正在停机',
   'nodes.running': '运行中',
+  'nodes.inferenceRole': '仅做分析',
   'nodes.started': '启动时间',
   'integration.keyOnce': '{name} 的 API 密钥——请立即复制，之后不再显示：',
   'integration.hint': '其他系统以 Bearer 方式携带密钥调用 /api/integration/…；各权限范围见 API 说明。',

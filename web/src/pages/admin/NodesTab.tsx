@@ -35,6 +35,7 @@ export function NodesTab() {
             cell: (n) => (
               <>
                 <code>{n.id}</code> {n.self && <span className="muted small">{t('nodes.thisNode')}</span>}
+                {n.role === 'inference' && <span className="badge">{t('nodes.inferenceRole')}</span>}
                 <div className="muted small">{n.url}</div>
               </>
             ),
