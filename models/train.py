@@ -117,6 +117,9 @@ def _render_walk(seed):
     return [(np.asarray(clip[k], dtype=np.uint8), np.asarray(centres[k], dtype=np.float32).reshape(-1, 2)) for k in WALK_FRAMES_KEPT]
 
 
+THREADS = max(1, os.cpu_count() or 1)  # --threads: leave cores to other work
+
+
 def _generated(path: str, render, seeds: list[int], per_seed: int, label: str):
     """Pictures and their body centres from render(seed) for each seed (per_seed of them), on both cores,
     cached in models/.cache as one .npz."""
@@ -127,7 +130,7 @@ def _generated(path: str, render, seeds: list[int], per_seed: int, label: str):
     images = np.zeros((len(seeds) * per_seed, HEIGHT, WIDTH, 3), dtype=np.uint8)
     points = []
     t0 = time.time()
-    with mp.Pool(max(1, os.cpu_count() or 1)) as pool:
+    with mp.Pool(THREADS) as pool:
         for i, pictures in enumerate(pool.imap(render, seeds, chunksize=4)):
             for img, pts in pictures:
                 images[len(points)] = img
@@ -317,7 +320,7 @@ def evaluate_each(net, images, points, threshold):
 def fine_tune_real(a):
     """Fine-tunes a shipped model on the officers' corrections, half of every batch generated scenes (so it
     does not forget what it knew), and exports the result as a candidate ONNX file."""
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    torch.set_num_threads(THREADS)
     torch.manual_seed(7)
     if a.real:
         images, points, ids = real_count_samples(a.real)
@@ -348,6 +351,8 @@ def fine_tune_real(a):
     before = (evaluate_each(net, *val_real, a.threshold), evaluate(net, val_images, val_points, a.threshold))
     print(f"before: {'real' if a.real else 'renderer B'} MAE {before[0][0]:.2f} MAPE {before[0][1]:.1f}%, generated MAE {before[1][0]:.2f} MAPE {before[1][1]:.1f}%", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    # --decay: the rate falls along a cosine to a tenth of --lr by the last step (long runs settle instead of wandering)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, k / a.steps)))) if a.decay else None
     rng = np.random.default_rng(11)
     half = max(1, a.batch // 2)
     t0 = time.time()
@@ -360,6 +365,8 @@ def fine_tune_real(a):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if schedule:
+            schedule.step()
         if (step + 1) % 50 == 0 or step + 1 == a.steps:
             print(f"step {step + 1}/{a.steps} loss {loss.item():.3f} ({(time.time() - t0) / (step + 1) * (a.steps - step - 1) / 60:.1f} min left)", flush=True)
     after = (evaluate_each(net, *val_real, a.threshold), evaluate(net, val_images, val_points, a.threshold))
@@ -386,7 +393,7 @@ def fine_tune_real(a):
 def train_count(a):
     if a.real or a.mix_b:
         return fine_tune_real(a)
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    torch.set_num_threads(THREADS)
     torch.manual_seed(7)
     b = a.renderer == "b"
     val_images, val_points = dataset(B_VAL_SEED0 if b else VAL_SEED0, 300, "count-val", a.renderer)
@@ -508,8 +515,12 @@ def main():
     p.add_argument("--synthetic-val", type=int, default=300, help="with --real: generated scenes to check it did not forget")
     p.add_argument("--out", help="the ONNX file written (default: models/count.onnx; with --real or --mix-b models/versions/count-real-<time>.onnx)")
     p.add_argument("--renderer", choices=["a", "b"], default="a", help="which generator draws the training scenes (b: models/synth/pigs3d.py)")
+    p.add_argument("--threads", type=int, default=0, help="cores to use (default: all)")
+    p.add_argument("--decay", action="store_true", help="with --real or --mix-b: cosine decay of the rate to a tenth of --lr")
     p.add_argument("--mix-b", type=int, default=0, help="instead of --real: fine-tune --from on this many renderer B scenes mixed with renderer A's")
     a = p.parse_args()
+    global THREADS
+    THREADS = a.threads or THREADS
     if (a.real or a.mix_b) and not any(x == "--lr" or x.startswith("--lr=") for x in sys.argv):
         a.lr = 3e-4  # fine-tuning: a tenth of training's rate
     train_count(a)

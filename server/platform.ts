@@ -31,7 +31,8 @@ import { CameraFeeds } from './live/camera-feeds.ts';
 import { Supervision } from './live/supervision.ts';
 import { LoadingBatchService } from './services/loading-batches.service.ts';
 import { LoadingRecordService } from './services/loading-records.service.ts';
-import { FrameCorrectionService } from './services/vision-samples.service.ts';
+import { FrameCorrectionService, HELD_FRAME_LIMITS, type HeldFrame } from './services/vision-samples.service.ts';
+import { HeldFrameStore } from './infra/held-frames.ts';
 import { InferencePool, readImageFile } from '../inference/index.ts';
 import { InferenceNodes } from './cluster/inference-nodes.ts';
 import { registerInspectionSignalling } from './realtime/inspection-signalling.ts';
@@ -344,10 +345,13 @@ export async function startPlatform(config: Config, options: { database?: Databa
     cleanups.push(async () => storage.stop());
     const loadingBatches = new LoadingBatchService({ db: database.db, inspections: services.inspections, alarms: services.alarms, timeline: services.timeline, counting: live, clock: options.clock });
     // The officers correct what the analysis saw last on a camera (a session's, or supervision's).
+    const heldFrames = new HeldFrameStore<HeldFrame>(redisUrl, config.REDIS_PREFIX, HELD_FRAME_LIMITS);
+    cleanups.push(() => heldFrames.close());
     const corrections = new FrameCorrectionService({
       db: database.db,
       inspections: services.inspections,
       samples: services.samples,
+      held: heldFrames,
       frames: { latestFrame: (sessionId, cameraId, task) => (sessionId ? live.latestFrame(sessionId, cameraId, task) : supervision.latestFrame(cameraId, task)) },
     });
 

@@ -360,6 +360,24 @@ describe('several nodes as one platform', () => {
     await waitFor(() => holder.media.supervision.isCounting(cameraId), 'the holder counting', 60_000);
     // Its frames were analysed on E: results at the holder, and no inference worker of its own.
     await waitFor(() => holder.media.supervision.latestFrame(cameraId, 'count'), 'a counted frame at the holder', 60_000);
+    // A correction with no stickiness: the frame is held through the node without the camera (fetched from the
+    // holder), its picture read and its label given through the holder, and a second label refused on the first.
+    const officerThere = await client(other, 'officer1');
+    const officerHere = await client(holder, 'officer1');
+    const held = await officerThere.http.post('/api/vision/frames', { cameraId, task: 'count' });
+    expect(held.status).toBe(201);
+    expect(held.body).toMatchObject({ cameraId, task: 'count', width: 960, height: 540, predicted: { task: 'count' } });
+    const picture = await fetch(`${holder.url}/api/vision/frames/${held.body.frameId}/image`, { headers: { cookie: officerHere.cookie } });
+    expect([
+      picture.status,
+      Buffer.from(await picture.arrayBuffer())
+        .subarray(0, 2)
+        .toString('hex'),
+    ]).toEqual([200, 'ffd8']);
+    const label = { label: { task: 'count', points: [[0.5, 0.5]] } };
+    expect((await (await client(holder, 'supervisor')).http.post(`/api/vision/frames/${held.body.frameId}/label`, label)).status).toBe(404); // held by another user
+    expect((await officerHere.http.post(`/api/vision/frames/${held.body.frameId}/label`, label)).status).toBe(201);
+    expect((await officerThere.http.post(`/api/vision/frames/${held.body.frameId}/label`, label)).status).toBe(404);
     const jobsOnE = await nodeE.inferenceJobs();
     expect(jobsOnE).toBeGreaterThan(0);
     await waitFor(async () => (await nodeE!.inferenceJobs()) > jobsOnE + 3, 'more frames analysed on E');

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ProducerInfo } from './live-events.ts';
-import { VISION_TASKS } from '../../inference/index.ts';
+import { VISION_TASKS, type TaskResult } from '../../inference/index.ts';
 
 const id = z.string().min(1).max(100);
 
@@ -25,6 +25,10 @@ export const producerInfoSchema = z.object({
 /** mediasoup's RTP parameters, passed from one router to the other as mediasoup wrote them. */
 const rtpParameters = z.object({ codecs: z.array(z.record(z.string(), z.unknown())).min(1).max(10) }).loose();
 const point = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+const jpegBase64 = z.base64().max(16_000_000);
+const size = { width: z.number().int().min(1), height: z.number().int().min(1) };
+/** A task's result as the inference worker gave it (its shape is inference's own contract). */
+const taskResult = z.object({ task: z.enum(VISION_TASKS), model: z.string() }).loose();
 const endpoint = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max(65535) };
 
 export const clusterCalls = {
@@ -51,7 +55,15 @@ export const clusterCalls = {
   /** A still of a supervised camera held by this node (a loading record's checklist tick keeps one): JPEG in base64. */
   still: {
     body: z.object({ cameraId: id }),
-    reply: z.object({ jpeg: z.base64().max(16_000_000), width: z.number().int().min(1), height: z.number().int().min(1) }),
+    reply: z.object({ jpeg: jpegBase64, ...size }),
+  },
+  /**
+   * The last frame a camera's analysis saw for a task, with the result (an officer holds it to correct it):
+   * asked of the session's home (room: the session) or the node holding a supervised camera (room: the wall).
+   */
+  frame: {
+    body: z.object({ cameraId: id, task: z.enum(VISION_TASKS) }),
+    reply: z.object({ frame: z.object({ jpeg: jpegBase64, ...size, result: taskResult, capturedAt: z.number() }).nullable() }),
   },
   /** The stream the caller was sending through a pipe has ended: close what it fed here. */
   pipeClosed: { body: z.object({ producerId: id }), reply: z.object({}) },
@@ -63,9 +75,21 @@ export type ClusterCall = keyof typeof clusterCalls;
  * frame a JPEG as the body): the task's result as the inference worker gave it, and its time.
  */
 export const inferenceReply = z.object({
-  result: z.object({ task: z.enum(VISION_TASKS), model: z.string() }).loose(),
+  result: taskResult,
   inferMs: z.number().min(0),
 });
+/** An analysed frame as the `frame` call carries it, and back. */
+type WireFrame = NonNullable<ClusterReply<'frame'>['frame']>;
+export interface AnalysedFrameJpeg {
+  jpeg: Buffer;
+  width: number;
+  height: number;
+  result: TaskResult;
+  capturedAt: number;
+}
+export const frameToWire = (f: AnalysedFrameJpeg): WireFrame => ({ ...f, jpeg: f.jpeg.toString('base64'), result: f.result as unknown as WireFrame['result'] });
+export const frameFromWire = (f: WireFrame): AnalysedFrameJpeg => ({ ...f, jpeg: Buffer.from(f.jpeg, 'base64'), result: f.result as unknown as TaskResult });
+
 export type ClusterBody<C extends ClusterCall> = z.input<(typeof clusterCalls)[C]['body']>;
 export type ClusterReply<C extends ClusterCall> = z.output<(typeof clusterCalls)[C]['reply']>;
 

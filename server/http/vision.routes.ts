@@ -130,7 +130,10 @@ export function visionRoutes(api: Api, deps: { loadingBatches: LoadingBatchServi
       response: z.any().meta({ type: 'string', format: 'binary' }),
     },
     async ({ principal, params, res }) => {
-      res.type('image/jpeg').set('Cache-Control', 'no-store').send(corrections.heldImage(principal, params.id));
+      res
+        .type('image/jpeg')
+        .set('Cache-Control', 'no-store')
+        .send(await corrections.heldImage(principal, params.id));
     },
   );
   api.route(

@@ -15,7 +15,8 @@ import type { TimelineService } from '../services/timeline.service.ts';
 import type { TimelineEventOf } from '../contracts/timeline.ts';
 import type { ServerToClientEvents } from '../contracts/live-events.ts';
 import { recordingFolder } from '../archive/evidence-paths.ts';
-import { LiveVision, type AnalysedFrame, type BatchLine, type VisionDeps } from './live-vision.ts';
+import type { AnalysedFrameJpeg } from '../contracts/cluster.ts';
+import { LiveVision, type BatchLine, type VisionDeps } from './live-vision.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
 import { SessionPipes } from '../cluster/session-pipes.ts';
@@ -140,7 +141,7 @@ export class LiveSession {
     return snapshotToTimeline(this.room, this.o.inspections, this.id, producerId, actorId);
   }
 
-  latestFrame(cameraId: string, task: VisionTask): AnalysedFrame | null {
+  latestFrame(cameraId: string, task: VisionTask): Promise<AnalysedFrameJpeg | null> {
     return this.vision.latestFrame(cameraId, task);
   }
 

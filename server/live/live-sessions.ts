@@ -10,11 +10,11 @@ import { MediaError, type Room, type ProducerInfo } from '../../media/index.ts';
 import type { BatchCounting } from '../services/loading-batches.service.ts';
 import { LiveSession, type LiveSessionDeps } from './live-session.ts';
 import { SessionEdge } from './session-edge.ts';
-import type { AnalysedFrame, BatchLine } from './live-vision.ts';
+import type { BatchLine } from './live-vision.ts';
 import type { VisionTask } from '../../inference/index.ts';
 import { HEARTBEAT_MS, type NodeInfo, type NodeRegistry } from '../cluster/node-registry.ts';
 import { ClusterCallError, type ClusterHandlers } from '../cluster/internal-api.ts';
-import type { ClusterBody, ClusterCall, ClusterReply } from '../contracts/cluster.ts';
+import { frameFromWire, frameToWire, type AnalysedFrameJpeg, type ClusterBody, type ClusterCall, type ClusterReply } from '../contracts/cluster.ts';
 import type { TimelineEventOf } from '../contracts/timeline.ts';
 
 /** Tries to find a session's home before giving up (another node claimed it first, or its home just went). */
@@ -169,13 +169,21 @@ export class LiveSessions implements BatchCounting {
       (this.live(sessionId) ?? this.openEdge(sessionId))?.pipes.closedThere(caller, producerId);
       return {};
     },
+    frame: async (sessionId, _caller, { cameraId, task }) => {
+      const frame = await this.homeHere(sessionId).latestFrame(cameraId, task);
+      return { frame: frame && frameToWire(frame) };
+    },
     still: async () => {
       throw new ClusterCallError(404, 'not_found', 'stills are asked of the camera wall');
     },
   };
 
-  latestFrame(sessionId: string, cameraId: string, task: VisionTask): AnalysedFrame | null {
-    return this.live(sessionId)?.latestFrame(cameraId, task) ?? null;
+  /** The last frame a session camera's analysis saw for a task: on the session's home, asked over the internal API from another node. */
+  async latestFrame(sessionId: string, cameraId: string, task: VisionTask): Promise<AnalysedFrameJpeg | null> {
+    const home = this.live(sessionId);
+    if (home) return home.latestFrame(cameraId, task);
+    const frame = (await this.askHome(sessionId, 'frame', { cameraId, task }))?.frame;
+    return frame ? frameFromWire(frame) : null;
   }
 
   /** Counting a loading batch: on the session's home, asked over the internal API from another node. */

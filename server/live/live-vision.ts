@@ -33,6 +33,7 @@ import type { InspectionService, VisionContext } from '../services/inspections.s
 import type { TimelineService } from '../services/timeline.service.ts';
 import type { TimelinePayload } from '../contracts/timeline.ts';
 import type { ServerToClientEvents } from '../contracts/live-events.ts';
+import type { AnalysedFrameJpeg } from '../contracts/cluster.ts';
 import type { PlateFormatService } from '../services/plate-formats.service.ts';
 import { alarmFrameFile, siteAlarmFrameFile } from '../archive/evidence-paths.ts';
 import { insidePolygon, type CameraZone, type ZonePoint } from '../contracts/zones.ts';
@@ -395,9 +396,12 @@ export class LiveVision {
     this.contexts.delete(siteId);
   }
 
-  /** The last frame of a camera analysed for `task`, with its result over the whole picture (zones not applied); null when none came yet. */
-  latestFrame(cameraId: string, task: VisionTask): AnalysedFrame | null {
-    return this.cameras.get(cameraId)?.latest.get(task) ?? null;
+  /** The last frame of a camera analysed for `task` (as a JPEG), with its result over the whole picture (zones not applied); null when none came yet. */
+  async latestFrame(cameraId: string, task: VisionTask): Promise<AnalysedFrameJpeg | null> {
+    const latest = this.cameras.get(cameraId)?.latest.get(task);
+    if (!latest) return null;
+    const { frame, result, capturedAt } = latest;
+    return { jpeg: await encodeJpeg(frame, 90), width: frame.width, height: frame.height, result, capturedAt };
   }
 
   /** Whether a camera of the session is being counted (a loading batch needs it). */

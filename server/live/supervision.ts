@@ -13,7 +13,7 @@ import { footageRunName, type CameraFootageService } from '../services/camera-fo
 import { siteAlarmClipBase } from '../archive/evidence-paths.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminService, SupervisedCameraSource } from '../services/admin.service.ts';
-import { LiveVision, type AnalysedFrame, type BatchLine, type ToOfficers, type VisionDeps } from './live-vision.ts';
+import { LiveVision, type BatchLine, type ToOfficers, type VisionDeps } from './live-vision.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { DomainEvents } from '../services/domain-events.ts';
 import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
@@ -23,7 +23,7 @@ import type { CameraZone } from '../contracts/zones.ts';
 import { scheduleState } from '../contracts/schedule.ts';
 import { loadOf, takesMedia, type NodeRegistry } from '../cluster/node-registry.ts';
 import { ClusterCallError, type ClusterClient, type ClusterHandlers } from '../cluster/internal-api.ts';
-import type { ClusterBody, ClusterReply } from '../contracts/cluster.ts';
+import { frameFromWire, frameToWire, type AnalysedFrameJpeg, type ClusterBody, type ClusterReply } from '../contracts/cluster.ts';
 import { SessionPipes } from '../cluster/session-pipes.ts';
 import { WALL } from '../contracts/live-events.ts';
 
@@ -282,6 +282,10 @@ export class Supervision implements LoadingLive {
       });
       return { ...still, jpeg: still.jpeg.toString('base64') };
     },
+    frame: async (_room, _caller, { cameraId, task }) => {
+      const frame = await this.vision.latestFrame(cameraId, task);
+      return { frame: frame && frameToWire(frame) };
+    },
     pipeOut: async (_room, caller, { producerId, ip, port }) => {
       await this.wallRoom();
       return this.wallPipes!.sendTo(caller, producerId, { ip, port });
@@ -342,7 +346,10 @@ export class Supervision implements LoadingLive {
     return grabStill(entry.feed.room, entry.feed.producer);
   }
 
-  latestFrame(cameraId: string, task: VisionTask): AnalysedFrame | null {
+  /** The last frame a supervised camera's analysis saw for a task, from whichever node holds it. */
+  async latestFrame(cameraId: string, task: VisionTask): Promise<AnalysedFrameJpeg | null> {
+    const reply = await this.onHolder(cameraId, 'frame', { cameraId, task });
+    if (reply) return reply.frame && frameFromWire(reply.frame);
     return this.vision.latestFrame(cameraId, task);
   }
 
@@ -366,7 +373,7 @@ export class Supervision implements LoadingLive {
    * Asks the node holding the camera when that is another live node (null: it is held here, or nowhere, and
    * this node answers). A holder that cannot answer is reported as the camera not being live.
    */
-  private async onHolder<C extends 'still' | 'batchCounting' | 'batchStart' | 'batchEnd'>(cameraId: string, call: C, body: ClusterBody<C>): Promise<ClusterReply<C> | null> {
+  private async onHolder<C extends 'still' | 'frame' | 'batchCounting' | 'batchStart' | 'batchEnd'>(cameraId: string, call: C, body: ClusterBody<C>): Promise<ClusterReply<C> | null> {
     if (this.held.has(cameraId)) return null;
     const { home } = await this.deps.registry.holderOf('camera', cameraId);
     if (!home || home.id === this.deps.registry.self.id) return null;

@@ -14,7 +14,8 @@ import { and, asc, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/database.ts';
 import { cameras, declarations, loadingBatches, sites, visionSamples } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
-import { encodeJpeg, type TaskResult } from '../../inference/index.ts';
+import type { TaskResult } from '../../inference/index.ts';
+import type { AnalysedFrameJpeg } from '../contracts/cluster.ts';
 import { sha256Hex } from '../../media/files.ts';
 import { sampleImageFile } from '../archive/evidence-paths.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
@@ -293,16 +294,16 @@ function exportedSample(row: typeof visionSamples.$inferSelect, image: string | 
   };
 }
 
-/** The live side: the last frame a camera's analysis saw for a task (a session's, or supervision's). */
+/** The live side: the last frame a camera's analysis saw for a task (a session's, or supervision's), on whichever node analyses it. */
 export interface AnalysedFrames {
-  latestFrame(sessionId: string | null, cameraId: string, task: FrameTask): { frame: { data: Uint8Array; width: number; height: number }; result: TaskResult; capturedAt: number } | null;
+  latestFrame(sessionId: string | null, cameraId: string, task: FrameTask): Promise<AnalysedFrameJpeg | null>;
 }
 
-/** A frame held for an officer to correct (in memory, bounded; gone after HOLD_MS). */
-interface HeldFrame extends AnalysedPicture {
+/** A frame held for an officer to correct (in Redis, bounded; gone after HOLD_MS): what is kept beside its picture. */
+export interface HeldFrame extends Omit<AnalysedPicture, 'jpeg' | 'capturedAt'> {
   id: string;
-  heldBy: string;
   heldAt: number;
+  capturedAt: string;
 }
 
 export interface HeldFrameView {
@@ -317,9 +318,14 @@ export interface HeldFrameView {
   predicted: SamplePrediction;
 }
 
-const HOLD_MS = 15 * 60_000;
-const MAX_HELD = 64;
-const MAX_HELD_PER_USER = 4;
+export const HELD_FRAME_LIMITS = { ttlMs: 15 * 60_000, perUser: 4, inAll: 64 };
+
+/** Where held frames are kept (server/infra/held-frames.ts: Redis, shared by the platform's nodes). */
+export interface HeldFrames {
+  hold(id: string, userId: string, heldAt: number, meta: HeldFrame, jpeg: Buffer): Promise<void>;
+  get(id: string, userId: string): Promise<{ meta: HeldFrame; jpeg: Buffer } | null>;
+  take(id: string, userId: string): Promise<{ meta: HeldFrame; jpeg: Buffer } | null>;
+}
 
 /** What a model's result says, in fractions of the frame (as labels are kept). */
 function prediction(result: TaskResult, width: number, height: number): SamplePrediction {
@@ -333,9 +339,7 @@ function prediction(result: TaskResult, width: number, height: number): SamplePr
 }
 
 export class FrameCorrectionService {
-  private readonly held = new Map<string, HeldFrame>();
-
-  constructor(private readonly deps: { db: Db; inspections: Pick<InspectionService, 'authorizeJoin'>; samples: VisionSampleService; frames: AnalysedFrames }) {}
+  constructor(private readonly deps: { db: Db; inspections: Pick<InspectionService, 'authorizeJoin'>; samples: VisionSampleService; frames: AnalysedFrames; held: HeldFrames }) {}
 
   /** Who may correct a camera's vision: the session's officer, or (outside sessions) an officer of the farm's port or a supervisor. */
   private async cameraFor(p: Principal, cameraId: string, sessionId: string | null): Promise<{ siteId: string }> {
@@ -357,67 +361,48 @@ export class FrameCorrectionService {
   async hold(p: Principal, input: { cameraId: string; task: FrameTask; sessionId?: string | null }): Promise<HeldFrameView> {
     const sessionId = input.sessionId ?? null;
     const { siteId } = await this.cameraFor(p, input.cameraId, sessionId);
-    const analysed = this.deps.frames.latestFrame(sessionId, input.cameraId, input.task);
+    const analysed = await this.deps.frames.latestFrame(sessionId, input.cameraId, input.task);
     if (!analysed) throw new AppError('conflict', 'Nothing analysed on this camera for that task yet', { reason: 'no_analysed_frame' });
-    const { frame, result, capturedAt } = analysed;
-    this.sweep(p.userId, 1);
+    const { jpeg, width, height, result, capturedAt } = analysed;
     const held: HeldFrame = {
       id: randomUUID(),
-      heldBy: p.userId,
       heldAt: Date.now(),
       task: input.task,
       siteId,
       cameraId: input.cameraId,
       sessionId,
       model: result.model,
-      capturedAt: new Date(capturedAt),
-      jpeg: await encodeJpeg(frame, 90),
-      width: frame.width,
-      height: frame.height,
-      predicted: prediction(result, frame.width, frame.height),
+      capturedAt: new Date(capturedAt).toISOString(),
+      width,
+      height,
+      predicted: prediction(result, width, height),
     };
-    this.held.set(held.id, held);
-    // Again now the picture is encoded: holds made meanwhile (in parallel) count against the limits too.
-    this.sweep(p.userId, 0);
-    if (!this.held.has(held.id)) throw new AppError('too_many_requests', 'Too many frames held at once');
+    // The user's oldest holds beyond the limit are let go (and the platform's oldest beyond its own).
+    await this.deps.held.hold(held.id, p.userId, held.heldAt, held, jpeg);
     return viewOf(held);
   }
 
   /** A held frame's picture, for the officer who holds it. */
-  heldImage(p: Principal, frameId: string): Buffer {
-    return this.mine(p, frameId).jpeg;
+  async heldImage(p: Principal, frameId: string): Promise<Buffer> {
+    const held = await this.deps.held.get(frameId, p.userId);
+    if (!held) throw notFound('Held frame');
+    return held.jpeg;
   }
 
   /** The officer's label for a held frame: kept as a sample; the frame is let go. */
   async label(p: Principal, frameId: string, label: FrameLabel): Promise<VisionSampleView> {
-    const held = this.mine(p, frameId);
-    if (label.task !== held.task) throw new AppError('bad_request', `This frame was held for ${held.task}`, { reason: 'label_task_mismatch' });
-    // Taken before saving, so a second submission of the same frame finds nothing (put back if saving fails).
-    this.held.delete(frameId);
+    const found = await this.deps.held.get(frameId, p.userId);
+    if (!found) throw notFound('Held frame');
+    if (label.task !== found.meta.task) throw new AppError('bad_request', `This frame was held for ${found.meta.task}`, { reason: 'label_task_mismatch' });
+    // Taken before saving, so a second submission of the same frame finds nothing (held again if saving fails).
+    const taken = await this.deps.held.take(frameId, p.userId);
+    if (!taken) throw notFound('Held frame');
+    const { id: _id, heldAt, capturedAt, ...picture } = taken.meta;
     try {
-      return await this.deps.samples.save(p, { ...held, label });
+      return await this.deps.samples.save(p, { ...picture, capturedAt: new Date(capturedAt), jpeg: taken.jpeg, label });
     } catch (err) {
-      this.held.set(frameId, held);
+      await this.deps.held.hold(frameId, p.userId, heldAt, taken.meta, taken.jpeg).catch(() => {});
       throw err;
-    }
-  }
-
-  private mine(p: Principal, frameId: string): HeldFrame {
-    const held = this.held.get(frameId);
-    if (!held || held.heldBy !== p.userId || Date.now() - held.heldAt > HOLD_MS) throw notFound('Held frame');
-    return held;
-  }
-
-  /** Drops expired holds, and the oldest beyond the limits (a user's own first), leaving `room` for new ones. */
-  private sweep(userId: string, room: number): void {
-    const now = Date.now();
-    for (const [id, h] of this.held) if (now - h.heldAt > HOLD_MS) this.held.delete(id);
-    const mine = [...this.held.values()].filter((h) => h.heldBy === userId);
-    for (const h of mine.slice(0, Math.max(0, mine.length - MAX_HELD_PER_USER + room))) this.held.delete(h.id);
-    // Map order is insertion order: the oldest go first.
-    for (const id of this.held.keys()) {
-      if (this.held.size + room <= MAX_HELD) break;
-      this.held.delete(id);
     }
   }
 }
@@ -428,7 +413,7 @@ const viewOf = (h: HeldFrame): HeldFrameView => ({
   cameraId: h.cameraId,
   sessionId: h.sessionId,
   model: h.model,
-  capturedAt: h.capturedAt.toISOString(),
+  capturedAt: h.capturedAt,
   width: h.width,
   height: h.height,
   predicted: h.predicted,
