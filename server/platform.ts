@@ -334,7 +334,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
     // This node's disk: past the mark, the oldest footage goes (sealed evidence never), and the admins are told.
     const storage = new StorageGuard({
       db: database.db,
-      footage: services.footage,
+      // With a bucket, footage leaves this disk as each segment closes: nothing of it here to delete.
+      footage: services.store.kind === 'local' ? services.footage : null,
       disk: diskUsageOf(config.dataDir),
       maxUsedPercent: config.STORAGE_MAX_USED_PERCENT,
       notify: (userIds, notification) => sockets.toUsers(userIds, 'notification', notification),

@@ -2,7 +2,8 @@
  * Evidence in an S3-compatible bucket (s3rver on loopback): a finished recording, its poster, a snapshot
  * and the sealed exports go to the bucket; the session verifies from it; playback serves byte ranges from
  * it; the evidence package is built from it; changes made in the bucket are found; backup downloads the
- * bucket and restore puts it back; retention deletes from it.
+ * bucket and restore puts it back; retention deletes from it. A supervised camera's footage and alarm clips
+ * are kept there too.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,10 +12,11 @@ import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFfmpeg } from '../media/index.ts';
-import { hashFile } from '../media/files.ts';
+import { hashFile, walkFiles } from '../media/files.ts';
 import { verifyEvidencePackage } from '../server/archive/evidence-package.ts';
 import { openPostgres } from '../server/db/database.ts';
-import { evidenceStoreFor, type s3EvidenceStore } from '../server/infra/evidence-store.ts';
+import { evidenceStoreFor, hashStored, type s3EvidenceStore } from '../server/infra/evidence-store.ts';
+import { siteAlarmClipBase } from '../server/archive/evidence-paths.ts';
 import { finaliseRecording } from '../server/jobs/recording-finalise.ts';
 import { storeSegment } from '../server/live/recording-segments.ts';
 import { backup, restore } from '../server/maintenance/backup.ts';
@@ -185,12 +187,58 @@ describe('evidence in S3-compatible storage', () => {
     expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
+  it("keeps a supervised camera's footage in the bucket: played as MP4 and cut into an alarm clip from it, and expired from it", async () => {
+    const { services } = platform;
+    const site = await services.admin.createSite(principals.admin, { enterpriseId: world.enterprises.a, portId: world.ports.main, name: 'Farm S3', kind: 'farm' });
+    const cameraId = (await services.admin.createCamera(principals.admin, { siteId: site.id, name: 'Pen', sourceUrl: 'udp://127.0.0.1:5998' })).id;
+    // A segment as the recorder closes it, then stored: into the bucket, and gone from this disk.
+    const run = '2026-12-03T08-00-00-000Z';
+    const segment = path.join(platform.dataDir, 'cameras', cameraId, run, 'segment-00000.mkv');
+    fs.mkdirSync(path.dirname(segment), { recursive: true });
+    const encode = startFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-f', 'matroska', segment]);
+    expect((await encode.exited).code).toBe(0);
+    const { sha256, sizeBytes } = await hashFile(segment);
+    const startedAt = new Date('2026-12-03T08:00:00.000Z');
+    await services.footage.addSegment(cameraId, run, { seq: 0, path: segment, startedAt, durationMs: 4000, sizeBytes, sha256, gapBeforeMs: 0 });
+    const relative = path.relative(platform.dataDir, segment);
+    expect(fs.existsSync(segment)).toBe(false);
+    expect(await services.store.size(relative)).toBe(sizeBytes);
+
+    // Reviewed from the bucket: found by time, played as MP4 (remuxed once, kept in the bucket too).
+    const found = (await officer.http.get(`/api/cameras/${cameraId}/footage?at=2026-12-03T08:00:01.000Z`)).body;
+    expect(found).toMatchObject({ startedAt: startedAt.toISOString(), offsetMs: 1000 });
+    const video = await fetch(`${platform.url}/api/footage/${found.footageId}/video`, { headers: { cookie: officer.cookie } });
+    expect([video.status, video.headers.get('content-type')]).toEqual([200, 'video/mp4']);
+    expect(
+      Buffer.from(await video.arrayBuffer())
+        .subarray(4, 8)
+        .toString(),
+    ).toBe('ftyp');
+    const mp4 = relative.replace(/\.mkv$/, '.mp4');
+    expect(await services.store.size(mp4)).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(platform.dataDir, mp4))).toBe(false);
+    expect(fs.existsSync(segment)).toBe(false); // the working copy fetched for it is gone
+
+    // An alarm's clip is cut from the bucket's footage and kept there, hashed as stored.
+    const clip = await services.footage.clip(cameraId, new Date('2026-12-03T08:00:02.000Z'), { beforeMs: 1000, afterMs: 1000 }, siteAlarmClipBase(site.id, crypto.randomUUID()));
+    expect(clip).not.toBeNull();
+    expect(fs.existsSync(path.join(platform.dataDir, clip!.path))).toBe(false);
+    expect((await hashStored(services.store, clip!.path)).sha256).toBe(clip!.sha256);
+
+    // Retention deletes the segment and its MP4 from the bucket.
+    expect((await services.footage.expire(0)).segments).toBe(1);
+    expect([await services.store.size(relative), await services.store.size(mp4)]).toEqual([null, null]);
+  });
+
   it('backs up the bucket with the database, and restores both into an empty data dir, database and bucket prefix', async () => {
     const target = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-backup-'));
     const info = await backup(platform.database, { dataDir: platform.dataDir, databaseUrl: (platform.database as { url?: string }).url, store: platform.services.store, target });
     expect(info).toMatchObject({ database: 'postgres', storage: 's3' });
     expect(fs.existsSync(path.join(target, 'objects', 'sessions', sessionId, 'recordings', recordingId, 'recording.mp4'))).toBe(true);
     expect(fs.readdirSync(path.join(target, 'objects', 'tickets'))).toHaveLength(1);
+    // A farm alarm's clip (the footage test's) is evidence too; the footage itself is not backed up.
+    expect([...walkFiles(path.join(target, 'objects', 'sites'))].some((f) => f.endsWith('-clip.mp4'))).toBe(true);
+    expect(fs.existsSync(path.join(target, 'objects', 'cameras'))).toBe(false);
 
     const emptyDb = await createEmptyDatabase();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-restored-'));

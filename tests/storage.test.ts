@@ -151,6 +151,23 @@ describe('footage and the disk', () => {
     expect(told).toHaveLength(3);
   });
 
+  it('with the footage in a bucket, deletes nothing for a full disk and tells the admins', async () => {
+    const told: string[] = [];
+    const guard = new StorageGuard({
+      db: sw.database.db,
+      footage: null,
+      disk: () => ({ totalBytes: 20_000, freeBytes: 500 }),
+      maxUsedPercent: 90,
+      notify: (_userIds, n) => told.push(n.kind),
+      logger: createLogger('silent'),
+      clock: () => NOW,
+    });
+    const before = await sw.database.db.select().from(cameraFootage);
+    expect(await guard.check()).toMatchObject({ usedPercent: 97.5, pressureSince: NOW.toISOString(), lastFreed: { segments: 0, bytes: 0 } });
+    expect(await sw.database.db.select().from(cameraFootage)).toEqual(before);
+    expect(told).toEqual(['storage.pressure']);
+  });
+
   it('keeps only the minutes around alarms of a camera recording events only', async () => {
     const { footage, alarms, admin } = sw.services;
     const { principals } = sw;

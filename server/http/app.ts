@@ -31,7 +31,6 @@ import { visionRoutes } from './vision.routes.ts';
 import { supervisionRoutes } from './supervision.routes.ts';
 import { loadingRecordRoutes } from './loading-records.routes.ts';
 import type { LoadingRecordService } from '../services/loading-records.service.ts';
-import { localEvidenceStore } from '../infra/evidence-store.ts';
 import type { StorageGuard } from '../jobs/storage-guard.ts';
 import type { NodeRegistry } from '../cluster/node-registry.ts';
 import { clusterRoutes } from './cluster.routes.ts';
@@ -91,12 +90,11 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   sessionRoutes(api, { ...services, exports: deps.exports, key: services.signingKey });
   visionRoutes(api, { loadingBatches: deps.loadingBatches, corrections: deps.corrections, samples: services.samples, store: services.store });
   loadingRecordRoutes(api, { loadingRecords: deps.loadingRecords, store: services.store });
-  // Footage stays on the node's disk (it is not evidence shipped to object storage).
   supervisionRoutes(api, {
     admin: services.admin,
     footage: services.footage,
     zones: services.zones,
-    store: localEvidenceStore(services.dataDir),
+    store: services.store,
     supervision: deps.supervision,
     storage: deps.storage,
   });

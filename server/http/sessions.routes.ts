@@ -16,7 +16,7 @@ import type { ArchiveSearchService } from '../services/archive-search.service.ts
 import type { RetentionService } from '../services/retention.service.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
-import { localEvidenceStore, type EvidenceStore } from '../infra/evidence-store.ts';
+import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { sendStored } from './send-stored.ts';
 import { AppError, notFound } from '../errors.ts';
 
@@ -79,11 +79,10 @@ export function sessionRoutes(
     alarms: AlarmService;
     exports: EvidenceExports;
     key: SigningKey;
-    dataDir: string;
     store: EvidenceStore;
   },
 ) {
-  const { inspections, verdicts, archive, archiveSearch, retention, alarms, exports, key, dataDir, store } = deps;
+  const { inspections, verdicts, archive, archiveSearch, retention, alarms, exports, key, store } = deps;
   api.route(
     {
       method: 'post',
@@ -194,8 +193,7 @@ export function sessionRoutes(
     async ({ principal, params, req, res }) => {
       const clip = await alarms.clipFile(principal, params.id);
       if (!clip) throw notFound('Clip');
-      // Clips stay on the node's disk with the footage they are cut from.
-      await sendStored(req, res, localEvidenceStore(dataDir), clip);
+      await sendStored(req, res, store, clip);
     },
   );
   api.route(

@@ -5,6 +5,7 @@
  * a file enters the store with `keep` once it is complete. Paths are relative to the data dir
  * (`sessions/<id>/...`) in both cases, so the database and manifests do not depend on the store.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -159,6 +160,34 @@ export async function downloadAll(store: EvidenceStore, folder: string, target: 
     await pipeline(await store.open(relative), fs.createWriteStream(out));
   }
   return files.length;
+}
+
+/**
+ * Stored files as files on this node's disk, for tools that read files (ffmpeg): those lying here are used
+ * where they lie, the others are fetched from the store first (`fetched`: working copies, for the caller to
+ * remove when done). A file in neither place is left out.
+ */
+export async function filesHere(store: EvidenceStore, dataDir: string, relatives: readonly string[]): Promise<{ files: string[]; fetched: string[] }> {
+  const files: string[] = [];
+  const fetched: string[] = [];
+  for (const relative of relatives) {
+    const file = path.join(dataDir, checked(relative));
+    if (!fs.existsSync(file)) {
+      if (store.kind === 'local' || (await store.size(relative)) === null) continue;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // Written aside and renamed: a reader in parallel never takes half a file for the whole.
+      const partial = `${file}.${process.pid}.${crypto.randomBytes(3).toString('hex')}.part`;
+      try {
+        await pipeline(await store.open(relative), fs.createWriteStream(partial));
+        fs.renameSync(partial, file);
+      } finally {
+        fs.rmSync(partial, { force: true });
+      }
+      fetched.push(file);
+    }
+    files.push(file);
+  }
+  return { files, fetched };
 }
 
 /** The store the configuration asks for: S3 when S3_BUCKET is set, else local disk under the data dir. */

@@ -5,14 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { finaliseSegments } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
-import type { EvidenceStore } from '../infra/evidence-store.ts';
+import { filesHere, type EvidenceStore } from '../infra/evidence-store.ts';
 
 export const RECORDING_FINALISE_QUEUE = 'recording-finalise';
 
@@ -30,27 +29,6 @@ async function sealIfLast(deps: FinaliseDeps, recordingId: string) {
 }
 
 /**
- * The recording's segment files on this node's disk: those written here are used where they lie, the others
- * (uploaded by the node that recorded them, as they closed) are fetched from the store first. A segment
- * in neither place was lost with its node; the rest are joined without it.
- */
-async function segmentFilesHere(deps: FinaliseDeps, segments: Array<{ path: string }>): Promise<{ files: string[]; fetched: string[] }> {
-  const files: string[] = [];
-  const fetched: string[] = [];
-  for (const segment of segments) {
-    const file = path.join(deps.dataDir, segment.path);
-    if (!fs.existsSync(file)) {
-      if (deps.store.kind === 'local' || (await deps.store.size(segment.path)) === null) continue;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await pipeline(await deps.store.open(segment.path), fs.createWriteStream(file));
-      fetched.push(file);
-    }
-    files.push(file);
-  }
-  return { files, fetched };
-}
-
-/**
  * Joins a stopped recording's segments into one file with a poster, puts both in the evidence store
  * and marks the recording ready (or failed without segments); seals the session if it was the last.
  */
@@ -62,7 +40,12 @@ export async function finaliseRecording(deps: FinaliseDeps, recordingId: string,
     return { recordingId, status: 'failed' as const, reason: 'no segments were recorded' };
   }
   const dir = path.dirname(path.join(deps.dataDir, segments[0]!.path));
-  const { files, fetched } = await segmentFilesHere(deps, segments);
+  // Segments another node recorded come from the store; one in neither place was lost with its node, and the rest are joined without it.
+  const { files, fetched } = await filesHere(
+    deps.store,
+    deps.dataDir,
+    segments.map((s) => s.path),
+  );
   await progress(10);
   let result: Awaited<ReturnType<typeof finaliseSegments>>;
   try {

@@ -44,7 +44,8 @@ export class StorageGuard {
   constructor(
     private readonly deps: {
       db: Db;
-      footage: Pick<CameraFootageService, 'freeSpace'>;
+      /** Footage to delete under pressure; null when it is kept in a bucket, not on this disk (the admins are told, nothing is deleted). */
+      footage: Pick<CameraFootageService, 'freeSpace'> | null;
       disk: () => DiskUsage;
       maxUsedPercent: number;
       notify: (userIds: string[], notification: { kind: string; payload: Record<string, unknown> }) => void;
@@ -87,11 +88,18 @@ export class StorageGuard {
     this.pressureSince ??= now;
     const used = disk.totalBytes - disk.freeBytes;
     const target = used - (disk.totalBytes * (maxUsedPercent - MARGIN_PERCENT)) / 100;
-    const freed = await this.deps.footage.freeSpace(target);
+    const freed = this.deps.footage ? await this.deps.footage.freeSpace(target) : { segments: 0, bytes: 0 };
     this.lastFreed = { at: now.toISOString(), ...freed };
     const after = this.deps.disk();
     const payload = { usedPercent: round(usedPercent(disk)), usedPercentAfter: round(usedPercent(after)), maxUsedPercent, segmentsDeleted: freed.segments, bytesDeleted: freed.bytes };
-    logger.error(payload, freed.bytes < target ? 'disk full: deleted all the footage that may go, and it is not enough' : 'disk pressure: deleted the oldest camera footage');
+    logger.error(
+      payload,
+      !this.deps.footage
+        ? 'disk pressure: the footage is in the bucket, nothing here may be deleted'
+        : freed.bytes < target
+          ? 'disk full: deleted all the footage that may go, and it is not enough'
+          : 'disk pressure: deleted the oldest camera footage',
+    );
     if (firstOfEpisode || freed.bytes < target) await this.tellAdmins(payload);
     return this.state();
   }

@@ -16,9 +16,9 @@ import { downloadAll, type EvidenceStore } from '../infra/evidence-store.ts';
 const run = promisify(execFile);
 
 /** What is stored under the data dir and belongs in a backup (not the embedded database, not Redis). */
-const STORED = ['sessions', 'tickets', 'keys', 'exports'];
-/** What the object store holds (with S3): the sessions' evidence and the tickets' attachments. */
-const STORED_OBJECTS = ['sessions', 'tickets'];
+const STORED = ['sessions', 'tickets', 'keys', 'exports', 'sites', 'loading-records', 'samples'];
+/** What the object store holds (with S3): the sessions' and loading records' evidence, farm alarms' frames and clips, tickets' attachments and labelled samples. */
+const STORED_OBJECTS = ['sessions', 'tickets', 'sites', 'loading-records', 'samples'];
 const PGLITE_DUMP = 'database.pglite.tar.gz';
 const POSTGRES_DUMP = 'database.pgdump';
 /** Files that came from the object store, kept apart so restore can put them back there. */

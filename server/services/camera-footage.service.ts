@@ -13,6 +13,7 @@ import { AppError, notFound } from '../errors.ts';
 import { clipFromSegments, startFfmpeg, unannouncedSegments, type RecordedSegment } from '../../media/index.ts';
 import { mayReviewFarmAlarms, readableBy, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
+import { filesHere, type EvidenceStore } from '../infra/evidence-store.ts';
 
 /** A clip spans a few segments at most (a long segment setting makes fewer). */
 const MAX_CLIP_SEGMENTS = 20;
@@ -41,17 +42,25 @@ export interface FootageAt {
 }
 
 export class CameraFootageService {
-  constructor(private readonly deps: { db: Db; dataDir: string; clock?: () => Date }) {}
+  constructor(private readonly deps: { db: Db; dataDir: string; store: EvidenceStore; clock?: () => Date }) {}
 
-  /** Stores a closed segment of a recorder run (idempotent: the same segment announced twice is one row). */
+  /**
+   * Stores a closed segment of a recorder run: its file into the evidence store (with S3, uploaded, so any
+   * node reviews it and it outlives this node's disk), then its row (idempotent: announced twice, one row).
+   */
   async addSegment(cameraId: string, run: string, segment: RecordedSegment): Promise<void> {
+    // Not on this disk: stored already (a bucket took it), or deleted since (retention); a recorder stopping
+    // announces its whole run again, and neither may come back as a row.
+    if (!fs.existsSync(segment.path)) return;
+    const relative = path.relative(this.deps.dataDir, segment.path);
+    await this.deps.store.keep(relative);
     await this.deps.db
       .insert(cameraFootage)
       .values({
         cameraId,
         run,
         seq: segment.seq,
-        path: path.relative(this.deps.dataDir, segment.path),
+        path: relative,
         startedAt: segment.startedAt,
         durationMs: segment.durationMs,
         sizeBytes: segment.sizeBytes,
@@ -62,8 +71,8 @@ export class CameraFootageService {
 
   /**
    * A clip of the camera's footage from `beforeMs` before `at` to `afterMs` after it (an alarm's evidence),
-   * cut without re-encoding into `outBase`.mp4/.webm under the data dir and hashed; null when nothing was
-   * recorded then.
+   * cut without re-encoding into `outBase`.mp4/.webm, hashed and put in the evidence store; null when
+   * nothing was recorded then.
    */
   async clip(cameraId: string, at: Date, window: { beforeMs: number; afterMs: number }, outBase: string): Promise<{ path: string; sha256: string } | null> {
     const from = new Date(at.getTime() - window.beforeMs);
@@ -77,13 +86,20 @@ export class CameraFootageService {
     const first = rows[0];
     if (!first) return null;
     const start = Math.max(from.getTime(), first.startedAt.getTime());
-    const clip = await clipFromSegments(
-      rows.map((r) => path.join(this.deps.dataDir, r.path)),
-      (start - first.startedAt.getTime()) / 1000,
-      (to.getTime() - start) / 1000,
-      path.join(this.deps.dataDir, outBase),
+    const { files, fetched } = await filesHere(
+      this.deps.store,
+      this.deps.dataDir,
+      rows.map((r) => r.path),
     );
-    return { path: path.relative(this.deps.dataDir, clip.path), sha256: clip.sha256 };
+    if (files.length === 0) return null;
+    try {
+      const clip = await clipFromSegments(files, (start - first.startedAt.getTime()) / 1000, (to.getTime() - start) / 1000, path.join(this.deps.dataDir, outBase));
+      const relative = path.relative(this.deps.dataDir, clip.path);
+      await this.deps.store.keep(relative);
+      return { path: relative, sha256: clip.sha256 };
+    } finally {
+      for (const file of fetched) fs.rmSync(file, { force: true });
+    }
   }
 
   /**
@@ -155,24 +171,27 @@ export class CameraFootageService {
   }
 
   /**
-   * A footage segment as a browser plays it (MP4, remuxed once from the recorded Matroska and kept beside
-   * it), for those who may review the camera's farm; the path is relative to the data dir.
+   * A footage segment as a browser plays it (MP4, remuxed once from the recorded Matroska and stored beside
+   * it), for those who may review the camera's farm; the path is relative to the data dir, in the store.
    */
   async playable(p: Principal, footageId: number): Promise<string> {
     const [row] = await this.deps.db.select().from(cameraFootage).where(eq(cameraFootage.id, footageId));
     if (!row) throw notFound('Footage');
     await this.assertMayView(p, row.cameraId);
     const mp4 = row.path.replace(/\.mkv$/, '.mp4');
+    if ((await this.deps.store.size(mp4)) !== null) return mp4;
+    const { files, fetched } = await filesHere(this.deps.store, this.deps.dataDir, [row.path]);
     const target = path.join(this.deps.dataDir, mp4);
-    if (!fs.existsSync(target)) {
-      // Written aside and renamed: two viewers asking at once never see half a file.
-      const partial = `${target}.${process.pid}.${Date.now()}.part.mp4`;
-      const { code } = await startFfmpeg(['-y', '-i', path.join(this.deps.dataDir, row.path), '-c', 'copy', '-movflags', '+faststart', partial]).exited;
-      if (code !== 0 || !fs.existsSync(partial)) {
-        fs.rmSync(partial, { force: true });
-        throw new AppError('unavailable', 'The footage cannot be played');
-      }
+    // Written aside and renamed: two viewers asking at once never see half a file.
+    const partial = `${target}.${process.pid}.${Date.now()}.part.mp4`;
+    try {
+      const { code } = files[0] ? await startFfmpeg(['-y', '-i', files[0], '-c', 'copy', '-movflags', '+faststart', partial]).exited : { code: -1 };
+      if (code !== 0 || !fs.existsSync(partial)) throw new AppError('unavailable', 'The footage cannot be played');
       fs.renameSync(partial, target);
+      await this.deps.store.keep(mp4);
+    } finally {
+      fs.rmSync(partial, { force: true });
+      for (const file of fetched) fs.rmSync(file, { force: true });
     }
     return mp4;
   }
@@ -326,10 +345,10 @@ export class CameraFootageService {
 
   /** Deletes segments (files, then rows), recording per camera what went and why; returns the bytes freed. */
   private async deleteSegments(rows: Array<typeof cameraFootage.$inferSelect>, reason: FootageDeletionReason): Promise<number> {
-    const { db, dataDir } = this.deps;
+    const { db, store } = this.deps;
     for (const row of rows) {
-      fs.rmSync(path.join(dataDir, row.path), { force: true });
-      fs.rmSync(path.join(dataDir, row.path.replace(/\.mkv$/, '.mp4')), { force: true });
+      await store.remove(row.path);
+      await store.remove(row.path.replace(/\.mkv$/, '.mp4'));
     }
     const perCamera = new Map<string, { from: Date; to: Date; segments: number; bytes: number }>();
     for (const row of rows) {
