@@ -87,6 +87,30 @@ export interface StreamScheduler {
   removeStream(stream: InferenceStream): void;
 }
 
+/** A pool's live streams: opened and let go, and those with a frame waiting (the pool chooses among them). */
+export class StreamList {
+  private readonly streams: InferenceStream[] = [];
+
+  open(scheduler: StreamScheduler, id: string, options: StreamOptions): InferenceStream {
+    const stream = new InferenceStream(scheduler, id, options);
+    this.streams.push(stream);
+    return stream;
+  }
+
+  remove(stream: InferenceStream): void {
+    const i = this.streams.indexOf(stream);
+    if (i >= 0) this.streams.splice(i, 1);
+  }
+
+  ready(): InferenceStream[] {
+    return this.streams.filter((s) => s.ready);
+  }
+
+  closeAll(): void {
+    for (const stream of [...this.streams]) stream.close();
+  }
+}
+
 export class InferenceStream {
   private pending: StreamFrame | null = null;
   private pendingThumb: Uint8Array | null = null;
@@ -195,7 +219,7 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm'
 
 export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: number; pid: number | undefined; reason: string }] }> implements StreamScheduler {
   private readonly workers: WorkerSlot[] = [];
-  private readonly streams: InferenceStream[] = [];
+  private readonly streams = new StreamList();
   private readonly queue: OneOffJob[] = [];
   private cursor = 0;
   private nextJobId = 1;
@@ -235,15 +259,12 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
   }
 
   openStream(id: string, options: StreamOptions): InferenceStream {
-    const stream = new InferenceStream(this, id, options);
-    this.streams.push(stream);
-    return stream;
+    return this.streams.open(this, id, options);
   }
 
   /** @internal */
   removeStream(stream: InferenceStream): void {
-    const i = this.streams.indexOf(stream);
-    if (i >= 0) this.streams.splice(i, 1);
+    this.streams.remove(stream);
   }
 
   /** Workers' process ids (for tests and diagnostics). */
@@ -265,7 +286,7 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
   }
 
   private dispatch(worker: WorkerSlot): boolean {
-    const readyStreams = this.streams.filter((s) => s.ready);
+    const readyStreams = this.streams.ready();
     const takeOneOff = this.queue.length > 0 && (readyStreams.length === 0 || this.cursor % 2 === 1);
     this.cursor++;
     if (takeOneOff) {
@@ -402,7 +423,7 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
     this.closed = true;
     const closedError = new InferenceError('pool_closed', 'The inference pool is closed');
     for (const job of this.queue.splice(0)) job.reject(closedError);
-    for (const s of [...this.streams]) s.close();
+    this.streams.closeAll();
     await Promise.all(
       this.workers.map(
         (w) =>

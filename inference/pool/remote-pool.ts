@@ -4,13 +4,13 @@
  * which carries it to wherever it is analysed and resolves with the result. At most `maxInFlight` frames
  * travel at once; a stream's next frame goes when its last one came back.
  */
-import { InferenceError, InferenceStream, type StreamFrame, type StreamOptions, type StreamScheduler } from './inference-pool.ts';
+import { InferenceError, StreamList, type InferenceStream, type StreamFrame, type StreamOptions, type StreamScheduler } from './inference-pool.ts';
 import type { TaskResult, VisionTask } from '../tasks/vision-models.ts';
 
 export type SendFrame = (task: VisionTask, frame: StreamFrame) => Promise<{ result: TaskResult; inferMs: number }>;
 
 export class RemoteInferencePool implements StreamScheduler {
-  private readonly streams: InferenceStream[] = [];
+  private readonly streams = new StreamList();
   private inFlight = 0;
   private cursor = 0;
   private closed = false;
@@ -21,14 +21,11 @@ export class RemoteInferencePool implements StreamScheduler {
   ) {}
 
   openStream(id: string, options: StreamOptions): InferenceStream {
-    const stream = new InferenceStream(this, id, options);
-    this.streams.push(stream);
-    return stream;
+    return this.streams.open(this, id, options);
   }
 
   removeStream(stream: InferenceStream): void {
-    const i = this.streams.indexOf(stream);
-    if (i >= 0) this.streams.splice(i, 1);
+    this.streams.remove(stream);
   }
 
   /** Frames being analysed elsewhere now. */
@@ -57,18 +54,12 @@ export class RemoteInferencePool implements StreamScheduler {
 
   close(): void {
     this.closed = true;
-    for (const stream of [...this.streams]) stream.close();
+    this.streams.closeAll();
   }
 
   /** Streams take turns. */
   private nextReady(): InferenceStream | undefined {
-    for (let i = 0; i < this.streams.length; i++) {
-      const stream = this.streams[(this.cursor + i) % this.streams.length]!;
-      if (stream.ready) {
-        this.cursor = (this.cursor + i + 1) % this.streams.length;
-        return stream;
-      }
-    }
-    return undefined;
+    const ready = this.streams.ready();
+    return ready.length > 0 ? ready[this.cursor++ % ready.length] : undefined;
   }
 }
