@@ -299,7 +299,7 @@ export interface AnalysedFrames {
   latestFrame(sessionId: string | null, cameraId: string, task: FrameTask): Promise<AnalysedFrameJpeg | null>;
 }
 
-/** A frame held for an officer to correct (in Redis, bounded; gone after HOLD_MS): what is kept beside its picture. */
+/** A frame held for an officer to correct (in Redis, bounded, gone after 15 min): what is kept beside its picture. */
 export interface HeldFrame extends Omit<AnalysedPicture, 'jpeg' | 'capturedAt'> {
   id: string;
   heldAt: number;
