@@ -8,7 +8,7 @@ import type { Consumer } from 'mediasoup/node/lib/Consumer.js';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
 import { sdpForRtp, startFfmpeg, waitForUdpListener, type FfmpegProcess } from './ffmpeg.ts';
 import { freeUdpPortPair } from './network.ts';
-import { rawRgbOutput, RawFrameSplitter } from './raw-frames.ts';
+import { liveRgbOutput, RawFrameSplitter } from './raw-frames.ts';
 import type { ProducerInfo, Room } from './room.ts';
 
 export interface Frame {
@@ -108,7 +108,7 @@ export class FrameTap extends EventEmitter<{ frame: [Frame]; ended: [string] }> 
 
   private start(sdp: string): void {
     const { width, height, fps } = this.options;
-    this.ffmpeg = startFfmpeg(rawRgbOutput(fps, width, height), { sdp, stdout: 'pipe', lowDelay: true });
+    this.ffmpeg = startFfmpeg(liveRgbOutput(fps, width, height), { sdp, stdout: 'pipe', lowDelay: true });
     this.ffmpeg.child.stdout!.on('data', (chunk: Buffer) => {
       for (const data of this.splitter.push(chunk)) this.publish(data);
     });

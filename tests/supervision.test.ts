@@ -11,6 +11,7 @@ import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Socket } from 'socket.io-client';
 import { alarms, cameraFootage } from '../server/db/schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FrameTap } from '../media/index.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import type { Principal } from '../server/services/access.ts';
@@ -441,7 +442,11 @@ describe('farm supervision', () => {
     expect(await platform.media.feeds.pid(penCamera)).toBe(before);
   });
 
-  it('restarts the camera when its ffmpeg is killed, and it comes back online', async () => {
+  it('restarts the camera when its ffmpeg is killed, and it comes back online, its analysis seeing new frames', async () => {
+    // A frame tap as the analysis has one: across the restart the stream's timestamps jump (a new ffmpeg).
+    const feed = await waitFor(() => platform.media.supervision.feed(penCamera), 'the pen camera held');
+    const tap = await FrameTap.open(feed.room, feed.producer, { width: 320, height: 180, fps: 5 });
+    expect(await tap.next(10_000)).not.toBeNull();
     const pid = (await platform.media.feeds.pid(penCamera))!;
     process.kill(pid, 'SIGKILL');
     await waitFor(
@@ -453,6 +458,15 @@ describe('farm supervision', () => {
       20_000,
     );
     await waitFor(() => supervised(penCamera)?.online === true, 'the camera online again', 30_000);
+    // New pictures keep coming (the camera's test pattern moves): not the last one repeated, not none.
+    const after: Buffer[] = [];
+    for (let i = 0; i < 4; i++) {
+      const frame = await tap.next(5000);
+      expect(frame, `frame ${i} after the restart`).not.toBeNull();
+      after.push(frame!.data);
+    }
+    expect(after.slice(1).every((f, i) => !f.equals(after[i]!))).toBe(true);
+    tap.close('done');
   });
 
   it('takes a camera off the wall with its live view, still supervised (recorded), and back, without restarting it', async () => {
