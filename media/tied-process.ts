@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export function spawnTied(command: string, args: string[], options: { stdout?: 'pipe' | 'ignore'; onParentDeath?: 'SIGKILL' | 'SIGTERM' } = {}): ChildProcess {
   return spawn('setpriv', ['--pdeathsig', options.onParentDeath ?? 'SIGKILL', '--', command, ...args], {
     stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'],
+    // A process group of its own: Ctrl-C in the terminal signals the whole foreground group, and a recorder
+    // or redis-server stopped by it under the platform (which stops them in order) made a stop hang.
+    detached: true,
   });
 }
 

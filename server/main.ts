@@ -18,13 +18,16 @@ async function main() {
   console.log(`\nWatchpost is running at ${platform.url}  (API docs: ${platform.url}/api/openapi.json)\n`);
   // SIGTERM or SIGINT: stop taking work and close everything in order. A second signal, or the deadline,
   // exits at once: a stop must never hang (child processes are tied to us and go with us).
-  let stopping = false;
+  // Ctrl-C reaches us more than once (the terminal signals the whole process group, and npm and tsx pass
+  // it on): a signal within 2 s of the first is that same one, not a second request.
+  let stoppingSince: number | null = null;
   const shutdown = (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== null) {
+      if (Date.now() - stoppingSince < 2000) return;
       platform.logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     // A node alone may let its sessions go on for DRAIN_SECONDS first.
     const deadlineSeconds = config.SHUTDOWN_TIMEOUT_SECONDS + config.DRAIN_SECONDS;
     platform.logger.info({ signal, deadlineSeconds }, 'stopping');

@@ -35,7 +35,12 @@ export class LiveSessions implements BatchCounting {
 
   constructor(private readonly deps: LiveSessionDeps & { registry: NodeRegistry }) {
     // Its rooms notice by themselves (their routers close); this is for the log.
-    deps.pool.on('workerdied', ({ index, pid, routerIds }) => deps.logger.error({ index, pid, routers: routerIds.length }, 'mediasoup worker died'));
+    deps.pool.on('workerdied', ({ index, pid, error, routerIds }) => {
+      // Ctrl-C signals the terminal's whole process group, mediasoup's workers with it (a worker closes itself
+      // on INT or TERM and exits 0): the platform is stopping too.
+      const bySignal = /code:0, signal:null|signal:SIG(INT|TERM)\b/.test(error?.message ?? '');
+      deps.logger[bySignal ? 'warn' : 'error']({ index, pid, routers: routerIds.length, err: error }, bySignal ? 'mediasoup worker stopped by a signal' : 'mediasoup worker died');
+    });
     // An edge whose home stopped beating (killed) or no longer holds the session: its participants join again.
     this.watchTimer = setInterval(() => void this.watchHomes(), HEARTBEAT_MS);
     this.watchTimer.unref();
