@@ -135,7 +135,7 @@ interface CameraVision {
 }
 
 /** A frame as analysed and the model's result for it (before the zones), kept until the next one. */
-export interface AnalysedFrame {
+interface AnalysedFrame {
   frame: { data: Uint8Array; width: number; height: number };
   result: TaskResult;
   capturedAt: number;

@@ -178,7 +178,7 @@ export class CameraFootageService {
     const [row] = await this.deps.db.select().from(cameraFootage).where(eq(cameraFootage.id, footageId));
     if (!row) throw notFound('Footage');
     await this.assertMayView(p, row.cameraId);
-    const mp4 = row.path.replace(/\.mkv$/, '.mp4');
+    const mp4 = playableCopyOf(row.path);
     if ((await this.deps.store.size(mp4)) !== null) return mp4;
     const { files, fetched } = await filesHere(this.deps.store, this.deps.dataDir, [row.path]);
     const target = path.join(this.deps.dataDir, mp4);
@@ -348,7 +348,7 @@ export class CameraFootageService {
     const { db, store } = this.deps;
     for (const row of rows) {
       await store.remove(row.path);
-      await store.remove(row.path.replace(/\.mkv$/, '.mp4'));
+      await store.remove(playableCopyOf(row.path));
     }
     const perCamera = new Map<string, { from: Date; to: Date; segments: number; bytes: number }>();
     for (const row of rows) {
@@ -391,6 +391,9 @@ export class CameraFootageService {
 function view(row: typeof cameraFootage.$inferSelect, at: Date): FootageAt {
   return { footageId: row.id, startedAt: row.startedAt.toISOString(), durationMs: row.durationMs, offsetMs: Math.max(0, at.getTime() - row.startedAt.getTime()) };
 }
+
+/** Where a footage segment's MP4 (remuxed for browsers, stored beside it) is kept. */
+const playableCopyOf = (segmentPath: string) => segmentPath.replace(/\.mkv$/, '.mp4');
 
 /** A run is named by when its recorder started (2026-12-02T15-16-42-123Z); the folder's time if not. */
 export const footageRunName = (at: Date) => at.toISOString().replace(/[:.]/g, '-');
