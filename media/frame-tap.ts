@@ -1,14 +1,15 @@
 /**
  * Decoded frames of a producer for analysis: a plain-RTP consumer feeds an ffmpeg decoder that scales to
- * the requested size and rate and writes raw RGB. Only the newest frame is kept: a slow reader skips
- * frames (counted in `dropped`), it never makes anything queue up.
+ * the requested size and writes every frame as raw RGB; the tap keeps them at the requested rate, each as
+ * it comes. Only the newest frame is kept: a slow reader skips frames (counted in `dropped`), it never
+ * makes anything queue up.
  */
 import { EventEmitter } from 'node:events';
 import type { Consumer } from 'mediasoup/node/lib/Consumer.js';
 import type { PlainTransport } from 'mediasoup/node/lib/PlainTransport.js';
 import { sdpForRtp, startFfmpeg, waitForUdpListener, type FfmpegProcess } from './ffmpeg.ts';
 import { freeUdpPortPair } from './network.ts';
-import { liveRgbOutput, RawFrameSplitter } from './raw-frames.ts';
+import { liveRgbOutput, RateGate, RawFrameSplitter } from './raw-frames.ts';
 import type { ProducerInfo, Room } from './room.ts';
 
 export interface Frame {
@@ -108,9 +109,11 @@ export class FrameTap extends EventEmitter<{ frame: [Frame]; ended: [string] }> 
 
   private start(sdp: string): void {
     const { width, height, fps } = this.options;
-    this.ffmpeg = startFfmpeg(liveRgbOutput(fps, width, height), { sdp, stdout: 'pipe', lowDelay: true });
+    this.ffmpeg = startFfmpeg(liveRgbOutput(width, height), { sdp, stdout: 'pipe', lowDelay: true });
+    const gate = new RateGate(fps);
+    const keep = () => gate.keep();
     this.ffmpeg.child.stdout!.on('data', (chunk: Buffer) => {
-      for (const data of this.splitter.push(chunk)) this.publish(data);
+      for (const data of this.splitter.push(chunk, keep)) this.publish(data);
     });
     void this.ffmpeg.exited.then(() => this.close('decoder exited'));
     // Until the first frame, keep asking for a keyframe (the decoder cannot start without one).

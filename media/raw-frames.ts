@@ -4,24 +4,39 @@
 export const rawRgbOutput = (fps: number, width: number, height: number) => ['-an', '-vf', `fps=${fps},scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
 
 /**
- * A live stream's frames, at most `fps` a second, each as it comes: one is kept when 95 % of 1/fps has
- * passed since the last one kept (timestamps jitter), or when time went back (the camera's stream began
- * again with other timestamps). Not ffmpeg's fps filter: that holds each frame until the next one, and
- * across a timestamp jump it repeated the last frame for hours (a restarted camera was analysed, and
- * alarmed, as frozen) or dropped every frame.
+ * A live stream's every frame as it comes, `width x height`, on stdout; the reader keeps what it needs
+ * (`RawFrameSplitter`'s `keep`). Not thinned by ffmpeg: with a filter that drops frames (select, framestep,
+ * fps) ffmpeg 5.1 hands each kept frame on as many frames late as it dropped between two kept ones — a
+ * 25 fps camera counted at 5 fps was analysed 290 ms after it left the camera instead of 125 ms (measured
+ * with frames that carry the time they were painted). ffmpeg's fps filter also repeated the last frame for
+ * hours across a restarted camera's timestamp jump.
  */
-export const liveRgbOutput = (fps: number, width: number, height: number) => [
-  '-an',
-  '-vf',
-  `select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,${(0.95 / fps).toFixed(4)})+lt(t\\,prev_selected_t),scale=${width}:${height}`,
-  '-fps_mode',
-  'passthrough',
-  '-pix_fmt',
-  'rgb24',
-  '-f',
-  'rawvideo',
-  'pipe:1',
-];
+export const liveRgbOutput = (width: number, height: number) => ['-an', '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
+
+/**
+ * Keeps frames at `fps` on average out of a faster stream, judged by their arrival: a frame is kept when
+ * it comes no earlier than a fifth of a period before the next is due, and the next is then due a period
+ * later (so arrival jitter neither lowers the rate nor bunches frames). After a gap, the next frame is kept
+ * and the count starts again from it.
+ */
+export class RateGate {
+  private due = Number.NEGATIVE_INFINITY;
+  private readonly period: number;
+
+  constructor(
+    fps: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.period = 1000 / fps;
+  }
+
+  keep(): boolean {
+    const now = this.now();
+    if (now < this.due - this.period / 5) return false;
+    this.due = now - this.due > this.period ? now + this.period : this.due + this.period;
+    return true;
+  }
+}
 
 /** Cuts a byte stream into frames of `frameBytes`; every frame is a buffer of its own (callers keep them). */
 export class RawFrameSplitter {
@@ -32,8 +47,11 @@ export class RawFrameSplitter {
     this.frame = Buffer.alloc(frameBytes);
   }
 
-  /** The frames this chunk completed, oldest first. */
-  push(chunk: Buffer): Buffer[] {
+  /**
+   * The frames this chunk completed, oldest first. `keep` is asked as each frame completes; a frame it
+   * refuses is not handed out and its buffer is filled again (nothing allocated for frames let go).
+   */
+  push(chunk: Buffer, keep: () => boolean = () => true): Buffer[] {
     const done: Buffer[] = [];
     let offset = 0;
     while (offset < chunk.length) {
@@ -42,9 +60,10 @@ export class RawFrameSplitter {
       this.filled += n;
       offset += n;
       if (this.filled === this.frameBytes) {
+        this.filled = 0;
+        if (!keep()) continue;
         done.push(this.frame);
         this.frame = Buffer.alloc(this.frameBytes);
-        this.filled = 0;
       }
     }
     return done;

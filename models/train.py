@@ -32,14 +32,14 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synth.pigs import pig_scene, pig_walk  # noqa: E402
-from synth.pigs3d import pig_scene_3d  # noqa: E402
+from synth.pigs3d import pig_scene_3d, pig_walk_3d  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.path.join(HERE, ".cache")
 WIDTH, HEIGHT, STRIDE = 320, 240, 4
 TRAIN_SEED0, VAL_SEED0, WALK_SEED0 = 1_000_000, 2_000_000, 1_500_000
 # Renderer B (models/synth/pigs3d.py): its own training and validation seeds.
-B_TRAIN_SEED0, B_VAL_SEED0 = 3_000_000, 3_500_000
+B_TRAIN_SEED0, B_VAL_SEED0, B_WALK_SEED0 = 3_000_000, 3_500_000, 3_800_000
 WALK_FRAMES_KEPT = (5, 15, 25, 35, 45, 55)  # of each 60-frame clip: far enough apart to differ
 
 
@@ -117,6 +117,11 @@ def _render_walk(seed):
     return [(np.asarray(clip[k], dtype=np.uint8), np.asarray(centres[k], dtype=np.float32).reshape(-1, 2)) for k in WALK_FRAMES_KEPT]
 
 
+def _render_walk_b(seed):
+    clip, centres, _, _ = pig_walk_3d(seed, frames=WALK_FRAMES_KEPT[-1] + 1, render=set(WALK_FRAMES_KEPT))
+    return [(np.asarray(clip[k], dtype=np.uint8), np.asarray(centres[k], dtype=np.float32).reshape(-1, 2)) for k in WALK_FRAMES_KEPT]
+
+
 THREADS = max(1, os.cpu_count() or 1)  # --threads: leave cores to other work
 
 
@@ -151,8 +156,10 @@ def dataset(seed0: int, n: int, name: str, renderer: str = "a"):
     return _generated(os.path.join(CACHE, f"{name}-{seed0}-{n}.npz"), _render_scene, list(range(seed0, seed0 + n)), 1, name)
 
 
-def walk_dataset(seed0: int, clips: int):
+def walk_dataset(seed0: int, clips: int, renderer: str = "a"):
     """Frames of animals walking in file up a ramp (the line-crossing case: queues nose to tail), several per clip."""
+    if renderer == "b":
+        return _generated(os.path.join(CACHE, f"count-walk-b-{seed0}-{clips}.npz"), _render_walk_b, list(range(seed0, seed0 + clips)), len(WALK_FRAMES_KEPT), "walk clips (renderer B)")
     return _generated(os.path.join(CACHE, f"count-walk-{seed0}-{clips}.npz"), _render_walk, list(range(seed0, seed0 + clips)), len(WALK_FRAMES_KEPT), "walk clips")
 
 
@@ -340,6 +347,9 @@ def fine_tune_real(a):
     else:  # --mix-b N: renderer B's scenes play the part of the new data, its own validation seeds judge it
         images, points = dataset(B_TRAIN_SEED0, a.mix_b, "count-train", "b")
         images, points = list(images), list(points)
+        if a.walk_b:
+            more, more_points = walk_dataset(B_WALK_SEED0, a.walk_b, "b")
+            images, points = images + list(more), points + list(more_points)
         train_idx = list(range(len(images)))
         held = []
         vb, vbp = dataset(B_VAL_SEED0, a.synthetic_val, "count-val", "b")
@@ -355,10 +365,14 @@ def fine_tune_real(a):
     schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, k / a.steps)))) if a.decay else None
     rng = np.random.default_rng(11)
     half = max(1, a.batch // 2)
+    # --small-herd-weight E: a picture of n animals is drawn in proportion to max(n, 5)^-E, so small herds,
+    # where one animal missed is 10-20 % and which uniform counts seldom give, are seen more often.
+    weights = np.array([max(len(points[i]), 5) ** -a.small_herd_weight for i in train_idx], dtype=np.float64)
+    weights /= weights.sum()
     t0 = time.time()
     for step in range(a.steps):
         net.train()
-        picks = [(images[i], points[i]) for i in rng.choice(train_idx, half)] + [(synth_images[i], synth_points[i]) for i in rng.integers(0, len(synth_images), a.batch - half)]
+        picks = [(images[i], points[i]) for i in rng.choice(train_idx, half, p=weights)] + [(synth_images[i], synth_points[i]) for i in rng.integers(0, len(synth_images), a.batch - half)]
         crops, targets = zip(*(augment(img, pts, a.crop, rng, a.scale) for img, pts in picks))
         x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float()
         loss = focal_loss(net((x / 255.0 - 0.45) / 0.25), torch.from_numpy(np.stack(targets))[:, None])
@@ -517,6 +531,8 @@ def main():
     p.add_argument("--renderer", choices=["a", "b"], default="a", help="which generator draws the training scenes (b: models/synth/pigs3d.py)")
     p.add_argument("--threads", type=int, default=0, help="cores to use (default: all)")
     p.add_argument("--decay", action="store_true", help="with --real or --mix-b: cosine decay of the rate to a tenth of --lr")
+    p.add_argument("--walk-b", type=int, default=0, help="with --mix-b: also this many renderer B walking clips (6 frames each, seeds 3,800,000+)")
+    p.add_argument("--small-herd-weight", type=float, default=0.0, help="with --real or --mix-b: draw a picture of n animals in proportion to max(n, 5)^-E")
     p.add_argument("--mix-b", type=int, default=0, help="instead of --real: fine-tune --from on this many renderer B scenes mixed with renderer A's")
     a = p.parse_args()
     global THREADS

@@ -397,13 +397,14 @@ def _camera_photo(linear: np.ndarray, r: random.Random, rng: np.random.Generator
     return Image.open(buf).convert("RGB")
 
 
-def pig_walk_3d(seed: int, frames: int = 60, width: int = 320, height: int = 240, animals: int | None = None):
+def pig_walk_3d(seed: int, frames: int = 60, width: int = 320, height: int = 240, animals: int | None = None, render=None):
     """A clip of animals walking in file along a race or up a ramp, seen obliquely by a camera above it.
 
     Returns (frames, per-frame [[x, y], ...] centres in the picture, net number that crossed the picture's
     middle line upwards, the line as ((0, y), (width, y))) — the same as renderer A's pig_walk, so both are
     scored alike. Some animals stop, one in six turns back; they keep their distance (they do not pass
-    through each other).
+    through each other). render: the frame indices to draw (the others are walked but not drawn, their
+    picture None): training keeps a few frames of each clip, and drawing is what costs.
     """
     r = random.Random(seed)
     rng = np.random.default_rng(seed)
@@ -486,7 +487,11 @@ def pig_walk_3d(seed: int, frames: int = 60, width: int = 320, height: int = 240
                     net -= 1
             if depth > 0:
                 above_before[i] = above
-        linear = _render(bodies, spots, (position, rot, f, k1), dirs, t_ground, look, width, height, seed)
-        clip.append(_camera_photo(linear, random.Random(photo.random()), rng, look.night))
+        photo_seed = photo.random()  # drawn for every frame, so with render=None clips are as before
+        if render is None or len(clip) in render:
+            linear = _render(bodies, spots, (position, rot, f, k1), dirs, t_ground, look, width, height, seed)
+            clip.append(_camera_photo(linear, random.Random(photo_seed), rng, look.night))
+        else:
+            clip.append(None)
         centres.append(seen)
     return clip, centres, net, ((0.0, line_y), (float(width), line_y))

@@ -122,7 +122,7 @@ try {
     await sleep(6000);
     // The second tap, on the first camera: camera→tap delays over the window.
     const feed = platform.media.supervision.feed(cameras[0]!.id)!;
-    const tap = await FrameTap.open(feed.room, feed.lowProducer, { width: WIDTH, height: HEIGHT, fps: 5 });
+    const tap = await FrameTap.open(feed.room, feed.lowProducer, { width: WIDTH / 4, height: HEIGHT / 4, fps: 5 }); // small: the barcode's blocks are large, and this tap's work is the bench's, not the platform's
     const delays: Array<{ at: number; ms: number }> = [];
     const reading = (async () => {
       while (!tap.closed) {
