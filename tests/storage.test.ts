@@ -13,6 +13,7 @@ import { auditLog, cameraFootage, notifications } from '../server/db/schema.ts';
 import { StorageGuard, type DiskUsage } from '../server/jobs/storage-guard.ts';
 import { createLogger } from '../server/logger.ts';
 import { servicesWithWorld, type ServiceWorld } from './support/services.ts';
+import { ffprobe, startFfmpeg } from '../media/index.ts';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 const DAY = 86_400_000;
@@ -204,5 +205,49 @@ describe('footage and the disk', () => {
       ['Pen 1', 'Farm A', 0, 0],
       ['Yard', 'Farm A', 2, 2 * SEGMENT_BYTES],
     ]);
+  });
+
+  it('cuts an alarm clip from the first segment still there when an earlier one is gone', async () => {
+    const { services, principals } = sw;
+    const siteId = (await services.admin.listSites(principals.admin)).find((x) => x.name === 'Farm A')!.id;
+    const barn = (await services.admin.createCamera(principals.admin, { siteId, name: 'Barn', sourceUrl: 'udp://127.0.0.1:13' })).id;
+    // Two 4 s segments, every frame a keyframe, whose brightness rises with the time into the segment.
+    const startOf = (seq: number) => new Date(NOW.getTime() - 60_000 + seq * 4000);
+    const files: string[] = [];
+    for (const seq of [0, 1]) {
+      const file = path.join(dataDir, 'cameras', barn, 'run', `${String(seq).padStart(6, '0')}.mkv`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const made = startFfmpeg([
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        "color=c=black:s=64x64:r=10,format=yuv420p,geq=lum='8+T*55':cb=128:cr=128",
+        '-t',
+        '4',
+        '-c:v',
+        'libx264',
+        '-g',
+        '1',
+        '-pix_fmt',
+        'yuv420p',
+        file,
+      ]);
+      expect((await made.exited).code).toBe(0);
+      await services.footage.addSegment(barn, 'run', { seq, path: file, startedAt: startOf(seq), durationMs: 4000, sizeBytes: fs.statSync(file).size, sha256: 'c'.repeat(64), gapBeforeMs: 0 });
+      files.push(file);
+    }
+    fs.rmSync(files[0]!); // the first segment went (a full disk) after the alarm's clip was asked for
+    // From 2 s before the second segment to 2 s into it: the clip is the second segment's first 2 s.
+    const clip = await services.footage.clip(barn, new Date(startOf(1).getTime() + 1000), { beforeMs: 3000, afterMs: 1000 }, 'sites/clips/barn');
+    expect(clip).not.toBeNull();
+    const firstFrame = startFfmpeg(['-i', path.join(dataDir, clip!.path), '-frames:v', '1', '-vf', 'scale=1:1', '-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1'], { stdout: 'pipe' });
+    const bytes: Buffer[] = [];
+    firstFrame.child.stdout!.on('data', (b: Buffer) => bytes.push(b));
+    await firstFrame.exited;
+    // Its first picture is the segment's start (dark), not 2 s into it (the offset taken from the missing one).
+    expect(Buffer.concat(bytes)[0]).toBeLessThan(40);
+    expect((await ffprobe(path.join(dataDir, clip!.path))).durationMs).toBeGreaterThan(1500);
+    expect((await ffprobe(path.join(dataDir, clip!.path))).durationMs).toBeLessThan(2500);
   });
 });

@@ -83,15 +83,16 @@ export class CameraFootageService {
       .where(and(eq(cameraFootage.cameraId, cameraId), lte(cameraFootage.startedAt, to), gte(segmentEnd, from)))
       .orderBy(asc(cameraFootage.startedAt))
       .limit(MAX_CLIP_SEGMENTS);
-    const first = rows[0];
-    if (!first) return null;
-    const start = Math.max(from.getTime(), first.startedAt.getTime());
+    if (rows.length === 0) return null;
     const { files, fetched } = await filesHere(
       this.deps.store,
       this.deps.dataDir,
       rows.map((r) => r.path),
     );
-    if (files.length === 0) return null;
+    // The clip starts in the first segment still there (an earlier one may be gone by now).
+    const first = rows.find((r) => path.join(this.deps.dataDir, r.path) === files[0]);
+    if (!first) return null;
+    const start = Math.max(from.getTime(), first.startedAt.getTime());
     try {
       const clip = await clipFromSegments(files, (start - first.startedAt.getTime()) / 1000, (to.getTime() - start) / 1000, path.join(this.deps.dataDir, outBase));
       const relative = path.relative(this.deps.dataDir, clip.path);
