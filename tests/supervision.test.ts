@@ -315,7 +315,7 @@ describe('farm supervision', () => {
     const queue = await officer.get(`/api/review/alarms?state=unreviewed&siteId=${siteId}`);
     expect(queue.status).toBe(200);
     const offline = queue.body.items.find((a: any) => a.cameraId === silentCamera && a.rule === 'camera_offline');
-    expect(offline).toMatchObject({ siteName: 'Supervised farm', cameraName: 'Back gate', enterpriseName: 'Alpha Foods', status: 'open', reviewedByName: null });
+    expect(offline).toMatchObject({ siteName: 'Supervised farm', cameraName: 'Back gate', cameraRecording: 'off', enterpriseName: 'Alpha Foods', status: 'open', reviewedByName: null });
     expect((await (await as('officerOtherPort')).get('/api/review/alarms')).body).toEqual({ items: [], total: 0 });
     expect((await (await as('entA')).get('/api/review/alarms')).status).toBe(403);
     expect((await officer.get('/api/review/alarms?state=forgotten')).status).toBe(400);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EvidenceExports } from '../jobs/evidence-export.ts';
 import type { Api } from './api.ts';
 import { isoDateTime, pageQuery, uuidParam } from './common.schemas.ts';
-import { inspectionTypes, verdictOutcomes } from '../db/schema.ts';
+import { cameraRecordingModes, inspectionTypes, verdictOutcomes } from '../db/schema.ts';
 import { timelineEventSchema } from '../contracts/timeline.ts';
 import { alarmMuteRecord, alarmRecord, archiveEntryRecord, evidenceExportRecord } from '../contracts/records.ts';
 import { MAX_ACKNOWLEDGED_AT_ONCE, type REVIEW_STATES } from '../services/alarms.service.ts';
@@ -172,7 +172,17 @@ export function sessionRoutes(
       }),
       response: z.object({
         total: z.number().int(),
-        items: z.array(alarm.extend({ siteName: z.string(), cameraName: z.string().nullable(), enterpriseName: z.string(), reviewedByName: z.string().nullable() }).meta({ id: 'FarmAlarm' })),
+        items: z.array(
+          alarm
+            .extend({
+              siteName: z.string(),
+              cameraName: z.string().nullable(),
+              cameraRecording: z.enum(cameraRecordingModes).nullable(),
+              enterpriseName: z.string(),
+              reviewedByName: z.string().nullable(),
+            })
+            .meta({ id: 'FarmAlarm' }),
+        ),
       }),
     },
     ({ principal, query }) => alarms.farmReviewQueue(principal, query),

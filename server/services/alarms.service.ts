@@ -7,7 +7,7 @@
  */
 import { aliasedTable, and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/database.ts';
-import { alarmMutes, alarms, bookings, cameras, declarations, enterprises, inspectionSessions, sites, users } from '../db/schema.ts';
+import { alarmMutes, alarms, bookings, cameras, declarations, enterprises, inspectionSessions, sites, users, type cameraRecordingModes } from '../db/schema.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import { AlarmCooldown, type AlarmCandidate } from '../../inference/index.ts';
 import { assertMayReadSession, mayAcknowledgeAlarms, mayReviewFarmAlarms, maySeeAlarms, readableBookings, requireRole, type Principal } from './access.ts';
@@ -47,7 +47,14 @@ export interface FarmReviewFilter {
   offset: number;
 }
 
-export type FarmAlarmView = AlarmView & { siteName: string; cameraName: string | null; enterpriseName: string; reviewedByName: string | null };
+export type FarmAlarmView = AlarmView & {
+  siteName: string;
+  cameraName: string | null;
+  enterpriseName: string;
+  reviewedByName: string | null;
+  /** The camera's recording now ('off': there is no footage of it to play or hold). */
+  cameraRecording: (typeof cameraRecordingModes)[number] | null;
+};
 /** A dashboard shows the newest; beyond this the officer opens the sessions. */
 const OPEN_LISTED = 200;
 /** One request acknowledges at most this many. */
@@ -202,7 +209,7 @@ export class AlarmService {
     const base = this.deps.db.select({ n: count() }).from(alarms).innerJoin(sites, eq(sites.id, alarms.siteId));
     const [total] = await base.where(where);
     const rows = await this.deps.db
-      .select({ alarm: alarms, siteName: sites.name, cameraName: cameras.name, enterpriseName: enterprises.name, reviewedByName: reviewers.displayName })
+      .select({ alarm: alarms, siteName: sites.name, cameraName: cameras.name, cameraRecording: cameras.recording, enterpriseName: enterprises.name, reviewedByName: reviewers.displayName })
       .from(alarms)
       .innerJoin(sites, eq(sites.id, alarms.siteId))
       .innerJoin(enterprises, eq(enterprises.id, sites.enterpriseId))
@@ -214,7 +221,14 @@ export class AlarmService {
       .offset(f.offset);
     return {
       total: total?.n ?? 0,
-      items: rows.map((r) => ({ ...toView(r.alarm), siteName: r.siteName, cameraName: r.cameraName, enterpriseName: r.enterpriseName, reviewedByName: r.reviewedByName })),
+      items: rows.map((r) => ({
+        ...toView(r.alarm),
+        siteName: r.siteName,
+        cameraName: r.cameraName,
+        cameraRecording: r.cameraRecording,
+        enterpriseName: r.enterpriseName,
+        reviewedByName: r.reviewedByName,
+      })),
     };
   }
 

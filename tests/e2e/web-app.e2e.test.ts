@@ -15,7 +15,7 @@ import { freeUdpPortPair } from '../../media/network.ts';
 import { startCameraSimulator } from '../../scripts/camera-simulator.ts';
 import { startRtspCamera } from '../../scripts/rtsp-camera.ts';
 import type { Platform } from '../../server/platform.ts';
-import { alarms } from '../../server/db/schema.ts';
+import { alarms, visionSamples } from '../../server/db/schema.ts';
 import { startTestPlatform } from '../support/platform.ts';
 import { startSmtp } from '../support/receivers.ts';
 import { waitFor } from '../support/wait.ts';
@@ -486,6 +486,30 @@ describe('the web app', () => {
     await expect.poll(() => framesDecoded(officer, '[data-testid=wall-enlarged]'), { timeout: 20_000 }).toBeGreaterThan(3);
     expect(await videoWidth(officer, '[data-testid=wall-enlarged]')).toBe(1280);
     await officer.keyboard.press('Escape');
+    // The pen is counted: the officer corrects a count on its frozen frame, on a laptop's screen, where the
+    // picture, the points and Save all fit (Save was below the fold at 1366x768).
+    await officer.setViewportSize({ width: 1366, height: 768 });
+    await officer.locator(`${penTile} [data-testid=camera-tile]`).click();
+    await officer.locator('[data-testid=correct-count]').click();
+    const canvas = officer.locator('[data-testid=correction-canvas]');
+    await canvas.waitFor({ timeout: 20_000 });
+    const save = officer.locator('[data-testid=correction-save]');
+    const saveBox = (await save.boundingBox())!;
+    expect(saveBox.y + saveBox.height).toBeLessThanOrEqual(768);
+    const box = (await canvas.boundingBox())!;
+    expect(box.width / box.height).toBeCloseTo(1280 / 720, 1);
+    const pointsBefore = await officer.locator('.correction-point').count();
+    await canvas.click({ position: { x: box.width * 0.9, y: box.height * 0.1 } });
+    expect(await officer.locator('.correction-point').count()).toBe(pointsBefore + 1);
+    await screenshot(officer, 'farm-correction');
+    await save.click();
+    await officer.locator('[data-testid=correction-saved]').waitFor();
+    const [sample] = await platform.database.db.select().from(visionSamples).where(eq(visionSamples.cameraId, pen.id));
+    expect(sample).toMatchObject({ task: 'count', label: { points: expect.any(Array) } });
+    expect((sample!.label as { points: unknown[] }).points).toHaveLength(pointsBefore + 1);
+    await officer.keyboard.press('Escape'); // the editor
+    await officer.keyboard.press('Escape'); // the enlarged camera
+    await officer.setViewportSize({ width: 1440, height: 900 });
     // The review queue has the isolation pen's alarm: it plays the pen's recording at the alarm's time, and
     // the officer marks it reviewed.
     await officer.getByRole('link', { name: L('ru', 'nav.review') }).click();
@@ -519,9 +543,9 @@ describe('the web app', () => {
     await item.waitFor();
     await expectInLanguage(officer, 'ru', 'review queue');
     await screenshot(officer, 'farm-review');
-    // The gate records nothing (recording off): the review says so instead of playing.
-    await item.locator('[data-testid=play-footage]').click();
-    await expect.poll(() => item.locator('[data-testid=play-footage]').textContent()).toBe(L('ru', 'review.noFootage'));
+    // The gate records nothing (recording off): the review says so and offers neither playing nor holding.
+    expect(await item.locator('[data-testid=not-recorded]').textContent()).toBe(L('ru', 'review.notRecorded'));
+    expect(await item.locator('[data-testid=play-footage], [data-testid=hold-footage]').count()).toBe(0);
     await item.locator('[data-testid=mark-reviewed]').click();
     await item.waitFor({ state: 'detached' }); // the queue shows what is not reviewed yet
     await officer.locator('select[name=state]').selectOption('reviewed');

@@ -311,6 +311,7 @@ export type FarmAlarm = {
   hasClip: boolean;
   siteName: string;
   cameraName: string | null;
+  cameraRecording: ("continuous" | "events" | "off" | null) | null;
   enterpriseName: string;
   reviewedByName: string | null;
 };

@@ -81,7 +81,7 @@ export function CorrectionEditor({
       {held && (
         <div className="correction" data-testid="correction-editor">
           <p className="muted small">{t(`correction.hint.${task}`)}</p>
-          <div className="correction-picture" style={{ aspectRatio: `${held.width} / ${held.height}` }}>
+          <div className="correction-picture" style={{ aspectRatio: `${held.width} / ${held.height}`, width: `min(100%, calc((90vh - 17rem) * ${held.width / held.height}))` }}>
             <img src={mediaUrl.heldFrame(held.frameId)} alt={title} />
             <svg role="img" aria-label={title} viewBox="0 0 1 1" preserveAspectRatio="none" onClick={onPicture} data-testid="correction-canvas" className={task === 'count' ? 'clickable' : undefined}>
               {task === 'count' && points.map(([x, y], i) => <ellipse key={i} cx={x} cy={y} rx={0.008} ry={(0.008 * held.width) / held.height} className="correction-point" />)}
@@ -107,7 +107,7 @@ export function CorrectionEditor({
             </div>
           )}
           <p className="muted small">{t('correction.model', { model: held.model })}</p>
-          <div className="actions">
+          <div className="actions correction-actions">
             {saved ? (
               <strong data-testid="correction-saved">{t('correction.saved')}</strong>
             ) : (

@@ -183,7 +183,12 @@ function ReviewItem({
             {t('review.playClip')}
           </button>
         )}
-        {a.cameraId && (
+        {a.cameraId && a.cameraRecording === 'off' && (
+          <span className="muted small" data-testid="not-recorded">
+            {t('review.notRecorded')}
+          </span>
+        )}
+        {a.cameraId && a.cameraRecording !== 'off' && (
           <ActionButton
             className="secondary"
             data-testid="play-footage"
@@ -199,7 +204,7 @@ function ReviewItem({
             {noFootage === null ? t('review.play') : noFootage === 'none' ? t('review.noFootage') : t(DELETED_BECAUSE[noFootage.reason], { time: dateTime(noFootage.deletedAt) })}
           </ActionButton>
         )}
-        {a.cameraId && holding === null && (
+        {a.cameraId && a.cameraRecording !== 'off' && holding === null && (
           <button type="button" className="secondary" data-testid="hold-footage" onClick={() => setHolding('asking')}>
             {t('review.holdFootage')}
           </button>

@@ -124,7 +124,7 @@ export function ArchivePage() {
       {results.loading && !results.data ? (
         <Loading />
       ) : total === 0 ? (
-        <Empty>{t('archive.noResults')}</Empty>
+        <Empty>{Object.keys(applied).length === 0 ? t('archive.nothingYet') : t('archive.noResults')}</Empty>
       ) : (
         <>
           <p className="muted">
