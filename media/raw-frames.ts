@@ -8,10 +8,22 @@ export const rawRgbOutput = (fps: number, width: number, height: number) => ['-a
  * (`RawFrameSplitter`'s `keep`). Not thinned by ffmpeg: with a filter that drops frames (select, framestep,
  * fps) ffmpeg 5.1 hands each kept frame on as many frames late as it dropped between two kept ones — a
  * 25 fps camera counted at 5 fps was analysed 290 ms after it left the camera instead of 125 ms (measured
- * with frames that carry the time they were painted). ffmpeg's fps filter also repeated the last frame for
- * hours across a restarted camera's timestamp jump.
+ * with frames that carry the time they were painted).
  */
-export const liveRgbOutput = (width: number, height: number) => ['-an', '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
+export const liveRgbOutput = (width: number, height: number) => [
+  '-an',
+  '-vf',
+  `scale=${width}:${height}`,
+  // Each frame once, as decoded: raw video's default is a constant rate, which across a restarted camera's
+  // timestamp jump repeats the last frame (the analysis saw one picture) or drops every frame.
+  '-fps_mode',
+  'passthrough',
+  '-pix_fmt',
+  'rgb24',
+  '-f',
+  'rawvideo',
+  'pipe:1',
+];
 
 /**
  * Keeps frames at `fps` on average out of a faster stream, judged by their arrival: a frame is kept when
