@@ -149,7 +149,7 @@ try {
         return Object.fromEntries([...groups.entries()].sort().map(([k, rows]) => [k, { images: rows.length, mape: mapeOf(rows) }]));
       };
       report.countOtherRenderer = {
-        renderer: 'b (models/synth/pigs3d.py: 3D bodies, perspective camera, cast shadows, world-space floors; never trained on)',
+        renderer: 'b (models/synth/pigs3d.py: 3D bodies, perspective camera, cast shadows, world-space floors; the count-ab versions trained on its other seeds)',
         images: labels.length,
         mae: round(errors.reduce((s, e) => s + Math.abs(e.got - e.truth), 0) / errors.length, 2),
         mape,

@@ -366,7 +366,7 @@ describe('several nodes as one platform', () => {
     const officerHere = await client(holder, 'officer1');
     const held = await officerThere.http.post('/api/vision/frames', { cameraId, task: 'count' });
     expect(held.status).toBe(201);
-    expect(held.body).toMatchObject({ cameraId, task: 'count', width: 960, height: 540, predicted: { task: 'count' } });
+    expect(held.body).toMatchObject({ cameraId, task: 'count', width: 640, height: 360, predicted: { task: 'count' } });
     const picture = await fetch(`${holder.url}/api/vision/frames/${held.body.frameId}/image`, { headers: { cookie: officerHere.cookie } });
     expect([
       picture.status,

@@ -172,7 +172,7 @@ describe('farm supervision', () => {
     const listed = await admin.get('/api/admin/models');
     expect(listed.status).toBe(200);
     expect(listed.body.count).toMatchObject({ active: 'count-r9r7-mean', default: 'count-r9r7-mean' });
-    expect(listed.body.count.versions.map((v: { id: string }) => v.id)).toEqual(['count-r9r7-mean', 'count-r7', 'count-ab-r1', 'count-ab-r3', 'count-ab-r4']);
+    expect(listed.body.count.versions.map((v: { id: string }) => v.id)).toEqual(['count-r9r7-mean', 'count-r7', 'count-ab-r1', 'count-ab-r3', 'count-ab-r4', 'count-ab-r5']);
     expect((await officer.get('/api/admin/models')).status).toBe(403);
     expect((await officer.request('PUT', '/api/admin/models/count', { version: 'count-r7' })).status).toBe(403);
     expect((await admin.request('PUT', '/api/admin/models/count', { version: 'count-r99' })).status).toBe(404);
@@ -338,7 +338,7 @@ describe('farm supervision', () => {
     expect([notRead.status, notRead.body.error.reason]).toEqual([409, 'no_analysed_frame']);
     const held = await officer.post('/api/vision/frames', { cameraId: countedCamera, task: 'count' });
     expect(held.status, JSON.stringify(held.body)).toBe(201);
-    expect(held.body).toMatchObject({ task: 'count', cameraId: countedCamera, sessionId: null, width: 960, height: 540, model: expect.any(String), predicted: { task: 'count' } });
+    expect(held.body).toMatchObject({ task: 'count', cameraId: countedCamera, sessionId: null, width: 640, height: 360, model: expect.any(String), predicted: { task: 'count' } });
     const { frameId, predicted } = held.body;
     expect(predicted.points).toHaveLength(predicted.count);
     // The picture as analysed, for the officer holding it and nobody else.
@@ -373,8 +373,8 @@ describe('farm supervision', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(line).toMatchObject({ id: saved.body.id, task: 'count', image: `images/${saved.body.id}.jpg`, width: 960, height: 540, label: { count: points.length }, model: held.body.model });
-    expect(line.label.points.at(-1)).toEqual([480, 270]);
+    expect(line).toMatchObject({ id: saved.body.id, task: 'count', image: `images/${saved.body.id}.jpg`, width: 640, height: 360, label: { count: points.length }, model: held.body.model });
+    expect(line.label.points.at(-1)).toEqual([320, 180]);
     expect(fs.readFileSync(path.join(dir, line.image)).equals(jpeg)).toBe(true);
     // A farm's samples are kept VISION_SAMPLE_DAYS: past it, the picture and the row go, audited.
     expect(await platform.services.samples.expireFarmSamples(1)).toBe(0);

@@ -105,8 +105,13 @@ type CountSample = TimelinePayload<'detection'>;
 /** What a site's reads are checked against, and its plate formats (with the version they were read at). */
 type SiteContext = VisionContext & { plateFormats: PlateFormatSpec[]; formatsVersion: number; loadedAt: number };
 
-// Paddle's text detector works at up to 960 pixels; the counting model scales down to 320 itself.
-const FRAME = { width: 960, height: 540 };
+/**
+ * The size a camera's frames are decoded at, by the largest its tasks need: Paddle's text detector works
+ * at up to 960 pixels; the counting model scales down to 320 itself, so a camera only counted is decoded
+ * at a sub-stream's own 640x360 (every frame is decoded and converted: upscaling them cost CPU for nothing).
+ */
+const FRAME_FOR: Record<VisionTask, { width: number; height: number }> = { count: { width: 640, height: 360 }, plate: { width: 960, height: 540 }, seal: { width: 960, height: 540 } };
+const frameFor = (tasks: readonly VisionTask[]) => tasks.map((t) => FRAME_FOR[t]).reduce((a, b) => (b.width > a.width ? b : a));
 /** Counting needs motion between frames; plates and seals are read a couple of times a second. */
 const FPS_FOR: Record<VisionTask, number> = { count: 5, plate: 2, seal: 2 };
 const MOTION = { threshold: 1.5, maxStillMs: 3000 };
@@ -189,7 +194,7 @@ export class LiveVision {
     );
     let tap: FrameTap;
     try {
-      tap = await FrameTap.open(room, producer, { ...FRAME, fps: Math.max(...tasks.map((t) => FPS_FOR[t])) });
+      tap = await FrameTap.open(room, producer, { ...frameFor(tasks), fps: Math.max(...tasks.map((t) => FPS_FOR[t])) });
     } catch (err) {
       this.forget(entry);
       throw err;
@@ -413,8 +418,9 @@ export class LiveVision {
   startBatch(cameraId: string, batchId: string, line: BatchLine): boolean {
     const entry = this.cameras.get(cameraId);
     if (!entry) return false;
-    const toPixels = (p: [number, number]): [number, number] => [p[0] * FRAME.width, p[1] * FRAME.height];
-    entry.batch = { id: batchId, counter: new LineCrossingCounter({ a: toPixels(line.a), b: toPixels(line.b) }, crossingOptionsFor(FRAME.width)) };
+    const frame = frameFor(entry.camera.analysis.filter((t): t is VisionTask => t in FPS_FOR));
+    const toPixels = (p: [number, number]): [number, number] => [p[0] * frame.width, p[1] * frame.height];
+    entry.batch = { id: batchId, counter: new LineCrossingCounter({ a: toPixels(line.a), b: toPixels(line.b) }, crossingOptionsFor(frame.width)) };
     return true;
   }
 
