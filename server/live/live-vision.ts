@@ -121,6 +121,8 @@ const COUNT_SAMPLE_MS = 10_000;
 
 interface CameraVision {
   camera: VisionCamera;
+  /** The size its frames are decoded at (the largest its tasks need). */
+  frame: { width: number; height: number };
   tap: FrameTap | null;
   streams: InferenceStream[];
   healthTimer?: NodeJS.Timeout;
@@ -171,6 +173,7 @@ export class LiveVision {
     if (tasks.length === 0 || this.closed || this.cameras.has(camera.id)) return;
     const entry: CameraVision = {
       camera,
+      frame: frameFor(tasks),
       tap: null,
       streams: [],
       lastFrameAt: Date.now(),
@@ -194,7 +197,7 @@ export class LiveVision {
     );
     let tap: FrameTap;
     try {
-      tap = await FrameTap.open(room, producer, { ...frameFor(tasks), fps: Math.max(...tasks.map((t) => FPS_FOR[t])) });
+      tap = await FrameTap.open(room, producer, { ...entry.frame, fps: Math.max(...tasks.map((t) => FPS_FOR[t])) });
     } catch (err) {
       this.forget(entry);
       throw err;
@@ -418,7 +421,7 @@ export class LiveVision {
   startBatch(cameraId: string, batchId: string, line: BatchLine): boolean {
     const entry = this.cameras.get(cameraId);
     if (!entry) return false;
-    const frame = frameFor(entry.camera.analysis.filter((t): t is VisionTask => t in FPS_FOR));
+    const { frame } = entry;
     const toPixels = (p: [number, number]): [number, number] => [p[0] * frame.width, p[1] * frame.height];
     entry.batch = { id: batchId, counter: new LineCrossingCounter({ a: toPixels(line.a), b: toPixels(line.b) }, crossingOptionsFor(frame.width)) };
     return true;

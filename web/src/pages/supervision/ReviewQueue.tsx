@@ -153,6 +153,8 @@ function ReviewItem({
   const [noFootage, setNoFootage] = useState<null | 'none' | { reason: 'retention' | 'disk_pressure' | 'events_only'; deletedAt: string }>(null);
   const [holding, setHolding] = useState<null | 'asking' | 'held'>(null);
   const [reason, setReason] = useState('');
+  // A camera that records nothing has no footage to play or hold.
+  const recorded = a.cameraId !== null && a.cameraRecording !== 'off';
   return (
     <li className={`card review-item review-${a.status}`} data-testid="review-item" data-status={a.status} data-rule={a.rule}>
       {a.hasEvidence ? (
@@ -183,12 +185,12 @@ function ReviewItem({
             {t('review.playClip')}
           </button>
         )}
-        {a.cameraId && a.cameraRecording === 'off' && (
+        {a.cameraId && !recorded && (
           <span className="muted small" data-testid="not-recorded">
             {t('review.notRecorded')}
           </span>
         )}
-        {a.cameraId && a.cameraRecording !== 'off' && (
+        {recorded && (
           <ActionButton
             className="secondary"
             data-testid="play-footage"
@@ -204,7 +206,7 @@ function ReviewItem({
             {noFootage === null ? t('review.play') : noFootage === 'none' ? t('review.noFootage') : t(DELETED_BECAUSE[noFootage.reason], { time: dateTime(noFootage.deletedAt) })}
           </ActionButton>
         )}
-        {a.cameraId && a.cameraRecording !== 'off' && holding === null && (
+        {recorded && holding === null && (
           <button type="button" className="secondary" data-testid="hold-footage" onClick={() => setHolding('asking')}>
             {t('review.holdFootage')}
           </button>
