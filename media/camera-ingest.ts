@@ -186,6 +186,11 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
   }
 }
 
+/** A source the camera sends to (rtp://, udp://, srt://) rather than one fetched from it: it is received once. */
+export function isPushedSource(sourceUrl: string): boolean {
+  return /^(rtp|udp|srt):\/\//.test(sourceUrl);
+}
+
 /** ffmpeg's input arguments for a camera source (files loop at their own pace, as a camera would send). */
 function inputArgs({ sourceUrl, rtspTransport = 'tcp' }: Pick<CameraSource, 'sourceUrl' | 'rtspTransport'>): string[] {
   const { whitelist, input } = ffmpegInput(sourceUrl);

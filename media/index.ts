@@ -4,7 +4,7 @@ export { Room, type ProducerInfo } from './room.ts';
 export { Peer, MediaError, type PeerRole, type MediaErrorCode } from './peer.ts';
 export { Recorder, salvageSegmentFile, segmentFileName, unannouncedSegments, type RecordedSegment } from './recorder.ts';
 export { FrameTap, type Frame, type FrameTapOptions } from './frame-tap.ts';
-export { CameraIngest, type CameraSource } from './camera-ingest.ts';
+export { CameraIngest, isPushedSource, type CameraSource } from './camera-ingest.ts';
 export { grabStill, grabCameraStill } from './snapshot.ts';
 export { checkCameraSource, CameraSourceError, maskCredentials, CAMERA_SCHEMES, splitPassword, withPassword, showWithMaskedPassword } from './camera-source.ts';
 export { ffprobe, startFfmpeg, FFMPEG } from './ffmpeg.ts';

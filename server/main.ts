@@ -1,5 +1,8 @@
 /** `npm start`: the whole platform on this machine, configured from the environment. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
+import { rebuildWebIfStale } from './infra/web-build.ts';
 import { startPlatform } from './platform.ts';
 
 async function main() {
@@ -13,6 +16,8 @@ async function main() {
     }
     throw err;
   }
+  // The checkout's own web app (WEB_DIST names one built elsewhere) follows its sources.
+  if (!config.WEB_DIST) await rebuildWebIfStale(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), (line) => console.log(line));
   const platform = await startPlatform(config);
   platform.logger.info({ url: platform.url }, 'Watchpost is running');
   console.log(`\nWatchpost is running at ${platform.url}  (API docs: ${platform.url}/api/openapi.json)\n`);

@@ -77,10 +77,13 @@ const SLOW_STOP_STEP_MS = 3000;
 export async function startPlatform(config: Config, options: { database?: Database; clock?: () => Date } = {}): Promise<Platform> {
   const logger = createLogger(config.LOG_LEVEL);
   const cleanups: Array<() => Promise<void>> = [];
+  /** Told at once when the stop begins, before any cleanup: what dies of the same signal meanwhile is not mended. */
+  const stopBegins: Array<() => void> = [];
   // Stopping twice (a signal during a stop, a test's cleanup) waits for the one stop.
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
+      for (const begin of stopBegins) begin();
       for (const cleanup of cleanups.reverse()) {
         const started = Date.now();
         try {
@@ -308,6 +311,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
     services.events.on('camera.changed', ({ cameraId }) => sockets.toOtherNodes('camera:changed', cameraId));
     sockets.onOtherNodes('camera:changed', (cameraId) => void supervision.changed(cameraId));
     const supervisionStarted = supervision.start().catch((err) => logger.error({ err }, 'cannot start farm supervision'));
+    // Ctrl-C reaches mediasoup's workers too: the wall they leave is not rebuilt while the platform stops.
+    stopBegins.push(() => supervision.stopping());
     cleanups.push(async () => {
       await supervisionStarted;
       await supervision.stop();

@@ -177,11 +177,11 @@ describe('a booking confirmation', () => {
     // Told through the one seam every notification takes.
     await platform.database.db.transaction(async (tx) => {
       await storeNotifications(tx, [world.users.officer1.id], 'booking.reminder', { bookingId: crypto.randomUUID(), slotStart: new Date().toISOString(), type: 'label_rectification' });
-      await storeNotifications(tx, [world.users.officer1.id], 'alarm.raised', { alarmId: crypto.randomUUID(), rule: 'seal mismatch', place: 'Alpha pig farm · Gate', at: new Date().toISOString() });
+      await storeNotifications(tx, [world.users.officer1.id], 'alarm.raised', { alarmId: crypto.randomUUID(), rule: 'seal_mismatch', place: 'Alpha pig farm · Gate', at: new Date().toISOString() });
     });
     await platform.sweepDeliveries();
     const alarm = await waitFor(() => smtp.mails.find((m) => m.to.includes('wang@customs.example') && m.subject.startsWith('告警')), 'the alarm in quiet hours');
-    expect(alarm.subject).toBe('告警：Alpha pig farm · Gate seal mismatch');
+    expect(alarm.subject).toBe('告警：Alpha pig farm · Gate 封志号未申报');
     await new Promise((r) => setTimeout(r, 1000));
     expect(smtp.mails.filter((m) => m.to.includes('wang@customs.example') && m.subject.startsWith('查验即将开始'))).toEqual([]);
     await officer.put('/api/account/notifications', { channels: {}, quietHours: null });

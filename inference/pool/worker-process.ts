@@ -15,6 +15,9 @@ process.on('message', (message: ToWorker) => {
 });
 // The pool went away: nothing left to work for.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C signals the terminal's whole process group: the pool stops its workers itself (SIGTERM) once what is
+// in flight is settled, and a worker whose pool dies goes with the disconnect above.
+process.on('SIGINT', () => {});
 
 async function handle(message: ToWorker): Promise<void> {
   if (message.type === 'count-model') {

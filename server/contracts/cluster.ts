@@ -54,7 +54,7 @@ export const clusterCalls = {
   },
   /** A still of a supervised camera held by this node (a loading record's checklist tick keeps one): JPEG in base64. */
   still: {
-    body: z.object({ cameraId: id }),
+    body: z.object({ cameraId: id, input: z.enum(['main', 'sub']).default('main') }),
     reply: z.object({ jpeg: jpegBase64, ...size }),
   },
   /**

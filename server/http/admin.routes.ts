@@ -6,7 +6,8 @@ import { cameraRecordingModes, riskClasses, roles, rtspTransports, siteKinds } f
 import type { AdminService } from '../services/admin.service.ts';
 import { verifyAuditChain } from '../services/audit.service.ts';
 import type { Db } from '../db/database.ts';
-import { CAMERA_SCHEMES, grabCameraStill, maskCredentials } from '../../media/index.ts';
+import { CAMERA_SCHEMES, grabCameraStill, isPushedSource, maskCredentials } from '../../media/index.ts';
+import type { Supervision } from '../live/supervision.ts';
 import { AppError } from '../errors.ts';
 import { cameraSchedule, DEFAULT_TIME_ZONE, timeZone } from '../contracts/schedule.ts';
 
@@ -37,7 +38,7 @@ const cameraUrl = z
   .max(2000)
   .regex(new RegExp(`^(${CAMERA_SCHEMES.join('|')})://\\S+$`), `an ${CAMERA_SCHEMES.join(', ')} URL`);
 
-export function adminRoutes(api: Api, admin: AdminService, db: Db) {
+export function adminRoutes(api: Api, admin: AdminService, db: Db, supervision: Pick<Supervision, 'still'>) {
   api.route({ method: 'get', path: '/ports', summary: 'Customs ports', tag: 'admin', access: 'any', response: z.array(port) }, () => admin.listPorts());
   api.route(
     {
@@ -317,9 +318,12 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db) {
       const cam = await admin.camera(principal, params.id);
       if (query.input === 'sub' && cam.subSourceUrl === null) throw new AppError('not_found', `${cam.name} has no sub-stream`, { reason: 'no_sub_stream' });
       const url = query.input === 'sub' ? { sourceUrl: cam.subSourceUrl!, sourcePassword: cam.subSourcePassword } : cam;
-      let still: Awaited<ReturnType<typeof grabCameraStill>>;
+      let still: Awaited<ReturnType<typeof grabCameraStill>> | null = null;
+      // A camera that pushes its stream to the platform is received once: while it is supervised, the port is
+      // the live feed's, and the test shows the feed's picture (a camera that does not send shows nothing).
+      if (isPushedSource(url.sourceUrl)) still = await supervision.still(cam.id, query.input).catch(() => null);
       try {
-        still = await grabCameraStill({ sourceUrl: admin.liveSourceUrl(url), rtspTransport: cam.rtspTransport });
+        still ??= await grabCameraStill({ sourceUrl: admin.liveSourceUrl(url), rtspTransport: cam.rtspTransport });
       } catch (err) {
         throw new AppError('camera_unreachable', maskCredentials(`No picture from ${cam.name}: ${(err as Error).message}`));
       }

@@ -76,7 +76,7 @@ function registerRoutes(api: Api, deps: Pick<AppDeps, 'services' | 'exports' | '
   authRoutes(api, services.auth, { secure: deps.cookieSecure });
   bookingRoutes(api, services.bookings);
   declarationRoutes(api, services.declarations);
-  adminRoutes(api, services.admin, services.db);
+  adminRoutes(api, services.admin, services.db, deps.supervision);
   plateFormatRoutes(api, services.plateFormats);
   formRoutes(api, services.forms);
   formImportRoutes(api, services.formImports, services.dataDir);

@@ -163,6 +163,21 @@ export async function downloadAll(store: EvidenceStore, folder: string, target: 
 }
 
 /**
+ * Writes `file` through a partial file beside it, renamed into place once whole, so that a reader in parallel
+ * (another viewer, another request) never takes half a file for the whole; a failed write leaves nothing.
+ * `extension` ends the partial's name (ffmpeg picks its muxer by it).
+ */
+export async function writeWhole(file: string, write: (partial: string) => Promise<void>, extension = ''): Promise<void> {
+  const partial = `${file}.${process.pid}.${crypto.randomBytes(3).toString('hex')}.part${extension}`;
+  try {
+    await write(partial);
+    fs.renameSync(partial, file);
+  } finally {
+    fs.rmSync(partial, { force: true });
+  }
+}
+
+/**
  * Stored files as files on this node's disk, for tools that read files (ffmpeg): those lying here are used
  * where they lie, the others are fetched from the store first (`fetched`: working copies, for the caller to
  * remove when done). A file in neither place is left out.
@@ -175,14 +190,7 @@ export async function filesHere(store: EvidenceStore, dataDir: string, relatives
     if (!fs.existsSync(file)) {
       if (store.kind === 'local' || (await store.size(relative)) === null) continue;
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      // Written aside and renamed: a reader in parallel never takes half a file for the whole.
-      const partial = `${file}.${process.pid}.${crypto.randomBytes(3).toString('hex')}.part`;
-      try {
-        await pipeline(await store.open(relative), fs.createWriteStream(partial));
-        fs.renameSync(partial, file);
-      } finally {
-        fs.rmSync(partial, { force: true });
-      }
+      await writeWhole(file, async (partial) => pipeline(await store.open(relative), fs.createWriteStream(partial)));
       fetched.push(file);
     }
     files.push(file);

@@ -203,6 +203,11 @@ export class Supervision implements LoadingLive {
     return pruned;
   }
 
+  /** The platform is stopping: holds nothing new and rebuilds nothing from here on (stop() follows). */
+  stopping(): void {
+    this.stopped = true;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pruneTimer);
@@ -230,7 +235,8 @@ export class Supervision implements LoadingLive {
             this.wall = null;
             for (const [cameraId, entry] of this.held) {
               entry.onWall = null;
-              void this.putOnWall(cameraId).catch((err) => this.deps.logger.warn({ err, cameraId }, 'cannot put a camera on the wall again'));
+              // (A stop begun by the same Ctrl-C that took the workers may only be seen by the time this fails.)
+              void this.putOnWall(cameraId).catch((err) => !this.stopped && this.deps.logger.warn({ err, cameraId }, 'cannot put a camera on the wall again'));
             }
           });
         },
@@ -276,8 +282,8 @@ export class Supervision implements LoadingLive {
     batchCounting: async (_room, _caller, { cameraId }) => ({ counting: this.vision.isCounting(cameraId) }),
     batchStart: async (_room, _caller, { cameraId, batchId, line }) => ({ started: this.vision.startBatch(cameraId, batchId, line) }),
     batchEnd: async (_room, _caller, { batchId }) => ({ counted: this.vision.endBatch(batchId) }),
-    still: async (_room, _caller, { cameraId }) => {
-      const still = await this.stillHere(cameraId).catch(() => {
+    still: async (_room, _caller, { cameraId, input }) => {
+      const still = await this.stillHere(cameraId, input ?? 'main').catch(() => {
         throw new ClusterCallError(409, 'camera_not_live', 'the camera is not live here');
       });
       return { ...still, jpeg: still.jpeg.toString('base64') };
@@ -333,17 +339,20 @@ export class Supervision implements LoadingLive {
     return this.held.get(cameraId)?.feed ?? null;
   }
 
-  /** A still of a supervised camera's picture now (a loading record's checklist tick keeps one), from whichever node holds it. */
-  async still(cameraId: string): Promise<{ jpeg: Buffer; width: number; height: number }> {
-    const reply = await this.onHolder(cameraId, 'still', { cameraId });
+  /**
+   * A still of a supervised camera's picture now, of its main stream (a loading record's checklist tick keeps
+   * one) or its sub-stream, from whichever node holds it.
+   */
+  async still(cameraId: string, input: 'main' | 'sub' = 'main'): Promise<{ jpeg: Buffer; width: number; height: number }> {
+    const reply = await this.onHolder(cameraId, 'still', { cameraId, input });
     if (reply) return { ...reply, jpeg: Buffer.from(reply.jpeg, 'base64') };
-    return this.stillHere(cameraId);
+    return this.stillHere(cameraId, input);
   }
 
-  private async stillHere(cameraId: string): Promise<{ jpeg: Buffer; width: number; height: number }> {
+  private async stillHere(cameraId: string, input: 'main' | 'sub'): Promise<{ jpeg: Buffer; width: number; height: number }> {
     const entry = this.held.get(cameraId);
     if (!entry?.feed.online) throw new MediaError('producer_not_found', 'The camera is not live');
-    return grabStill(entry.feed.room, entry.feed.producer);
+    return grabStill(entry.feed.room, input === 'sub' ? entry.feed.lowProducer : entry.feed.producer);
   }
 
   /** The last frame a supervised camera's analysis saw for a task, from whichever node holds it. */

@@ -12,7 +12,7 @@ const payload = {
   type: 'label_rectification',
   outcome: 'rectify',
   findings: 'Labels missing',
-  rule: 'seal mismatch',
+  rule: 'seal_mismatch',
   place: 'Farm · Gate',
   at: '2026-12-03T02:00:00.000Z',
   siteName: 'Farm 1',
@@ -46,5 +46,21 @@ describe('notification texts', () => {
     expect(render('booking.confirmed', payload, { locale: 'en', timeZone: 'Asia/Shanghai', baseUrl: '' }).body).toContain('10:00');
     expect(render('booking.confirmed', payload, { locale: 'en', timeZone: 'Europe/Moscow', baseUrl: '' }).body).toMatch(/\b5:00/);
     expect(render('form.overdue', payload, { locale: 'ru', timeZone: 'UTC', baseUrl: '' }).body).toContain('2 ежедневные формы');
+  });
+
+  it('names an alarm’s rule in the reader’s language and sends the reader where the alarm is seen', () => {
+    const farm = { alarmId: 'a1', rule: 'plate_not_registered', place: 'Lianhua · Ramp', at: '2026-12-03T02:00:00.000Z', sessionId: null };
+    const zh = render('alarm.raised', farm, { locale: 'zh-CN', timeZone: 'Asia/Shanghai', baseUrl: '' });
+    expect(zh.title).toBe('告警：Lianhua · Ramp 车辆未备案');
+    expect(zh.body).toContain('告警复核');
+    expect(zh.link).toBe('/review');
+    const ru = render('alarm.raised', { ...farm, rule: 'camera_offline' }, { locale: 'ru', timeZone: 'UTC', baseUrl: '' });
+    expect(ru.title).toBe('Тревога: Камера не в сети, Lianhua · Ramp');
+    const session = render('alarm.raised', { ...farm, rule: 'seal_mismatch', sessionId: 's1' }, { locale: 'en', timeZone: 'UTC', baseUrl: '' });
+    expect(session.title).toBe('Alarm: Seal number not declared at Lianhua · Ramp');
+    expect(session.body).toContain('inspection console');
+    expect(session.link).toBe('/officer/session/s1');
+    // Stored before rules were named by their code: shown as stored.
+    expect(render('alarm.raised', { ...farm, rule: 'seal mismatch' }, { locale: 'en', timeZone: 'UTC', baseUrl: '' }).title).toBe('Alarm: seal mismatch at Lianhua · Ramp');
   });
 });

@@ -15,6 +15,23 @@ const OUTCOME = {
   ru: '{outcome, select, pass {пройдена} rectify {требует устранения} other {не пройдена}}',
 };
 
+/**
+ * An alarm's rule in words (the payload carries its code; a notification stored before that carried the
+ * code with spaces, shown as it is).
+ */
+const RULE = {
+  en: '{rule, select, count_mismatch {Count differs from the declaration} plate_not_registered {Vehicle not registered} plate_not_booked {Not the booked vehicle} seal_mismatch {Seal number not declared} camera_offline {Camera offline} camera_frozen {Camera picture frozen} animals_in_isolation {Animals in an isolation pen} vehicle_without_loading_record {Vehicle in the loading bay without a loading record} other {{rule}}}',
+  'zh-CN':
+    '{rule, select, count_mismatch {计数与申报不符} plate_not_registered {车辆未备案} plate_not_booked {非预约车辆} seal_mismatch {封志号未申报} camera_offline {摄像头离线} camera_frozen {摄像头画面静止} animals_in_isolation {隔离栏内有动物} vehicle_without_loading_record {装载区有车辆但无装载记录} other {{rule}}}',
+  ru: '{rule, select, count_mismatch {Количество не совпадает с декларацией} plate_not_registered {Автомобиль не зарегистрирован} plate_not_booked {Не тот автомобиль, что в записи} seal_mismatch {Номер пломбы не заявлен} camera_offline {Камера не в сети} camera_frozen {Изображение камеры застыло} animals_in_isolation {Животные в изоляторе} vehicle_without_loading_record {Машина в зоне погрузки без записи о погрузке} other {{rule}}}',
+};
+/** Where an alarm is seen: the inspection's console, or the farm alarms' review. */
+const SEE_ALARM = {
+  en: '{inSession, select, true {Open the inspection console to see it.} other {Open Review to see it.}}',
+  'zh-CN': '{inSession, select, true {请打开查验控制台查看。} other {请打开“告警复核”查看。}}',
+  ru: '{inSession, select, true {Откройте пульт досмотра.} other {Откройте разбор тревог.}}',
+};
+
 export const TEMPLATES: Record<NotificationKind, Texts> = {
   'booking.requested': {
     en: ['Inspection requested: {declarationNumber}', '{enterpriseName} asks for a remote inspection of {declarationNumber} at {slotStart}.'],
@@ -62,9 +79,9 @@ export const TEMPLATES: Record<NotificationKind, Texts> = {
     ru: ['Пакет доказательств готов: {declarationNumber}', 'Пакет доказательств досмотра по {declarationNumber} можно скачать.'],
   },
   'alarm.raised': {
-    en: ['Alarm: {rule} at {place}', '{rule} at {place} ({at}). Open the console to see it.'],
-    'zh-CN': ['告警：{place} {rule}', '{place} 于 {at} 发生 {rule}，请打开控制台查看。'],
-    ru: ['Тревога: {rule}, {place}', '{rule}: {place} ({at}). Откройте пульт.'],
+    en: [`Alarm: ${RULE.en} at {place}`, `${RULE.en} at {place} ({at}). ${SEE_ALARM.en}`],
+    'zh-CN': [`告警：{place} ${RULE['zh-CN']}`, `{place} 于 {at}：${RULE['zh-CN']}。${SEE_ALARM['zh-CN']}`],
+    ru: [`Тревога: ${RULE.ru}, {place}`, `${RULE.ru}: {place} ({at}). ${SEE_ALARM.ru}`],
   },
   'form.overdue': {
     en: ['Farm forms overdue: {siteName}', '{siteName}: {n, plural, one {# daily form} other {# daily forms}} for {day} not submitted.'],
@@ -189,6 +206,7 @@ function values(payload: Record<string, unknown>, locale: Locale, timeZone: stri
     out.title = titles[locale] ?? Object.values(titles)[0] ?? '';
   }
   out.returned = payload.returned === true ? 'true' : 'false';
+  out.inSession = typeof payload.sessionId === 'string' ? 'true' : 'false';
   return out;
 }
 
@@ -197,6 +215,7 @@ export function linkPath(kind: string, payload: Record<string, unknown>): string
   if (kind.startsWith('ticket.') && typeof payload.ticketId === 'string') return `/desk/tickets/${payload.ticketId}`;
   if ((kind === 'verdict.recorded' || kind === 'evidence.ready') && typeof payload.sessionId === 'string') return `/archive/session/${payload.sessionId}`;
   if ((kind === 'session.starting' || kind === 'command.waiting') && typeof payload.sessionId === 'string') return `/enterprise/session/${payload.sessionId}`;
+  if (kind === 'alarm.raised') return typeof payload.sessionId === 'string' ? `/officer/session/${payload.sessionId}` : '/review';
   if (kind.startsWith('form.')) return '/forms';
   if (kind.startsWith('notice.')) return '/desk';
   if (kind.startsWith('rectification.') || kind.startsWith('annual_report.') || kind.startsWith('declaration.')) return '/record';

@@ -141,7 +141,7 @@ export class AlarmService {
     } else if (camera?.portId) userIds = await portOfficers(tx, camera.portId);
     const payload = {
       alarmId: alarm.id,
-      rule: alarm.rule.replaceAll('_', ' '),
+      rule: alarm.rule,
       place: camera ? `${camera.siteName} · ${camera.name}` : '',
       at: alarm.createdAt.toISOString(),
       sessionId: alarm.sessionId,

@@ -13,7 +13,7 @@ import { AppError, notFound } from '../errors.ts';
 import { clipFromSegments, startFfmpeg, unannouncedSegments, type RecordedSegment } from '../../media/index.ts';
 import { mayReviewFarmAlarms, readableBy, requireRole, type Principal } from './access.ts';
 import { appendAudit } from './audit.service.ts';
-import { filesHere, type EvidenceStore } from '../infra/evidence-store.ts';
+import { filesHere, writeWhole, type EvidenceStore } from '../infra/evidence-store.ts';
 
 /** A clip spans a few segments at most (a long segment setting makes fewer). */
 const MAX_CLIP_SEGMENTS = 20;
@@ -182,16 +182,14 @@ export class CameraFootageService {
     const mp4 = playableCopyOf(row.path);
     if ((await this.deps.store.size(mp4)) !== null) return mp4;
     const { files, fetched } = await filesHere(this.deps.store, this.deps.dataDir, [row.path]);
-    const target = path.join(this.deps.dataDir, mp4);
-    // Written aside and renamed: two viewers asking at once never see half a file.
-    const partial = `${target}.${process.pid}.${Date.now()}.part.mp4`;
     try {
-      const { code } = files[0] ? await startFfmpeg(['-y', '-i', files[0], '-c', 'copy', '-movflags', '+faststart', partial]).exited : { code: -1 };
-      if (code !== 0 || !fs.existsSync(partial)) throw new AppError('unavailable', 'The footage cannot be played');
-      fs.renameSync(partial, target);
+      const remux = async (partial: string) => {
+        const { code } = files[0] ? await startFfmpeg(['-y', '-i', files[0], '-c', 'copy', '-movflags', '+faststart', partial]).exited : { code: -1 };
+        if (code !== 0 || !fs.existsSync(partial)) throw new AppError('unavailable', 'The footage cannot be played');
+      };
+      await writeWhole(path.join(this.deps.dataDir, mp4), remux, '.mp4');
       await this.deps.store.keep(mp4);
     } finally {
-      fs.rmSync(partial, { force: true });
       for (const file of fetched) fs.rmSync(file, { force: true });
     }
     return mp4;

@@ -15,7 +15,7 @@ import { freeUdpPortPair } from '../../media/network.ts';
 import { startCameraSimulator } from '../../scripts/camera-simulator.ts';
 import { startRtspCamera } from '../../scripts/rtsp-camera.ts';
 import type { Platform } from '../../server/platform.ts';
-import { alarms, visionSamples } from '../../server/db/schema.ts';
+import { alarms, cameras, visionSamples } from '../../server/db/schema.ts';
 import { startTestPlatform } from '../support/platform.ts';
 import { startSmtp } from '../support/receivers.ts';
 import { waitFor } from '../support/wait.ts';
@@ -564,6 +564,20 @@ describe('the web app', () => {
     await login(officer, platform.url, 'officer1', PASSWORD);
     await officer.waitForURL(`${platform.url}/officer`);
     await officer.locator('[data-testid=group-finished] [data-testid=finished-row]', { hasText: DECLARATION }).waitFor();
+    await officer.locator('[data-testid=group-alarms]').waitFor();
+    // Open alarms are the running sessions' and the port's farms' not yet reviewed: the count says both, and a
+    // farm's card leads to its review queue.
+    const [penRow] = await platform.database.db.select().from(cameras).where(eq(cameras.id, penCamera));
+    await platform.database.db.insert(alarms).values({ siteId: penRow!.siteId, cameraId: penCamera, rule: 'camera_frozen', frameAt: new Date(), lastSeenAt: new Date(), dedupeKey: 'e2e:today' });
+    await officer.reload();
+    const sessionAlarms = await api<unknown[]>(officer, '/api/alarms/open');
+    const farmAlarms = await api<{ total: number }>(officer, '/api/review/alarms?state=unreviewed');
+    expect(farmAlarms.total).toBeGreaterThan(0);
+    await officer.locator('[data-testid=group-alarms] h2 .count', { hasText: String(sessionAlarms.length + farmAlarms.total) }).waitFor();
+    expect(await officer.locator('[data-testid=open-farm-alarm]').count()).toBe(Math.min(20, farmAlarms.total));
+    await officer.locator('[data-testid=open-farm-alarm] a').first().click();
+    await officer.waitForURL(/\/review\?siteId=/);
+    await officer.goBack();
     await officer.locator('[data-testid=group-alarms]').waitFor();
     await expectInLanguage(officer, 'ru', 'officer today');
     await screenshot(officer, 'officer-today');

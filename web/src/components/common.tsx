@@ -18,6 +18,9 @@ export function useErrorText(): (err: unknown) => string {
         return fields.length > 0 ? `${text} ${t('error.fields', { fields: [...new Set(fields.map((f) => f.split('.')[0]!))].map((f) => tMaybe(`field.${f}`) ?? f).join(', ') })}` : text;
       }
       if (err instanceof DOMException && err.name === 'NotAllowedError') return t('error.media_denied');
+      // No such device on this machine, or one another program holds.
+      if (err instanceof DOMException && (err.name === 'NotFoundError' || err.name === 'OverconstrainedError')) return t('error.media_missing');
+      if (err instanceof DOMException && err.name === 'NotReadableError') return t('error.media_busy');
       return t('error.unexpected', { message: err instanceof Error ? err.message : String(err) });
     },
     [t, tMaybe, dateTime],

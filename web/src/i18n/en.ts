@@ -159,6 +159,8 @@ export const en = {
   'officer.openAlarms': 'Open alarms',
   'officer.noOpenAlarms': 'No open alarms.',
   'officer.openConsole': 'Open the console',
+  'officer.openReview': 'Review it',
+  'officer.moreFarmAlarms': '{n, plural, one {# more farm alarm to review} other {# more farm alarms to review}}',
   'officer.finishedToday': 'Finished today',
   'officer.allHistory': 'All finished sessions',
 
@@ -470,6 +472,8 @@ export const en = {
   'error.network': 'The server cannot be reached. Check the connection and try again.',
   'error.page_not_found': 'There is no such page.',
   'error.media_denied': 'Camera or microphone access was refused. Allow it in the browser settings.',
+  'error.media_missing': 'No camera or microphone was found on this device: connect one and open the page again.',
+  'error.media_busy': 'The camera or microphone is in use by another program: close it and open the page again.',
   'error.bad_request': 'The request was not accepted.',
   'error.validation_failed': 'Some fields are not valid.',
   'error.unauthenticated': 'Please sign in again.',

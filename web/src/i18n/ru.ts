@@ -161,6 +161,8 @@ export const ru: Messages = {
   'officer.openAlarms': 'Открытые тревоги',
   'officer.noOpenAlarms': 'Открытых тревог нет.',
   'officer.openConsole': 'Открыть пульт',
+  'officer.openReview': 'Разобрать',
+  'officer.moreFarmAlarms': 'Ещё тревог хозяйств к разбору: {n}',
   'officer.finishedToday': 'Завершено сегодня',
   'officer.allHistory': 'Все завершённые сеансы',
 
@@ -472,6 +474,8 @@ export const ru: Messages = {
   'error.network': 'Сервер недоступен. Проверьте связь и повторите.',
   'error.page_not_found': 'Такой страницы нет.',
   'error.media_denied': 'Доступ к камере или микрофону запрещён. Разрешите его в настройках браузера.',
+  'error.media_missing': 'На этом устройстве не найдены камера или микрофон: подключите их и откройте страницу снова.',
+  'error.media_busy': 'Камера или микрофон заняты другой программой: закройте её и откройте страницу снова.',
   'error.bad_request': 'Запрос не принят.',
   'error.validation_failed': 'Некоторые поля заполнены неверно.',
   'error.unauthenticated': 'Войдите снова.',

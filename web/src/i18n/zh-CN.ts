@@ -161,6 +161,8 @@ export const zhCN: Messages = {
   'officer.openAlarms': '未处理告警',
   'officer.noOpenAlarms': '没有未处理的告警。',
   'officer.openConsole': '打开控制台',
+  'officer.openReview': '前往复核',
+  'officer.moreFarmAlarms': '还有 {n} 条养殖场告警待复核',
   'officer.finishedToday': '今日已完成',
   'officer.allHistory': '全部已完成的查验',
 
@@ -469,6 +471,8 @@ export const zhCN: Messages = {
   'error.network': '无法连接服务器，请检查网络后重试。',
   'error.page_not_found': '页面不存在。',
   'error.media_denied': '摄像头或麦克风权限被拒绝，请在浏览器设置中允许。',
+  'error.media_missing': '此设备上未找到摄像头或麦克风，请连接后重新打开页面。',
+  'error.media_busy': '摄像头或麦克风正被其他程序占用，请关闭该程序后重新打开页面。',
   'error.bad_request': '请求未被接受。',
   'error.validation_failed': '部分内容填写不正确。',
   'error.unauthenticated': '请重新登录。',

@@ -82,7 +82,7 @@ export function OfficerConsole({ sessionId, view }: { sessionId: string; view: '
             {t('console.wallTitle')}
           </Link>
         </nav>
-        {role === 'officer' && status === 'live' && (
+        {role === 'officer' && status === 'live' && mic.speaking && (
           <button className="secondary" onClick={mic.toggleMute}>
             {mic.muted ? t('console.unmute') : t('console.mute')}
           </button>

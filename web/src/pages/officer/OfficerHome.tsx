@@ -1,7 +1,7 @@
 /** The officer's day: live sessions to enter, open alarms, requests to take, today's and upcoming inspections, and what finished today. */
 import { useState } from 'react';
 import { api } from '../../api/client.ts';
-import type { Alarm, ArchiveEntry, Booking, OverdueForms, RectificationSummary, TicketSummary } from '../../api/types.ts';
+import type { Alarm, ArchiveEntry, Booking, FarmAlarm, OverdueForms, RectificationSummary, TicketSummary } from '../../api/types.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Link, useRouter } from '../../app/router.tsx';
@@ -14,6 +14,11 @@ export function OfficerHome() {
   const { t } = useI18n();
   const bookings = useLoad(() => api.bookings({ status: OPEN, limit: 100 }), []);
   const openAlarms = useLoad(() => api.openAlarms(), []);
+  const farmAlarms = useLoad(() => api.reviewQueue({ state: 'unreviewed', limit: 20 }), []);
+  useLiveEvent('alarm:changed', ({ alarm }) => {
+    if (alarm.sessionId) openAlarms.reload();
+    else farmAlarms.reload();
+  });
   const overdueForms = useLoad(() => api.overdueForms(), []);
   const waitingTickets = useLoad(() => api.tickets('open'), []);
   useLiveEvent('notification', (n) => n.kind.startsWith('ticket.') && waitingTickets.reload());
@@ -42,9 +47,9 @@ export function OfficerHome() {
   return (
     <div className="page">
       <h1>{t('officer.title')}</h1>
-      <ErrorBanner error={error ?? bookings.error ?? openAlarms.error ?? finishedToday.error} onClose={() => setError(null)} />
+      <ErrorBanner error={error ?? bookings.error ?? openAlarms.error ?? farmAlarms.error ?? finishedToday.error} onClose={() => setError(null)} />
       {bookings.loading && !bookings.data && <Loading />}
-      <OpenAlarms alarms={openAlarms.data ?? []} bookings={items} />
+      <OpenAlarms alarms={openAlarms.data ?? []} bookings={items} farm={farmAlarms.data?.items ?? []} farmTotal={farmAlarms.data?.total ?? 0} />
       <OverdueFarmForms overdue={overdueForms.data?.overdue ?? []} />
       <WaitingTickets tickets={waitingTickets.data ?? []} />
       <RectificationsToFollow items={rectifications.data ?? []} onChanged={() => rectifications.reload()} onError={setError} />
@@ -214,16 +219,20 @@ function ProposeSlot({ booking, onClose, onDone }: { booking: Booking; onClose: 
   );
 }
 
-/** Open incidents of the officer's and the port's running sessions, each a link into its console. */
-function OpenAlarms({ alarms, bookings }: { alarms: Alarm[]; bookings: Booking[] }) {
+/**
+ * Open incidents: those of the officer's and the port's running sessions, each a link into its console, and
+ * the port's supervised farms' not yet reviewed, each a link into the review queue.
+ */
+function OpenAlarms({ alarms, bookings, farm, farmTotal }: { alarms: Alarm[]; bookings: Booking[]; farm: FarmAlarm[]; farmTotal: number }) {
   const { t, tMaybe, time } = useI18n();
   const declarationOf = (sessionId: string | null) => bookings.find((b) => b.sessionId === sessionId)?.declarationNumber ?? '';
+  const total = alarms.length + farmTotal;
   return (
     <section data-testid="group-alarms">
       <h2>
-        {t('officer.openAlarms')} <span className={alarms.length > 0 ? 'count alarm-badge' : 'count'}>{alarms.length}</span>
+        {t('officer.openAlarms')} <span className={total > 0 ? 'count alarm-badge' : 'count'}>{total}</span>
       </h2>
-      {alarms.length === 0 ? (
+      {total === 0 ? (
         <Empty>{t('officer.noOpenAlarms')}</Empty>
       ) : (
         <ul className="cards">
@@ -234,6 +243,22 @@ function OpenAlarms({ alarms, bookings }: { alarms: Alarm[]; bookings: Booking[]
               {a.sessionId && <Link to={`/officer/session/${a.sessionId}`}>{t('officer.openConsole')}</Link>}
             </li>
           ))}
+          {farm.map((a) => (
+            <li key={a.id} className="card alarm-card" data-testid="open-farm-alarm">
+              <strong>{tMaybe(`rule.${a.rule}`) ?? a.rule}</strong>{' '}
+              <span className="muted">
+                {a.siteName}
+                {a.cameraName ? ` · ${a.cameraName}` : ''}
+              </span>
+              <p className="muted small">{t('console.occurrences', { n: a.occurrences, time: time(a.lastSeenAt) })}</p>
+              <Link to={`/review?siteId=${a.siteId ?? ''}`}>{t('officer.openReview')}</Link>
+            </li>
+          ))}
+          {farmTotal > farm.length && (
+            <li className="card">
+              <Link to="/review">{t('officer.moreFarmAlarms', { n: farmTotal - farm.length })}</Link>
+            </li>
+          )}
         </ul>
       )}
     </section>

@@ -74,6 +74,8 @@ export function useLoadingBatches(sessionId: string, { client, status, generatio
 export function useOfficerMicrophone({ client, status, joined, generation }: Inspection, onError: OnError) {
   const role = joined?.role;
   const [muted, setMuted] = useState(false);
+  /** Whether the officer's voice goes out (no microphone, or one refused, and there is nothing to mute). */
+  const [speaking, setSpeaking] = useState(false);
   const micProducer = useRef<string | null>(null);
 
   useEffect(() => {
@@ -87,10 +89,12 @@ export function useOfficerMicrophone({ client, status, joined, generation }: Ins
         if (stopped) return m.getTracks().forEach((tr) => tr.stop());
         const [producer] = await client.publish(m.getAudioTracks());
         micProducer.current = producer?.id ?? null;
+        setSpeaking(micProducer.current !== null);
       })
       .catch(onError);
     return () => {
       stopped = true;
+      setSpeaking(false);
       media?.getTracks().forEach((tr) => tr.stop());
     };
   }, [client, status, role, generation, onError]);
@@ -99,7 +103,7 @@ export function useOfficerMicrophone({ client, status, joined, generation }: Ins
     if (!micProducer.current || !client) return;
     await client.request('media:setProducerPaused', { producerId: micProducer.current, paused: !muted }).then(() => setMuted(!muted), onError);
   };
-  return { muted, toggleMute };
+  return { muted, toggleMute, speaking };
 }
 
 /** Plays the other side's audio (the enterprise's voice) in the returned <audio> element. */
