@@ -467,6 +467,7 @@ export class Supervision implements LoadingLive {
     const feed = await this.deps.feeds.acquire(camera, SUPERVISION);
     const scope = { sessionId: null, siteId: camera.siteId, cameraId: camera.id };
     const onOffline = ({ silentMs }: { silentMs: number }) => {
+      this.deps.logger.info({ cameraId: camera.id, camera: camera.name, silentMs }, 'supervised camera offline');
       this.publish(camera.id);
       const candidate = cameraOffline({ cameraId: camera.id, silentMs, offlineAfterMs: this.deps.cameraOfflineMs, frameAt: new Date() });
       if (!candidate) return;
@@ -475,6 +476,7 @@ export class Supervision implements LoadingLive {
     };
     // Sending again: its incident closes by itself.
     const onOnline = () => {
+      this.deps.logger.info({ cameraId: camera.id, camera: camera.name }, 'supervised camera online again');
       this.publish(camera.id);
       void this.deps.alarms.clear(scope, { dedupeKey: `offline:${camera.id}` }).catch((err) => this.deps.logger.warn({ err, cameraId: camera.id }, 'cannot clear camera_offline'));
     };
