@@ -14,7 +14,7 @@ export { interpretReads, type CodeRead, type RecognisedLine } from './tasks/read
 export { BUILTIN_PLATE_FORMATS, cleanRead, parsePlate, parseSeal, isContainerNumber, plateRegex, type PlateFormat, type PlateFormatSpec } from './tasks/code-formats.ts';
 export { readImageFile, encodeJpeg, type RgbImage, type Box } from './image.ts';
 export type { InferenceBackend, ModelSession, Tensor } from './backend.ts';
-export { countModelVersions, OCR_MODEL_VERSION, type ModelCard } from './model-versions.ts';
+export { countModelVersions, DEFAULT_COUNT_RUN, OCR_MODEL_VERSION, type CountRun, type ModelCard } from './model-versions.ts';
 export { LineCrossingCounter, crossingOptionsFor, type CountingLine, type Crossing } from './tracking/line-crossing.ts';
 export {
   AlarmCooldown,

@@ -25,8 +25,14 @@ export const modelCard = z.object({
   otherRendererMape: z.number().nullable(),
   lineCrossing: z.string().nullable(),
   chosenBy: z.string(),
+  /** How the file is run: the peak height that is an animal, and whether the frame's mirror image is counted too. */
+  threshold: z.number().min(0.05).max(0.95).default(0.35),
+  flipAverage: z.boolean().default(false),
 });
 export type ModelCard = z.infer<typeof modelCard>;
+/** How a counting model file is run (a version is a file and these). */
+export type CountRun = Pick<ModelCard, 'threshold' | 'flipAverage'>;
+export const DEFAULT_COUNT_RUN: CountRun = { threshold: 0.35, flipAverage: false };
 const registry = z.object({ count: z.object({ default: z.string(), versions: z.array(modelCard).min(1) }) });
 
 let loaded: z.infer<typeof registry> | null = null;
@@ -35,6 +41,12 @@ let loaded: z.infer<typeof registry> | null = null;
 export function countModelVersions(): { default: string; versions: ModelCard[] } {
   loaded ??= registry.parse(JSON.parse(fs.readFileSync(path.join(modelsDir, 'versions.json'), 'utf8')));
   return loaded.count;
+}
+
+/** How a listed version is run (the defaults for one not listed: a candidate file). */
+export function countModelRun(versionId: string): CountRun {
+  const version = countModelVersions().versions.find((v) => v.id === versionId);
+  return version ? { threshold: version.threshold, flipAverage: version.flipAverage } : DEFAULT_COUNT_RUN;
 }
 
 /** A version's file, checked against its hash (a model file changed by hand is not that version). */

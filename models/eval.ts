@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   crossingOptionsFor,
+  DEFAULT_COUNT_RUN,
   DEFAULT_PLATE_MATCH_DISTANCE,
   matchDeclared,
   matchKnown,
@@ -39,6 +40,9 @@ const { values } = parseArgs({
     only: { type: 'string' },
     real: { type: 'string' },
     'count-model': { type: 'string' },
+    // How a candidate file is run (a listed version runs as its card says).
+    threshold: { type: 'string' },
+    'flip-average': { type: 'boolean', default: false },
     second: { type: 'boolean', default: false },
   },
 });
@@ -85,8 +89,11 @@ async function startPool(warm: VisionTask[]): Promise<{ pool: InferencePool; cou
   if (!chosen) return { pool, countModel: pool.countModelVersion };
   if (chosen.endsWith('.onnx')) {
     if (!fs.existsSync(chosen)) throw new Error(`${chosen}: no such file`);
-    pool.setCountModelFile(path.basename(chosen, '.onnx'), path.resolve(chosen));
-  } else pool.setCountModel(chosen);
+    const threshold = values.threshold === undefined ? DEFAULT_COUNT_RUN.threshold : Number(values.threshold);
+    if (!(threshold > 0 && threshold < 1)) throw new Error('--threshold must be between 0 and 1');
+    pool.setCountModelFile(path.basename(chosen, '.onnx'), path.resolve(chosen), { threshold, flipAverage: values['flip-average'] });
+  } else if (values.threshold !== undefined || values['flip-average']) throw new Error('--threshold and --flip-average are for a candidate file: a listed version runs as its card says');
+  else pool.setCountModel(chosen);
   return { pool, countModel: chosen };
 }
 

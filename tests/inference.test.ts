@@ -9,11 +9,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferencePool, readImageFile, type RgbImage, type CodeTaskResult, type CountTaskResult, type StreamFrame, type TaskResult } from '../inference/index.ts';
+import { countModelVersions, InferencePool, readImageFile, type RgbImage, type CodeTaskResult, type CountTaskResult, type StreamFrame, type TaskResult } from '../inference/index.ts';
 import { waitFor } from './support/wait.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures', 'vision');
 const labels = JSON.parse(fs.readFileSync(path.join(fixtures, 'labels.json'), 'utf8')) as Record<string, { text?: string; count?: number }>;
+
+/** The picture mirrored left to right. */
+function mirrored(image: RgbImage): RgbImage {
+  const data = new Uint8Array(image.data.length);
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const from = (y * image.width + x) * 3;
+      const to = (y * image.width + (image.width - 1 - x)) * 3;
+      data[to] = image.data[from]!;
+      data[to + 1] = image.data[from + 1]!;
+      data[to + 2] = image.data[from + 2]!;
+    }
+  }
+  return { ...image, data };
+}
 
 /** A frame whose every pixel differs from the last one's (defeats motion gating). */
 function noisyFrame(base: RgbImage, n: number): StreamFrame {
@@ -46,6 +61,27 @@ describe('inference pool', () => {
     expect(h).toBeLessThan(120);
     expect(x).toBeGreaterThan(0);
     expect(y).toBeGreaterThan(0);
+  });
+
+  it('runs a counting model as its version says: averaged with its mirror image, a frame and its mirror are counted alike', async () => {
+    pool.setCountModelFile('count-flip-test', path.resolve(import.meta.dirname, '..', 'models', 'count.onnx'), { threshold: 0.3, flipAverage: true });
+    try {
+      for (const file of ['pigs-pen.jpg', 'pigs-truck.jpg']) {
+        const image = await readImageFile(path.join(fixtures, file));
+        const seen = (await pool.run('count', image)) as CountTaskResult;
+        const mirror = (await pool.run('count', mirrored(image))) as CountTaskResult;
+        expect(seen.model).toBe('count-flip-test');
+        const truth = labels[file]!.count!;
+        expect(Math.abs(seen.count - truth), `${file}: ${seen.count} for ${truth}`).toBeLessThanOrEqual(Math.max(1, Math.round(truth * 0.1)));
+        expect(mirror.count, file).toBe(seen.count);
+        // Each animal where its mirror image was seen (to the pixel, but for rounding).
+        const back = mirror.points.map(([x, y]) => [image.width - x, y] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        const own = [...seen.points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        back.forEach(([x, y], i) => expect(Math.abs(x - own[i]![0]) + Math.abs(y - own[i]![1]), file).toBeLessThanOrEqual(2));
+      }
+    } finally {
+      pool.setCountModel(countModelVersions().default);
+    }
   });
 
   it('counts the animals of generated pen and truck scenes, with a point on each', async () => {

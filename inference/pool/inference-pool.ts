@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { greyThumbnail, meanAbsDiff, type RgbImage } from '../image.ts';
 import type { TaskResult, VisionTask } from '../tasks/vision-models.ts';
 import type { ToPool, ToWorker } from './protocol.ts';
-import { countModelFile, countModelVersions } from '../model-versions.ts';
+import { countModelFile, countModelRun, countModelVersions, DEFAULT_COUNT_RUN, type CountRun } from '../model-versions.ts';
 
 export interface InferencePoolOptions {
   /** Worker processes; default one per core. */
@@ -224,7 +224,7 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
   private cursor = 0;
   private nextJobId = 1;
   /** The counting model version the workers use (each new worker is told before its first job). */
-  private countModel: { version: string; file: string } | null = null;
+  private countModel: { version: string; file: string; run: CountRun } | null = null;
   private closed = false;
   /** Workers replaced after dying. */
   restarts = 0;
@@ -404,12 +404,12 @@ export class InferencePool extends EventEmitter<{ workerreplaced: [{ index: numb
    * restart (results name the version that produced them). Throws for a version not installed as listed.
    */
   setCountModel(version: string): void {
-    this.setCountModelFile(version, countModelFile(version));
+    this.setCountModelFile(version, countModelFile(version), countModelRun(version));
   }
 
   /** Counts with an ONNX file not (yet) listed in models/versions.json: for the tools that score a candidate. */
-  setCountModelFile(version: string, file: string): void {
-    const model = { version, file };
+  setCountModelFile(version: string, file: string, run: CountRun = DEFAULT_COUNT_RUN): void {
+    const model = { version, file, run };
     this.countModel = model;
     for (const worker of this.workers) if (worker?.child.connected) worker.child.send({ type: 'count-model', ...model } satisfies ToWorker);
   }

@@ -22,7 +22,7 @@ process.on('SIGINT', () => {});
 async function handle(message: ToWorker): Promise<void> {
   if (message.type === 'count-model') {
     // Jobs are run one at a time: the next one counts with the new version.
-    await models.switchCountModel(message.version, message.file).catch((err) => console.error(`cannot load counting model ${message.version}: ${err}`));
+    await models.switchCountModel(message.version, message.file, message.run).catch((err) => console.error(`cannot load counting model ${message.version}: ${err}`));
     return;
   }
   if (message.type === 'warm') {

@@ -5,7 +5,7 @@
 import type { InferenceBackend, ModelSession } from '../backend.ts';
 import type { RgbImage } from '../image.ts';
 import { modelFiles } from '../models.ts';
-import { countModelVersions, OCR_MODEL_VERSION } from '../model-versions.ts';
+import { countModelRun, countModelVersions, OCR_MODEL_VERSION, type CountRun } from '../model-versions.ts';
 import { TextRecognizer } from '../ocr/paddle-ocr.ts';
 import { countAnimals, type CountResult } from './count.ts';
 import { interpretReads, recogniseLines, type CodeRead, type RecognisedLine } from './read-codes.ts';
@@ -23,7 +23,7 @@ export class VisionModels {
   private readonly loading = new Map<string, Promise<ModelSession>>();
   private recognizer?: Promise<TextRecognizer>;
   /** The counting model in use: the default version until the pool says otherwise. */
-  private counting = { version: countModelVersions().default, file: modelFiles.count };
+  private counting: { version: string; file: string; run: CountRun } = { version: countModelVersions().default, file: modelFiles.count, run: countModelRun(countModelVersions().default) };
 
   constructor(
     private readonly backend: InferenceBackend,
@@ -45,11 +45,13 @@ export class VisionModels {
   }
 
   /** Counts with another version of the counting model from the next batch on (the old one is released). */
-  async switchCountModel(version: string, file: string): Promise<void> {
+  async switchCountModel(version: string, file: string, run: CountRun): Promise<void> {
     if (version === this.counting.version) return;
     const old = this.counting.file;
-    this.counting = { version, file };
+    this.counting = { version, file, run };
     await this.session(file);
+    // Two versions may run one file in different ways: the session goes only with the file.
+    if (old === file) return;
     const session = this.loading.get(old);
     this.loading.delete(old);
     await (await session?.catch(() => null))?.release();
@@ -58,8 +60,8 @@ export class VisionModels {
   /** One result per image, same order. Counting runs the batch as one inference. */
   async run(task: VisionTask, images: RgbImage[]): Promise<TaskResult[]> {
     if (task === 'count') {
-      const { version, file } = this.counting;
-      const results = await countAnimals(await this.session(file), images);
+      const { version, file, run } = this.counting;
+      const results = await countAnimals(await this.session(file), images, run);
       return results.map((r) => ({ task, model: version, ...r }));
     }
     const models = { detector: await this.session(modelFiles.textDetection), recognizer: await this.textRecognizer() };

@@ -992,6 +992,8 @@ export type ModelCard = {
   otherRendererMape: number | null;
   lineCrossing: string | null;
   chosenBy: string;
+  threshold?: number;
+  flipAverage?: boolean;
 };
 
 export type Notice = {
