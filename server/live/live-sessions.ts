@@ -39,7 +39,10 @@ export class LiveSessions implements BatchCounting {
       // Ctrl-C signals the terminal's whole process group, mediasoup's workers with it (a worker closes itself
       // on INT or TERM and exits 0): the platform is stopping too.
       const bySignal = /code:0, signal:null|signal:SIG(INT|TERM)\b/.test(error?.message ?? '');
-      deps.logger[bySignal ? 'warn' : 'error']({ index, pid, routers: routerIds.length, err: error }, bySignal ? 'mediasoup worker closed itself on a signal (Ctrl-C or a stop of the platform, or one sent to it)' : 'mediasoup worker died');
+      deps.logger[bySignal ? 'warn' : 'error'](
+        { index, pid, routers: routerIds.length, err: error },
+        bySignal ? 'mediasoup worker closed itself on a signal (Ctrl-C or a stop of the platform, or one sent to it)' : 'mediasoup worker died',
+      );
     });
     // An edge whose home stopped beating (killed) or no longer holds the session: its participants join again.
     this.watchTimer = setInterval(() => void this.watchHomes(), HEARTBEAT_MS);
