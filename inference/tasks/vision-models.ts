@@ -46,8 +46,9 @@ export class VisionModels {
 
   /** Counts with another version of the counting model from the next batch on (the old one is released). */
   async switchCountModel(version: string, file: string, run: CountRun): Promise<void> {
-    if (version === this.counting.version) return;
-    const old = this.counting.file;
+    const now = this.counting;
+    if (version === now.version && file === now.file && run.threshold === now.run.threshold && run.flipAverage === now.run.flipAverage) return;
+    const old = now.file;
     this.counting = { version, file, run };
     await this.session(file);
     // Two versions may run one file in different ways: the session goes only with the file.
