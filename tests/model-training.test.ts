@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countModelVersions } from '../inference/index.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'watchpost-training-'));
@@ -59,7 +60,9 @@ describe('training on the officers’ corrections', () => {
     const copy = path.join(work, 'folded.onnx');
     const folded = train('--real', dataset, '--steps', '0', '--synthetic', '4', '--synthetic-val', '4', '--out', copy);
     expect(folded.status, folded.out).toBe(0);
-    const again = evaluate('--real', dataset, '--count-model', copy);
+    // Run as the shipped version is run (its card's threshold, and whether its heatmap is averaged with the mirror image's).
+    const shippedCard = countModelVersions().versions.find((v) => v.id === countModelVersions().default)!;
+    const again = evaluate('--real', dataset, '--count-model', copy, '--threshold', String(shippedCard.threshold), ...(shippedCard.flipAverage ? ['--flip-average'] : []));
     expect(again.status, again.out).toBe(0);
     const [a, b] = [JSON.parse(shipped.stdout), JSON.parse(again.stdout)];
     expect(a.count.frames).toBe(10);

@@ -171,15 +171,15 @@ describe('farm supervision', () => {
     const officer = await as('officer1');
     const listed = await admin.get('/api/admin/models');
     expect(listed.status).toBe(200);
-    expect(listed.body.count).toMatchObject({ active: 'count-ab-r5', default: 'count-ab-r5' });
-    expect(listed.body.count.versions.map((v: { id: string }) => v.id)).toEqual(['count-ab-r5', 'count-r9r7-mean', 'count-r7', 'count-ab-r1', 'count-ab-r3', 'count-ab-r4']);
+    expect(listed.body.count).toMatchObject({ active: 'count-ab-r6', default: 'count-ab-r6' });
+    expect(listed.body.count.versions.map((v: { id: string }) => v.id)).toEqual(['count-ab-r6', 'count-ab-r5', 'count-r9r7-mean', 'count-r7', 'count-ab-r1', 'count-ab-r3', 'count-ab-r4']);
     expect((await officer.get('/api/admin/models')).status).toBe(403);
     expect((await officer.request('PUT', '/api/admin/models/count', { version: 'count-r7' })).status).toBe(403);
     expect((await admin.request('PUT', '/api/admin/models/count', { version: 'count-r99' })).status).toBe(404);
     expect((await admin.request('PUT', '/api/admin/models/count', {})).status).toBe(400);
     const resultsFrom = (since: number, model: string) =>
       colleague.events.slice(since).find(([event, r]) => event === 'vision:result' && r.cameraId === countedCamera && r.task === 'count' && r.model === model);
-    await waitFor(() => resultsFrom(0, 'count-ab-r5'), 'a count by the default version', 30_000);
+    await waitFor(() => resultsFrom(0, 'count-ab-r6'), 'a count by the default version', 30_000);
     const workers = await platform.inferencePids();
 
     expect((await admin.request('PUT', '/api/admin/models/count', { version: 'count-r7' })).body).toEqual({ active: 'count-r7' });
@@ -189,9 +189,9 @@ describe('farm supervision', () => {
     expect(await platform.inferencePids()).toEqual(workers);
     expect((await admin.get('/api/admin/models')).body.count.active).toBe('count-r7');
 
-    expect((await admin.request('PUT', '/api/admin/models/count', { version: 'count-ab-r5' })).status).toBe(200);
+    expect((await admin.request('PUT', '/api/admin/models/count', { version: 'count-ab-r6' })).status).toBe(200);
     const back = colleague.events.length;
-    await waitFor(() => resultsFrom(back, 'count-ab-r5'), 'a count by the default version again', 30_000);
+    await waitFor(() => resultsFrom(back, 'count-ab-r6'), 'a count by the default version again', 30_000);
   });
 
   it('draws zones over a camera: an isolation pen with pigs in it raises an alarm, a motion mask hides what is under it', async () => {
