@@ -172,7 +172,16 @@ describe('farm supervision', () => {
     const listed = await admin.get('/api/admin/models');
     expect(listed.status).toBe(200);
     expect(listed.body.count).toMatchObject({ active: 'count-ab-r6', default: 'count-ab-r6' });
-    expect(listed.body.count.versions.map((v: { id: string }) => v.id)).toEqual(['count-ab-r6', 'count-ab-r5', 'count-r9r7-mean', 'count-r7', 'count-ab-r1', 'count-ab-r3', 'count-ab-r4']);
+    expect(listed.body.count.versions.map((v: { id: string }) => v.id)).toEqual([
+      'count-ab-r6',
+      'count-ab-r6-flip',
+      'count-ab-r5',
+      'count-r9r7-mean',
+      'count-r7',
+      'count-ab-r1',
+      'count-ab-r3',
+      'count-ab-r4',
+    ]);
     expect((await officer.get('/api/admin/models')).status).toBe(403);
     expect((await officer.request('PUT', '/api/admin/models/count', { version: 'count-r7' })).status).toBe(403);
     expect((await admin.request('PUT', '/api/admin/models/count', { version: 'count-r99' })).status).toBe(404);
