@@ -50,7 +50,11 @@ export interface CameraIngestEvents {
   restarting: [{ inMs: number; reason: string }];
 }
 
-export type IngestPlan = { mode: 'copy'; profileLevelId: string } | { mode: 'vp8' };
+/**
+ * `listenUs`: how long the probe had to listen to learn the stream (copying, the ingest listens as long
+ * before it sends: its RTP output needs the picture's size, known only from a keyframe).
+ */
+export type IngestPlan = { mode: 'copy'; profileLevelId: string; listenUs?: number } | { mode: 'vp8' };
 type Plan = IngestPlan;
 
 export class CameraIngest extends EventEmitter<CameraIngestEvents> {
@@ -129,7 +133,7 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
   }
 
   private spawn(): void {
-    const input = inputArgs(this.camera);
+    const input = inputArgs(this.camera, this.plan.mode === 'copy' ? this.plan.listenUs : undefined);
     const payloadType = this.plan.mode === 'copy' ? INGEST_PAYLOAD.h264 : INGEST_PAYLOAD.vp8;
     const codec =
       this.plan.mode === 'copy'
@@ -192,15 +196,16 @@ export function isPushedSource(sourceUrl: string): boolean {
 }
 
 /** ffmpeg's input arguments for a camera source (files loop at their own pace, as a camera would send). */
-function inputArgs({ sourceUrl, rtspTransport = 'tcp' }: Pick<CameraSource, 'sourceUrl' | 'rtspTransport'>): string[] {
+function inputArgs({ sourceUrl, rtspTransport = 'tcp' }: Pick<CameraSource, 'sourceUrl' | 'rtspTransport'>, listenUs = 1_000_000): string[] {
   const { whitelist, input } = ffmpegInput(sourceUrl);
   if (sourceUrl.startsWith('file://')) return [...whitelist, '-re', '-stream_loop', '-1', '-i', input];
   // Over UDP the RTP packets come on ports of their own; a keyframe's burst needs a receive buffer to match.
   if (/^rtsps?:\/\//.test(sourceUrl)) return [...whitelist, '-rtsp_transport', rtspTransport, ...(rtspTransport === 'udp' ? ['-buffer_size', '4194304'] : []), '-timeout', '5000000', '-i', input];
   // rtp:// (MPEG-TS over RTP), udp://, srt://: pushed to us; while it is silent ffmpeg waits and the
   // watchdog reports the camera offline.
-  // A short probe: joining a live stream mid-GOP, ffmpeg's default (5 s) delays the picture by as much.
-  return [...whitelist, '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '1000000', '-i', input];
+  // A short probe: joining a live stream mid-GOP, ffmpeg's default (5 s) delays the picture by as much;
+  // but one that ends before the next keyframe leaves the picture's size unknown and ffmpeg exits.
+  return [...whitelist, '-fflags', '+genpts', '-analyzeduration', String(listenUs), '-probesize', String(Math.max(1_000_000, listenUs * 2)), '-i', input];
 }
 
 /** The same source read once and as fast as it comes (probing, a test picture): no pacing, no looping. */
@@ -208,34 +213,39 @@ export function oneShotInputArgs(source: Pick<CameraSource, 'sourceUrl' | 'rtspT
   return inputArgs(source).filter((a) => a !== '-re' && a !== '-stream_loop' && a !== '-1');
 }
 
+/**
+ * How long each probe listens. A stream joined mid-GOP shows its profile only with the next keyframe's
+ * parameter sets (an MPEG-TS camera pushing to us, unlike RTSP's SDP), and a probe that ends before it
+ * would make a copyable camera a transcoded one: a core's quarter per camera for nothing. So a probe that
+ * finds H.264 without its profile listens once more, longer (IP cameras' GOPs run to several seconds).
+ */
+const PROBE_WINDOWS_US = [2_000_000, 6_000_000];
+
 /** Copy H.264 when the browser can decode its profile; transcode anything else (or anything unprobeable). */
 async function planFor(source: CameraSource, timeoutMs: number): Promise<Plan> {
   const input = oneShotInputArgs(source);
-  try {
-    const { stdout } = await execFileAsync(
-      FFPROBE,
-      [
-        '-v',
-        'error',
-        '-analyzeduration',
-        '2000000',
-        '-probesize',
-        '2000000',
-        ...input.slice(0, -2),
-        '-select_streams',
-        'v:0',
-        '-show_entries',
-        'stream=codec_name,profile',
-        '-of',
-        'json',
-        input.at(-1)!,
-      ],
-      { timeout: timeoutMs },
-    );
-    const stream = (JSON.parse(stdout) as { streams?: Array<{ codec_name?: string; profile?: string }> }).streams?.[0];
-    const profileLevelId = stream?.codec_name === 'h264' && stream.profile ? copyableH264Profiles[stream.profile] : undefined;
-    return profileLevelId ? { mode: 'copy', profileLevelId } : { mode: 'vp8' };
-  } catch {
-    return { mode: 'vp8' };
+  for (const windowUs of PROBE_WINDOWS_US) {
+    try {
+      const { stdout } = await execFileAsync(
+        FFPROBE,
+        [
+          '-v',
+          'error',
+          // After the input's own options, which are for the live ingest (a short probe: a prompt picture).
+          ...input.slice(0, -2),
+          ...['-analyzeduration', String(windowUs), '-probesize', String(windowUs * 2)],
+          ...['-select_streams', 'v:0', '-show_entries', 'stream=codec_name,profile', '-of', 'json', input.at(-1)!],
+        ],
+        // ffprobe listens for the whole window (and a silent source for ever): the timeout is past the window.
+        { timeout: Math.max(timeoutMs, windowUs / 1000 + 5000) },
+      );
+      const stream = (JSON.parse(stdout) as { streams?: Array<{ codec_name?: string; profile?: string }> }).streams?.[0];
+      const profileLevelId = stream?.codec_name === 'h264' && stream.profile ? copyableH264Profiles[stream.profile] : undefined;
+      if (profileLevelId) return { mode: 'copy', profileLevelId, listenUs: windowUs };
+      if (stream?.codec_name !== 'h264' || stream.profile) return { mode: 'vp8' };
+    } catch {
+      return { mode: 'vp8' };
+    }
   }
+  return { mode: 'vp8' };
 }

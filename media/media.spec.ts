@@ -51,6 +51,26 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
     room.close();
   }, 30_000);
 
+  it('copies H.264 from a camera joined mid-GOP, its profile shown only at the next keyframe seconds later', async () => {
+    const { room, url } = await roomAndCameraUrl('session-probe-gop');
+    // A keyframe every 5 s; joined a second in, the first 2 s probe hears no parameter sets.
+    const simulator = startCameraSimulator({ to: url, seconds: 45, width: 320, height: 240, gopSeconds: 5 });
+    await sleep(1000);
+    const ingest = await CameraIngest.start(room, { cameraId: 'cam-g', name: 'Long GOP', sourceUrl: url });
+    expect(ingest.mode).toBe('copy');
+    let restarts = 0;
+    ingest.on('restarting', () => restarts++);
+    // And the copied stream is decodable from the room (the next keyframe carries the parameter sets).
+    const tap = await FrameTap.open(room, ingest.producerInfo!, { width: 160, height: 120, fps: 5 });
+    expect(await tap.next(20_000)).not.toBeNull();
+    tap.close();
+    // Its ffmpeg listened long enough to learn the picture's size, the first time.
+    expect(restarts).toBe(0);
+    await ingest.stop();
+    await simulator.stop();
+    room.close();
+  }, 60_000);
+
   it('records what the camera streamed, segment by segment, into a file of the right length', async () => {
     const { room, url: cameraUrl } = await roomAndCameraUrl('session-a');
     const ingest = await CameraIngest.start(room, { cameraId: 'cam-1', name: 'Ramp', sourceUrl: cameraUrl }, SIMULATOR_STREAM);
@@ -185,5 +205,5 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
     await ingest.stop();
     await simulator.stop();
     room.close();
-  }, 40_000);
+  }, 60_000);
 });

@@ -14,7 +14,8 @@
  *   push        socket.io to the officer's browser socket.
  * A frame's end-to-end time is its tap→officer time plus the camera→tap delay measured nearest in time.
  *
- *   npm run bench:vision-live [-- --cameras 1,2,4,6 --seconds 15]
+ *   npm run bench:vision-live [-- --cameras 1,2,4,6 --seconds 15 --count-model VERSION]
+ * (`--count-model`: an installed counting version to make active first, e.g. count-ab-r6-flip; the default otherwise)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,7 +27,7 @@ import { freeUdpPortPair } from '../../media/network.ts';
 import { startBenchFarm } from './bench-farm.ts';
 import { treeCpuSeconds } from './process-tree.ts';
 
-const { values } = parseArgs({ options: { cameras: { type: 'string', default: '1,2,4,6' }, seconds: { type: 'string', default: '15' } } });
+const { values } = parseArgs({ options: { cameras: { type: 'string', default: '1,2,4,6' }, seconds: { type: 'string', default: '15' }, 'count-model': { type: 'string' } } });
 const STEPS = values.cameras.split(',').map(Number);
 const WINDOW_MS = Number(values.seconds) * 1000;
 const WIDTH = 640;
@@ -99,8 +100,11 @@ socket.on('vision:result', (r: { cameraId: string; capturedAt: string; latencyMs
   if (received.length < 100_000) received.push({ cameraId: r.cameraId, capturedAt: Date.parse(r.capturedAt), recvAt: Date.now(), latencyMs: r.latencyMs, timing: r.timing });
 });
 
+const countModel = values['count-model'] ? (await services.models.activate(adminP, values['count-model'])).active : (await services.models.list(adminP)).count.active;
 const cameras: Array<{ id: string; stop: () => void; pid: number }> = [];
-console.log(`platform up (PGlite, own Redis); clock cameras ${WIDTH}x${HEIGHT} H.264 ${FPS} fps, counted at 5 fps; ${os.cpus().length} cores; ${WINDOW_MS / 1000} s windows`);
+console.log(
+  `platform up (PGlite, own Redis), counting with ${countModel}; clock cameras ${WIDTH}x${HEIGHT} H.264 ${FPS} fps, counted at 5 fps; ${os.cpus().length} cores; ${WINDOW_MS / 1000} s windows`,
+);
 console.log('cameras  CPU    results/s  end-to-end p50/p95 | camera→tap   wait      infer     ipc       rules     push   (p50/p95 ms)');
 const rows: Array<{ k: number; p95: number }> = [];
 try {
