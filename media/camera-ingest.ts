@@ -54,7 +54,7 @@ export interface CameraIngestEvents {
  * `listenUs`: how long the probe had to listen to learn the stream (copying, the ingest listens as long
  * before it sends: its RTP output needs the picture's size, known only from a keyframe).
  */
-export type IngestPlan = { mode: 'copy'; profileLevelId: string; listenUs?: number } | { mode: 'vp8' };
+export type IngestPlan = { mode: 'copy'; profileLevelId: string; listenUs?: number } | { mode: 'vp8'; unheard?: boolean };
 type Plan = IngestPlan;
 
 export class CameraIngest extends EventEmitter<CameraIngestEvents> {
@@ -122,6 +122,14 @@ export class CameraIngest extends EventEmitter<CameraIngestEvents> {
 
   get mode(): Plan['mode'] {
     return this.plan.mode;
+  }
+
+  /**
+   * Transcoding only because the source sent nothing while it was probed (a pushed camera not yet up):
+   * once it sends, an ingest started afresh may find it can copy.
+   */
+  get probedSilent(): boolean {
+    return this.plan.mode === 'vp8' && this.plan.unheard === true;
   }
 
   async stop(): Promise<void> {
@@ -243,8 +251,9 @@ async function planFor(source: CameraSource, timeoutMs: number): Promise<Plan> {
       const profileLevelId = stream?.codec_name === 'h264' && stream.profile ? copyableH264Profiles[stream.profile] : undefined;
       if (profileLevelId) return { mode: 'copy', profileLevelId, listenUs: windowUs };
       if (stream?.codec_name !== 'h264' || stream.profile) return { mode: 'vp8' };
-    } catch {
-      return { mode: 'vp8' };
+    } catch (err) {
+      // Killed by the timeout: nothing came (a pushed camera not sending yet).
+      return { mode: 'vp8', unheard: (err as { killed?: boolean }).killed === true };
     }
   }
   return { mode: 'vp8' };

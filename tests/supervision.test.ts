@@ -579,4 +579,19 @@ describe('farm supervision', () => {
     expect(platform.media.feeds.holders(silentCamera)).toEqual([]);
     expect(await platform.media.feeds.pid(silentCamera)).toBeUndefined();
   });
+
+  it('copies a pushed camera that was silent when supervision started it, once it sends (its feed started again), instead of transcoding it', async () => {
+    const { rtpPort } = await freeUdpPortPair();
+    const late = (await platform.services.admin.createCamera(principals.admin, { siteId, name: 'Late gate', sourceUrl: `udp://127.0.0.1:${rtpPort}`, supervision: true })).id;
+    // Probed while silent: transcoding is all it can plan.
+    await waitFor(async () => (await platform.media.feeds.mode(late)) === 'vp8', 'the silent camera ingested, unprobed', 20_000);
+    const camera = startCameraSimulator({ to: `udp://127.0.0.1:${rtpPort}`, width: 320, height: 240, fps: 25 });
+    try {
+      await waitFor(async () => (await platform.media.feeds.mode(late)) === 'copy' && supervised(late)?.online === true, 'the camera copied once it sends', 40_000);
+      expect(platform.media.feeds.holders(late)).toEqual([SUPERVISION]);
+    } finally {
+      await camera.stop();
+      await (await as('admin')).request('PATCH', `/api/admin/cameras/${late}`, { supervision: false });
+    }
+  }, 90_000);
 });

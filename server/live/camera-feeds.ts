@@ -88,7 +88,12 @@ interface Entry {
   holders: Set<string>;
   feed: Promise<CameraFeed>;
   resolved?: CameraFeed;
+  /** Started while the camera was silent and sending since: to be started again once no session holds it. */
+  restartWhenFree?: boolean;
 }
+
+/** Supervision's holder name (sessions hold by their ids): the one holder that may lose a feed for a moment, as it takes it again by itself. */
+export const SUPERVISION_HOLDER = 'supervision';
 
 export class CameraFeeds {
   private readonly entries = new Map<string, Entry>();
@@ -122,7 +127,11 @@ export class CameraFeeds {
   /** Lets go of the camera for `holder`; the last holder's release stops the ingest and its room. */
   async release(cameraId: string, holder: string): Promise<void> {
     const entry = this.entries.get(cameraId);
-    if (!entry || !entry.holders.delete(holder) || entry.holders.size > 0) return;
+    if (!entry || !entry.holders.delete(holder)) return;
+    if (entry.holders.size > 0) {
+      if (entry.restartWhenFree && entry.resolved) this.restartUnheard(cameraId, entry.resolved);
+      return;
+    }
     this.entries.delete(cameraId);
     await this.stopFeed(entry);
   }
@@ -136,6 +145,12 @@ export class CameraFeeds {
   async pid(cameraId: string): Promise<number | undefined> {
     const entry = this.entries.get(cameraId);
     return entry ? (await entry.feed.catch(() => null))?.ingest.pid : undefined;
+  }
+
+  /** Whether the camera's main stream is copied or transcoded, if its feed is running. */
+  async mode(cameraId: string): Promise<'copy' | 'vp8' | undefined> {
+    const entry = this.entries.get(cameraId);
+    return entry ? (await entry.feed.catch(() => null))?.ingest.mode : undefined;
   }
 
   async closeAll(): Promise<void> {
@@ -162,6 +177,7 @@ export class CameraFeeds {
       throw err;
     }
     for (const ingest of [feed.ingest, feed.subIngest]) {
+      if (ingest?.probedSilent) ingest.once('online', () => this.restartUnheard(camera.id, feed));
       ingest?.on('restarting', ({ inMs, reason }) => this.deps.logger.warn({ cameraId: camera.id, input: ingest.camera.input, inMs, reason }, 'camera ingest restarting'));
     }
     // The router's worker died: the feed is gone for every holder; the next acquire starts a new one.
@@ -172,6 +188,22 @@ export class CameraFeeds {
       feed.emit('lost');
     });
     return feed;
+  }
+
+  /**
+   * A camera silent when its feed started was given the transcoding plan; sending now, it is started
+   * again so that its stream is probed and copied if it can be (transcoding costs a quarter of a core).
+   * Supervision takes the feed again by itself; a session would lose its media, so it waits for them.
+   */
+  private restartUnheard(cameraId: string, feed: CameraFeed): void {
+    const entry = this.entries.get(cameraId);
+    if (!entry || entry.resolved !== feed) return;
+    if ([...entry.holders].some((h) => h !== SUPERVISION_HOLDER)) {
+      entry.restartWhenFree = true;
+      return;
+    }
+    this.deps.logger.info({ cameraId, camera: entry.camera.name }, 'camera sending after a silent start: its feed starts again to copy its stream');
+    feed.room.close();
   }
 
   private async stopFeed(entry: Entry): Promise<void> {

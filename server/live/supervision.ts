@@ -16,7 +16,7 @@ import type { AdminService, SupervisedCameraSource } from '../services/admin.ser
 import { LiveVision, type BatchLine, type ToOfficers, type VisionDeps } from './live-vision.ts';
 import type { AlarmService } from '../services/alarms.service.ts';
 import type { DomainEvents } from '../services/domain-events.ts';
-import type { CameraFeed, CameraFeeds } from './camera-feeds.ts';
+import { SUPERVISION_HOLDER, type CameraFeed, type CameraFeeds } from './camera-feeds.ts';
 import type { LoadingLive } from '../services/loading-records.service.ts';
 import type { CameraZoneService } from '../services/camera-zones.service.ts';
 import type { CameraZone } from '../contracts/zones.ts';
@@ -28,7 +28,7 @@ import { SessionPipes } from '../cluster/session-pipes.ts';
 import { WALL } from '../contracts/live-events.ts';
 
 /** The holder name supervision uses with CameraFeeds (sessions use their ids). */
-export const SUPERVISION = 'supervision';
+export const SUPERVISION = SUPERVISION_HOLDER;
 /** After a feed was lost (its worker died), how soon it is started again. */
 const RESTART_AFTER_MS = 1000;
 /** Wall viewers on one node: every officer of a port and the supervisors, each with one connection or two. */
