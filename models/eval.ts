@@ -49,7 +49,7 @@ const { values } = parseArgs({
 const n = Number(values.n);
 if (!Number.isInteger(n) || n < 1) throw new Error('--n must be a positive integer');
 
-type SetName = VisionTask | 'crossing' | 'count-b' | 'crossing-b';
+type SetName = VisionTask | 'crossing' | 'count-b' | 'count-c' | 'crossing-b';
 /**
  * Crossing clips are 60 frames each: a tenth as many clips as images in the other sets. `count-b` (seeds from
  * 9,700,000) and `crossing-b` (from 9,800,000) are drawn by the second renderer (models/synth/pigs3d.py).
@@ -57,10 +57,13 @@ type SetName = VisionTask | 'crossing' | 'count-b' | 'crossing-b';
  * and 9,600,000-9,600,019 (clips) once, for the first figures of the committed model (models/README.md).
  * `--second`: the counting sets kept to be looked at once, for a model already chosen on the first ones:
  * renderer A's 9,500,000+ (300 scenes; looked at once for count-r9r7-mean) and renderer B's 9,750,000+.
+ * `count-c` (seeds from 9,900,000; `--second`: 9,950,000) is drawn by a third renderer (models/synth/pigs_c.py)
+ * that no model was ever trained on: how the committed model does on pictures neither of its generators drew.
  */
 const SETS: Array<{ task: SetName; seed: number; n: number }> = [
   { task: 'count' as const, seed: values.second ? 9_500_000 : 9_000_000, n },
   { task: 'count-b' as const, seed: values.second ? 9_750_000 : 9_700_000, n },
+  { task: 'count-c' as const, seed: values.second ? 9_950_000 : 9_900_000, n },
   { task: 'plate' as const, seed: 9_100_000, n },
   { task: 'seal' as const, seed: 9_200_000, n },
   { task: 'crossing' as const, seed: 9_300_000, n: Math.max(5, Math.round(n / 10)) },
@@ -69,7 +72,8 @@ const SETS: Array<{ task: SetName; seed: number; n: number }> = [
 const TARGETS = { plateExact: 0.97, sealExact: 0.97, countMape: 5 };
 
 function generate(dir: string, task: SetName, seed: number, count: number): Promise<void> {
-  const args = task.endsWith('-b') ? ['--task', task.replace('-b', ''), '--renderer', 'b'] : ['--task', task];
+  const renderer = /-([bc])$/.exec(task)?.[1];
+  const args = renderer ? ['--task', task.slice(0, -2), '--renderer', renderer] : ['--task', task];
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/python3', [path.join(here, 'make_sets.py'), '--out', dir, ...args, '--n', String(count), '--seed', String(seed)], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
@@ -128,7 +132,7 @@ try {
       continue;
     }
     const labels = JSON.parse(fs.readFileSync(path.join(dir, 'labels.json'), 'utf8')) as Array<{ file: string; count?: number; text?: string; kind?: string; scene?: Record<string, unknown> }>;
-    const model: VisionTask = task === 'count-b' ? 'count' : task;
+    const model: VisionTask = task === 'count-b' || task === 'count-c' ? 'count' : task;
     const results: Array<{ result: TaskResult; ms: number }> = new Array(labels.length);
     let next = 0;
     let done = 0;
@@ -145,7 +149,7 @@ try {
     );
     const ms = results.map((r) => r.ms);
     const latency = { p50: Math.round(percentile(ms, 50)), p95: Math.round(percentile(ms, 95)) };
-    if (task === 'count-b') {
+    if (task === 'count-b' || task === 'count-c') {
       const errors = labels.map((l, i) => ({ truth: l.count!, got: (results[i]!.result as CountTaskResult).count, scene: l.scene ?? {} }));
       const mape = mapeOf(errors);
       const met = mape !== null && mape <= TARGETS.countMape;
@@ -155,8 +159,11 @@ try {
         for (const e of errors.filter(inTargetRange)) groups.set(key(e), [...(groups.get(key(e)) ?? []), e]);
         return Object.fromEntries([...groups.entries()].sort().map(([k, rows]) => [k, { images: rows.length, mape: mapeOf(rows) }]));
       };
-      report.countOtherRenderer = {
-        renderer: 'b (models/synth/pigs3d.py: 3D bodies, perspective camera, cast shadows, world-space floors; the count-ab versions trained on its other seeds)',
+      report[task === 'count-b' ? 'countOtherRenderer' : 'countNeverSeenRenderer'] = {
+        renderer:
+          task === 'count-b'
+            ? 'b (models/synth/pigs3d.py: 3D bodies, perspective camera, cast shadows, world-space floors; the count-ab versions trained on its other seeds)'
+            : 'c (models/synth/pigs_c.py: low-poly extruded bodies, some lying, workers and props among them, CCTV lens, overlay and compression; no model trained on it)',
         images: labels.length,
         mae: round(errors.reduce((s, e) => s + Math.abs(e.got - e.truth), 0) / errors.length, 2),
         mape,
@@ -164,10 +171,10 @@ try {
         byHerdSize: by((e) => herdSize(e.truth)),
         byFloor: by((e) => String(e.scene.floor)),
         byLight: by((e) => (e.scene.night ? 'night (infrared)' : 'day')),
-        byCamera: by((e) => (Number(e.scene.pitch) >= 70 ? 'steep (70-90°)' : 'oblique (38-69°)')),
+        byCamera: by((e) => (Number(e.scene.pitch) >= 70 ? 'steep (70-90°)' : 'oblique (below 70°)')),
         meanSigned: round(errors.filter(inTargetRange).reduce((s, e) => s + (e.got - e.truth), 0) / Math.max(1, errors.filter(inTargetRange).length), 2),
         latencyMs: latency,
-        target: `MAPE <= ${TARGETS.countMape}% on the renderer it never saw`,
+        target: task === 'count-b' ? `MAPE <= ${TARGETS.countMape}% on the renderer it never saw (for a model trained on A alone)` : `MAPE <= ${TARGETS.countMape}% on a renderer it never saw`,
         met,
       };
     } else if (task === 'count') {

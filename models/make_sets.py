@@ -1,11 +1,12 @@
 """Writes a generated image set with its ground truth, for `npm run models:eval` (and anyone curious).
 
-    /usr/bin/python3 models/make_sets.py --out DIR --task count|plate|seal|crossing --n 200 --seed 9000000 [--variant heldout] [--renderer a|b]
+    /usr/bin/python3 models/make_sets.py --out DIR --task count|plate|seal|crossing --n 200 --seed 9000000 [--variant heldout] [--renderer a|b|c]
 
 DIR gets one JPEG per scene and labels.json: [{"file", "count", "points"} | {"file", "text", ...}];
 for crossing, one folder of frames per clip: [{"clip", "frames": [...], "net", "line"}].
 Seeds at or above 9,000,000 are reserved for evaluation; training uses 1,000,000-2,999,999.
-`--renderer b` draws counting scenes and crossing clips with the second, independent renderer (models/synth/pigs3d.py).
+`--renderer b` draws counting scenes and crossing clips with the second, independent renderer (models/synth/pigs3d.py);
+`--renderer c` counting scenes with the third (models/synth/pigs_c.py), which no model is trained on.
 """
 import argparse
 import json
@@ -17,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synth.codes import plate_scene, seal_scene  # noqa: E402
 from synth.pigs import pig_scene, pig_walk  # noqa: E402
 from synth.pigs3d import pig_scene_3d, pig_walk_3d  # noqa: E402
+from synth.pigs_c import pig_scene_c  # noqa: E402
 
 
 def main():
@@ -28,8 +30,10 @@ def main():
     p.add_argument("--variant", default="heldout")
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--max-count", type=int, default=60)
-    p.add_argument("--renderer", choices=["a", "b"], default="a")
+    p.add_argument("--renderer", choices=["a", "b", "c"], default="a")
     a = p.parse_args()
+    if a.renderer == "c" and a.task != "count":
+        p.error("renderer c draws counting scenes only")
     os.makedirs(a.out, exist_ok=True)
     labels = []
     for i in range(a.n):
@@ -52,6 +56,8 @@ def main():
             meta = {}
             if a.renderer == "b":
                 img, points = pig_scene_3d(seed, 320, 240, count=n, meta=meta)
+            elif a.renderer == "c":
+                img, points = pig_scene_c(seed, 320, 240, count=n, meta=meta)
             else:
                 img, points = pig_scene(seed, 320, 240, count=n, variant=a.variant, meta=meta)
             label = {"file": name, "count": len(points), "points": [[round(x, 1), round(y, 1)] for x, y in points], "scene": meta}

@@ -128,4 +128,25 @@ describe('training on the officers’ corrections', () => {
     expect(clip!.net).toBeGreaterThanOrEqual(0);
     expect(clip!.net).toBeLessThanOrEqual(14);
   }, 120_000);
+
+  it('draws counting scenes with the third renderer, which no model trains on: animals labelled inside the picture, no clips', () => {
+    const out = path.join(work, 'renderer-c');
+    const scenes = run(python, ['models/make_sets.py', '--out', out, '--task', 'count', '--renderer', 'c', '--n', '4', '--seed', '7970000', '--min-count', '20', '--max-count', '30']);
+    expect(scenes.status, scenes.out).toBe(0);
+    const labels = JSON.parse(fs.readFileSync(path.join(out, 'labels.json'), 'utf8')) as Array<{ file: string; count: number; points: number[][]; scene: { renderer: string; workers: number } }>;
+    expect(labels).toHaveLength(4);
+    for (const l of labels) {
+      expect(l.scene.renderer).toBe('c');
+      // An animal whose centre the lens or the picture's edge puts outside is not counted: a few at most.
+      expect(l.count).toBeGreaterThanOrEqual(16);
+      expect(l.count).toBeLessThanOrEqual(30);
+      expect(l.points).toHaveLength(l.count);
+      for (const [x, y] of l.points) expect(x! >= 0 && x! < 320 && y! >= 0 && y! < 240).toBe(true);
+      expect(fs.statSync(path.join(out, l.file)).size).toBeGreaterThan(3000);
+    }
+    // Training never draws it.
+    expect(fs.readFileSync(path.join(root, 'models/train.py'), 'utf8')).not.toContain('pigs_c');
+    const clips = run(python, ['models/make_sets.py', '--out', path.join(work, 'renderer-c-clips'), '--task', 'crossing', '--renderer', 'c', '--n', '1']);
+    expect(clips.status).not.toBe(0);
+  }, 120_000);
 });
