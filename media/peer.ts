@@ -43,6 +43,7 @@ export class Peer {
 export type MediaErrorCode =
   | 'transport_not_found'
   | 'producer_not_found'
+  | 'camera_silent'
   | 'consumer_not_found'
   | 'cannot_consume'
   | 'not_allowed'

@@ -103,6 +103,7 @@ export const errorReasons = [
   'no_open_deck',
   'reason_required',
   'no_sub_stream',
+  'camera_silent',
   'hold_released',
   'too_many_zones',
   'too_many_plate_formats',
@@ -171,6 +172,7 @@ export const forbidden = (message = 'Your role does not allow this') => new AppE
 const statusByMediaCode: Record<MediaErrorCode, number> = {
   transport_not_found: 404,
   producer_not_found: 404,
+  camera_silent: 409,
   consumer_not_found: 404,
   cannot_consume: 400,
   not_allowed: 403,

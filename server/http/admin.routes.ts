@@ -6,7 +6,7 @@ import { cameraRecordingModes, riskClasses, roles, rtspTransports, siteKinds } f
 import type { AdminService } from '../services/admin.service.ts';
 import { verifyAuditChain } from '../services/audit.service.ts';
 import type { Db } from '../db/database.ts';
-import { CAMERA_SCHEMES, grabCameraStill, isPushedSource, maskCredentials } from '../../media/index.ts';
+import { CAMERA_SCHEMES, grabCameraStill, isPushedSource, maskCredentials, MediaError } from '../../media/index.ts';
 import type { Supervision } from '../live/supervision.ts';
 import { AppError } from '../errors.ts';
 import { cameraSchedule, DEFAULT_TIME_ZONE, timeZone } from '../contracts/schedule.ts';
@@ -321,7 +321,14 @@ export function adminRoutes(api: Api, admin: AdminService, db: Db, supervision: 
       let still: Awaited<ReturnType<typeof grabCameraStill>> | null = null;
       // A camera that pushes its stream to the platform is received once: while it is supervised, the port is
       // the live feed's, and the test shows the feed's picture (a camera that does not send shows nothing).
-      if (isPushedSource(url.sourceUrl)) still = await supervision.still(cam.id, query.input).catch(() => null);
+      if (isPushedSource(url.sourceUrl)) {
+        still = await supervision.still(cam.id, query.input).catch((err) => {
+          // Held and silent: the port is the feed's, so opening it again here could only fail, and say less.
+          if (err instanceof MediaError && err.code === 'camera_silent')
+            throw new AppError('camera_unreachable', maskCredentials(`No picture from ${cam.name}: nothing arrives at ${url.sourceUrl}, where the platform listens`), { reason: 'camera_silent' });
+          return null;
+        });
+      }
       try {
         still ??= await grabCameraStill({ sourceUrl: admin.liveSourceUrl(url), rtspTransport: cam.rtspTransport });
       } catch (err) {

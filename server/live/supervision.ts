@@ -351,7 +351,8 @@ export class Supervision implements LoadingLive {
 
   private async stillHere(cameraId: string, input: 'main' | 'sub'): Promise<{ jpeg: Buffer; width: number; height: number }> {
     const entry = this.held.get(cameraId);
-    if (!entry?.feed.online) throw new MediaError('producer_not_found', 'The camera is not live');
+    if (!entry) throw new MediaError('producer_not_found', 'The camera is not live');
+    if (!entry.feed.online) throw new MediaError('camera_silent', 'The camera sends nothing to where its feed listens');
     return grabStill(entry.feed.room, input === 'sub' ? entry.feed.lowProducer : entry.feed.producer);
   }
 

@@ -581,7 +581,7 @@ describe('the web app', () => {
     await officer.locator('[data-testid=group-alarms]').waitFor();
     await expectInLanguage(officer, 'ru', 'officer today');
     await screenshot(officer, 'officer-today');
-    await officer.getByRole('link', { name: L('ru', 'nav.history') }).click();
+    await officer.getByRole('link', { name: L('ru', 'nav.archive') }).click();
     await officer.waitForURL(`${platform.url}/archive`);
     await officer.locator('[data-testid=archive-row]', { hasText: DECLARATION }).waitFor();
     await expectInLanguage(officer, 'ru', 'officer history');

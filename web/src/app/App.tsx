@@ -90,7 +90,7 @@ const NAV: Record<Role, Array<{ to: string; label: MessageKey }>> = {
     { to: '/review', label: 'nav.review' },
     { to: '/desk', label: 'nav.desk' },
     { to: '/plan', label: 'nav.plan' },
-    { to: '/archive', label: 'nav.history' },
+    { to: '/archive', label: 'nav.archive' },
   ],
   supervisor: [
     { to: '/supervisor', label: 'nav.archive' },
