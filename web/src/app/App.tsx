@@ -171,8 +171,8 @@ function Shell() {
           {user && (
             <>
               <NotificationBell />
-              <Link to="/account" className="who" title={t('account.title')} data-testid="account-link">
-                {user.displayName} · {t(`role.${user.role}`)}
+              <Link to="/account" className="who" title={`${user.displayName} · ${t(`role.${user.role}`)} — ${t('account.title')}`} data-testid="account-link">
+                {user.displayName}
               </Link>
               <button
                 className="secondary"
