@@ -8,13 +8,18 @@ import { api } from '../../api/client.ts';
 import type { AnnualReportContents, EnterpriseRecord } from '../../api/types.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { Link } from '../../app/router.tsx';
-import { Empty, ErrorBanner, Loading, RectificationBadge, StatusBadge, useLoad, VerdictBadge } from '../../components/common.tsx';
+import { Empty, ErrorBanner, Loading, Options, RectificationBadge, StatusBadge, useLoad, VerdictBadge } from '../../components/common.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 export function RecordPage() {
   const { t, tMaybe, dateTime } = useI18n();
   const { user } = useAuth();
-  const enterpriseId = user?.enterpriseIds[0];
+  // A broker acts for several enterprises: one record at a time, chosen here.
+  const [chosen, setChosen] = useState<string | null>(null);
+  const mine = user?.enterpriseIds ?? [];
+  const enterpriseId = chosen && mine.includes(chosen) ? chosen : mine[0];
+  const several = mine.length > 1;
+  const enterprises = useLoad(() => (several ? api.enterprises() : Promise.resolve([])), [several]);
   const record = useLoad(() => (enterpriseId ? api.enterpriseRecord(enterpriseId) : Promise.resolve(null)), [enterpriseId]);
   if (record.error) return <ErrorBanner error={record.error} />;
   if (record.loading && !record.data) return <Loading />;
@@ -22,6 +27,16 @@ export function RecordPage() {
   if (!r) return <Empty>{t('record.none')}</Empty>;
   return (
     <div className="page record-page" data-testid="record">
+      {several && (
+        <div className="inline-form">
+          <label>
+            {t('booking.enterprise')}
+            <select value={enterpriseId} onChange={(e) => setChosen(e.target.value)} data-testid="record-enterprise">
+              <Options items={(enterprises.data ?? []).filter((e) => mine.includes(e.id))} label={(e) => e.name} value={(e) => e.id} />
+            </select>
+          </label>
+        </div>
+      )}
       <h1>{r.enterprise.name}</h1>
       <p className="form-meta">
         <span>{t('record.customsCode', { code: r.enterprise.customsCode })}</span> ·{' '}
@@ -45,7 +60,7 @@ export function RecordPage() {
         </ul>
       )}
 
-      <AnnualReport enterpriseId={r.enterprise.id} />
+      <AnnualReport key={r.enterprise.id} enterpriseId={r.enterprise.id} />
 
       <h2>{t('record.inspections')}</h2>
       {r.inspections.length === 0 ? (
