@@ -88,7 +88,7 @@ def _place(r: random.Random, cam: _Camera, n: int, length: float):
     while len(placed) < n and tries < n * 400:
         tries += 1
         g = cam.ground(r.uniform(0.02, 0.98) * cam.w, r.uniform(0.02, 0.98) * cam.h)
-        if g is None or math.hypot(g[0], g[1] - 0) > 60:
+        if g is None or math.hypot(g[0], g[1]) > 60:
             continue
         if all((g[0] - px) ** 2 + (g[1] - py) ** 2 >= spacing**2 for px, py in placed):
             placed.append((float(g[0]), float(g[1])))
@@ -107,15 +107,11 @@ def _floor(r: random.Random, cam: _Camera, kind: str) -> Image.Image:
     t = -cam.height / rz
     gx = cam.pos[0] + t * rays[..., 0]
     gy = cam.pos[1] + t * rays[..., 1]
-    rng = np.random.default_rng(r.randint(0, 2**31))
+    r.randint(0, 2**31)  # (a seed once drawn here: kept, so that the scenes stay as they were evaluated)
     base = np.array([r.uniform(90, 150), r.uniform(80, 130), r.uniform(60, 110)])
     if kind == "cobbles":
-        # Voronoi stones with dark mortar.
-        k = 400
-        cx = rng.uniform(-30, 30, k)
-        cy = rng.uniform(-5, 70, k)
+        # Stones on a grid of cells, each cell's centre shifted by a hash of the cell, with dark mortar.
         size = r.uniform(0.18, 0.32)
-        cx, cy = cx * size / 0.25 * 0.25, cy * size / 0.25 * 0.25
         cells_x = np.floor(gx / size)
         cells_y = np.floor(gy / size)
         jx = np.sin(cells_x * 12.9898 + cells_y * 78.233) * 43758.5453 % 1
@@ -281,12 +277,13 @@ def _barrel(img: Image.Image, points: list, k: float):
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     nx, ny = (xs - w / 2) / (w / 2), (ys - h / 2) / (w / 2)
     rr = nx * nx + ny * ny
-    # Output pixel at radius r shows the source at r * (1 + k r^2) / (1 + k): corners stay in the frame.
-    scale = (1 + k * rr) / (1 + k * 0.5625 * 1.0 + k * 0.4375)
+    # Output pixel at radius r shows the source at r * (1 + k r^2) / (1 + k): the middle of the left and right
+    # edges stays put, the corners reach beyond the picture and repeat its edge (a fisheye's smeared corners).
+    norm = 1 + k * 0.5625 * 1.0 + k * 0.4375  # = 1 + k, written as it was when the sets were evaluated
+    scale = (1 + k * rr) / norm
     sx = np.clip(nx * scale * (w / 2) + w / 2, 0, w - 1).astype(np.int32)
     sy = np.clip(ny * scale * (w / 2) + h / 2, 0, h - 1).astype(np.int32)
     out = Image.fromarray(a[sy, sx])
-    norm = 1 + k * 0.5625 * 1.0 + k * 0.4375
     moved = []
     for px, py in points:
         tx, ty = (px - w / 2) / (w / 2), (py - h / 2) / (w / 2)
