@@ -238,9 +238,17 @@ describe('one platform on three nodes', () => {
       expect(await database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, r.id))).toEqual([]);
     }
     expect(recorded.filter((r) => r.nodeId === 'node-c' && r.status === 'ready').length).toBeGreaterThanOrEqual(3);
-    // C kept nothing of them on its own disk: every closed segment went to the shared bucket.
+    // C kept nothing of them on its own disk but what the kill caught: every segment that closed went to the
+    // shared bucket, and its row was written after; what is left of a recording on C is newer than its last
+    // stored segment (the one still open, and one closed whose upload the kill interrupted: no row names it).
     const leftOnC = fs.readdirSync(nodes.c!.dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => /segment-\d+\.mkv$/.test(f));
-    expect(leftOnC.length).toBeLessThanOrEqual(recorded.filter((r) => r.nodeId === 'node-c').length);
+    for (const r of recorded.filter((r) => r.nodeId === 'node-c')) {
+      const left = leftOnC.filter((f) => f.includes(r.id)).map((f) => Number(/segment-(\d+)\.mkv$/.exec(f)![1]));
+      const stored = (await database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, r.id))).map((s) => s.seq);
+      expect(left.length, `${r.id}: left ${left} stored ${stored}`).toBeLessThanOrEqual(2);
+      for (const seq of left) expect(seq, `${r.id}: left ${left} stored ${stored}`).toBeGreaterThan(Math.max(-1, ...stored));
+    }
+    expect(leftOnC.length).toBeLessThanOrEqual(2 * recorded.filter((r) => r.nodeId === 'node-c').length);
     console.log(`verified: ${report.checkedSegments} segments, ${recorded.length} recordings (${recorded.filter((r) => r.nodeId === 'node-c').length} made on C)`);
   }, 600_000);
 });
