@@ -213,7 +213,7 @@ function inputArgs({ sourceUrl, rtspTransport = 'tcp' }: Pick<CameraSource, 'sou
   // watchdog reports the camera offline.
   // A short probe: joining a live stream mid-GOP, ffmpeg's default (5 s) delays the picture by as much;
   // but one that ends before the next keyframe leaves the picture's size unknown and ffmpeg exits.
-  return [...whitelist, '-fflags', '+genpts', '-analyzeduration', String(listenUs), '-probesize', String(Math.max(1_000_000, listenUs * 2)), '-i', input];
+  return [...whitelist, '-fflags', '+genpts', '-analyzeduration', String(listenUs), '-probesize', String(listenUs * 2), '-i', input];
 }
 
 /** The same source read once and as fast as it comes (probing, a test picture): no pacing, no looping. */

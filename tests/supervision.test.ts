@@ -15,7 +15,7 @@ import { FrameTap } from '../media/index.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import type { Principal } from '../server/services/access.ts';
-import { SUPERVISION } from '../server/live/supervision.ts';
+import { SUPERVISION_HOLDER as SUPERVISION } from '../server/live/camera-feeds.ts';
 import { HttpClient, startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { connectClient, type TestSocketClient } from './support/socket-client.ts';
 import { waitFor } from './support/wait.ts';

@@ -143,14 +143,16 @@ export class CameraFeeds {
 
   /** The ffmpeg process pulling the camera, if its feed is running. */
   async pid(cameraId: string): Promise<number | undefined> {
-    const entry = this.entries.get(cameraId);
-    return entry ? (await entry.feed.catch(() => null))?.ingest.pid : undefined;
+    return (await this.running(cameraId))?.ingest.pid;
   }
 
   /** Whether the camera's main stream is copied or transcoded, if its feed is running. */
   async mode(cameraId: string): Promise<'copy' | 'vp8' | undefined> {
-    const entry = this.entries.get(cameraId);
-    return entry ? (await entry.feed.catch(() => null))?.ingest.mode : undefined;
+    return (await this.running(cameraId))?.ingest.mode;
+  }
+
+  private async running(cameraId: string): Promise<CameraFeed | null | undefined> {
+    return this.entries.get(cameraId)?.feed.catch(() => null);
   }
 
   async closeAll(): Promise<void> {

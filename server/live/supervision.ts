@@ -27,8 +27,6 @@ import { frameFromWire, frameToWire, type AnalysedFrameJpeg, type ClusterBody, t
 import { SessionPipes } from '../cluster/session-pipes.ts';
 import { WALL } from '../contracts/live-events.ts';
 
-/** The holder name supervision uses with CameraFeeds (sessions use their ids). */
-export const SUPERVISION = SUPERVISION_HOLDER;
 /** After a feed was lost (its worker died), how soon it is started again. */
 const RESTART_AFTER_MS = 1000;
 /** Wall viewers on one node: every officer of a port and the supervisors, each with one connection or two. */
@@ -465,7 +463,7 @@ export class Supervision implements LoadingLive {
   }
 
   private async hold(camera: SupervisedCameraSource): Promise<void> {
-    const feed = await this.deps.feeds.acquire(camera, SUPERVISION);
+    const feed = await this.deps.feeds.acquire(camera, SUPERVISION_HOLDER);
     const scope = { sessionId: null, siteId: camera.siteId, cameraId: camera.id };
     const onOffline = ({ silentMs }: { silentMs: number }) => {
       this.deps.logger.info({ cameraId: camera.id, camera: camera.name, silentMs }, 'supervised camera offline');
@@ -584,7 +582,7 @@ export class Supervision implements LoadingLive {
     this.vision.detach(cameraId);
     if (entry.recording) await this.stopRecording(cameraId, entry.recording);
     await this.takeOffWall(entry);
-    await this.deps.feeds.release(cameraId, SUPERVISION);
+    await this.deps.feeds.release(cameraId, SUPERVISION_HOLDER);
     // Let go for the platform: no longer on the other nodes' lists and walls, and another node may take it over.
     await this.deps.registry.unpublishCamera(cameraId).catch(() => {});
     await this.deps.registry.release('camera', cameraId);

@@ -9,7 +9,8 @@ import { RISK_CLASSES, SITE_KINDS, type Notice, type TicketSummary } from '../..
 import { useAuth } from '../../app/auth.tsx';
 import { useLiveEvent } from '../../app/live-events.ts';
 import { Link, useRouter } from '../../app/router.tsx';
-import { ActionButton, Empty, ErrorBanner, Loading, Options, useLoad } from '../../components/common.tsx';
+import { ActionButton, Empty, ErrorBanner, Loading, useLoad } from '../../components/common.tsx';
+import { EnterpriseChooser } from '../../components/EnterpriseChooser.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 const LANGS = ['zh-CN', 'en', 'ru'] as const;
@@ -195,7 +196,6 @@ function RaiseTicket({ onError }: { onError: (e: unknown) => void }) {
   // A broker's general question is asked for one of the enterprises they act for, chosen here.
   const mine = user?.enterpriseIds ?? [];
   const several = mine.length > 1;
-  const enterprises = useLoad(() => (several ? api.enterprises() : Promise.resolve([])), [several]);
   const [forEnterprise, setForEnterprise] = useState('');
   const enterpriseId = declaration?.enterpriseId ?? (several ? forEnterprise : (mine[0] ?? ''));
   return (
@@ -213,15 +213,7 @@ function RaiseTicket({ onError }: { onError: (e: unknown) => void }) {
             ))}
           </select>
         </label>
-        {!about && several && (
-          <label>
-            {t('booking.enterprise')}
-            <select value={forEnterprise} onChange={(e) => setForEnterprise(e.target.value)} data-testid="ticket-enterprise">
-              <option value="">{t('forms.choose')}</option>
-              <Options items={(enterprises.data ?? []).filter((e) => mine.includes(e.id))} label={(e) => e.name} value={(e) => e.id} />
-            </select>
-          </label>
-        )}
+        {!about && several && <EnterpriseChooser value={forEnterprise} onChange={setForEnterprise} none={t('forms.choose')} testId="ticket-enterprise" />}
         {!about && <PortSelect value={portId} onChange={setPortId} none={t('forms.choose')} testId="ticket-port" />}
       </div>
       <input placeholder={t('ticket.titleField')} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} data-testid="ticket-title" />

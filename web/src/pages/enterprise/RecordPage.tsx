@@ -8,18 +8,17 @@ import { api } from '../../api/client.ts';
 import type { AnnualReportContents, EnterpriseRecord } from '../../api/types.ts';
 import { useAuth } from '../../app/auth.tsx';
 import { Link } from '../../app/router.tsx';
-import { Empty, ErrorBanner, Loading, Options, RectificationBadge, StatusBadge, useLoad, VerdictBadge } from '../../components/common.tsx';
+import { Empty, ErrorBanner, Loading, RectificationBadge, StatusBadge, useLoad, VerdictBadge } from '../../components/common.tsx';
+import { EnterpriseChooser } from '../../components/EnterpriseChooser.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 
 export function RecordPage() {
   const { t, tMaybe, dateTime } = useI18n();
   const { user } = useAuth();
   // A broker acts for several enterprises: one record at a time, chosen here.
-  const [chosen, setChosen] = useState<string | null>(null);
+  const [chosen, setChosen] = useState('');
   const mine = user?.enterpriseIds ?? [];
-  const enterpriseId = chosen && mine.includes(chosen) ? chosen : mine[0];
-  const several = mine.length > 1;
-  const enterprises = useLoad(() => (several ? api.enterprises() : Promise.resolve([])), [several]);
+  const enterpriseId = mine.includes(chosen) ? chosen : mine[0];
   const record = useLoad(() => (enterpriseId ? api.enterpriseRecord(enterpriseId) : Promise.resolve(null)), [enterpriseId]);
   if (record.error) return <ErrorBanner error={record.error} />;
   if (record.loading && !record.data) return <Loading />;
@@ -27,14 +26,9 @@ export function RecordPage() {
   if (!r) return <Empty>{t('record.none')}</Empty>;
   return (
     <div className="page record-page" data-testid="record">
-      {several && (
+      {mine.length > 1 && (
         <div className="inline-form">
-          <label>
-            {t('booking.enterprise')}
-            <select value={enterpriseId} onChange={(e) => setChosen(e.target.value)} data-testid="record-enterprise">
-              <Options items={(enterprises.data ?? []).filter((e) => mine.includes(e.id))} label={(e) => e.name} value={(e) => e.id} />
-            </select>
-          </label>
+          <EnterpriseChooser value={enterpriseId ?? ''} onChange={setChosen} testId="record-enterprise" />
         </div>
       )}
       <h1>{r.enterprise.name}</h1>
