@@ -12,7 +12,7 @@ import { openDatabase, type Database } from './db/database.ts';
 import { createApp } from './http/app.ts';
 import { loadSecretBox } from './infra/secret-box.ts';
 import { loadSigningKey } from './infra/signing-key.ts';
-import { evidenceStoreFor } from './infra/evidence-store.ts';
+import { evidenceStoreFor, removeStaleCopies } from './infra/evidence-store.ts';
 import { removeControlFile, writeControlFile } from './maintenance/control-file.ts';
 import { startLocalRedis, type LocalRedis } from './infra/local-redis.ts';
 import { redisConnectionOptions, pingRedis } from './infra/redis.ts';
@@ -475,6 +475,9 @@ export async function startPlatform(config: Config, options: { database?: Databa
     const sweep = setInterval(() => void sweepAbandonedRecordings(recovery).catch((err: unknown) => logger.warn({ err }, 'cannot sweep abandoned recordings')), ABANDONED_AFTER_MS / 2);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));
+    // Copies fetched from the store that a killed run was still using (in use now they are not: they are hours old).
+    const staleCopies = removeStaleCopies(config.dataDir);
+    if (staleCopies > 0) logger.warn({ folders: staleCopies }, 'removed copies of stored files a stopped run left behind');
     const recovered = recoverUnfinishedWork(recovery).catch((err: unknown) => {
       logger.error({ err }, 'start-up recovery failed');
       return null;

@@ -19,6 +19,7 @@ import { CameraIngest } from '../media/index.ts';
 import { freeUdpPortPair } from '../media/network.ts';
 import { startCameraSimulator } from '../scripts/camera-simulator.ts';
 import { inspectionSessions, recordingSegments, recordings } from '../server/db/schema.ts';
+import { HEARTBEAT_MS, NODE_TTL_MS } from '../server/cluster/node-registry.ts';
 import { ABANDONED_AFTER_MS } from '../server/jobs/recovery.ts';
 import { startNpmStart } from './support/npm-start.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
@@ -262,6 +263,12 @@ describe('several nodes as one platform', () => {
     );
     const killed = Date.now();
     process.kill(-nodeD.child.pid!, 'SIGKILL');
+    // A join the moment the home died, while the registry still holds it (its beat is not stale yet): it
+    // waits the dead home out and is placed on a live node, rather than failing.
+    const early = await client(nodes.a, 'officer1');
+    const joinedEarly = await early.send('session:join', { sessionId });
+    expect(joinedEarly, JSON.stringify(joinedEarly)).toMatchObject({ ok: true });
+    expect(Date.now() - killed).toBeLessThan(NODE_TTL_MS + 3 * HEARTBEAT_MS);
     await waitFor(() => officer.events.find(([e, r]) => e === 'media:reset' && r.reason === 'media_failed'), 'told its media was lost', 20_000);
     const toldAfter = Date.now() - killed;
     const again = await officer.send('session:join', { sessionId });

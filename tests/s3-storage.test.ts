@@ -15,7 +15,7 @@ import { startFfmpeg } from '../media/index.ts';
 import { hashFile, walkFiles } from '../media/files.ts';
 import { verifyEvidencePackage } from '../server/archive/evidence-package.ts';
 import { openPostgres } from '../server/db/database.ts';
-import { evidenceStoreFor, hashStored, type s3EvidenceStore } from '../server/infra/evidence-store.ts';
+import { evidenceStoreFor, FETCHED_COPIES_DIR, hashStored, type s3EvidenceStore } from '../server/infra/evidence-store.ts';
 import { siteAlarmClipBase } from '../server/archive/evidence-paths.ts';
 import { finaliseRecording } from '../server/jobs/recording-finalise.ts';
 import { storeSegment } from '../server/live/recording-segments.ts';
@@ -118,6 +118,12 @@ afterAll(async () => {
   await s3?.stop();
 });
 
+/** What is left of the copies fetched from the bucket for ffmpeg (each use removes its own). */
+const fetchedCopies = () => {
+  const root = path.join(platform.dataDir, FETCHED_COPIES_DIR);
+  return fs.existsSync(root) ? fs.readdirSync(root, { recursive: true }) : [];
+};
+
 describe('evidence in S3-compatible storage', () => {
   it('moves finished evidence into the bucket and seals the session from it', async () => {
     const stored = (await platform.services.store.list(`sessions/${sessionId}`)).sort();
@@ -137,6 +143,7 @@ describe('evidence in S3-compatible storage', () => {
     // No local copy is left: the finished recording was uploaded, the segment fetched from the bucket and dropped again.
     expect(fs.existsSync(path.join(platform.dataDir, base, 'recordings', recordingId, 'recording.mp4'))).toBe(false);
     expect(fs.existsSync(path.join(platform.dataDir, base, 'recordings', recordingId, 'segment-00000.mkv'))).toBe(false);
+    expect(fetchedCopies()).toEqual([]);
     // Byte for byte what the finaliser produced (hashed on local disk before the upload).
     const [row] = await platform.services.inspections.recordingsOf(principals.officer1, sessionId);
     const uploaded = await objectBytes(`${base}/recordings/${recordingId}/recording.mp4`);
@@ -217,7 +224,8 @@ describe('evidence in S3-compatible storage', () => {
     const mp4 = relative.replace(/\.mkv$/, '.mp4');
     expect(await services.store.size(mp4)).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(platform.dataDir, mp4))).toBe(false);
-    expect(fs.existsSync(segment)).toBe(false); // the working copy fetched for it is gone
+    expect(fs.existsSync(segment)).toBe(false);
+    expect(fetchedCopies()).toEqual([]); // the working copy fetched for it is gone
 
     // An alarm's clip is cut from the bucket's footage and kept there, hashed as stored.
     const clip = await services.footage.clip(cameraId, new Date('2026-12-03T08:00:02.000Z'), { beforeMs: 1000, afterMs: 1000 }, siteAlarmClipBase(site.id, crypto.randomUUID()));

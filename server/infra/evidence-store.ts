@@ -177,25 +177,63 @@ export async function writeWhole(file: string, write: (partial: string) => Promi
   }
 }
 
+/** Where copies fetched from the store for a tool are worked on: a folder per use, under the data dir. */
+export const FETCHED_COPIES_DIR = 'fetched-copies';
+/** A folder of copies this old was left by a process that died using it (no use lasts near this long). */
+export const STALE_COPIES_MS = 6 * 3_600_000;
+
+export interface FilesHere {
+  /** Local files, in the order asked, of the stored files found (a file in neither place is left out). */
+  files: string[];
+  /** The stored path of each of `files`. */
+  relatives: string[];
+  /** Removes the copies fetched for this use (the files lying here stay). */
+  release(): void;
+}
+
 /**
  * Stored files as files on this node's disk, for tools that read files (ffmpeg): those lying here are used
- * where they lie, the others are fetched from the store first (`fetched`: working copies, for the caller to
- * remove when done). A file in neither place is left out.
+ * where they lie, the others are fetched from the store into a folder of this use's own (so that two uses
+ * at once never share a copy, and a copy never stands where the recorder writes), removed by `release`.
+ * A process killed meanwhile leaves the folder behind: `removeStaleCopies` clears it at a later start.
  */
-export async function filesHere(store: EvidenceStore, dataDir: string, relatives: readonly string[]): Promise<{ files: string[]; fetched: string[] }> {
+export async function filesHere(store: EvidenceStore, dataDir: string, relatives: readonly string[]): Promise<FilesHere> {
   const files: string[] = [];
-  const fetched: string[] = [];
-  for (const relative of relatives) {
-    const file = path.join(dataDir, checked(relative));
-    if (!fs.existsSync(file)) {
-      if (store.kind === 'local' || (await store.size(relative)) === null) continue;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await writeWhole(file, async (partial) => pipeline(await store.open(relative), fs.createWriteStream(partial)));
-      fetched.push(file);
+  const found: string[] = [];
+  const scratch = path.join(dataDir, FETCHED_COPIES_DIR, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  const release = () => fs.rmSync(scratch, { recursive: true, force: true });
+  try {
+    for (const relative of relatives) {
+      let file = path.join(dataDir, checked(relative));
+      if (!fs.existsSync(file)) {
+        if (store.kind === 'local' || (await store.size(relative)) === null) continue;
+        file = path.join(scratch, checked(relative));
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        await pipeline(await store.open(relative), fs.createWriteStream(file));
+      }
+      files.push(file);
+      found.push(relative);
     }
-    files.push(file);
+  } catch (err) {
+    release();
+    throw err;
   }
-  return { files, fetched };
+  return { files, relatives: found, release };
+}
+
+/** Removes folders of fetched copies older than `olderThanMs` (left by a process killed while using them); how many. */
+export function removeStaleCopies(dataDir: string, olderThanMs = STALE_COPIES_MS, now = Date.now()): number {
+  const root = path.join(dataDir, FETCHED_COPIES_DIR);
+  if (!fs.existsSync(root)) return 0;
+  let removed = 0;
+  for (const name of fs.readdirSync(root)) {
+    const folder = path.join(root, name);
+    const stat = fs.statSync(folder, { throwIfNoEntry: false });
+    if (!stat || now - stat.mtimeMs < olderThanMs) continue;
+    fs.rmSync(folder, { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
 }
 
 /** The store the configuration asks for: S3 when S3_BUCKET is set, else local disk under the data dir. */

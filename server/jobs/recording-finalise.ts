@@ -41,7 +41,7 @@ export async function finaliseRecording(deps: FinaliseDeps, recordingId: string,
   }
   const dir = path.dirname(path.join(deps.dataDir, segments[0]!.path));
   // Segments another node recorded come from the store; one in neither place was lost with its node, and the rest are joined without it.
-  const { files, fetched } = await filesHere(
+  const here = await filesHere(
     deps.store,
     deps.dataDir,
     segments.map((s) => s.path),
@@ -49,10 +49,10 @@ export async function finaliseRecording(deps: FinaliseDeps, recordingId: string,
   await progress(10);
   let result: Awaited<ReturnType<typeof finaliseSegments>>;
   try {
-    result = await finaliseSegments(files, path.join(dir, 'recording'));
+    fs.mkdirSync(dir, { recursive: true });
+    result = await finaliseSegments(here.files, path.join(dir, 'recording'));
   } finally {
-    // Copies of what the store keeps: working files only.
-    for (const file of fetched) fs.rmSync(file, { force: true });
+    here.release();
   }
   await progress(80);
   const stored = { path: path.relative(deps.dataDir, result.path), posterPath: result.posterPath ? path.relative(deps.dataDir, result.posterPath) : null };

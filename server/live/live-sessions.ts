@@ -12,13 +12,18 @@ import { LiveSession, type LiveSessionDeps } from './live-session.ts';
 import { SessionEdge } from './session-edge.ts';
 import type { BatchLine } from './live-vision.ts';
 import type { VisionTask } from '../../inference/index.ts';
-import { HEARTBEAT_MS, type NodeInfo, type NodeRegistry } from '../cluster/node-registry.ts';
+import { HEARTBEAT_MS, NODE_TTL_MS, type NodeInfo, type NodeRegistry } from '../cluster/node-registry.ts';
 import { ClusterCallError, type ClusterHandlers } from '../cluster/internal-api.ts';
 import { frameFromWire, frameToWire, type AnalysedFrameJpeg, type ClusterBody, type ClusterCall, type ClusterReply } from '../contracts/cluster.ts';
 import type { TimelineEventOf } from '../contracts/timeline.ts';
 
-/** Tries to find a session's home before giving up (another node claimed it first, or its home just went). */
-const PLACEMENT_TRIES = 4;
+/**
+ * How long a join keeps looking for the session's home (another node claimed it a moment ago, or its home
+ * just went): a home killed without a word is still registered until its beat is NODE_TTL_MS old, and a
+ * join in that window must outwait it rather than fail. Tries, at most, within it.
+ */
+const PLACEMENT_PATIENCE_MS = NODE_TTL_MS + 2 * HEARTBEAT_MS;
+const PLACEMENT_TRIES = 12;
 /** Every this many home checks (a second each), the sessions here are checked for having ended. */
 const ENDED_CHECK_TICKS = 30;
 /** An edge nobody has joined this long after it opened is closed. */
@@ -241,7 +246,8 @@ export class LiveSessions implements BatchCounting {
   private async place(sessionId: string, declarationId: string): Promise<LiveSession | SessionEdge> {
     const { registry, cluster, logger } = this.deps;
     let lastError: unknown = null;
-    for (let attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
+    const giveUpAt = Date.now() + PLACEMENT_PATIENCE_MS;
+    for (let attempt = 0; attempt < PLACEMENT_TRIES && (attempt === 0 || Date.now() < giveUpAt); attempt++) {
       const found = await registry.homeOf(sessionId);
       if (found.lost) this.noteMoved(sessionId, found.lost.nodeId, 'node_lost', found.lost.silentMs);
       const home = found.home ?? (await registry.placement(await this.siteCameras(declarationId)));
@@ -258,7 +264,7 @@ export class LiveSessions implements BatchCounting {
         // Another node claimed it a moment ago, or its home just stopped: ask the registry again.
         if (!(err instanceof ClusterCallError)) throw err;
         logger.warn({ err, sessionId, home: home?.id }, 'cannot open a session on its home node; placing it again');
-        await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * (attempt + 1), 1000)));
       }
     }
     logger.error({ err: lastError, sessionId }, 'no node could open the session');

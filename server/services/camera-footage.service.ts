@@ -84,22 +84,22 @@ export class CameraFootageService {
       .orderBy(asc(cameraFootage.startedAt))
       .limit(MAX_CLIP_SEGMENTS);
     if (rows.length === 0) return null;
-    const { files, fetched } = await filesHere(
+    const here = await filesHere(
       this.deps.store,
       this.deps.dataDir,
       rows.map((r) => r.path),
     );
-    // The clip starts in the first segment still there (an earlier one may be gone by now).
-    const first = rows.find((r) => path.join(this.deps.dataDir, r.path) === files[0]);
-    if (!first) return null;
-    const start = Math.max(from.getTime(), first.startedAt.getTime());
     try {
-      const clip = await clipFromSegments(files, (start - first.startedAt.getTime()) / 1000, (to.getTime() - start) / 1000, path.join(this.deps.dataDir, outBase));
+      // The clip starts in the first segment still there (an earlier one may be gone by now).
+      const first = rows.find((r) => r.path === here.relatives[0]);
+      if (!first) return null;
+      const start = Math.max(from.getTime(), first.startedAt.getTime());
+      const clip = await clipFromSegments(here.files, (start - first.startedAt.getTime()) / 1000, (to.getTime() - start) / 1000, path.join(this.deps.dataDir, outBase));
       const relative = path.relative(this.deps.dataDir, clip.path);
       await this.deps.store.keep(relative);
       return { path: relative, sha256: clip.sha256 };
     } finally {
-      for (const file of fetched) fs.rmSync(file, { force: true });
+      here.release();
     }
   }
 
@@ -181,16 +181,17 @@ export class CameraFootageService {
     await this.assertMayView(p, row.cameraId);
     const mp4 = playableCopyOf(row.path);
     if ((await this.deps.store.size(mp4)) !== null) return mp4;
-    const { files, fetched } = await filesHere(this.deps.store, this.deps.dataDir, [row.path]);
+    const here = await filesHere(this.deps.store, this.deps.dataDir, [row.path]);
     try {
       const remux = async (partial: string) => {
-        const { code } = files[0] ? await startFfmpeg(['-y', '-i', files[0], '-c', 'copy', '-movflags', '+faststart', partial]).exited : { code: -1 };
+        const source = here.files[0];
+        const { code } = source ? await startFfmpeg(['-y', '-i', source, '-c', 'copy', '-movflags', '+faststart', partial]).exited : { code: -1 };
         if (code !== 0 || !fs.existsSync(partial)) throw new AppError('unavailable', 'The footage cannot be played');
       };
       await writeWhole(path.join(this.deps.dataDir, mp4), remux, '.mp4');
       await this.deps.store.keep(mp4);
     } finally {
-      for (const file of fetched) fs.rmSync(file, { force: true });
+      here.release();
     }
     return mp4;
   }

@@ -19,6 +19,7 @@ import { freeUdpPortPair } from '../../media/network.ts';
 import { startCameraSimulator } from '../../scripts/camera-simulator.ts';
 import { eq } from 'drizzle-orm';
 import { recordingSegments, recordings } from '../../server/db/schema.ts';
+import { FETCHED_COPIES_DIR } from '../../server/infra/evidence-store.ts';
 import { loadSecretBox } from '../../server/infra/secret-box.ts';
 import { loadSigningKey } from '../../server/infra/signing-key.ts';
 import { createServices } from '../../server/services/index.ts';
@@ -91,6 +92,27 @@ async function playing(page: Page, selector: string, what: string, timeoutMs = 6
   const start = await framesDecoded(page, selector);
   await waitFor(async () => (await framesDecoded(page, selector)) > start + 10, `${what} playing`, timeoutMs);
   return Date.now();
+}
+
+/** On failure, what the pages showed and the nodes logged: a failure in CI must be readable from its log alone. */
+async function explained<T>(work: Promise<T>, pages: Record<string, Page>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    for (const [name, page] of Object.entries(pages)) {
+      const status = await page
+        .locator('[data-testid=status]')
+        .getAttribute('data-status', { timeout: 1000 })
+        .catch(() => null);
+      const banner = await page
+        .locator('[role=alert]')
+        .allTextContents()
+        .catch(() => []);
+      console.log(`[${name}] status ${status}; ${banner.join(' | ')}`);
+    }
+    for (const [name, node] of Object.entries(nodes)) console.log(`[node ${name}, ${alive(name as NodeName) ? 'alive' : 'gone'}]\n${node.output.slice(-6000)}`);
+    throw err;
+  }
 }
 
 const ENTERPRISE_VIDEO = '[data-testid=enterprise-video]';
@@ -186,7 +208,7 @@ describe('one platform on three nodes', () => {
     const exit = await new Promise<number | null>((resolve) => nodes.a!.child.once('exit', (code) => resolve(code)));
     expect(exit, nodes.a!.output).toBe(0);
     await expect.poll(phoneStatus, { timeout: 60_000 }).toBe('live');
-    const phoneBack = await playing(officer, ENTERPRISE_VIDEO, 'the phone after A stopped');
+    const phoneBack = await explained(playing(officer, ENTERPRISE_VIDEO, 'the phone after A stopped'), { phone });
     expect((await nodeList()).map((n) => n.id)).toEqual(['node-b', 'node-c']);
     console.log(`SIGTERM of A: the phone's video plays again at the officer after ${((phoneBack - stoppedAt) / 1000).toFixed(1)} s`);
 
@@ -194,8 +216,8 @@ describe('one platform on three nodes', () => {
     const killedAt = Date.now();
     process.kill(-nodes.c!.child.pid!, 'SIGKILL');
     await new Promise((resolve) => nodes.c!.child.once('exit', resolve));
-    const cameraBack = await playing(officer, cameraTile(), 'the camera after C was killed', 90_000);
-    const videoBack = await playing(officer, ENTERPRISE_VIDEO, 'the phone after C was killed', 60_000);
+    const cameraBack = await explained(playing(officer, cameraTile(), 'the camera after C was killed', 90_000), { phone });
+    const videoBack = await explained(playing(officer, ENTERPRISE_VIDEO, 'the phone after C was killed', 60_000), { phone });
     console.log(`SIGKILL of C: camera back after ${((cameraBack - killedAt) / 1000).toFixed(1)} s, the phone's video after ${((videoBack - killedAt) / 1000).toFixed(1)} s`);
     expect((await nodeList()).map((n) => [n.id, n.sessions, n.cameras])).toEqual([['node-b', 1, 1]]);
     await screenshot(officer, 'cluster-officer-after-kill');
@@ -241,7 +263,9 @@ describe('one platform on three nodes', () => {
     // C kept nothing of them on its own disk but what the kill caught: every segment that closed went to the
     // shared bucket, and its row was written after; what is left of a recording on C is newer than its last
     // stored segment (the one still open, and one closed whose upload the kill interrupted: no row names it).
-    const leftOnC = fs.readdirSync(nodes.c!.dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => /segment-\d+\.mkv$/.test(f));
+    // (Copies fetched from the bucket, for finalising a recording that ended on C before, lie apart, in a
+    // folder of their use: C may have been killed using them; a later start clears them.)
+    const leftOnC = fs.readdirSync(nodes.c!.dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => !f.startsWith(`${FETCHED_COPIES_DIR}/`) && /segment-\d+\.mkv$/.test(f));
     for (const r of recorded.filter((r) => r.nodeId === 'node-c')) {
       const left = leftOnC.filter((f) => f.includes(r.id)).map((f) => Number(/segment-(\d+)\.mkv$/.exec(f)![1]));
       const stored = (await database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, r.id))).map((s) => s.seq);

@@ -1,9 +1,11 @@
 /**
  * A live inspection for a page: joins, keeps the timeline and the list of streams current, and after a
- * network drop (socket.io reconnects by itself) or a media reset joins again and lets the page re-publish.
+ * network drop (socket.io reconnects by itself) or a media reset joins again and lets the page re-publish;
+ * a join that failed for a passing reason is tried again.
  */
 import { useEffect, useRef, useState } from 'react';
 import { InspectionClient, type JoinResult, type ProducerInfo } from './inspection-client.ts';
+import { failedInPassing, rejoinDelayMs } from './rejoin.ts';
 import type { TimelineEvent } from '../api/types.ts';
 
 export type InspectionStatus = 'joining' | 'live' | 'reconnecting' | 'closed' | 'failed';
@@ -31,15 +33,27 @@ export function useInspection(sessionId: string): Inspection {
     clientRef.current = client;
     let disposed = false;
     let everConnected = false;
+    // One join at a time: a reset or a reconnect while one is under way (or waiting to try again) starts afresh.
+    let attempt = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
 
     const join = async () => {
+      clearTimeout(retry);
+      const mine = ++attempt;
       try {
         client.resetMedia();
         const joined = await client.join();
-        if (disposed) return;
+        if (disposed || mine !== attempt) return;
+        failures = 0;
         setState((s) => ({ ...s, client, status: 'live', error: null, joined, timeline: joined.timeline as TimelineEvent[], producers: joined.producers, generation: s.generation + 1 }));
       } catch (err) {
-        if (disposed) return;
+        if (disposed || mine !== attempt) return;
+        if (failedInPassing(err) && client.socket.connected) {
+          setState((s) => ({ ...s, client, status: 'reconnecting', error: null }));
+          retry = setTimeout(() => void join(), rejoinDelayMs(failures++));
+          return;
+        }
         const code = (err as { code?: string }).code;
         // A closed session (verdict recorded) is not an error for the people in it.
         setState((s) => ({ ...s, client, status: code === 'invalid_transition' ? 'closed' : 'failed', error: code === 'invalid_transition' ? null : err }));
@@ -65,6 +79,7 @@ export function useInspection(sessionId: string): Inspection {
 
     return () => {
       disposed = true;
+      clearTimeout(retry);
       client.close();
       clientRef.current = null;
     };

@@ -7,6 +7,7 @@ import type { SupervisedCamera } from '../../api/types.ts';
 import { TrackCache, VideoTile, type CountingLine, type VisionResult } from '../../components/VideoTile.tsx';
 import { useI18n } from '../../i18n/index.tsx';
 import { InspectionClient, type ProducerInfo } from '../../media/inspection-client.ts';
+import { failedInPassing, rejoinDelayMs } from '../../media/rejoin.ts';
 
 /** One camera: live while on screen (its stream paused when scrolled away), its state in words. */
 export function WallTile({
@@ -130,16 +131,22 @@ export function useWallMedia() {
   useEffect(() => {
     const wall = new InspectionClient('wall');
     let closed = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
     const join = async () => {
+      clearTimeout(retry);
       try {
         const joined = await wall.joinWall();
         if (closed) return;
+        failures = 0;
         // A tile whose stream did not change keeps its object, so its video element is not restarted.
         setStreams((previous) => byCamera(joined.producers, previous));
         if (joined.fresh) setGeneration((g) => g + 1);
         setError(null);
       } catch (err) {
-        if (!closed) setError(err);
+        if (closed) return;
+        if (failedInPassing(err) && wall.socket.connected) retry = setTimeout(() => void join(), rejoinDelayMs(failures++));
+        else setError(err);
       }
     };
     const offChanged = wall.on('wall:changed', () => void join());
@@ -148,6 +155,7 @@ export function useWallMedia() {
     setClient(wall);
     return () => {
       closed = true;
+      clearTimeout(retry);
       offChanged();
       wall.close();
     };
