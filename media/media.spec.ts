@@ -14,7 +14,7 @@ import { FrameTap } from './frame-tap.ts';
 import { freeUdpPortPair } from './network.ts';
 import { Recorder } from './recorder.ts';
 import { Room } from './room.ts';
-import { grabStill } from './snapshot.ts';
+import { grabCameraStill, grabStill } from './snapshot.ts';
 import { MediaWorkerPool } from './worker-pool.ts';
 
 let pool: MediaWorkerPool;
@@ -70,6 +70,16 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
     await simulator.stop();
     room.close();
   }, 60_000);
+
+  it("takes a still straight from a camera joined mid-GOP (the administrator's preview)", async () => {
+    const url = `udp://127.0.0.1:${(await freeUdpPortPair()).rtpPort}`;
+    const simulator = startCameraSimulator({ to: url, seconds: 20, width: 320, height: 240, gopSeconds: 5 });
+    await sleep(1000);
+    const still = await grabCameraStill(url);
+    expect([still.width, still.height]).toEqual([320, 240]);
+    expect(still.jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    await simulator.stop();
+  }, 30_000);
 
   it('records what the camera streamed, segment by segment, into a file of the right length', async () => {
     const { room, url: cameraUrl } = await roomAndCameraUrl('session-a');

@@ -25,7 +25,7 @@ import { startRecordingFinaliser } from './jobs/recording-finalise.ts';
 import { startEvidenceExports } from './jobs/evidence-export.ts';
 import { diskUsageOf, StorageGuard } from './jobs/storage-guard.ts';
 import { startRetentionSchedule } from './jobs/retention.ts';
-import { ABANDONED_AFTER_MS, recoverUnfinishedWork, sweepAbandonedRecordings } from './jobs/recovery.ts';
+import { ABANDONED_AFTER_MS, closeRecordingsOfEndedSession, recoverUnfinishedWork, sweepAbandonedRecordings } from './jobs/recovery.ts';
 import { LiveSessions } from './live/live-sessions.ts';
 import { CameraFeeds } from './live/camera-feeds.ts';
 import { Supervision } from './live/supervision.ts';
@@ -41,7 +41,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createSocketServer } from './realtime/socket-server.ts';
 import { createServices, type Services } from './services/index.ts';
-import { NodeRegistry } from './cluster/node-registry.ts';
+import { HEARTBEAT_MS, NODE_TTL_MS, NodeRegistry } from './cluster/node-registry.ts';
 import { ClusterClient, INTERNAL_PREFIX, internalApi } from './cluster/internal-api.ts';
 import { pipeAddress } from '../media/network.ts';
 import { WALL } from './contracts/live-events.ts';
@@ -467,9 +467,15 @@ export async function startPlatform(config: Config, options: { database?: Databa
       abandonedAfterMs: Math.max(ABANDONED_AFTER_MS, 2 * config.RECORDING_SEGMENT_SECONDS * 1000),
       logger,
     };
-    // A session that ended with recordings open on a node that is gone: nothing more comes to them, they close now.
+    // A session that ended with recordings open on a node that is gone: nothing more comes to them, they close
+    // now (or once a node that died a moment ago is known dead).
+    const stopping = new AbortController();
+    cleanups.push(async () => stopping.abort());
     services.events.on('booking.changed', async ({ booking, action }) => {
-      if (action === 'complete' && booking.sessionId) await sweepAbandonedRecordings(recovery, Date.now(), booking.sessionId);
+      if (action !== 'complete' || !booking.sessionId) return;
+      await closeRecordingsOfEndedSession(recovery, booking.sessionId, NODE_TTL_MS + 2 * HEARTBEAT_MS, stopping.signal).catch((err: unknown) => {
+        if (!stopping.signal.aborted) logger.warn({ err, sessionId: booking.sessionId }, 'cannot close the recordings of an ended session');
+      });
     });
     // Another node's recordings left open when it died (and did not come back) are closed by whichever node sweeps first.
     const sweep = setInterval(() => void sweepAbandonedRecordings(recovery).catch((err: unknown) => logger.warn({ err }, 'cannot sweep abandoned recordings')), ABANDONED_AFTER_MS / 2);

@@ -8,6 +8,7 @@
  * from time to time.
  */
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { unannouncedSegments } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
@@ -85,6 +86,20 @@ export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.no
   }
   if (closed > 0) deps.logger.warn({ recordings: closed, sessionId: endedSessionId }, 'closed recordings left open by a node that stopped without closing them');
   return closed;
+}
+
+/**
+ * A session ended: its recordings on nodes that are gone are closed now, not once they fall silent. A node
+ * killed a moment before still looks alive (registered until its beat is a node's TTL old) and a live node
+ * closes its own when it hears of the end, so what is still open is looked at once more `recheckAfterMs`
+ * later, when a dead node is known dead. How many were closed.
+ */
+export async function closeRecordingsOfEndedSession(deps: RecoveryDeps, sessionId: string, recheckAfterMs: number, signal?: AbortSignal): Promise<number> {
+  const closed = await sweepAbandonedRecordings(deps, Date.now(), sessionId);
+  const stillOpen = async () => (await deps.inspections.unfinishedRecordings()).some((r) => r.sessionId === sessionId && r.status === 'recording');
+  if (!(await stillOpen())) return closed;
+  await sleep(recheckAfterMs, undefined, { signal, ref: false });
+  return closed + (await sweepAbandonedRecordings(deps, Date.now(), sessionId));
 }
 
 /** Segment files on disk after the last hashed one: ffmpeg wrote them but the process died before hashing. */

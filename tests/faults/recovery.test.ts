@@ -7,10 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startFfmpeg } from '../../media/index.ts';
 import { segmentFileName } from '../../media/recorder.ts';
 import { recordingFolder } from '../../server/archive/evidence-paths.ts';
+import { HEARTBEAT_MS, NODE_TTL_MS, NodeRegistry } from '../../server/cluster/node-registry.ts';
 import { recordingSegments, recordings } from '../../server/db/schema.ts';
 import { startLocalRedis } from '../../server/infra/local-redis.ts';
 import { redisConnectionOptions } from '../../server/infra/redis.ts';
@@ -83,6 +84,59 @@ describe('the platform killed during a recording', () => {
     expect(report.checkedArtefacts).toBeGreaterThanOrEqual(3);
     const [row] = await second.database.db.select().from(recordings).where(eq(recordings.id, recordingId));
     expect(row).toMatchObject({ status: 'ready' });
+  }, 120_000);
+});
+
+describe('a node that died just before the session ended', () => {
+  it('has its recordings closed once it is known dead, seconds after the verdict, and the session sealed', async () => {
+    const platform: TestPlatform = await startTestPlatform({ env: { LOG_LEVEL: 'error' } });
+    stopLater.push(() => platform.stop());
+    const world = await createWorld(platform.services);
+    const login = async (name: string) => (await platform.services.auth.login(name, PASSWORD)).principal;
+    const actors = { entA: await login('entA'), officer1: await login('officer1'), admin: await login('admin') };
+    const { sessionId } = await startLiveInspection(platform.services, actors, world, {
+      declaration: { number: '530120261000000778', goodsDescription: 'Live pigs', declaredQuantity: 20, quantityUnit: 'head', sealNumbers: [] },
+      type: 'routine_supervision',
+    });
+    // Another node recorded part of the session, then was killed: its last beat still counts it alive for a while.
+    const ghost = new NodeRegistry({ id: 'node-ghost', url: 'http://127.0.0.1:9', pipeIp: '127.0.0.1', workers: 1, role: 'all' }, inject('redisUrl'), platform.redisPrefix, () => ({
+      routers: 0,
+      sessionIds: [],
+      cameraIds: [],
+    }));
+    stopLater.push(async () => ghost.leave());
+    const recordingId = await platform.services.inspections.createRecording(sessionId, 'camera:ramp', 'video', 'node-ghost');
+    const segment = path.join(platform.dataDir, recordingFolder(sessionId, recordingId), segmentFileName(0));
+    await writeSegment(segment, 2);
+    const { hashFile } = await import('../../media/index.ts');
+    await platform.services.inspections.addSegment(recordingId, {
+      seq: 0,
+      path: path.relative(platform.dataDir, segment),
+      startedAt: new Date(),
+      durationMs: 2000,
+      gapBeforeMs: 0,
+      ...(await hashFile(segment)),
+    });
+    await ghost.beat();
+    const status = async () => (await platform.database.db.select().from(recordings).where(eq(recordings.id, recordingId)))[0]!.status;
+
+    await platform.services.verdicts.record(actors.officer1, sessionId, { outcome: 'pass', findings: '' });
+    const ended = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await status()).toBe('recording'); // its node still looks alive: its own to close
+    // Not left for the sweep of silent recordings (a minute and more): closed when the node is known dead.
+    await waitFor(async () => (await status()) !== 'recording', 'the dead node’s recording closed', NODE_TTL_MS + 6 * HEARTBEAT_MS);
+    console.log(`[recovery] a recording of a node killed before the verdict closed ${((Date.now() - ended) / 1000).toFixed(1)} s after it`);
+    const report = await waitFor(
+      async () => {
+        const r = await platform.services.archive.verify(null, sessionId);
+        return r.ok ? r : null;
+      },
+      'the session sealed and verified',
+      40_000,
+    );
+    expect(report.checkedSegments).toBe(1);
+    expect(await status()).toBe('ready');
   }, 120_000);
 });
 
