@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startFfmpeg } from '../../media/index.ts';
+import { hashFile, startFfmpeg } from '../../media/index.ts';
 import { segmentFileName } from '../../media/recorder.ts';
 import { recordingFolder } from '../../server/archive/evidence-paths.ts';
 import { HEARTBEAT_MS, NODE_TTL_MS, NodeRegistry } from '../../server/cluster/node-registry.ts';
@@ -32,32 +32,48 @@ async function writeSegment(file: string, seconds: number) {
   if (code !== 0) throw new Error(`ffmpeg could not write ${file}`);
 }
 
+/** A platform with an inspection of live pigs under way (declaration `number`), and who takes part in it. */
+async function platformWithLiveSession(number: string, env: Record<string, string> = {}) {
+  const platform: TestPlatform = await startTestPlatform({ env });
+  stopLater.push(() => platform.stop());
+  const world = await createWorld(platform.services);
+  const login = async (name: string) => (await platform.services.auth.login(name, PASSWORD)).principal;
+  const actors = { entA: await login('entA'), officer1: await login('officer1'), admin: await login('admin') };
+  const { sessionId } = await startLiveInspection(platform.services, actors, world, {
+    declaration: { number, goodsDescription: 'Live pigs', declaredQuantity: 20, quantityUnit: 'head', sealNumbers: [] },
+    type: 'routine_supervision',
+  });
+  return { platform, actors, sessionId };
+}
+
+/** A recording of the session (made on `nodeId`) with its first segment closed and hashed, `seconds` long. */
+async function recordingWithOneSegment(platform: TestPlatform, sessionId: string, seconds: number, nodeId: string | null = null) {
+  const recordingId = await platform.services.inspections.createRecording(sessionId, 'camera:ramp', 'video', nodeId);
+  const dir = path.join(platform.dataDir, recordingFolder(sessionId, recordingId));
+  const segment = path.join(dir, segmentFileName(0));
+  await writeSegment(segment, seconds);
+  const hashed = await hashFile(segment);
+  await platform.services.inspections.addSegment(recordingId, { seq: 0, path: path.relative(platform.dataDir, segment), startedAt: new Date(), durationMs: seconds * 1000, gapBeforeMs: 0, ...hashed });
+  return { recordingId, dir };
+}
+
+/** Waits for the session to be sealed, and its verification report once it verifies. */
+const sealedAndVerified = (platform: TestPlatform, sessionId: string) =>
+  waitFor(
+    async () => {
+      const r = await platform.services.archive.verify(null, sessionId);
+      return r.ok ? r : null;
+    },
+    'the session sealed and verified',
+    40_000,
+  );
+
 describe('the platform killed during a recording', () => {
   it('keeps every segment written, the unfinished one repaired, and finalises and seals the session at the next start', async () => {
-    const first: TestPlatform = await startTestPlatform();
-    stopLater.push(() => first.stop());
-    const world = await createWorld(first.services);
-    const login = async (name: string) => (await first.services.auth.login(name, PASSWORD)).principal;
-    const actors = { entA: await login('entA'), officer1: await login('officer1'), admin: await login('admin') };
-    const { sessionId } = await startLiveInspection(first.services, actors, world, {
-      declaration: { number: '530120261000000777', goodsDescription: 'Live pigs', declaredQuantity: 20, quantityUnit: 'head', sealNumbers: [] },
-      type: 'routine_supervision',
-    });
+    const { platform: first, actors, sessionId } = await platformWithLiveSession('530120261000000777');
     // A recording as the recorder leaves it when the process is killed: one segment closed and hashed, the
     // next one still being written (no index, cut off mid-cluster).
-    const recordingId = await first.services.inspections.createRecording(sessionId, 'camera:ramp', 'video');
-    const dir = path.join(first.dataDir, recordingFolder(sessionId, recordingId));
-    const closed = path.join(dir, segmentFileName(0));
-    await writeSegment(closed, 3);
-    const { hashFile } = await import('../../media/index.ts');
-    await first.services.inspections.addSegment(recordingId, {
-      seq: 0,
-      path: path.relative(first.dataDir, closed),
-      startedAt: new Date(),
-      durationMs: 3000,
-      gapBeforeMs: 0,
-      ...(await hashFile(closed)),
-    });
+    const { recordingId, dir } = await recordingWithOneSegment(first, sessionId, 3);
     const open = path.join(dir, segmentFileName(1));
     await writeSegment(open, 3);
     fs.truncateSync(open, Math.floor(fs.statSync(open).size * 0.6));
@@ -73,14 +89,7 @@ describe('the platform killed during a recording', () => {
     const segments = await second.database.db.select().from(recordingSegments).where(eq(recordingSegments.recordingId, recordingId));
     expect(segments.map((s) => s.seq).sort()).toEqual([0, 1]);
     expect(segments.find((s) => s.seq === 1)!.durationMs).toBeGreaterThan(500);
-    const report = await waitFor(
-      async () => {
-        const r = await second.services.archive.verify(null, sessionId);
-        return r.ok ? r : null;
-      },
-      'the session sealed and verified after the restart',
-      40_000,
-    );
+    const report = await sealedAndVerified(second, sessionId);
     expect(report.checkedArtefacts).toBeGreaterThanOrEqual(3);
     const [row] = await second.database.db.select().from(recordings).where(eq(recordings.id, recordingId));
     expect(row).toMatchObject({ status: 'ready' });
@@ -89,15 +98,7 @@ describe('the platform killed during a recording', () => {
 
 describe('a node that died just before the session ended', () => {
   it('has its recordings closed once it is known dead, seconds after the verdict, and the session sealed', async () => {
-    const platform: TestPlatform = await startTestPlatform({ env: { LOG_LEVEL: 'error' } });
-    stopLater.push(() => platform.stop());
-    const world = await createWorld(platform.services);
-    const login = async (name: string) => (await platform.services.auth.login(name, PASSWORD)).principal;
-    const actors = { entA: await login('entA'), officer1: await login('officer1'), admin: await login('admin') };
-    const { sessionId } = await startLiveInspection(platform.services, actors, world, {
-      declaration: { number: '530120261000000778', goodsDescription: 'Live pigs', declaredQuantity: 20, quantityUnit: 'head', sealNumbers: [] },
-      type: 'routine_supervision',
-    });
+    const { platform, actors, sessionId } = await platformWithLiveSession('530120261000000778', { LOG_LEVEL: 'error' });
     // Another node recorded part of the session, then was killed: its last beat still counts it alive for a while.
     const ghost = new NodeRegistry({ id: 'node-ghost', url: 'http://127.0.0.1:9', pipeIp: '127.0.0.1', workers: 1, role: 'all' }, inject('redisUrl'), platform.redisPrefix, () => ({
       routers: 0,
@@ -105,18 +106,7 @@ describe('a node that died just before the session ended', () => {
       cameraIds: [],
     }));
     stopLater.push(async () => ghost.leave());
-    const recordingId = await platform.services.inspections.createRecording(sessionId, 'camera:ramp', 'video', 'node-ghost');
-    const segment = path.join(platform.dataDir, recordingFolder(sessionId, recordingId), segmentFileName(0));
-    await writeSegment(segment, 2);
-    const { hashFile } = await import('../../media/index.ts');
-    await platform.services.inspections.addSegment(recordingId, {
-      seq: 0,
-      path: path.relative(platform.dataDir, segment),
-      startedAt: new Date(),
-      durationMs: 2000,
-      gapBeforeMs: 0,
-      ...(await hashFile(segment)),
-    });
+    const { recordingId } = await recordingWithOneSegment(platform, sessionId, 2, 'node-ghost');
     await ghost.beat();
     const status = async () => (await platform.database.db.select().from(recordings).where(eq(recordings.id, recordingId)))[0]!.status;
 
@@ -127,14 +117,7 @@ describe('a node that died just before the session ended', () => {
     // Not left for the sweep of silent recordings (a minute and more): closed when the node is known dead.
     await waitFor(async () => (await status()) !== 'recording', 'the dead node’s recording closed', NODE_TTL_MS + 6 * HEARTBEAT_MS);
     console.log(`[recovery] a recording of a node killed before the verdict closed ${((Date.now() - ended) / 1000).toFixed(1)} s after it`);
-    const report = await waitFor(
-      async () => {
-        const r = await platform.services.archive.verify(null, sessionId);
-        return r.ok ? r : null;
-      },
-      'the session sealed and verified',
-      40_000,
-    );
+    const report = await sealedAndVerified(platform, sessionId);
     expect(report.checkedSegments).toBe(1);
     expect(await status()).toBe('ready');
   }, 120_000);
