@@ -75,6 +75,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const SLOW_STOP_STEP_MS = 3000;
 
 export async function startPlatform(config: Config, options: { database?: Database; clock?: () => Date } = {}): Promise<Platform> {
+  // By the clock the services stamp their rows with (recordings begun before it are the last run's).
+  const runStartedAt = options.clock?.() ?? new Date();
   const logger = createLogger(config.LOG_LEVEL);
   const cleanups: Array<() => Promise<void>> = [];
   /** Told at once when the stop begins, before any cleanup: what dies of the same signal meanwhile is not mended. */
@@ -463,6 +465,8 @@ export async function startPlatform(config: Config, options: { database?: Databa
       archive: services.archive,
       finalise: finaliser.enqueue,
       nodeId,
+      runStartedAt,
+      timeline: services.timeline,
       liveNodes: async () => new Set((await registry.liveNodes()).map((n) => n.id)),
       abandonedAfterMs: Math.max(ABANDONED_AFTER_MS, 2 * config.RECORDING_SEGMENT_SECONDS * 1000),
       logger,

@@ -61,8 +61,12 @@ export const timelinePayloads = {
   /** Things the platform noted on its own or on an action outside the conversation. */
   note: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('recording_gap'), recordingId: z.string(), gapMs: z.number(), reason: z.string() }),
-    /** The session's media left the node it lived on (stopping, or lost) and opened on another: a gap in what was seen and recorded. */
-    z.object({ kind: z.literal('media_moved'), fromNode: z.string(), reason: z.enum(['node_draining', 'node_lost']), silentMs: z.number().nullable() }),
+    /**
+     * The session's media left the node it lived on (stopping, lost, or killed and started again) and opened
+     * on another or anew: a gap in what was seen and recorded (`silentMs`: since the node was last heard, or
+     * last recorded).
+     */
+    z.object({ kind: z.literal('media_moved'), fromNode: z.string(), reason: z.enum(['node_draining', 'node_lost', 'node_restarted']), silentMs: z.number().nullable() }),
     z.object({ kind: z.literal('loading_batch_opened'), batchId: z.string(), cameraId: z.string(), camera: z.string(), expected: z.number().nullable() }),
     z.object({
       kind: z.literal('loading_batch_closed'),

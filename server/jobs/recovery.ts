@@ -13,6 +13,7 @@ import { unannouncedSegments } from '../../media/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ArchiveService } from '../services/archive.service.ts';
 import type { InspectionService } from '../services/inspections.service.ts';
+import type { TimelineService } from '../services/timeline.service.ts';
 import { recordingFolder } from '../archive/evidence-paths.ts';
 import type { EvidenceStore } from '../infra/evidence-store.ts';
 import { storeSegment, type SegmentStoreDeps } from '../live/recording-segments.ts';
@@ -26,6 +27,10 @@ interface RecoveryDeps {
   finalise: (recordingId: string) => Promise<void>;
   /** This node's name, and the platform's live nodes now (a recording of a live node is its own to close). */
   nodeId: string;
+  /** When this run started: a recording under this node's name begun before it is the last run's. */
+  runStartedAt: Date;
+  /** Where the gap the last run left in a session under way is noted. */
+  timeline: Pick<TimelineService, 'append'>;
   /** How long a dead node's recording must have been silent before it is closed (well over a segment). */
   abandonedAfterMs: number;
   liveNodes: () => Promise<Set<string>>;
@@ -41,16 +46,24 @@ export async function recoverUnfinishedWork(deps: RecoveryDeps): Promise<{ recor
   // This node's own (under its lasting name, or from before nodes were named) are the last run's, and so
   // are those of a node no longer registered (the last run under a name chosen at start, PORT=0); a live
   // node's are its own work.
+  // (A recording under this node's name begun since this run started is this run's: a participant rejoined fast.)
   const live = await deps.liveNodes();
-  const unfinished = (await inspections.unfinishedRecordings()).filter((r) => !r.nodeId || r.nodeId === deps.nodeId || !live.has(r.nodeId));
+  const lastRuns = (r: { nodeId: string | null; startedAt: Date }) => !r.nodeId || (r.nodeId === deps.nodeId && r.startedAt < deps.runStartedAt);
+  const unfinished = (await inspections.unfinishedRecordings()).filter((r) => lastRuns(r) || (r.nodeId !== deps.nodeId && !live.has(r.nodeId!)));
+  // Sessions under way whose media stopped with the last run: when it was last recorded, and where.
+  const interrupted = new Map<string, { fromNode: string; restarted: boolean; lastActive: number }>();
   for (const recording of unfinished) {
     if (recording.status === 'recording') {
+      const lastActive = await lastRecorded(deps, recording);
       // Another node sweeping at the same moment closes it instead (once).
       if (!(await inspections.recordingStopped(recording.id, { onlyIfRecording: true }))) continue;
       salvagedSegments += await salvageUnhashedSegments(deps, recording);
+      const known = interrupted.get(recording.sessionId);
+      if (!known || lastActive > known.lastActive) interrupted.set(recording.sessionId, { fromNode: recording.nodeId ?? deps.nodeId, restarted: lastRuns(recording), lastActive });
     }
     await deps.finalise(recording.id);
   }
+  await noteInterruptions(deps, interrupted);
   let sealed = 0;
   for (const sessionId of await deps.archive.closedUnsealedSessions()) {
     if (await deps.archive.sealIfComplete(sessionId)) sealed += 1;
@@ -75,8 +88,7 @@ export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.no
     .slice(0, 100);
   let closed = 0;
   for (const recording of open) {
-    const last = (await deps.inspections.segmentsOf(recording.id)).at(-1);
-    const lastActive = last ? last.startedAt.getTime() + last.durationMs : recording.startedAt.getTime();
+    const lastActive = await lastRecorded(deps, recording);
     if (!endedSessionId && now - lastActive < deps.abandonedAfterMs) continue;
     // Only the node that moves it out of `recording` goes on: two nodes sweeping at once close it once.
     if (!(await deps.inspections.recordingStopped(recording.id, { onlyIfRecording: true }))) continue;
@@ -100,6 +112,25 @@ export async function closeRecordingsOfEndedSession(deps: RecoveryDeps, sessionI
   if (!(await stillOpen())) return closed;
   await sleep(recheckAfterMs, undefined, { signal, ref: false });
   return closed + (await sweepAbandonedRecordings(deps, Date.now(), sessionId));
+}
+
+/** When a recording last recorded something: the end of its last stored segment, or its start. */
+async function lastRecorded(deps: Pick<RecoveryDeps, 'inspections'>, recording: { id: string; startedAt: Date }): Promise<number> {
+  const last = (await deps.inspections.segmentsOf(recording.id)).at(-1);
+  return last ? last.startedAt.getTime() + last.durationMs : recording.startedAt.getTime();
+}
+
+/**
+ * On the timeline of each session still under way whose media stopped with the last run: the gap in what
+ * was seen and recorded, from the last thing recorded until now (the session's participants join again).
+ */
+async function noteInterruptions(deps: RecoveryDeps, interrupted: Map<string, { fromNode: string; restarted: boolean; lastActive: number }>): Promise<void> {
+  const ended = new Set(await deps.inspections.closedAmong([...interrupted.keys()]));
+  for (const [sessionId, { fromNode, restarted, lastActive }] of interrupted) {
+    if (ended.has(sessionId)) continue;
+    const payload = { kind: 'media_moved' as const, fromNode, reason: restarted ? ('node_restarted' as const) : ('node_lost' as const), silentMs: Math.max(0, Date.now() - lastActive) };
+    await deps.timeline.append({ sessionId, kind: 'note', actorId: null, payload }).catch((err: unknown) => deps.logger.warn({ err, sessionId }, 'cannot note the gap the last run left'));
+  }
 }
 
 /** Segment files on disk after the last hashed one: ffmpeg wrote them but the process died before hashing. */

@@ -46,14 +46,21 @@ async function platformWithLiveSession(number: string, env: Record<string, strin
   return { platform, actors, sessionId };
 }
 
-/** A recording of the session (made on `nodeId`) with its first segment closed and hashed, `seconds` long. */
+/** A recording of the session (made on `nodeId`) with its first segment closed and hashed just now, `seconds` long. */
 async function recordingWithOneSegment(platform: TestPlatform, sessionId: string, seconds: number, nodeId: string | null = null) {
   const recordingId = await platform.services.inspections.createRecording(sessionId, 'camera:ramp', 'video', nodeId);
   const dir = path.join(platform.dataDir, recordingFolder(sessionId, recordingId));
   const segment = path.join(dir, segmentFileName(0));
   await writeSegment(segment, seconds);
   const hashed = await hashFile(segment);
-  await platform.services.inspections.addSegment(recordingId, { seq: 0, path: path.relative(platform.dataDir, segment), startedAt: new Date(), durationMs: seconds * 1000, gapBeforeMs: 0, ...hashed });
+  await platform.services.inspections.addSegment(recordingId, {
+    seq: 0,
+    path: path.relative(platform.dataDir, segment),
+    startedAt: new Date(Date.now() - seconds * 1000),
+    durationMs: seconds * 1000,
+    gapBeforeMs: 0,
+    ...hashed,
+  });
   return { recordingId, dir };
 }
 
@@ -93,8 +100,35 @@ describe('the platform killed during a recording', () => {
     expect(report.checkedArtefacts).toBeGreaterThanOrEqual(3);
     const [row] = await second.database.db.select().from(recordings).where(eq(recordings.id, recordingId));
     expect(row).toMatchObject({ status: 'ready' });
+    // The session had ended before the kill: no gap in it to note.
+    expect(await gapsNoted(second, sessionId)).toEqual([]);
+  }, 120_000);
+
+  it('notes on the timeline of a session still under way that the platform stopped, and for how long nothing was recorded', async () => {
+    const { platform: first, sessionId } = await platformWithLiveSession('530120261000000779');
+    await recordingWithOneSegment(first, sessionId, 2);
+    const killedAt = Date.now();
+    first.keepData();
+    await first.stop();
+    const second = await startTestPlatform({ restartOf: first, env: { LOG_LEVEL: 'error' } });
+    const startedAgainMs = Date.now() - killedAt;
+    stopLater.push(() => second.stop());
+    expect(await second.recovered).toMatchObject({ recordings: 1 });
+    const gaps = await gapsNoted(second, sessionId);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ kind: 'media_moved', reason: 'node_restarted' });
+    // From the end of the last segment recorded to the recovery at the next start.
+    console.log(`[recovery] noted ${gaps[0]!.silentMs} ms without media; started again ${startedAgainMs} ms after the kill`);
+    expect(gaps[0]!.silentMs).toBeGreaterThanOrEqual(startedAgainMs - 1000);
+    expect(gaps[0]!.silentMs).toBeLessThanOrEqual(Date.now() - killedAt + 1000);
   }, 120_000);
 });
+
+/** The session's notes that its media stopped (moved, lost, or the platform started again). */
+async function gapsNoted(platform: TestPlatform, sessionId: string) {
+  const events = await platform.services.timeline.events(sessionId, 1000);
+  return events.flatMap((e) => (e.kind === 'note' && e.payload.kind === 'media_moved' ? [e.payload] : []));
+}
 
 describe('a node that died just before the session ended', () => {
   it('has its recordings closed once it is known dead, seconds after the verdict, and the session sealed', async () => {

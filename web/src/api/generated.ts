@@ -1513,7 +1513,7 @@ export type TimelineEvent = {
   } | {
     kind: "media_moved";
     fromNode: string;
-    reason: "node_draining" | "node_lost";
+    reason: "node_draining" | "node_lost" | "node_restarted";
     silentMs: number | null;
   } | {
     kind: "loading_batch_opened";

@@ -159,10 +159,12 @@ export function describeEvent(event: { kind: string; payload: Record<string, unk
       if (p.kind === 'loading_batch_closed' || p.kind === 'loading_batch_opened')
         return tMaybe(`timeline.${p.kind}`, { camera: String(p.camera ?? ''), counted: Number(p.counted ?? 0), expected: Number(p.expected ?? 0) }) ?? String(p.kind);
       if (p.kind === 'recording_gap') return t('timeline.recording_gap', { seconds: Math.round(Number(p.gapMs ?? 0) / 1000) });
-      if (p.kind === 'media_moved')
-        return p.reason === 'node_lost' && typeof p.silentMs === 'number'
-          ? t('timeline.media_moved_lost', { seconds: Math.round(p.silentMs / 1000) })
-          : t(p.reason === 'node_lost' ? 'timeline.media_moved_lost_unknown' : 'timeline.media_moved_draining');
+      if (p.kind === 'media_moved') {
+        const seconds = typeof p.silentMs === 'number' ? Math.round(p.silentMs / 1000) : null;
+        if (p.reason === 'node_restarted') return t('timeline.media_moved_restarted', { seconds: seconds ?? 0 });
+        if (p.reason === 'node_lost') return seconds === null ? t('timeline.media_moved_lost_unknown') : t('timeline.media_moved_lost', { seconds });
+        return t('timeline.media_moved_draining');
+      }
       return t('timeline.note');
   }
 }

@@ -242,6 +242,7 @@ export const en = {
   'timeline.media_moved_draining': 'The server carrying this session is stopping: its video moved to another server',
   'timeline.media_moved_lost': 'The server carrying this session was lost ({seconds} s without it): its video moved to another server',
   'timeline.media_moved_lost_unknown': 'The server carrying this session was lost: its video moved to another server',
+  'timeline.media_moved_restarted': 'The server carrying this session stopped without warning and started again: nothing was seen or recorded for {seconds} s',
 
   'archive.title': 'Archive',
   'archive.text': 'Enterprise, site or number',

@@ -244,6 +244,7 @@ export const ru: Messages = {
   'timeline.media_moved_draining': 'Сервер этого сеанса останавливается: видео перенесено на другой сервер',
   'timeline.media_moved_lost': 'Сервер этого сеанса потерян ({seconds} с без него): видео перенесено на другой сервер',
   'timeline.media_moved_lost_unknown': 'Сервер этого сеанса потерян: видео перенесено на другой сервер',
+  'timeline.media_moved_restarted': 'Сервер этого сеанса неожиданно остановился и запустился снова: {seconds} с ничего не было видно и не записывалось',
 
   'archive.title': 'Архив',
   'archive.text': 'Предприятие, площадка или номер',

@@ -244,6 +244,7 @@ export const zhCN: Messages = {
   'timeline.media_moved_draining': '承载本次会话的服务器正在停机：视频已转到另一台服务器',
   'timeline.media_moved_lost': '承载本次会话的服务器失联（中断 {seconds} 秒）：视频已转到另一台服务器',
   'timeline.media_moved_lost_unknown': '承载本次会话的服务器失联：视频已转到另一台服务器',
+  'timeline.media_moved_restarted': '承载本次会话的服务器意外停止后重新启动：{seconds} 秒内没有画面，也没有录像',
 
   'archive.title': '档案',
   'archive.text': '企业、场所或报关单号',
