@@ -129,7 +129,9 @@ describe('camera → room → recorder, frame tap, snapshot', () => {
     expect(probe.streams[0]).toMatchObject({ codec_type: 'video', codec_name: 'h264', width: 640, height: 360 });
     expect(final.path).toMatch(/\.mp4$/);
     console.log(`streamed ${STREAM_SECONDS} s, recorded ${segments.length} segments, file lasts ${final.durationMs} ms`);
-    expect(Math.abs(final.durationMs - STREAM_SECONDS * 1000)).toBeLessThan(1000);
+    // Within a second, and a GOP (1 s here): recording starts at a keyframe, and on a loaded machine the
+    // camera's first packets can come before the ingest's ffmpeg listens (a real camera is already streaming).
+    expect(Math.abs(final.durationMs - STREAM_SECONDS * 1000)).toBeLessThan(2000);
     expect(final.posterPath && fs.statSync(final.posterPath).size).toBeGreaterThan(1000);
     room.close();
   }, 60_000);

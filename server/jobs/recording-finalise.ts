@@ -33,6 +33,9 @@ async function sealIfLast(deps: FinaliseDeps, recordingId: string) {
  * and marks the recording ready (or failed without segments); seals the session if it was the last.
  */
 export async function finaliseRecording(deps: FinaliseDeps, recordingId: string, progress: (percent: number) => Promise<void> = async () => {}) {
+  // Queued again by a sweep just as an earlier job finished it: what is final (and maybe sealed) stays as it is.
+  const status = await deps.inspections.recordingStatus(recordingId);
+  if (status === 'ready' || status === 'failed') return { recordingId, status, reason: 'already final' };
   const segments = await deps.inspections.segmentsOf(recordingId);
   if (segments.length === 0) {
     await deps.inspections.recordingFailed(recordingId);

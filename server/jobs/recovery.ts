@@ -79,13 +79,17 @@ export async function recoverUnfinishedWork(deps: RecoveryDeps): Promise<{ recor
  * node died and did not come back): closed with every segment kept, and finalised, so the session can be
  * sealed. Run by every node from time to time; a recording is closed once. `endedSessionId`: that
  * session has ended, so its recordings on gone nodes are closed now, without waiting for them to fall silent.
+ * A gone node's recordings it was finalising are queued for finalising again.
  */
 export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.now(), endedSessionId?: string): Promise<number> {
   const live = await deps.liveNodes();
   live.add(deps.nodeId);
-  const open = (await deps.inspections.unfinishedRecordings())
-    .filter((r) => r.status === 'recording' && r.nodeId && !live.has(r.nodeId) && (!endedSessionId || r.sessionId === endedSessionId))
-    .slice(0, 100);
+  const ofGoneNodes = (await deps.inspections.unfinishedRecordings()).filter((r) => r.nodeId && !live.has(r.nodeId) && (!endedSessionId || r.sessionId === endedSessionId));
+  // Those a gone node had begun finalising: killed before it queued the job, or with it running, its job may
+  // be gone. Queued again (a job waiting or running under that id is left as it is; one the dead node was
+  // running is taken over once BullMQ finds it stalled).
+  for (const recording of ofGoneNodes.filter((r) => r.status === 'finalising').slice(0, 100)) await deps.finalise(recording.id);
+  const open = ofGoneNodes.filter((r) => r.status === 'recording').slice(0, 100);
   let closed = 0;
   for (const recording of open) {
     const lastActive = await lastRecorded(deps, recording);
@@ -103,12 +107,12 @@ export async function sweepAbandonedRecordings(deps: RecoveryDeps, now = Date.no
 /**
  * A session ended: its recordings on nodes that are gone are closed now, not once they fall silent. A node
  * killed a moment before still looks alive (registered until its beat is a node's TTL old) and a live node
- * closes its own when it hears of the end, so what is still open is looked at once more `recheckAfterMs`
- * later, when a dead node is known dead. How many were closed.
+ * closes its own when it hears of the end, so what is still open (or being finalised by another node) is
+ * looked at once more `recheckAfterMs` later, when a dead node is known dead. How many were closed.
  */
 export async function closeRecordingsOfEndedSession(deps: RecoveryDeps, sessionId: string, recheckAfterMs: number, signal?: AbortSignal): Promise<number> {
   const closed = await sweepAbandonedRecordings(deps, Date.now(), sessionId);
-  const stillOpen = async () => (await deps.inspections.unfinishedRecordings()).some((r) => r.sessionId === sessionId && r.status === 'recording');
+  const stillOpen = async () => (await deps.inspections.unfinishedRecordings()).some((r) => r.sessionId === sessionId && (r.status === 'recording' || r.nodeId !== deps.nodeId));
   if (!(await stillOpen())) return closed;
   await sleep(recheckAfterMs, undefined, { signal, ref: false });
   return closed + (await sweepAbandonedRecordings(deps, Date.now(), sessionId));

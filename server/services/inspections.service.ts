@@ -209,6 +209,11 @@ export class InspectionService {
     return rows.map((r) => r.id);
   }
 
+  async recordingStatus(recordingId: string): Promise<(typeof recordings.$inferSelect)['status'] | null> {
+    const [row] = await this.deps.db.select({ status: recordings.status }).from(recordings).where(eq(recordings.id, recordingId));
+    return row?.status ?? null;
+  }
+
   async sessionOfRecording(recordingId: string): Promise<string | null> {
     const [row] = await this.deps.db.select({ sessionId: recordings.sessionId }).from(recordings).where(eq(recordings.id, recordingId));
     return row?.sessionId ?? null;

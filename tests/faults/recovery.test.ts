@@ -131,7 +131,7 @@ async function gapsNoted(platform: TestPlatform, sessionId: string) {
 }
 
 describe('a node that died just before the session ended', () => {
-  it('has its recordings closed once it is known dead, seconds after the verdict, and the session sealed', async () => {
+  it('has its recordings closed (and one it was finalising queued again) once it is known dead, seconds after the verdict, and the session sealed', async () => {
     const { platform, actors, sessionId } = await platformWithLiveSession('530120261000000778', { LOG_LEVEL: 'error' });
     // Another node recorded part of the session, then was killed: its last beat still counts it alive for a while.
     const ghost = new NodeRegistry({ id: 'node-ghost', url: 'http://127.0.0.1:9', pipeIp: '127.0.0.1', workers: 1, role: 'all' }, inject('redisUrl'), platform.redisPrefix, () => ({
@@ -141,8 +141,12 @@ describe('a node that died just before the session ended', () => {
     }));
     stopLater.push(async () => ghost.leave());
     const { recordingId } = await recordingWithOneSegment(platform, sessionId, 2, 'node-ghost');
+    // And another it had stopped, killed before it queued the job finalising it.
+    const { recordingId: stopped } = await recordingWithOneSegment(platform, sessionId, 2, 'node-ghost');
+    await platform.services.inspections.recordingStopped(stopped);
     await ghost.beat();
-    const status = async () => (await platform.database.db.select().from(recordings).where(eq(recordings.id, recordingId)))[0]!.status;
+    const statusOf = async (id: string) => (await platform.database.db.select().from(recordings).where(eq(recordings.id, id)))[0]!.status;
+    const status = () => statusOf(recordingId);
 
     await platform.services.verdicts.record(actors.officer1, sessionId, { outcome: 'pass', findings: '' });
     const ended = Date.now();
@@ -152,8 +156,8 @@ describe('a node that died just before the session ended', () => {
     await waitFor(async () => (await status()) !== 'recording', 'the dead node’s recording closed', NODE_TTL_MS + 6 * HEARTBEAT_MS);
     console.log(`[recovery] a recording of a node killed before the verdict closed ${((Date.now() - ended) / 1000).toFixed(1)} s after it`);
     const report = await sealedAndVerified(platform, sessionId);
-    expect(report.checkedSegments).toBe(1);
-    expect(await status()).toBe('ready');
+    expect(report.checkedSegments).toBe(2);
+    expect([await status(), await statusOf(stopped)]).toEqual(['ready', 'ready']);
   }, 120_000);
 });
 
