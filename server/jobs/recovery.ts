@@ -54,10 +54,11 @@ export async function recoverUnfinishedWork(deps: RecoveryDeps): Promise<{ recor
   const interrupted = new Map<string, { fromNode: string; restarted: boolean; lastActive: number }>();
   for (const recording of unfinished) {
     if (recording.status === 'recording') {
-      const lastActive = await lastRecorded(deps, recording);
       // Another node sweeping at the same moment closes it instead (once).
       if (!(await inspections.recordingStopped(recording.id, { onlyIfRecording: true }))) continue;
       salvagedSegments += await salvageUnhashedSegments(deps, recording);
+      // Up to the end of what was salvaged (the segment being written at the kill).
+      const lastActive = await lastRecorded(deps, recording);
       const known = interrupted.get(recording.sessionId);
       if (!known || lastActive > known.lastActive) interrupted.set(recording.sessionId, { fromNode: recording.nodeId ?? deps.nodeId, restarted: lastRuns(recording), lastActive });
     }

@@ -46,8 +46,8 @@ async function platformWithLiveSession(number: string, env: Record<string, strin
   return { platform, actors, sessionId };
 }
 
-/** A recording of the session (made on `nodeId`) with its first segment closed and hashed just now, `seconds` long. */
-async function recordingWithOneSegment(platform: TestPlatform, sessionId: string, seconds: number, nodeId: string | null = null) {
+/** A recording of the session (made on `nodeId`) with its first segment, `seconds` long, closed and hashed `endedMsAgo`. */
+async function recordingWithOneSegment(platform: TestPlatform, sessionId: string, seconds: number, nodeId: string | null = null, endedMsAgo = 0) {
   const recordingId = await platform.services.inspections.createRecording(sessionId, 'camera:ramp', 'video', nodeId);
   const dir = path.join(platform.dataDir, recordingFolder(sessionId, recordingId));
   const segment = path.join(dir, segmentFileName(0));
@@ -56,7 +56,7 @@ async function recordingWithOneSegment(platform: TestPlatform, sessionId: string
   await platform.services.inspections.addSegment(recordingId, {
     seq: 0,
     path: path.relative(platform.dataDir, segment),
-    startedAt: new Date(Date.now() - seconds * 1000),
+    startedAt: new Date(Date.now() - seconds * 1000 - endedMsAgo),
     durationMs: seconds * 1000,
     gapBeforeMs: 0,
     ...hashed,
@@ -106,21 +106,23 @@ describe('the platform killed during a recording', () => {
 
   it('notes on the timeline of a session still under way that the platform stopped, and for how long nothing was recorded', async () => {
     const { platform: first, sessionId } = await platformWithLiveSession('530120261000000779');
-    await recordingWithOneSegment(first, sessionId, 2);
-    const killedAt = Date.now();
+    // A segment that ended 2 s ago, hashed, and the next one, 2 s to now, written but not yet hashed.
+    const { dir } = await recordingWithOneSegment(first, sessionId, 2, null, 2000);
+    const recordedUntil = Date.now();
+    await writeSegment(path.join(dir, segmentFileName(1)), 2);
     first.keepData();
     await first.stop();
     const second = await startTestPlatform({ restartOf: first, env: { LOG_LEVEL: 'error' } });
-    const startedAgainMs = Date.now() - killedAt;
+    const startedAgainMs = Date.now() - recordedUntil;
     stopLater.push(() => second.stop());
-    expect(await second.recovered).toMatchObject({ recordings: 1 });
+    expect(await second.recovered).toMatchObject({ recordings: 1, salvagedSegments: 1 });
     const gaps = await gapsNoted(second, sessionId);
     expect(gaps).toHaveLength(1);
     expect(gaps[0]).toMatchObject({ kind: 'media_moved', reason: 'node_restarted' });
-    // From the end of the last segment recorded to the recovery at the next start.
-    console.log(`[recovery] noted ${gaps[0]!.silentMs} ms without media; started again ${startedAgainMs} ms after the kill`);
+    // From the end of the last segment recorded (the salvaged one) to the recovery at the next start.
+    console.log(`[recovery] noted ${gaps[0]!.silentMs} ms without media; started again ${startedAgainMs} ms after the last recorded`);
     expect(gaps[0]!.silentMs).toBeGreaterThanOrEqual(startedAgainMs - 1000);
-    expect(gaps[0]!.silentMs).toBeLessThanOrEqual(Date.now() - killedAt + 1000);
+    expect(gaps[0]!.silentMs).toBeLessThanOrEqual(Date.now() - recordedUntil + 1000);
   }, 120_000);
 });
 
