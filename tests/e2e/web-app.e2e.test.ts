@@ -168,7 +168,24 @@ describe('the web app', () => {
     await expect.poll(() => enterprise.locator('[data-testid=status]').getAttribute('data-status'), { timeout: 20_000 }).toBe('live');
 
     // The officer sees the enterprise video playing: decoded frames keep increasing.
-    await expect.poll(() => framesDecoded(officer, '[data-testid=enterprise-video]'), { timeout: 30_000 }).toBeGreaterThan(10);
+    await expect
+      .poll(() => framesDecoded(officer, '[data-testid=enterprise-video]'), { timeout: 30_000 })
+      .toBeGreaterThan(10)
+      .catch(async (err: unknown) => {
+        // What each side showed, for a failure to be read from the log alone.
+        const seen = async (page: Page) =>
+          page.evaluate(() => ({
+            status: document.querySelector('[data-testid=status]')?.getAttribute('data-status') ?? null,
+            videos: [...document.querySelectorAll('video')].map((v) => ({
+              frames: v.getVideoPlaybackQuality().totalVideoFrames,
+              ready: v.readyState,
+              tracks: (v.srcObject as MediaStream | null)?.getTracks().length ?? 0,
+            })),
+            alerts: [...document.querySelectorAll('[role=alert]')].map((a) => a.textContent),
+          }));
+        console.log('[web-app] the officer sees no enterprise video:', JSON.stringify({ officer: await seen(officer), enterprise: await seen(enterprise) }));
+        throw err;
+      });
     const before = await framesDecoded(officer, '[data-testid=enterprise-video]');
     await officer.waitForTimeout(2000);
     expect(await framesDecoded(officer, '[data-testid=enterprise-video]')).toBeGreaterThan(before + 20); // the fake camera runs at ~30 fps
